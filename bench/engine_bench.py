@@ -1,0 +1,166 @@
+"""Engine throughput vs. raw SpiffWorkflow, and storage per open case, in one run.
+
+    python bench/engine_bench.py [--cases 60]
+
+Raw baseline: SpiffWorkflow's own parser and serializer, the sample process parsed once,
+each case run step by step with a JSON serialize + deserialize after every step (what a
+persistent engine must at least do). Engine: daiban with persistence on SQLite in WAL
+mode with ``synchronous=FULL`` (every commit survives a power cut). Both walk the same
+path through ``bpmn/sample``; a "step" is a completed user task or a delivered message.
+Machines here are shared and noisy: compare the ratio, not the absolute numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow  # noqa: E402
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment  # noqa: E402
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer  # noqa: E402
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser  # noqa: E402
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG  # noqa: E402
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition  # noqa: E402
+from SpiffWorkflow.util.task import TaskState  # noqa: E402
+
+from engine import Actor, Engine, read_sources  # noqa: E402
+from engine.scripting.helpers import HELPERS  # noqa: E402
+from engine.store.testing import run_sql  # noqa: E402
+
+SAMPLE = ROOT / "bpmn" / "sample"
+STEPS: list[tuple[str, dict[str, Any]]] = [
+    (
+        "Task_intake",
+        {"applicant_name": "李秀英", "applicant_id": "11010519491231002X", "materials": "complete"},
+    ),
+    ("Task_handover", {"handover_count": 3}),
+    ("Task_township_review", {"decision": "approve", "opinion": "符合条件"}),
+    ("Task_handover_to_county", {"county_department": "县民政局", "handover_items": 3}),
+]
+MESSAGE = ("county_decision", {"approved": True})
+STEPS_PER_CASE = len(STEPS) + 1
+
+
+def raw_spiff(cases: int) -> float:
+    """Steps per second for SpiffWorkflow with a serialize/deserialize round trip per step."""
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_files(sorted(str(p) for p in SAMPLE.glob("*.bpmn")))
+    spec = parser.get_spec("sample_proxy_item")
+    subprocesses = parser.get_subprocess_specs("sample_proxy_item")
+    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+    script_engine = PythonScriptEngine(environment=TaskDataEnvironment(dict(HELPERS)))
+
+    def round_trip(workflow: Any) -> Any:
+        restored = serializer.deserialize_json(serializer.serialize_json(workflow))
+        restored.script_engine = script_engine
+        return restored
+
+    started = time.perf_counter()
+    for _ in range(cases):
+        workflow = BpmnWorkflow(spec, subprocesses, script_engine=script_engine)
+        workflow.task_tree.data["submitted_on"] = "2026-11-27"
+        workflow.do_engine_steps()
+        workflow = round_trip(workflow)
+        for spec_id, data in STEPS:
+            task = next(
+                t
+                for t in workflow.get_tasks(state=TaskState.READY, manual=True)
+                if t.task_spec.bpmn_id == spec_id
+            )
+            task.set_data(**data)
+            task.run()
+            workflow.do_engine_steps()
+            workflow = round_trip(workflow)
+        workflow.send_event(BpmnEvent(MessageEventDefinition(MESSAGE[0]), MESSAGE[1]))
+        workflow.do_engine_steps()
+        workflow = round_trip(workflow)
+        assert workflow.is_completed()
+    return cases * STEPS_PER_CASE / (time.perf_counter() - started)
+
+
+def engine_run(engine: Engine, cases: int) -> float:
+    started = time.perf_counter()
+    for _ in range(cases):
+        view = engine.cases.start(
+            "sample_proxy_item", {"submitted_on": "2026-11-27"}, Actor("bench")
+        )
+        for spec_id, data in STEPS:
+            task = next(t for t in view.tasks if t.spec_id == spec_id)
+            view = engine.cases.complete_task(view.id, task.id, data, Actor("bench"))
+        view = engine.cases.deliver_message(view.id, MESSAGE[0], MESSAGE[1], Actor("bench"))
+        assert view.status == "completed"
+    return cases * STEPS_PER_CASE / (time.perf_counter() - started)
+
+
+def storage(engine: Engine, cases: int) -> dict[str, float]:
+    """Bytes stored per open case (after intake, waiting for the handover)."""
+    ids = []
+    for _ in range(cases):
+        view = engine.cases.start(
+            "sample_proxy_item", {"submitted_on": "2026-11-27"}, Actor("bench")
+        )
+        task = next(t for t in view.tasks if t.spec_id == "Task_intake")
+        ids.append(engine.cases.complete_task(view.id, task.id, STEPS[0][1], Actor("bench")).id)
+    low, high = min(ids), max(ids)
+    snapshot = run_sql(
+        engine.store,
+        "SELECT avg(length(snapshot)) FROM cases WHERE id BETWEEN :a AND :b",
+        a=low,
+        b=high,
+    )
+    events = run_sql(
+        engine.store,
+        "SELECT sum(length(payload) + 64 * 3 + length(type) + length(actor)) FROM events WHERE case_id BETWEEN :a AND :b",
+        a=low,
+        b=high,
+    )
+    return {"snapshot": float(snapshot[0][0]), "events": float(events[0][0]) / cases}
+
+
+def best(run: Callable[[], float], repeat: int) -> float:
+    return statistics.median(run() for _ in range(repeat))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=60)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        engine = Engine(f"sqlite:///{folder}/bench.sqlite3")
+        engine.definitions.deploy(read_sources([SAMPLE]))
+        engine_run(engine, 5)  # warm up: parse and cache the definition
+        raw_spiff(5)
+        cold = Engine(engine.store.url, migrate=False)
+        cold.cases._cache = type(cold.cases._cache)(0)
+        raw = best(lambda: raw_spiff(args.cases), args.repeat)
+        ours = best(lambda: engine_run(engine, args.cases), args.repeat)
+        uncached = best(lambda: engine_run(cold, args.cases), args.repeat)
+        sizes = storage(engine, 50)
+        journal = run_sql(engine.store, "PRAGMA journal_mode")[0][0]
+        sync = run_sql(engine.store, "PRAGMA synchronous")[0][0]
+    print(f"SQLite journal_mode={journal} synchronous={sync} (2 = FULL)")
+    print(f"raw SpiffWorkflow + JSON round trip per step: {raw:8.1f} steps/s")
+    print(
+        f"daiban engine, persisted, live cache:        {ours:8.1f} steps/s   ratio {ours / raw:.2f}"
+    )
+    print(
+        f"daiban engine, persisted, no cache:          {uncached:8.1f} steps/s   ratio {uncached / raw:.2f}"
+    )
+    print(
+        f"stored per open case: snapshot {sizes['snapshot']:.0f} B (zlib JSON, no spec); "
+        f"events so far {sizes['events']:.0f} B"
+    )
+
+
+if __name__ == "__main__":
+    main()

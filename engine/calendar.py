@@ -1,0 +1,439 @@
+"""Working-day calendar on the official Chinese holiday arrangement (法定节假日与调休).
+
+Sources, in order of precedence, for each year:
+
+1. the administrator override file (``processes/holidays.yaml``): a year listed there
+   replaces every other source for that year;
+2. the ``chinesecalendar`` package (the State Council's published arrangements, 2004–2026);
+3. a *provisional* fallback from the law alone (国务院《全国年节及纪念日放假办法》, 2024
+   revision): weekends, the statutory holidays, and the make-up day off (补假) the law grants
+   for a statutory holiday that falls on a Saturday or Sunday. Adjusted working weekends
+   (调休上班) are announced year by year and never appear in the fallback.
+
+Due dates that depend on fallback data are flagged ``provisional``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import os
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import chinese_calendar
+import yaml
+from lunardate import LunarDate
+
+__all__ = [
+    "DEFAULT_HOLIDAY_FILE",
+    "FALLBACK_YEARS",
+    "HOLIDAY_FILE_ENV",
+    "DueDate",
+    "HolidayFileError",
+    "WorkingCalendar",
+    "YearArrangement",
+    "fallback_arrangement",
+    "load_overrides",
+    "qingming",
+    "statutory_holidays",
+]
+
+HOLIDAY_FILE_ENV = "DAIBAN_HOLIDAY_FILE"
+DEFAULT_HOLIDAY_FILE = Path(__file__).resolve().parents[1] / "processes" / "holidays.yaml"
+# Years the fallback can compute: the lunar tables of ``lunardate`` end in 2099 and the
+# Qingming formula below is the 21st-century one.
+FALLBACK_YEARS = range(2000, 2100)
+
+_ONE_DAY = dt.timedelta(days=1)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_YEAR_KEYS = ("holidays", "workdays")
+
+
+class HolidayFileError(ValueError):
+    """The holiday override file (or an override mapping) is invalid."""
+
+
+@dataclass(frozen=True)
+class YearArrangement:
+    """One year's arrangement: days off besides weekends, and weekend working days (调休上班)."""
+
+    holidays: frozenset[dt.date] = frozenset()
+    workdays: frozenset[dt.date] = frozenset()
+
+    def __post_init__(self) -> None:
+        # Accept any iterable of dates at runtime; store frozensets.
+        object.__setattr__(self, "holidays", frozenset(self.holidays))
+        object.__setattr__(self, "workdays", frozenset(self.workdays))
+
+
+@dataclass(frozen=True)
+class DueDate:
+    """The due day of a period, and whether any day counted came from fallback data."""
+
+    date: dt.date
+    provisional: bool
+
+
+@dataclass(frozen=True)
+class _YearIndex:
+    """Every non-working day of one year (weekends included), sorted, plus its provenance."""
+
+    off: frozenset[dt.date]
+    off_sorted: tuple[dt.date, ...] = field(repr=False)
+    official: bool
+
+
+# --------------------------------------------------------------------------- fallback
+
+
+def qingming(year: int) -> dt.date:
+    """The Qingming solar term (清明) of ``year``: 21st-century formula, valid 2000–2099."""
+    if year not in FALLBACK_YEARS:
+        raise ValueError(f"Qingming formula only covers {FALLBACK_YEARS[0]}–{FALLBACK_YEARS[-1]}")
+    y = year % 100
+    return dt.date(year, 4, int(y * 0.2422 + 4.81) - y // 4)
+
+
+def _lunar_to_solar(year: int, month: int, day: int) -> dt.date:
+    lunar = LunarDate(year, month, day)
+    # lunardate >= 0.3 renamed toSolarDate (now deprecated) to to_solar_date.
+    convert = getattr(lunar, "to_solar_date", None) or lunar.toSolarDate
+    solar: dt.date = convert()
+    return solar
+
+
+def statutory_holidays(year: int) -> frozenset[dt.date]:
+    """The statutory holidays of ``year`` as fixed by law (2024 revision), without 补假."""
+    if year not in FALLBACK_YEARS:
+        raise ValueError(
+            f"no holiday data for {year}: not in chinesecalendar or the override file, "
+            f"and the fallback only covers {FALLBACK_YEARS[0]}–{FALLBACK_YEARS[-1]}"
+        )
+    new_year = _lunar_to_solar(year, 1, 1)
+    days = {
+        dt.date(year, 1, 1),  # 元旦
+        new_year - _ONE_DAY,  # 春节: 除夕
+        new_year,  # 春节: 正月初一
+        new_year + _ONE_DAY,  # 正月初二
+        new_year + 2 * _ONE_DAY,  # 正月初三
+        qingming(year),  # 清明
+        dt.date(year, 5, 1),  # 劳动节
+        dt.date(year, 5, 2),
+        _lunar_to_solar(year, 5, 5),  # 端午
+        _lunar_to_solar(year, 8, 15),  # 中秋
+        dt.date(year, 10, 1),  # 国庆节
+        dt.date(year, 10, 2),
+        dt.date(year, 10, 3),
+    }
+    return frozenset(days)
+
+
+def fallback_arrangement(year: int) -> YearArrangement:
+    """Provisional arrangement from the law: statutory holidays plus 补假, no 调休 workdays.
+
+    A statutory holiday on a Saturday or Sunday gives a make-up day off (补假) on the next
+    weekday after it that is not already off (《全国年节及纪念日放假办法》第六条).
+    """
+    statutory = statutory_holidays(year)
+    off = set(statutory)
+    for day in sorted(statutory):
+        if day.weekday() >= 5:
+            makeup = day + _ONE_DAY
+            while makeup.weekday() >= 5 or makeup in off:
+                makeup += _ONE_DAY
+            off.add(makeup)
+    return YearArrangement(holidays=frozenset(off))
+
+
+# --------------------------------------------------------------------------- package data
+
+
+@cache
+def _package_covers(year: int) -> bool:
+    """Whether chinesecalendar has data for ``year`` (it raises NotImplementedError if not)."""
+    try:
+        chinese_calendar.is_workday(dt.date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+@cache
+def _package_by_year() -> dict[int, YearArrangement]:
+    """chinesecalendar's holidays and adjusted workdays, grouped by year (built once)."""
+    holidays: dict[int, set[dt.date]] = {}
+    workdays: dict[int, set[dt.date]] = {}
+    for day in chinese_calendar.holidays:
+        holidays.setdefault(day.year, set()).add(day)
+    for day in chinese_calendar.workdays:
+        workdays.setdefault(day.year, set()).add(day)
+    return {
+        year: YearArrangement(
+            holidays=frozenset(holidays.get(year, ())), workdays=frozenset(workdays.get(year, ()))
+        )
+        for year in holidays.keys() | workdays.keys()
+    }
+
+
+# --------------------------------------------------------------------------- override file
+
+
+def _check_arrangement(source: str, year: int, arrangement: YearArrangement) -> None:
+    """Semantic checks shared by the file loader and programmatic overrides."""
+    for key in _YEAR_KEYS:
+        days: frozenset[object] = getattr(arrangement, key)
+        for item in days:
+            if not isinstance(item, dt.date) or isinstance(item, dt.datetime):
+                raise HolidayFileError(f"{source}: {year}.{key}: {item!r} is not a date")
+        for day in sorted(getattr(arrangement, key)):
+            if day.year != year:
+                raise HolidayFileError(
+                    f"{source}: {year}.{key}: {day.isoformat()} is not in {year}"
+                )
+    both = arrangement.holidays & arrangement.workdays
+    if both:
+        listed = ", ".join(d.isoformat() for d in sorted(both))
+        raise HolidayFileError(f"{source}: {year}: {listed} listed in both holidays and workdays")
+    for day in sorted(arrangement.workdays):
+        if day.weekday() < 5:
+            raise HolidayFileError(
+                f"{source}: {year}.workdays: {day.isoformat()} is a {day.strftime('%A')}; "
+                "workdays lists only weekend days that are working days (调休上班)"
+            )
+
+
+def _parse_dates(source: str, year: int, key: str, raw: object) -> frozenset[dt.date]:
+    if not isinstance(raw, list):
+        raise HolidayFileError(
+            f"{source}: {year}.{key}: expected a list of dates (use [] for none), got {raw!r}"
+        )
+    days: set[dt.date] = set()
+    for i, item in enumerate(raw):
+        where = f"{source}: {year}.{key}[{i}]"
+        day: dt.date
+        if isinstance(item, dt.date) and not isinstance(item, dt.datetime):
+            day = item
+        elif isinstance(item, str) and _ISO_DATE.fullmatch(item):
+            try:
+                day = dt.date.fromisoformat(item)
+            except ValueError as exc:
+                raise HolidayFileError(f"{where}: {item!r} is not a valid date ({exc})") from None
+        else:
+            raise HolidayFileError(f"{where}: {item!r} is not a date; write YYYY-MM-DD")
+        if day in days:
+            raise HolidayFileError(f"{where}: {day.isoformat()} is listed twice")
+        days.add(day)
+    return frozenset(days)
+
+
+def _duplicate_key(node: yaml.Node | None) -> str | None:
+    """The first duplicated mapping key anywhere in a composed YAML tree, if any."""
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                if key.value in seen:
+                    return f"{key.value} (line {key.start_mark.line + 1})"
+                seen.add(key.value)
+            found = _duplicate_key(value)
+            if found is not None:
+                return found
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            found = _duplicate_key(item)
+            if found is not None:
+                return found
+    return None
+
+
+def load_overrides(path: Path) -> dict[int, YearArrangement]:
+    """Load and strictly validate a holiday override file; raise HolidayFileError if invalid."""
+    source = str(path)
+    text = path.read_text(encoding="utf-8")
+    try:
+        duplicate = _duplicate_key(yaml.compose(text, Loader=yaml.SafeLoader))
+        data: object = yaml.safe_load(text)
+    except (yaml.YAMLError, ValueError) as exc:
+        raise HolidayFileError(f"{source}: invalid YAML: {exc}") from None
+    if duplicate is not None:
+        raise HolidayFileError(f"{source}: duplicate key {duplicate}")
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise HolidayFileError(f"{source}: expected a mapping of year -> arrangement")
+    result: dict[int, YearArrangement] = {}
+    for year, entry in data.items():
+        if not isinstance(year, int) or isinstance(year, bool) or not 1 <= year <= 9999:
+            raise HolidayFileError(f"{source}: year key {year!r} must be a year like 2027")
+        if not isinstance(entry, dict):
+            raise HolidayFileError(
+                f"{source}: {year}: expected a mapping with holidays and workdays, got {entry!r}"
+            )
+        unknown = sorted(str(k) for k in entry if k not in _YEAR_KEYS)
+        if unknown:
+            raise HolidayFileError(
+                f"{source}: {year}: unknown key {', '.join(unknown)} (expected holidays, workdays)"
+            )
+        missing = [k for k in _YEAR_KEYS if k not in entry]
+        if missing:
+            raise HolidayFileError(
+                f"{source}: {year}: missing {', '.join(missing)} (use [] for none)"
+            )
+        arrangement = YearArrangement(
+            holidays=_parse_dates(source, year, "holidays", entry["holidays"]),
+            workdays=_parse_dates(source, year, "workdays", entry["workdays"]),
+        )
+        _check_arrangement(source, year, arrangement)
+        result[year] = arrangement
+    return result
+
+
+# --------------------------------------------------------------------------- calendar
+
+
+def _require_date(value: dt.date) -> None:
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise TypeError(
+            f"expected a datetime.date (local date in Asia/Shanghai), got {type(value).__name__}"
+        )
+
+
+_default_lock = threading.Lock()
+_default_cache: dict[Path | None, WorkingCalendar] = {}
+
+
+class WorkingCalendar:
+    """Working days under the official arrangement, with overrides and a provisional fallback."""
+
+    def __init__(self, overrides: Mapping[int, YearArrangement] | None = None) -> None:
+        self._overrides: dict[int, YearArrangement] = dict(overrides or {})
+        for year, arrangement in self._overrides.items():
+            _check_arrangement("overrides", year, arrangement)
+        self._years: dict[int, _YearIndex] = {}
+
+    @classmethod
+    def from_file(cls, path: Path) -> WorkingCalendar:
+        """A calendar with the overrides of a YAML holiday file (validated strictly)."""
+        return cls(load_overrides(Path(path)))
+
+    @classmethod
+    def default(cls) -> WorkingCalendar:
+        """The shared calendar: $DAIBAN_HOLIDAY_FILE, else processes/holidays.yaml if present.
+
+        Cached per file; edits to the file take effect on restart.
+        """
+        env = os.environ.get(HOLIDAY_FILE_ENV)
+        path: Path | None
+        if env:
+            path = Path(env)
+        elif DEFAULT_HOLIDAY_FILE.is_file():
+            path = DEFAULT_HOLIDAY_FILE
+        else:
+            path = None
+        with _default_lock:
+            calendar = _default_cache.get(path)
+            if calendar is None:
+                calendar = cls() if path is None else cls.from_file(path)
+                _default_cache[path] = calendar
+            return calendar
+
+    # -- per-year index
+
+    def _index(self, year: int) -> _YearIndex:
+        index = self._years.get(year)
+        if index is None:
+            index = self._build_index(year)
+            self._years[year] = index
+        return index
+
+    def _build_index(self, year: int) -> _YearIndex:
+        arrangement = self._overrides.get(year)
+        official = True
+        if arrangement is None:
+            if _package_covers(year):
+                arrangement = _package_by_year().get(year, YearArrangement())
+            else:
+                arrangement = fallback_arrangement(year)
+                official = False
+        off: list[dt.date] = []
+        day = dt.date(year, 1, 1)
+        while day.year == year:
+            weekend = day.weekday() >= 5
+            if day in arrangement.holidays or (weekend and day not in arrangement.workdays):
+                off.append(day)
+            day += _ONE_DAY
+        return _YearIndex(off=frozenset(off), off_sorted=tuple(off), official=official)
+
+    def _provisional(self, first: dt.date, last: dt.date) -> bool:
+        """Whether any year from ``first`` to ``last`` (inclusive) uses fallback data."""
+        return any(not self._index(y).official for y in range(first.year, last.year + 1))
+
+    # -- queries
+
+    def is_workday(self, day: dt.date) -> bool:
+        """Whether ``day`` is a working day."""
+        _require_date(day)
+        index = self._years.get(day.year)
+        if index is None:
+            index = self._index(day.year)
+        return day not in index.off
+
+    def is_official(self, year: int) -> bool:
+        """Whether ``year`` is covered by the override file or the package (not the fallback)."""
+        return year in self._overrides or _package_covers(year)
+
+    def add_working_days(self, start: dt.date, days: int) -> DueDate:
+        """The ``days``-th working day after ``start`` (start not counted, 期限开始之日不计入).
+
+        ``days == 0`` gives ``start`` if it is a working day, else the next working day.
+        """
+        _require_date(start)
+        if days < 0:
+            raise ValueError(f"days must be >= 0, got {days}")
+        day = start
+        if days == 0:
+            while not self.is_workday(day):
+                day += _ONE_DAY
+            return DueDate(day, self._provisional(start, day))
+        remaining = days
+        while remaining:
+            day += _ONE_DAY
+            if self.is_workday(day):
+                remaining -= 1
+        return DueDate(day, self._provisional(start + _ONE_DAY, day))
+
+    def add_calendar_days(self, start: dt.date, days: int) -> DueDate:
+        """``start`` plus ``days`` natural days, moved to the next working day if that day is off.
+
+        期间届满的最后一日是法定节假日的，以节假日后的第一日为期间届满的日期.
+        Provisional only if that working-day check used fallback data.
+        """
+        _require_date(start)
+        if days < 0:
+            raise ValueError(f"days must be >= 0, got {days}")
+        last = start + dt.timedelta(days=days)
+        day = last
+        while not self.is_workday(day):
+            day += _ONE_DAY
+        return DueDate(day, self._provisional(last, day))
+
+    def working_days_between(self, start: dt.date, end: dt.date) -> int:
+        """The number of working days ``d`` with ``start < d <= end`` (0 if ``end <= start``)."""
+        _require_date(start)
+        _require_date(end)
+        if end <= start:
+            return 0
+        count = 0
+        first = start + _ONE_DAY
+        for year in range(first.year, end.year + 1):
+            lo = max(first, dt.date(year, 1, 1))
+            hi = min(end, dt.date(year, 12, 31))
+            off = self._index(year).off_sorted
+            off_in_range = bisect.bisect_right(off, hi) - bisect.bisect_left(off, lo)
+            count += (hi - lo).days + 1 - off_in_range
+        return count

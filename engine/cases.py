@@ -1,0 +1,445 @@
+"""Case service: every state change is one transaction of event + snapshot + task index."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+from engine.clock import Clock
+from engine.definitions.registry import DefinitionRegistry
+from engine.errors import ConflictError, DataValidationError, EngineError, ScriptError
+from engine.history import GENESIS, encode_payload, event_hash
+from engine.records import CaseRecord, EventRecord, TaskRecord
+from engine.runtime.case import (
+    OPEN,
+    EventInput,
+    LiveCase,
+    ReadyTask,
+    apply_event,
+    start_case,
+)
+from engine.runtime.snapshot import pack, state_digest, unpack
+from engine.store import Store, UnitOfWork
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a user id, their role, and the resident they act for (proxy), if any."""
+
+    user: str
+    role: str | None = None
+    on_behalf_of: str | None = None
+
+
+SYSTEM = Actor("system")
+
+
+@dataclass(frozen=True)
+class CaseView:
+    id: int
+    uid: str
+    process_id: str
+    definition_hash: str
+    status: str
+    version: int
+    last_seq: int
+    data: dict[str, Any]
+    tasks: list[ReadyTask]
+    has_incident: bool
+    item_code: str | None = None
+    org_unit: str | None = None
+    due_date: date | None = None
+    next_timer_at: datetime | None = None
+
+
+@dataclass
+class TickReport:
+    fired: list[int] = field(default_factory=list)
+    incidents: list[int] = field(default_factory=list)
+    conflicts: list[int] = field(default_factory=list)
+
+
+class _LiveCache:
+    """Live workflows keyed by case id and version: a hit skips deserialization.
+
+    An entry is taken out while in use and put back only after a successful commit,
+    so a failed or racing change never leaves a half-applied workflow behind."""
+
+    def __init__(self, size: int) -> None:
+        self._items: OrderedDict[int, tuple[int, LiveCase]] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def take(self, case_id: int, version: int) -> LiveCase | None:
+        with self._lock:
+            entry = self._items.pop(case_id, None)
+        return entry[1] if entry and entry[0] == version else None
+
+    def put(self, case_id: int, version: int, live: LiveCase) -> None:
+        if self._size <= 0:
+            return
+        with self._lock:
+            self._items[case_id] = (version, live)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+class CaseService:
+    def __init__(
+        self,
+        store: Store,
+        registry: DefinitionRegistry,
+        clock: Clock,
+        cache_size: int = 1000,
+    ) -> None:
+        self.store = store
+        self.registry = registry
+        self.clock = clock
+        self._cache = _LiveCache(cache_size)
+        # Called inside the transaction just before commit; tests use it to race two writers.
+        self.before_commit: Callable[[], None] | None = None
+        self.after_load: Callable[[], None] | None = None
+
+    # -- queries -------------------------------------------------------------------------
+    def get(self, case_id: int) -> CaseView:
+        with self.store.unit_of_work(write=False) as uow:
+            record = uow.case(case_id)
+        live = self._load(record)
+        view = self._view(record, live)
+        self._cache.put(record.id, record.version, live)
+        return view
+
+    def ready_tasks(self, case_id: int) -> list[ReadyTask]:
+        return self.get(case_id).tasks
+
+    def task_index(self, case_id: int | None = None, lane: str | None = None) -> list[TaskRecord]:
+        with self.store.unit_of_work(write=False) as uow:
+            return uow.tasks(case_id=case_id, lane=lane)
+
+    # -- commands ------------------------------------------------------------------------
+    def start(
+        self,
+        process_id: str,
+        data: dict[str, Any] | None = None,
+        actor: Actor = SYSTEM,
+        *,
+        item_code: str | None = None,
+        org_unit: str | None = None,
+        due_date: date | None = None,
+        idempotency_key: str | None = None,
+    ) -> CaseView:
+        """Start a case on the newest version of ``process_id``."""
+        if idempotency_key:
+            existing = self._by_key(idempotency_key)
+            if existing is not None:
+                return existing
+        version = self.registry.latest(process_id)
+        compiled = self.registry.compiled(version.hash)
+        uid = uuid.uuid4().hex
+        payload = {
+            "process_id": process_id,
+            "definition_hash": version.hash,
+            "data": data or {},
+            "item_code": item_code,
+            "org_unit": org_unit,
+        }
+        event = EventInput(1, "case_started", self.clock.now(), payload)
+        live = start_case(compiled, uid, event)
+        state = live.state()
+        digest = state_digest(state)
+        payload_json = encode_payload(payload)
+        ev_hash = event_hash(
+            prev_hash=GENESIS,
+            case_uid=uid,
+            seq=1,
+            type=event.type,
+            actor=actor.user,
+            on_behalf_of=actor.on_behalf_of,
+            at=event.at,
+            payload_json=payload_json,
+            state_digest=digest,
+        )
+        record = CaseRecord(
+            id=0,
+            uid=uid,
+            process_id=process_id,
+            definition_hash=version.hash,
+            status=live.status,
+            version=1,
+            last_seq=1,
+            last_hash=ev_hash,
+            snapshot=pack(state),
+            created_at=event.at,
+            updated_at=event.at,
+            item_code=item_code,
+            org_unit=org_unit,
+            due_date=due_date,
+            next_timer_at=live.next_timer_at(),
+            closed_at=None if live.status == OPEN else event.at,
+            idempotency_key=idempotency_key,
+        )
+        try:
+            with self.store.unit_of_work() as uow:
+                record.id = uow.insert_case(record)
+                stored = EventRecord(
+                    record.id,
+                    1,
+                    event.type,
+                    actor.user,
+                    event.at,
+                    payload,
+                    GENESIS,
+                    ev_hash,
+                    actor.on_behalf_of,
+                    digest,
+                )
+                uow.append_events([stored], [payload_json])
+                uow.replace_tasks(record.id, self._task_records(record, live, 1))
+                self._commit(uow)
+        except ConflictError:
+            if idempotency_key:
+                existing = self._by_key(idempotency_key)
+                if existing is not None:
+                    return existing
+            raise
+        self._cache.put(record.id, record.version, live)
+        return self._view(record, live)
+
+    def complete_task(
+        self,
+        case_id: int,
+        task_id: str,
+        data: dict[str, Any] | None = None,
+        actor: Actor = SYSTEM,
+        expected_version: int | None = None,
+    ) -> CaseView:
+        """Complete a ready user task with form data (validated against its form)."""
+
+        def validate(live: LiveCase) -> dict[str, Any]:
+            return self._validated(live, task_id, data or {})
+
+        return self._change(
+            case_id, "task_completed", {"task_id": task_id}, actor, expected_version, validate
+        )
+
+    def deliver_message(
+        self,
+        case_id: int,
+        name: str,
+        payload: dict[str, Any] | None = None,
+        actor: Actor = SYSTEM,
+        expected_version: int | None = None,
+    ) -> CaseView:
+        body = {"name": name, "payload": payload or {}}
+        return self._change(case_id, "message_received", body, actor, expected_version)
+
+    def cancel(
+        self, case_id: int, reason: str, actor: Actor = SYSTEM, expected_version: int | None = None
+    ) -> CaseView:
+        if not reason.strip():
+            raise DataValidationError("请填写撤销原因", {"reason": "必填"})
+        return self._change(case_id, "case_cancelled", {"reason": reason}, actor, expected_version)
+
+    def tick(self, limit: int = 500) -> TickReport:
+        """Fire every timer that is due by the clock; one transaction per case."""
+        report = TickReport()
+        with self.store.unit_of_work(write=False) as uow:
+            due = uow.due_timer_cases(self.clock.now(), limit)
+        for case_id in due:
+            try:
+                self._change(case_id, "timers_fired", {}, Actor("system:timer"), None)
+                report.fired.append(case_id)
+            except ScriptError:
+                report.incidents.append(case_id)
+            except ConflictError:
+                report.conflicts.append(case_id)
+        return report
+
+    # -- internals -----------------------------------------------------------------------
+    def _by_key(self, key: str) -> CaseView | None:
+        with self.store.unit_of_work(write=False) as uow:
+            record = uow.case_by_idempotency_key(key)
+        return self._view(record, self._load(record)) if record else None
+
+    def _load(self, record: CaseRecord) -> LiveCase:
+        live = self._cache.take(record.id, record.version)
+        if live is None:
+            compiled = self.registry.compiled(record.definition_hash)
+            live = LiveCase.from_state(unpack(record.snapshot), compiled)
+        return live
+
+    def _validated(self, live: LiveCase, task_id: str, data: dict[str, Any]) -> dict[str, Any]:
+        task = next((t for t in live.ready_tasks() if t.id == task_id), None)
+        if task is None:
+            return {"task_id": task_id, "data": data}  # apply() reports missing/closed task
+        form = live.compiled.form(task.process_id, task.spec_id)
+        if form is None:
+            return {"task_id": task_id, "data": data}
+        clean, errors = form.validate(data)
+        if errors:
+            raise DataValidationError("表单数据有误", errors)
+        return {"task_id": task_id, "data": clean}
+
+    def _change(
+        self,
+        case_id: int,
+        event_type: str,
+        payload: dict[str, Any],
+        actor: Actor,
+        expected_version: int | None,
+        prepare: Callable[[LiveCase], dict[str, Any]] | None = None,
+    ) -> CaseView:
+        with self.store.unit_of_work() as uow:
+            record = uow.case(case_id)
+            if self.after_load is not None:
+                self.after_load()
+            if expected_version is not None and record.version != expected_version:
+                raise ConflictError("办件已被他人修改，请刷新后重试", case_id=case_id)
+            live = self._load(record)
+            if prepare is not None:
+                payload = prepare(live)
+            event = EventInput(record.last_seq + 1, event_type, self.clock.now(), payload)
+            try:
+                apply_event(live, record.uid, event)
+            except ScriptError as error:
+                uow.rollback()
+                self._incident(case_id, event, error, actor)
+                raise
+            new = self._persist(uow, record, live, event, actor)
+            self._commit(uow)
+        self._cache.put(new.id, new.version, live)
+        return self._view(new, live)
+
+    def _persist(
+        self, uow: UnitOfWork, record: CaseRecord, live: LiveCase, event: EventInput, actor: Actor
+    ) -> CaseRecord:
+        state = live.state()
+        digest = state_digest(state)
+        payload_json = encode_payload(event.payload)
+        ev_hash = event_hash(
+            prev_hash=record.last_hash,
+            case_uid=record.uid,
+            seq=event.seq,
+            type=event.type,
+            actor=actor.user,
+            on_behalf_of=actor.on_behalf_of,
+            at=event.at,
+            payload_json=payload_json,
+            state_digest=digest,
+        )
+        new = replace(
+            record,
+            status=live.status,
+            version=record.version + 1,
+            last_seq=event.seq,
+            last_hash=ev_hash,
+            snapshot=pack(state),
+            updated_at=event.at,
+            next_timer_at=live.next_timer_at(),
+            closed_at=record.closed_at or (None if live.status == OPEN else event.at),
+        )
+        uow.update_case(new, record.version)
+        stored = EventRecord(
+            record.id,
+            event.seq,
+            event.type,
+            actor.user,
+            event.at,
+            event.payload,
+            record.last_hash,
+            ev_hash,
+            actor.on_behalf_of,
+            digest,
+        )
+        uow.append_events([stored], [payload_json])
+        uow.replace_tasks(record.id, self._task_records(new, live, event.seq))
+        return new
+
+    def _incident(self, case_id: int, failed: EventInput, error: EngineError, actor: Actor) -> None:
+        """Record a failed step in the history; the case state stays as it was."""
+        with self.store.unit_of_work() as uow:
+            record = uow.case(case_id)
+            payload = {
+                "action": failed.type,
+                "action_payload": failed.payload,
+                "error": error.message,
+                "element_id": error.context.get("element_id"),
+            }
+            payload_json = encode_payload(payload)
+            seq = record.last_seq + 1
+            digest = state_digest(unpack(record.snapshot))
+            at = self.clock.now()
+            ev_hash = event_hash(
+                prev_hash=record.last_hash,
+                case_uid=record.uid,
+                seq=seq,
+                type="incident",
+                actor=actor.user,
+                on_behalf_of=actor.on_behalf_of,
+                at=at,
+                payload_json=payload_json,
+                state_digest=digest,
+            )
+            new = replace(
+                record,
+                version=record.version + 1,
+                last_seq=seq,
+                last_hash=ev_hash,
+                updated_at=at,
+                has_incident=True,
+            )
+            uow.update_case(new, record.version)
+            uow.append_events(
+                [
+                    EventRecord(
+                        case_id,
+                        seq,
+                        "incident",
+                        actor.user,
+                        at,
+                        payload,
+                        record.last_hash,
+                        ev_hash,
+                        actor.on_behalf_of,
+                        digest,
+                    )
+                ],
+                [payload_json],
+            )
+            uow.commit()
+
+    def _commit(self, uow: UnitOfWork) -> None:
+        if self.before_commit is not None:
+            self.before_commit()
+        uow.commit()
+
+    def _task_records(self, record: CaseRecord, live: LiveCase, seq: int) -> list[TaskRecord]:
+        return [
+            TaskRecord(
+                t.id, record.id, t.spec_id, t.name, t.process_id, t.lane, record.org_unit, seq
+            )
+            for t in live.ready_tasks()
+        ]
+
+    def _view(self, record: CaseRecord, live: LiveCase) -> CaseView:
+        return CaseView(
+            id=record.id,
+            uid=record.uid,
+            process_id=record.process_id,
+            definition_hash=record.definition_hash,
+            status=record.status,
+            version=record.version,
+            last_seq=record.last_seq,
+            data=live.data(),
+            tasks=live.ready_tasks(),
+            has_incident=record.has_incident,
+            item_code=record.item_code,
+            org_unit=record.org_unit,
+            due_date=record.due_date,
+            next_timer_at=record.next_timer_at,
+        )

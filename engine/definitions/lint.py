@@ -1,0 +1,230 @@
+"""Static checks of BPMN documents: every problem, each with file, line and element id.
+
+Checks run on the hardened lxml tree before SpiffWorkflow sees it, so a designer gets
+all the problems of a file at once rather than the first one the parser trips on.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from lxml import etree
+from SpiffWorkflow.spiff.parser.process import VALIDATOR
+
+from engine.definitions.forms import Form, read_form
+from engine.errors import Problem
+from engine.scripting.sandbox import check_script
+from engine.xmlsafe import line_of
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
+FLOW_NODES = frozenset(
+    {
+        "startEvent",
+        "endEvent",
+        "task",
+        "userTask",
+        "manualTask",
+        "scriptTask",
+        "serviceTask",
+        "sendTask",
+        "receiveTask",
+        "businessRuleTask",
+        "callActivity",
+        "subProcess",
+        "transaction",
+        "exclusiveGateway",
+        "parallelGateway",
+        "inclusiveGateway",
+        "eventBasedGateway",
+        "intermediateCatchEvent",
+        "intermediateThrowEvent",
+        "boundaryEvent",
+    }
+)
+UNSUPPORTED = ("serviceTask", "businessRuleTask", "adHocSubProcess", "complexGateway")
+
+
+@dataclass
+class ProcessOutline:
+    """What lint learned about one process, used for deployment and the task index."""
+
+    process_id: str
+    name: str
+    path: str
+    executable: bool
+    calls: dict[str, list[tuple[int | None, str]]] = field(default_factory=dict)
+    forms: dict[str, Form] = field(default_factory=dict)
+    lanes: dict[str, str] = field(default_factory=dict)  # task id -> lane name (role)
+    task_names: dict[str, str] = field(default_factory=dict)
+
+
+def _bpmn(tag: str) -> str:
+    return f"{{{BPMN_NS}}}{tag}"
+
+
+def _local(element: etree._Element) -> str:
+    return etree.QName(element).localname
+
+
+class FileChecker:
+    """Checks one parsed BPMN document."""
+
+    def __init__(self, path: str, tree: etree._ElementTree, script_functions: Collection[str]):
+        self.path = path
+        self.root = tree.getroot()
+        self.functions = script_functions
+        self.problems: list[Problem] = []
+        self.outlines: dict[str, ProcessOutline] = {}
+
+    def problem(
+        self, element: etree._Element | None, message: str, line: int | None = None
+    ) -> None:
+        element_id = element.get("id") if element is not None else None
+        if line is None and element is not None:
+            line = line_of(element)
+        self.problems.append(Problem(self.path, line, element_id, message))
+
+    def run(self) -> None:
+        if self.root.tag != _bpmn("definitions"):
+            self.problem(self.root, "根元素应为 bpmn:definitions")
+            return
+        self._schema()
+        self._unique_ids()
+        for process in self.root.iterfind(_bpmn("process")):
+            self._process(process)
+
+    def _schema(self) -> None:
+        candidate = copy.deepcopy(self.root)
+        VALIDATOR.preprocess(candidate)
+        schema = VALIDATOR.validator
+        if schema.validate(candidate):
+            return
+        by_line = {el.sourceline: el for el in self.root.iter() if isinstance(el.tag, str)}
+        for error in schema.error_log:
+            element = by_line.get(error.line)
+            self.problem(element, f"不符合 BPMN 2.0 模式：{error.message}", error.line)
+
+    def _unique_ids(self) -> None:
+        seen: dict[str, int | None] = {}
+        for element in self.root.iter():
+            if not isinstance(element.tag, str):
+                continue
+            ident = element.get("id")
+            if ident is None:
+                continue
+            if ident in seen:
+                self.problem(element, f"id 重复（第 {seen[ident]} 行已使用）")
+            else:
+                seen[ident] = line_of(element)
+
+    def _process(self, process: etree._Element) -> None:
+        pid = process.get("id", "")
+        outline = ProcessOutline(
+            pid, process.get("name", pid), self.path, process.get("isExecutable") == "true"
+        )
+        self.outlines[pid] = outline
+        lanes = {
+            ref.text.strip(): lane.get("name") or lane.get("id") or ""
+            for lane in process.iter(_bpmn("lane"))
+            for ref in lane.iterfind(_bpmn("flowNodeRef"))
+            if ref.text
+        }
+        outline.lanes = {k: v for k, v in lanes.items()}
+        self._scope(process, outline, top=True)
+        self._scripts(process)
+
+    def _scope(self, scope: etree._Element, outline: ProcessOutline, top: bool) -> None:
+        """Flow nodes and sequence flows of a process or an embedded subprocess."""
+        nodes = {el.get("id"): el for el in scope if _local(el) in FLOW_NODES}
+        starts = [el for el in nodes.values() if _local(el) == "startEvent"]
+        if not starts and (not top or outline.executable):
+            self.problem(scope, "缺少开始事件")
+        incoming: set[str] = set()
+        outgoing: set[str] = set()
+        for flow in scope.iterfind(_bpmn("sequenceFlow")):
+            for attr, bucket in (("sourceRef", outgoing), ("targetRef", incoming)):
+                ref = flow.get(attr, "")
+                if ref not in nodes:
+                    self.problem(flow, f"{attr}“{ref}”不是本流程中的节点")
+                bucket.add(ref)
+        for ident, node in nodes.items():
+            self._node(node, outline, ident or "", incoming, outgoing)
+
+    def _node(
+        self,
+        node: etree._Element,
+        outline: ProcessOutline,
+        ident: str,
+        incoming: set[str],
+        outgoing: set[str],
+    ) -> None:
+        kind = _local(node)
+        outline.task_names[ident] = node.get("name", ident)
+        if kind in UNSUPPORTED:
+            self.problem(node, f"不支持的元素 bpmn:{kind}")
+        if kind not in ("startEvent", "boundaryEvent") and ident not in incoming:
+            self.problem(node, "没有进入的顺序流，永远不会执行")
+        if kind != "endEvent" and ident not in outgoing:
+            self.problem(node, "没有离开的顺序流")
+        if kind == "userTask":
+            if ident not in outline.lanes:
+                self.problem(node, "用户任务必须位于泳道（角色）中")
+            form, issues = read_form(node)
+            for issue in issues:
+                self.problem(node, issue.message, issue.line)
+            if form is not None:
+                outline.forms[ident] = form
+        if kind == "callActivity":
+            called = node.get("calledElement")
+            if not called:
+                self.problem(node, "调用活动缺少 calledElement")
+            else:
+                outline.calls.setdefault(called, []).append((line_of(node), ident))
+        if kind in ("subProcess", "transaction"):
+            self._scope(node, outline, top=False)
+
+    def _scripts(self, process: etree._Element) -> None:
+        for element, source, mode in _script_sources(process):
+            for issue in check_script(source, mode, self.functions):
+                line = (line_of(element) or 0) + issue.line - 1
+                owner: etree._Element | None = element
+                while owner is not None and owner.get("id") is None:
+                    owner = owner.getparent()
+                self.problem(owner, issue.message, line)
+
+
+def _script_sources(
+    process: etree._Element,
+) -> Iterator[tuple[etree._Element, str, Literal["exec", "eval"]]]:
+    """(element, source, mode) of every script, condition and timer expression."""
+    for script in process.iter(_bpmn("script")):
+        yield script, script.text or "", "exec"
+    for tag in ("preScript", "postScript"):
+        for script in process.iter(f"{{{SPIFF_NS}}}{tag}"):
+            yield script, script.text or "", "exec"
+    for condition in process.iter(_bpmn("conditionExpression")):
+        yield condition, (condition.text or "").strip(), "eval"
+    for tag in ("timeDate", "timeDuration", "timeCycle"):
+        for timer in process.iter(_bpmn(tag)):
+            yield timer, (timer.text or "").strip(), "eval"
+
+
+def check_calls(outlines: Iterable[ProcessOutline], known: Collection[str]) -> list[Problem]:
+    """Every call activity must name a process that exists among the files or deployed ones."""
+    outlines = list(outlines)
+    available = {o.process_id for o in outlines} | set(known)
+    problems = []
+    for outline in outlines:
+        for called, places in sorted(outline.calls.items()):
+            if called in available:
+                continue
+            for line, element_id in places:
+                problems.append(
+                    Problem(outline.path, line, element_id, f"调用的流程“{called}”不存在")
+                )
+    return problems

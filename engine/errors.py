@@ -1,0 +1,88 @@
+"""Domain errors of the engine.
+
+Every error carries a stable ``code`` (English, for programs) and a ``message``
+(Chinese, for people). Only ``webapi`` maps codes onto HTTP statuses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class EngineError(Exception):
+    """Base class: a stable code, a Chinese message and optional context."""
+
+    code = "engine_error"
+
+    def __init__(self, message: str, **context: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.context = context
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a BPMN file: reported as ``PATH:LINE: ELEMENT_ID: message``."""
+
+    path: str
+    line: int | None
+    element_id: str | None
+    message: str
+    code: str = field(default="invalid", compare=False)
+
+    def __str__(self) -> str:
+        line = self.line if self.line is not None else 0
+        element = self.element_id or "-"
+        return f"{self.path}:{line}: {element}: {self.message}"
+
+
+class DefinitionError(EngineError):
+    """A BPMN definition is invalid; ``problems`` lists every problem found."""
+
+    code = "invalid_definition"
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"流程定义有 {len(problems)} 个问题", problems=problems)
+        self.problems = problems
+
+
+class ScriptError(EngineError):
+    """A script, condition or timer expression was rejected or failed."""
+
+    code = "script_error"
+
+
+class ScriptLimitExceeded(ScriptError):
+    """A script used more time, steps or memory than allowed."""
+
+    code = "script_limit_exceeded"
+
+
+class NotFound(EngineError):
+    code = "not_found"
+
+
+class ConflictError(EngineError):
+    """The case changed since it was read (stale version) or the step was already taken."""
+
+    code = "conflict"
+
+
+class InvalidState(EngineError):
+    """The action does not fit the case's current state (task not ready, case closed...)."""
+
+    code = "invalid_state"
+
+
+class DataValidationError(EngineError):
+    """Submitted data does not match a form; ``fields`` maps field name to reason."""
+
+    code = "validation_failed"
+
+    def __init__(self, message: str, fields: dict[str, str]) -> None:
+        super().__init__(message, fields=fields)
+        self.fields = fields

@@ -1,0 +1,76 @@
+"""Plain records passed between the engine's services and its store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    hash: str
+    path: str
+    xml: bytes
+
+
+@dataclass(frozen=True)
+class ProcessVersionRecord:
+    process_id: str
+    version: int
+    hash: str
+    name: str
+    files: tuple[tuple[str, str], ...]  # (path, content hash)
+    deployed_at: datetime
+    deployed_by: str
+
+
+@dataclass
+class CaseRecord:
+    id: int
+    uid: str
+    process_id: str
+    definition_hash: str
+    status: str
+    version: int
+    last_seq: int
+    last_hash: str
+    snapshot: bytes
+    created_at: datetime
+    updated_at: datetime
+    item_code: str | None = None
+    org_unit: str | None = None
+    due_date: date | None = None
+    next_timer_at: datetime | None = None
+    has_incident: bool = False
+    closed_at: datetime | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    case_id: int
+    seq: int
+    type: str
+    actor: str
+    at: datetime
+    payload: dict[str, Any]
+    prev_hash: str
+    hash: str
+    on_behalf_of: str | None = None
+    state_digest: str | None = None
+
+
+@dataclass(frozen=True)
+class TaskRecord:
+    id: str
+    case_id: int
+    spec_id: str
+    name: str
+    process_id: str
+    lane: str | None
+    org_unit: str | None
+    created_seq: int
+    due_at: datetime | None = None
+    claimed_by: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""Running one case's workflow: deterministic, serializable, replayable."""

@@ -1,0 +1,206 @@
+"""Applying events to a case's workflow.
+
+The same functions serve the live path and replay: an event carries everything its
+application needs (its time, its data), the clock is pinned to the event's time and
+task ids are derived from the case and the event's sequence number. Replaying the
+events therefore rebuilds the state exactly, digest for digest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+from engine.clock import ManualClock, using_clock
+from engine.definitions.compiler import CompiledProcess
+from engine.definitions.timers import parse_instant
+from engine.errors import ConflictError, EngineError, InvalidState, NotFound, ScriptError
+from engine.runtime.ids import deterministic_ids
+from engine.runtime.snapshot import workflow_from_dict, workflow_to_dict
+from engine.scripting.spiff_engine import SandboxScriptEngine
+
+OPEN, COMPLETED, CANCELLED = "open", "completed", "cancelled"
+STATE_CHANGING = frozenset(
+    {"case_started", "task_completed", "message_received", "timers_fired", "case_cancelled"}
+)
+_SCRIPT_ENGINE = SandboxScriptEngine()
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    """An open user or manual task, as the task index and the API see it."""
+
+    id: str
+    spec_id: str
+    name: str
+    process_id: str
+    lane: str | None
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class EventInput:
+    """What an event needs to be applied (the stored event row carries the same)."""
+
+    seq: int
+    type: str
+    at: datetime
+    payload: dict[str, Any]
+
+
+class LiveCase:
+    """A case's workflow in memory, with its status."""
+
+    def __init__(self, workflow: Any, status: str, compiled: CompiledProcess) -> None:
+        self.workflow = workflow
+        self.status = status
+        self.compiled = compiled
+        self._ready: list[ReadyTask] | None = None  # memo, cleared by every transition
+
+    # -- state -------------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        return {"status": self.status, "workflow": workflow_to_dict(self.workflow)}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], compiled: CompiledProcess) -> LiveCase:
+        workflow = workflow_from_dict(
+            state["workflow"], compiled.spec, compiled.subprocess_specs, _SCRIPT_ENGINE
+        )
+        return cls(workflow, state["status"], compiled)
+
+    def ready_tasks(self) -> list[ReadyTask]:
+        if self._ready is None:
+            self._ready = self._find_ready_tasks()
+        return list(self._ready)
+
+    def _find_ready_tasks(self) -> list[ReadyTask]:
+        if self.status != OPEN:
+            return []
+        tasks = []
+        for task in self.workflow.get_tasks(state=TaskState.READY, manual=True):
+            spec = task.task_spec
+            process_id = task.workflow.spec.name
+            tasks.append(
+                ReadyTask(
+                    str(task.id),
+                    spec.bpmn_id,
+                    spec.bpmn_name or spec.bpmn_id,
+                    process_id,
+                    self.compiled.lane(process_id, spec.bpmn_id) or spec.lane,
+                    dict(task.data),
+                )
+            )
+        return tasks
+
+    def next_timer_at(self) -> datetime | None:
+        """When the earliest waiting timer of the case falls due."""
+        if self.status != OPEN:
+            return None
+        times = []
+        for task in self.workflow.get_tasks(state=TaskState.WAITING):
+            definition = getattr(task.task_spec, "event_definition", None)
+            if not isinstance(definition, TimerEventDefinition):
+                continue
+            value = task.internal_data.get("event_value")
+            if isinstance(value, dict):
+                value = value.get("next") if value.get("cycles") else None
+            if value:
+                times.append(parse_instant(value))
+        return min(times) if times else None
+
+    def data(self) -> dict[str, Any]:
+        """The case data as of the latest completed task."""
+        last = self.workflow.last_task
+        return dict(last.data) if last is not None else dict(self.workflow.data)
+
+    # -- transitions -------------------------------------------------------------------
+    def _run_engine(self) -> None:
+        self._ready = None
+        self.workflow.do_engine_steps()
+        if self.workflow.is_completed():
+            self.status = COMPLETED
+
+    def _complete_task(self, payload: dict[str, Any]) -> None:
+        try:
+            task = self.workflow.get_task_from_id(UUID(payload["task_id"]))
+        except (ValueError, WorkflowException):
+            raise NotFound("任务不存在", task_id=payload["task_id"]) from None
+        if task is None:
+            raise NotFound("任务不存在", task_id=payload["task_id"])
+        if not task.task_spec.manual or task.state != TaskState.READY:
+            raise ConflictError("任务已办理或已不可办理", task_id=payload["task_id"])
+        task.set_data(**payload.get("data", {}))
+        task.run()
+        self._run_engine()
+
+    def _receive_message(self, payload: dict[str, Any]) -> None:
+        event = BpmnEvent(MessageEventDefinition(payload["name"]), payload.get("payload", {}))
+        try:
+            self.workflow.send_event(event)
+        except WorkflowException:
+            raise InvalidState(f"办件当前不在等待消息“{payload['name']}”") from None
+        self._run_engine()
+
+    def apply(self, event: EventInput) -> None:
+        """Apply a state-changing event after the start event."""
+        self._ready = None
+        if self.status != OPEN:
+            raise InvalidState("办件已结束", status=self.status)
+        if event.type == "task_completed":
+            self._complete_task(event.payload)
+        elif event.type == "message_received":
+            self._receive_message(event.payload)
+        elif event.type == "timers_fired":
+            self.workflow.refresh_timers()
+            self._run_engine()
+        elif event.type == "case_cancelled":
+            self.workflow.cancel()
+            self.status = CANCELLED
+        else:
+            raise InvalidState(f"未知的事件类型：{event.type}")
+
+
+def start_case(compiled: CompiledProcess, case_uid: str, event: EventInput) -> LiveCase:
+    """Create the workflow of a new case from its ``case_started`` event."""
+    with _pinned(case_uid, event):
+        workflow = BpmnWorkflow(
+            compiled.spec, compiled.subprocess_specs, script_engine=_SCRIPT_ENGINE
+        )
+        start = workflow.task_tree
+        start.data.update(event.payload.get("data", {}))
+        live = LiveCase(workflow, OPEN, compiled)
+        _guard(live._run_engine)
+        return live
+
+
+def apply_event(live: LiveCase, case_uid: str, event: EventInput) -> None:
+    with _pinned(case_uid, event):
+        _guard(lambda: live.apply(event))
+
+
+@contextmanager
+def _pinned(case_uid: str, event: EventInput) -> Iterator[None]:
+    with deterministic_ids(case_uid, event.seq), using_clock(ManualClock(event.at)):
+        yield
+
+
+def _guard(action: Any) -> None:
+    """Engine errors pass through; anything a process raises becomes a ScriptError."""
+    try:
+        action()
+    except EngineError:
+        raise
+    except SpiffWorkflowException as exc:
+        raise ScriptError(f"流程执行出错：{exc}") from None
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+        raise ScriptError(f"流程执行出错：{type(exc).__name__}: {exc}") from None

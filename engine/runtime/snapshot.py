@@ -1,0 +1,91 @@
+"""Workflow snapshots without specs.
+
+A spec is stored once per definition version (as its BPMN XML); a case snapshot holds
+only the instance: tasks, states, data. ``last_state_change`` wall-clock stamps are
+zeroed so that a snapshot is a pure function of the events (and so is its digest).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+SNAPSHOT_FORMAT = 1
+
+
+class _InstanceOnlyConverter(BpmnWorkflowConverter):  # type: ignore[misc]
+    def to_dict(self, workflow: Any) -> dict[str, Any]:
+        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct: dict[str, Any], **kwargs: Any) -> Any:
+        workflow = self.target_class(kwargs["spec"], kwargs["subprocess_specs"], deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+_config = dict(SPIFF_CONFIG)
+_config[BpmnWorkflow] = _InstanceOnlyConverter
+_serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
+
+
+def _normalize(dct: dict[str, Any]) -> None:
+    """Remove what is not a function of the events: wall-clock stamps, set order."""
+    for task in dct["tasks"].values():
+        task["last_state_change"] = 0
+        delta = task.get("delta")
+        if delta and delta.get("deletions"):
+            delta["deletions"] = sorted(delta["deletions"])
+    for sub in dct.get("subprocesses", {}).values():
+        _normalize(sub)
+
+
+def workflow_to_dict(workflow: Any) -> dict[str, Any]:
+    """The instance state as a JSON-compatible dict (no spec, no wall-clock values)."""
+    _serializer.registry._encoder_mode = False
+    dct: dict[str, Any] = _serializer.to_dict(workflow)
+    _normalize(dct)
+    return dct
+
+
+def workflow_from_dict(
+    dct: dict[str, Any], spec: Any, subprocess_specs: dict[str, Any], script_engine: Any
+) -> Any:
+    workflow = _serializer.from_dict(dct, spec=spec, subprocess_specs=subprocess_specs)
+    workflow.script_engine = script_engine
+    return workflow
+
+
+def canonical_json(value: Any) -> bytes:
+    """One byte string per value: sorted keys, no spaces, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def pack(state: dict[str, Any]) -> bytes:
+    # Insertion order, not sorted keys: SpiffWorkflow restores task data from deltas and
+    # needs every parent task before its children, as the serializer wrote them.
+    text = json.dumps(state, separators=(",", ":"), ensure_ascii=False)
+    return zlib.compress(text.encode(), 9)
+
+
+def unpack(blob: bytes) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(zlib.decompress(blob))
+    return result
+
+
+def state_digest(state: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(state)).hexdigest()

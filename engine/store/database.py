@@ -1,0 +1,49 @@
+"""Database engines: built by a factory, never at import time."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.pool import StaticPool
+
+DEFAULT_URL = "sqlite:///daiban.sqlite3"
+
+
+def database_url(explicit: str | None = None) -> str:
+    return explicit or os.environ.get("DAIBAN_DATABASE_URL") or DEFAULT_URL
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def make_engine(url: str, *, immediate: bool = False) -> Engine:
+    """An engine for ``url``. On SQLite: WAL with ``synchronous=FULL`` (commits survive a
+    power cut), a busy timeout, and ``BEGIN IMMEDIATE`` for writers when asked, so two
+    writers queue instead of failing to upgrade a read lock."""
+    if not is_sqlite(url):
+        return create_engine(url, pool_pre_ping=True, future=True)
+    memory = url in ("sqlite://", "sqlite:///:memory:")
+    kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+    if memory:
+        kwargs["poolclass"] = StaticPool
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
+        cursor = dbapi_connection.cursor()
+        if not memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine

@@ -1,0 +1,346 @@
+"""Repository and unit of work over the engine's tables.
+
+``with store.unit_of_work() as uow: ...; uow.commit()`` — leaving the block without
+``commit()`` rolls everything back, so a failure anywhere in a state change leaves
+nothing behind (DESIGN invariant 1).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, cast
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.errors import ConflictError, NotFound
+from engine.records import CaseRecord, EventRecord, ProcessVersionRecord, StoredFile, TaskRecord
+from engine.store.database import database_url, is_sqlite, make_engine
+from engine.store.tables import (
+    CaseRow,
+    DefinitionFileRow,
+    EventRow,
+    ProcessVersionRow,
+    ReadyTaskRow,
+)
+
+_MIGRATIONS = Path(__file__).parent / "migrations"
+_CASES = cast(Table, CaseRow.__table__)
+_CASE_BY_ID = select(_CASES).where(_CASES.c.id == bindparam("id"))
+_UPDATE_CASE = (
+    update(_CASES)
+    .where(_CASES.c.id == bindparam("b_id"), _CASES.c.version == bindparam("b_version"))
+    .values(
+        {
+            c.name: bindparam(f"v_{c.name}", type_=c.type)
+            for c in _CASES.columns
+            if c.name not in ("id", "uid", "created_at")
+        }
+    )
+)
+_INSERT_EVENT = insert(cast(Table, EventRow.__table__))
+_TASKS = cast(Table, ReadyTaskRow.__table__)
+_INSERT_TASK = insert(_TASKS)
+_TASK_IDS = select(_TASKS.c.id).where(_TASKS.c.case_id == bindparam("case_id"))
+
+
+class Store:
+    """Owns the database engines; hands out units of work."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = database_url(url)
+        self._write_engine = make_engine(self.url, immediate=True)
+        memory = self.url in ("sqlite://", "sqlite:///:memory:")
+        self._read_engine = (
+            make_engine(self.url) if is_sqlite(self.url) and not memory else self._write_engine
+        )
+        self._writer = sessionmaker(self._write_engine, expire_on_commit=False)
+        self._reader = sessionmaker(self._read_engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self._write_engine.dialect.name
+
+    def migrate(self) -> None:
+        """Create or upgrade the schema to the newest migration."""
+        config = Config()
+        config.set_main_option("script_location", str(_MIGRATIONS))
+        with self._write_engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def unit_of_work(self, *, write: bool = True) -> UnitOfWork:
+        return UnitOfWork((self._writer if write else self._reader)())
+
+    def dispose(self) -> None:
+        self._write_engine.dispose()
+        if self._read_engine is not self._write_engine:
+            self._read_engine.dispose()
+
+
+class UnitOfWork:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def __enter__(self) -> UnitOfWork:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        try:
+            self.session.commit()
+        except (IntegrityError, OperationalError) as error:
+            self.session.rollback()
+            raise ConflictError("办件已被他人修改，请刷新后重试") from error
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+    # -- definitions -------------------------------------------------------------------
+    def file(self, content_hash: str) -> StoredFile | None:
+        row = self.session.get(DefinitionFileRow, content_hash)
+        return StoredFile(row.hash, row.path, row.xml) if row else None
+
+    def add_file(self, stored: StoredFile, now: datetime) -> None:
+        if self.session.get(DefinitionFileRow, stored.hash) is None:
+            self.session.add(
+                DefinitionFileRow(
+                    hash=stored.hash, path=stored.path, xml=stored.xml, created_at=now
+                )
+            )
+
+    def latest_version(self, process_id: str) -> ProcessVersionRecord | None:
+        row = self.session.scalars(
+            select(ProcessVersionRow)
+            .where(ProcessVersionRow.process_id == process_id)
+            .order_by(ProcessVersionRow.version.desc())
+            .limit(1)
+        ).first()
+        return _version(row) if row else None
+
+    def version_by_hash(self, version_hash: str) -> ProcessVersionRecord | None:
+        row = self.session.scalars(
+            select(ProcessVersionRow).where(ProcessVersionRow.hash == version_hash)
+        ).first()
+        return _version(row) if row else None
+
+    def version(self, process_id: str, version: int) -> ProcessVersionRecord | None:
+        row = self.session.scalars(
+            select(ProcessVersionRow).where(
+                ProcessVersionRow.process_id == process_id, ProcessVersionRow.version == version
+            )
+        ).first()
+        return _version(row) if row else None
+
+    def versions(self) -> list[ProcessVersionRecord]:
+        rows = self.session.scalars(
+            select(ProcessVersionRow).order_by(
+                ProcessVersionRow.process_id, ProcessVersionRow.version
+            )
+        )
+        return [_version(row) for row in rows]
+
+    def add_version(self, record: ProcessVersionRecord) -> None:
+        self.session.add(
+            ProcessVersionRow(
+                process_id=record.process_id,
+                version=record.version,
+                hash=record.hash,
+                name=record.name,
+                files=json.dumps([list(f) for f in record.files]),
+                deployed_at=record.deployed_at,
+                deployed_by=record.deployed_by,
+            )
+        )
+
+    # -- cases -------------------------------------------------------------------------
+    def case(self, case_id: int) -> CaseRecord:
+        row = self.session.connection().execute(_CASE_BY_ID, {"id": case_id}).mappings().first()
+        if row is None:
+            raise NotFound("办件不存在", case_id=case_id)
+        return CaseRecord(**row)
+
+    def case_by_idempotency_key(self, key: str) -> CaseRecord | None:
+        row = self.session.scalars(select(CaseRow).where(CaseRow.idempotency_key == key)).first()
+        return _case(row) if row else None
+
+    def case_ids(self, after: int = 0, limit: int = 1000) -> list[int]:
+        rows = self.session.scalars(
+            select(CaseRow.id).where(CaseRow.id > after).order_by(CaseRow.id).limit(limit)
+        )
+        return list(rows)
+
+    def count_cases(self) -> int:
+        return int(self.session.scalar(select(func.count()).select_from(CaseRow)) or 0)
+
+    def due_timer_cases(self, now: datetime, limit: int = 500) -> list[int]:
+        rows = self.session.scalars(
+            select(CaseRow.id)
+            .where(CaseRow.next_timer_at.is_not(None), CaseRow.next_timer_at <= now)
+            .order_by(CaseRow.next_timer_at)
+            .limit(limit)
+        )
+        return list(rows)
+
+    def insert_case(self, record: CaseRecord) -> int:
+        row = CaseRow(**{k: v for k, v in vars(record).items() if k != "id"})
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def update_case(self, record: CaseRecord, expected_version: int) -> None:
+        """Write the case if nobody else did since ``expected_version`` (else ConflictError)."""
+        params = {
+            f"v_{k}": v for k, v in vars(record).items() if k not in ("id", "uid", "created_at")
+        }
+        params.update(b_id=record.id, b_version=expected_version)
+        result: Any = self.session.connection().execute(_UPDATE_CASE, params)
+        if result.rowcount != 1:
+            raise ConflictError("办件已被他人修改，请刷新后重试", case_id=record.id)
+
+    # -- events ------------------------------------------------------------------------
+    def append_events(self, events: Sequence[EventRecord], payloads: Sequence[str]) -> None:
+        self.session.connection().execute(
+            _INSERT_EVENT,
+            [
+                {
+                    "case_id": event.case_id,
+                    "seq": event.seq,
+                    "type": event.type,
+                    "actor": event.actor,
+                    "on_behalf_of": event.on_behalf_of,
+                    "at": event.at,
+                    "payload": payload,
+                    "prev_hash": event.prev_hash,
+                    "hash": event.hash,
+                    "state_digest": event.state_digest,
+                }
+                for event, payload in zip(events, payloads, strict=True)
+            ],
+        )
+
+    def events(self, case_id: int) -> Iterator[tuple[EventRecord, str]]:
+        """The case's events in stored order, each with its payload exactly as stored."""
+        rows = self.session.scalars(
+            select(EventRow).where(EventRow.case_id == case_id).order_by(EventRow.id)
+        )
+        for row in rows:
+            yield (
+                EventRecord(
+                    row.case_id,
+                    row.seq,
+                    row.type,
+                    row.actor,
+                    row.at,
+                    _loads(row.payload),
+                    row.prev_hash,
+                    row.hash,
+                    row.on_behalf_of,
+                    row.state_digest,
+                ),
+                row.payload,
+            )
+
+    # -- ready-task index ----------------------------------------------------------------
+    def replace_tasks(self, case_id: int, tasks: Sequence[TaskRecord]) -> None:
+        """Keep claims of tasks still open; drop tasks no longer ready; add new ones."""
+        connection = self.session.connection()
+        existing = set(connection.execute(_TASK_IDS, {"case_id": case_id}).scalars())
+        wanted = {task.id for task in tasks}
+        gone = existing - wanted
+        if gone:
+            connection.execute(delete(ReadyTaskRow).where(ReadyTaskRow.id.in_(sorted(gone))))
+        new = [task for task in tasks if task.id not in existing]
+        if new:
+            connection.execute(
+                _INSERT_TASK,
+                [
+                    {
+                        "id": task.id,
+                        "case_id": task.case_id,
+                        "spec_id": task.spec_id,
+                        "name": task.name,
+                        "process_id": task.process_id,
+                        "lane": task.lane,
+                        "org_unit": task.org_unit,
+                        "created_seq": task.created_seq,
+                        "due_at": task.due_at,
+                        "claimed_by": task.claimed_by,
+                    }
+                    for task in new
+                ],
+            )
+
+    def tasks(self, case_id: int | None = None, lane: str | None = None) -> list[TaskRecord]:
+        query = select(ReadyTaskRow).order_by(
+            ReadyTaskRow.case_id, ReadyTaskRow.created_seq, ReadyTaskRow.id
+        )
+        if case_id is not None:
+            query = query.where(ReadyTaskRow.case_id == case_id)
+        if lane is not None:
+            query = query.where(ReadyTaskRow.lane == lane)
+        return [
+            TaskRecord(
+                row.id,
+                row.case_id,
+                row.spec_id,
+                row.name,
+                row.process_id,
+                row.lane,
+                row.org_unit,
+                row.created_seq,
+                row.due_at,
+                row.claimed_by,
+            )
+            for row in self.session.scalars(query)
+        ]
+
+
+def _loads(payload: str) -> dict[str, Any]:
+    value: dict[str, Any] = json.loads(payload)
+    return value
+
+
+def _version(row: ProcessVersionRow) -> ProcessVersionRecord:
+    files = tuple((str(path), str(digest)) for path, digest in json.loads(row.files))
+    return ProcessVersionRecord(
+        row.process_id, row.version, row.hash, row.name, files, row.deployed_at, row.deployed_by
+    )
+
+
+def _case(row: CaseRow) -> CaseRecord:
+    return CaseRecord(
+        id=row.id,
+        uid=row.uid,
+        process_id=row.process_id,
+        definition_hash=row.definition_hash,
+        status=row.status,
+        version=row.version,
+        last_seq=row.last_seq,
+        last_hash=row.last_hash,
+        snapshot=row.snapshot,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        item_code=row.item_code,
+        org_unit=row.org_unit,
+        due_date=row.due_date,
+        next_timer_at=row.next_timer_at,
+        has_incident=row.has_incident,
+        closed_at=row.closed_at,
+        idempotency_key=row.idempotency_key,
+    )

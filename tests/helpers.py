@@ -1,0 +1,31 @@
+"""Small helpers shared by the tests: drive a case by task spec id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine import Actor, CaseView, Engine
+
+
+def task_of(view: CaseView, spec_id: str) -> str:
+    matches = [t.id for t in view.tasks if t.spec_id == spec_id]
+    assert matches, f"no ready task {spec_id}; ready: {[t.spec_id for t in view.tasks]}"
+    return matches[0]
+
+
+def complete(
+    engine: Engine, view: CaseView, spec_id: str, data: dict[str, Any], user: str = "tester"
+) -> CaseView:
+    return engine.cases.complete_task(view.id, task_of(view, spec_id), data, Actor(user))
+
+
+INTAKE = {"applicant_name": "李秀英", "applicant_id": "11010519491231002X", "materials": "complete"}
+
+
+def start_sample(engine: Engine, submitted_on: str = "2026-09-24") -> CaseView:
+    return engine.cases.start(
+        "sample_proxy_item",
+        {"submitted_on": submitted_on},
+        Actor("agent.zhang", on_behalf_of="李秀英"),
+        org_unit="511725201001",
+    )

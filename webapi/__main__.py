@@ -1,0 +1,3 @@
+from webapi.cli import main
+
+raise SystemExit(main())

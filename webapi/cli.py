@@ -1,0 +1,243 @@
+"""The ``daiban`` command line (also ``python -m webapi``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from engine import Actor, Engine, EngineError, lint, read_sources
+from engine.errors import DataValidationError, DefinitionError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_BPMN = PROJECT_ROOT / "bpmn"
+
+
+def _json_arg(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise argparse.ArgumentTypeError(f"不是有效的 JSON：{exc.msg}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError('应为 JSON 对象，例如 \'{"decision": "approve"}\'')
+    return value
+
+
+def _paths(values: Sequence[str]) -> list[str]:
+    return list(values) or [str(DEFAULT_BPMN)]
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    sources = read_sources(_paths(args.paths))
+    result = lint(sources)
+    for problem in result.problems:
+        print(problem)
+    count = len(result.problems)
+    print(f"{len(sources)} 个文件，{count} 个问题", file=sys.stderr)
+    return 1 if count else 0
+
+
+def _engine(args: argparse.Namespace) -> Engine:
+    return Engine(args.database_url)
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    for item in engine.definitions.deploy(read_sources(_paths(args.paths)), actor=args.user):
+        state = "新版本" if item.created else "未变化"
+        print(f"{item.process_id} v{item.version} {item.hash[:12]} {state}")
+    return 0
+
+
+def _print_case(view: Any) -> None:
+    print(f"办件 {view.id}  流程 {view.process_id}  状态 {view.status}  版本 {view.version}")
+    for task in view.tasks:
+        print(f"  待办 {task.id}  {task.spec_id}  {task.name}  角色 {task.lane}")
+    if view.has_incident:
+        print("  注意：办件有未处理的异常（incident），见 daiban replay")
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    view = _engine(args).cases.start(args.process_id, args.data, Actor(args.user))
+    _print_case(view)
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    _print_case(_engine(args).cases.get(args.case))
+    return 0
+
+
+def cmd_complete(args: argparse.Namespace) -> int:
+    view = _engine(args).cases.complete_task(args.case, args.task, args.data, Actor(args.user))
+    _print_case(view)
+    return 0
+
+
+def cmd_message(args: argparse.Namespace) -> int:
+    view = _engine(args).cases.deliver_message(args.case, args.name, args.data, Actor(args.user))
+    _print_case(view)
+    return 0
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    _print_case(_engine(args).cases.cancel(args.case, args.reason, Actor(args.user)))
+    return 0
+
+
+def cmd_tick(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    while True:
+        report = engine.cases.tick()
+        print(
+            f"触发 {len(report.fired)} 件，异常 {len(report.incidents)} 件，冲突 {len(report.conflicts)} 件"
+        )
+        if args.loop is None:
+            return 0
+        time.sleep(args.loop)
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    state = _engine(args).audit.replay(args.case, args.at)
+    print(f"办件 {state.case_id} 第 {state.seq} 号事件后：状态 {state.status}  摘要 {state.digest}")
+    for task in state.tasks:
+        print(f"  待办 {task.id}  {task.spec_id}  {task.name}  角色 {task.lane}")
+    print(json.dumps(state.data, ensure_ascii=False, indent=2, sort_keys=True, default=str))
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    if args.case is not None:
+        report = engine.audit.verify(args.case)
+        print(report)
+        return 0 if report.ok else 1
+    with engine.store.unit_of_work(write=False) as uow:
+        total = uow.count_cases()
+    failed = checked = 0
+    for report in engine.audit.verify_all(after=args.after):
+        checked += 1
+        if not report.ok:
+            failed += 1
+            print(report)
+        if checked % 1000 == 0 or checked == total:
+            print(
+                f"进度：{checked}/{total}，最后办件 {report.case_id}（中断后可用 --after {report.case_id} 续查）",
+                file=sys.stderr,
+            )
+    print(f"共校验 {checked} 件，不一致 {failed} 件")
+    return 1 if failed else 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Deploy the sample process and walk one case from intake to the county's decision."""
+    engine = _engine(args)
+    engine.definitions.deploy(read_sources([DEFAULT_BPMN / "sample"]), actor="demo")
+    cases = engine.cases
+    view = cases.start("sample_proxy_item", {"submitted_on": "2026-11-27"}, Actor("agent.zhang"))
+    steps: list[tuple[str, dict[str, Any], str]] = [
+        (
+            "Task_intake",
+            {
+                "applicant_name": "李秀英",
+                "applicant_id": "11010519491231002X",
+                "materials": "complete",
+            },
+            "agent.zhang",
+        ),
+        ("Task_handover", {"handover_count": 3}, "agent.zhang"),
+        ("Task_township_review", {"decision": "approve", "opinion": "符合条件"}, "window.wang"),
+        (
+            "Task_handover_to_county",
+            {"county_department": "县民政局", "handover_items": 3},
+            "window.wang",
+        ),
+    ]
+    _print_case(view)
+    for spec_id, data, user in steps:
+        task = next(t for t in view.tasks if t.spec_id == spec_id)
+        view = cases.complete_task(view.id, task.id, data, Actor(user))
+        _print_case(view)
+    view = cases.deliver_message(
+        view.id, "county_decision", {"approved": True}, Actor("county.min")
+    )
+    _print_case(view)
+    print(engine.audit.verify(view.id))
+    return 0
+
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="daiban", description="乡镇下放事项与代办服务流程引擎")
+    parser.add_argument(
+        "--database-url",
+        help="数据库地址（默认取 DAIBAN_DATABASE_URL 或 sqlite:///daiban.sqlite3）",
+    )
+    parser.add_argument("--user", default="cli", help="操作人（写入办件历史）")
+    parser.add_argument("--debug", action="store_true", help="出错时显示完整堆栈")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=help_text)
+        command.set_defaults(handler=handler)
+        return command
+
+    add("lint", cmd_lint, "校验 BPMN 文件（列出全部问题）").add_argument("paths", nargs="*")
+    add("deploy", cmd_deploy, "校验并部署 BPMN 文件").add_argument("paths", nargs="*")
+    start = add("start", cmd_start, "发起办件")
+    start.add_argument("process_id")
+    start.add_argument("--data", type=_json_arg, default={})
+    add("show", cmd_show, "查看办件").add_argument("case", type=int)
+    complete = add("complete", cmd_complete, "办理待办任务")
+    complete.add_argument("case", type=int)
+    complete.add_argument("task")
+    complete.add_argument("--data", type=_json_arg, default={})
+    message = add("message", cmd_message, "向办件发送消息（如县级部门办理结果）")
+    message.add_argument("case", type=int)
+    message.add_argument("name")
+    message.add_argument("--data", type=_json_arg, default={})
+    cancel = add("cancel", cmd_cancel, "撤销办件")
+    cancel.add_argument("case", type=int)
+    cancel.add_argument("--reason", required=True)
+    add("tick", cmd_tick, "触发到期定时器").add_argument("--loop", type=float, metavar="SECONDS")
+    replay = add("replay", cmd_replay, "由事件重建办件状态")
+    replay.add_argument("case", type=int)
+    replay.add_argument("--at", type=int, metavar="SEQ")
+    verify = add("verify", cmd_verify, "校验办件历史（哈希链、状态摘要、快照）")
+    verify.add_argument("case", type=int, nargs="?")
+    verify.add_argument("--all", action="store_true")
+    verify.add_argument("--after", type=int, default=0, metavar="CASE_ID")
+    add("demo", cmd_demo, "部署示例流程并走完一个办件")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "verify" and args.case is None and not args.all:
+        parser.error("请指定办件编号或 --all")
+    try:
+        code: int = args.handler(args)
+        return code
+    except DefinitionError as exc:
+        for problem in exc.problems:
+            print(problem)
+        print(f"错误：{exc.message}", file=sys.stderr)
+        return 1
+    except DataValidationError as exc:
+        for name, reason in exc.fields.items():
+            print(f"  {name}: {reason}", file=sys.stderr)
+        print(f"错误：{exc.message}", file=sys.stderr)
+        return 2
+    except EngineError as exc:
+        print(f"错误（{exc.code}）：{exc.message}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"错误：{exc.strerror}：{exc.filename}", file=sys.stderr)
+        return 2
