@@ -117,9 +117,12 @@ class CaseService:
     def ready_tasks(self, case_id: int) -> list[ReadyTask]:
         return self.get(case_id).tasks
 
-    def task_index(self, case_id: int | None = None, lane: str | None = None) -> list[TaskRecord]:
+    def task_index(
+        self, case_id: int | None = None, lane: str | None = None, org_unit: str | None = None
+    ) -> list[TaskRecord]:
+        """Open tasks, filtered by case, role (lane) and org unit: the basis of work queues."""
         with self.store.unit_of_work(write=False) as uow:
-            return uow.tasks(case_id=case_id, lane=lane)
+            return uow.tasks(case_id=case_id, lane=lane, org_unit=org_unit)
 
     # -- commands ------------------------------------------------------------------------
     def start(
@@ -245,19 +248,28 @@ class CaseService:
             raise DataValidationError("请填写撤销原因", {"reason": "必填"})
         return self._change(case_id, "case_cancelled", {"reason": reason}, actor, expected_version)
 
-    def tick(self, limit: int = 500) -> TickReport:
-        """Fire every timer that is due by the clock; one transaction per case."""
+    def tick(self, limit: int = 500, max_rounds: int = 20) -> TickReport:
+        """Fire every timer that is due by the clock; one transaction per case and firing.
+
+        A case whose next timer is still due after firing (a cycle that fell behind, a
+        timer started by the firing) is picked up again in the next round."""
         report = TickReport()
-        with self.store.unit_of_work(write=False) as uow:
-            due = uow.due_timer_cases(self.clock.now(), limit)
-        for case_id in due:
-            try:
-                self._change(case_id, "timers_fired", {}, Actor("system:timer"), None)
-                report.fired.append(case_id)
-            except ScriptError:
-                report.incidents.append(case_id)
-            except ConflictError:
-                report.conflicts.append(case_id)
+        skip: set[int] = set()
+        for _ in range(max_rounds):
+            with self.store.unit_of_work(write=False) as uow:
+                due = [c for c in uow.due_timer_cases(self.clock.now(), limit) if c not in skip]
+            if not due:
+                break
+            for case_id in due:
+                try:
+                    self._change(case_id, "timers_fired", {}, Actor("system:timer"), None)
+                    report.fired.append(case_id)
+                except ScriptError:
+                    report.incidents.append(case_id)
+                    skip.add(case_id)
+                except ConflictError:
+                    report.conflicts.append(case_id)
+                    skip.add(case_id)
         return report
 
     # -- internals -----------------------------------------------------------------------

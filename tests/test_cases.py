@@ -68,8 +68,13 @@ def test_working_day_boundary_timer_fires_only_when_due(sample: Engine, clock: M
     assert escalation.lane == "township_window"
     assert sample.cases.tick().fired == []  # a fired timer does not fire twice
 
-    view = complete(sample, view, "Task_escalate_handover", {"escalation_note": "已电话催办"})
+    # Handing over late does not cancel the escalation already raised.
     view = complete(sample, view, "Task_handover", {"handover_count": 2})
+    assert sorted(t.spec_id for t in view.tasks) == [
+        "Task_escalate_handover",
+        "Task_township_review",
+    ]
+    view = complete(sample, view, "Task_escalate_handover", {"escalation_note": "已电话催办"})
     assert [t.spec_id for t in view.tasks] == ["Task_township_review"]
     assert sample.audit.verify(view.id).ok
 
@@ -141,6 +146,16 @@ def test_task_index_follows_the_case(sample: Engine) -> None:
     view = complete(sample, view, "Task_intake", INTAKE)
     assert [t.spec_id for t in sample.cases.task_index(view.id)] == ["Task_handover"]
     assert [t.id for t in sample.cases.task_index(lane="village_agent")] == [view.tasks[0].id]
+
+
+def test_task_index_is_scoped_by_org_unit_and_role(sample: Engine) -> None:
+    """Invariant 8 at the engine level: the index answers per role and org unit."""
+    mine = start_sample(sample)
+    other = sample.cases.start("sample_proxy_item", {}, org_unit="511725202003")
+    village = sample.cases.task_index(lane="village_agent", org_unit="511725201001")
+    assert [t.case_id for t in village] == [mine.id]
+    assert [t.case_id for t in sample.cases.task_index(org_unit="511725202003")] == [other.id]
+    assert sample.cases.task_index(lane="township_window", org_unit="511725201001") == []
 
 
 def test_idempotency_key_returns_the_same_case(sample: Engine) -> None:

@@ -42,7 +42,12 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def _engine(args: argparse.Namespace) -> Engine:
-    return Engine(args.database_url)
+    """The command's engine, created once and closed by ``main``."""
+    engine: Engine | None = getattr(args, "engine", None)
+    if engine is None:
+        engine = Engine(args.database_url)
+        args.engine = engine
+    return engine
 
 
 def cmd_deploy(args: argparse.Namespace) -> int:
@@ -241,3 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"错误：{exc.strerror}：{exc.filename}", file=sys.stderr)
         return 2
+    finally:
+        engine = getattr(args, "engine", None)
+        if engine is not None:
+            engine.close()

@@ -15,7 +15,9 @@ from types import TracebackType
 from typing import Any, cast
 
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,6 +26,7 @@ from engine.errors import ConflictError, NotFound
 from engine.records import CaseRecord, EventRecord, ProcessVersionRecord, StoredFile, TaskRecord
 from engine.store.database import database_url, is_sqlite, make_engine
 from engine.store.tables import (
+    Base,
     CaseRow,
     DefinitionFileRow,
     EventRow,
@@ -75,6 +78,12 @@ class Store:
         with self._write_engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+
+    def schema_differences(self) -> list[Any]:
+        """What Alembic finds between the migrated database and the table models (should be [])."""
+        with self._write_engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"render_as_batch": True})
+            return list(compare_metadata(context, Base.metadata))
 
     def unit_of_work(self, *, write: bool = True) -> UnitOfWork:
         return UnitOfWork((self._writer if write else self._reader)())
@@ -286,7 +295,9 @@ class UnitOfWork:
                 ],
             )
 
-    def tasks(self, case_id: int | None = None, lane: str | None = None) -> list[TaskRecord]:
+    def tasks(
+        self, case_id: int | None = None, lane: str | None = None, org_unit: str | None = None
+    ) -> list[TaskRecord]:
         query = select(ReadyTaskRow).order_by(
             ReadyTaskRow.case_id, ReadyTaskRow.created_seq, ReadyTaskRow.id
         )
@@ -294,6 +305,8 @@ class UnitOfWork:
             query = query.where(ReadyTaskRow.case_id == case_id)
         if lane is not None:
             query = query.where(ReadyTaskRow.lane == lane)
+        if org_unit is not None:
+            query = query.where(ReadyTaskRow.org_unit == org_unit)
         return [
             TaskRecord(
                 row.id,
