@@ -142,17 +142,7 @@ class Auditor:
             if encode_payload(event.payload) != payload_json:
                 problem(event.seq, "事件内容不是规范编码")
                 return
-            expected = event_hash(
-                prev_hash=prev,
-                case_uid=record.uid,
-                seq=event.seq,
-                type=event.type,
-                actor=event.actor,
-                on_behalf_of=event.on_behalf_of,
-                at=event.at,
-                payload_json=payload_json,
-                state_digest=event.state_digest,
-            )
+            expected = event_hash(event, record.uid, payload_json)
             if expected != event.hash:
                 problem(event.seq, "事件哈希不符（事件内容被改动）")
                 return

@@ -13,7 +13,7 @@ from typing import Any
 from engine.clock import Clock
 from engine.definitions.registry import DefinitionRegistry
 from engine.errors import ConflictError, DataValidationError, EngineError, ScriptError
-from engine.history import GENESIS, encode_payload, event_hash
+from engine.history import GENESIS, seal
 from engine.records import CaseRecord, EventRecord, TaskRecord
 from engine.runtime.case import (
     OPEN,
@@ -154,18 +154,20 @@ class CaseService:
         event = EventInput(1, "case_started", self.clock.now(), payload)
         live = start_case(compiled, uid, event)
         state = live.state()
-        digest = state_digest(state)
-        payload_json = encode_payload(payload)
-        ev_hash = event_hash(
-            prev_hash=GENESIS,
-            case_uid=uid,
-            seq=1,
-            type=event.type,
-            actor=actor.user,
-            on_behalf_of=actor.on_behalf_of,
-            at=event.at,
-            payload_json=payload_json,
-            state_digest=digest,
+        sealed, payload_json = seal(
+            EventRecord(
+                0,
+                1,
+                event.type,
+                actor.user,
+                event.at,
+                payload,
+                GENESIS,
+                "",
+                actor.on_behalf_of,
+                state_digest(state),
+            ),
+            uid,
         )
         record = CaseRecord(
             id=0,
@@ -175,7 +177,7 @@ class CaseService:
             status=live.status,
             version=1,
             last_seq=1,
-            last_hash=ev_hash,
+            last_hash=sealed.hash,
             snapshot=pack(state),
             created_at=event.at,
             updated_at=event.at,
@@ -189,18 +191,7 @@ class CaseService:
         try:
             with self.store.unit_of_work() as uow:
                 record.id = uow.insert_case(record)
-                stored = EventRecord(
-                    record.id,
-                    1,
-                    event.type,
-                    actor.user,
-                    event.at,
-                    payload,
-                    GENESIS,
-                    ev_hash,
-                    actor.on_behalf_of,
-                    digest,
-                )
+                stored = replace(sealed, case_id=record.id)
                 uow.append_events([stored], [payload_json])
                 uow.replace_tasks(record.id, self._task_records(record, live, 1))
                 self._commit(uow)
@@ -331,44 +322,34 @@ class CaseService:
         self, uow: UnitOfWork, record: CaseRecord, live: LiveCase, event: EventInput, actor: Actor
     ) -> CaseRecord:
         state = live.state()
-        digest = state_digest(state)
-        payload_json = encode_payload(event.payload)
-        ev_hash = event_hash(
-            prev_hash=record.last_hash,
-            case_uid=record.uid,
-            seq=event.seq,
-            type=event.type,
-            actor=actor.user,
-            on_behalf_of=actor.on_behalf_of,
-            at=event.at,
-            payload_json=payload_json,
-            state_digest=digest,
+        sealed, payload_json = seal(
+            EventRecord(
+                record.id,
+                event.seq,
+                event.type,
+                actor.user,
+                event.at,
+                event.payload,
+                record.last_hash,
+                "",
+                actor.on_behalf_of,
+                state_digest(state),
+            ),
+            record.uid,
         )
         new = replace(
             record,
             status=live.status,
             version=record.version + 1,
             last_seq=event.seq,
-            last_hash=ev_hash,
+            last_hash=sealed.hash,
             snapshot=pack(state),
             updated_at=event.at,
             next_timer_at=live.next_timer_at(),
             closed_at=record.closed_at or (None if live.status == OPEN else event.at),
         )
         uow.update_case(new, record.version)
-        stored = EventRecord(
-            record.id,
-            event.seq,
-            event.type,
-            actor.user,
-            event.at,
-            event.payload,
-            record.last_hash,
-            ev_hash,
-            actor.on_behalf_of,
-            digest,
-        )
-        uow.append_events([stored], [payload_json])
+        uow.append_events([sealed], [payload_json])
         uow.replace_tasks(record.id, self._task_records(new, live, event.seq))
         return new
 
@@ -382,47 +363,33 @@ class CaseService:
                 "error": error.message,
                 "element_id": error.context.get("element_id"),
             }
-            payload_json = encode_payload(payload)
             seq = record.last_seq + 1
-            digest = state_digest(unpack(record.snapshot))
             at = self.clock.now()
-            ev_hash = event_hash(
-                prev_hash=record.last_hash,
-                case_uid=record.uid,
-                seq=seq,
-                type="incident",
-                actor=actor.user,
-                on_behalf_of=actor.on_behalf_of,
-                at=at,
-                payload_json=payload_json,
-                state_digest=digest,
+            sealed, payload_json = seal(
+                EventRecord(
+                    case_id,
+                    seq,
+                    "incident",
+                    actor.user,
+                    at,
+                    payload,
+                    record.last_hash,
+                    "",
+                    actor.on_behalf_of,
+                    state_digest(unpack(record.snapshot)),
+                ),
+                record.uid,
             )
             new = replace(
                 record,
                 version=record.version + 1,
                 last_seq=seq,
-                last_hash=ev_hash,
+                last_hash=sealed.hash,
                 updated_at=at,
                 has_incident=True,
             )
             uow.update_case(new, record.version)
-            uow.append_events(
-                [
-                    EventRecord(
-                        case_id,
-                        seq,
-                        "incident",
-                        actor.user,
-                        at,
-                        payload,
-                        record.last_hash,
-                        ev_hash,
-                        actor.on_behalf_of,
-                        digest,
-                    )
-                ],
-                [payload_json],
-            )
+            uow.append_events([sealed], [payload_json])
             uow.commit()
 
     def _commit(self, uow: UnitOfWork) -> None:

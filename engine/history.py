@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from dataclasses import replace
 from typing import Any
 
+from engine.records import EventRecord
 from engine.runtime.snapshot import canonical_json
 
 GENESIS = "0" * 64
@@ -16,29 +17,27 @@ def encode_payload(payload: dict[str, Any]) -> str:
     return canonical_json(payload).decode()
 
 
-def event_hash(
-    *,
-    prev_hash: str,
-    case_uid: str,
-    seq: int,
-    type: str,
-    actor: str,
-    on_behalf_of: str | None,
-    at: datetime,
-    payload_json: str,
-    state_digest: str | None,
-) -> str:
-    """SHA-256 over the canonical encoding of every field of the event and its predecessor."""
+def event_hash(event: EventRecord, case_uid: str, payload_json: str) -> str:
+    """SHA-256 over the canonical encoding of every field of the event and its predecessor.
+
+    ``case_id`` (a database key) is left out on purpose: the case's ``uid`` identifies it,
+    so a history keeps its hashes when moved to another database."""
     header = canonical_json(
         {
-            "prev": prev_hash,
+            "prev": event.prev_hash,
             "case": case_uid,
-            "seq": seq,
-            "type": type,
-            "actor": actor,
-            "on_behalf_of": on_behalf_of,
-            "at": at.isoformat(),
-            "state": state_digest,
+            "seq": event.seq,
+            "type": event.type,
+            "actor": event.actor,
+            "on_behalf_of": event.on_behalf_of,
+            "at": event.at.isoformat(),
+            "state": event.state_digest,
         }
     )
     return hashlib.sha256(header + b"\n" + payload_json.encode()).hexdigest()
+
+
+def seal(event: EventRecord, case_uid: str) -> tuple[EventRecord, str]:
+    """The event with its hash filled in, and its payload as it is to be stored."""
+    payload_json = encode_payload(event.payload)
+    return replace(event, hash=event_hash(event, case_uid, payload_json)), payload_json

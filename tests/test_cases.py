@@ -6,9 +6,18 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from engine import Actor, DataValidationError, Engine, InvalidState, ManualClock, NotFound
+from engine import (
+    Actor,
+    DataValidationError,
+    Engine,
+    InvalidState,
+    ManualClock,
+    NotFound,
+    read_sources,
+)
 from engine.clock import SHANGHAI
 from engine.errors import ConflictError
+from tests.conftest import SAMPLE
 from tests.helpers import INTAKE, complete, start_sample, task_of
 
 
@@ -179,3 +188,23 @@ def test_stored_times_are_aware_utc(sample: Engine, clock: ManualClock) -> None:
 def test_unknown_process_is_not_found(engine: Engine) -> None:
     with pytest.raises(NotFound):
         engine.cases.start("no_such_process", {})
+
+
+def test_restored_workflows_keep_the_sandboxed_script_engine(
+    database_url: str, clock: ManualClock
+) -> None:
+    """A workflow rebuilt from a snapshot must never fall back to SpiffWorkflow's exec engine."""
+    from engine.scripting.spiff_engine import SandboxScriptEngine
+
+    engine = Engine(database_url, clock, cache_size=0)
+    engine.definitions.deploy(read_sources([SAMPLE]))
+    view = complete(engine, start_sample(engine), "Task_intake", INTAKE)
+    view = complete(engine, view, "Task_handover", {"handover_count": 1})
+    view = complete(engine, view, "Task_township_review", {"decision": "approve"})
+    with engine.store.unit_of_work(write=False) as uow:
+        live = engine.cases._load(uow.case(view.id))
+    assert type(live.workflow.script_engine) is SandboxScriptEngine
+    assert live.workflow.subprocesses  # the county handoff runs as a called process
+    for sub in live.workflow.subprocesses.values():
+        assert type(sub.script_engine) is SandboxScriptEngine
+    engine.close()
