@@ -55,6 +55,7 @@ class CaseView:
     org_unit: str | None = None
     due_date: date | None = None
     next_timer_at: datetime | None = None
+    waiting_messages: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -421,4 +422,5 @@ class CaseService:
             org_unit=record.org_unit,
             due_date=record.due_date,
             next_timer_at=record.next_timer_at,
+            waiting_messages=live.waiting_messages(),
         )

@@ -12,6 +12,7 @@ from typing import Any
 
 from engine import Actor, Engine, EngineError, lint, read_sources
 from engine.errors import DataValidationError, DefinitionError
+from processes.yamlfile import DataFileError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BPMN = PROJECT_ROOT / "bpmn"
@@ -138,6 +139,28 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_scaffold(args: argparse.Namespace) -> int:
+    """Generate BPMN files from the catalogue (existing files are kept unless --force)."""
+    from engine.definitions.scaffold import scaffold_common, scaffold_items
+    from processes.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    out = Path(args.out)
+    written = scaffold_common(out, args.force) if args.common else []
+    if args.all:
+        items = list(catalogue)
+    else:
+        unknown = [code for code in args.codes if catalogue.get(code) is None]
+        if unknown:
+            print(f"错误：事项目录中没有：{'、'.join(unknown)}", file=sys.stderr)
+            return 2
+        items = [item for code in args.codes if (item := catalogue.get(code)) is not None]
+    written += scaffold_items(items, out, args.force)
+    for entry in written:
+        print(f"{entry.path}  {'已生成' if entry.created else '已存在，未覆盖（用 --force 覆盖）'}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Deploy the sample process and walk one case from intake to the county's decision."""
     engine = _engine(args)
@@ -218,6 +241,12 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("case", type=int, nargs="?")
     verify.add_argument("--all", action="store_true")
     verify.add_argument("--after", type=int, default=0, metavar="CASE_ID")
+    scaffold = add("scaffold", cmd_scaffold, "由事项目录生成流程文件（BPMN）")
+    scaffold.add_argument("codes", nargs="*", metavar="ITEM_CODE")
+    scaffold.add_argument("--common", action="store_true", help="同时生成共用子流程 bpmn/common")
+    scaffold.add_argument("--all", action="store_true", help="目录中的全部事项")
+    scaffold.add_argument("--force", action="store_true", help="覆盖已有文件")
+    scaffold.add_argument("--out", default=str(DEFAULT_BPMN), help="输出目录（默认 bpmn/）")
     add("demo", cmd_demo, "部署示例流程并走完一个办件")
     return parser
 
@@ -242,6 +271,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except EngineError as exc:
         print(f"错误（{exc.code}）：{exc.message}", file=sys.stderr)
+        return 2
+    except DataFileError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print("错误：数据文件有误", file=sys.stderr)
         return 2
     except OSError as exc:
         print(f"错误：{exc.strerror}：{exc.filename}", file=sys.stderr)

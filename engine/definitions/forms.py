@@ -43,6 +43,15 @@ class FormField:
     label: str = ""
     required: bool = False
     values: tuple[tuple[str, str], ...] = ()  # (value, label) for enum
+    required_when: tuple[str, tuple[str, ...]] | None = None  # (other field, its values)
+
+    def is_required(self, data: Mapping[str, Any]) -> bool:
+        if self.required:
+            return True
+        if self.required_when is None:
+            return False
+        other, values = self.required_when
+        return data.get(other) in values
 
     def to_json_schema(self) -> dict[str, Any]:
         schema: dict[str, Any] = {"title": self.label or self.name}
@@ -78,7 +87,7 @@ class Form:
         for spec in self.fields:
             value = data.get(spec.name)
             if value is None or value == "":
-                if spec.required:
+                if spec.is_required(data):
                     errors[spec.name] = "必填"
                 continue
             converted, reason = _convert(spec, value)
@@ -216,9 +225,22 @@ def _read_field(node: etree._Element, seen: set[str]) -> tuple[FormField | None,
     required = node.get("required", "false").lower()
     if required not in {"true", "false"}:
         problems.append(f"表单字段“{name}”的 required 应为 true 或 false")
+    required_when = _required_when(node.get("requiredWhen", ""))
+    if node.get("requiredWhen") and required_when is None:
+        problems.append(f"表单字段“{name}”的 requiredWhen 应写作“字段:取值1|取值2”")
     if problems:
         return None, problems
-    return FormField(name, kind, node.get("label", ""), required == "true", values), []
+    return FormField(
+        name, kind, node.get("label", ""), required == "true", values, required_when
+    ), []
+
+
+def _required_when(raw: str) -> tuple[str, tuple[str, ...]] | None:
+    """``"decision:reject|return"`` -> ("decision", ("reject", "return"))."""
+    other, _, values = raw.partition(":")
+    if not other.strip() or not values.strip():
+        return None
+    return other.strip(), tuple(v.strip() for v in values.split("|") if v.strip())
 
 
 def _split_values(raw: str) -> Iterator[tuple[str, str]]:

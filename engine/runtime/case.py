@@ -16,6 +16,10 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.message import (
+    MessageEventDefinition as AnyMessageDefinition,
+)
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
@@ -102,14 +106,25 @@ class LiveCase:
             )
         return tasks
 
+    def waiting_messages(self) -> list[str]:
+        """Names of the messages the case is waiting for (sorted, each once)."""
+        if self.status != OPEN:
+            return []
+        names = {
+            definition.name
+            for task in self.workflow.event_manager.tasks.values()
+            for definition in _definitions(task)
+            if isinstance(definition, AnyMessageDefinition)
+        }
+        return sorted(names)
+
     def next_timer_at(self) -> datetime | None:
         """When the earliest waiting timer of the case falls due."""
         if self.status != OPEN:
             return None
         times = []
         for task in self.workflow.get_tasks(state=TaskState.WAITING):
-            definition = getattr(task.task_spec, "event_definition", None)
-            if not isinstance(definition, TimerEventDefinition):
+            if not any(isinstance(d, TimerEventDefinition) for d in _definitions(task)):
                 continue
             value = task.internal_data.get("event_value")
             if isinstance(value, dict):
@@ -186,6 +201,14 @@ def start_case(compiled: CompiledProcess, case_uid: str, event: EventInput) -> L
 def apply_event(live: LiveCase, case_uid: str, event: EventInput) -> None:
     with _pinned(case_uid, event):
         _guard(lambda: live.apply(event))
+
+
+def _definitions(task: Any) -> list[Any]:
+    """The event definitions a waiting task listens for (an event-based gateway has several)."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    if isinstance(definition, MultipleEventDefinition):
+        return list(definition.event_definitions)
+    return [] if definition is None else [definition]
 
 
 @contextmanager

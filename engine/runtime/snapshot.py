@@ -15,8 +15,13 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.event_definition import (
+    TimerConditionalEventDefinitionConverter,
+)
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+from engine.definitions.timers import ClockCycle, ClockDuration, ClockTimeDate
 
 SNAPSHOT_FORMAT = 1
 
@@ -40,6 +45,9 @@ class _InstanceOnlyConverter(BpmnWorkflowConverter):  # type: ignore[misc]
 
 _config = dict(SPIFF_CONFIG)
 _config[BpmnWorkflow] = _InstanceOnlyConverter
+# Fired events (e.g. at an event-based gateway) keep their definitions in task data.
+for _timer in (ClockTimeDate, ClockDuration, ClockCycle):
+    _config[_timer] = TimerConditionalEventDefinitionConverter
 _serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
 
 

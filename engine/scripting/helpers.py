@@ -65,6 +65,11 @@ def _end_of(day: date) -> str:
     return datetime.combine(day + timedelta(days=1), time(0), SHANGHAI).isoformat()
 
 
+def end_of_day(day: Any) -> str:
+    """Timer helper: the instant ``day`` (a date) has fully passed, Shanghai time."""
+    return _end_of(_as_date(day))
+
+
 def deadline_working_days(days: Any) -> str:
     """Timer helper: the instant ``days`` working days from today have fully passed."""
     return _end_of(_as_date(working_days_after(today(), days)))
@@ -82,6 +87,7 @@ HELPERS: dict[str, Callable[..., Any]] = {
     "calendar_days_after": calendar_days_after,
     "working_days_between": working_days_between,
     "deadline_working_days": deadline_working_days,
+    "end_of_day": end_of_day,
     "deadline_calendar_days": deadline_calendar_days,
 }
 HELPER_NAMES = frozenset(HELPERS)

@@ -1,0 +1,39 @@
+"""Writing scaffolded BPMN files: shared activities to ``bpmn/common``, items to ``bpmn/items``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.definitions.builder import ProcessBuilder
+from engine.definitions.templates.common import COMMON
+from engine.definitions.templates.items import item_process
+from processes.catalogue import Item
+
+
+@dataclass(frozen=True)
+class Written:
+    path: Path
+    created: bool  # False: the file existed and was left alone
+
+
+def _write(builder: ProcessBuilder, path: Path, force: bool) -> Written:
+    if path.exists() and not force:
+        return Written(path, False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(builder.to_xml())
+    return Written(path, True)
+
+
+def scaffold_common(bpmn_dir: Path, force: bool = False) -> list[Written]:
+    return [
+        _write(make(), bpmn_dir / "common" / f"{pid}.bpmn", force) for pid, make in COMMON.items()
+    ]
+
+
+def scaffold_items(items: Iterable[Item], bpmn_dir: Path, force: bool = False) -> list[Written]:
+    return [
+        _write(item_process(item), bpmn_dir / "items" / f"{item.process_id}.bpmn", force)
+        for item in items
+    ]
