@@ -37,6 +37,7 @@ class Actor:
 
 
 SYSTEM = Actor("system")
+DUE_DATE_VARIABLE = "due_on"
 
 
 @dataclass(frozen=True)
@@ -341,6 +342,7 @@ class CaseService:
         new = replace(
             record,
             status=live.status,
+            due_date=_due_date(live) or record.due_date,
             version=record.version + 1,
             last_seq=event.seq,
             last_hash=sealed.hash,
@@ -424,3 +426,14 @@ class CaseService:
             next_timer_at=record.next_timer_at,
             waiting_messages=live.waiting_messages(),
         )
+
+
+def _due_date(live: LiveCase) -> date | None:
+    """The case's due date, from the ``due_on`` variable a process sets (at acceptance)."""
+    value = live.data().get(DUE_DATE_VARIABLE)
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None

@@ -80,6 +80,7 @@ class Item:
     pickup: tuple[str, ...]
     process_id: str
     source: str
+    line: int = 0  # where the entry starts in its file
     initiated_by: str = "applicant"
     public_notice_days: int = 0
     public_notice_unit: str = "calendar_days"
@@ -175,7 +176,7 @@ def load_catalogue(folder: Path | None = None) -> Catalogue:
         if file_problems:
             continue
         for index, raw in enumerate(data["items"]):
-            item = _item(raw, data["department"], str(path))
+            item = _item(raw, data["department"], str(path), line_at(node, ["items", index]))
             where: list[str | int] = ["items", index, "code"]
             if item.code in catalogue.items:
                 problems.append(
@@ -287,7 +288,7 @@ def _rules(item: dict[str, Any], department: str) -> Iterator[tuple[list[str | i
         yield ["public_notice", "days"], "公示期长于承诺时限，应将公示期列入 limits.excluded"
 
 
-def _item(raw: dict[str, Any], department: Mapping[str, str], source: str) -> Item:
+def _item(raw: dict[str, Any], department: Mapping[str, str], source: str, line: int) -> Item:
     limits = raw["limits"]
     notice = raw.get("public_notice") or {}
     proxy = raw["proxy"]
@@ -317,6 +318,7 @@ def _item(raw: dict[str, Any], department: Mapping[str, str], source: str) -> It
         urgent=proxy.get("urgent", False),
         process_id=raw.get("process_id") or default_process_id(raw["code"]),
         source=source,
+        line=line,
         initiated_by=raw.get("initiated_by", "applicant"),
         public_notice_days=notice.get("days", 0),
         public_notice_unit=notice.get("unit", "calendar_days"),

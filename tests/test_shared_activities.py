@@ -325,3 +325,25 @@ def _no_leaks() -> Iterator[None]:
 def test_catalogue_for_tests_is_valid() -> None:
     assert len(CATALOGUE) == 6
     assert Path(CATALOGUE.items["TT001"].source).name == "tt_test.yaml"
+
+
+@pytest.mark.parametrize(
+    ("code", "accepted", "due"),
+    [
+        # 10 working days from Thu 24 Sep 2026: 28, 29, 30 Sep (1-3; 25-27 Mid-Autumn and the
+        # weekend), 1-7 Oct National Day off, 8 (4), 9 (5), Sat 10 adjusted working day (6),
+        # 12 (7), 13 (8), 14 (9), 15 (10).
+        ("TT001", datetime(2026, 9, 24, 9, 0), "2026-10-15"),
+        # 20 working days from Tue 10 Feb 2026: 11, 12, 13 (1-3), Sat 14 adjusted (4),
+        # 15-23 Feb Spring Festival off, 24-27 (5-8), Sat 28 adjusted (9), 2-6 Mar (10-14),
+        # 9-13 Mar (15-19), Mon 16 Mar (20).
+        ("TT002", datetime(2026, 2, 10, 9, 0), "2026-03-16"),
+    ],
+)
+def test_case_due_date_counts_working_days_over_holidays(
+    engine: Engine, items: Catalogue, clock: ManualClock, code: str, accepted: datetime, due: str
+) -> None:
+    clock.set(accepted.replace(tzinfo=SHANGHAI))
+    view = do(engine, start(engine, code), "Task_check_materials", clock, intake_decision="accept")
+    assert view.data["due_on"] == due
+    assert view.due_date is not None and view.due_date.isoformat() == due

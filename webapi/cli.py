@@ -7,6 +7,7 @@ import json
 import sys
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +34,28 @@ def _paths(values: Sequence[str]) -> list[str]:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
+    """BPMN problems, then catalogue problems and catalogue ↔ BPMN consistency."""
+    from engine.definitions.catalogue_lint import check_catalogue
+    from processes.catalogue import load_catalogue
+    from processes.org import ROLES
+
     sources = read_sources(_paths(args.paths))
     result = lint(sources)
-    for problem in result.problems:
+    problems = [str(p) for p in result.problems]
+    if not args.no_catalogue:
+        try:
+            catalogue = load_catalogue()
+        except DataFileError as error:
+            problems.extend(error.problems)
+        else:
+            complete = not args.paths
+            problems.extend(
+                str(p)
+                for p in check_catalogue(catalogue, result.outlines, ROLES, complete=complete)
+            )
+    for problem in problems:
         print(problem)
-    count = len(result.problems)
+    count = len(problems)
     print(f"{len(sources)} 个文件，{count} 个问题", file=sys.stderr)
     return 1 if count else 0
 
@@ -161,6 +179,50 @@ def cmd_scaffold(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Run one item's process on an in-memory database and print the path it takes."""
+    import yaml
+
+    from engine.clock import SHANGHAI, ManualClock
+    from engine.simulate import HAPPY_MESSAGES, Scenario, run
+    from processes.catalogue import load_catalogue
+
+    item = load_catalogue().get(args.item_code)
+    if item is None:
+        print(f"错误：事项目录中没有 {args.item_code}", file=sys.stderr)
+        return 2
+    raw: dict[str, Any] = {}
+    if args.scenario:
+        loaded = yaml.safe_load(Path(args.scenario).read_text(encoding="utf-8"))
+        if not isinstance(loaded, dict) or not set(loaded) <= {"start", "tasks", "messages", "at"}:
+            print(
+                "错误：场景文件应为包含 start、tasks、messages、at 的 YAML 字段表", file=sys.stderr
+            )
+            return 2
+        raw = loaded
+    start = {"item": item.process_data(), "via_proxy": item.proxy_allowed, "emergency": False}
+    start.update(raw.get("start") or {})
+    scenario = Scenario(start, raw.get("tasks") or {}, raw.get("messages") or dict(HAPPY_MESSAGES))
+    at = datetime.fromisoformat(str(raw.get("at", args.at))).replace(tzinfo=SHANGHAI)
+    clock = ManualClock(at)
+    engine = Engine("sqlite://", clock)
+    args.engine = engine
+    item_file = DEFAULT_BPMN / "items" / f"{item.process_id}.bpmn"
+    engine.definitions.deploy(read_sources([DEFAULT_BPMN / "common", item_file]))
+    print(f"{item.code} {item.name}（{item.decided_at}，承诺 {item.promised_limit} 个工作日）")
+    trace = run(engine.cases, clock, item.process_id, scenario)
+    for step in trace.steps:
+        print(f"  {step}")
+    case = trace.case
+    print(
+        f"结果：{case.status}；受理日 {case.data.get('accepted_on', '-')}；办结期限 {case.due_date or '-'}"
+    )
+    if case.tasks or case.waiting_messages:
+        waiting = [t.name for t in case.tasks] + [f"消息 {m}" for m in case.waiting_messages]
+        print(f"仍在等待：{'、'.join(waiting)}")
+    return 0 if case.status == "completed" else 1
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Deploy the sample process and walk one case from intake to the county's decision."""
     engine = _engine(args)
@@ -216,7 +278,11 @@ def build_parser() -> argparse.ArgumentParser:
         command.set_defaults(handler=handler)
         return command
 
-    add("lint", cmd_lint, "校验 BPMN 文件（列出全部问题）").add_argument("paths", nargs="*")
+    lint_cmd = add("lint", cmd_lint, "校验 BPMN 文件及事项目录（列出全部问题）")
+    lint_cmd.add_argument(
+        "paths", nargs="*", help="文件或目录（默认 bpmn/，并检查每个事项都有流程）"
+    )
+    lint_cmd.add_argument("--no-catalogue", action="store_true", help="只校验 BPMN，不核对事项目录")
     add("deploy", cmd_deploy, "校验并部署 BPMN 文件").add_argument("paths", nargs="*")
     start = add("start", cmd_start, "发起办件")
     start.add_argument("process_id")
@@ -247,6 +313,14 @@ def build_parser() -> argparse.ArgumentParser:
     scaffold.add_argument("--all", action="store_true", help="目录中的全部事项")
     scaffold.add_argument("--force", action="store_true", help="覆盖已有文件")
     scaffold.add_argument("--out", default=str(DEFAULT_BPMN), help="输出目录（默认 bpmn/）")
+    simulate = add("simulate", cmd_simulate, "在内存数据库中试运行一个事项的流程")
+    simulate.add_argument("item_code", metavar="ITEM_CODE")
+    simulate.add_argument(
+        "--scenario", metavar="FILE", help="场景文件（YAML：start、tasks、messages、at）"
+    )
+    simulate.add_argument(
+        "--at", default="2026-09-24T09:00", help="开始时间（北京时间，默认 2026-09-24T09:00）"
+    )
     add("demo", cmd_demo, "部署示例流程并走完一个办件")
     return parser
 

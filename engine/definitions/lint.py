@@ -61,6 +61,8 @@ class ProcessOutline:
     forms: dict[str, Form] = field(default_factory=dict)
     lanes: dict[str, str] = field(default_factory=dict)  # task id -> lane name (role)
     task_names: dict[str, str] = field(default_factory=dict)
+    line: int | None = None
+    lane_lines: dict[str, int | None] = field(default_factory=dict)  # lane name -> line
 
 
 def _bpmn(tag: str) -> str:
@@ -134,7 +136,12 @@ class FileChecker:
             for ref in lane.iterfind(_bpmn("flowNodeRef"))
             if ref.text
         }
-        outline.lanes = {k: v for k, v in lanes.items()}
+        outline.lanes = lanes
+        outline.line = line_of(process)
+        outline.lane_lines = {
+            lane.get("name") or lane.get("id") or "": line_of(lane)
+            for lane in process.iter(_bpmn("lane"))
+        }
         self._scope(process, outline, top=True)
         self._scripts(process)
 

@@ -15,6 +15,11 @@ from engine.definitions.builder import Field, ProcessBuilder
 YES_NO = "true"
 PICKUP = "fixed_point:定点接件,home:到户接件,scheduled:定期取件,appointment:预约取件,scheduled_delivery:定期送件"
 DELIVERY = "window:窗口领取,home:送件上门,scheduled:定期送达,post:邮寄送达"
+# The statutory clock starts at acceptance; the engine shows ``due_on`` as the case's due date.
+DUE_ON = (
+    'due_on = working_days_after(accepted_on, item["promised_limit"]) if item["limit_unit"] == "working_days" '
+    'else calendar_days_after(accepted_on, item["promised_limit"])'
+)
 RATINGS = ("very_satisfied", "satisfied", "basic", "dissatisfied", "very_dissatisfied")
 
 
@@ -26,7 +31,8 @@ def intake() -> ProcessBuilder:
     """受理: accept · accept with pledge (容缺) · one-time supplement notice · refuse.
 
     Adds ``intake_result`` (accepted | accepted_with_pledge | refused | supplement_expired),
-    ``accepted_on``, and for a pledge ``pledge_deadline``."""
+    ``accepted_on``, ``due_on`` (the promised limit counted from acceptance) and for a
+    pledge ``pledge_deadline``."""
     b = ProcessBuilder(
         "common_intake",
         "受理（材料审查）",
@@ -45,10 +51,15 @@ def intake() -> ProcessBuilder:
         Field("refuse_reason", "text", "不予受理理由", required_when="intake_decision:refuse"),
     ])  # fmt: skip
     b.xor("Gateway_intake", "受理意见", w)
-    b.script("Script_accepted", "登记受理", w, 'intake_result = "accepted"\naccepted_on = today()')
+    b.script(
+        "Script_accepted",
+        "登记受理",
+        w,
+        f'intake_result = "accepted"\naccepted_on = today()\n{DUE_ON}',
+    )
     b.script(
         "Script_pledge", "登记容缺受理", w,
-        'intake_result = "accepted_with_pledge"\naccepted_on = today()\n'
+        f'intake_result = "accepted_with_pledge"\naccepted_on = today()\n{DUE_ON}\n'
         "pledge_deadline = working_days_after(today(), pledge_days)",
     )  # fmt: skip
     b.user_task("Task_supplement_notice", "出具一次性告知补正通知书", w, [

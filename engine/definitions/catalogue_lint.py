@@ -1,0 +1,87 @@
+"""Catalogue ↔ BPMN consistency: the items, their processes and the roles that act on them."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+
+from engine.definitions.lint import ProcessOutline
+from engine.definitions.templates.items import SPECIAL_STEPS
+from engine.errors import Problem
+from processes.catalogue import Catalogue, Item
+
+ITEM_PREFIX = "item_"
+EMERGENCY_TASK = "Task_emergency_relief"
+
+
+def check_catalogue(
+    catalogue: Catalogue,
+    outlines: Mapping[str, ProcessOutline],
+    roles: Collection[str],
+    *,
+    complete: bool,
+) -> list[Problem]:
+    """Problems between the catalogue and the BPMN processes linted with it.
+
+    ``complete``: the outlines are the whole process library, so every item must have a
+    process and every item process must belong to an item."""
+    problems: list[Problem] = []
+    by_process = catalogue.by_process_id()
+    for outline in outlines.values():
+        for lane, line in sorted(outline.lane_lines.items()):
+            if lane not in roles:
+                problems.append(
+                    Problem(outline.path, line, outline.process_id, f"泳道“{lane}”不是已知角色")
+                )
+        item = by_process.get(outline.process_id)
+        if item is not None:
+            problems.extend(_consistency(item, outline))
+        elif complete and outline.process_id.startswith(ITEM_PREFIX):
+            problems.append(
+                Problem(
+                    outline.path, outline.line, outline.process_id, "流程不属于事项目录中的任何事项"
+                )
+            )
+    if complete:
+        for item in catalogue:
+            if item.process_id not in outlines:
+                problems.append(
+                    Problem(
+                        item.source, item.line, item.code,
+                        f"事项 {item.code}（{item.name}）没有流程 {item.process_id}，可用 daiban scaffold {item.code} 生成",
+                    )
+                )  # fmt: skip
+    return problems
+
+
+def _consistency(item: Item, outline: ProcessOutline) -> list[Problem]:
+    """The process does what the catalogue says the item needs."""
+    expectations = [
+        ("common_county_handoff", item.decided_at != "T" and not item.on_the_spot and item.initiated_by != "staff",
+         "县级决定（T->C、C）"),
+        ("common_proxy", item.proxy_allowed, "允许代办"),
+        ("common_enforcement", item.initiated_by == "staff", "依职权发起的执法事项"),
+        ("common_township_review", item.decided_at != "C" and not item.on_the_spot and item.initiated_by != "staff",
+         "乡镇审核"),
+    ]  # fmt: skip
+    problems = []
+    for called, wanted, reason in expectations:
+        present = called in outline.calls
+        if wanted and not present:
+            problems.append(_problem(outline, f"事项为{reason}，流程应调用 {called}"))
+        elif present and not wanted:
+            problems.append(_problem(outline, f"事项目录中本事项不需要 {called}（{reason}）"))
+    if item.public_notice_days and "common_township_review" not in outline.calls:
+        problems.append(
+            _problem(outline, "事项需要公示，流程应调用 common_township_review（含公示）")
+        )
+    for step in item.special_steps:
+        special = SPECIAL_STEPS.get(step)
+        if special is not None and special.task_id not in outline.task_names:
+            problems.append(
+                _problem(outline, f"事项的法定环节“{special.name}”（{special.task_id}）不在流程中")
+            )
+    return problems
+
+
+def _problem(outline: ProcessOutline, message: str) -> Problem:
+    return Problem(outline.path, outline.line, outline.process_id, message)

@@ -1,0 +1,461 @@
+"""The organisation (组织机构): county, townships, villages, county departments, staff.
+
+Pure data and lookups for scoping (invariant 8) and the A/B posts (双AB岗): one YAML
+file, ``processes/org/demo.yaml`` by default, validated strictly at load time; every
+problem is reported at once as ``PATH:LINE: FIELD: message``. Region codes follow the
+national pattern: county (6 digits) + township (3: 0xx 街道, 1xx 镇, 2xx/3xx 乡) +
+village or community (3).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from processes.yamlfile import DataFileError, field_path, line_at, load_yaml
+
+DEMO_FILE = Path(__file__).resolve().parent / "org" / "demo.yaml"
+ORG_ENV = "DAIBAN_ORG_FILE"
+
+ROLES = {
+    "village_agent": "村代办员",
+    "mobile_agent": "流动代办员",
+    "township_window": "乡镇便民服务中心窗口（A岗）",
+    "township_backoffice": "后台（B岗）",
+    "township_leader": "乡镇分管领导",
+    "county_officer": "县级部门经办人",
+    "supervisor": "效能监督/审计",
+    "designer": "流程设计员",
+    "admin": "系统管理员",
+}
+UNIT_KINDS = {
+    "county": "县",
+    "township": "乡镇（街道）",
+    "village": "行政村",
+    "community": "社区",
+    "department": "县级部门",
+}
+# The kinds of unit a holder of each role belongs to. Mobile posts (流动代办岗) serve a
+# whole township, so their holders belong to the township, not to one village.
+ROLE_UNIT_KINDS: dict[str, tuple[str, ...]] = {
+    "village_agent": ("village", "community"),
+    "mobile_agent": ("township",),
+    "township_window": ("township",),
+    "township_backoffice": ("township",),
+    "township_leader": ("township",),
+    "county_officer": ("department",),
+    "supervisor": ("county",),
+    "designer": ("county",),
+    "admin": ("county",),
+}
+AGENT_ROLES = frozenset({"village_agent", "mobile_agent"})
+TOWNSHIP_STAFF_ROLES = frozenset({"township_window", "township_backoffice", "township_leader"})
+OFFICES = {  # 三办一室: every township has these four
+    "party_government": "党政综合办",
+    "social_affairs": "社会事业办",
+    "public_order": "社会治安办",
+    "supervision": "绩效督查室",
+}
+TOWNSHIP_TYPES = {"0": "街道", "1": "镇", "2": "乡", "3": "乡"}
+
+
+@dataclass(frozen=True)
+class OrgUnit:
+    code: str
+    name: str
+    kind: str
+    parent: str | None = None
+    offices: tuple[str, ...] = ()
+
+    @property
+    def township_type(self) -> str | None:
+        """街道, 镇 or 乡 for a township (from its code), else None."""
+        return TOWNSHIP_TYPES.get(self.code[6:7]) if self.kind == "township" else None
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    name: str
+    roles: tuple[str, ...]
+    unit: str
+    office: str | None = None
+    phone: str | None = None
+    ab_partner: str | None = None
+    stand_in: str | None = None
+
+    @property
+    def deputy(self) -> str | None:
+        """Who takes over when this user is absent: the A/B partner or the agent's stand-in."""
+        return self.ab_partner or self.stand_in
+
+
+@dataclass(frozen=True)
+class Absence:
+    """A registered absence (离岗登记), both days inclusive."""
+
+    user: str
+    first_day: date
+    last_day: date
+    reason: str
+
+    def covers(self, day: date) -> bool:
+        return self.first_day <= day <= self.last_day
+
+
+@dataclass(frozen=True)
+class Organization:
+    units: Mapping[str, OrgUnit]
+    users: Mapping[str, User]
+    absences: tuple[Absence, ...] = ()
+
+    @cached_property
+    def _children(self) -> dict[str, list[OrgUnit]]:
+        children: dict[str, list[OrgUnit]] = {}
+        for unit in self.units.values():
+            if unit.parent is not None:
+                children.setdefault(unit.parent, []).append(unit)
+        return children
+
+    @cached_property
+    def _deputised(self) -> dict[str, list[User]]:
+        by_deputy: dict[str, list[User]] = {}
+        for user in self.users.values():
+            if user.deputy is not None:
+                by_deputy.setdefault(user.deputy, []).append(user)
+        return by_deputy
+
+    @property
+    def county(self) -> OrgUnit:
+        return next(u for u in self.units.values() if u.kind == "county")
+
+    def of_kind(self, *kinds: str) -> list[OrgUnit]:
+        return [u for u in self.units.values() if u.kind in kinds]
+
+    def children(self, code: str, *kinds: str) -> list[OrgUnit]:
+        """Direct sub-units of ``code`` (only of ``kinds`` when given)."""
+        return [u for u in self._children.get(code, []) if not kinds or u.kind in kinds]
+
+    def lineage(self, code: str) -> list[OrgUnit]:
+        """The unit and its parents up to the county; empty for an unknown code."""
+        chain: list[OrgUnit] = []
+        unit = self.units.get(code)
+        while unit is not None:
+            chain.append(unit)
+            unit = self.units.get(unit.parent) if unit.parent is not None else None
+        return chain
+
+    def contains(self, scope: str, code: str) -> bool:
+        """Whether unit ``code`` lies within ``scope`` (a unit contains itself)."""
+        return any(unit.code == scope for unit in self.lineage(code))
+
+    def township_of(self, code: str) -> OrgUnit | None:
+        """The township a township, village or community belongs to."""
+        return next((u for u in self.lineage(code) if u.kind == "township"), None)
+
+    def county_department(self, code: str) -> OrgUnit | None:
+        """The department of a department code or of an item code that starts with one."""
+        match = re.match(r"[A-Z]{2,4}", code)
+        unit = self.units.get(match.group()) if match else None
+        return unit if unit is not None and unit.kind == "department" else None
+
+    def holders(self, role: str, code: str) -> list[User]:
+        """Users holding ``role`` whose own unit contains unit ``code``."""
+        return [u for u in self.users.values() if self._holds(u, role, code)]
+
+    def staff_of(self, code: str) -> list[User]:
+        """Users whose own unit is ``code``."""
+        return [u for u in self.users.values() if u.unit == code]
+
+    def is_absent(self, user_id: str, day: date) -> bool:
+        return any(a.user == user_id and a.covers(day) for a in self.absences)
+
+    def stand_in(self, user_id: str, day: date) -> User | None:
+        """The A/B partner or stand-in who takes over when ``user_id`` is absent on ``day``."""
+        user = self.users.get(user_id)
+        if user is None or user.deputy is None or not self.is_absent(user_id, day):
+            return None
+        return None if self.is_absent(user.deputy, day) else self.users[user.deputy]
+
+    def standing_in_for(self, user_id: str, day: date) -> list[User]:
+        """The absent colleagues ``user_id`` takes over from on ``day``."""
+        return [
+            u
+            for u in self._deputised.get(user_id, [])
+            if (deputy := self.stand_in(u.id, day)) is not None and deputy.id == user_id
+        ]
+
+    def acts_for(self, user_id: str, role: str, code: str, day: date) -> User | None:
+        """On whose behalf ``user_id`` may act on a ``role`` task of unit ``code``.
+
+        The user itself when it holds the role there; else an absent colleague it stands
+        in for that day who does (a task of the A post reaches the B post); else None.
+        """
+        user = self.users.get(user_id)
+        if user is None:
+            return None
+        if self._holds(user, role, code):
+            return user
+        return next(
+            (u for u in self.standing_in_for(user_id, day) if self._holds(u, role, code)), None
+        )
+
+    def may_act(self, user_id: str, role: str, code: str, day: date) -> bool:
+        return self.acts_for(user_id, role, code, day) is not None
+
+    def may_act_for(self, user_id: str, assignee_id: str, day: date) -> bool:
+        """Whether ``user_id`` may work a task assigned to ``assignee_id`` on ``day``."""
+        deputy = self.stand_in(assignee_id, day)
+        return user_id == assignee_id or (deputy is not None and deputy.id == user_id)
+
+    def _holds(self, user: User, role: str, code: str) -> bool:
+        return role in user.roles and self.contains(user.unit, code)
+
+
+def load_org(path: Path | None = None) -> Organization:
+    """Load and validate an organisation file; raise DataFileError listing every problem."""
+    path = path or Path(os.environ.get(ORG_ENV) or DEMO_FILE)
+    data, node = load_yaml(path)
+    reader = _Reader()
+    reader.read(data)
+    if reader.problems:
+        located = sorted(
+            ((line_at(node, w), field_path(w), m) for w, m in reader.problems), key=lambda p: p[0]
+        )
+        raise DataFileError([f"{path}:{line}: {where}: {m}" for line, where, m in located])
+    return Organization(reader.units, reader.users, tuple(reader.absences))
+
+
+Where = Sequence[str | int]
+USER_ID = r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*"
+PHONE = r"1\d{10}|0\d{2,3}-\d{7,8}"
+HINTS = {USER_ID: "应为小写拼音，如 wang.fang", PHONE: "应为 11 位手机号或 0818-1234567 式座机号"}
+
+
+class _Reader:
+    """Turns the parsed YAML into units, users and absences, collecting every problem."""
+
+    def __init__(self) -> None:
+        self.problems: list[tuple[Where, str]] = []
+        self.units: dict[str, OrgUnit] = {}
+        self.users: dict[str, User] = {}
+        self.absences: list[Absence] = []
+        self.where: dict[str, Where] = {}  # unit code or user id -> its place in the file
+
+    def fail(self, where: Where, message: str) -> None:
+        self.problems.append((where, message))
+
+    def read(self, data: Any) -> None:
+        top = self.fields(data, [], ("county", "departments", "townships", "users"), ("absences",))
+        if top is None:
+            return
+        county = None
+        if top.get("county") is not None:
+            county = self.unit(top["county"], ["county"], "county", None, r"\d{6}")
+        for where, raw in self.entries(top, "departments"):
+            self.unit(raw, where, "department", county, r"[A-Z]{2,4}")
+        for where, raw in self.entries(top, "townships"):
+            self.township(raw, where, county)
+        for where, raw in self.entries(top, "users"):
+            self.user(raw, where)
+        for user in self.users.values():
+            self.check_deputy(user)
+        for where, raw in self.entries(top, "absences"):
+            self.absence(raw, where)
+
+    def fields(
+        self, raw: Any, where: Where, required: Sequence[str], optional: Sequence[str] = ()
+    ) -> dict[str, Any] | None:
+        if not isinstance(raw, dict):
+            self.fail(where, "应为字段表")
+            return None
+        if missing := [key for key in required if raw.get(key) is None]:
+            self.fail(where, "缺少必填字段：" + "、".join(missing))
+        if unknown := sorted(str(k) for k in raw if k not in required and k not in optional):
+            self.fail(where, "未知字段：" + "、".join(unknown))
+        return raw
+
+    def entries(
+        self, raw: dict[str, Any], key: str, where: Where = ()
+    ) -> Iterator[tuple[Where, Any]]:
+        value = raw.get(key)
+        if value is not None and not isinstance(value, list):
+            self.fail([*where, key], "应为列表")
+        elif value:
+            yield from (([*where, key, index], item) for index, item in enumerate(value))
+
+    def text(self, raw: dict[str, Any], key: str, where: Where, pattern: str = "") -> str | None:
+        value = raw.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            hint = "（编码、电话请加引号）" if isinstance(value, int) else ""
+            self.fail([*where, key], "不能为空" if isinstance(value, str) else f"应为文本{hint}")
+            return None
+        if pattern and not re.fullmatch(pattern, value):
+            self.fail([*where, key], f"格式不正确（{HINTS.get(pattern, '应匹配 ' + pattern)}）")
+        return value
+
+    def unit(
+        self, raw: Any, where: Where, kind: str, parent: str | None, pattern: str, *extra: str
+    ) -> str | None:
+        known = ("kind",) if kind in ("village", "community") else ()
+        fields = self.fields(raw, where, ("code", "name"), (*known, *extra))
+        if fields is None:
+            return None
+        code, name = self.text(fields, "code", where, pattern), self.text(fields, "name", where)
+        if code is None:
+            return None
+        if code in self.units:
+            self.fail([*where, "code"], f"编码 {code} 与 {field_path(self.where[code])} 重复")
+            return None
+        self.units[code] = OrgUnit(code, name or code, kind, parent)
+        self.where[code] = where
+        return code
+
+    def township(self, raw: Any, where: Where, county: str | None) -> None:
+        code = self.unit(raw, where, "township", county, r"\d{9}", "offices", "villages")
+        if code is None:
+            return
+        kind = TOWNSHIP_TYPES.get(code[6:7])
+        if county is not None and not code.startswith(county):
+            self.fail([*where, "code"], f"乡镇编码应以县编码 {county} 开头")
+        elif kind is None or code.endswith("000"):
+            self.fail([*where, "code"], "乡镇编码后三位应为 0xx（街道）、1xx（镇）或 2xx/3xx（乡）")
+        elif not self.units[code].name.endswith(kind):
+            self.fail([*where, "name"], f"编码 {code} 表示{kind}，名称应以“{kind}”结尾")
+        offices = self.codes(raw.get("offices"), [*where, "offices"], OFFICES, "科室")
+        if offices and (missing := [f"{OFFICES[o]}（{o}）" for o in OFFICES if o not in offices]):
+            self.fail([*where, "offices"], "缺少科室：" + "、".join(missing))
+        self.units[code] = OrgUnit(code, self.units[code].name, "township", county, tuple(offices))
+        for where_village, village in self.entries(raw, "villages", where):
+            self.village(village, where_village, code)
+
+    def village(self, raw: Any, where: Where, township: str) -> None:
+        kind = raw.get("kind") if isinstance(raw, dict) else "village"
+        if kind not in ("village", "community"):
+            self.fail([*where, "kind"], "取值应为：village、community")
+            kind = "village"
+        code = self.unit(raw, where, kind, township, r"\d{12}")
+        if code is not None and (not code.startswith(township) or code.endswith("000")):
+            self.fail([*where, "code"], f"村（社区）编码应为乡镇编码 {township} 加三位非零数字")
+
+    def user(self, raw: Any, where: Where) -> None:
+        keys = ("office", "phone", "ab_partner", "stand_in")
+        fields = self.fields(raw, where, ("id", "name", "roles", "unit"), keys)
+        if fields is None:
+            return
+        user_id = self.text(fields, "id", where, USER_ID)
+        if user_id is not None and user_id in self.users:
+            self.fail([*where, "id"], f"用户 {user_id} 与 {field_path(self.where[user_id])} 重复")
+            return
+        roles = self.codes(fields.get("roles"), [*where, "roles"], ROLES, "角色")
+        unit_code = self.text(fields, "unit", where)
+        unit = self.units.get(unit_code or "")
+        office = self.text(fields, "office", where)
+        if unit is not None:
+            self.check_post(unit, roles, office, where)
+        elif unit_code is not None:
+            self.fail([*where, "unit"], f"未知单位编码 {unit_code}")
+        values = [self.text(fields, key, where, USER_ID) for key in ("ab_partner", "stand_in")]
+        if user_id is None or unit_code is None:
+            return
+        phone = self.text(fields, "phone", where, PHONE)
+        name = self.text(fields, "name", where) or user_id
+        self.users[user_id] = User(user_id, name, roles, unit_code, office, phone, *values)
+        self.where[user_id] = where
+
+    def codes(
+        self, raw: Any, where: Where, known: Mapping[str, str], label: str
+    ) -> tuple[str, ...]:
+        if not isinstance(raw, list) or not raw:
+            self.fail(where, f"应为{label}列表，可选：" + "、".join(known))
+            return ()
+        for index, code in enumerate(raw):
+            if not isinstance(code, str) or code not in known:
+                self.fail([*where, index], f"未知{label} {code}，可选：" + "、".join(known))
+            elif code in raw[:index]:
+                self.fail([*where, index], f"{label} {code} 重复")
+        return tuple(dict.fromkeys(c for c in raw if isinstance(c, str) and c in known))
+
+    def check_post(
+        self, unit: OrgUnit, roles: Sequence[str], office: str | None, where: Where
+    ) -> None:
+        for role in roles:
+            if unit.kind not in ROLE_UNIT_KINDS[role]:
+                kinds = "或".join(UNIT_KINDS[k] for k in ROLE_UNIT_KINDS[role])
+                self.fail(
+                    [*where, "roles"],
+                    f"角色 {role}（{ROLES[role]}）应属于{kinds}，而 {unit.name} 是{UNIT_KINDS[unit.kind]}",
+                )
+        if unit.kind != "township":
+            if office is not None:
+                self.fail([*where, "office"], "只有乡镇工作人员填写科室")
+        elif office is None:
+            if TOWNSHIP_STAFF_ROLES.intersection(roles):
+                self.fail(where, "乡镇工作人员应填写所属科室（office）")
+        elif office not in unit.offices:
+            self.fail([*where, "office"], f"{unit.name}没有科室 {office}")
+
+    def check_deputy(self, user: User) -> None:
+        where = self.where[user.id]
+        if user.ab_partner and user.stand_in:
+            self.fail([*where, "stand_in"], "ab_partner 与 stand_in 只能填一个")
+        if AGENT_ROLES.intersection(user.roles) and not user.stand_in:
+            self.fail(where, "代办员应指定替岗人（stand_in）")
+        key = "ab_partner" if user.ab_partner else "stand_in"
+        other = self.users.get(user.deputy or "")
+        if user.deputy is None:
+            return
+        if other is None or other.id == user.id:
+            self.fail([*where, key], "不能指定本人" if other else f"未知用户 {user.deputy}")
+        elif other.unit != user.unit:
+            self.fail([*where, key], f"{other.id} 属于 {other.unit}，应与本人同属 {user.unit}")
+        elif not set(user.roles) & set(other.roles):
+            self.fail([*where, key], f"{other.id} 未担任本人的角色（{'、'.join(user.roles)}）")
+        elif user.ab_partner and other.ab_partner != user.id:
+            self.fail([*where, key], f"A/B 岗应互为搭档：{other.id} 的 ab_partner 不是 {user.id}")
+
+    def absence(self, raw: Any, where: Where) -> None:
+        fields = self.fields(raw, where, ("user", "from", "to", "reason"))
+        if fields is None:
+            return
+        user = self.text(fields, "user", where)
+        if user is not None and user not in self.users:
+            self.fail([*where, "user"], f"未知用户 {user}")
+        first, last = (self.day(fields, key, where) for key in ("from", "to"))
+        if first is not None and last is not None and first > last:
+            self.fail([*where, "to"], f"结束日期 {last} 早于开始日期 {first}")
+        reason = self.text(fields, "reason", where)
+        if user in self.users and first and last and reason and first <= last:
+            self.absences.append(Absence(user, first, last, reason))
+
+    def day(self, raw: dict[str, Any], key: str, where: Where) -> date | None:
+        value = raw.get(key)
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value
+        if isinstance(value, str):
+            with suppress(ValueError):
+                return date.fromisoformat(value)
+        if value is not None:
+            self.fail([*where, key], "应为日期（YYYY-MM-DD）")
+        return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m processes.org generate --out FILE``."""
+    from processes.org_generator import main as generator_main
+
+    return generator_main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
