@@ -184,7 +184,9 @@ class FileChecker:
             form, issues = read_form(node)
             for issue in issues:
                 self.problem(node, issue.message, issue.line)
-            if form is not None:
+            if form is None:
+                self.problem(node, "用户任务必须有表单（daiban:form），办理数据才能校验")
+            else:
                 outline.forms[ident] = form
         if kind == "callActivity":
             called = node.get("calledElement")
