@@ -64,6 +64,7 @@ class ProcessBuilder:
     _messages: dict[str, str] = field(default_factory=dict)
     _conditional: set[str] = field(default_factory=set)  # gateways with a conditional flow
     _counter: int = 0
+    _joined: bool = False
 
     def __post_init__(self) -> None:
         self._process = etree.Element(
@@ -245,8 +246,39 @@ class ProcessBuilder:
         self._nodes[gateway].element.set("default", flow_id)
 
     # -- output ----------------------------------------------------------------------------
+    def _insert_joins(self) -> None:
+        """Give every merge its own gateway (bpmnlint: fake-join, no-gateway-join-fork).
+
+        A task or event reached by several flows, or a gateway that both merges and
+        decides, gets an exclusive merge gateway in front of it."""
+        incoming: dict[str, list[etree._Element]] = {}
+        outgoing: dict[str, int] = {}
+        for flow in self._flows:
+            incoming.setdefault(flow.get("targetRef", ""), []).append(flow)
+            outgoing[flow.get("sourceRef", "")] = outgoing.get(flow.get("sourceRef", ""), 0) + 1
+        for target, flows in list(incoming.items()):
+            node = self._nodes[target]
+            merging_only = node.tag.endswith("Gateway") and outgoing.get(target, 0) <= 1
+            if len(flows) < 2 or merging_only:
+                continue
+            join = self.xor(f"Gateway_join_{target}", "", node.lane)
+            for flow in flows:
+                flow.set("targetRef", join)
+                flow.set("id", f"{flow.get('id')}_join")
+                self._rename_default(flow)
+            self.flow(join, target)
+
+    def _rename_default(self, flow: etree._Element) -> None:
+        source = self._nodes[flow.get("sourceRef", "")].element
+        old = flow.get("id", "").removesuffix("_join")
+        if source.get("default") == old:
+            source.set("default", flow.get("id", ""))
+
     def build(self) -> etree._Element:
-        """The ``bpmn:definitions`` element (a fresh tree on every call)."""
+        """The ``bpmn:definitions`` element."""
+        if not self._joined:
+            self._insert_joins()
+            self._joined = True
         root = etree.Element(_q("definitions"), nsmap=NSMAP)
         root.set("id", f"Definitions_{self.process_id}")
         root.set("targetNamespace", "urn:daiban:processes")

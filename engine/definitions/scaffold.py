@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.definitions.builder import ProcessBuilder
+from engine.definitions.layout import add_diagram
 from engine.definitions.templates.common import COMMON
 from engine.definitions.templates.items import item_process
 from processes.catalogue import Item
@@ -22,7 +23,7 @@ def _write(builder: ProcessBuilder, path: Path, force: bool) -> Written:
     if path.exists() and not force:
         return Written(path, False)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(builder.to_xml())
+    path.write_bytes(add_diagram(builder.to_xml()))
     return Written(path, True)
 
 

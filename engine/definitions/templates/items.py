@@ -237,10 +237,8 @@ def _review(b: ProcessBuilder, current: str) -> str:
     b.call("Call_review", "乡镇审核审批", W, "common_township_review")
     b.xor("Gateway_reviewed", "审核结果", W)
     b.end("End_rejected", "不予通过", W)
-    b.xor("Gateway_approved", "", W)
     b.chain(current, "Call_review", "Gateway_reviewed")
     b.flow(
         "Gateway_reviewed", "End_rejected", condition='review_result == "rejected"', name="不予通过"
     )
-    b.default("Gateway_reviewed", b.flow("Gateway_reviewed", "Gateway_approved", name="通过"))
-    return "Gateway_approved"
+    return "Gateway_reviewed"  # the next flow out of it becomes its default
