@@ -9,7 +9,7 @@ path taken: each step, its role and when it happened.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from engine.cases import Actor, CaseService, CaseView
@@ -43,11 +43,13 @@ class Step:
     name: str
     role: str | None
     detail: str = ""
+    due: date | None = None  # the case's due date after this step
 
     def __str__(self) -> str:
         local = self.at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
         role = f"[{self.role}]" if self.role else ""
-        return f"{local}  {self.kind:<7} {self.name} {role} {self.detail}".rstrip()
+        due = f"（办结期限 {self.due.isoformat()}）" if self.due else ""
+        return f"{local}  {self.kind:<7} {self.name} {role} {self.detail}{due}".rstrip()
 
 
 @dataclass
@@ -100,7 +102,9 @@ def run(
                 today,
             )
             view = cases.complete_task(view.id, task.id, data, Actor(actor))
-            trace.steps.append(Step(clock.now(), "task", task.spec_id, task.lane, task.name))
+            trace.steps.append(
+                Step(clock.now(), "task", task.spec_id, task.lane, task.name, view.due_date)
+            )
             continue
         wanted = [
             m
@@ -111,14 +115,14 @@ def run(
             name = wanted[0]
             view = cases.deliver_message(view.id, name, scenario.messages[name], Actor(actor))
             sent.add(name)
-            trace.steps.append(Step(clock.now(), "message", name, None))
+            trace.steps.append(Step(clock.now(), "message", name, None, due=view.due_date))
             continue
         if view.next_timer_at is None:
             break  # waiting for something the scenario does not send
         clock.set(max(view.next_timer_at, clock.now()) + timedelta(minutes=1))
         cases.tick()
         view = cases.get(view.id)
-        trace.steps.append(Step(clock.now(), "timer", "tick", None))
+        trace.steps.append(Step(clock.now(), "timer", "tick", None, due=view.due_date))
     else:
         raise EngineError(f"模拟超过 {scenario.max_steps} 步仍未结束")
     trace.case = view

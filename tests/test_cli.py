@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -101,3 +102,62 @@ def test_python_dash_m_webapi_runs_the_cli() -> None:
         cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_simulate_prints_the_path_roles_and_due_date(capsys: pytest.CaptureFixture[str]) -> None:
+    from processes.catalogue import load_catalogue
+
+    item = next(
+        i
+        for i in load_catalogue()
+        if i.decided_at == "T->C" and i.proxy_allowed and not i.on_the_spot
+    )
+    code, out, _ = run(capsys, "simulate", item.code)
+    assert code == 0
+    assert "[village_agent]" in out and "[county_officer]" in out
+    assert "结果：completed" in out and "办结期限 2026-" in out
+
+
+def test_simulate_with_a_scenario_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from processes.catalogue import load_catalogue
+
+    item = next(
+        i
+        for i in load_catalogue()
+        if i.decided_at == "T" and not i.on_the_spot and i.initiated_by == "applicant"
+    )
+    scenario = tmp_path / "reject.yaml"
+    scenario.write_text(
+        "at: 2026-02-10T09:00\nstart: {via_proxy: false}\n"
+        "tasks:\n  Task_backoffice_review: {review_decision: reject, review_opinion: 不符合条件}\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "simulate", item.code, "--scenario", str(scenario))
+    assert code == 0
+    assert "2026-02-10" in out and "Task_refusal_decision" in out
+    assert "Task_prepare_result" not in out
+
+
+def test_simulate_and_scaffold_refuse_unknown_items(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert run(capsys, "simulate", "XX999")[0] == 2
+    code, _, err = run(capsys, "scaffold", "XX999", "--out", str(tmp_path))
+    assert code == 2 and "XX999" in err
+
+
+def test_scaffold_writes_a_laid_out_file_that_lints(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    layout_tools = ROOT / "tools" / "layout" / "node_modules"
+    if not layout_tools.exists():
+        if os.environ.get("CI"):
+            pytest.fail("tools/layout is not installed (npm ci --prefix tools/layout)")
+        pytest.skip("tools/layout not installed")
+    code, out, _ = run(capsys, "scaffold", "MZ001", "--common", "--out", str(tmp_path))
+    assert code == 0 and "item_mz001.bpmn  已生成" in out
+    code, out, _ = run(capsys, "scaffold", "MZ001", "--out", str(tmp_path))
+    assert "已存在，未覆盖" in out
+    written = tmp_path / "items" / "item_mz001.bpmn"
+    assert b"BPMNShape" in written.read_bytes()
+    assert run(capsys, "lint", "--no-catalogue", str(tmp_path))[0] == 0

@@ -40,6 +40,8 @@ from typing import Any
 
 from lxml import etree
 
+from engine.definitions.lint import FLOW_NODES
+
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
@@ -50,32 +52,8 @@ LAYOUT_DIR = Path(__file__).resolve().parents[2] / "tools" / "layout"
 SCRIPT = LAYOUT_DIR / "layout.mjs"
 NODE_TIMEOUT = 120
 
-FLOW_NODE_TAGS = frozenset(
-    {
-        "startEvent",
-        "endEvent",
-        "intermediateCatchEvent",
-        "intermediateThrowEvent",
-        "boundaryEvent",
-        "task",
-        "userTask",
-        "manualTask",
-        "scriptTask",
-        "serviceTask",
-        "sendTask",
-        "receiveTask",
-        "businessRuleTask",
-        "callActivity",
-        "subProcess",
-        "adHocSubProcess",
-        "transaction",
-        "exclusiveGateway",
-        "parallelGateway",
-        "inclusiveGateway",
-        "eventBasedGateway",
-        "complexGateway",
-    }
-)
+# Every BPMN flow node, including the kinds lint refuses: a diagram is drawn for any file.
+FLOW_NODE_TAGS = FLOW_NODES | {"adHocSubProcess", "complexGateway"}
 EXTERNAL_LABELS = ("Event", "Gateway")  # shapes whose name is drawn outside the shape
 
 # Geometry (pixels). Sizes follow bpmn-js defaults.
