@@ -17,7 +17,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -126,14 +125,10 @@ def storage(engine: Engine, cases: int) -> dict[str, float]:
     return {"snapshot": float(snapshot[0][0]), "events": float(events[0][0]) / cases}
 
 
-def best(run: Callable[[], float], repeat: int) -> float:
-    return statistics.median(run() for _ in range(repeat))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=60)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         engine = Engine(f"sqlite:///{folder}/bench.sqlite3")
@@ -142,19 +137,36 @@ def main() -> None:
         raw_spiff(5)
         cold = Engine(engine.store.url, migrate=False)
         cold.cases._cache = type(cold.cases._cache)(0)
-        raw = best(lambda: raw_spiff(args.cases), args.repeat)
-        ours = best(lambda: engine_run(engine, args.cases), args.repeat)
-        uncached = best(lambda: engine_run(cold, args.cases), args.repeat)
+        # Interleaved rounds: a noisy neighbour slows all three alike within a round.
+        rounds = []
+        for _ in range(args.repeat):
+            rounds.append(
+                (
+                    raw_spiff(args.cases),
+                    engine_run(engine, args.cases),
+                    engine_run(cold, args.cases),
+                )
+            )
+        raw = statistics.median(r[0] for r in rounds)
+        ours = statistics.median(r[1] for r in rounds)
+        uncached = statistics.median(r[2] for r in rounds)
+        cached_ratios = sorted(r[1] / r[0] for r in rounds)
+        cold_ratios = sorted(r[2] / r[0] for r in rounds)
         sizes = storage(engine, 50)
         journal = run_sql(engine.store, "PRAGMA journal_mode")[0][0]
         sync = run_sql(engine.store, "PRAGMA synchronous")[0][0]
     print(f"SQLite journal_mode={journal} synchronous={sync} (2 = FULL)")
+    print(
+        f"{args.repeat} interleaved rounds of {args.cases} cases ({STEPS_PER_CASE} steps each); medians:"
+    )
     print(f"raw SpiffWorkflow + JSON round trip per step: {raw:8.1f} steps/s")
     print(
-        f"daiban engine, persisted, live cache:        {ours:8.1f} steps/s   ratio {ours / raw:.2f}"
+        f"daiban engine, persisted, live cache:        {ours:8.1f} steps/s   "
+        f"ratio {statistics.median(cached_ratios):.2f} (rounds {cached_ratios[0]:.2f}-{cached_ratios[-1]:.2f})"
     )
     print(
-        f"daiban engine, persisted, no cache:          {uncached:8.1f} steps/s   ratio {uncached / raw:.2f}"
+        f"daiban engine, persisted, no cache:          {uncached:8.1f} steps/s   "
+        f"ratio {statistics.median(cold_ratios):.2f} (rounds {cold_ratios[0]:.2f}-{cold_ratios[-1]:.2f})"
     )
     print(
         f"stored per open case: snapshot {sizes['snapshot']:.0f} B (zlib JSON, no spec); "
