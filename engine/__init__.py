@@ -17,11 +17,14 @@ from engine.errors import (
     DefinitionError,
     EngineError,
     InvalidState,
+    NotAuthenticated,
     NotFound,
     Problem,
     ScriptError,
 )
+from engine.identity import IdentityService, IssuedToken, Principal
 from engine.store import Store
+from processes.org import Organization, load_org
 
 
 class Engine:
@@ -34,6 +37,7 @@ class Engine:
         *,
         migrate: bool = True,
         cache_size: int = 1000,
+        org: Organization | None = None,
     ) -> None:
         self.clock: Clock = clock or SystemClock()
         self.store = Store(database_url)
@@ -42,6 +46,21 @@ class Engine:
         self.definitions = DefinitionRegistry(self.store, self.clock)
         self.cases = CaseService(self.store, self.definitions, self.clock, cache_size)
         self.audit = Auditor(self.store, self.definitions)
+        self._org = org
+        self._identity: IdentityService | None = None
+
+    @property
+    def org(self) -> Organization:
+        """The organisation (default: ``DAIBAN_ORG_FILE`` or the demo organisation)."""
+        if self._org is None:
+            self._org = load_org()
+        return self._org
+
+    @property
+    def identity(self) -> IdentityService:
+        if self._identity is None:
+            self._identity = IdentityService(self.store, self.clock, self.org)
+        return self._identity
 
     def close(self) -> None:
         self.store.dispose()
@@ -61,9 +80,13 @@ __all__ = [
     "DeployResult",
     "Engine",
     "EngineError",
+    "IdentityService",
     "InvalidState",
+    "IssuedToken",
     "ManualClock",
+    "NotAuthenticated",
     "NotFound",
+    "Principal",
     "Problem",
     "ReplayedState",
     "ScriptError",

@@ -86,3 +86,9 @@ class DataValidationError(EngineError):
     def __init__(self, message: str, fields: dict[str, str]) -> None:
         super().__init__(message, fields=fields)
         self.fields = fields
+
+
+class NotAuthenticated(EngineError):
+    """No valid credentials: unknown user, wrong password, unknown, expired or revoked token."""
+
+    code = "unauthenticated"

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.errors import ConflictError, NotFound
 from engine.records import CaseRecord, EventRecord, ProcessVersionRecord, StoredFile, TaskRecord
+from engine.store.credentials import CredentialsMixin
 from engine.store.database import database_url, is_sqlite, make_engine
 from engine.store.tables import (
     Base,
@@ -94,7 +95,7 @@ class Store:
             self._read_engine.dispose()
 
 
-class UnitOfWork:
+class UnitOfWork(CredentialsMixin):
     def __init__(self, session: Session) -> None:
         self.session = session
 
