@@ -6,15 +6,16 @@ import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from engine.clock import Clock
+from engine.clock import SHANGHAI, Clock
 from engine.definitions.registry import DefinitionRegistry
 from engine.errors import ConflictError, DataValidationError, EngineError, ScriptError
 from engine.history import GENESIS, seal
 from engine.records import CaseRecord, EventRecord, TaskRecord
+from engine.routing import Routing, case_number
 from engine.runtime.case import (
     OPEN,
     EventInput,
@@ -25,6 +26,7 @@ from engine.runtime.case import (
 )
 from engine.runtime.snapshot import pack, state_digest, unpack
 from engine.store import Store, UnitOfWork
+from processes.org import ROLE_UNIT_KINDS
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,11 @@ class CaseView:
     due_date: date | None = None
     next_timer_at: datetime | None = None
     waiting_messages: list[str] = field(default_factory=list)
+    case_number: str | None = None
+    village: str | None = None
+    department: str | None = None
+    registered_unit: str | None = None
+    county_since: datetime | None = None
 
 
 @dataclass
@@ -137,8 +144,13 @@ class CaseService:
         org_unit: str | None = None,
         due_date: date | None = None,
         idempotency_key: str | None = None,
+        routing: Routing | None = None,
     ) -> CaseView:
-        """Start a case on the newest version of ``process_id``."""
+        """Start a case on the newest version of ``process_id``.
+
+        ``routing`` says which units act on it; ``org_unit`` alone is the township."""
+        routing = routing or Routing(township=org_unit)
+        org_unit = routing.township
         if idempotency_key:
             existing = self._by_key(idempotency_key)
             if existing is not None:
@@ -152,6 +164,7 @@ class CaseService:
             "data": data or {},
             "item_code": item_code,
             "org_unit": org_unit,
+            "routing": asdict(routing),
         }
         event = EventInput(1, "case_started", self.clock.now(), payload)
         live = start_case(compiled, uid, event)
@@ -189,9 +202,17 @@ class CaseService:
             next_timer_at=live.next_timer_at(),
             closed_at=None if live.status == OPEN else event.at,
             idempotency_key=idempotency_key,
+            village=routing.village,
+            department=routing.department,
+            registered_unit=routing.registered_unit,
         )
         try:
             with self.store.unit_of_work() as uow:
+                day = event.at.astimezone(SHANGHAI).strftime("%Y%m%d")
+                record.case_number = case_number(
+                    routing, event.at, uow.next_sequence(routing.region, day)
+                )
+                record.county_since = self._county_since(record, live, event.at)
                 record.id = uow.insert_case(record)
                 stored = replace(sealed, case_id=record.id)
                 uow.append_events([stored], [payload_json])
@@ -343,6 +364,7 @@ class CaseService:
             record,
             status=live.status,
             due_date=_due_date(live) or record.due_date,
+            county_since=self._county_since(record, live, event.at),
             version=record.version + 1,
             last_seq=event.seq,
             last_hash=sealed.hash,
@@ -400,10 +422,31 @@ class CaseService:
             self.before_commit()
         uow.commit()
 
+    @staticmethod
+    def _routing(record: CaseRecord) -> Routing:
+        return Routing(record.org_unit, record.village, record.department, record.registered_unit)
+
+    def _county_since(self, record: CaseRecord, live: LiveCase, at: datetime) -> datetime | None:
+        """When the case first reached the county department (it sees the case from then on)."""
+        if record.county_since is not None:
+            return record.county_since
+        reached = any(
+            ROLE_UNIT_KINDS.get(t.lane or "", ()) == ("department",) for t in live.ready_tasks()
+        )
+        return at if reached else None
+
     def _task_records(self, record: CaseRecord, live: LiveCase, seq: int) -> list[TaskRecord]:
+        routing = self._routing(record)
         return [
             TaskRecord(
-                t.id, record.id, t.spec_id, t.name, t.process_id, t.lane, record.org_unit, seq
+                t.id,
+                record.id,
+                t.spec_id,
+                t.name,
+                t.process_id,
+                t.lane,
+                routing.unit_for(t.lane),
+                seq,
             )
             for t in live.ready_tasks()
         ]
@@ -425,6 +468,11 @@ class CaseService:
             due_date=record.due_date,
             next_timer_at=record.next_timer_at,
             waiting_messages=live.waiting_messages(),
+            case_number=record.case_number,
+            village=record.village,
+            department=record.department,
+            registered_unit=record.registered_unit,
+            county_since=record.county_since,
         )
 
 

@@ -45,6 +45,11 @@ class CaseRecord:
     has_incident: bool = False
     closed_at: datetime | None = None
     idempotency_key: str | None = None
+    case_number: str | None = None
+    village: str | None = None
+    department: str | None = None
+    registered_unit: str | None = None
+    county_since: datetime | None = None
 
 
 @dataclass(frozen=True)

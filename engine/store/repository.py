@@ -19,6 +19,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,6 +29,7 @@ from engine.store.credentials import CredentialsMixin
 from engine.store.database import database_url, is_sqlite, make_engine
 from engine.store.tables import (
     Base,
+    CaseCounterRow,
     CaseRow,
     DefinitionFileRow,
     EventRow,
@@ -188,6 +190,21 @@ class UnitOfWork(CredentialsMixin):
     def case_by_idempotency_key(self, key: str) -> CaseRecord | None:
         row = self.session.scalars(select(CaseRow).where(CaseRow.idempotency_key == key)).first()
         return _case(row) if row else None
+
+    def next_sequence(self, region: str, day: str) -> int:
+        """The next number of the day for a region, counted in this transaction."""
+        table = cast(Table, CaseCounterRow.__table__)
+        dialect = self.session.get_bind().dialect.name
+        module = postgresql if dialect == "postgresql" else sqlite
+        statement = (
+            module.insert(table)
+            .values(region=region, day=day, last=1)
+            .on_conflict_do_update(
+                index_elements=["region", "day"], set_={"last": table.c.last + 1}
+            )
+            .returning(table.c.last)
+        )
+        return int(self.session.connection().execute(statement).scalar_one())
 
     def case_ids(self, after: int = 0, limit: int = 1000) -> list[int]:
         rows = self.session.scalars(
@@ -357,4 +374,9 @@ def _case(row: CaseRow) -> CaseRecord:
         has_incident=row.has_incident,
         closed_at=row.closed_at,
         idempotency_key=row.idempotency_key,
+        case_number=row.case_number,
+        village=row.village,
+        department=row.department,
+        registered_unit=row.registered_unit,
+        county_since=row.county_since,
     )

@@ -70,6 +70,7 @@ class ProcessVersionRow(Base):
 
 class CaseRow(Base):
     __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_case_number", "case_number", unique=True),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     uid: Mapped[str] = mapped_column(String(64), unique=True)
     process_id: Mapped[str] = mapped_column(String(200), index=True)
@@ -88,6 +89,11 @@ class CaseRow(Base):
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     has_incident: Mapped[bool] = mapped_column(Boolean, default=False)
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    case_number: Mapped[str | None] = mapped_column(String(40))
+    village: Mapped[str | None] = mapped_column(String(64), index=True)
+    department: Mapped[str | None] = mapped_column(String(64), index=True)
+    registered_unit: Mapped[str | None] = mapped_column(String(64), index=True)
+    county_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ReadyTaskRow(Base):
@@ -140,3 +146,12 @@ class TokenRow(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CaseCounterRow(Base):
+    """The daily sequence behind case numbers (region code + date + sequence)."""
+
+    __tablename__ = "case_counters"
+    region: Mapped[str] = mapped_column(String(12), primary_key=True)
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
