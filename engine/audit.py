@@ -95,7 +95,7 @@ class Auditor:
     ) -> Iterator[tuple[LiveCase, EventRecord]]:
         live: LiveCase | None = None
         for event, _ in events:
-            step = EventInput(event.seq, event.type, event.at, event.payload)
+            step = EventInput(event.seq, event.type, event.at, event.payload, event.actor)
             if live is None:
                 compiled = self.registry.compiled(record.definition_hash)
                 live = start_case(compiled, record.uid, step)

@@ -166,7 +166,7 @@ class CaseService:
             "org_unit": org_unit,
             "routing": asdict(routing),
         }
-        event = EventInput(1, "case_started", self.clock.now(), payload)
+        event = EventInput(1, "case_started", self.clock.now(), payload, actor.user)
         live = start_case(compiled, uid, event)
         state = live.state()
         sealed, payload_json = seal(
@@ -262,6 +262,30 @@ class CaseService:
             raise DataValidationError("请填写撤销原因", {"reason": "必填"})
         return self._change(case_id, "case_cancelled", {"reason": reason}, actor, expected_version)
 
+    def claim(
+        self, case_id: int, task_id: str, actor: Actor, expected_version: int | None = None
+    ) -> CaseView:
+        """Take a ready task (认领): from now on only ``actor`` may complete it."""
+        return self._change(case_id, "task_claimed", {"task_id": task_id}, actor, expected_version)
+
+    def release(
+        self, case_id: int, task_id: str, actor: Actor, expected_version: int | None = None
+    ) -> CaseView:
+        """Give a claimed task back to the queue."""
+        return self._change(case_id, "task_released", {"task_id": task_id}, actor, expected_version)
+
+    def assign(
+        self,
+        case_id: int,
+        task_id: str,
+        user: str,
+        actor: Actor,
+        expected_version: int | None = None,
+    ) -> CaseView:
+        """Assign a ready task to ``user`` (a leader reassigning work, e.g. to a B post)."""
+        payload = {"task_id": task_id, "user": user}
+        return self._change(case_id, "task_assigned", payload, actor, expected_version)
+
     def tick(self, limit: int = 500, max_rounds: int = 20) -> TickReport:
         """Fire every timer that is due by the clock; one transaction per case and firing.
 
@@ -329,7 +353,9 @@ class CaseService:
             live = self._load(record)
             if prepare is not None:
                 payload = prepare(live)
-            event = EventInput(record.last_seq + 1, event_type, self.clock.now(), payload)
+            event = EventInput(
+                record.last_seq + 1, event_type, self.clock.now(), payload, actor.user
+            )
             try:
                 apply_event(live, record.uid, event)
             except ScriptError as error:
@@ -447,6 +473,7 @@ class CaseService:
                 t.lane,
                 routing.unit_for(t.lane),
                 seq,
+                claimed_by=live.claims.get(t.id),
             )
             for t in live.ready_tasks()
         ]

@@ -34,8 +34,10 @@ from engine.runtime.snapshot import workflow_from_dict, workflow_to_dict
 from engine.scripting.spiff_engine import SandboxScriptEngine
 
 OPEN, COMPLETED, CANCELLED = "open", "completed", "cancelled"
+CLAIM_EVENTS = frozenset({"task_claimed", "task_released", "task_assigned"})
 STATE_CHANGING = frozenset(
     {"case_started", "task_completed", "message_received", "timers_fired", "case_cancelled"}
+    | CLAIM_EVENTS
 )
 _SCRIPT_ENGINE = SandboxScriptEngine()
 
@@ -60,27 +62,39 @@ class EventInput:
     type: str
     at: datetime
     payload: dict[str, Any]
+    actor: str = "system"
 
 
 class LiveCase:
     """A case's workflow in memory, with its status."""
 
-    def __init__(self, workflow: Any, status: str, compiled: CompiledProcess) -> None:
+    def __init__(
+        self,
+        workflow: Any,
+        status: str,
+        compiled: CompiledProcess,
+        claims: dict[str, str] | None = None,
+    ) -> None:
         self.workflow = workflow
         self.status = status
         self.compiled = compiled
+        self.claims: dict[str, str] = dict(claims or {})  # ready task id -> user holding it
         self._ready: list[ReadyTask] | None = None  # memo, cleared by every transition
 
     # -- state -------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
-        return {"status": self.status, "workflow": workflow_to_dict(self.workflow)}
+        return {
+            "status": self.status,
+            "claims": dict(sorted(self.claims.items())),
+            "workflow": workflow_to_dict(self.workflow),
+        }
 
     @classmethod
     def from_state(cls, state: dict[str, Any], compiled: CompiledProcess) -> LiveCase:
         workflow = workflow_from_dict(
             state["workflow"], compiled.spec, compiled.subprocess_specs, _SCRIPT_ENGINE
         )
-        return cls(workflow, state["status"], compiled)
+        return cls(workflow, state["status"], compiled, state.get("claims"))
 
     def ready_tasks(self) -> list[ReadyTask]:
         if self._ready is None:
@@ -145,15 +159,24 @@ class LiveCase:
         if self.workflow.is_completed():
             self.status = COMPLETED
 
-    def _complete_task(self, payload: dict[str, Any]) -> None:
+    def _ready_task(self, task_id: str) -> Any:
         try:
-            task = self.workflow.get_task_from_id(UUID(payload["task_id"]))
+            task = self.workflow.get_task_from_id(UUID(task_id))
         except (ValueError, WorkflowException):
-            raise NotFound("任务不存在", task_id=payload["task_id"]) from None
+            raise NotFound("任务不存在", task_id=task_id) from None
         if task is None:
-            raise NotFound("任务不存在", task_id=payload["task_id"])
+            raise NotFound("任务不存在", task_id=task_id)
         if not task.task_spec.manual or task.state != TaskState.READY:
-            raise ConflictError("任务已办理或已不可办理", task_id=payload["task_id"])
+            raise ConflictError("任务已办理或已不可办理", task_id=task_id)
+        return task
+
+    def _complete_task(self, payload: dict[str, Any], actor: str) -> None:
+        task = self._ready_task(payload["task_id"])
+        holder = self.claims.get(payload["task_id"])
+        if holder is not None and holder != actor:
+            raise ConflictError(
+                f"任务已由 {holder} 认领，只有认领人可以办理", task_id=payload["task_id"]
+            )
         task.set_data(**payload.get("data", {}))
         task.run()
         self._run_engine()
@@ -171,8 +194,11 @@ class LiveCase:
         self._ready = None
         if self.status != OPEN:
             raise InvalidState("办件已结束", status=self.status)
+        if event.type in CLAIM_EVENTS:
+            self._claim(event)
+            return
         if event.type == "task_completed":
-            self._complete_task(event.payload)
+            self._complete_task(event.payload, event.actor)
         elif event.type == "message_received":
             self._receive_message(event.payload)
         elif event.type == "timers_fired":
@@ -183,6 +209,26 @@ class LiveCase:
             self.status = CANCELLED
         else:
             raise InvalidState(f"未知的事件类型：{event.type}")
+        open_ids = {task.id for task in self.ready_tasks()}
+        self.claims = {
+            task_id: user for task_id, user in self.claims.items() if task_id in open_ids
+        }
+
+    def _claim(self, event: EventInput) -> None:
+        """Claim (认领), release or assign (指派) a ready task; no workflow step is taken."""
+        task_id = event.payload["task_id"]
+        self._ready_task(task_id)
+        holder = self.claims.get(task_id)
+        if event.type == "task_claimed":
+            if holder is not None and holder != event.actor:
+                raise ConflictError(f"任务已由 {holder} 认领", task_id=task_id)
+            self.claims[task_id] = event.actor
+        elif event.type == "task_released":
+            if holder != event.actor:
+                raise ConflictError("只有认领人可以放弃认领", task_id=task_id)
+            del self.claims[task_id]
+        else:
+            self.claims[task_id] = event.payload["user"]
 
 
 def start_case(compiled: CompiledProcess, case_uid: str, event: EventInput) -> LiveCase:

@@ -54,7 +54,7 @@ _UPDATE_CASE = (
 _INSERT_EVENT = insert(cast(Table, EventRow.__table__))
 _TASKS = cast(Table, ReadyTaskRow.__table__)
 _INSERT_TASK = insert(_TASKS)
-_TASK_IDS = select(_TASKS.c.id).where(_TASKS.c.case_id == bindparam("case_id"))
+_TASK_IDS = select(_TASKS.c.id, _TASKS.c.claimed_by).where(_TASKS.c.case_id == bindparam("case_id"))
 
 
 class Store:
@@ -285,11 +285,20 @@ class UnitOfWork(CredentialsMixin):
 
     # -- ready-task index ----------------------------------------------------------------
     def replace_tasks(self, case_id: int, tasks: Sequence[TaskRecord]) -> None:
-        """Keep claims of tasks still open; drop tasks no longer ready; add new ones."""
+        """Bring the index in line with the case: drop closed tasks, add new ones, update claims."""
         connection = self.session.connection()
-        existing = set(connection.execute(_TASK_IDS, {"case_id": case_id}).scalars())
+        existing = {
+            row.id: row.claimed_by for row in connection.execute(_TASK_IDS, {"case_id": case_id})
+        }
+        for task in tasks:
+            if task.id in existing and existing[task.id] != task.claimed_by:
+                connection.execute(
+                    update(ReadyTaskRow)
+                    .where(ReadyTaskRow.id == task.id)
+                    .values(claimed_by=task.claimed_by)
+                )
         wanted = {task.id for task in tasks}
-        gone = existing - wanted
+        gone = set(existing) - wanted
         if gone:
             connection.execute(delete(ReadyTaskRow).where(ReadyTaskRow.id.in_(sorted(gone))))
         new = [task for task in tasks if task.id not in existing]
