@@ -14,7 +14,7 @@ from engine.clock import SHANGHAI, Clock
 from engine.definitions.registry import DefinitionRegistry
 from engine.errors import ConflictError, DataValidationError, EngineError, ScriptError
 from engine.history import GENESIS, seal
-from engine.records import CaseRecord, EventRecord, TaskRecord
+from engine.records import CaseQuery, CaseRecord, CaseScope, EventRecord, TaskRecord
 from engine.routing import Routing, case_number
 from engine.runtime.case import (
     OPEN,
@@ -122,6 +122,18 @@ class CaseService:
         view = self._view(record, live)
         self._cache.put(record.id, record.version, live)
         return view
+
+    def record(self, case_id: int) -> CaseRecord:
+        """The case row alone (status, routing, version) without loading its workflow."""
+        with self.store.unit_of_work(write=False) as uow:
+            return uow.case(case_id)
+
+    def find(
+        self, scope: CaseScope, query: CaseQuery | None = None, offset: int = 0, limit: int = 50
+    ) -> tuple[list[CaseRecord], int]:
+        """A page of the cases in ``scope`` (newest first) and the total count."""
+        with self.store.unit_of_work(write=False) as uow:
+            return uow.find_cases(scope, query or CaseQuery(), offset, limit)
 
     def ready_tasks(self, case_id: int) -> list[ReadyTask]:
         return self.get(case_id).tasks

@@ -79,3 +79,37 @@ class TaskRecord:
     due_at: datetime | None = None
     claimed_by: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CaseScope:
+    """OR of clauses the case store turns into a query; ``everything`` lifts the scope."""
+
+    everything: bool = False
+    villages: frozenset[str] = frozenset()
+    townships: frozenset[str] = frozenset()
+    registered_by: frozenset[str] = frozenset()
+    departments: frozenset[str] = frozenset()  # cases that have reached the department
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.everything
+            or self.villages
+            or self.townships
+            or self.registered_by
+            or self.departments
+        )
+
+
+@dataclass(frozen=True)
+class CaseQuery:
+    """Filters of a case list (all optional, combined with AND)."""
+
+    item_code: str | None = None
+    status: str | None = None
+    township: str | None = None
+    village: str | None = None
+    overdue_on: date | None = None  # open cases whose due date is before this day
+    created_from: datetime | None = None
+    created_to: datetime | None = None

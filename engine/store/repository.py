@@ -18,13 +18,21 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.errors import ConflictError, NotFound
-from engine.records import CaseRecord, EventRecord, ProcessVersionRecord, StoredFile, TaskRecord
+from engine.records import (
+    CaseQuery,
+    CaseRecord,
+    CaseScope,
+    EventRecord,
+    ProcessVersionRecord,
+    StoredFile,
+    TaskRecord,
+)
 from engine.store.credentials import CredentialsMixin
 from engine.store.database import database_url, is_sqlite, make_engine
 from engine.store.tables import (
@@ -211,6 +219,51 @@ class UnitOfWork(CredentialsMixin):
             select(CaseRow.id).where(CaseRow.id > after).order_by(CaseRow.id).limit(limit)
         )
         return list(rows)
+
+    def find_cases(
+        self, scope: CaseScope, query: CaseQuery, offset: int = 0, limit: int = 50
+    ) -> tuple[list[CaseRecord], int]:
+        """Cases inside ``scope`` matching ``query``, newest first, and how many there are."""
+        if scope.empty:
+            return [], 0
+        conditions: list[Any] = []
+        if not scope.everything:
+            conditions.append(
+                or_(
+                    CaseRow.village.in_(sorted(scope.villages)),
+                    CaseRow.org_unit.in_(sorted(scope.townships)),
+                    CaseRow.registered_unit.in_(sorted(scope.registered_by)),
+                    and_(
+                        CaseRow.department.in_(sorted(scope.departments)),
+                        CaseRow.county_since.is_not(None),
+                    ),
+                )
+            )
+        for column, value in (
+            (CaseRow.item_code, query.item_code),
+            (CaseRow.status, query.status),
+            (CaseRow.org_unit, query.township),
+            (CaseRow.village, query.village),
+        ):
+            if value is not None:
+                conditions.append(column == value)
+        if query.overdue_on is not None:
+            conditions += [CaseRow.status == "open", CaseRow.due_date < query.overdue_on]
+        if query.created_from is not None:
+            conditions.append(CaseRow.created_at >= query.created_from)
+        if query.created_to is not None:
+            conditions.append(CaseRow.created_at < query.created_to)
+        total = (
+            self.session.scalar(select(func.count()).select_from(CaseRow).where(*conditions)) or 0
+        )
+        rows = self.session.scalars(
+            select(CaseRow)
+            .where(*conditions)
+            .order_by(CaseRow.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        return [_case(row) for row in rows], int(total)
 
     def count_cases(self) -> int:
         return int(self.session.scalar(select(func.count()).select_from(CaseRow)) or 0)
