@@ -7,13 +7,14 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from engine.clock import SHANGHAI, Clock
 from engine.definitions.registry import DefinitionRegistry
 from engine.errors import ConflictError, DataValidationError, EngineError, ScriptError
 from engine.history import GENESIS, seal
+from engine.identity import Principal
 from engine.records import CaseQuery, CaseRecord, CaseScope, EventRecord, TaskRecord
 from engine.routing import Routing, case_number
 from engine.runtime.case import (
@@ -26,7 +27,7 @@ from engine.runtime.case import (
 )
 from engine.runtime.snapshot import pack, state_digest, unpack
 from engine.store import Store, UnitOfWork
-from processes.org import ROLE_UNIT_KINDS
+from processes.org import ROLE_UNIT_KINDS, Organization
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,18 @@ class CaseService:
         view = self._view(record, live)
         self._cache.put(record.id, record.version, live)
         return view
+
+    def queue(
+        self, org: Organization, principal: Principal, day: date, limit: int = 200
+    ) -> list[TaskRecord]:
+        """The caller's work queue: unclaimed tasks of its roles in its unit, tasks it holds,
+        and on days a colleague it stands in for is absent, that colleague's work too."""
+        people = [principal.user_id, *(u.id for u in org.standing_in_for(principal.user_id, day))]
+        places = {(role, principal.unit) for role in principal.roles}
+        for colleague in org.standing_in_for(principal.user_id, day):
+            places |= {(role, colleague.unit) for role in colleague.roles}
+        with self.store.unit_of_work(write=False) as uow:
+            return uow.task_queue(sorted(places), people, limit)
 
     def record(self, case_id: int) -> CaseRecord:
         """The case row alone (status, routing, version) without loading its workflow."""
@@ -474,7 +487,10 @@ class CaseService:
         return at if reached else None
 
     def _task_records(self, record: CaseRecord, live: LiveCase, seq: int) -> list[TaskRecord]:
+        """Index rows of the open tasks; a task is due when its case is (the promised limit)."""
         routing = self._routing(record)
+        due = record.due_date
+        due_at = datetime.combine(due + timedelta(days=1), time(0), SHANGHAI) if due else None
         return [
             TaskRecord(
                 t.id,
@@ -485,6 +501,7 @@ class CaseService:
                 t.lane,
                 routing.unit_for(t.lane),
                 seq,
+                due_at=due_at,
                 claimed_by=live.claims.get(t.id),
             )
             for t in live.ready_tasks()

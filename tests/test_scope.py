@@ -114,3 +114,38 @@ def test_a_task_of_an_absent_a_post_reaches_the_b_post(engine: Engine) -> None:
         acts_on_task(org, who("pan.hong", "township_window", unit=FENGLE), task, date(2026, 9, 24))
         is None
     )
+
+
+def test_work_queue_per_role_unit_claims_and_stand_ins(engine: Engine) -> None:
+    ids = _cases(engine)
+    org = engine.org
+    for key in ("xinmin", "other_village"):
+        view = engine.cases.get(ids[key])
+        view = engine.cases.complete_task(
+            view.id, task_of(view, "Task_intake"), INTAKE, Actor("agent")
+        )
+        engine.cases.complete_task(view.id, task_of(view, "Task_handover"), {"handover_count": 1})
+    fang = who("wang.fang", "township_window", unit=QINGSI)
+    queue = engine.cases.queue(org, fang, date(2026, 9, 24))
+    assert sorted(t.case_id for t in queue) == sorted([ids["xinmin"], ids["other_village"]])
+    assert {t.spec_id for t in queue} == {"Task_township_review"}
+    # Another township's window does not see them.
+    assert (
+        engine.cases.queue(org, who("pan.hong", "township_window", unit=FENGLE), date(2026, 9, 24))
+        == []
+    )
+    # wang.fang claims one; it stays in her queue and leaves the open queue of others.
+    engine.cases.claim(
+        ids["xinmin"],
+        queue[0].id if queue[0].case_id == ids["xinmin"] else queue[1].id,
+        Actor("wang.fang"),
+    )
+    b_post = org.users["wang.fang"].deputy
+    assert b_post is not None
+    deputy = who(b_post, *org.users[b_post].roles, unit=QINGSI)
+    assert [t.case_id for t in engine.cases.queue(org, deputy, date(2026, 9, 24))] == [
+        ids["other_village"]
+    ]
+    # On a day wang.fang is registered absent, her B post sees her claimed task as well.
+    absent_day = sorted(t.case_id for t in engine.cases.queue(org, deputy, date(2026, 9, 29)))
+    assert absent_day == sorted([ids["xinmin"], ids["other_village"]])

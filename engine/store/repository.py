@@ -62,7 +62,9 @@ _UPDATE_CASE = (
 _INSERT_EVENT = insert(cast(Table, EventRow.__table__))
 _TASKS = cast(Table, ReadyTaskRow.__table__)
 _INSERT_TASK = insert(_TASKS)
-_TASK_IDS = select(_TASKS.c.id, _TASKS.c.claimed_by).where(_TASKS.c.case_id == bindparam("case_id"))
+_TASK_IDS = select(_TASKS.c.id, _TASKS.c.claimed_by, _TASKS.c.due_at).where(
+    _TASKS.c.case_id == bindparam("case_id")
+)
 
 
 class Store:
@@ -341,14 +343,15 @@ class UnitOfWork(CredentialsMixin):
         """Bring the index in line with the case: drop closed tasks, add new ones, update claims."""
         connection = self.session.connection()
         existing = {
-            row.id: row.claimed_by for row in connection.execute(_TASK_IDS, {"case_id": case_id})
+            row.id: (row.claimed_by, row.due_at)
+            for row in connection.execute(_TASK_IDS, {"case_id": case_id})
         }
         for task in tasks:
-            if task.id in existing and existing[task.id] != task.claimed_by:
+            if task.id in existing and existing[task.id] != (task.claimed_by, task.due_at):
                 connection.execute(
                     update(ReadyTaskRow)
                     .where(ReadyTaskRow.id == task.id)
-                    .values(claimed_by=task.claimed_by)
+                    .values(claimed_by=task.claimed_by, due_at=task.due_at)
                 )
         wanted = {task.id for task in tasks}
         gone = set(existing) - wanted
@@ -387,21 +390,51 @@ class UnitOfWork(CredentialsMixin):
             query = query.where(ReadyTaskRow.lane == lane)
         if org_unit is not None:
             query = query.where(ReadyTaskRow.org_unit == org_unit)
-        return [
-            TaskRecord(
-                row.id,
-                row.case_id,
-                row.spec_id,
-                row.name,
-                row.process_id,
-                row.lane,
-                row.org_unit,
-                row.created_seq,
-                row.due_at,
-                row.claimed_by,
+        return [_task(row) for row in self.session.scalars(query)]
+
+    def task_queue(
+        self, places: Sequence[tuple[str, str]], holders: Sequence[str], limit: int = 200
+    ) -> list[TaskRecord]:
+        """Unclaimed tasks of the given (role, org unit) pairs and tasks held by ``holders``,
+        earliest due first (tasks without a due date last)."""
+        unclaimed = [
+            and_(
+                ReadyTaskRow.lane == lane,
+                ReadyTaskRow.org_unit == unit,
+                ReadyTaskRow.claimed_by.is_(None),
             )
-            for row in self.session.scalars(query)
+            for lane, unit in places
         ]
+        held = [ReadyTaskRow.claimed_by.in_(sorted(holders))] if holders else []
+        if not unclaimed and not held:
+            return []
+        query = (
+            select(ReadyTaskRow)
+            .where(or_(*unclaimed, *held))
+            .order_by(
+                ReadyTaskRow.due_at.is_(None),
+                ReadyTaskRow.due_at,
+                ReadyTaskRow.case_id,
+                ReadyTaskRow.id,
+            )
+            .limit(limit)
+        )
+        return [_task(row) for row in self.session.scalars(query)]
+
+
+def _task(row: ReadyTaskRow) -> TaskRecord:
+    return TaskRecord(
+        row.id,
+        row.case_id,
+        row.spec_id,
+        row.name,
+        row.process_id,
+        row.lane,
+        row.org_unit,
+        row.created_seq,
+        row.due_at,
+        row.claimed_by,
+    )
 
 
 def _loads(payload: str) -> dict[str, Any]:
