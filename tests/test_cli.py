@@ -161,3 +161,19 @@ def test_scaffold_writes_a_laid_out_file_that_lints(
     written = tmp_path / "items" / "item_mz001.bpmn"
     assert b"BPMNShape" in written.read_bytes()
     assert run(capsys, "lint", "--no-catalogue", str(tmp_path))[0] == 0
+
+
+def test_users_password_token_and_revoke(
+    capsys: pytest.CaptureFixture[str], database_url: str
+) -> None:
+    db = ["--database-url", database_url]
+    code, out, _ = run(capsys, *db, "users", "list")
+    assert code == 0 and "wang.fang" in out and "未设密码" in out
+    assert run(capsys, *db, "users", "password", "wang.fang", "--password", "window-a-post")[0] == 0
+    code, out, err = run(capsys, *db, "users", "token", "wang.fang", "--hours", "2")
+    assert code == 0 and len(out.strip()) > 30 and "有效期至" in err
+    code, out, _ = run(capsys, *db, "users", "revoke", "wang.fang")
+    assert code == 0 and "已注销 1 个令牌" in out
+    code, _, err = run(capsys, *db, "users", "password", "wang.fang", "--password", "short")
+    assert code == 2 and "至少" in err
+    assert run(capsys, *db, "users", "token", "nobody")[0] == 2

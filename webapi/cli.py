@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -12,10 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from engine import Actor, Engine, EngineError, lint, read_sources
+from engine.clock import SHANGHAI
 from engine.errors import DataValidationError, DefinitionError
+from processes.org import ORG_ENV
 from processes.yamlfile import DataFileError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEMO_PASSWORD = "daiban-demo"  # the demo organisation's accounts only
 DEFAULT_BPMN = PROJECT_ROOT / "bpmn"
 
 
@@ -260,6 +265,56 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Create or migrate the database, deploy bpmn/ (unchanged processes are kept), serve."""
+    from webapi.app import create_app
+
+    engine = _engine(args)
+    folders = [DEFAULT_BPMN / "common", DEFAULT_BPMN / "items", DEFAULT_BPMN / "sample"]
+    deployed = engine.definitions.deploy(read_sources(folders), actor=args.user)
+    fresh = sum(1 for item in deployed if item.created)
+    print(f"流程：{len(deployed)} 个，其中新部署 {fresh} 个")
+    if not os.environ.get(ORG_ENV):
+        seeded = engine.identity.seed_passwords(DEMO_PASSWORD)
+        if seeded:
+            print(f"演示组织：{seeded} 个演示账号的初始密码为 {DEMO_PASSWORD}（仅演示用）")
+    app = create_app({"ENGINE": engine})
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"接口文档：http://{host}:{args.port}/api/docs")
+    app.run(host=args.host, port=args.port)
+    return 0
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    """Accounts of the organisation: list, set a password, issue or revoke tokens."""
+    engine = _engine(args)
+    identity = engine.identity
+    if args.action == "list":
+        for user in sorted(engine.org.users.values(), key=lambda u: u.id):
+            password = "已设密码" if identity.has_password(user.id) else "未设密码"
+            print(
+                f"{user.id:<16} {user.name:<6} {','.join(user.roles):<40} {user.unit:<14} {password}"
+            )
+        return 0
+    if not args.user_id:
+        print("错误：请指定用户", file=sys.stderr)
+        return 2
+    if args.action == "password":
+        password = args.password or getpass.getpass("新密码：")
+        identity.set_password(args.user_id, password)
+        print(f"已设置 {args.user_id} 的密码")
+    elif args.action == "token":
+        issued = identity.issue_token(args.user_id, hours=args.hours)
+        print(issued.token)
+        print(
+            f"有效期至 {issued.expires_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}（北京时间）",
+            file=sys.stderr,
+        )
+    else:
+        print(f"已注销 {identity.revoke_all(args.user_id)} 个令牌")
+    return 0
+
+
 Handler = Callable[[argparse.Namespace], int]
 
 
@@ -321,7 +376,15 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument(
         "--at", default="2026-09-24T09:00", help="开始时间（北京时间，默认 2026-09-24T09:00）"
     )
+    users = add("users", cmd_users, "账号：列出、设置密码、签发或注销令牌")
+    users.add_argument("action", choices=["list", "password", "token", "revoke"])
+    users.add_argument("user_id", nargs="?")
+    users.add_argument("--password", help="新密码（不填则交互输入）")
+    users.add_argument("--hours", type=float, help="令牌有效小时数（默认 12）")
     add("demo", cmd_demo, "部署示例流程并走完一个办件")
+    serve = add("serve", cmd_serve, "建库或升级、部署 bpmn/，启动 HTTP 接口（开发用服务器）")
+    serve.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
+    serve.add_argument("--port", type=int, default=5000, help="端口（默认 5000）")
     return parser
 
 
@@ -347,8 +410,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"错误（{exc.code}）：{exc.message}", file=sys.stderr)
         return 2
     except DataFileError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+        for line in exc.problems:
+            print(line, file=sys.stderr)
         print("错误：数据文件有误", file=sys.stderr)
         return 2
     except OSError as exc:

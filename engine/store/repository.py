@@ -18,7 +18,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -89,6 +89,9 @@ class Store:
         config = Config()
         config.set_main_option("script_location", str(_MIGRATIONS))
         with self._write_engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Several workers starting at once migrate one after the other.
+                connection.execute(text("SELECT pg_advisory_xact_lock(7172501)"))
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 

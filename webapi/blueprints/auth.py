@@ -1,0 +1,53 @@
+"""Login, logout and who am I."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response
+
+from webapi.auth import current_principal, current_token, require_auth
+from webapi.schemas.auth import LoginSchema, TokenSchema, UserSchema
+from webapi.services import services
+from webapi.smorest import Blueprint
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="登录与令牌")
+
+# Tokens must not end up in shared caches (RFC 6749 §5.1).
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+@blp.route("/login", methods=["POST"])
+@blp.arguments(LoginSchema)
+@blp.response(200, TokenSchema)
+@blp.alt_response(401, response="UNAUTHORIZED")
+def login(credentials: dict[str, str]) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """登录：以用户名和密码换取访问令牌
+
+    令牌只在此返回一次；之后每个请求都带上 `Authorization: Bearer <令牌>`。
+    """
+    identity = services().identity
+    issued = identity.login(credentials["user"], credentials["password"])
+    principal = identity.authenticate(issued.token)
+    return (
+        {"token": issued.token, "expires_at": issued.expires_at, "user": principal},
+        200,
+        NO_STORE,
+    )
+
+
+@blp.route("/logout", methods=["POST"])
+@require_auth
+@blp.response(204)
+def logout() -> Response:
+    """注销：本次请求所带的令牌随即失效"""
+    services().identity.revoke(current_token())
+    return Response(status=204)
+
+
+@blp.route("/me", methods=["GET"])
+@require_auth
+@blp.response(200, UserSchema)
+def me() -> Any:
+    """当前用户：姓名、角色、所属单位"""
+    return current_principal()

@@ -1,0 +1,58 @@
+"""The item catalogue (事项目录), read-only; loaded once when the app starts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from processes.catalogue import Item
+from webapi.auth import require_auth
+from webapi.problems import ApiProblem
+from webapi.schemas.items import ItemDetailSchema, ItemPageSchema, ItemQuerySchema
+from webapi.services import services
+from webapi.smorest import Blueprint
+
+blp = Blueprint("items", __name__, url_prefix="/api/v1/items", description="事项目录")
+
+
+@blp.route("", methods=["GET"])
+@require_auth
+@blp.arguments(ItemQuerySchema, location="query")
+@blp.response(200, ItemPageSchema)
+def list_items(args: dict[str, Any]) -> dict[str, Any]:
+    """事项列表：按类别、部门、名称筛选，分页
+
+    返回 `{"items": [...], "page", "page_size", "total"}`，按事项编码排序。
+    `department` 可为部门编码（MZ）或名称（县民政局）。
+    """
+    found = sorted(
+        (item for item in services().catalogue if _matches(item, args)), key=lambda i: i.code
+    )
+    page, size = args["page"], args["page_size"]
+    start = (page - 1) * size
+    return {
+        "items": found[start : start + size],
+        "page": page,
+        "page_size": size,
+        "total": len(found),
+    }
+
+
+@blp.route("/<code>", methods=["GET"])
+@require_auth
+@blp.response(200, ItemDetailSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def get_item(code: str) -> Item:
+    """事项详情：申请材料、时限、收费、办理结果、代办、公示、设定依据"""
+    item = services().catalogue.get(code.upper())
+    if item is None:
+        raise ApiProblem(404, "not_found", f"事项目录中没有编码为 {code} 的事项")
+    return item
+
+
+def _matches(item: Item, args: dict[str, Any]) -> bool:
+    department = args.get("department")
+    return (
+        args.get("kind") in (None, item.kind)
+        and department in (None, item.department_code, item.department)
+        and args.get("q", "") in item.name
+    )

@@ -1,0 +1,180 @@
+"""Every error as ``application/problem+json`` (RFC 9457).
+
+A problem has ``type`` (``https://daiban.dev/problems/<code>``), a Chinese ``title``,
+``status``, a stable ``code`` and a Chinese ``detail``; validation problems add ``errors``
+(``[{"field", "in", "reason"}]``), definition problems add ``problems``. Unexpected
+exceptions are logged and answered with a generic 500 that reveals nothing of the code,
+the database or the file system. Only this module maps errors onto HTTP statuses.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import marshmallow
+from flask import Flask, Response, current_app, request
+from werkzeug.exceptions import HTTPException
+
+from engine import (
+    ConflictError,
+    DataValidationError,
+    DefinitionError,
+    EngineError,
+    InvalidState,
+    NotAuthenticated,
+    NotFound,
+    ScriptError,
+)
+from webapi.field_errors import field_errors
+
+PROBLEM_MIMETYPE = "application/problem+json"
+TYPE_BASE = "https://daiban.dev/problems/"
+BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="daiban"'}
+INTERNAL_DETAIL = "服务器内部错误，已记录日志；请稍后重试，如仍出错请联系系统管理员"
+
+# Engine errors, most specific first: status and title.
+_ENGINE_ERRORS: list[tuple[type[EngineError], int, str]] = [
+    (NotAuthenticated, 401, "未认证"),
+    (NotFound, 404, "未找到"),
+    (ConflictError, 409, "操作冲突"),
+    (InvalidState, 409, "当前状态不允许此操作"),
+    (DataValidationError, 422, "数据校验未通过"),
+    (DefinitionError, 422, "流程定义有误"),
+    (ScriptError, 422, "脚本错误"),
+    (EngineError, 400, "请求无法处理"),
+]
+
+# HTTP errors raised by Flask, werkzeug or webargs: code, title, detail.
+_HTTP_ERRORS: dict[int, tuple[str, str, str]] = {
+    400: ("bad_request", "请求有误", "请求格式不正确"),
+    401: ("unauthenticated", "未认证", "请先登录"),
+    403: ("forbidden", "无权访问", "无权执行此操作"),
+    404: ("not_found", "未找到", "请求的地址不存在"),
+    405: ("method_not_allowed", "请求方法不允许", "此地址不支持该请求方法"),
+    406: ("not_acceptable", "无法提供所需格式", "接口只返回 JSON"),
+    409: ("conflict", "操作冲突", "数据已被他人修改，请刷新后重试"),
+    413: ("payload_too_large", "请求体过大", "请求体超过上限"),
+    415: (
+        "unsupported_media_type",
+        "不支持的媒体类型",
+        "请求体应为 JSON（Content-Type: application/json）",
+    ),
+    422: ("validation_failed", "数据校验未通过", "请求数据有误，见 errors"),
+    429: ("too_many_requests", "请求过于频繁", "请稍后再试"),
+}
+
+
+class ApiProblem(Exception):
+    """Raised by views and guards for a problem that is not an engine error."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        **members: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.headers = dict(headers or {})
+        self.members = members
+
+
+def problem(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    title: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    **members: Any,
+) -> Response:
+    """A problem+json response."""
+    body = {
+        "type": TYPE_BASE + code,
+        "title": title or _HTTP_ERRORS.get(status, ("", "请求无法处理", ""))[1],
+        "status": status,
+        "code": code,
+        "detail": detail,
+        **members,
+    }
+    response = current_app.response_class(
+        json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_MIMETYPE
+    )
+    response.headers.extend(headers or {})
+    return response
+
+
+def engine_problem(error: EngineError) -> Response:
+    status, title = next((s, t) for cls, s, t in _ENGINE_ERRORS if isinstance(error, cls))
+    members: dict[str, Any] = {}
+    if isinstance(error, DataValidationError):
+        members["errors"] = [
+            {"field": name, "in": "body", "reason": reason} for name, reason in error.fields.items()
+        ]
+    if isinstance(error, DefinitionError):
+        members["problems"] = [
+            {"path": p.path, "line": p.line, "element_id": p.element_id, "message": p.message}
+            for p in error.problems
+        ]
+    headers = BEARER_CHALLENGE if status == 401 else None
+    return problem(status, error.code, error.message, title=title, headers=headers, **members)
+
+
+def http_problem(error: HTTPException) -> Response:
+    """Flask's, werkzeug's and webargs's HTTP errors (webargs attaches ``data`` and ``exc``)."""
+    status = error.code or 500
+    if status >= 500:
+        return problem(status, "internal_error", INTERNAL_DETAIL, title="服务器内部错误")
+    code, title, detail = _HTTP_ERRORS.get(status) or (
+        _snake(error.name),
+        error.name,
+        "请求无法处理",
+    )
+    members: dict[str, Any] = {}
+    cause = getattr(error, "exc", None)
+    data = getattr(error, "data", None) or {}
+    if isinstance(cause, json.JSONDecodeError | UnicodeDecodeError):
+        code, detail = "invalid_json", "请求体不是有效的 JSON"
+    elif isinstance(cause, marshmallow.ValidationError) and "messages" in data:
+        members["errors"] = field_errors(data["messages"])
+        detail = f"请求数据有 {len(members['errors'])} 处错误，见 errors"
+    elif status == 405:
+        allowed = "、".join(m for m in sorted(getattr(error, "valid_methods", None) or ()))
+        detail = f"此地址不支持 {request.method} 方法" + (f"，可用：{allowed}" if allowed else "")
+    elif status == 413:
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        detail = f"请求体超过上限（{limit} 字节）" if limit else detail
+    headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+    if status == 401:
+        headers.update(BEARER_CHALLENGE)
+    return problem(status, code, detail, title=title, headers=headers, **members)
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "error"
+
+
+def _api_problem(error: ApiProblem) -> Response:
+    return problem(error.status, error.code, error.detail, headers=error.headers, **error.members)
+
+
+def _unexpected(error: Exception) -> Response:
+    current_app.logger.error(
+        "unhandled exception on %s %s", request.method, request.path, exc_info=error
+    )
+    return problem(500, "internal_error", INTERNAL_DETAIL, title="服务器内部错误")
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers (HTTP errors are handled by ``webapi.openapi.DaibanApi``)."""
+    app.register_error_handler(ApiProblem, _api_problem)
+    app.register_error_handler(EngineError, engine_problem)
+    app.register_error_handler(Exception, _unexpected)

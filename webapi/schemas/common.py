@@ -1,0 +1,41 @@
+"""Shared fields and schemas: times in Asia/Shanghai, paging."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+
+from engine.clock import SHANGHAI
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+class LocalDateTime(fields.DateTime):
+    """An aware instant shown in Asia/Shanghai with its offset (``2026-09-24T09:00:00+08:00``)."""
+
+    def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if value is not None:
+            value = value.astimezone(SHANGHAI)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class PageArgsSchema(Schema):
+    page = fields.Integer(
+        load_default=1, validate=validate.Range(min=1), metadata={"description": "页码，从 1 开始"}
+    )
+    page_size = fields.Integer(
+        load_default=DEFAULT_PAGE_SIZE,
+        validate=validate.Range(min=1, max=MAX_PAGE_SIZE),
+        metadata={"description": f"每页条数（1–{MAX_PAGE_SIZE}，默认 {DEFAULT_PAGE_SIZE}）"},
+    )
+
+
+class PageSchema(Schema):
+    """A page of a list: subclasses add ``items``."""
+
+    page = fields.Integer(required=True, metadata={"description": "页码"})
+    page_size = fields.Integer(required=True, metadata={"description": "每页条数"})
+    total = fields.Integer(required=True, metadata={"description": "符合条件的总条数"})

@@ -1,0 +1,39 @@
+"""The problem+json body (RFC 9457), for the OpenAPI document; responses are built by
+``webapi.problems``."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+
+class FieldErrorSchema(Schema):
+    field = fields.String(metadata={"description": "字段（嵌套字段以 . 连接）"})
+    in_ = fields.String(
+        data_key="in", metadata={"description": "位置：body、query、path", "example": "body"}
+    )
+    reason = fields.String(metadata={"description": "原因（中文）", "example": "必填"})
+
+
+class DefinitionProblemSchema(Schema):
+    path = fields.String()
+    line = fields.Integer(allow_none=True)
+    element_id = fields.String(allow_none=True)
+    message = fields.String()
+
+
+class ProblemSchema(Schema):
+    type = fields.String(
+        metadata={"example": "https://daiban.dev/problems/validation_failed", "format": "uri"}
+    )
+    title = fields.String(metadata={"example": "数据校验未通过"})
+    status = fields.Integer(metadata={"example": 422})
+    code = fields.String(
+        metadata={"description": "稳定的错误代码，供程序判断", "example": "validation_failed"}
+    )
+    detail = fields.String(metadata={"description": "中文说明"})
+    errors = fields.List(
+        fields.Nested(FieldErrorSchema), metadata={"description": "校验错误：逐项列出字段"}
+    )
+    problems = fields.List(
+        fields.Nested(DefinitionProblemSchema), metadata={"description": "流程定义的问题"}
+    )
