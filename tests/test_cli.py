@@ -177,3 +177,19 @@ def test_users_password_token_and_revoke(
     code, _, err = run(capsys, *db, "users", "password", "wang.fang", "--password", "short")
     assert code == 2 and "至少" in err
     assert run(capsys, *db, "users", "token", "nobody")[0] == 2
+
+
+def test_a_bug_is_one_line_unless_debugging(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import webapi.cli as cli
+
+    def broken(args: object) -> int:
+        raise RuntimeError("boom /secret/path")
+
+    monkeypatch.setattr(cli, "cmd_lint", broken)
+    code, _, err = run(capsys, "lint")
+    assert code == 3 and "内部错误：RuntimeError" in err
+    assert "Traceback" not in err and "/secret/path" not in err
+    code, _, err = run(capsys, "--debug", "lint")
+    assert code == 3 and "Traceback" in err

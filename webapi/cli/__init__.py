@@ -1,0 +1,139 @@
+"""The ``daiban`` command line (also ``python -m webapi``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+
+from engine import EngineError
+from engine.errors import DataValidationError, DefinitionError
+from processes.yamlfile import DataFileError
+from webapi.cli.admin import cmd_serve, cmd_users
+from webapi.cli.cases import (
+    cmd_cancel,
+    cmd_complete,
+    cmd_demo,
+    cmd_message,
+    cmd_replay,
+    cmd_show,
+    cmd_start,
+    cmd_tick,
+    cmd_verify,
+)
+from webapi.cli.common import DEFAULT_BPMN, json_arg
+from webapi.cli.designer import cmd_deploy, cmd_lint, cmd_scaffold, cmd_simulate
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="daiban", description="乡镇下放事项与代办服务流程引擎")
+    parser.add_argument(
+        "--database-url",
+        help="数据库地址（默认取 DAIBAN_DATABASE_URL 或 sqlite:///daiban.sqlite3）",
+    )
+    parser.add_argument("--user", default="cli", help="操作人（写入办件历史）")
+    parser.add_argument("--debug", action="store_true", help="出错时显示完整堆栈")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=help_text)
+        command.set_defaults(handler=handler)
+        return command
+
+    lint_cmd = add("lint", cmd_lint, "校验 BPMN 文件及事项目录（列出全部问题）")
+    lint_cmd.add_argument(
+        "paths", nargs="*", help="文件或目录（默认 bpmn/，并检查每个事项都有流程）"
+    )
+    lint_cmd.add_argument("--no-catalogue", action="store_true", help="只校验 BPMN，不核对事项目录")
+    add("deploy", cmd_deploy, "校验并部署 BPMN 文件").add_argument("paths", nargs="*")
+    start = add("start", cmd_start, "发起办件")
+    start.add_argument("process_id")
+    start.add_argument("--data", type=json_arg, default={})
+    add("show", cmd_show, "查看办件").add_argument("case", type=int)
+    complete = add("complete", cmd_complete, "办理待办任务")
+    complete.add_argument("case", type=int)
+    complete.add_argument("task")
+    complete.add_argument("--data", type=json_arg, default={})
+    message = add("message", cmd_message, "向办件发送消息（如县级部门办理结果）")
+    message.add_argument("case", type=int)
+    message.add_argument("name")
+    message.add_argument("--data", type=json_arg, default={})
+    cancel = add("cancel", cmd_cancel, "撤销办件")
+    cancel.add_argument("case", type=int)
+    cancel.add_argument("--reason", required=True)
+    add("tick", cmd_tick, "触发到期定时器").add_argument("--loop", type=float, metavar="SECONDS")
+    replay = add("replay", cmd_replay, "由事件重建办件状态")
+    replay.add_argument("case", type=int)
+    replay.add_argument("--at", type=int, metavar="SEQ")
+    verify = add("verify", cmd_verify, "校验办件历史（哈希链、状态摘要、快照）")
+    verify.add_argument("case", type=int, nargs="?")
+    verify.add_argument("--all", action="store_true")
+    verify.add_argument("--after", type=int, default=0, metavar="CASE_ID")
+    scaffold = add("scaffold", cmd_scaffold, "由事项目录生成流程文件（BPMN）")
+    scaffold.add_argument("codes", nargs="*", metavar="ITEM_CODE")
+    scaffold.add_argument("--common", action="store_true", help="同时生成共用子流程 bpmn/common")
+    scaffold.add_argument("--all", action="store_true", help="目录中的全部事项")
+    scaffold.add_argument("--force", action="store_true", help="覆盖已有文件")
+    scaffold.add_argument("--out", default=str(DEFAULT_BPMN), help="输出目录（默认 bpmn/）")
+    simulate = add("simulate", cmd_simulate, "在内存数据库中试运行一个事项的流程")
+    simulate.add_argument("item_code", metavar="ITEM_CODE")
+    simulate.add_argument(
+        "--scenario", metavar="FILE", help="场景文件（YAML：start、tasks、messages、at）"
+    )
+    simulate.add_argument(
+        "--at", default="2026-09-24T09:00", help="开始时间（北京时间，默认 2026-09-24T09:00）"
+    )
+    users = add("users", cmd_users, "账号：列出、设置密码、签发或注销令牌")
+    users.add_argument("action", choices=["list", "password", "token", "revoke"])
+    users.add_argument("user_id", nargs="?")
+    users.add_argument("--password", help="新密码（不填则交互输入）")
+    users.add_argument("--hours", type=float, help="令牌有效小时数（默认 12）")
+    add("demo", cmd_demo, "部署示例流程并走完一个办件")
+    serve = add("serve", cmd_serve, "建库或升级、部署 bpmn/，启动 HTTP 接口（开发用服务器）")
+    serve.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
+    serve.add_argument("--port", type=int, default=5000, help="端口（默认 5000）")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "verify" and args.case is None and not args.all:
+        parser.error("请指定办件编号或 --all")
+    try:
+        code: int = args.handler(args)
+        return code
+    except DefinitionError as exc:
+        for problem in exc.problems:
+            print(problem)
+        print(f"错误：{exc.message}", file=sys.stderr)
+        return 1
+    except DataValidationError as exc:
+        for name, reason in exc.fields.items():
+            print(f"  {name}: {reason}", file=sys.stderr)
+        print(f"错误：{exc.message}", file=sys.stderr)
+        return 2
+    except EngineError as exc:
+        print(f"错误（{exc.code}）：{exc.message}", file=sys.stderr)
+        return 2
+    except DataFileError as exc:
+        for line in exc.problems:
+            print(line, file=sys.stderr)
+        print("错误：数据文件有误", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"错误：{exc.strerror}：{exc.filename}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        # A bug, not bad input: say so in one line; --debug shows the stack.
+        if args.debug:
+            traceback.print_exc()
+        print(f"内部错误：{type(exc).__name__}（加 --debug 查看详情）", file=sys.stderr)
+        return 3
+    finally:
+        engine = getattr(args, "engine", None)
+        if engine is not None:
+            engine.close()

@@ -1,0 +1,63 @@
+"""Commands for administrators: serve, users."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+
+from engine import read_sources
+from engine.clock import SHANGHAI
+from processes.org import ORG_ENV
+from webapi.cli.common import DEFAULT_BPMN, DEMO_PASSWORD, engine_for
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Create or migrate the database, deploy bpmn/ (unchanged processes are kept), serve."""
+    from webapi.app import create_app
+
+    engine = engine_for(args)
+    folders = [DEFAULT_BPMN / "common", DEFAULT_BPMN / "items", DEFAULT_BPMN / "sample"]
+    deployed = engine.definitions.deploy(read_sources(folders), actor=args.user)
+    fresh = sum(1 for item in deployed if item.created)
+    print(f"流程：{len(deployed)} 个，其中新部署 {fresh} 个")
+    if not os.environ.get(ORG_ENV):
+        seeded = engine.identity.seed_passwords(DEMO_PASSWORD)
+        if seeded:
+            print(f"演示组织：{seeded} 个演示账号的初始密码为 {DEMO_PASSWORD}（仅演示用）")
+    app = create_app({"ENGINE": engine})
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"接口文档：http://{host}:{args.port}/api/docs")
+    app.run(host=args.host, port=args.port)
+    return 0
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    """Accounts of the organisation: list, set a password, issue or revoke tokens."""
+    engine = engine_for(args)
+    identity = engine.identity
+    if args.action == "list":
+        for user in sorted(engine.org.users.values(), key=lambda u: u.id):
+            password = "已设密码" if identity.has_password(user.id) else "未设密码"
+            print(
+                f"{user.id:<16} {user.name:<6} {','.join(user.roles):<40} {user.unit:<14} {password}"
+            )
+        return 0
+    if not args.user_id:
+        print("错误：请指定用户", file=sys.stderr)
+        return 2
+    if args.action == "password":
+        password = args.password or getpass.getpass("新密码：")
+        identity.set_password(args.user_id, password)
+        print(f"已设置 {args.user_id} 的密码")
+    elif args.action == "token":
+        issued = identity.issue_token(args.user_id, hours=args.hours)
+        print(issued.token)
+        print(
+            f"有效期至 {issued.expires_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}（北京时间）",
+            file=sys.stderr,
+        )
+    else:
+        print(f"已注销 {identity.revoke_all(args.user_id)} 个令牌")
+    return 0

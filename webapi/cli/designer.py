@@ -1,0 +1,115 @@
+"""Commands for process designers: lint, deploy, scaffold, simulate."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from engine import Engine, lint, read_sources
+from engine.clock import SHANGHAI
+from processes.yamlfile import DataFileError
+from webapi.cli.common import DEFAULT_BPMN, engine_for, paths
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    """BPMN problems, then catalogue problems and catalogue ↔ BPMN consistency."""
+    from engine.definitions.catalogue_lint import check_catalogue
+    from processes.catalogue import load_catalogue
+    from processes.org import ROLES
+
+    sources = read_sources(paths(args.paths))
+    result = lint(sources)
+    problems = [str(p) for p in result.problems]
+    if not args.no_catalogue:
+        try:
+            catalogue = load_catalogue()
+        except DataFileError as error:
+            problems.extend(error.problems)
+        else:
+            complete = not args.paths
+            problems.extend(
+                str(p)
+                for p in check_catalogue(catalogue, result.outlines, ROLES, complete=complete)
+            )
+    for problem in problems:
+        print(problem)
+    count = len(problems)
+    print(f"{len(sources)} 个文件，{count} 个问题", file=sys.stderr)
+    return 1 if count else 0
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    engine = engine_for(args)
+    for item in engine.definitions.deploy(read_sources(paths(args.paths)), actor=args.user):
+        state = "新版本" if item.created else "未变化"
+        print(f"{item.process_id} v{item.version} {item.hash[:12]} {state}")
+    return 0
+
+
+def cmd_scaffold(args: argparse.Namespace) -> int:
+    """Generate BPMN files from the catalogue (existing files are kept unless --force)."""
+    from engine.definitions.scaffold import scaffold_common, scaffold_items
+    from processes.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    out = Path(args.out)
+    written = scaffold_common(out, args.force) if args.common else []
+    if args.all:
+        items = list(catalogue)
+    else:
+        unknown = [code for code in args.codes if catalogue.get(code) is None]
+        if unknown:
+            print(f"错误：事项目录中没有：{'、'.join(unknown)}", file=sys.stderr)
+            return 2
+        items = [item for code in args.codes if (item := catalogue.get(code)) is not None]
+    written += scaffold_items(items, out, args.force)
+    for entry in written:
+        print(f"{entry.path}  {'已生成' if entry.created else '已存在，未覆盖（用 --force 覆盖）'}")
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Run one item's process on an in-memory database and print the path it takes."""
+    import yaml
+
+    from engine.clock import ManualClock
+    from engine.simulate import HAPPY_MESSAGES, Scenario, run
+    from processes.catalogue import load_catalogue
+
+    item = load_catalogue().get(args.item_code)
+    if item is None:
+        print(f"错误：事项目录中没有 {args.item_code}", file=sys.stderr)
+        return 2
+    raw: dict[str, Any] = {}
+    if args.scenario:
+        loaded = yaml.safe_load(Path(args.scenario).read_text(encoding="utf-8"))
+        if not isinstance(loaded, dict) or not set(loaded) <= {"start", "tasks", "messages", "at"}:
+            print(
+                "错误：场景文件应为包含 start、tasks、messages、at 的 YAML 字段表", file=sys.stderr
+            )
+            return 2
+        raw = loaded
+    start = {"item": item.process_data(), "via_proxy": item.proxy_allowed, "emergency": False}
+    start.update(raw.get("start") or {})
+    scenario = Scenario(start, raw.get("tasks") or {}, raw.get("messages") or dict(HAPPY_MESSAGES))
+    at = datetime.fromisoformat(str(raw.get("at", args.at))).replace(tzinfo=SHANGHAI)
+    clock = ManualClock(at)
+    engine = Engine("sqlite://", clock)
+    args.engine = engine
+    item_file = DEFAULT_BPMN / "items" / f"{item.process_id}.bpmn"
+    engine.definitions.deploy(read_sources([DEFAULT_BPMN / "common", item_file]))
+    print(f"{item.code} {item.name}（{item.decided_at}，承诺 {item.promised_limit} 个工作日）")
+    trace = run(engine.cases, clock, item.process_id, scenario)
+    for step in trace.steps:
+        print(f"  {step}")
+    case = trace.case
+    print(
+        f"结果：{case.status}；受理日 {case.data.get('accepted_on', '-')}；办结期限 {case.due_date or '-'}"
+    )
+    if case.tasks or case.waiting_messages:
+        waiting = [t.name for t in case.tasks] + [f"消息 {m}" for m in case.waiting_messages]
+        print(f"仍在等待：{'、'.join(waiting)}")
+    return 0 if case.status == "completed" else 1
