@@ -12,7 +12,13 @@ from typing import Any
 
 from engine.clock import SHANGHAI, Clock
 from engine.definitions.registry import DefinitionRegistry
-from engine.errors import ConflictError, DataValidationError, EngineError, ScriptError
+from engine.errors import (
+    ConflictError,
+    DataValidationError,
+    EngineError,
+    NotFound,
+    ScriptError,
+)
 from engine.history import GENESIS, seal
 from engine.identity import Principal
 from engine.records import CaseQuery, CaseRecord, CaseScope, EventRecord, TaskRecord
@@ -157,6 +163,14 @@ class CaseService:
         """Open tasks, filtered by case, role (lane) and org unit: the basis of work queues."""
         with self.store.unit_of_work(write=False) as uow:
             return uow.tasks(case_id=case_id, lane=lane, org_unit=org_unit)
+
+    def task(self, task_id: str) -> TaskRecord:
+        """One open task of the index, or ``NotFound``."""
+        with self.store.unit_of_work(write=False) as uow:
+            found = uow.task(task_id)
+        if found is None:
+            raise NotFound("没有这个待办任务（不存在或已办结）", task_id=task_id)
+        return found
 
     # -- commands ------------------------------------------------------------------------
     def start(

@@ -14,7 +14,7 @@ from engine import Engine, IdentityService
 from processes.catalogue import Catalogue, load_catalogue
 from processes.yamlfile import DataFileError
 from webapi import openapi, problems, request_body
-from webapi.blueprints import BLUEPRINTS
+from webapi.blueprints import BLUEPRINTS, cases, tasks
 from webapi.config import load_settings
 from webapi.services import EXTENSION, Identity, Services
 
@@ -43,7 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     problems.init_app(app)
     request_body.init_app(app)
     api = openapi.init_app(app)
-    for blueprint in BLUEPRINTS:
+    for blueprint in (*BLUEPRINTS, cases.blp, tasks.blp):
         api.register_blueprint(blueprint)
     return app
 

@@ -395,6 +395,10 @@ class UnitOfWork(CredentialsMixin):
             query = query.where(ReadyTaskRow.org_unit == org_unit)
         return [_task(row) for row in self.session.scalars(query)]
 
+    def task(self, task_id: str) -> TaskRecord | None:
+        row = self.session.get(ReadyTaskRow, task_id)
+        return _task(row) if row is not None else None
+
     def task_queue(
         self, places: Sequence[tuple[str, str]], holders: Sequence[str], limit: int = 200
     ) -> list[TaskRecord]:

@@ -1,0 +1,215 @@
+"""Registering a case (收件登记): who may register what, through which channel, for whom.
+
+A village agent registers at its village's service point (village_point), a mobile agent
+on its rounds in the villages of its township (mobile_post), a township window for a
+resident of any village of the county (全县域通办: a case of another township is routed
+to the competent township and remembers the registering one), a county officer at the
+county centre. Everything submitted is checked at once; every problem is reported field
+by field in Chinese.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from engine.cases import Actor, CaseView
+from engine.definitions.forms import is_valid_id_number
+from engine.errors import DataValidationError
+from engine.identity import Principal
+from engine.routing import Routing
+from processes.catalogue import Catalogue, Item
+from processes.org import AGENT_ROLES, ROLES, OrgUnit
+
+if TYPE_CHECKING:
+    from engine import Engine
+
+CHANNELS = {
+    "village_point": "村（社区）代办点",
+    "mobile_post": "流动代办",
+    "township_window": "乡镇便民服务中心窗口",
+    "county_centre": "县政务服务中心",
+}
+PROXY_CHANNELS = frozenset({"village_point", "mobile_post"})
+# The role that registers through each channel.
+CHANNEL_ROLES = {
+    "village_point": "village_agent",
+    "mobile_post": "mobile_agent",
+    "township_window": "township_window",
+    "county_centre": "county_officer",
+}
+_PHONE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
+_VILLAGE = re.compile(r"^\d{12}$")
+MAX_NAME = 50
+MAX_ADDRESS = 200
+MAX_MATERIALS = 50
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """The resident the case is for (申请人)."""
+
+    name: str
+    id_number: str
+    village: str
+    phone: str | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True)
+class Registration:
+    item_code: str
+    applicant: Applicant
+    channel: str
+    agent: str | None = None
+    materials: tuple[str, ...] | list[str] = field(default_factory=tuple)
+    emergency: bool = False
+
+
+def mask_id(value: str) -> str:
+    """``110105********002X``: region code and the last four characters stay visible."""
+    if len(value) <= 10:
+        return "*" * len(value)
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def mask_phone(value: str) -> str:
+    """``138****1234`` for a mobile number; a landline keeps its area code and last four."""
+    if len(value) <= 7:
+        return "*" * len(value)
+    if "-" in value:
+        area, _, number = value.partition("-")
+        return f"{area}-{'*' * max(len(number) - 4, 0)}{number[-4:]}"
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+class RegistrationService:
+    def __init__(self, engine: Engine, catalogue: Catalogue) -> None:
+        self.engine = engine
+        self.catalogue = catalogue
+
+    def register(
+        self,
+        principal: Principal,
+        registration: Registration,
+        idempotency_key: str | None = None,
+    ) -> CaseView:
+        """Check everything, route the case and start the item's process."""
+        item, routing, errors = self._check(principal, registration)
+        if errors or item is None or routing is None:
+            raise DataValidationError(f"收件登记有 {len(errors)} 处错误", errors)
+        applicant = registration.applicant
+        data = {
+            "item": item.process_data(),
+            "applicant": {
+                "name": applicant.name.strip(),
+                "id_number": applicant.id_number.upper(),
+                "phone": applicant.phone,
+                "address": applicant.address,
+                "village": applicant.village,
+            },
+            "channel": registration.channel,
+            "via_proxy": registration.channel in PROXY_CHANNELS,
+            "emergency": registration.emergency,
+            "materials": list(registration.materials),
+            "agent": registration.agent,
+        }
+        actor = Actor(
+            principal.user_id,
+            CHANNEL_ROLES[registration.channel],
+            on_behalf_of=f"{applicant.name.strip()}（{mask_id(applicant.id_number.upper())}）",
+        )
+        key = f"{principal.user_id}:{idempotency_key}" if idempotency_key else None
+        return self.engine.cases.start(
+            item.process_id,
+            data,
+            actor,
+            item_code=item.code,
+            idempotency_key=key,
+            routing=routing,
+        )
+
+    # -- checks ------------------------------------------------------------------------
+    def _check(
+        self, principal: Principal, registration: Registration
+    ) -> tuple[Item | None, Routing | None, dict[str, str]]:
+        errors: dict[str, str] = {}
+        org = self.engine.org
+        item = self.catalogue.get(registration.item_code.strip().upper())
+        if item is None:
+            errors["item_code"] = "事项目录中没有这个事项"
+        elif item.initiated_by == "staff":
+            errors["item_code"] = "该事项由执法人员立案，不能由申请人申请登记"
+        applicant = registration.applicant
+        name = applicant.name.strip() if isinstance(applicant.name, str) else ""
+        if not name:
+            errors["applicant.name"] = "必填"
+        elif len(name) > MAX_NAME:
+            errors["applicant.name"] = f"不能超过 {MAX_NAME} 个字"
+        if not isinstance(applicant.id_number, str) or not is_valid_id_number(applicant.id_number):
+            errors["applicant.id_number"] = "公民身份号码不正确（位数、出生日期或校验码有误）"
+        if applicant.phone and not _PHONE.match(applicant.phone):
+            errors["applicant.phone"] = "应为 11 位手机号或 0818-1234567 式座机号"
+        if applicant.address and len(applicant.address) > MAX_ADDRESS:
+            errors["applicant.address"] = f"不能超过 {MAX_ADDRESS} 个字"
+        village = org.units.get(applicant.village) if _VILLAGE.match(applicant.village) else None
+        township = None
+        if village is None or village.kind not in ("village", "community"):
+            errors["applicant.village"] = "应为本县一个村（社区）的 12 位区划代码"
+        else:
+            township = org.township_of(village.code)
+        channel = registration.channel
+        registered_unit: str | None = None
+        if channel not in CHANNELS:
+            errors["channel"] = "取值应为：" + "、".join(CHANNELS)
+        else:
+            reason = self._channel_refusal(principal, channel, applicant.village, township)
+            if reason:
+                errors["channel"] = reason
+            elif (
+                channel == "township_window"
+                and township is not None
+                and principal.unit != township.code
+            ):
+                registered_unit = principal.unit
+            if item is not None and channel in PROXY_CHANNELS and not item.proxy_allowed:
+                errors.setdefault("channel", "该事项不在代办服务范围内，请到窗口办理")
+        if registration.agent is not None:
+            agent = org.users.get(registration.agent)
+            if agent is None or not set(agent.roles) & AGENT_ROLES:
+                errors["agent"] = "不是本县登记的代办员"
+        if len(registration.materials) > MAX_MATERIALS:
+            errors["materials"] = f"最多 {MAX_MATERIALS} 项"
+        elif item is not None:
+            known = {m.name for m in item.materials}
+            unknown = [m for m in registration.materials if m not in known]
+            if unknown:
+                errors["materials"] = "不是该事项的申请材料：" + "、".join(map(str, unknown))
+        if errors or item is None or township is None:
+            return item, None, errors
+        routing = Routing(
+            township=township.code,
+            village=applicant.village,
+            department=item.department_code,
+            registered_unit=registered_unit,
+        )
+        return item, routing, errors
+
+    def _channel_refusal(
+        self, principal: Principal, channel: str, village: str, township: OrgUnit | None
+    ) -> str | None:
+        """Why the caller may not register through ``channel`` for ``village`` (None: may)."""
+        role = CHANNEL_ROLES[channel]
+        if role not in principal.roles:
+            return f"{CHANNELS[channel]}只能由{ROLES.get(role, role)}登记"
+        if township is None:
+            return None  # the village is reported on its own
+        org = self.engine.org
+        if channel == "village_point" and principal.unit != village:
+            return "村代办员只能为本村（社区）居民登记"
+        if channel == "mobile_post" and not org.contains(principal.unit, village):
+            return "流动代办员只能为本乡镇各村（社区）居民登记"
+        if channel == "township_window" and org.township_of(principal.unit) is None:
+            return "窗口人员不属于任何乡镇"
+        return None

@@ -1,0 +1,259 @@
+"""Cases and tasks over HTTP: registration through each channel, scoping, tasks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from engine import Engine, ManualClock, read_sources
+from engine.clock import SHANGHAI
+from engine.registration import mask_id, mask_phone
+from engine.store.testing import isolated_database
+from processes.catalogue import Item, load_catalogue
+from tests.conftest import BPMN, PG_URL
+from webapi import create_app
+
+ID = "11010519491231002X"
+PROXY_ITEM: Item = next(
+    i
+    for i in sorted(load_catalogue(), key=lambda i: i.code)
+    if i.decided_at == "T->C" and i.proxy_allowed and i.initiated_by == "applicant"
+)
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    clock = ManualClock(datetime(2026, 9, 24, 9, 0, tzinfo=SHANGHAI))
+    with isolated_database(PG_URL, tmp_path_factory.mktemp("api_cases")) as url:
+        instance = Engine(url, clock)
+        instance.definitions.deploy(read_sources([BPMN / "common", BPMN / "items"]))
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="module")
+def client(engine: Engine) -> FlaskClient:
+    app = create_app({"ENGINE": engine, "SECRET_KEY": "test", "TESTING": True})
+    return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def tokens(engine: Engine) -> dict[str, str]:
+    users = [
+        "tan.xiaoyan",
+        "jiang.wei",
+        "wang.fang",
+        "liu.yang",
+        "chen.jing",
+        "deng.hui",
+        "sun.hong",
+        "pan.hong",
+        "cai.ping",
+    ]
+    return {u: engine.identity.issue_token(u).token for u in users}
+
+
+def auth(tokens: dict[str, str], user: str, **headers: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens[user]}", **headers}
+
+
+def body(village: str = "511725201001", channel: str = "village_point", **extra: Any) -> Any:
+    return {
+        "item_code": PROXY_ITEM.code,
+        "applicant": {
+            "name": "张三",
+            "id_number": ID,
+            "phone": "13800001234",
+            "address": "青丝街 1 号",
+            "village": village,
+        },
+        "channel": channel,
+        "materials": [PROXY_ITEM.materials[0].name] if PROXY_ITEM.materials else [],
+        **extra,
+    }
+
+
+def register(client: FlaskClient, tokens: dict[str, str], user: str, **kw: Any) -> Any:
+    response = client.post("/api/v1/cases", json=body(**kw), headers=auth(tokens, user))
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def test_masking() -> None:
+    assert mask_id(ID) == "110105********002X"
+    assert mask_phone("13800001234") == "138****1234"
+
+
+def test_village_agent_registers_a_proxy_item(client: FlaskClient, tokens: dict[str, str]) -> None:
+    case = register(client, tokens, "tan.xiaoyan")
+    assert case["case_number"].startswith("511725201001")
+    assert case["item_code"] == PROXY_ITEM.code and case["status"] == "open"
+    assert case["receipt"]["applicant"] == "张三（110105********002X）"
+    assert case["receipt"]["registered_at"].endswith("+08:00")
+    assert [t["spec_id"] for t in case["tasks"]] == ["Task_entrust"]
+    detail = client.get(f"/api/v1/cases/{case['id']}", headers=auth(tokens, "tan.xiaoyan"))
+    assert detail.status_code == 200
+    assert detail.get_json()["applicant"]["id_number"] == ID
+    assert detail.get_json()["read_only"] is False
+
+
+def test_invalid_registration_lists_every_field(
+    client: FlaskClient, tokens: dict[str, str]
+) -> None:
+    bad = body()
+    bad["applicant"] = {
+        "name": "",
+        "id_number": "110105194912310021",
+        "phone": "12",
+        "village": "1",
+    }
+    bad["channel"] = "fax"
+    response = client.post("/api/v1/cases", json=bad, headers=auth(tokens, "tan.xiaoyan"))
+    assert response.status_code == 422
+    fields = {e["field"] for e in response.get_json()["errors"]}
+    assert fields >= {
+        "applicant.name",
+        "applicant.id_number",
+        "applicant.phone",
+        "applicant.village",
+        "channel",
+    }
+    # another village's resident at the agent's own point
+    response = client.post(
+        "/api/v1/cases", json=body(village="511725201002"), headers=auth(tokens, "tan.xiaoyan")
+    )
+    assert response.status_code == 422
+    assert [e["field"] for e in response.get_json()["errors"]] == ["channel"]
+
+
+def test_idempotent_retry_returns_the_same_case(
+    client: FlaskClient, tokens: dict[str, str]
+) -> None:
+    headers = auth(tokens, "tan.xiaoyan", **{"Idempotency-Key": "retry-1"})
+    first = client.post("/api/v1/cases", json=body(), headers=headers)
+    again = client.post("/api/v1/cases", json=body(), headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.get_json()["id"] == again.get_json()["id"]
+
+
+def test_county_wide_registration_and_scope(client: FlaskClient, tokens: dict[str, str]) -> None:
+    case = register(client, tokens, "wang.fang", village="511725202003", channel="township_window")
+    url = f"/api/v1/cases/{case['id']}"
+    assert case["case_number"].startswith("511725202003")
+    mine = client.get(url, headers=auth(tokens, "pan.hong")).get_json()
+    assert mine["township"] == "511725202" and mine["registered_unit"] == "511725201"
+    assert mine["read_only"] is False
+    theirs = client.get(url, headers=auth(tokens, "wang.fang")).get_json()
+    assert theirs["read_only"] is True
+    assert theirs["applicant"]["id_number"] == "110105********002X"
+    assert theirs["applicant"]["phone"] == "138****1234"
+    cancel = client.post(
+        f"{url}/cancel", json={"reason": "重复"}, headers=auth(tokens, "wang.fang")
+    )
+    assert cancel.status_code == 409 and cancel.get_json()["code"] == "read_only"
+    for outsider in ("tan.xiaoyan", "deng.hui"):
+        assert client.get(url, headers=auth(tokens, outsider)).status_code == 404
+    assert client.get(url, headers=auth(tokens, "cai.ping")).status_code == 200
+    assert client.get(url, headers=auth(tokens, "sun.hong")).status_code == 200
+    cancel = client.post(f"{url}/cancel", json={"reason": "重复"}, headers=auth(tokens, "sun.hong"))
+    assert cancel.status_code == 409
+    cancel = client.post(f"{url}/cancel", json={"reason": "重复"}, headers=auth(tokens, "pan.hong"))
+    assert cancel.status_code == 200 and cancel.get_json()["status"] == "cancelled"
+
+
+def test_out_of_scope_reads_are_not_found(client: FlaskClient, tokens: dict[str, str]) -> None:
+    case = register(client, tokens, "tan.xiaoyan")
+    url = f"/api/v1/cases/{case['id']}"
+    for outsider in ("cai.ping", "pan.hong", "deng.hui"):
+        assert client.get(url, headers=auth(tokens, outsider)).status_code == 404
+        response = client.post(
+            f"{url}/messages/county_decision", json={}, headers=auth(tokens, outsider)
+        )
+        assert response.status_code == 404
+    assert client.get("/api/v1/cases/999999", headers=auth(tokens, "sun.hong")).status_code == 404
+
+
+def test_case_list_is_scoped_and_masked(client: FlaskClient, tokens: dict[str, str]) -> None:
+    register(client, tokens, "tan.xiaoyan")
+    page = client.get("/api/v1/cases?page_size=100", headers=auth(tokens, "tan.xiaoyan"))
+    assert page.status_code == 200
+    listed = page.get_json()
+    assert listed["total"] >= 1
+    assert {c["village"] for c in listed["items"]} == {"511725201001"}
+    assert ID not in page.get_data(as_text=True)
+    everything = client.get("/api/v1/cases", headers=auth(tokens, "sun.hong")).get_json()
+    assert everything["total"] > listed["total"]
+    none = client.get("/api/v1/cases?overdue=true", headers=auth(tokens, "sun.hong"))
+    assert none.get_json()["total"] == 0
+    filtered = client.get(
+        "/api/v1/cases?township=511725202&from=2026-09-24&to=2026-09-24",
+        headers=auth(tokens, "sun.hong"),
+    ).get_json()
+    assert {c["township"] for c in filtered["items"]} == {"511725202"}
+    assert (
+        client.get("/api/v1/cases?page_size=101", headers=auth(tokens, "sun.hong")).status_code
+        == 422
+    )
+
+
+def test_tasks_claim_complete_and_next_queue(client: FlaskClient, tokens: dict[str, str]) -> None:
+    case = register(client, tokens, "tan.xiaoyan")
+    queue = client.get("/api/v1/tasks", headers=auth(tokens, "tan.xiaoyan")).get_json()
+    mine = [t for t in queue["items"] if t["case_id"] == case["id"]]
+    assert [t["spec_id"] for t in mine] == ["Task_entrust"]
+    assert mine[0]["case_number"] == case["case_number"] and mine[0]["overdue"] is False
+    task_url = f"/api/v1/tasks/{mine[0]['id']}"
+    detail = client.get(task_url, headers=auth(tokens, "tan.xiaoyan")).get_json()
+    assert "pickup_mode" in detail["form"]["properties"]
+    assert "home" in detail["outcomes"]["pickup_mode"]
+    assert client.get(task_url, headers=auth(tokens, "cai.ping")).status_code == 404
+
+    assert client.post(f"{task_url}/claim", headers=auth(tokens, "tan.xiaoyan")).status_code == 200
+    form = {
+        "pickup_mode": "home",
+        "entrustment_signed": True,
+        "receipt_no": "R-1",
+        "materials_received": 1,
+    }
+    other = client.post(f"{task_url}/complete", json=form, headers=auth(tokens, "jiang.wei"))
+    assert other.status_code == 409
+    bad = client.post(
+        f"{task_url}/complete",
+        json={"pickup_mode": "fly", "materials_received": "x"},
+        headers=auth(tokens, "tan.xiaoyan"),
+    )
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.get_json()["errors"]} >= {
+        "pickup_mode",
+        "entrustment_signed",
+        "receipt_no",
+        "materials_received",
+    }
+    stale = client.post(
+        f"{task_url}/complete", json=form, headers=auth(tokens, "tan.xiaoyan", **{"If-Match": "1"})
+    )
+    assert stale.status_code == 409
+    done = client.post(f"{task_url}/complete", json=form, headers=auth(tokens, "tan.xiaoyan"))
+    assert done.status_code == 200, done.get_json()
+    queue = client.get("/api/v1/tasks", headers=auth(tokens, "tan.xiaoyan")).get_json()
+    following = [t["spec_id"] for t in queue["items"] if t["case_id"] == case["id"]]
+    assert following and "Task_entrust" not in following
+    assert client.get(task_url, headers=auth(tokens, "tan.xiaoyan")).status_code == 404
+
+
+def test_assign_only_by_the_township_leader(client: FlaskClient, tokens: dict[str, str]) -> None:
+    case = register(client, tokens, "tan.xiaoyan")
+    task_id = case["tasks"][0]["id"]
+    url = f"/api/v1/tasks/{task_id}/assign"
+    refused = client.post(url, json={"user": "jiang.wei"}, headers=auth(tokens, "wang.fang"))
+    assert refused.status_code == 403
+    wrong = client.post(url, json={"user": "deng.hui"}, headers=auth(tokens, "chen.jing"))
+    assert wrong.status_code == 422
+    done = client.post(url, json={"user": "jiang.wei"}, headers=auth(tokens, "chen.jing"))
+    assert done.status_code == 200 and done.get_json()["claimed_by"] == "jiang.wei"
+    unclaim = client.post(f"/api/v1/tasks/{task_id}/unclaim", headers=auth(tokens, "jiang.wei"))
+    assert unclaim.status_code == 200 and unclaim.get_json()["claimed_by"] is None
