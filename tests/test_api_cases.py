@@ -257,3 +257,46 @@ def test_assign_only_by_the_township_leader(client: FlaskClient, tokens: dict[st
     assert done.status_code == 200 and done.get_json()["claimed_by"] == "jiang.wei"
     unclaim = client.post(f"/api/v1/tasks/{task_id}/unclaim", headers=auth(tokens, "jiang.wei"))
     assert unclaim.status_code == 200 and unclaim.get_json()["claimed_by"] is None
+
+
+def test_eight_racing_completions_one_wins(
+    client: FlaskClient, tokens: dict[str, str], engine: Engine
+) -> None:
+    """8 threads complete the same task at once: one 200, seven 409, exactly one event."""
+    import threading
+
+    from engine.store.testing import run_sql
+
+    case = register(client, tokens, "tan.xiaoyan")
+    task_id = case["tasks"][0]["id"]
+    form = {
+        "pickup_mode": "home",
+        "entrustment_signed": True,
+        "receipt_no": "R-8",
+        "materials_received": 1,
+    }
+    events_before = run_sql(
+        engine.store, "SELECT count(*) FROM events WHERE case_id = :c", c=case["id"]
+    )
+    gate = threading.Barrier(8)
+    statuses: list[int] = []
+
+    def attempt() -> None:
+        own = client.application.test_client()
+        gate.wait(timeout=10)
+        response = own.post(
+            f"/api/v1/tasks/{task_id}/complete", json=form, headers=auth(tokens, "tan.xiaoyan")
+        )
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=attempt) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(statuses) == [200] + [409] * 7
+    events_after = run_sql(
+        engine.store, "SELECT count(*) FROM events WHERE case_id = :c", c=case["id"]
+    )
+    assert events_after[0][0] == events_before[0][0] + 1
+    assert engine.audit.verify(case["id"]).ok
