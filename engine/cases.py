@@ -165,7 +165,7 @@ class CaseService:
             return uow.tasks(case_id=case_id, lane=lane, org_unit=org_unit)
 
     def task(self, task_id: str) -> TaskRecord:
-        """One open task of the index, or ``NotFound``."""
+        """One task of the index, open or closed (``closed_seq`` set), or ``NotFound``."""
         with self.store.unit_of_work(write=False) as uow:
             found = uow.task(task_id)
         if found is None:
@@ -255,7 +255,7 @@ class CaseService:
                 record.id = uow.insert_case(record)
                 stored = replace(sealed, case_id=record.id)
                 uow.append_events([stored], [payload_json])
-                uow.replace_tasks(record.id, self._task_records(record, live, 1))
+                uow.replace_tasks(record.id, self._task_records(record, live, 1), 1)
                 self._commit(uow)
         except ConflictError:
             if idempotency_key:
@@ -440,7 +440,7 @@ class CaseService:
         )
         uow.update_case(new, record.version)
         uow.append_events([sealed], [payload_json])
-        uow.replace_tasks(record.id, self._task_records(new, live, event.seq))
+        uow.replace_tasks(record.id, self._task_records(new, live, event.seq), event.seq)
         return new
 
     def _incident(self, case_id: int, failed: EventInput, error: EngineError, actor: Actor) -> None:

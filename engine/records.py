@@ -79,6 +79,7 @@ class TaskRecord:
     due_at: datetime | None = None
     claimed_by: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    closed_seq: int | None = None  # the event that closed the task; None while open
 
 
 @dataclass(frozen=True)

@@ -300,3 +300,28 @@ def test_eight_racing_completions_one_wins(
     )
     assert events_after[0][0] == events_before[0][0] + 1
     assert engine.audit.verify(case["id"]).ok
+
+
+def test_completing_a_task_already_done_is_a_conflict(
+    client: FlaskClient, tokens: dict[str, str]
+) -> None:
+    case = register(client, tokens, "tan.xiaoyan")
+    url = f"/api/v1/tasks/{case['tasks'][0]['id']}"
+    form = {
+        "pickup_mode": "home",
+        "entrustment_signed": True,
+        "receipt_no": "R-9",
+        "materials_received": 1,
+    }
+    assert (
+        client.post(f"{url}/complete", json=form, headers=auth(tokens, "tan.xiaoyan")).status_code
+        == 200
+    )
+    again = client.post(f"{url}/complete", json=form, headers=auth(tokens, "tan.xiaoyan"))
+    assert again.status_code == 409 and again.get_json()["code"] == "task_closed"
+    assert client.get(url, headers=auth(tokens, "tan.xiaoyan")).status_code == 404
+    # Someone who cannot see the case still learns nothing.
+    assert (
+        client.post(f"{url}/complete", json=form, headers=auth(tokens, "cai.ping")).status_code
+        == 404
+    )

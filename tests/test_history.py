@@ -135,7 +135,7 @@ def test_a_failure_between_event_append_and_task_index_leaves_nothing(
     view = start_sample(sample)
     from engine.store.repository import UnitOfWork
 
-    def broken(self: UnitOfWork, case_id: int, tasks: Any) -> None:
+    def broken(self: UnitOfWork, case_id: int, tasks: Any, seq: int = 0) -> None:
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(UnitOfWork, "replace_tasks", broken)

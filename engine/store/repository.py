@@ -18,7 +18,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, text, update
+from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -63,7 +63,7 @@ _INSERT_EVENT = insert(cast(Table, EventRow.__table__))
 _TASKS = cast(Table, ReadyTaskRow.__table__)
 _INSERT_TASK = insert(_TASKS)
 _TASK_IDS = select(_TASKS.c.id, _TASKS.c.claimed_by, _TASKS.c.due_at).where(
-    _TASKS.c.case_id == bindparam("case_id")
+    _TASKS.c.case_id == bindparam("case_id"), _TASKS.c.closed_seq.is_(None)
 )
 
 
@@ -342,7 +342,7 @@ class UnitOfWork(CredentialsMixin):
             )
 
     # -- ready-task index ----------------------------------------------------------------
-    def replace_tasks(self, case_id: int, tasks: Sequence[TaskRecord]) -> None:
+    def replace_tasks(self, case_id: int, tasks: Sequence[TaskRecord], seq: int = 0) -> None:
         """Bring the index in line with the case: drop closed tasks, add new ones, update claims."""
         connection = self.session.connection()
         existing = {
@@ -359,7 +359,9 @@ class UnitOfWork(CredentialsMixin):
         wanted = {task.id for task in tasks}
         gone = set(existing) - wanted
         if gone:
-            connection.execute(delete(ReadyTaskRow).where(ReadyTaskRow.id.in_(sorted(gone))))
+            connection.execute(
+                update(ReadyTaskRow).where(ReadyTaskRow.id.in_(sorted(gone))).values(closed_seq=seq)
+            )
         new = [task for task in tasks if task.id not in existing]
         if new:
             connection.execute(
@@ -387,6 +389,7 @@ class UnitOfWork(CredentialsMixin):
         query = select(ReadyTaskRow).order_by(
             ReadyTaskRow.case_id, ReadyTaskRow.created_seq, ReadyTaskRow.id
         )
+        query = query.where(ReadyTaskRow.closed_seq.is_(None))
         if case_id is not None:
             query = query.where(ReadyTaskRow.case_id == case_id)
         if lane is not None:
@@ -417,7 +420,7 @@ class UnitOfWork(CredentialsMixin):
             return []
         query = (
             select(ReadyTaskRow)
-            .where(or_(*unclaimed, *held))
+            .where(or_(*unclaimed, *held), ReadyTaskRow.closed_seq.is_(None))
             .order_by(
                 ReadyTaskRow.due_at.is_(None),
                 ReadyTaskRow.due_at,
@@ -441,6 +444,7 @@ def _task(row: ReadyTaskRow) -> TaskRecord:
         row.created_seq,
         row.due_at,
         row.claimed_by,
+        closed_seq=row.closed_seq,
     )
 
 

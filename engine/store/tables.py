@@ -109,6 +109,9 @@ class ReadyTaskRow(Base):
     created_seq: Mapped[int] = mapped_column(Integer)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     claimed_by: Mapped[str | None] = mapped_column(String(100))
+    # Set when the task is done or gone: racing callers then learn it was closed (409), not
+    # that it never existed (404).
+    closed_seq: Mapped[int | None] = mapped_column(Integer)
 
 
 class EventRow(Base):

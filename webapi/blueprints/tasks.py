@@ -152,19 +152,28 @@ def complete_task(data: dict[str, Any], task_id: str) -> dict[str, Any]:
     return _summary(task, services().engine.cases.record(record.id))
 
 
-def _visible(principal: Principal, task_id: str) -> tuple[TaskRecord, CaseRecord]:
+def _visible(
+    principal: Principal, task_id: str, *, closed: bool = False
+) -> tuple[TaskRecord, CaseRecord]:
+    """The task and its case if the caller may see them (404 otherwise, and for a closed
+    task unless ``closed``: acting on a task just closed is a conflict, not a miss)."""
     engine = services().engine
     task = engine.cases.task(task_id)
     record = engine.cases.record(task.case_id)
+    missing = ApiProblem(404, "not_found", f"没有编号为 {task_id} 的待办任务")
+    if task.closed_seq is not None:
+        if not (closed and sees_case(principal, record)):
+            raise missing
+        raise ApiProblem(409, "task_closed", "任务已办理或已关闭")
     if acts_on_task(engine.org, principal, task, _today()) is None and not sees_case(
         principal, record
     ):
-        raise ApiProblem(404, "not_found", f"没有编号为 {task_id} 的待办任务")
+        raise missing
     return task, record
 
 
 def _actionable(principal: Principal, task_id: str) -> tuple[TaskRecord, CaseRecord]:
-    task, record = _visible(principal, task_id)
+    task, record = _visible(principal, task_id, closed=True)
     if acts_on_task(services().engine.org, principal, task, _today()) is None:
         if task.claimed_by is not None:
             raise ApiProblem(409, "claimed", f"任务已由 {task.claimed_by} 认领")
