@@ -10,6 +10,7 @@ by field in Chinese.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -120,7 +121,13 @@ class RegistrationService:
             CHANNEL_ROLES[registration.channel],
             on_behalf_of=f"{applicant.name.strip()}（{mask_id(applicant.id_number.upper())}）",
         )
-        key = f"{principal.user_id}:{idempotency_key}" if idempotency_key else None
+        # Keys are per caller and stored hashed: fixed length, and one caller's key never
+        # finds another caller's case.
+        key = (
+            hashlib.sha256(f"{principal.user_id}\0{idempotency_key}".encode()).hexdigest()
+            if idempotency_key
+            else None
+        )
         return self.engine.cases.start(
             item.process_id,
             data,

@@ -325,3 +325,33 @@ def test_completing_a_task_already_done_is_a_conflict(
         client.post(f"{url}/complete", json=form, headers=auth(tokens, "cai.ping")).status_code
         == 404
     )
+
+
+def test_out_of_range_numbers_are_not_found_not_errors(
+    client: FlaskClient, tokens: dict[str, str]
+) -> None:
+    headers = auth(tokens, "sun.hong")
+    for path in ("/api/v1/cases/99999999999999999999999", "/api/v1/cases/9223372036854775808"):
+        assert client.get(path, headers=headers).status_code == 404
+    cancel = client.post(
+        "/api/v1/cases/99999999999999999999999/cancel", json={"reason": "x"}, headers=headers
+    )
+    assert cancel.status_code == 404
+    page = client.get("/api/v1/cases?page=99999999999999999999", headers=headers)
+    assert page.status_code == 200 and page.get_json()["items"] == []
+
+
+def test_long_idempotency_keys_are_safe(client: FlaskClient, tokens: dict[str, str]) -> None:
+    key = "k" * 500
+    headers = auth(tokens, "tan.xiaoyan", **{"Idempotency-Key": key})
+    first = client.post("/api/v1/cases", json=body(), headers=headers)
+    again = client.post("/api/v1/cases", json=body(), headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.get_json()["id"] == again.get_json()["id"]
+    # A key that only shares the first 200 characters is another request.
+    other = client.post(
+        "/api/v1/cases",
+        json=body(),
+        headers=auth(tokens, "tan.xiaoyan", **{"Idempotency-Key": key[:200] + "x"}),
+    )
+    assert other.get_json()["id"] != first.get_json()["id"]

@@ -290,3 +290,4 @@ def test_verify_all_is_restartable(sample: Engine, clock: ManualClock) -> None:
     assert all(r.ok for r in reports)
     resumed = [r.case_id for r in sample.audit.verify_all(after=ids[2], batch=2)]
     assert resumed == ids[3:]
+    assert list(sample.audit.verify_all(after=2**70)) == []  # beyond BIGINT: nothing, no error

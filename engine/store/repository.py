@@ -46,6 +46,7 @@ from engine.store.tables import (
 )
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
+MAX_ID = 2**63 - 1  # BIGINT; larger numbers from a URL or the command line match nothing
 _CASES = cast(Table, CaseRow.__table__)
 _CASE_BY_ID = select(_CASES).where(_CASES.c.id == bindparam("id"))
 _UPDATE_CASE = (
@@ -195,6 +196,8 @@ class UnitOfWork(CredentialsMixin):
 
     # -- cases -------------------------------------------------------------------------
     def case(self, case_id: int) -> CaseRecord:
+        if not 0 < case_id <= MAX_ID:  # beyond the column's range: no such case, not a DB error
+            raise NotFound("办件不存在", case_id=case_id)
         row = self.session.connection().execute(_CASE_BY_ID, {"id": case_id}).mappings().first()
         if row is None:
             raise NotFound("办件不存在", case_id=case_id)
@@ -220,6 +223,8 @@ class UnitOfWork(CredentialsMixin):
         return int(self.session.connection().execute(statement).scalar_one())
 
     def case_ids(self, after: int = 0, limit: int = 1000) -> list[int]:
+        if after >= MAX_ID:
+            return []
         rows = self.session.scalars(
             select(CaseRow.id).where(CaseRow.id > after).order_by(CaseRow.id).limit(limit)
         )
@@ -258,6 +263,7 @@ class UnitOfWork(CredentialsMixin):
             conditions.append(CaseRow.created_at >= query.created_from)
         if query.created_to is not None:
             conditions.append(CaseRow.created_at < query.created_to)
+        offset = min(offset, MAX_ID)
         total = (
             self.session.scalar(select(func.count()).select_from(CaseRow).where(*conditions)) or 0
         )

@@ -56,7 +56,7 @@ def create_case(body: dict[str, Any]) -> dict[str, Any]:
         emergency=body["emergency"],
     )
     svc = services()
-    key = request.headers.get("Idempotency-Key", "").strip()[:200] or None
+    key = request.headers.get("Idempotency-Key", "").strip() or None
     view = RegistrationService(svc.engine, svc.catalogue).register(
         current_principal(), registration, key
     )

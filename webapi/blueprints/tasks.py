@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -81,10 +82,7 @@ def claim_task(args: dict[str, Any], task_id: str) -> dict[str, Any]:
     """认领：此后只有认领人（或其离岗时的代岗人）可以办理"""
     principal = current_principal()
     task, record = _actionable(principal, task_id)
-    services().engine.cases.claim(
-        record.id, task.id, Actor(principal.user_id, task.lane), _expected(args)
-    )
-    return _detail(principal, task_id)
+    return _change_claim(services().engine.cases.claim, principal, task, record, args)
 
 
 @blp.route("/<task_id>/unclaim", methods=["POST"])
@@ -96,11 +94,20 @@ def claim_task(args: dict[str, Any], task_id: str) -> dict[str, Any]:
 def unclaim_task(args: dict[str, Any], task_id: str) -> dict[str, Any]:
     """放弃认领：任务回到队列"""
     principal = current_principal()
-    task, record = _visible(principal, task_id)
-    services().engine.cases.release(
-        record.id, task.id, Actor(principal.user_id, task.lane), _expected(args)
-    )
-    return _detail(principal, task_id)
+    task, record = _visible(principal, task_id, closed=True)
+    return _change_claim(services().engine.cases.release, principal, task, record, args)
+
+
+def _change_claim(
+    change: Callable[[int, str, Actor, int | None], object],
+    principal: Principal,
+    task: TaskRecord,
+    record: CaseRecord,
+    args: dict[str, Any],
+) -> dict[str, Any]:
+    """Claim or release for the caller, in the task's role, then show the task again."""
+    change(record.id, task.id, Actor(principal.user_id, task.lane), _expected(args))
+    return _detail(principal, task.id)
 
 
 @blp.route("/<task_id>/assign", methods=["POST"])
