@@ -8,7 +8,7 @@ lane (a role); user tasks carry their forms as ``daiban:form``.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -144,25 +144,9 @@ class ProcessBuilder:
         self._add("parallelGateway", node_id, name, lane)
         return node_id
 
-    def event_gateway(self, node_id: str, name: str, lane: str) -> str:
-        self._add("eventBasedGateway", node_id, name, lane)
-        return node_id
-
     def receive(self, node_id: str, name: str, lane: str, message: str, variable: str) -> str:
         element = self._add("receiveTask", node_id, name, lane, messageRef=self._message(message))
         self._message_variable(element, variable)
-        return node_id
-
-    def catch_message(self, node_id: str, name: str, lane: str, message: str, variable: str) -> str:
-        element = self._add("intermediateCatchEvent", node_id, name, lane)
-        self._message_definition(element, node_id, message, variable)
-        return node_id
-
-    def catch_timer(
-        self, node_id: str, name: str, lane: str, expression: str, kind: str = "timeDate"
-    ) -> str:
-        element = self._add("intermediateCatchEvent", node_id, name, lane)
-        self._timer(element, node_id, expression, kind)
         return node_id
 
     def boundary_timer(
@@ -333,7 +317,3 @@ def serialize(root: etree._Element) -> bytes:
     etree.indent(root, space="  ")
     data: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     return data
-
-
-def roles_used(builders: Iterable[ProcessBuilder]) -> set[str]:
-    return {role for builder in builders for role in builder.lanes}

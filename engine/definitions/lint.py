@@ -21,7 +21,6 @@ from engine.xmlsafe import line_of
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
 FLOW_NODES = frozenset(
     {
         "startEvent",

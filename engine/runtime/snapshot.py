@@ -23,8 +23,6 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 from engine.definitions.timers import ClockCycle, ClockDuration, ClockTimeDate
 
-SNAPSHOT_FORMAT = 1
-
 
 class _InstanceOnlyConverter(BpmnWorkflowConverter):  # type: ignore[misc]
     def to_dict(self, workflow: Any) -> dict[str, Any]:
@@ -64,7 +62,6 @@ def _normalize(dct: dict[str, Any]) -> None:
 
 def workflow_to_dict(workflow: Any) -> dict[str, Any]:
     """The instance state as a JSON-compatible dict (no spec, no wall-clock values)."""
-    _serializer.registry._encoder_mode = False
     dct: dict[str, Any] = _serializer.to_dict(workflow)
     _normalize(dct)
     return dct

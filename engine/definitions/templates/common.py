@@ -12,7 +12,6 @@ from collections.abc import Callable
 
 from engine.definitions.builder import Field, ProcessBuilder
 
-YES_NO = "true"
 PICKUP = "fixed_point:定点接件,home:到户接件,scheduled:定期取件,appointment:预约取件,scheduled_delivery:定期送件"
 DELIVERY = "window:窗口领取,home:送件上门,scheduled:定期送达,post:邮寄送达"
 # The statutory clock starts at acceptance; the engine shows ``due_on`` as the case's due date.
