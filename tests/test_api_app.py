@@ -486,7 +486,13 @@ def test_engine_validation_and_definition_errors_list_their_fields(app: Flask) -
     ]
     body = assert_problem(client.get("/api/v1/test-definition"), 422, "invalid_definition")
     assert body["problems"] == [
-        {"path": "upload.bpmn", "line": 12, "element_id": "Task_1", "message": "用户任务没有泳道"}
+        {
+            "path": "upload.bpmn",
+            "line": 12,
+            "element_id": "Task_1",
+            "message": "用户任务没有泳道",
+            "text": "upload.bpmn:12: Task_1: 用户任务没有泳道",
+        }
     ]
 
 

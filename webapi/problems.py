@@ -121,7 +121,13 @@ def engine_problem(error: EngineError) -> Response:
         ]
     if isinstance(error, DefinitionError):
         members["problems"] = [
-            {"path": p.path, "line": p.line, "element_id": p.element_id, "message": p.message}
+            {
+                "path": p.path,
+                "line": p.line,
+                "element_id": p.element_id,
+                "message": p.message,
+                "text": str(p),
+            }
             for p in error.problems
         ]
     headers = BEARER_CHALLENGE if status == 401 else None

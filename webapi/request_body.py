@@ -1,11 +1,17 @@
-"""Checks on request bodies before any view runs: size (413) and media type (415)."""
+"""Checks on request bodies before any view runs: size (413) and media type (415).
+
+Bodies are JSON, except for views marked with ``accepts_uploads``."""
 
 from __future__ import annotations
 
 from flask import Flask, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
+from webapi.problems import ApiProblem
+from webapi.smorest import View
+
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
+UPLOADS_ATTRIBUTE = "daiban_accepts"
 
 
 def is_json(mimetype: str) -> bool:
@@ -22,7 +28,23 @@ def check_body() -> None:
         raise RequestEntityTooLarge()
     has_body = bool(length) or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
     if request.method in _WITH_BODY and has_body and not is_json(request.mimetype):
+        view = current_app.view_functions.get(request.endpoint or "")
+        accepted = getattr(view, UPLOADS_ATTRIBUTE, ())
+        if request.mimetype in accepted:
+            return
+        if accepted:
+            raise ApiProblem(
+                415,
+                "unsupported_media_type",
+                "请求体应为 multipart/form-data（上传文件）",
+            )
         raise UnsupportedMediaType()
+
+
+def accepts_uploads(view: View) -> View:
+    """Mark a view as taking ``multipart/form-data`` (file uploads) besides JSON."""
+    setattr(view, UPLOADS_ATTRIBUTE, frozenset({"multipart/form-data"}))
+    return view
 
 
 def init_app(app: Flask) -> None:

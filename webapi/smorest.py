@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-__all__ = ["Api", "Blueprint", "View"]
+__all__ = ["Api", "Blueprint", "Upload", "View"]
 
 View = TypeVar("View", bound=Callable[..., Any])
 
 if TYPE_CHECKING:
     import flask
+    import marshmallow
     from apispec import APISpec
     from werkzeug.exceptions import HTTPException
 
@@ -45,5 +46,9 @@ if TYPE_CHECKING:
         @staticmethod
         def doc(**kwargs: Any) -> Callable[[View], View]: ...
 
+    class Upload(marshmallow.fields.Field[Any]):
+        def __init__(self, format: str = "binary", **kwargs: Any) -> None: ...
+
 else:
     from flask_smorest import Api, Blueprint
+    from flask_smorest.fields import Upload

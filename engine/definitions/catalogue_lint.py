@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 from engine.definitions.lint import ProcessOutline
 from engine.definitions.templates.items import SPECIAL_STEPS
@@ -51,6 +51,18 @@ def check_catalogue(
                     )
                 )  # fmt: skip
     return problems
+
+
+def deploy_checks(
+    catalogue: Catalogue, roles: Collection[str]
+) -> Callable[[Mapping[str, ProcessOutline]], list[Problem]]:
+    """The catalogue checks a deploy runs on the processes it is given (not the whole
+    library, so no item is reported missing)."""
+
+    def checks(outlines: Mapping[str, ProcessOutline]) -> list[Problem]:
+        return check_catalogue(catalogue, outlines, roles, complete=False)
+
+    return checks
 
 
 def _consistency(item: Item, outline: ProcessOutline) -> list[Problem]:

@@ -17,7 +17,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from engine.definitions.forms import Form
-from engine.definitions.lint import FileChecker, ProcessOutline, check_calls
+from engine.definitions.lint import BPMN_NS, FileChecker, ProcessOutline, check_calls
 from engine.definitions.timers import (
     ClockBoundaryEventParser,
     ClockIntermediateCatchEventParser,
@@ -60,6 +60,15 @@ def read_sources(paths: Iterable[str | Path]) -> list[SourceFile]:
         files = sorted(path.rglob("*.bpmn")) if path.is_dir() else [path]
         sources.extend(SourceFile(str(f), f.read_bytes()) for f in files)
     return sources
+
+
+def defines_process(data: bytes, process_id: str) -> bool:
+    """Whether the BPMN file ``data`` defines the process ``process_id``."""
+    try:
+        root = parse_xml(data).getroot()
+    except UnsafeXml:
+        return False
+    return any(p.get("id") == process_id for p in root.iterfind(f"{{{BPMN_NS}}}process"))
 
 
 @dataclass

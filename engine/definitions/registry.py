@@ -4,22 +4,27 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from engine.clock import Clock
 from engine.definitions.compiler import (
     CompiledProcess,
+    LintResult,
     SourceFile,
     compile_process,
+    defines_process,
     lint,
     process_closure,
     version_hash,
 )
 from engine.definitions.lint import ProcessOutline
-from engine.errors import DefinitionError, NotFound
+from engine.errors import DefinitionError, NotFound, Problem
 from engine.records import ProcessVersionRecord, StoredFile
 from engine.store import Store
+from engine.store.repository import MAX_ID
+
+ExtraChecks = Callable[[Mapping[str, ProcessOutline]], list[Problem]]
 
 
 @dataclass(frozen=True)
@@ -38,19 +43,39 @@ class DefinitionRegistry:
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
-    def deploy(self, sources: Iterable[SourceFile], actor: str = "system") -> list[DeployResult]:
-        """Lint all files together; if clean, store a new version of every changed process."""
+    def deploy(
+        self,
+        sources: Iterable[SourceFile],
+        actor: str = "system",
+        *,
+        dry_run: bool = False,
+        use_deployed: bool = False,
+        checks: ExtraChecks | None = None,
+    ) -> list[DeployResult]:
+        """Lint all files together; if clean, store a new version of every changed process.
+
+        ``use_deployed``: processes the files call but do not define are taken from their
+        latest deployed versions (a designer uploads only the file they changed).
+        ``checks``: more problems to look for in the outlines (the catalogue's, say).
+        ``dry_run``: validate and report what would be deployed, store nothing.
+        Raises ``DefinitionError`` listing every problem. Linting runs outside the write
+        transaction, so a large deploy does not hold up the cases being worked on.
+        """
         files = list(sources)
+        uploaded = {f.path for f in files}
+        result = self._lint_with_deployed(files) if use_deployed else lint(files)
+        problems = list(result.problems)
+        if result.ok and checks is not None:
+            problems.extend(checks(result.outlines))
+        if problems:
+            raise DefinitionError(sorted(problems, key=lambda p: (p.path, p.line or 0)))
+        by_path = {f.path: f for f in files}
+        deployed = []
         with self.store.unit_of_work() as uow:
-            result = lint(files)
-            if not result.ok:
-                raise DefinitionError(result.problems)
-            by_path = {f.path: f for f in files}
             now = self.clock.now()
-            deployed = []
             for pid in sorted(result.outlines):
                 outline = result.outlines[pid]
-                if not outline.executable:
+                if not outline.executable or outline.path not in uploaded:
                     continue
                 needed = _needed_files(pid, result.outlines, by_path)
                 digest = version_hash(pid, (f.content_hash for f in needed))
@@ -66,8 +91,58 @@ class DefinitionRegistry:
                     ProcessVersionRecord(pid, number, digest, outline.name, files_used, now, actor)
                 )
                 deployed.append(DeployResult(pid, number, digest, True))
-            uow.commit()
+            if not dry_run:
+                uow.commit()
         return deployed
+
+    def _lint_with_deployed(self, files: list[SourceFile]) -> LintResult:
+        """Lint ``files`` plus, for every process they call but do not define, the files
+        of that process's latest deployed version (``files`` grows in place)."""
+        paths = {f.path for f in files}
+        while True:
+            result = lint(files)
+            missing = sorted(
+                callee
+                for outline in result.outlines.values()
+                for callee in outline.calls
+                if callee not in result.outlines
+            )
+            added = False
+            with self.store.unit_of_work(write=False) as uow:
+                for callee in missing:
+                    record = uow.latest_version(callee)
+                    for path, digest in record.files if record else ():
+                        stored = uow.file(digest)
+                        if stored is not None and path not in paths:
+                            files.append(SourceFile(path, stored.xml))
+                            paths.add(path)
+                            added = True
+            if not added:
+                return result
+
+    def versions(self, process_id: str | None = None) -> list[ProcessVersionRecord]:
+        """Deployed versions (of one process, or of all), by process id then version."""
+        with self.store.unit_of_work(write=False) as uow:
+            found = uow.versions()
+        return [v for v in found if process_id in (None, v.process_id)]
+
+    def version(self, process_id: str, version: int) -> ProcessVersionRecord:
+        with self.store.unit_of_work(write=False) as uow:
+            record = uow.version(process_id, version) if 0 < version <= MAX_ID else None
+        if record is None:
+            raise NotFound(
+                f"流程“{process_id}”没有第 {version} 版", process_id=process_id, version=version
+            )
+        return record
+
+    def source(self, record: ProcessVersionRecord) -> SourceFile:
+        """The BPMN file of a version that defines the process itself."""
+        with self.store.unit_of_work(write=False) as uow:
+            stored = [uow.file(digest) for _, digest in record.files]
+        for found in stored:
+            if found is not None and defines_process(found.xml, record.process_id):
+                return SourceFile(found.path, found.xml)
+        raise NotFound("流程文件缺失", process_id=record.process_id, version=record.version)
 
     def compiled(self, version_hash_: str) -> CompiledProcess:
         """The parsed process of a pinned version (cached)."""

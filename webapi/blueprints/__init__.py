@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from webapi.blueprints import auth, health, items
+from webapi.blueprints import auth, definitions, health, items
 from webapi.smorest import Blueprint
 
-BLUEPRINTS: tuple[Blueprint, ...] = (health.blp, auth.blp, items.blp)
+BLUEPRINTS: tuple[Blueprint, ...] = (health.blp, auth.blp, items.blp, definitions.blp)

@@ -7,6 +7,7 @@ from typing import Any
 from processes.catalogue import Item
 from webapi.auth import require_auth
 from webapi.problems import ApiProblem
+from webapi.schemas.common import page_of
 from webapi.schemas.items import ItemDetailSchema, ItemPageSchema, ItemQuerySchema
 from webapi.services import services
 from webapi.smorest import Blueprint
@@ -27,14 +28,7 @@ def list_items(args: dict[str, Any]) -> dict[str, Any]:
     found = sorted(
         (item for item in services().catalogue if _matches(item, args)), key=lambda i: i.code
     )
-    page, size = args["page"], args["page_size"]
-    start = (page - 1) * size
-    return {
-        "items": found[start : start + size],
-        "page": page,
-        "page_size": size,
-        "total": len(found),
-    }
+    return page_of(found, args)
 
 
 @blp.route("/<code>", methods=["GET"])

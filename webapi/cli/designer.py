@@ -42,8 +42,15 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def cmd_deploy(args: argparse.Namespace) -> int:
+    from engine.definitions.catalogue_lint import deploy_checks
+    from processes.catalogue import load_catalogue
+    from processes.org import ROLES
+
     engine = engine_for(args)
-    for item in engine.definitions.deploy(read_sources(paths(args.paths)), actor=args.user):
+    checks = deploy_checks(load_catalogue(), ROLES)
+    sources = read_sources(paths(args.paths))
+    deployed = engine.definitions.deploy(sources, actor=args.user, use_deployed=True, checks=checks)
+    for item in deployed:
         state = "新版本" if item.created else "未变化"
         print(f"{item.process_id} v{item.version} {item.hash[:12]} {state}")
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -39,3 +40,15 @@ class PageSchema(Schema):
     page = fields.Integer(required=True, metadata={"description": "页码"})
     page_size = fields.Integer(required=True, metadata={"description": "每页条数"})
     total = fields.Integer(required=True, metadata={"description": "符合条件的总条数"})
+
+
+def page_of(found: Sequence[Any], args: dict[str, Any]) -> dict[str, Any]:
+    """One page (``page``, ``page_size`` from ``PageArgsSchema``) of an in-memory list."""
+    page, size = args["page"], args["page_size"]
+    start = (page - 1) * size
+    return {
+        "items": found[start : start + size],
+        "page": page,
+        "page_size": size,
+        "total": len(found),
+    }

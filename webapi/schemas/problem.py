@@ -19,6 +19,12 @@ class DefinitionProblemSchema(Schema):
     line = fields.Integer(allow_none=True)
     element_id = fields.String(allow_none=True)
     message = fields.String()
+    text = fields.String(
+        metadata={
+            "description": "整行：文件:行: 元素 id: 问题",
+            "example": "item_mz001.bpmn:42: Task_review: 用户任务没有表单",
+        }
+    )
 
 
 class ProblemSchema(Schema):
