@@ -88,6 +88,16 @@ class DataValidationError(EngineError):
         self.fields = fields
 
 
+class LoginLocked(EngineError):
+    """Too many wrong passwords in a row: password login is locked for a while."""
+
+    code = "login_locked"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.retry_after = retry_after
+
+
 class NotAuthenticated(EngineError):
     """No valid credentials: unknown user, wrong password, unknown, expired or revoked token."""
 

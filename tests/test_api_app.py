@@ -330,8 +330,16 @@ def test_login_logout_with_the_engine_identity_service(
         assert client.get("/api/v1/items?page_size=1", headers=headers).status_code == 200
         assert client.post("/api/v1/auth/logout", headers=headers).status_code == 204
         assert_problem(client.get("/api/v1/auth/me", headers=headers), 401, "unauthenticated")
-        wrong = client.post("/api/v1/auth/login", json={"user": user, "password": "wrong one!"})
-        assert_problem(wrong, 401, "unauthenticated")
+        for _ in range(4):
+            wrong = client.post("/api/v1/auth/login", json={"user": user, "password": "wrong one!"})
+            assert_problem(wrong, 401, "unauthenticated")
+        locked = client.post("/api/v1/auth/login", json={"user": user, "password": "wrong one!"})
+        body = assert_problem(locked, 429, "login_locked")
+        assert locked.headers["Retry-After"] == "900" and "15 分钟" in body["detail"]
+        right = client.post(
+            "/api/v1/auth/login", json={"user": user, "password": "a long password"}
+        )
+        assert_problem(right, 429, "login_locked")
     finally:
         engine.close()
 

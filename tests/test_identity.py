@@ -6,8 +6,15 @@ from datetime import timedelta
 
 import pytest
 
-from engine import DataValidationError, Engine, ManualClock, NotAuthenticated, NotFound
-from engine.identity import check_password, hash_password
+from engine import (
+    DataValidationError,
+    Engine,
+    LoginLocked,
+    ManualClock,
+    NotAuthenticated,
+    NotFound,
+)
+from engine.identity import LOCK_MINUTES, MAX_FAILED_LOGINS, check_password, hash_password
 from engine.store.testing import run_sql
 
 
@@ -38,6 +45,47 @@ def test_bad_credentials_get_one_answer(engine: Engine, user: str, password: str
     engine.identity.set_password("wang.fang", "window-a-post")
     with pytest.raises(NotAuthenticated, match="用户名或密码错误"):
         engine.identity.login(user, password)
+
+
+def test_wrong_passwords_in_a_row_lock_login_for_a_while(
+    engine: Engine, clock: ManualClock
+) -> None:
+    engine.identity.set_password("wang.fang", "window-a-post")
+    engine.identity.set_password("liu.yang", "window-b-post")
+    for _ in range(MAX_FAILED_LOGINS - 1):
+        with pytest.raises(NotAuthenticated):
+            engine.identity.login("wang.fang", "guess-guess")
+    engine.identity.login("wang.fang", "window-a-post")  # a success starts the count again
+    for _ in range(MAX_FAILED_LOGINS - 1):
+        with pytest.raises(NotAuthenticated):
+            engine.identity.login("wang.fang", "guess-guess")
+    with pytest.raises(LoginLocked) as locked:
+        engine.identity.login("wang.fang", "guess-guess")
+    assert locked.value.retry_after == LOCK_MINUTES * 60
+    with pytest.raises(LoginLocked):  # even the right password, while locked
+        engine.identity.login("wang.fang", "window-a-post")
+    engine.identity.login("liu.yang", "window-b-post")  # other users are not affected
+    clock.advance(timedelta(minutes=LOCK_MINUTES - 1))
+    with pytest.raises(LoginLocked) as still:
+        engine.identity.login("wang.fang", "window-a-post")
+    assert still.value.retry_after == 60 and "1 分钟" in still.value.message
+    clock.advance(timedelta(minutes=1))
+    assert engine.identity.login("wang.fang", "window-a-post").user_id == "wang.fang"
+    # the count started again: one wrong password does not lock
+    with pytest.raises(NotAuthenticated):
+        engine.identity.login("wang.fang", "guess-guess")
+    assert engine.identity.login("wang.fang", "window-a-post")
+
+
+def test_a_password_reset_lifts_the_lock(engine: Engine) -> None:
+    engine.identity.set_password("wang.fang", "window-a-post")
+    for _ in range(MAX_FAILED_LOGINS - 1):
+        with pytest.raises(NotAuthenticated):
+            engine.identity.login("wang.fang", "guess-guess")
+    with pytest.raises(LoginLocked):
+        engine.identity.login("wang.fang", "guess-guess")
+    engine.identity.set_password("wang.fang", "a-new-password")
+    assert engine.identity.login("wang.fang", "a-new-password").user_id == "wang.fang"
 
 
 def test_tokens_expire_and_can_be_revoked(engine: Engine, clock: ManualClock) -> None:

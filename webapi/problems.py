@@ -24,6 +24,7 @@ from engine import (
     DefinitionError,
     EngineError,
     InvalidState,
+    LoginLocked,
     NotAuthenticated,
     NotFound,
     ScriptError,
@@ -38,6 +39,7 @@ INTERNAL_DETAIL = "服务器内部错误，已记录日志；请稍后重试，�
 # Engine errors, most specific first: status and title.
 _ENGINE_ERRORS: list[tuple[type[EngineError], int, str]] = [
     (NotAuthenticated, 401, "未认证"),
+    (LoginLocked, 429, "登录已锁定"),
     (NotFound, 404, "未找到"),
     (ConflictError, 409, "操作冲突"),
     (InvalidState, 409, "当前状态不允许此操作"),
@@ -130,7 +132,9 @@ def engine_problem(error: EngineError) -> Response:
             }
             for p in error.problems
         ]
-    headers = BEARER_CHALLENGE if status == 401 else None
+    headers = dict(BEARER_CHALLENGE) if status == 401 else {}
+    if isinstance(error, LoginLocked):
+        headers["Retry-After"] = str(error.retry_after)
     return problem(status, error.code, error.message, title=title, headers=headers, **members)
 
 

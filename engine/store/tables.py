@@ -137,6 +137,8 @@ class PasswordRow(Base):
     user_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     hash: Mapped[str] = mapped_column(String(300))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class TokenRow(Base):

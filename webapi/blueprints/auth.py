@@ -21,10 +21,13 @@ NO_STORE = {"Cache-Control": "no-store"}
 @blp.arguments(LoginSchema)
 @blp.response(200, TokenSchema)
 @blp.alt_response(401, response="UNAUTHORIZED")
+@blp.alt_response(429, response="TOO_MANY_REQUESTS")
 def login(credentials: dict[str, str]) -> tuple[dict[str, Any], int, dict[str, str]]:
     """登录：以用户名和密码换取访问令牌
 
     令牌只在此返回一次；之后每个请求都带上 `Authorization: Bearer <令牌>`。
+    连续 5 次密码错误后该用户的登录锁定 15 分钟（429，`Retry-After` 给出秒数）；
+    管理员重置密码即解锁。
     """
     identity = services().identity
     issued = identity.login(credentials["user"], credentials["password"])
