@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from engine.definitions.registry import DefinitionRegistry
 from engine.errors import EngineError, NotFound
 from engine.history import GENESIS, encode_payload, event_hash
-from engine.records import CaseRecord, EventRecord
+from engine.records import CaseRecord, EventRecord, ProcessVersionRecord, TaskRecord
 from engine.runtime.case import (
     STATE_CHANGING,
     EventInput,
@@ -36,6 +37,29 @@ class ReplayedState:
     data: dict[str, Any]
     tasks: list[ReadyTask]
     state: dict[str, Any]
+    at: datetime | None = None  # time of event ``seq``
+    claims: dict[str, str] = field(default_factory=dict)  # open task id -> holder
+    elements: dict[str, dict[str, str]] = field(default_factory=dict)  # see element_states
+
+
+@dataclass(frozen=True)
+class DiagramView:
+    state: ReplayedState
+    case: CaseRecord
+    version: ProcessVersionRecord
+    moment: datetime  # the time the view is of
+    overdue: dict[str, list[str]]  # process id -> element ids past their step's due time
+    due_on: str | None  # the case's due date then (ISO date), if set
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One event as an auditor reads it, with the tasks it concerns."""
+
+    event: EventRecord
+    task: TaskRecord | None  # the task the event acted on (completed, claimed, ...)
+    opened: list[TaskRecord]  # tasks that became ready with this event
+    closed: list[TaskRecord]  # tasks that stopped being ready with it (done, timed out ...)
 
 
 @dataclass(frozen=True)
@@ -72,23 +96,72 @@ class Auditor:
             record = uow.case(case_id)
             return record, list(uow.events(case_id))
 
+    def history(self, case_id: int) -> tuple[CaseRecord, list[HistoryEntry]]:
+        """The case's events in order, each with the tasks it acted on, opened and closed."""
+        with self.store.unit_of_work(write=False) as uow:
+            record = uow.case(case_id)
+            events = [event for event, _ in uow.events(case_id)]
+            tasks = uow.case_tasks(case_id)
+        by_id = {t.id: t for t in tasks}
+        entries = []
+        for event in events:
+            task_id = event.payload.get("task_id")
+            entries.append(
+                HistoryEntry(
+                    event,
+                    by_id.get(task_id) if isinstance(task_id, str) else None,
+                    [t for t in tasks if t.created_seq == event.seq],
+                    [t for t in tasks if t.closed_seq == event.seq],
+                )
+            )
+        return record, entries
+
     def replay(self, case_id: int, at: int | None = None) -> ReplayedState:
         """The case as it stood after event ``at`` (default: the last), from events alone."""
         record, events = self._history(case_id)
         if at is not None and not 1 <= at <= len(events):
             raise NotFound(f"没有第 {at} 号事件", case_id=case_id, seq=at)
         live: LiveCase | None = None
-        last = 0
+        last, last_at = 0, None
         for current, event in self._apply_all(record, events):
-            live, last = current, event.seq
+            live, last, last_at = current, event.seq, event.at
             if at is not None and event.seq == at:
                 break
         if live is None:
             raise NotFound("办件没有事件", case_id=case_id)
         state = live.state()
         return ReplayedState(
-            case_id, last, live.status, state_digest(state), live.data(), live.ready_tasks(), state
+            case_id,
+            last,
+            live.status,
+            state_digest(state),
+            live.data(),
+            live.ready_tasks(),
+            state,
+            at=last_at,
+            claims=dict(live.claims),
+            elements=live.element_states(),
         )
+
+    def diagram(self, case_id: int, now: datetime, at: int | None = None) -> DiagramView:
+        """Which BPMN elements the case has completed, has active and has overdue, after
+        event ``at`` (default: now). An active task is overdue when its step's due time
+        (the task index) had passed at that moment."""
+        replayed = self.replay(case_id, at)
+        with self.store.unit_of_work(write=False) as uow:
+            record = uow.case(case_id)
+            version = uow.version_by_hash(record.definition_hash)
+            tasks = {t.id: t for t in uow.case_tasks(case_id)}
+        if version is None:
+            raise NotFound("流程版本不存在", hash=record.definition_hash)
+        moment = now if at is None or replayed.at is None else replayed.at
+        overdue: dict[str, list[str]] = {}
+        for ready in replayed.tasks:
+            indexed = tasks.get(ready.id)
+            if indexed is not None and indexed.due_at is not None and indexed.due_at < moment:
+                overdue.setdefault(ready.process_id, []).append(ready.spec_id)
+        due = replayed.data.get("due_on")
+        return DiagramView(replayed, record, version, moment, overdue, str(due) if due else None)
 
     def _apply_all(
         self, record: CaseRecord, events: list[tuple[EventRecord, str]]

@@ -7,9 +7,10 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
+from engine import steps
 from engine.clock import SHANGHAI, Clock
 from engine.definitions.registry import DefinitionRegistry
 from engine.errors import (
@@ -32,17 +33,19 @@ from engine.runtime.case import (
     start_case,
 )
 from engine.runtime.snapshot import pack, state_digest, unpack
-from engine.store import Store, UnitOfWork
+from engine.store import Store, UnitOfWork, figures
 from processes.org import ROLE_UNIT_KINDS, Organization
 
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts: a user id, their role, and the resident they act for (proxy), if any."""
+    """Who acts: a user id, the role and org unit they act in, and the resident they act
+    for (proxy), if any."""
 
     user: str
     role: str | None = None
     on_behalf_of: str | None = None
+    unit: str | None = None
 
 
 SYSTEM = Actor("system")
@@ -71,6 +74,7 @@ class CaseView:
     department: str | None = None
     registered_unit: str | None = None
     county_since: datetime | None = None
+    created_at: datetime | None = None
 
 
 @dataclass
@@ -78,6 +82,8 @@ class TickReport:
     fired: list[int] = field(default_factory=list)
     incidents: list[int] = field(default_factory=list)
     conflicts: list[int] = field(default_factory=list)
+    # (case id, event type, task id or None for the case's promised limit)
+    warnings: list[tuple[int, str, str | None]] = field(default_factory=list)
 
 
 class _LiveCache:
@@ -117,18 +123,24 @@ class CaseService:
         self.registry = registry
         self.clock = clock
         self._cache = _LiveCache(cache_size)
+        # The share of a limit used that raises a yellow warning (DAIBAN_WARNING_SHARE).
+        self.warning_share = steps.warning_share()
         # Called inside the transaction just before commit; tests use it to race two writers.
         self.before_commit: Callable[[], None] | None = None
         self.after_load: Callable[[], None] | None = None
 
     # -- queries -------------------------------------------------------------------------
     def get(self, case_id: int) -> CaseView:
+        return self.get_with_record(case_id)[1]
+
+    def get_with_record(self, case_id: int) -> tuple[CaseRecord, CaseView]:
+        """The case row and the view of the case built from it (one read)."""
         with self.store.unit_of_work(write=False) as uow:
             record = uow.case(case_id)
         live = self._load(record)
         view = self._view(record, live)
         self._cache.put(record.id, record.version, live)
-        return view
+        return record, view
 
     def queue(
         self, org: Organization, principal: Principal, day: date, limit: int = 200
@@ -146,6 +158,11 @@ class CaseService:
         """The case row alone (status, routing, version) without loading its workflow."""
         with self.store.unit_of_work(write=False) as uow:
             return uow.case(case_id)
+
+    def records(self, case_ids: list[int]) -> dict[int, CaseRecord]:
+        """Several case rows at once, by id (ids of missing cases are left out)."""
+        with self.store.unit_of_work(write=False) as uow:
+            return uow.cases(case_ids)
 
     def find(
         self, scope: CaseScope, query: CaseQuery | None = None, offset: int = 0, limit: int = 50
@@ -171,6 +188,14 @@ class CaseService:
         if found is None:
             raise NotFound("没有这个待办任务（不存在或已办结）", task_id=task_id)
         return found
+
+    def task_with_case(self, task_id: str) -> tuple[TaskRecord, CaseRecord]:
+        """One task of the index (open or closed) and its case row, read together."""
+        with self.store.unit_of_work(write=False) as uow:
+            found = uow.task(task_id)
+            if found is None:
+                raise NotFound("没有这个待办任务（不存在或已办结）", task_id=task_id)
+            return found, uow.case(found.case_id)
 
     # -- commands ------------------------------------------------------------------------
     def start(
@@ -220,6 +245,8 @@ class CaseService:
                 "",
                 actor.on_behalf_of,
                 state_digest(state),
+                actor_role=actor.role,
+                actor_unit=actor.unit,
             ),
             uid,
         )
@@ -255,7 +282,8 @@ class CaseService:
                 record.id = uow.insert_case(record)
                 stored = replace(sealed, case_id=record.id)
                 uow.append_events([stored], [payload_json])
-                uow.replace_tasks(record.id, self._task_records(record, live, 1), 1)
+                tasks = self._task_records(record, live, 1, event.at, {})
+                uow.replace_tasks(record.id, tasks, 1)
                 self._commit(uow)
         except ConflictError:
             if idempotency_key:
@@ -273,11 +301,16 @@ class CaseService:
         data: dict[str, Any] | None = None,
         actor: Actor = SYSTEM,
         expected_version: int | None = None,
+        acting_for: str | None = None,
     ) -> CaseView:
-        """Complete a ready user task with form data (validated against its form)."""
+        """Complete a ready user task with form data (validated against its form).
+
+        ``acting_for``: the absent colleague whose claimed task a stand-in completes
+        (the caller checks the absence register); recorded in the event."""
 
         def validate(live: LiveCase) -> dict[str, Any]:
-            return self._validated(live, task_id, data or {})
+            payload = self._validated(live, task_id, data or {})
+            return {**payload, "acting_for": acting_for} if acting_for else payload
 
         return self._change(
             case_id, "task_completed", {"task_id": task_id}, actor, expected_version, validate
@@ -347,7 +380,20 @@ class CaseService:
                 except ConflictError:
                     report.conflicts.append(case_id)
                     skip.add(case_id)
+        self._raise_warnings(report)
         return report
+
+    def _raise_warnings(self, report: TickReport) -> None:
+        """Record the yellow and red warnings due by the clock (``engine.steps``), each
+        once: one transaction per case, events that leave the workflow state as it is."""
+        now = self.clock.now()
+        for case_id, due in steps.pending_warnings(self.store, now, self.warning_share):
+            try:
+                written = self._annotate(case_id, due)
+            except ConflictError:
+                report.conflicts.append(case_id)
+                continue
+            report.warnings += [(case_id, w.type, w.task_id) for w in written]
 
     # -- internals -----------------------------------------------------------------------
     def _by_key(self, key: str) -> CaseView | None:
@@ -422,6 +468,8 @@ class CaseService:
                 "",
                 actor.on_behalf_of,
                 state_digest(state),
+                actor_role=actor.role,
+                actor_unit=actor.unit,
             ),
             record.uid,
         )
@@ -440,7 +488,9 @@ class CaseService:
         )
         uow.update_case(new, record.version)
         uow.append_events([sealed], [payload_json])
-        uow.replace_tasks(record.id, self._task_records(new, live, event.seq), event.seq)
+        known = {t.id: t.due_at for t in uow.tasks(case_id=record.id)}
+        tasks = self._task_records(new, live, event.seq, event.at, known)
+        uow.replace_tasks(record.id, tasks, event.seq)
         return new
 
     def _incident(self, case_id: int, failed: EventInput, error: EngineError, actor: Actor) -> None:
@@ -467,6 +517,8 @@ class CaseService:
                     "",
                     actor.on_behalf_of,
                     state_digest(unpack(record.snapshot)),
+                    actor_role=actor.role,
+                    actor_unit=actor.unit,
                 ),
                 record.uid,
             )
@@ -481,6 +533,61 @@ class CaseService:
             uow.update_case(new, record.version)
             uow.append_events([sealed], [payload_json])
             uow.commit()
+
+    def _annotate(self, case_id: int, due: list[steps.DueWarning]) -> list[steps.DueWarning]:
+        """Append warning events to an open case, checked again inside the transaction
+        (still open, task still open, not recorded meanwhile); like an incident, they
+        change neither the workflow nor its state digest. Returns those written."""
+        with self.store.unit_of_work() as uow:
+            record = uow.case(case_id)
+            if record.status != OPEN:
+                return []
+            raised = {
+                (e.type, steps.warning_key(e.payload))
+                for e in figures.events_of(uow, [case_id], steps.WARNING_EVENTS)
+            }
+            written = [
+                w
+                for w in due
+                if (w.type, w.task_id) not in raised
+                and (w.task_id is None or _is_open(uow.task(w.task_id)))
+                and (w.task_id is not None or w.payload.get("due_date") == _iso(record.due_date))
+            ]
+            if not written:
+                return []
+            digest = state_digest(unpack(record.snapshot))
+            at, prev, seq = self.clock.now(), record.last_hash, record.last_seq
+            events, payloads = [], []
+            for warning in written:
+                seq += 1
+                sealed, payload_json = seal(
+                    EventRecord(
+                        case_id,
+                        seq,
+                        warning.type,
+                        steps.WARNING_ACTOR,
+                        at,
+                        warning.payload,
+                        prev,
+                        "",
+                        None,
+                        digest,
+                    ),
+                    record.uid,
+                )
+                events.append(sealed)
+                payloads.append(payload_json)
+                prev = sealed.hash
+            new = replace(
+                record, version=record.version + 1, last_seq=seq, last_hash=prev, updated_at=at
+            )
+            live = self._cache.take(case_id, record.version)
+            uow.update_case(new, record.version)
+            uow.append_events(events, payloads)
+            self._commit(uow)
+        if live is not None:
+            self._cache.put(case_id, new.version, live)
+        return written
 
     def _commit(self, uow: UnitOfWork) -> None:
         if self.before_commit is not None:
@@ -500,26 +607,42 @@ class CaseService:
         )
         return at if reached else None
 
-    def _task_records(self, record: CaseRecord, live: LiveCase, seq: int) -> list[TaskRecord]:
-        """Index rows of the open tasks; a task is due when its case is (the promised limit)."""
+    def _task_records(
+        self,
+        record: CaseRecord,
+        live: LiveCase,
+        seq: int,
+        at: datetime,
+        known: dict[str, datetime | None],
+    ) -> list[TaskRecord]:
+        """Index rows of the open tasks. A task of a phase with a step limit is due that
+        many working days after the day it became ready (``engine.steps``), fixed then;
+        any other task is due when its case is (the promised limit, which may change).
+
+        ``at``: the time of the event being written; ``known``: the due times of the
+        tasks already in the index."""
         routing = self._routing(record)
-        due = record.due_date
-        due_at = datetime.combine(due + timedelta(days=1), time(0), SHANGHAI) if due else None
-        return [
-            TaskRecord(
-                t.id,
-                record.id,
-                t.spec_id,
-                t.name,
-                t.process_id,
-                t.lane,
-                routing.unit_for(t.lane),
-                seq,
-                due_at=due_at,
-                claimed_by=live.claims.get(t.id),
+        case_due = steps.end_of(record.due_date) if record.due_date else None
+        rows = []
+        for t in live.ready_tasks():
+            due_at, own = steps.task_due(t.process_id, t.spec_id, t.data.get("item"), at, case_due)
+            if own and t.id in known:
+                due_at = known[t.id]
+            rows.append(
+                TaskRecord(
+                    t.id,
+                    record.id,
+                    t.spec_id,
+                    t.name,
+                    t.process_id,
+                    t.lane,
+                    routing.unit_for(t.lane),
+                    seq,
+                    due_at=due_at,
+                    claimed_by=live.claims.get(t.id),
+                )
             )
-            for t in live.ready_tasks()
-        ]
+        return rows
 
     def _view(self, record: CaseRecord, live: LiveCase) -> CaseView:
         return CaseView(
@@ -543,7 +666,16 @@ class CaseService:
             department=record.department,
             registered_unit=record.registered_unit,
             county_since=record.county_since,
+            created_at=record.created_at,
         )
+
+
+def _is_open(task: TaskRecord | None) -> bool:
+    return task is not None and task.closed_seq is None
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None
 
 
 def _due_date(live: LiveCase) -> date | None:

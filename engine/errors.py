@@ -78,6 +78,13 @@ class InvalidState(EngineError):
     code = "invalid_state"
 
 
+class Forbidden(EngineError):
+    """The caller sees the object but its role or post may not do this (read-only callers,
+    a task of another post, an issue held at another level)."""
+
+    code = "forbidden"
+
+
 class DataValidationError(EngineError):
     """Submitted data does not match a form; ``fields`` maps field name to reason."""
 

@@ -22,18 +22,23 @@ def event_hash(event: EventRecord, case_uid: str, payload_json: str) -> str:
 
     ``case_id`` (a database key) is left out on purpose: the case's ``uid`` identifies it,
     so a history keeps its hashes when moved to another database."""
-    header = canonical_json(
-        {
-            "prev": event.prev_hash,
-            "case": case_uid,
-            "seq": event.seq,
-            "type": event.type,
-            "actor": event.actor,
-            "on_behalf_of": event.on_behalf_of,
-            "at": event.at.isoformat(),
-            "state": event.state_digest,
-        }
-    )
+    fields: dict[str, Any] = {
+        "prev": event.prev_hash,
+        "case": case_uid,
+        "seq": event.seq,
+        "type": event.type,
+        "actor": event.actor,
+        "on_behalf_of": event.on_behalf_of,
+        "at": event.at.isoformat(),
+        "state": event.state_digest,
+    }
+    # Role and unit are hashed when recorded (events written before they were recorded
+    # keep their hashes).
+    if event.actor_role is not None:
+        fields["role"] = event.actor_role
+    if event.actor_unit is not None:
+        fields["unit"] = event.actor_unit
+    header = canonical_json(fields)
     return hashlib.sha256(header + b"\n" + payload_json.encode()).hexdigest()
 
 

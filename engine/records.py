@@ -64,6 +64,8 @@ class EventRecord:
     hash: str
     on_behalf_of: str | None = None
     state_digest: str | None = None
+    actor_role: str | None = None  # the role the actor acted in
+    actor_unit: str | None = None  # the actor's org unit (village, township, department)
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,7 @@ class RegistrationService:
             principal.user_id,
             CHANNEL_ROLES[registration.channel],
             on_behalf_of=f"{applicant.name.strip()}（{mask_id(applicant.id_number.upper())}）",
+            unit=principal.unit,
         )
         # Keys are per caller and stored hashed: fixed length, and one caller's key never
         # finds another caller's case.
@@ -174,11 +175,13 @@ class RegistrationService:
             reason = self._channel_refusal(principal, channel, applicant.village, township)
             if reason:
                 errors["channel"] = reason
-            elif (
+            elif channel == "county_centre" or (
                 channel == "township_window"
                 and township is not None
                 and principal.unit != township.code
             ):
+                # registered away from the competent township: the registering window or
+                # the county centre keeps read access (全县域通办)
                 registered_unit = principal.unit
             if item is not None and channel in PROXY_CHANNELS and not item.proxy_allowed:
                 errors.setdefault("channel", "该事项不在代办服务范围内，请到窗口办理")

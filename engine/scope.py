@@ -2,8 +2,9 @@
 
 DESIGN invariant 8. A village agent sees the cases of its village; township staff those of
 their township, plus those their window registered for another township (全县域通办,
-read-only); a county department officer the cases handed to the department; supervisors
-the whole county, read-only. Anything else is reported as not found, so it cannot be probed.
+read-only); a county department officer the cases handed to the department (and, read-only,
+those registered at the county centre); supervisors the whole county, read-only; designers
+and administrators none. Anything else is reported as not found, so it cannot be probed.
 """
 
 from __future__ import annotations
@@ -15,17 +16,22 @@ from engine.records import CaseRecord, CaseScope, TaskRecord
 from processes.org import ROLE_UNIT_KINDS, Organization
 
 READ_ONLY_ROLES = frozenset({"supervisor", "designer", "admin"})
+# Designers and administrators work on processes and accounts, not on residents' cases:
+# they see none (least privilege; the supervisor is the county-wide reader).
+CASE_BLIND_ROLES = frozenset({"designer", "admin"})
 
 
 def case_scope(principal: Principal) -> CaseScope:
-    kinds = {kind for role in principal.roles for kind in ROLE_UNIT_KINDS.get(role, ())}
+    roles = principal.roles - CASE_BLIND_ROLES
+    kinds = {kind for role in roles for kind in ROLE_UNIT_KINDS.get(role, ())}
     if "county" in kinds:
         return CaseScope(everything=True)
     unit = frozenset({principal.unit})
     return CaseScope(
         villages=unit if kinds & {"village", "community"} else frozenset(),
         townships=unit if "township" in kinds else frozenset(),
-        registered_by=unit if "township" in kinds else frozenset(),
+        # a window or the county centre keeps reading what it registered elsewhere
+        registered_by=unit if kinds & {"township", "department"} else frozenset(),
         departments=unit if "department" in kinds else frozenset(),
     )
 
@@ -51,6 +57,14 @@ def may_change_case(principal: Principal, case: CaseRecord) -> bool:
         or case.org_unit in scope.townships
         or (case.department in scope.departments and case.county_since is not None)
     )
+
+
+def may_deliver(principal: Principal, case: CaseRecord, name: str) -> bool:
+    """Whether the caller may deliver message ``name`` to a case it may change: the county's
+    decision (``county_decision``) only an officer of the department it was handed to."""
+    if name == "county_decision":
+        return principal.has_role("county_officer") and principal.unit == case.department
+    return True
 
 
 def acts_on_task(

@@ -595,3 +595,39 @@ def test_serve_deploys_the_processes_and_runs_the_app(
     assert "http://127.0.0.1:5055/api/docs" in out
     assert (served["host"], served["port"]) == ("127.0.0.1", 5055)
     assert served["health"].status_code == 200 and served["sample"].version == 1
+
+
+def test_every_operation_lists_the_statuses_it_answers(client: FlaskClient) -> None:
+    # No catch-all "default" response: schemathesis (tests/test_api_fuzz.py) then checks
+    # every status against the operation's list.
+    spec = client.get("/api/v1/openapi.json").get_json()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method != "parameters":
+                assert "default" not in operation["responses"], (path, method)
+    assert "DEFAULT_ERROR" not in spec["components"]["responses"]
+    register = spec["paths"]["/api/v1/cases"]["post"]["responses"]
+    assert {"201", "400", "401", "413", "415", "422"} <= set(register)
+    assert set(spec["paths"]["/api/v1/tasks"]["get"]["responses"]) == {"200", "401"}
+    assert set(spec["paths"]["/api/v1/auth/logout"]["post"]["responses"]) == {
+        "204",
+        "401",
+        "413",
+        "415",
+    }
+    assert "422" in spec["paths"]["/api/v1/items"]["get"]["responses"]
+    media = spec["components"]["responses"]["UNSUPPORTED_MEDIA_TYPE"]["content"]
+    assert list(media) == [PROBLEM]
+
+
+def test_wrong_method_or_route_comes_before_the_body_checks(
+    client: FlaskClient, auth: dict[str, str]
+) -> None:
+    # Was 415: the media-type check ran before the router's 405 (found by schemathesis).
+    for method in ("PUT", "PATCH"):
+        response = client.open(
+            "/api/v1/definitions", method=method, data="x", content_type="text/plain", headers=auth
+        )
+        assert_problem(response, 405, "method_not_allowed")
+    response = client.post("/api/v1/nothing-here", data="x", content_type="text/plain")
+    assert_problem(response, 404, "not_found")

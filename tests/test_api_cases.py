@@ -154,13 +154,13 @@ def test_county_wide_registration_and_scope(client: FlaskClient, tokens: dict[st
     cancel = client.post(
         f"{url}/cancel", json={"reason": "重复"}, headers=auth(tokens, "wang.fang")
     )
-    assert cancel.status_code == 409 and cancel.get_json()["code"] == "read_only"
+    assert cancel.status_code == 403 and cancel.get_json()["code"] == "read_only"
     for outsider in ("tan.xiaoyan", "deng.hui"):
         assert client.get(url, headers=auth(tokens, outsider)).status_code == 404
     assert client.get(url, headers=auth(tokens, "cai.ping")).status_code == 200
     assert client.get(url, headers=auth(tokens, "sun.hong")).status_code == 200
     cancel = client.post(f"{url}/cancel", json={"reason": "重复"}, headers=auth(tokens, "sun.hong"))
-    assert cancel.status_code == 409
+    assert cancel.status_code == 403
     cancel = client.post(f"{url}/cancel", json={"reason": "重复"}, headers=auth(tokens, "pan.hong"))
     assert cancel.status_code == 200 and cancel.get_json()["status"] == "cancelled"
 
@@ -355,3 +355,93 @@ def test_long_idempotency_keys_are_safe(client: FlaskClient, tokens: dict[str, s
         headers=auth(tokens, "tan.xiaoyan", **{"Idempotency-Key": key[:200] + "x"}),
     )
     assert other.get_json()["id"] != first.get_json()["id"]
+
+
+def test_registration_without_an_applicant_lists_its_fields(
+    client: FlaskClient, tokens: dict[str, str]
+) -> None:
+    # Was a 500: a missing applicant loaded as {} without its fields' defaults.
+    for sent in ({}, {"item_code": PROXY_ITEM.code, "channel": "village_point"}, None):
+        response = client.post("/api/v1/cases", json=sent, headers=auth(tokens, "tan.xiaoyan"))
+        assert response.status_code == 422, response.get_json()
+        fields = {e["field"] for e in response.get_json()["errors"]}
+        assert {"applicant.name", "applicant.id_number", "applicant.village"} <= fields
+
+
+@pytest.mark.parametrize("value", [0, 1, "true", "yes", None])
+def test_registration_booleans_are_json_booleans(
+    client: FlaskClient, tokens: dict[str, str], value: Any
+) -> None:
+    # The document says boolean; 1 or "yes" used to be taken as true.
+    response = client.post(
+        "/api/v1/cases", json=body(emergency=value), headers=auth(tokens, "tan.xiaoyan")
+    )
+    assert response.status_code == 422
+    assert [e["field"] for e in response.get_json()["errors"]] == ["emergency"]
+
+
+def test_nul_characters_are_refused_before_the_database(
+    client: FlaskClient, tokens: dict[str, str]
+) -> None:
+    # Were 500s on PostgreSQL (text columns cannot hold U+0000), found by schemathesis.
+    headers = auth(tokens, "wang.fang")
+    case = register(client, tokens, "wang.fang", channel="township_window")
+    task = case["tasks"][0]["id"]
+    for path in (
+        "/api/v1/tasks/a%00b",
+        "/api/v1/definitions/a%00b/1",
+        f"/api/v1/cases/{case['id']}/messages/x%00y",
+    ):
+        method = "POST" if "messages" in path else "GET"
+        response = client.open(path, method=method, json={}, headers=headers)
+        assert response.status_code == 404, path
+        assert response.get_json()["code"] == "not_found"
+    sent = [
+        ("GET", "/api/v1/cases?item=a%00b", None, "item", "query"),
+        ("GET", "/api/v1/items?q=%00", None, "q", "query"),
+        ("POST", "/api/v1/auth/login", {"user": "wang\0fang", "password": "x"}, "user", "body"),
+        ("POST", "/api/v1/cases", body(applicant={"name": "张\0三"}), "applicant.name", "body"),
+        ("POST", f"/api/v1/tasks/{task}/complete", {"note": ["a", "b\0"]}, "note", "body"),
+        ("POST", f"/api/v1/cases/{case['id']}/cancel", {"reason": "\0"}, "reason", "body"),
+    ]
+    for method, path, payload, field, where in sent:
+        response = client.open(path, method=method, json=payload, headers=headers)
+        assert response.status_code == 422, path
+        assert response.get_json()["errors"] == [
+            {"field": field, "in": where, "reason": "不能包含 NUL 字符（U+0000）"}
+        ]
+    # Undeclared query parameters are still ignored.
+    assert client.get("/api/v1/tasks?x=%00", headers=headers).status_code == 200
+    assert client.get(f"/api/v1/cases/{case['id']}", headers=headers).status_code == 200
+
+
+def test_definition_versions_beyond_the_column_are_not_found(
+    client: FlaskClient, tokens: dict[str, str]
+) -> None:
+    # Was a 500 on PostgreSQL: the version column is a 32-bit INTEGER.
+    process_id = PROXY_ITEM.process_id
+    headers = auth(tokens, "sun.hong")
+    assert client.get(f"/api/v1/definitions/{process_id}/1", headers=headers).status_code == 200
+    for version in (2**31, 2**40, 2**63):
+        response = client.get(f"/api/v1/definitions/{process_id}/{version}", headers=headers)
+        assert response.status_code == 404, version
+
+
+def test_county_centre_keeps_reading_what_it_registered(
+    client: FlaskClient, tokens: dict[str, str], engine: Engine
+) -> None:
+    case = register(client, tokens, "deng.hui", channel="county_centre")
+    url = f"/api/v1/cases/{case['id']}"
+    seen = client.get(url, headers=auth(tokens, "deng.hui"))
+    assert seen.status_code == 200 and seen.get_json()["read_only"] is True
+    listed = client.get("/api/v1/cases?page_size=100", headers=auth(tokens, "deng.hui"))
+    assert case["id"] in {c["id"] for c in listed.get_json()["items"]}
+
+
+@pytest.mark.parametrize("user", ["lin.tao", "he.jun"])
+def test_designers_and_administrators_see_no_cases(
+    client: FlaskClient, engine: Engine, user: str
+) -> None:
+    headers = {"Authorization": f"Bearer {engine.identity.issue_token(user).token}"}
+    assert client.get("/api/v1/cases", headers=headers).get_json()["total"] == 0
+    assert client.get("/api/v1/cases/1", headers=headers).status_code == 404

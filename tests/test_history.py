@@ -236,6 +236,34 @@ def test_tampered_actor_or_time_is_reported(history: tuple[Engine, CaseView]) ->
     assert _first_problem(engine, view.id)[0] == 3
 
 
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("type", "case_cancelled"),
+        ("actor", "mallory"),
+        ("on_behalf_of", "某人"),
+        ("at", datetime(2026, 9, 25, 1, 0, tzinfo=SHANGHAI)),
+        ("payload", '{"task_id":"x"}'),
+        ("state_digest", "0" * 64),
+        ("actor_role", "township_leader"),
+        ("actor_unit", "511725202"),
+        ("prev_hash", "1" * 64),
+        ("hash", "2" * 64),
+    ],
+)
+def test_tampering_with_any_field_is_reported_at_its_sequence(
+    history: tuple[Engine, CaseView], column: str, value: Any
+) -> None:
+    engine, view = history
+    run_sql(
+        engine.store,
+        f"UPDATE events SET {column} = :v WHERE case_id = :c AND seq = 3",
+        v=value,
+        c=view.id,
+    )
+    assert _first_problem(engine, view.id)[0] == 3
+
+
 def test_rehashed_event_is_caught_by_the_chain(history: tuple[Engine, CaseView]) -> None:
     """Rewriting an event and its own hash breaks the next event's link."""
     engine, view = history

@@ -13,8 +13,8 @@ from flask.json.provider import DefaultJSONProvider
 from engine import Engine, IdentityService
 from processes.catalogue import Catalogue, load_catalogue
 from processes.yamlfile import DataFileError
-from webapi import openapi, problems, request_body
-from webapi.blueprints import BLUEPRINTS, cases, tasks
+from webapi import openapi, problems, request_body, viewer
+from webapi.blueprints import BLUEPRINTS, audit, cases, tasks
 from webapi.config import load_settings
 from webapi.services import EXTENSION, Identity, Services
 
@@ -41,9 +41,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         engine, _identity(engine, app.config), catalogue, owns_engine
     )
     problems.init_app(app)
+    viewer.init_app(app)
     request_body.init_app(app)
     api = openapi.init_app(app)
-    for blueprint in (*BLUEPRINTS, cases.blp, tasks.blp):
+    for blueprint in (*BLUEPRINTS, cases.blp, tasks.blp, audit.blp):
         api.register_blueprint(blueprint)
     return app
 

@@ -79,6 +79,7 @@ _API_DEFAULTS: dict[str, Any] = {
             "description": (
                 "乡镇下放事项与代办服务流程引擎的柜台接口。错误一律为 application/problem+json"
                 "（RFC 9457），含稳定的 code 与中文 detail；校验错误在 errors 中逐项列出字段。"
+                "文本中不能含 NUL 字符（U+0000）：查询参数或请求体中有则 422，路径中有则 404。"
                 "除登录外，所有接口都要求 Authorization: Bearer <令牌>。"
             )
         }

@@ -1,11 +1,12 @@
 """Checks on request bodies before any view runs: size (413) and media type (415).
 
-Bodies are JSON, except for views marked with ``accepts_uploads``."""
+Bodies are JSON, except for views marked with ``accepts_uploads``. Also: a path parameter
+with a NUL character names nothing (404), as no id, code or name has one."""
 
 from __future__ import annotations
 
 from flask import Flask, current_app, request
-from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
+from werkzeug.exceptions import NotFound, RequestEntityTooLarge, UnsupportedMediaType
 
 from webapi.problems import ApiProblem
 from webapi.smorest import View
@@ -22,6 +23,8 @@ def is_json(mimetype: str) -> bool:
 
 def check_body() -> None:
     """Refuse too-large bodies before reading them, and bodies that are not JSON."""
+    if request.routing_exception is not None:
+        return  # no such route or method: the router's 404 or 405 comes first
     length = request.content_length
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     if length is not None and limit is not None and length > limit:
@@ -41,6 +44,12 @@ def check_body() -> None:
         raise UnsupportedMediaType()
 
 
+def check_path() -> None:
+    """404 for a path parameter with U+0000 (PostgreSQL could not even look it up)."""
+    if any(isinstance(v, str) and "\x00" in v for v in (request.view_args or {}).values()):
+        raise NotFound()
+
+
 def accepts_uploads(view: View) -> View:
     """Mark a view as taking ``multipart/form-data`` (file uploads) besides JSON."""
     setattr(view, UPLOADS_ATTRIBUTE, frozenset({"multipart/form-data"}))
@@ -49,3 +58,4 @@ def accepts_uploads(view: View) -> View:
 
 def init_app(app: Flask) -> None:
     app.before_request(check_body)
+    app.before_request(check_path)

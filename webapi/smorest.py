@@ -2,7 +2,8 @@
 
 flask-smorest ships no type hints; under ``mypy --strict`` every decorator of it would
 make each view untyped. The declarations below are what mypy sees; at run time the
-names are flask-smorest's own classes.
+names are flask-smorest's own classes (``Blueprint`` with the argument parser of
+``webapi.arguments``).
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ if TYPE_CHECKING:
         DEFAULT_RESPONSE_CONTENT_TYPE: str
         spec: APISpec
 
-        def __init__(self, app: flask.Flask | None = None) -> None: ...
+        def __init__(
+            self, app: flask.Flask | None = None, *, spec_kwargs: dict[str, Any] | None = None
+        ) -> None: ...
         def register_blueprint(self, blp: Blueprint, **options: Any) -> None: ...
         def handle_http_exception(self, error: HTTPException) -> Any: ...
         def _register_responses(self) -> None: ...
@@ -50,5 +53,11 @@ if TYPE_CHECKING:
         def __init__(self, format: str = "binary", **kwargs: Any) -> None: ...
 
 else:
-    from flask_smorest import Api, Blueprint
+    import flask_smorest
+    from flask_smorest import Api
     from flask_smorest.fields import Upload
+
+    from webapi.arguments import PARSER
+
+    class Blueprint(flask_smorest.Blueprint):
+        ARGUMENTS_PARSER = PARSER  # refuses NUL characters (webapi.arguments)

@@ -42,6 +42,17 @@ STATE_CHANGING = frozenset(
 _SCRIPT_ENGINE = SandboxScriptEngine()
 
 
+_ELEMENT_STATES = {
+    TaskState.COMPLETED: "completed",
+    TaskState.READY: "active",
+    TaskState.WAITING: "active",
+    TaskState.STARTED: "active",
+    TaskState.ERROR: "active",
+    TaskState.CANCELLED: "cancelled",
+}
+_RANK = {"cancelled": 0, "completed": 1, "active": 2}
+
+
 @dataclass(frozen=True)
 class ReadyTask:
     """An open user or manual task, as the task index and the API see it."""
@@ -120,6 +131,22 @@ class LiveCase:
             )
         return tasks
 
+    def element_states(self) -> dict[str, dict[str, str]]:
+        """Per process (the case's own and each shared activity it called), the BPMN
+        elements the case has reached: ``active`` (ready, waiting or running),
+        ``completed`` or ``cancelled``; an element reached more than once (a loop back)
+        takes the liveliest state."""
+        found: dict[str, dict[str, str]] = {}
+        for task in self.workflow.get_tasks():
+            element = task.task_spec.bpmn_id
+            state = _ELEMENT_STATES.get(task.state)
+            if element is None or state is None:
+                continue
+            states = found.setdefault(task.workflow.spec.name, {})
+            if _RANK[state] > _RANK.get(states.get(element, ""), -1):
+                states[element] = state
+        return found
+
     def waiting_messages(self) -> list[str]:
         """Names of the messages the case is waiting for (sorted, each once)."""
         if self.status != OPEN:
@@ -173,7 +200,8 @@ class LiveCase:
     def _complete_task(self, payload: dict[str, Any], actor: str) -> None:
         task = self._ready_task(payload["task_id"])
         holder = self.claims.get(payload["task_id"])
-        if holder is not None and holder != actor:
+        # ``acting_for``: the absent claimant a stand-in (B post) completes the task for.
+        if holder is not None and holder not in (actor, payload.get("acting_for")):
             raise ConflictError(
                 f"任务已由 {holder} 认领，只有认领人可以办理", task_id=payload["task_id"]
             )

@@ -35,6 +35,8 @@ from engine.records import (
 )
 from engine.store.credentials import CredentialsMixin
 from engine.store.database import database_url, is_sqlite, make_engine
+from engine.store.exports import ExportsMixin
+from engine.store.ledger import LedgerMixin
 from engine.store.tables import (
     Base,
     CaseCounterRow,
@@ -47,6 +49,7 @@ from engine.store.tables import (
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 MAX_ID = 2**63 - 1  # BIGINT; larger numbers from a URL or the command line match nothing
+MAX_VERSION = 2**31 - 1  # INTEGER (process_versions.version), likewise
 _CASES = cast(Table, CaseRow.__table__)
 _CASE_BY_ID = select(_CASES).where(_CASES.c.id == bindparam("id"))
 _UPDATE_CASE = (
@@ -63,6 +66,7 @@ _UPDATE_CASE = (
 _INSERT_EVENT = insert(cast(Table, EventRow.__table__))
 _TASKS = cast(Table, ReadyTaskRow.__table__)
 _INSERT_TASK = insert(_TASKS)
+_TASK_BY_ID = select(_TASKS).where(_TASKS.c.id == bindparam("id"))
 _TASK_IDS = select(_TASKS.c.id, _TASKS.c.claimed_by, _TASKS.c.due_at).where(
     _TASKS.c.case_id == bindparam("case_id"), _TASKS.c.closed_seq.is_(None)
 )
@@ -111,7 +115,7 @@ class Store:
             self._read_engine.dispose()
 
 
-class UnitOfWork(CredentialsMixin):
+class UnitOfWork(CredentialsMixin, LedgerMixin, ExportsMixin):
     def __init__(self, session: Session) -> None:
         self.session = session
 
@@ -166,6 +170,8 @@ class UnitOfWork(CredentialsMixin):
         return _version(row) if row else None
 
     def version(self, process_id: str, version: int) -> ProcessVersionRecord | None:
+        if not 0 < version <= MAX_VERSION:  # beyond the column's range: no such version
+            return None
         row = self.session.scalars(
             select(ProcessVersionRow).where(
                 ProcessVersionRow.process_id == process_id, ProcessVersionRow.version == version
@@ -202,6 +208,14 @@ class UnitOfWork(CredentialsMixin):
         if row is None:
             raise NotFound("办件不存在", case_id=case_id)
         return CaseRecord(**row)
+
+    def cases(self, case_ids: Sequence[int]) -> dict[int, CaseRecord]:
+        """The rows of several cases in one query (missing ids are left out)."""
+        wanted = sorted({i for i in case_ids if 0 < i <= MAX_ID})
+        if not wanted:
+            return {}
+        rows = self.session.connection().execute(select(_CASES).where(_CASES.c.id.in_(wanted)))
+        return {row["id"]: CaseRecord(**row) for row in rows.mappings()}
 
     def case_by_idempotency_key(self, key: str) -> CaseRecord | None:
         row = self.session.scalars(select(CaseRow).where(CaseRow.idempotency_key == key)).first()
@@ -320,6 +334,8 @@ class UnitOfWork(CredentialsMixin):
                     "prev_hash": event.prev_hash,
                     "hash": event.hash,
                     "state_digest": event.state_digest,
+                    "actor_role": event.actor_role,
+                    "actor_unit": event.actor_unit,
                 }
                 for event, payload in zip(events, payloads, strict=True)
             ],
@@ -343,6 +359,8 @@ class UnitOfWork(CredentialsMixin):
                     row.hash,
                     row.on_behalf_of,
                     row.state_digest,
+                    row.actor_role,
+                    row.actor_unit,
                 ),
                 row.payload,
             )
@@ -404,9 +422,18 @@ class UnitOfWork(CredentialsMixin):
             query = query.where(ReadyTaskRow.org_unit == org_unit)
         return [_task(row) for row in self.session.scalars(query)]
 
+    def case_tasks(self, case_id: int) -> list[TaskRecord]:
+        """Every task the case has had in the index, open or closed, in creation order."""
+        query = (
+            select(ReadyTaskRow)
+            .where(ReadyTaskRow.case_id == case_id)
+            .order_by(ReadyTaskRow.created_seq, ReadyTaskRow.id)
+        )
+        return [_task(row) for row in self.session.scalars(query)]
+
     def task(self, task_id: str) -> TaskRecord | None:
-        row = self.session.get(ReadyTaskRow, task_id)
-        return _task(row) if row is not None else None
+        row = self.session.connection().execute(_TASK_BY_ID, {"id": task_id}).mappings().first()
+        return TaskRecord(**row) if row is not None else None
 
     def task_queue(
         self, places: Sequence[tuple[str, str]], holders: Sequence[str], limit: int = 200

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from webapi.blueprints import auth, definitions, health, items
+from webapi.blueprints import audit_export, auth, definitions, health, items, ledger, stats
 from webapi.smorest import Blueprint
 
-BLUEPRINTS: tuple[Blueprint, ...] = (health.blp, auth.blp, items.blp, definitions.blp)
+BLUEPRINTS: tuple[Blueprint, ...] = (
+    health.blp,
+    auth.blp,
+    items.blp,
+    definitions.blp,
+    ledger.blp,
+    stats.blp,
+    audit_export.blp,
+)

@@ -12,7 +12,7 @@ from engine.cases import Actor, CaseView
 from engine.clock import SHANGHAI
 from engine.records import CaseQuery, CaseRecord
 from engine.registration import Applicant, Registration, RegistrationService, mask_id, mask_phone
-from engine.scope import case_scope, may_change_case, sees_case
+from engine.scope import case_scope, may_change_case, may_deliver, sees_case
 from webapi.auth import current_principal, require_auth
 from webapi.problems import ApiProblem
 from webapi.schemas.cases import (
@@ -60,7 +60,6 @@ def create_case(body: dict[str, Any]) -> dict[str, Any]:
     view = RegistrationService(svc.engine, svc.catalogue).register(
         current_principal(), registration, key
     )
-    record = svc.engine.cases.record(view.id)
     applicant = view.data.get("applicant", {})
     return {
         "id": view.id,
@@ -72,7 +71,7 @@ def create_case(body: dict[str, Any]) -> dict[str, Any]:
             "case_number": view.case_number,
             "item_name": view.data.get("item", {}).get("name", ""),
             "applicant": f"{applicant.get('name', '')}（{mask_id(applicant.get('id_number', ''))}）",
-            "registered_at": record.created_at,
+            "registered_at": view.created_at,
             "materials": list(view.data.get("materials", [])),
         },
         "tasks": _tasks(view),
@@ -122,12 +121,15 @@ def get_case(case_id: int) -> dict[str, Any]:
 @require_auth
 @blp.arguments(MessagePayloadSchema)
 @blp.response(200, CaseDetailSchema)
+@blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
 def post_message(payload: dict[str, Any], case_id: int, name: str) -> dict[str, Any]:
-    """向办件投递消息：县级部门决定（county_decision）、补正材料等"""
+    """向办件投递消息：县级部门决定（county_decision，仅承办部门）、补正材料等"""
     principal = current_principal()
-    changeable_case(principal, case_id)
+    record = changeable_case(principal, case_id)
+    if not may_deliver(principal, record, name):
+        raise ApiProblem(403, "forbidden", "只有承办该办件的县级部门可以回传审批决定")
     services().engine.cases.deliver_message(case_id, name, payload, _actor(principal))
     return _detail(case_id)
 
@@ -136,6 +138,7 @@ def post_message(payload: dict[str, Any], case_id: int, name: str) -> dict[str, 
 @require_auth
 @blp.arguments(CancelSchema)
 @blp.response(200, CaseDetailSchema)
+@blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
 def cancel_case(body: dict[str, Any], case_id: int) -> dict[str, Any]:
@@ -148,8 +151,7 @@ def cancel_case(body: dict[str, Any], case_id: int) -> dict[str, Any]:
 
 def _detail(case_id: int) -> dict[str, Any]:
     principal = current_principal()
-    record = services().engine.cases.record(case_id)
-    view = services().engine.cases.get(case_id)
+    record, view = services().engine.cases.get_with_record(case_id)
     may_change = may_change_case(principal, record)
     data = view.data
     applicant = dict(data.get("applicant") or {}) or None
@@ -183,15 +185,16 @@ def visible_case(principal: Principal, case_id: int) -> CaseRecord:
 
 
 def changeable_case(principal: Principal, case_id: int) -> CaseRecord:
-    """The case row if the caller may act on it: 404 out of scope, 409 read-only."""
+    """The case row if the caller may act on it: 404 out of scope, 403 read-only."""
     record = visible_case(principal, case_id)
     if not may_change_case(principal, record):
-        raise ApiProblem(409, "read_only", "您对该办件只有查看权限，不能办理")
+        raise ApiProblem(403, "read_only", "您对该办件只有查看权限，不能办理")
     return record
 
 
 def _actor(principal: Principal) -> Actor:
-    return Actor(principal.user_id, min(principal.roles) if principal.roles else None)
+    role = min(principal.roles) if principal.roles else None
+    return Actor(principal.user_id, role, unit=principal.unit)
 
 
 def _tasks(view: CaseView) -> list[dict[str, Any]]:

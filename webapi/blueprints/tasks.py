@@ -37,12 +37,8 @@ def list_tasks() -> dict[str, Any]:
     engine = services().engine
     principal = current_principal()
     found = engine.cases.queue(engine.org, principal, _today())
-    records: dict[int, CaseRecord] = {}
-    items = []
-    for task in found:
-        if task.case_id not in records:
-            records[task.case_id] = engine.cases.record(task.case_id)
-        items.append(_summary(task, records[task.case_id]))
+    records = engine.cases.records([task.case_id for task in found])
+    items = [_summary(task, records[task.case_id]) for task in found]
     return {"items": items, "total": len(items)}
 
 
@@ -76,6 +72,7 @@ def _detail(principal: Principal, task_id: str) -> dict[str, Any]:
 @require_auth
 @blp.arguments(ExpectedVersionSchema, location="query")
 @blp.response(200, TaskDetailSchema)
+@blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
 def claim_task(args: dict[str, Any], task_id: str) -> dict[str, Any]:
@@ -89,12 +86,13 @@ def claim_task(args: dict[str, Any], task_id: str) -> dict[str, Any]:
 @require_auth
 @blp.arguments(ExpectedVersionSchema, location="query")
 @blp.response(200, TaskDetailSchema)
+@blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
 def unclaim_task(args: dict[str, Any], task_id: str) -> dict[str, Any]:
     """放弃认领：任务回到队列"""
     principal = current_principal()
-    task, record = _visible(principal, task_id, closed=True)
+    task, record = _actionable(principal, task_id)
     return _change_claim(services().engine.cases.release, principal, task, record, args)
 
 
@@ -106,7 +104,12 @@ def _change_claim(
     args: dict[str, Any],
 ) -> dict[str, Any]:
     """Claim or release for the caller, in the task's role, then show the task again."""
-    change(record.id, task.id, Actor(principal.user_id, task.lane), _expected(args))
+    change(
+        record.id,
+        task.id,
+        Actor(principal.user_id, task.lane, unit=principal.unit),
+        _expected(args),
+    )
     return _detail(principal, task.id)
 
 
@@ -122,8 +125,12 @@ def assign_task(body: dict[str, Any], task_id: str) -> dict[str, Any]:
     principal = current_principal()
     task, record = _visible(principal, task_id)
     engine = services().engine
-    if not (principal.has_role("township_leader") and record.org_unit == principal.unit):
-        raise ApiProblem(403, "forbidden", "只有本乡镇分管领导可以指派任务")
+    if not (
+        principal.has_role("township_leader")
+        and record.org_unit == principal.unit
+        and engine.org.contains(principal.unit, task.org_unit or "")
+    ):
+        raise ApiProblem(403, "forbidden", "只有本乡镇分管领导可以指派本乡镇的任务")
     user = body["user"]
     if (
         task.lane is None
@@ -136,7 +143,9 @@ def assign_task(body: dict[str, Any], task_id: str) -> dict[str, Any]:
             "被指派人不能办理该任务",
             errors=[{"field": "user", "in": "body", "reason": "该用户不担任此任务的岗位"}],
         )
-    engine.cases.assign(record.id, task.id, user, Actor(principal.user_id, "township_leader"))
+    engine.cases.assign(
+        record.id, task.id, user, Actor(principal.user_id, "township_leader", unit=principal.unit)
+    )
     return _detail(principal, task_id)
 
 
@@ -144,6 +153,7 @@ def assign_task(body: dict[str, Any], task_id: str) -> dict[str, Any]:
 @require_auth
 @blp.arguments(FormDataSchema)
 @blp.response(200, TaskSummarySchema)
+@blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
 @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
@@ -153,10 +163,16 @@ def complete_task(data: dict[str, Any], task_id: str) -> dict[str, Any]:
     principal = current_principal()
     task, record = _actionable(principal, task_id)
     expected = _expected({})
+    holder = acts_on_task(services().engine.org, principal, task, _today())
     services().engine.cases.complete_task(
-        record.id, task.id, data, Actor(principal.user_id, task.lane), expected
+        record.id,
+        task.id,
+        data,
+        Actor(principal.user_id, task.lane, unit=principal.unit),
+        expected,
+        acting_for=holder if holder != principal.user_id else None,
     )
-    return _summary(task, services().engine.cases.record(record.id))
+    return _summary(task, record)  # the summary shows no field the completion changes
 
 
 def _visible(
@@ -165,8 +181,7 @@ def _visible(
     """The task and its case if the caller may see them (404 otherwise, and for a closed
     task unless ``closed``: acting on a task just closed is a conflict, not a miss)."""
     engine = services().engine
-    task = engine.cases.task(task_id)
-    record = engine.cases.record(task.case_id)
+    task, record = engine.cases.task_with_case(task_id)
     missing = ApiProblem(404, "not_found", f"没有编号为 {task_id} 的待办任务")
     if task.closed_seq is not None:
         if not (closed and sees_case(principal, record)):
@@ -184,7 +199,7 @@ def _actionable(principal: Principal, task_id: str) -> tuple[TaskRecord, CaseRec
     if acts_on_task(services().engine.org, principal, task, _today()) is None:
         if task.claimed_by is not None:
             raise ApiProblem(409, "claimed", f"任务已由 {task.claimed_by} 认领")
-        raise ApiProblem(409, "not_your_task", "您不担任此任务的岗位，不能办理")
+        raise ApiProblem(403, "not_your_task", "您不担任此任务的岗位，不能办理")
     return task, record
 
 

@@ -24,6 +24,9 @@ from webapi.cli.cases import (
 )
 from webapi.cli.common import DEFAULT_BPMN, json_arg
 from webapi.cli.designer import cmd_deploy, cmd_lint, cmd_scaffold, cmd_simulate
+from webapi.cli.exports import add_parser as add_exports
+from webapi.cli.ledger import add_parser as add_ledger
+from webapi.cli.stats import add_parser as add_stats
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -95,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = add("serve", cmd_serve, "建库或升级、部署 bpmn/，启动 HTTP 接口（开发用服务器）")
     serve.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
     serve.add_argument("--port", type=int, default=5000, help="端口（默认 5000）")
+    add_ledger(sub)
+    add_stats(sub)
+    add_exports(sub)
     return parser
 
 

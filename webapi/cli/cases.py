@@ -45,7 +45,8 @@ def cmd_tick(args: argparse.Namespace) -> int:
     while True:
         report = engine.cases.tick()
         print(
-            f"触发 {len(report.fired)} 件，异常 {len(report.incidents)} 件，冲突 {len(report.conflicts)} 件"
+            f"触发 {len(report.fired)} 件，异常 {len(report.incidents)} 件，冲突 {len(report.conflicts)} 件，"
+            f"预警 {len(report.warnings)} 条"
         )
         if args.loop is None:
             return 0

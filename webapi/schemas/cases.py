@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import INCLUDE, Schema, fields, validate
 
-from webapi.schemas.common import LocalDateTime, PageArgsSchema, PageSchema
+from webapi.schemas.common import JsonBoolean, LocalDateTime, PageArgsSchema, PageSchema
 
 _CHANNELS = "village_point 村代办点 · mobile_post 流动代办 · township_window 乡镇窗口 · county_centre 县政务服务中心"
 
@@ -12,25 +12,42 @@ _CHANNELS = "village_point 村代办点 · mobile_post 流动代办 · township_
 class ApplicantInSchema(Schema):
     # Loose shapes: the engine checks the values and reports every problem at once.
     name = fields.String(load_default="", metadata={"description": "申请人姓名", "example": "张三"})
-    id_number = fields.String(load_default="", metadata={"description": "公民身份号码"})
-    phone = fields.String(load_default=None, allow_none=True, metadata={"description": "联系电话"})
-    address = fields.String(load_default=None, allow_none=True, metadata={"description": "住址"})
+    id_number = fields.String(
+        load_default="", metadata={"description": "公民身份号码", "example": "11010519491231002X"}
+    )
+    phone = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "联系电话", "example": "13800001234"},
+    )
+    address = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "住址", "example": "青丝街 1 号"},
+    )
     village = fields.String(
-        load_default="", metadata={"description": "所在村（社区）12 位区划代码"}
+        load_default="",
+        metadata={"description": "所在村（社区）12 位区划代码", "example": "511725201001"},
     )
 
 
 class CaseCreateSchema(Schema):
-    item_code = fields.String(load_default="", metadata={"description": "事项编码"})
-    applicant = fields.Nested(ApplicantInSchema, load_default=dict)
-    channel = fields.String(load_default="", metadata={"description": _CHANNELS})
+    item_code = fields.String(
+        load_default="", metadata={"description": "事项编码", "example": "CL002"}
+    )
+    # A missing applicant is loaded as an empty one (every field at its default), so the
+    # engine reports each of its fields rather than the view failing on a missing key.
+    applicant = fields.Nested(ApplicantInSchema, load_default=lambda: ApplicantInSchema().load({}))
+    channel = fields.String(
+        load_default="", metadata={"description": _CHANNELS, "example": "township_window"}
+    )
     agent = fields.String(load_default=None, allow_none=True, metadata={"description": "代办员"})
     materials = fields.List(
         fields.String(validate=validate.Length(min=1, max=200)),
         load_default=list,
         metadata={"description": "已收材料名称"},
     )
-    emergency = fields.Boolean(load_default=False, metadata={"description": "急事急办"})
+    emergency = JsonBoolean(load_default=False, metadata={"description": "急事急办"})
 
 
 class TaskBriefSchema(Schema):

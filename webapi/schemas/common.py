@@ -23,6 +23,16 @@ class LocalDateTime(fields.DateTime):
         return super()._serialize(value, attr, obj, **kwargs)
 
 
+class JsonBoolean(fields.Boolean):
+    """A JSON body's boolean: ``true`` or ``false`` only, as documented (marshmallow's
+    Boolean also takes 0, 1, "yes", "on" …)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class PageArgsSchema(Schema):
     page = fields.Integer(
         load_default=1, validate=validate.Range(min=1), metadata={"description": "页码，从 1 开始"}

@@ -1,0 +1,829 @@
+"""Supervision figures (效能监督) and yellow/red warnings on a hand-built data set.
+
+Eight cases are really run through their processes with a manual clock, in 青丝乡
+(511725201) and 丰乐乡 (511725202), from Thu 24 Sep to Fri 30 Oct 2026; the timer job runs
+three times. Every expected number below is derived by hand in the comments, on the
+official 2026 calendar: Fri 25 - Sun 27 Sep are off (中秋), 1-7 Oct are off (国庆), Sat 10 Oct
+is a working day; so the working days are Thu 24 Sep, Mon 28, Tue 29, Wed 30 Sep, Thu 8,
+Fri 9, Sat 10 Oct, Mon 12 - Fri 16, Mon 19 - Fri 23, Mon 26 - Fri 30 Oct, Mon 2 Nov.
+
+A limit of n working days from day d ends at 24:00 of the n-th working day after d
+(wd(d, n)); "used" at day t is the number of working days after d up to t.
+
+The cases (item; where; what happens):
+
+A  MZ004 高龄津贴 (proxy; limits intake 1, proxy_handover 3, township_review 5,
+   county_decision 5, delivery 1; promised 15) for 青丝社区 511725201001 by 谭晓燕:
+   entrusted Thu 24 Sep 09:20 → handed over Tue 29 Sep 10:00 (held 2 working days: 28, 29;
+   due wd(24 Sep, 3) = 30 Sep: on time) → accepted 29 Sep 11:00 (due wd(29 Sep, 15) =
+   Mon 26 Oct) → first review 29 Sep, back office 30 Sep, county handover 30 Sep →
+   county callback Fri 9 Oct 09:00 → result prepared, picked up 9 Oct 11:00 (completed
+   early: 9 < 26 Oct; 3 working days: 30 Sep, 8, 9 Oct) → rated very_satisfied.
+B  ZF002 摊点设置 (licence; intake 1, township_review 1, delivery 1; promised 3) at 青丝乡's
+   window for 石桥村 511725201003: supplement notice Thu 24 Sep → materials Mon 28 Sep →
+   accepted 28 Sep 10:00 (due wd(28 Sep, 3) = Thu 8 Oct) → first review, back office
+   28 Sep → leader approval ready 28 Sep 15:00 (due wd(28 Sep, 1) = 29 Sep), done only
+   Fri 9 Oct 09:00 (late) → prepared 9 Oct 10:00 → picked up Mon 12 Oct 09:00 (due
+   wd(9 Oct, 1) = 10 Oct: late; case completed late: 12 > 8 Oct; 6 working days: 29,
+   30 Sep, 8, 9, 10, 12 Oct) → rated dissatisfied 12 Oct → rectified Wed 14 Oct (due
+   wd(12 Oct, 15) = 2 Nov: on time).
+C  ZF002 at 丰乐乡's window for 玉皇村 511725202002: accepted with a pledge Thu 24 Sep 09:30
+   (pledge 1 working day: materials due 28 Sep; case due wd(24 Sep, 3) = 30 Sep) → first
+   review 24 Sep 10:00 → back office ready (due wd(24 Sep, 1) = 28 Sep) → the pledge
+   deadline passes, the case is returned (退办件) Tue 29 Sep 09:00.
+D  RS010 社保卡挂失 (on the spot; intake 0, promised 0) at 青丝乡's window for 新民村
+   511725201002: accepted, handled on the spot, picked up Thu 24 Sep 11:15 (due 24 Sep:
+   on time, not early; 0 working days) → rated basic.
+E  MZ004 at 青丝乡's window for 龙潭村 511725201004: refused at the materials check Thu 24 Sep.
+F  MZ004 proxy for 桂花村 511725202003 (丰乐乡) by 蔡平: entrusted Thu 24 Sep 09:10, handed
+   over only Thu 8 Oct 09:00 (held 4 working days: 28, 29, 30 Sep, 8 Oct; due 30 Sep: late;
+   the escalation fired at the 8 Oct tick is done 8 Oct 08:30) → accepted 8 Oct 10:00
+   (due wd(8 Oct, 15) = Wed 28 Oct) → first review ready 8 Oct 10:00 (due wd(8 Oct, 5) =
+   Wed 14 Oct), still open.
+G  ZF002 at 丰乐乡's window for 丰乐社区 511725202001: accepted Thu 24 Sep 15:10 (due 30 Sep)
+   → first review 15:20 → back office ready 24 Sep 15:20 (due 28 Sep), still open.
+H  ZF002 at 青丝乡's window for 石桥村: registered Thu 24 Sep 16:00, cancelled 16:10.
+
+The timer job (``tick``) runs Tue 29 Sep 08:00, Thu 8 Oct 08:00 and Fri 30 Oct 10:00.
+The figures are read on Mon 2 Nov 10:00.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+
+from engine import Actor, Engine, ManualClock, read_sources, steps
+from engine.calendar import WorkingCalendar
+from engine.clock import SHANGHAI
+from engine.errors import EngineError
+from engine.identity import Principal
+from engine.ledger import LedgerService, NewIssue
+from engine.records import CaseScope
+from engine.registration import Applicant, Registration, RegistrationService
+from engine.simulate import fill_form
+from engine.stats import Figures, Period, Report, StatsService, stats_scope
+from engine.steps import (
+    RED,
+    YELLOW,
+    end_of,
+    phase_of,
+    step_limit,
+    task_due,
+    warning_level,
+    warning_share,
+)
+from engine.store.figures import CaseFilter, TaskFacts, tasks_of
+from engine.store.testing import isolated_database
+from processes.catalogue import Catalogue, load_catalogue
+from tests.conftest import BPMN, PG_URL
+from webapi.cli import main
+
+ID = "11010519491231002X"
+QINGSI, FENGLE = "511725201", "511725202"
+COUNTY = "511725"
+SEP_OCT = Period(date(2026, 9, 1), date(2026, 10, 31))
+SEPTEMBER = Period(date(2026, 9, 1), date(2026, 9, 30))
+OCTOBER = Period(date(2026, 10, 1), date(2026, 10, 31))
+READ_AT = datetime(2026, 11, 2, 10, 0, tzinfo=SHANGHAI)
+
+
+def local(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
+
+
+@dataclass
+class World:
+    engine: Engine
+    clock: ManualClock
+    catalogue: Catalogue
+    cases: dict[str, int]
+    ticks: list[list[tuple[str, str, str]]]  # per tick: (case, event type, spec)
+
+    def stats(self) -> StatsService:
+        names = {item.code: item.name for item in self.catalogue}
+        return StatsService(self.engine.store, self.engine.clock, self.engine.org, names)
+
+    def report(
+        self,
+        period: Period = SEP_OCT,
+        group_by: str = "county",
+        scope: CaseScope | None = None,
+        where: CaseFilter | None = None,
+    ) -> Report:
+        return self.stats().figures(period, group_by, scope, where)
+
+
+class Desk:
+    """Drives the cases: registers as a real user, completes tasks by spec id."""
+
+    def __init__(self, engine: Engine, clock: ManualClock, catalogue: Catalogue) -> None:
+        self.engine, self.clock, self.catalogue = engine, clock, catalogue
+
+    def at(self, when: str) -> Desk:
+        self.clock.set(local(when))
+        return self
+
+    def register(self, user: str, item: str, village: str, channel: str) -> int:
+        principal = self.engine.identity.principal(user)
+        view = RegistrationService(self.engine, self.catalogue).register(
+            principal,
+            Registration(item, Applicant("张三", ID, village), channel),
+        )
+        return view.id
+
+    def do(self, case_id: int, spec_id: str, user: str, **data: Any) -> None:
+        view = self.engine.cases.get(case_id)
+        task = next((t for t in view.tasks if t.spec_id == spec_id), None)
+        assert task is not None, f"{spec_id} not ready: {[t.spec_id for t in view.tasks]}"
+        form = self.engine.definitions.compiled(view.definition_hash).form(
+            task.process_id, task.spec_id
+        )
+        today = self.clock.now().astimezone(SHANGHAI).date().isoformat()
+        filled = fill_form(form, data, today)
+        self.engine.cases.complete_task(case_id, task.id, filled, Actor(user, task.lane))
+
+    def send(self, case_id: int, name: str, payload: dict[str, Any]) -> None:
+        self.engine.cases.deliver_message(case_id, name, payload, Actor("resident"))
+
+
+def build(engine: Engine, clock: ManualClock, catalogue: Catalogue) -> World:
+    engine.definitions.deploy(
+        read_sources(
+            [
+                BPMN / "common",
+                *(BPMN / "items" / f"item_{i}.bpmn" for i in ("mz004", "zf002", "rs010")),
+            ]
+        )
+    )
+    desk = Desk(engine, clock, catalogue)
+    ids: dict[str, int] = {}
+    ticks: list[list[tuple[str, str, str]]] = []
+    names = {}
+
+    def tick(when: str) -> None:
+        desk.at(when)
+        report = engine.cases.tick()
+        specs = {t.id: t.spec_id for c in ids.values() for t in _all_tasks(engine, c)}
+        ticks.append(
+            sorted(
+                (
+                    (names[c], kind, specs[task] if task else "case")
+                    for c, kind, task in report.warnings
+                )
+            )
+        )
+
+    # Thu 24 Sep
+    ids["A"] = desk.at("2026-09-24 09:00").register(
+        "tan.xiaoyan", "MZ004", "511725201001", "village_point"
+    )
+    ids["F"] = desk.register("cai.ping", "MZ004", "511725202003", "village_point")
+    ids["B"] = desk.register("wang.fang", "ZF002", "511725201003", "township_window")
+    ids["C"] = desk.register("pan.hong", "ZF002", "511725202002", "township_window")
+    desk.at("2026-09-24 09:10").do(ids["F"], "Task_entrust", "cai.ping")
+    desk.at("2026-09-24 09:20").do(ids["A"], "Task_entrust", "tan.xiaoyan")
+    desk.at("2026-09-24 09:30").do(
+        ids["C"], "Task_check_materials", "pan.hong",
+        intake_decision="accept_with_pledge", missing_materials="摊点位置示意图", pledge_days=1,
+    )  # fmt: skip
+    desk.at("2026-09-24 10:00").do(
+        ids["B"],
+        "Task_check_materials",
+        "wang.fang",
+        intake_decision="supplement",
+        missing_materials="摊点位置示意图",
+    )
+    desk.do(ids["C"], "Task_first_review", "pan.hong")
+    desk.at("2026-09-24 10:30").do(ids["B"], "Task_supplement_notice", "wang.fang")
+    ids["D"] = desk.at("2026-09-24 11:00").register(
+        "wang.fang", "RS010", "511725201002", "township_window"
+    )
+    desk.do(ids["D"], "Task_check_materials", "wang.fang", intake_decision="accept")
+    desk.at("2026-09-24 11:05").do(ids["D"], "Task_on_the_spot", "wang.fang")
+    desk.at("2026-09-24 11:10").do(
+        ids["D"], "Task_prepare_result", "wang.fang", delivery_mode="window"
+    )
+    desk.at("2026-09-24 11:15").do(ids["D"], "Task_window_pickup", "wang.fang")
+    desk.at("2026-09-24 11:20").send(ids["D"], "rating", {"level": "basic"})
+    ids["E"] = desk.at("2026-09-24 14:00").register(
+        "wang.fang", "MZ004", "511725201004", "township_window"
+    )
+    desk.at("2026-09-24 14:10").do(
+        ids["E"],
+        "Task_check_materials",
+        "wang.fang",
+        intake_decision="refuse",
+        refuse_reason="非本县户籍",
+    )
+    desk.at("2026-09-24 14:20").do(ids["E"], "Task_refusal_notice", "wang.fang")
+    ids["G"] = desk.at("2026-09-24 15:00").register(
+        "pan.hong", "ZF002", "511725202001", "township_window"
+    )
+    desk.at("2026-09-24 15:10").do(
+        ids["G"], "Task_check_materials", "pan.hong", intake_decision="accept"
+    )
+    desk.at("2026-09-24 15:20").do(ids["G"], "Task_first_review", "pan.hong")
+    ids["H"] = desk.at("2026-09-24 16:00").register(
+        "wang.fang", "ZF002", "511725201003", "township_window"
+    )
+    desk.at("2026-09-24 16:10")
+    engine.cases.cancel(ids["H"], "申请人撤回", Actor("wang.fang"))
+    names.update({case_id: name for name, case_id in ids.items()})
+    # Mon 28 Sep
+    desk.at("2026-09-28 09:00").send(ids["B"], "materials_resubmitted", {})
+    desk.at("2026-09-28 10:00").do(ids["B"], "Task_recheck", "wang.fang", intake_decision="accept")
+    desk.at("2026-09-28 11:00").do(ids["B"], "Task_first_review", "wang.fang")
+    desk.at("2026-09-28 15:00").do(
+        ids["B"], "Task_backoffice_review", "yang.fan", review_decision="approve"
+    )
+    # Tue 29 Sep: the pledge of C has run out (24:00 of 28 Sep)
+    tick("2026-09-29 08:00")
+    desk.at("2026-09-29 09:00").do(ids["C"], "Task_return_notice", "pan.hong")
+    desk.at("2026-09-29 10:00").do(ids["A"], "Task_handover", "tan.xiaoyan")
+    desk.at("2026-09-29 11:00").do(
+        ids["A"], "Task_check_materials", "wang.fang", intake_decision="accept"
+    )
+    desk.at("2026-09-29 14:00").do(ids["A"], "Task_first_review", "wang.fang")
+    # Wed 30 Sep
+    desk.at("2026-09-30 09:00").do(
+        ids["A"], "Task_backoffice_review", "yang.fan", review_decision="approve"
+    )
+    desk.at("2026-09-30 10:00").do(ids["A"], "Task_county_handover", "liu.yang")
+    # Thu 8 Oct: F's handover limit has run out (24:00 of 30 Sep)
+    tick("2026-10-08 08:00")
+    desk.at("2026-10-08 08:30").do(ids["F"], "Task_escalate_handover", "du.gang")
+    desk.at("2026-10-08 09:00").do(ids["F"], "Task_handover", "cai.ping")
+    desk.at("2026-10-08 10:00").do(
+        ids["F"], "Task_check_materials", "pan.hong", intake_decision="accept"
+    )
+    # Fri 9 Oct
+    desk.at("2026-10-09 09:00").send(
+        ids["A"], "county_decision", {"approved": True, "opinion": "同意"}
+    )
+    desk.do(ids["B"], "Task_leader_approval", "chen.jing", leader_decision="approve")
+    desk.at("2026-10-09 10:00").do(
+        ids["A"], "Task_prepare_result", "wang.fang", delivery_mode="window"
+    )
+    desk.do(ids["B"], "Task_prepare_result", "wang.fang", delivery_mode="window")
+    desk.at("2026-10-09 11:00").do(ids["A"], "Task_window_pickup", "wang.fang")
+    desk.at("2026-10-09 11:30").send(ids["A"], "rating", {"level": "very_satisfied"})
+    # Mon 12 Oct - Wed 14 Oct
+    desk.at("2026-10-12 09:00").do(ids["B"], "Task_window_pickup", "wang.fang")
+    desk.at("2026-10-12 09:30").send(
+        ids["B"], "rating", {"level": "dissatisfied", "comment": "等太久"}
+    )
+    desk.at("2026-10-14 10:00").do(ids["B"], "Task_rectify", "chen.jing")
+    # Fri 30 Oct
+    tick("2026-10-30 10:00")
+    # The issue ledger: three issues in 青丝社区 (two resolved), one in 桂花村.
+    ledger = LedgerService(engine.store, engine.clock, engine.org)
+    tan, cai = engine.identity.principal("tan.xiaoyan"), engine.identity.principal("cai.ping")
+    desk.at("2026-09-24 17:00")
+    issues = [
+        ledger.record(
+            tan, NewIssue("511725201001", "李四", "infrastructure", f"村道问题 {n}", "meeting")
+        )
+        for n in range(3)
+    ]
+    ledger.record(cai, NewIssue("511725202003", "王五", "livelihood", "低保咨询", "visit"))
+    desk.at("2026-09-29 17:00")
+    for view in issues[:2]:
+        ledger.resolve(tan, view.issue.id, "已修复")
+    desk.at(READ_AT.isoformat()[:16].replace("T", " "))
+    return World(engine, clock, catalogue, ids, ticks)
+
+
+def _all_tasks(engine: Engine, case_id: int) -> list[TaskFacts]:
+    with engine.store.unit_of_work(write=False) as uow:
+        return tasks_of(uow, [case_id])
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    clock = ManualClock(datetime(2026, 9, 24, 9, 0, tzinfo=SHANGHAI))
+    with isolated_database(PG_URL, tmp_path_factory.mktemp("stats")) as url:
+        engine = Engine(url, clock)
+        yield build(engine, clock, load_catalogue())
+        engine.close()
+
+
+def check(figures: Figures, expected: dict[str, Any]) -> None:
+    shown = figures.as_dict()
+    assert {k: shown[k] for k in expected} == expected
+
+
+# -- the figures -----------------------------------------------------------------------
+
+# September and October, whole county, read on 2 Nov: "at the end of the period" is
+# 24:00 of 31 Oct.
+SEP_OCT_TOTAL: dict[str, Any] = {
+    # A-H were all registered on 24 Sep; A and F came through a village agent.
+    "registered": 8,
+    "proxy_cases": 2,
+    # Accepted: A 29 Sep, B 28 Sep, C 24 Sep (with a pledge), D 24 Sep, F 8 Oct, G 24 Sep;
+    # E was refused, H withdrawn before its check.
+    "accepted": 6,
+    "on_the_spot": 1,  # D
+    "on_the_spot_share": round(1 / 6, 4),
+    "returned": 1,  # C (pledge not kept)
+    "return_rate": round(1 / 6, 4),
+    # The materials check concluded: the 6 accepted and E (refused) = 7; B alone had a
+    # supplement notice; accepted without one: A, C, D, F, G = 5.
+    "intake_concluded": 7,
+    "supplemented": 1,
+    "supplement_rate": round(1 / 7, 4),
+    "first_time_right": 5,
+    "first_time_right_rate": round(5 / 7, 4),
+    # Completed: D 24 Sep (due 24 Sep: on time), A 9 Oct (due 26 Oct: on time, early),
+    # B 12 Oct (due 8 Oct: late). C was returned, E never accepted, F and G are open.
+    "completed": 3,
+    "completed_with_due_date": 3,
+    "on_time": 2,
+    "on_time_rate": round(2 / 3, 4),
+    "early": 1,
+    "early_rate": round(1 / 3, 4),
+    "overdue_completed": 1,
+    # Open at 24:00 31 Oct past their due date: F (28 Oct) and G (30 Sep).
+    "overdue_open": 2,
+    "overdue": 3,
+    "overdue_rate": round(3 / (3 + 2), 4),
+    # Working days from acceptance to completion: A 3, B 6, D 0.
+    "handling_days": 9,
+    "handling_cases": 3,
+    "avg_handling_days": 3.0,
+    # Steps of the shared activities done (own completion, callback or timer):
+    # A 9 (entrust, handover, check, first review, back office, county handover, county
+    # decision by callback, prepare, pickup); B 9 (check, supplement notice, recheck, first
+    # review, back office, leader, prepare, pickup, rectify); C 2 (check, first review: its
+    # back office review was ended by the return, not done); D 3 (check, prepare, pickup);
+    # E 2 (check, refusal notice); F 4 (entrust, escalation, handover, check); G 2 (check,
+    # first review); H 0 (its check ended by the cancellation) = 31.
+    "steps_done": 31,
+    # Done late: B's leader approval (due 24:00 29 Sep, done 9 Oct), B's pickup (due 24:00
+    # 10 Oct, done 12 Oct), F's handover (due 24:00 30 Sep, done 8 Oct) = 3.
+    "step_overdue_done": 3,
+    # Open past their due time at 24:00 31 Oct: F's first review (14 Oct), G's back office
+    # review (28 Sep) = 2.
+    "step_overdue_open": 2,
+    "step_overdue": 5,
+    # Handed over by the village: A 29 Sep (2 working days, within 3), F 8 Oct (4, late).
+    "handed_over": 2,
+    "handover_on_time": 1,
+    "handover_on_time_rate": 0.5,
+    "village_holding_days": 6,
+    "avg_village_holding_days": 3.0,
+    # Warnings, see test_the_timer_job_raises_each_warning_once: 3 + 3 + 2 yellow,
+    # 2 + 3 + 2 red.
+    "yellow_warnings": 8,
+    "red_warnings": 7,
+    # Ratings: D basic (24 Sep), A very_satisfied (9 Oct), B dissatisfied (12 Oct);
+    # satisfied = very satisfied, satisfied or basic: A and D.
+    "ratings": 3,
+    "ratings_by_level": {
+        "very_satisfied": 1,
+        "satisfied": 0,
+        "basic": 1,
+        "dissatisfied": 1,
+        "very_dissatisfied": 0,
+    },
+    "satisfied": 2,
+    "satisfaction_rate": round(2 / 3, 4),
+    # B's bad rating was rectified 14 Oct, within 15 working days (due 2 Nov).
+    "bad_ratings": 1,
+    "rectified": 1,
+    "rectified_on_time": 1,
+    "rectification_rate": 1.0,
+    # The ledger: 4 issues recorded 24 Sep (3 in 青丝社区, 1 in 桂花村), 2 resolved 29 Sep.
+    "ledger_recorded": 4,
+    "ledger_resolved": 2,
+    "ledger_resolution_rate": 0.5,
+}
+
+
+def test_every_figure_on_the_hand_built_data_set(world: World) -> None:
+    report = world.report()
+    assert report.as_of == local("2026-11-01 00:00")
+    assert set(SEP_OCT_TOTAL) == set(report.total.as_dict()), "a figure is not checked"
+    check(report.total, SEP_OCT_TOTAL)
+    [county] = report.groups
+    assert (county.unit, county.name) == (COUNTY, "渠县")
+    check(county.figures, SEP_OCT_TOTAL)
+
+
+def test_the_period_decides_which_events_count(world: World) -> None:
+    september = world.report(SEPTEMBER)
+    # At the end of September (24:00 30 Sep) only G was open past its due date (30 Sep);
+    # B (due 8 Oct) and F (not yet accepted) were not, C had been returned on 29 Sep.
+    assert september.as_of == local("2026-10-01 00:00")
+    check(
+        september.total,
+        {
+            "registered": 8,
+            "accepted": 5,  # A, B, C, D, G (F only in October)
+            "returned": 1,
+            "return_rate": 0.2,
+            "intake_concluded": 6,  # A, B, C, D, E, G
+            "first_time_right": 4,  # A, C, D, G
+            "supplement_rate": round(1 / 6, 4),
+            "completed": 1,  # D
+            "on_time_rate": 1.0,
+            "early_rate": 0.0,
+            "avg_handling_days": 0.0,
+            "overdue_open": 1,  # G
+            "overdue_rate": 0.5,  # 1 / (1 + 1)
+            # Done in September: A 6 (up to the county handover), B 5 (up to the back
+            # office), C 2, D 3, E 2, F 1 (entrust), G 2; none late.
+            "steps_done": 21,
+            "step_overdue_done": 0,
+            # Open past due at 24:00 30 Sep: B's leader approval (29 Sep), F's handover
+            # (30 Sep), G's back office review (28 Sep); C's was ended on 29 Sep.
+            "step_overdue_open": 3,
+            "handed_over": 1,  # A
+            "handover_on_time_rate": 1.0,
+            "yellow_warnings": 3,  # the 29 Sep tick
+            "red_warnings": 2,
+            "ratings": 1,  # D
+            "satisfaction_rate": 1.0,
+            "bad_ratings": 0,
+            "rectification_rate": None,
+            "ledger_recorded": 4,
+            "ledger_resolved": 2,
+        },
+    )
+    october = world.report(OCTOBER)
+    check(
+        october.total,
+        {
+            "registered": 0,
+            "proxy_cases": 0,
+            "accepted": 1,  # F
+            "on_the_spot_share": 0.0,
+            "intake_concluded": 1,
+            "first_time_right_rate": 1.0,
+            "completed": 2,  # A (early), B (late)
+            "on_time": 1,
+            "early": 1,
+            "overdue_completed": 1,
+            "overdue_open": 2,  # F, G
+            "overdue_rate": 0.75,  # 3 / (2 + 2)
+            "avg_handling_days": 4.5,  # (3 + 6) / 2
+            # A 3 (county decision, prepare, pickup), B 4 (leader, prepare, pickup,
+            # rectify), F 3 (escalation, handover, check).
+            "steps_done": 10,
+            "step_overdue_done": 3,
+            "step_overdue_open": 2,
+            "handed_over": 1,  # F, late
+            "handover_on_time_rate": 0.0,
+            "avg_village_holding_days": 4.0,
+            "yellow_warnings": 5,  # the 8 Oct and 30 Oct ticks
+            "red_warnings": 5,
+            "ratings": 2,  # A, B
+            "satisfaction_rate": 0.5,
+            "rectification_rate": 1.0,
+            "ledger_recorded": 0,  # all recorded in September
+            "ledger_resolution_rate": None,
+        },
+    )
+
+
+def test_figures_per_township(world: World) -> None:
+    report = world.report(group_by="township")
+    groups = {g.unit: g for g in report.groups}
+    # Every township of the county is listed, with zeros where nothing happened.
+    assert set(groups) == {u.code for u in world.engine.org.of_kind("township")}
+    assert groups["511725103"].figures.as_dict()["registered"] == 0
+    assert groups[QINGSI].name == "青丝乡"
+    # 青丝乡: A, B, D, E, H.
+    check(
+        groups[QINGSI].figures,
+        {
+            "registered": 5,
+            "proxy_cases": 1,  # A
+            "accepted": 3,  # A, B, D
+            "intake_concluded": 4,  # + E
+            "first_time_right": 2,  # A, D
+            "supplement_rate": 0.25,
+            "completed": 3,
+            "on_time_rate": round(2 / 3, 4),
+            "overdue": 1,  # B, completed late
+            "steps_done": 23,  # A 9 + B 9 + D 3 + E 2
+            "step_overdue": 2,  # B's leader approval and pickup
+            "handover_on_time_rate": 1.0,  # A
+            "yellow_warnings": 2,  # B's leader approval (29 Sep), B's case (8 Oct)
+            "red_warnings": 1,  # B's leader approval (8 Oct)
+            "ratings": 3,
+            "ledger_recorded": 3,
+            "ledger_resolved": 2,
+            "ledger_resolution_rate": round(2 / 3, 4),
+        },
+    )
+    # 丰乐乡: C, F, G.
+    check(
+        groups[FENGLE].figures,
+        {
+            "registered": 3,
+            "accepted": 3,
+            "returned": 1,
+            "return_rate": round(1 / 3, 4),
+            "completed": 0,
+            "on_time_rate": None,
+            "overdue_open": 2,
+            "overdue_rate": 1.0,
+            "steps_done": 8,  # C 2 + F 4 + G 2
+            "step_overdue_done": 1,  # F's handover
+            "step_overdue_open": 2,
+            "handover_on_time_rate": 0.0,
+            "avg_village_holding_days": 4.0,
+            # C's back office (29 Sep: both), G's back office (29 Sep: both), F's handover
+            # (8 Oct: both), G's case (8 Oct: both), F's first review and F's case
+            # (30 Oct: both).
+            "yellow_warnings": 6,
+            "red_warnings": 6,
+            "ratings": 0,
+            "satisfaction_rate": None,
+            "ledger_recorded": 1,
+            "ledger_resolution_rate": 0.0,
+        },
+    )
+    total = Figures()
+    for group in report.groups:
+        total.add(group.figures)
+    assert total.as_dict() == report.total.as_dict() == world.report().total.as_dict()
+
+
+def test_figures_per_village_item_and_department(world: World) -> None:
+    villages = {g.unit: g.figures.as_dict() for g in world.report(group_by="village").groups}
+    # Every village and community of the county is listed.
+    assert set(villages) == {u.code for u in world.engine.org.of_kind("village", "community")}
+    # Proxy cases per village: A in 青丝社区, F in 桂花村.
+    assert {v: f["proxy_cases"] for v, f in villages.items() if f["proxy_cases"]} == {
+        "511725201001": 1,
+        "511725202003": 1,
+    }
+    assert villages["511725201003"]["registered"] == 2  # B and H, 石桥村
+    assert villages["511725201001"]["ledger_recorded"] == 3
+    assert villages["511725201001"]["avg_village_holding_days"] == 2.0
+    assert villages["511725202003"]["handover_on_time_rate"] == 0.0
+    items = {g.unit: g for g in world.report(group_by="item").groups}
+    assert set(items) == {"MZ004", "ZF002", "RS010"}  # only items with cases
+    assert items["ZF002"].name == "临时便民服务摊点设置"
+    # MZ004: A, E, F; ZF002: B, C, G, H; RS010: D.
+    assert [items[c].figures.registered for c in ("MZ004", "ZF002", "RS010")] == [3, 4, 1]
+    assert items["RS010"].figures.as_dict()["on_the_spot_share"] == 1.0
+    assert items["ZF002"].figures.as_dict()["step_overdue"] == 3  # B 2, G 1
+    # The ledger knows neither items nor departments.
+    assert items["MZ004"].figures.ledger_recorded is None
+    departments = {g.unit: g for g in world.report(group_by="department").groups}
+    assert departments["MZ"].name == "县民政局"
+    assert [departments[c].figures.accepted for c in ("MZ", "ZF", "RS")] == [2, 3, 1]
+    assert departments["MZ"].figures.as_dict()["ledger_resolution_rate"] is None
+
+
+def test_filters_narrow_the_cases(world: World) -> None:
+    qingsi = world.report(where=CaseFilter(township=QINGSI)).total.as_dict()
+    by_township = {g.unit: g for g in world.report(group_by="township").groups}
+    assert qingsi == by_township[QINGSI].figures.as_dict()
+    only_b_and_h = world.report(where=CaseFilter(village="511725201003")).total
+    assert (only_b_and_h.registered, only_b_and_h.accepted) == (2, 1)
+    assert only_b_and_h.ledger_recorded == 0
+    zf = world.report(where=CaseFilter(item_code="ZF002", township=FENGLE)).total
+    assert (zf.registered, zf.returned, zf.overdue_open) == (2, 1, 1)  # C, G
+    assert world.report(where=CaseFilter(department="MZ")).total.registered == 3
+
+
+@pytest.mark.parametrize(
+    ("user", "registered", "ledger"),
+    [
+        ("sun.hong", 8, 4),  # supervisor: the county
+        ("wang.fang", 5, 3),  # 青丝乡 window: A, B, D, E, H
+        ("he.ping", 5, 3),  # 青丝乡 mobile agent: the township
+        ("tan.xiaoyan", 1, 3),  # 青丝社区's agent: A
+        ("cai.ping", 1, 1),  # 桂花村's agent: F
+        ("pan.hong", 3, 1),  # 丰乐乡: C, F, G
+        ("deng.hui", 1, None),  # 县民政局: only A was handed to the county
+    ],
+)
+def test_each_caller_sees_the_figures_of_its_scope(
+    world: World, user: str, registered: int, ledger: int | None
+) -> None:
+    scope = stats_scope(world.engine.identity.principal(user))
+    total = world.report(scope=scope).total
+    assert (total.registered, total.ledger_recorded) == (registered, ledger)
+
+
+def test_designers_and_administrators_have_no_scope(world: World) -> None:
+    for user in ("lin.tao", "he.jun"):
+        assert stats_scope(world.engine.identity.principal(user)).empty
+    nobody = Principal("x", "x", frozenset(), "511725")
+    assert world.report(scope=stats_scope(nobody)).total.registered == 0
+
+
+# -- per-step due dates and warnings ---------------------------------------------------
+
+
+def test_each_task_is_due_at_the_end_of_its_step_limit(world: World) -> None:
+    tasks = {
+        (name, t.spec_id): t
+        for name, case_id in world.cases.items()
+        for t in _all_tasks(world.engine, case_id)
+    }
+    due = {key: task.due_at for key, task in tasks.items()}
+    # A: entrusted 24 Sep → handover due wd(24 Sep, 3) = 30 Sep, fixed although the case
+    # got its due date (26 Oct) later; its first review wd(29 Sep, 5) = 12 Oct (30 Sep,
+    # 8, 9, 10, 12 Oct).
+    assert due["A", "Task_handover"] == end_of(date(2026, 9, 30))
+    assert due["A", "Task_first_review"] == end_of(date(2026, 10, 12))
+    assert due["A", "Task_county_decision"] == end_of(date(2026, 10, 13))  # wd(30 Sep, 5)
+    # F's escalation, ready 8 Oct, has the handover phase's 3 days: 9, 10, 12 Oct.
+    assert due["F", "Task_escalate_handover"] == end_of(date(2026, 10, 12))
+    # D (RS010) has no delivery limit: its delivery steps are due with the case (24 Sep).
+    assert due["D", "Task_prepare_result"] == end_of(date(2026, 9, 24))
+    # C's return notice belongs to no phase: due with the case (30 Sep).
+    assert due["C", "Task_return_notice"] == end_of(date(2026, 9, 30))
+    # B's bad rating is rectified within 15 working days of 12 Oct: 2 Nov.
+    assert due["B", "Task_rectify"] == end_of(date(2026, 11, 2))
+
+
+def test_the_timer_job_raises_each_warning_once(world: World) -> None:
+    first, second, third = world.ticks
+    # Tue 29 Sep 08:00. B's leader approval (ready 28 Sep, limit 1 day: 29 Sep) has used
+    # 1 of 1 working days ≥ 80% → yellow. C's and G's back office reviews (due 24:00 28
+    # Sep) are past their limit → red, with the yellow they never had. The cases: C and G
+    # (due 30 Sep) have used 2 of 3 days (28, 29) < 2.4; B (due 8 Oct) 1 of 3; A and F
+    # have no due date yet; their handovers (due 30 Sep) have used 2 of 3 days.
+    assert first == [
+        ("B", YELLOW, "Task_leader_approval"),
+        ("C", RED, "Task_backoffice_review"),
+        ("C", YELLOW, "Task_backoffice_review"),
+        ("G", RED, "Task_backoffice_review"),
+        ("G", YELLOW, "Task_backoffice_review"),
+    ]
+    # Thu 8 Oct 08:00. B's leader approval → red (its yellow is recorded). Case B (8 Oct)
+    # has used 3 of 3 days (29, 30 Sep, 8 Oct) but not run out → yellow. F's handover
+    # (30 Sep) fired its escalation and is red (and yellow). Case G (30 Sep) → red and
+    # yellow. A's county decision (13 Oct) has used 1 of 5 days, case A 2 of 15.
+    assert second == [
+        ("B", RED, "Task_leader_approval"),
+        ("B", YELLOW, "case"),
+        ("F", RED, "Task_handover"),
+        ("F", YELLOW, "Task_handover"),
+        ("G", RED, "case"),
+        ("G", YELLOW, "case"),
+    ]
+    # Fri 30 Oct 10:00. F's first review (14 Oct) and case F (28 Oct) have run out; G's
+    # back office review and case G already have both; A and B are closed.
+    assert third == [
+        ("F", RED, "Task_first_review"),
+        ("F", RED, "case"),
+        ("F", YELLOW, "Task_first_review"),
+        ("F", YELLOW, "case"),
+    ]
+    # Running the job again raises nothing new.
+    assert world.engine.cases.tick().warnings == []
+
+
+def test_warnings_are_history_that_replays_and_verifies(world: World) -> None:
+    engine = world.engine
+    g = world.cases["G"]
+    with engine.store.unit_of_work(write=False) as uow:
+        events = [event for event, _ in uow.events(g)]
+    warnings = [e for e in events if e.type in (YELLOW, RED)]
+    # 29 Sep: its back office review, yellow then red; 8 Oct: the case, yellow then red.
+    assert [(e.type, e.actor) for e in warnings] == [
+        (YELLOW, "system:timer"),
+        (RED, "system:timer"),
+        (YELLOW, "system:timer"),
+        (RED, "system:timer"),
+    ]
+    case_warning = next(e for e in warnings if "task_id" not in e.payload)
+    assert case_warning.payload == {"due_date": "2026-09-30"}
+    task_warning = next(e for e in warnings if "task_id" in e.payload)
+    assert task_warning.payload["spec_id"] == "Task_backoffice_review"
+    assert task_warning.payload["due_at"] == "2026-09-29T00:00:00+08:00"
+    # A warning leaves the state as it was: its digest is its predecessor's.
+    for event in warnings:
+        before = next(e for e in events if e.seq == event.seq - 1)
+        assert event.state_digest == before.state_digest
+    for case_id in world.cases.values():
+        report = engine.audit.verify(case_id)
+        assert report.ok, str(report)
+    state = engine.audit.replay(g)
+    assert state.seq == events[-1].seq
+    assert [t.spec_id for t in state.tasks] == ["Task_backoffice_review"]
+
+
+def test_a_warning_is_not_raised_for_a_task_done_meanwhile(
+    engine: Engine, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The job finds the warnings due, then writes them case by case: a task completed
+    in between gets none (checked again in the writing transaction)."""
+    engine.definitions.deploy(read_sources([BPMN / "common", BPMN / "items" / "item_zf002.bpmn"]))
+    desk = Desk(engine, clock, load_catalogue())
+    case_id = desk.register("wang.fang", "ZF002", "511725201003", "township_window")
+    desk.at("2026-09-29 08:00")  # the check (due 24:00 28 Sep) is late
+    found = list(steps.pending_warnings(engine.store, clock.now(), 0.8))
+    assert [(c, [w.type for w in due]) for c, due in found] == [(case_id, [YELLOW, RED])]
+    desk.do(case_id, "Task_check_materials", "wang.fang", intake_decision="accept")
+    monkeypatch.setattr(steps, "pending_warnings", lambda *args, **kwargs: iter(found))
+    before = engine.cases.record(case_id).version
+    assert engine.cases.tick().warnings == []
+    assert engine.cases.record(case_id).version == before
+
+
+def test_the_warning_share_is_configurable(engine: Engine, clock: ManualClock) -> None:
+    engine.definitions.deploy(read_sources([BPMN / "common", BPMN / "items" / "item_mz004.bpmn"]))
+    desk = Desk(engine, clock, load_catalogue())
+    case_id = desk.register("tan.xiaoyan", "MZ004", "511725201001", "village_point")
+    desk.do(case_id, "Task_entrust", "tan.xiaoyan")
+    # The handover (24 Sep, 3 working days) on Mon 28 Sep has used 1 day: a third.
+    desk.at("2026-09-28 09:00")
+    assert engine.cases.tick().warnings == []
+    engine.cases.warning_share = 0.3
+    [(warned, kind, task)] = engine.cases.tick().warnings
+    assert (warned, kind) == (case_id, YELLOW) and task is not None
+
+
+def test_warning_levels_and_limits() -> None:
+    calendar = WorkingCalendar.default()
+    ready = local("2026-09-24 09:00")
+    # wd(24 Sep, 5): 28, 29, 30 Sep, 8, 9 Oct.
+    assert calendar.add_working_days(date(2026, 9, 24), 5).date == date(2026, 10, 9)
+    due = end_of(date(2026, 10, 9))
+    # 80% of 5 days = 4 days used: from Thu 8 Oct.
+    assert warning_level(ready, due, local("2026-09-30 23:00"), 0.8, calendar) is None
+    assert warning_level(ready, due, local("2026-10-08 00:00"), 0.8, calendar) == YELLOW
+    assert warning_level(ready, due, local("2026-10-09 23:59"), 0.8, calendar) == YELLOW
+    assert warning_level(ready, due, local("2026-10-10 00:00"), 0.8, calendar) == RED
+    # 70% of 10 days is 7 days, not "7.000000001".
+    ten = end_of(calendar.add_working_days(date(2026, 9, 24), 10).date)
+    seventh = calendar.add_working_days(date(2026, 9, 24), 7).date
+    assert warning_level(ready, ten, local(f"{seventh} 08:00"), 0.7, calendar) == YELLOW
+    # A same-day limit only turns red.
+    same_day = end_of(date(2026, 9, 24))
+    assert warning_level(ready, same_day, local("2026-09-24 18:00"), 0.8, calendar) is None
+    assert warning_level(ready, same_day, local("2026-09-25 00:00"), 0.8, calendar) == RED
+    item = {"step_limits": {"proxy_handover": 2, "intake": 1}, "urgent": False}
+    assert phase_of("common_proxy", "Task_handover") == "proxy_handover"
+    assert phase_of("item_mz004", "Task_on_the_spot") is None
+    assert phase_of("common_enforcement", "Task_investigate") == "investigation"
+    assert step_limit(item, "proxy_handover") == 2
+    assert step_limit({**item, "urgent": True}, "proxy_handover") == 0  # urgent: same day
+    assert step_limit(item, "county_decision") == 10  # the shared activity's default
+    assert step_limit(item, "delivery") is None
+    assert step_limit({"step_limits": {"intake": -1}}, "intake") is None
+    case_due = end_of(date(2026, 10, 30))
+    assert task_due("common_intake", "Task_check_materials", item, ready, case_due) == (
+        end_of(date(2026, 9, 28)),
+        True,
+    )
+    assert task_due("common_pledge", "Task_return_notice", item, ready, case_due) == (
+        case_due,
+        False,
+    )
+
+
+def test_the_warning_share_setting() -> None:
+    assert warning_share({}) == 0.8
+    assert warning_share({"DAIBAN_WARNING_SHARE": "0.75"}) == 0.75
+    assert warning_share({"DAIBAN_WARNING_SHARE": "1"}) == 1.0
+    for bad in ("0", "1.5", "-0.2", "八成", "nan"):
+        with pytest.raises(EngineError, match="DAIBAN_WARNING_SHARE"):
+            warning_share({"DAIBAN_WARNING_SHARE": bad})
+
+
+# -- the command line ------------------------------------------------------------------
+
+
+def test_daiban_stats_prints_the_figures(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    url = world.engine.store.url
+    code = main(
+        ["--database-url", url, "stats", "--from", "2026-09-01", "--to", "2026-10-31", "--json"]
+    )
+    assert code == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["from"] == "2026-09-01" and shown["group_by"] == "county"
+    expected = world.report().total.as_dict()
+    assert shown["total"] == json.loads(json.dumps(expected))
+    code = main(
+        ["--database-url", url, "stats", "--from", "2026-09-01", "--to", "2026-10-31",
+         "--group-by", "township"]
+    )  # fmt: skip
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "青丝乡（511725201）" in text and "合计" in text
+    assert "按期办结率 66.7%" in text and "台账解决率 50.0%" in text
+    assert main(["--database-url", url, "stats", "--from", "2026-10-31", "--to", "2026-10-01"]) == 2
+    with pytest.raises(SystemExit):
+        main(["--database-url", url, "stats", "--from", "1999-12-31"])
+    assert "日期应在" in capsys.readouterr().err
+
+
+def test_daiban_tick_reports_warnings(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--database-url", world.engine.store.url, "tick"]) == 0
+    assert "预警 0 条" in capsys.readouterr().out

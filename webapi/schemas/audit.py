@@ -1,0 +1,144 @@
+"""What auditors read of a case: its history, its state at any event, verification, and
+the state of each BPMN element for painting the diagram."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from webapi.schemas.common import LocalDateTime
+
+EVENT_TYPES = {
+    "case_started": "收件登记",
+    "task_completed": "办理任务",
+    "task_claimed": "认领任务",
+    "task_released": "退回任务",
+    "task_assigned": "指派任务",
+    "message_received": "收到消息",
+    "timers_fired": "时限到期",
+    "case_cancelled": "撤件",
+    "incident": "流程异常",
+}
+
+
+class TaskRefSchema(Schema):
+    id = fields.String(required=True)
+    spec_id = fields.String(required=True, metadata={"description": "BPMN 元素 id"})
+    name = fields.String(required=True, metadata={"description": "任务名称"})
+    process_id = fields.String(required=True)
+    role = fields.String(allow_none=True, metadata={"description": "岗位（泳道）"})
+    org_unit = fields.String(allow_none=True, metadata={"description": "承办单位"})
+
+
+class HistoryEventSchema(Schema):
+    seq = fields.Integer(required=True, metadata={"description": "事件序号，从 1 起"})
+    type = fields.String(required=True, metadata={"example": "task_completed"})
+    type_name = fields.String(required=True, metadata={"example": "办理任务"})
+    at = LocalDateTime(required=True, metadata={"description": "时间（北京时间；存储为 UTC）"})
+    actor = fields.String(required=True, metadata={"description": "操作人"})
+    actor_name = fields.String(allow_none=True, metadata={"description": "操作人姓名"})
+    role = fields.String(allow_none=True, metadata={"description": "操作人当时的岗位"})
+    role_name = fields.String(allow_none=True)
+    org_unit = fields.String(allow_none=True, metadata={"description": "操作人所属单位"})
+    on_behalf_of = fields.String(
+        allow_none=True, metadata={"description": "代办时所代的群众（身份证号已遮蔽）"}
+    )
+    task = fields.Nested(TaskRefSchema, allow_none=True, metadata={"description": "所办理的任务"})
+    opened = fields.List(
+        fields.Nested(TaskRefSchema), required=True, metadata={"description": "由此产生的待办"}
+    )
+    data = fields.Dict(
+        required=True, metadata={"description": "提交的数据（无办理权限时身份证号、电话遮蔽）"}
+    )
+    hash = fields.String(required=True, metadata={"description": "本事件哈希（SHA-256）"})
+    prev_hash = fields.String(required=True, metadata={"description": "前一事件哈希"})
+    state_digest = fields.String(allow_none=True, metadata={"description": "事件后的状态摘要"})
+
+
+class HistorySchema(Schema):
+    case_id = fields.Integer(required=True)
+    case_number = fields.String(allow_none=True)
+    masked = fields.Boolean(required=True, metadata={"description": "数据中的身份证号、电话已遮蔽"})
+    events = fields.List(fields.Nested(HistoryEventSchema), required=True)
+
+
+class StateArgsSchema(Schema):
+    at = fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={"description": "事件序号：返回该事件之后的状态（默认最后一个事件）"},
+    )
+
+
+class OpenTaskSchema(TaskRefSchema):
+    claimed_by = fields.String(allow_none=True, metadata={"description": "认领人"})
+
+
+class StateSchema(Schema):
+    case_id = fields.Integer(required=True)
+    seq = fields.Integer(required=True)
+    at = LocalDateTime(required=True, metadata={"description": "该事件的时间"})
+    status = fields.String(
+        required=True, validate=validate.OneOf(["open", "completed", "cancelled"])
+    )
+    digest = fields.String(required=True, metadata={"description": "重放得到的状态摘要"})
+    recorded_digest = fields.String(
+        allow_none=True, metadata={"description": "该事件记录的状态摘要（应与 digest 相同）"}
+    )
+    due_date = fields.Date(allow_none=True, metadata={"description": "当时的办结期限"})
+    tasks = fields.List(fields.Nested(OpenTaskSchema), required=True)
+    data = fields.Dict(required=True)
+    masked = fields.Boolean(required=True)
+
+
+class DisagreementSchema(Schema):
+    seq = fields.Integer(
+        allow_none=True, metadata={"description": "首个不一致的事件序号；空为快照"}
+    )
+    message = fields.String(required=True)
+
+
+class VerifySchema(Schema):
+    case_id = fields.Integer(required=True)
+    ok = fields.Boolean(required=True)
+    events = fields.Integer(required=True)
+    summary = fields.String(required=True)
+    problems = fields.List(fields.Nested(DisagreementSchema), required=True)
+
+
+class DefinitionRefSchema(Schema):
+    process_id = fields.String(required=True)
+    version = fields.Integer(required=True)
+    hash = fields.String(required=True)
+
+
+class DiagramSchema(Schema):
+    case_id = fields.Integer(required=True)
+    case_number = fields.String(allow_none=True)
+    seq = fields.Integer(required=True)
+    at = LocalDateTime(required=True)
+    status = fields.String(required=True)
+    due_date = fields.Date(allow_none=True)
+    case_overdue = fields.Boolean(required=True, metadata={"description": "办件已超过办结期限"})
+    definition = fields.Nested(
+        DefinitionRefSchema,
+        required=True,
+        metadata={
+            "description": "办件所用的流程版本；BPMN 见 GET /definitions/{process_id}/{version}"
+        },
+    )
+    elements = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(
+            keys=fields.String(),
+            values=fields.String(validate=validate.OneOf(["completed", "active", "cancelled"])),
+        ),
+        required=True,
+        metadata={
+            "description": "按流程（本流程及所调用的公共环节）：元素 id → completed/active/cancelled"
+        },
+    )
+    overdue = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        required=True,
+        metadata={"description": "按流程：已超过环节时限的在办元素 id"},
+    )
