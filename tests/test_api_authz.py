@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from lxml import etree
 from werkzeug.test import TestResponse
 
 from engine import Actor, Engine, ManualClock, read_sources
@@ -328,6 +329,12 @@ AUDIT_ENDPOINTS: tuple[tuple[str, str], ...] = (
 STATS = ("GET", "/api/v1/stats")
 STATS_REFUSED = {"lin.tao", "he.jun"}
 
+# -- process-mining exports (XES, OCEL 2.0) ---------------------------------------------
+# Scoped like the case list (test_exports_are_scoped, and tests/test_api_exports.py);
+# designers and administrators are refused (403), as for the figures.
+EXPORTS = {("GET", "/api/v1/audit/export.xes"), ("GET", "/api/v1/audit/export.ocel.json")}
+EXPORTS_REFUSED = {"lin.tao", "he.jun"}
+
 COVERED = (
     {(method, rule) for _, method, rule in OBJECT_ENDPOINTS}
     | set(EVERYONE)
@@ -337,6 +344,7 @@ COVERED = (
     | LEDGER_COVERED
     | set(AUDIT_ENDPOINTS)
     | {STATS}
+    | EXPORTS
 )
 
 # -- fixtures --------------------------------------------------------------------------
@@ -926,3 +934,27 @@ def test_stats_by_role(world: World, shared: dict[str, Obj], user: str) -> None:
         assert len(listed) == len(world.engine.org.of_kind("township"))
     elif world.engine.org.users[user].unit.isdigit():
         assert listed == [world.engine.org.users[user].unit[:9]], user
+
+
+# -- process-mining exports ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_exports_are_scoped(world: World, shared: dict[str, Obj], user: str) -> None:
+    """The XES export holds every case the user sees and nothing else; designers and
+    administrators are refused."""
+    response = world.client.get(f"{API}/audit/export.xes", headers=world.headers(user))
+    if user in EXPORTS_REFUSED:
+        assert response.status_code == 403, response.get_json()
+        assert response.mimetype == PROBLEM and response.get_json()["code"] == "forbidden"
+        return
+    assert response.status_code == 200
+    document = etree.fromstring(response.get_data())
+    exported = [
+        int(trace.find("int[@key='case_id']").get("value"))  # type: ignore[union-attr]
+        for trace in document.iter("trace")
+    ]
+    assert world.outside(user, exported) == [], f"{user} exports cases outside its scope"
+    visible = {obj.case_id for kind, obj in shared.items() if sees(user, kind)}
+    assert visible <= set(exported)
+    assert ID not in response.get_data(as_text=True)

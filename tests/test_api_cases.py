@@ -237,6 +237,18 @@ def test_tasks_claim_complete_and_next_queue(client: FlaskClient, tokens: dict[s
         f"{task_url}/complete", json=form, headers=auth(tokens, "tan.xiaoyan", **{"If-Match": "1"})
     )
     assert stale.status_code == 409
+    for bad_version in ("abc", '"0"', "W/x"):
+        refused = client.post(
+            f"{task_url}/complete",
+            json=form,
+            headers=auth(tokens, "tan.xiaoyan", **{"If-Match": bad_version}),
+        )
+        assert refused.status_code == 422, bad_version
+        assert refused.get_json()["errors"][0]["field"] == "If-Match"
+    stale_claim = client.post(
+        f"{task_url}/claim", headers=auth(tokens, "tan.xiaoyan", **{"If-Match": 'W/"1"'})
+    )
+    assert stale_claim.status_code == 409
     done = client.post(f"{task_url}/complete", json=form, headers=auth(tokens, "tan.xiaoyan"))
     assert done.status_code == 200, done.get_json()
     queue = client.get("/api/v1/tasks", headers=auth(tokens, "tan.xiaoyan")).get_json()
@@ -445,3 +457,12 @@ def test_designers_and_administrators_see_no_cases(
     headers = {"Authorization": f"Bearer {engine.identity.issue_token(user).token}"}
     assert client.get("/api/v1/cases", headers=headers).get_json()["total"] == 0
     assert client.get("/api/v1/cases/1", headers=headers).status_code == 404
+
+
+def test_ledger_pages_beyond_bigint_are_empty(client: FlaskClient, tokens: dict[str, str]) -> None:
+    # Was a 500 on both databases (an offset beyond BIGINT), found by schemathesis.
+    response = client.get(
+        "/api/v1/ledger?page=134116429263697810030592", headers=auth(tokens, "sun.hong")
+    )
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["items"] == []

@@ -235,6 +235,17 @@ def build(engine: Engine, clock: ManualClock, catalogue: Catalogue) -> World:
     desk.at("2026-09-24 16:10")
     engine.cases.cancel(ids["H"], "申请人撤回", Actor("wang.fang"))
     names.update({case_id: name for name, case_id in ids.items()})
+    # The issue ledger: three issues in 青丝社区 (two resolved on 29 Sep), one in 桂花村.
+    ledger = LedgerService(engine.store, engine.clock, engine.org)
+    tan, cai = engine.identity.principal("tan.xiaoyan"), engine.identity.principal("cai.ping")
+    desk.at("2026-09-24 17:00")
+    issues = [
+        ledger.record(
+            tan, NewIssue("511725201001", "李四", "infrastructure", f"村道 {n}", "meeting")
+        )
+        for n in range(3)
+    ]
+    ledger.record(cai, NewIssue("511725202003", "王五", "livelihood", "低保咨询", "visit"))
     # Mon 28 Sep
     desk.at("2026-09-28 09:00").send(ids["B"], "materials_resubmitted", {})
     desk.at("2026-09-28 10:00").do(ids["B"], "Task_recheck", "wang.fang", intake_decision="accept")
@@ -250,6 +261,9 @@ def build(engine: Engine, clock: ManualClock, catalogue: Catalogue) -> World:
         ids["A"], "Task_check_materials", "wang.fang", intake_decision="accept"
     )
     desk.at("2026-09-29 14:00").do(ids["A"], "Task_first_review", "wang.fang")
+    desk.at("2026-09-29 17:00")
+    for view in issues[:2]:
+        ledger.resolve(tan, view.issue.id, "已修复")
     # Wed 30 Sep
     desk.at("2026-09-30 09:00").do(
         ids["A"], "Task_backoffice_review", "yang.fan", review_decision="approve"
@@ -281,21 +295,7 @@ def build(engine: Engine, clock: ManualClock, catalogue: Catalogue) -> World:
     desk.at("2026-10-14 10:00").do(ids["B"], "Task_rectify", "chen.jing")
     # Fri 30 Oct
     tick("2026-10-30 10:00")
-    # The issue ledger: three issues in 青丝社区 (two resolved), one in 桂花村.
-    ledger = LedgerService(engine.store, engine.clock, engine.org)
-    tan, cai = engine.identity.principal("tan.xiaoyan"), engine.identity.principal("cai.ping")
-    desk.at("2026-09-24 17:00")
-    issues = [
-        ledger.record(
-            tan, NewIssue("511725201001", "李四", "infrastructure", f"村道问题 {n}", "meeting")
-        )
-        for n in range(3)
-    ]
-    ledger.record(cai, NewIssue("511725202003", "王五", "livelihood", "低保咨询", "visit"))
-    desk.at("2026-09-29 17:00")
-    for view in issues[:2]:
-        ledger.resolve(tan, view.issue.id, "已修复")
-    desk.at(READ_AT.isoformat()[:16].replace("T", " "))
+    clock.set(READ_AT)
     return World(engine, clock, catalogue, ids, ticks)
 
 

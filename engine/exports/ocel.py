@@ -135,10 +135,10 @@ def ocel_chunks(
     yield b"}"
 
 
-def write_ocel(cases: Iterable[CaseHistory], out: IO[bytes], **options: object) -> ExportCounts:
+def write_ocel(cases: Iterable[CaseHistory], out: IO[bytes], **options: Any) -> ExportCounts:
     """Write the OCEL 2.0 JSON document of ``cases`` to a binary file."""
     counts = ExportCounts()
-    for data in ocel_chunks(cases, counts=counts, **options):  # type: ignore[arg-type]
+    for data in ocel_chunks(cases, counts=counts, **options):
         out.write(data)
     return counts
 
@@ -210,7 +210,9 @@ def _case_objects(history: CaseHistory, seen: _Seen) -> Iterator[dict[str, Any]]
     attributes = [{"name": k, "time": STATIC, "value": v} for k, v in static if v is not None]
     attributes.append({"name": "status", "time": STATIC, "value": "open"})
     if case.status != "open" and case.closed_at is not None:
-        attributes.append({"name": "status", "time": timestamp(case.closed_at), "value": case.status})
+        attributes.append(
+            {"name": "status", "time": timestamp(case.closed_at), "value": case.status}
+        )
     relationships = []
     if case.item_code is not None:
         relationships.append({"objectId": f"item:{case.item_code}", "qualifier": "事项"})

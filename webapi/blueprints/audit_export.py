@@ -25,7 +25,7 @@ from engine.scope import case_scope
 from engine.store.exports import ExportFilter
 from webapi.auth import current_principal, require_auth
 from webapi.problems import ApiProblem
-from webapi.schemas.exports import ExportQuerySchema
+from webapi.schemas.exports import OCEL_SCHEMA, XES_SCHEMA, ExportQuerySchema
 from webapi.services import services
 from webapi.smorest import Blueprint
 
@@ -39,6 +39,7 @@ blp = Blueprint(
 @blp.arguments(ExportQuerySchema, location="query")
 @blp.response(
     200,
+    XES_SCHEMA,
     content_type=XES_MEDIA_TYPE,
     description="IEEE 1849-2016 XES 事件日志（分块传输）",
     headers={"Content-Disposition": {"description": "附件文件名", "schema": {"type": "string"}}},
@@ -63,6 +64,7 @@ def export_xes(args: dict[str, Any]) -> Response:
 @blp.arguments(ExportQuerySchema, location="query")
 @blp.response(
     200,
+    OCEL_SCHEMA,
     content_type=OCEL_MEDIA_TYPE,
     description="OCEL 2.0 JSON 对象中心事件日志（分块传输）",
     headers={"Content-Disposition": {"description": "附件文件名", "schema": {"type": "string"}}},

@@ -6,8 +6,6 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask import request
-
 from engine import Principal
 from engine.cases import Actor
 from engine.clock import SHANGHAI
@@ -19,6 +17,7 @@ from webapi.schemas.tasks import (
     AssignSchema,
     ExpectedVersionSchema,
     FormDataSchema,
+    IfMatchSchema,
     TaskDetailSchema,
     TaskListSchema,
     TaskSummarySchema,
@@ -71,29 +70,35 @@ def _detail(principal: Principal, task_id: str) -> dict[str, Any]:
 @blp.route("/<task_id>/claim", methods=["POST"])
 @require_auth
 @blp.arguments(ExpectedVersionSchema, location="query")
+@blp.arguments(IfMatchSchema, location="headers")
 @blp.response(200, TaskDetailSchema)
 @blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
-def claim_task(args: dict[str, Any], task_id: str) -> dict[str, Any]:
+def claim_task(args: dict[str, Any], headers: dict[str, Any], task_id: str) -> dict[str, Any]:
     """认领：此后只有认领人（或其离岗时的代岗人）可以办理"""
     principal = current_principal()
     task, record = _actionable(principal, task_id)
-    return _change_claim(services().engine.cases.claim, principal, task, record, args)
+    return _change_claim(
+        services().engine.cases.claim, principal, task, record, _expected(args, headers)
+    )
 
 
 @blp.route("/<task_id>/unclaim", methods=["POST"])
 @require_auth
 @blp.arguments(ExpectedVersionSchema, location="query")
+@blp.arguments(IfMatchSchema, location="headers")
 @blp.response(200, TaskDetailSchema)
 @blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
-def unclaim_task(args: dict[str, Any], task_id: str) -> dict[str, Any]:
+def unclaim_task(args: dict[str, Any], headers: dict[str, Any], task_id: str) -> dict[str, Any]:
     """放弃认领：任务回到队列"""
     principal = current_principal()
     task, record = _actionable(principal, task_id)
-    return _change_claim(services().engine.cases.release, principal, task, record, args)
+    return _change_claim(
+        services().engine.cases.release, principal, task, record, _expected(args, headers)
+    )
 
 
 def _change_claim(
@@ -101,14 +106,14 @@ def _change_claim(
     principal: Principal,
     task: TaskRecord,
     record: CaseRecord,
-    args: dict[str, Any],
+    expected: int | None,
 ) -> dict[str, Any]:
     """Claim or release for the caller, in the task's role, then show the task again."""
     change(
         record.id,
         task.id,
         Actor(principal.user_id, task.lane, unit=principal.unit),
-        _expected(args),
+        expected,
     )
     return _detail(principal, task.id)
 
@@ -151,18 +156,22 @@ def assign_task(body: dict[str, Any], task_id: str) -> dict[str, Any]:
 
 @blp.route("/<task_id>/complete", methods=["POST"])
 @require_auth
+@blp.arguments(ExpectedVersionSchema, location="query")
+@blp.arguments(IfMatchSchema, location="headers")
 @blp.arguments(FormDataSchema)
 @blp.response(200, TaskSummarySchema)
 @blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
 @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
-def complete_task(data: dict[str, Any], task_id: str) -> dict[str, Any]:
+def complete_task(
+    args: dict[str, Any], headers: dict[str, Any], data: dict[str, Any], task_id: str
+) -> dict[str, Any]:
     """办理：表单数据按任务表单校验，所有错误一次列出；`If-Match` 或 `expected_version`
     给出办件版本时，版本已变则 409"""
     principal = current_principal()
     task, record = _actionable(principal, task_id)
-    expected = _expected({})
+    expected = _expected(args, headers)
     holder = acts_on_task(services().engine.org, principal, task, _today())
     services().engine.cases.complete_task(
         record.id,
@@ -203,17 +212,13 @@ def _actionable(principal: Principal, task_id: str) -> tuple[TaskRecord, CaseRec
     return task, record
 
 
-def _expected(args: dict[str, Any]) -> int | None:
+def _expected(args: dict[str, Any], headers: dict[str, Any]) -> int | None:
+    """The case version the caller expects: ``expected_version`` or ``If-Match``."""
     value = args.get("expected_version")
     if value is not None:
         return int(value)
-    raw = request.headers.get("If-Match", "").strip().strip("W/").strip('"')
-    if raw:
-        if not raw.isdigit():
-            raise ApiProblem(400, "bad_request", "If-Match 应为办件版本号")
-        return int(raw)
-    query = request.args.get("expected_version", "")
-    return int(query) if query.isdigit() else None
+    raw = headers.get("if_match")
+    return int(raw.removeprefix("W/").strip('"')) if raw else None
 
 
 def _summary(task: TaskRecord, record: CaseRecord) -> dict[str, Any]:

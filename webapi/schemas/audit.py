@@ -17,6 +17,8 @@ EVENT_TYPES = {
     "timers_fired": "时限到期",
     "case_cancelled": "撤件",
     "incident": "流程异常",
+    "warning_yellow": "黄牌预警",
+    "warning_red": "红牌预警",
 }
 
 

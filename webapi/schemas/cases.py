@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from marshmallow import INCLUDE, Schema, fields, validate
 
 from webapi.schemas.common import JsonBoolean, LocalDateTime, PageArgsSchema, PageSchema
 
+# Registration days the list can ask about (beyond them the bounds' arithmetic overflows).
+_DAYS = validate.Range(min=date(2000, 1, 1), max=date(2099, 12, 31))
 _CHANNELS = "village_point 村代办点 · mobile_post 流动代办 · township_window 乡镇窗口 · county_centre 县政务服务中心"
 
 
@@ -121,8 +125,10 @@ class CaseQuerySchema(PageArgsSchema):
     township = fields.String(validate=validate.Regexp(r"^\d{9}$"))
     village = fields.String(validate=validate.Regexp(r"^\d{12}$"))
     overdue = fields.Boolean(metadata={"description": "只看已超期的在办件"})
-    from_ = fields.Date(data_key="from", metadata={"description": "登记日期起（含）"})
-    to = fields.Date(metadata={"description": "登记日期止（含）"})
+    from_ = fields.Date(
+        data_key="from", validate=_DAYS, metadata={"description": "登记日期起（含）"}
+    )
+    to = fields.Date(validate=_DAYS, metadata={"description": "登记日期止（含）"})
 
 
 class CasePageSchema(PageSchema):

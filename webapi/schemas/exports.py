@@ -37,3 +37,23 @@ class ExportQuerySchema(Schema):
         first, last = data.get("from_"), data.get("to")
         if first is not None and last is not None and last < first:
             raise ValidationError("止日不能早于起日", field_name="to")
+
+
+# The documents themselves (streamed, not marshmallow-serialized): described for the spec.
+XES_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "format": "binary",
+    "description": "IEEE 1849-2016 XES 文档（UTF-8），符合标准的 XML 架构",
+}
+_ARRAY = {"type": "array", "items": {"type": "object"}}
+OCEL_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "OCEL 2.0 JSON 文档",
+    "required": ["events", "objects", "objectTypes", "eventTypes"],
+    "properties": {
+        "events": {**_ARRAY, "description": "事件：id、type、time、attributes、relationships"},
+        "objects": {**_ARRAY, "description": "对象：办件、任务、人员、单位、事项"},
+        "objectTypes": {**_ARRAY, "description": "对象类型及其属性"},
+        "eventTypes": {**_ARRAY, "description": "事件类型及其属性"},
+    },
+}

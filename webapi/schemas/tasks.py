@@ -51,4 +51,17 @@ class FormDataSchema(Schema):
 
 
 class ExpectedVersionSchema(Schema):
-    expected_version = fields.Integer(validate=validate.Range(min=1))
+    expected_version = fields.Integer(
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": "办件版本号：办件已变化则 409，什么也不改"},
+    )
+
+
+class IfMatchSchema(Schema):
+    """``If-Match: "<case version>"`` (RFC 9110), the header form of ``expected_version``."""
+
+    if_match = fields.String(
+        data_key="If-Match",
+        validate=validate.Regexp(r'^(W/)?"?[1-9][0-9]{0,9}"?$', error='应为办件版本号，如 "7"'),
+        metadata={"description": "办件版本号（同 expected_version）"},
+    )

@@ -1,0 +1,170 @@
+"""Replay and verification vs. forward execution of the same cases, in one run.
+
+    python bench/audit_bench.py [--rounds 5] [--cases 20] [--database sqlite|postgresql|both]
+                                [--all N]
+
+Forward: real catalogue items (a devolved item at the window, a proxy item decided at the
+township, a T->C item with a county decision, an item with public notice) driven from
+registration to ``completed`` through ``CaseService`` with the simulator's sample answers
+(``engine.simulate.run``): every step parses, runs and persists as in production.
+Verify: ``Auditor.verify`` of the same cases (hash chain, replay of every event against
+the pinned definition with the state digest compared after each, snapshot compared).
+Replay: ``Auditor.replay`` (rebuild the final state from the events alone).
+
+Each round runs forward on a fresh batch, then verifies and replays that batch, so a noisy
+neighbour slows all three alike; the ratio is taken per round. ``--all N`` then times
+``Auditor.verify_all`` over every case in the database after cloning the batch up to N
+cases (bench/clone_cases.py, exact copies: new uids, every hash chain re-sealed, digests
+and snapshots from replay) and reports cases/s and the projected time for 100,000 cases.
+Compare ratios, not absolute numbers: the machines here are shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from sqlalchemy.exc import OperationalError  # noqa: E402
+
+from engine import Engine, ManualClock, read_sources  # noqa: E402
+from engine.clock import SHANGHAI  # noqa: E402
+from engine.simulate import HAPPY_MESSAGES, Scenario, run  # noqa: E402
+from engine.store.testing import isolated_database  # noqa: E402
+from processes.catalogue import load_catalogue  # noqa: E402
+
+PG_URL = os.environ.get("DAIBAN_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+BPMN = ROOT / "bpmn"
+NOW = datetime(2026, 9, 24, 9, 0, tzinfo=SHANGHAI)
+ITEMS = ("RS010", "MZ004", "ZF002", "MZ001")  # window; proxy T->C; licence; public notice
+TARGET = 0.5  # verify at least half as fast as forward execution
+
+
+@contextmanager
+def database(kind: str, folder: Path) -> Iterator[str]:
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'audit.sqlite3'}"
+        return
+    with isolated_database(PG_URL, folder) as url:
+        yield url
+
+
+def forward(engine: Engine, clock: ManualClock, count: int) -> list[int]:
+    catalogue = {item.code: item for item in load_catalogue()}
+    ids = []
+    for n in range(count):
+        item = catalogue[ITEMS[n % len(ITEMS)]]
+        start = {"item": item.process_data(), "via_proxy": item.proxy_allowed, "emergency": False}
+        trace = run(engine.cases, clock, item.process_id, Scenario(start, {}, dict(HAPPY_MESSAGES)))
+        assert trace.case.status == "completed", (item.code, trace.steps[-3:])
+        ids.append(trace.case.id)
+    return ids
+
+
+def measure(kind: str, rounds: int, cases: int, scale: int) -> None:
+    with tempfile.TemporaryDirectory() as folder, database(kind, Path(folder)) as url:
+        clock = ManualClock(NOW)
+        engine = Engine(url, clock)
+        processes = [BPMN / "common"] + [
+            BPMN / "items" / f"{item.process_id}.bpmn"
+            for item in load_catalogue()
+            if item.code in ITEMS
+        ]
+        engine.definitions.deploy(read_sources(processes))
+        forward(engine, clock, len(ITEMS))  # warm the definition caches
+        ratios, replay_ratios = [], []
+        totals = {"forward": 0.0, "verify": 0.0, "replay": 0.0}
+        events = done = 0
+        for _ in range(rounds):
+            clock.set(NOW)
+            started = time.perf_counter()
+            ids = forward(engine, clock, cases)
+            forward_s = time.perf_counter() - started
+            started = time.perf_counter()
+            for case_id in ids:
+                report = engine.audit.verify(case_id)
+                assert report.ok, str(report)
+                events += report.events
+            verify_s = time.perf_counter() - started
+            started = time.perf_counter()
+            for case_id in ids:
+                engine.audit.replay(case_id)
+            replay_s = time.perf_counter() - started
+            ratios.append(forward_s / verify_s)
+            replay_ratios.append(forward_s / replay_s)
+            totals["forward"] += forward_s
+            totals["verify"] += verify_s
+            totals["replay"] += replay_s
+            done += len(ids)
+        print(f"\n== {kind}: {rounds} rounds x {cases} cases ({events / done:.1f} events/case)")
+        for name, seconds in totals.items():
+            print(f"{name:8} {done / seconds:8.1f} cases/s")
+        print(
+            f"verify/forward {statistics.median(ratios):.2f}x "
+            f"(rounds {min(ratios):.2f}-{max(ratios):.2f}; target >= {TARGET})"
+        )
+        print(
+            f"replay/forward {statistics.median(replay_ratios):.2f}x "
+            f"(rounds {min(replay_ratios):.2f}-{max(replay_ratios):.2f})"
+        )
+        if scale:
+            verify_all(engine, scale)
+        engine.close()
+
+
+def verify_all(engine: Engine, scale: int) -> None:
+    """Clone the measured cases up to ``scale`` (exact copies: each passes verify), then
+    time ``Auditor.verify_all`` over all of them, with progress as ``daiban verify --all``."""
+    from clone_cases import clone_cases  # bench/clone_cases.py
+
+    with engine.store.unit_of_work(write=False) as uow:
+        have = uow.case_ids(0, 10**9)
+    if scale > len(have):
+        started = time.perf_counter()
+        clone_cases(engine, have[: len(ITEMS) * 2], scale - len(have), exact=True)
+        print(f"cloned {scale - len(have)} cases in {time.perf_counter() - started:.0f} s")
+    started = time.perf_counter()
+    checked = bad = 0
+    for report in engine.audit.verify_all():
+        checked += 1
+        bad += not report.ok
+        if checked % 1000 == 0:
+            print(f"  verified {checked} ({checked / (time.perf_counter() - started):.0f}/s)")
+    seconds = time.perf_counter() - started
+    rate = checked / seconds
+    print(
+        f"verify --all: {checked} cases in {seconds:.1f} s ({rate:.1f} cases/s, {bad} failed); "
+        f"100,000 cases would take about {100_000 / rate / 60:.0f} min at this rate"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--cases", type=int, default=20)
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument(
+        "--all", type=int, default=0, metavar="N", help="time verify_all over N cases"
+    )
+    args = parser.parse_args()
+    kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    for kind in kinds:
+        try:
+            measure(kind, args.rounds, args.cases, args.all)
+        except OperationalError as error:
+            print(f"{kind}: database not reachable ({error.orig}); skipped")
+
+
+if __name__ == "__main__":
+    main()
