@@ -7,17 +7,17 @@ task index of exactly those cases, in one query each, whatever the batch size.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, cast
+from typing import cast
 
-from sqlalchemy import Table, and_, or_, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from engine.records import CaseScope, EventRecord, TaskRecord
+from engine.store.rows import event_record, scope_condition
 from engine.store.tables import CaseRow, EventRow, ReadyTaskRow
 
 _CASES = cast(Table, CaseRow.__table__)
@@ -78,15 +78,9 @@ _CASE_COLUMNS = (
 def _conditions(scope: CaseScope, where: ExportFilter) -> list[ColumnElement[bool]]:
     c = _CASES.c
     conditions: list[ColumnElement[bool]] = []
-    if not scope.everything:
-        conditions.append(
-            or_(
-                c.village.in_(sorted(scope.villages)),
-                c.org_unit.in_(sorted(scope.townships)),
-                c.registered_unit.in_(sorted(scope.registered_by)),
-                and_(c.department.in_(sorted(scope.departments)), c.county_since.is_not(None)),
-            )
-        )
+    scoped = scope_condition(scope)
+    if scoped is not None:
+        conditions.append(scoped)
     for column, value in (
         (c.item_code, where.item_code),
         (c.org_unit, where.township),
@@ -143,23 +137,7 @@ class ExportsMixin:
             .where(e.case_id.in_(sorted(set(case_ids))))
             .order_by(e.case_id, e.seq)
         )
-        return [
-            EventRecord(
-                row.case_id,
-                row.seq,
-                row.type,
-                row.actor,
-                row.at,
-                _loads(row.payload),
-                row.prev_hash,
-                row.hash,
-                row.on_behalf_of,
-                row.state_digest,
-                row.actor_role,
-                row.actor_unit,
-            )
-            for row in self.session.connection().execute(query)
-        ]
+        return [event_record(row) for row in self.session.connection().execute(query)]
 
     def export_tasks(self, case_ids: Sequence[int]) -> list[TaskRecord]:
         """Every task the cases have had in the index, open or closed, in one query
@@ -174,8 +152,3 @@ class ExportsMixin:
         )
         rows = self.session.connection().execute(query).mappings()
         return [TaskRecord(**row) for row in rows]
-
-
-def _loads(payload: str) -> dict[str, Any]:
-    value: dict[str, Any] = json.loads(payload)
-    return value

@@ -18,6 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from engine.records import CaseScope
 from engine.store.repository import MAX_ID, UnitOfWork
+from engine.store.rows import scope_condition
 from engine.store.tables import CaseRow, EventRow, ReadyTaskRow
 
 _CASES = cast(Table, CaseRow.__table__)
@@ -91,15 +92,9 @@ def _finished(task: Any, closing: Any) -> ColumnElement[bool]:
 def _scoped(scope: CaseScope, where: CaseFilter) -> list[ColumnElement[bool]]:
     c = _CASES.c
     conditions: list[ColumnElement[bool]] = []
-    if not scope.everything:
-        conditions.append(
-            or_(
-                c.village.in_(sorted(scope.villages)),
-                c.org_unit.in_(sorted(scope.townships)),
-                c.registered_unit.in_(sorted(scope.registered_by)),
-                and_(c.department.in_(sorted(scope.departments)), c.county_since.is_not(None)),
-            )
-        )
+    scoped = scope_condition(scope)
+    if scoped is not None:
+        conditions.append(scoped)
     for column, value in (
         (c.org_unit, where.township),
         (c.village, where.village),

@@ -37,6 +37,7 @@ from engine.store.credentials import CredentialsMixin
 from engine.store.database import database_url, is_sqlite, make_engine
 from engine.store.exports import ExportsMixin
 from engine.store.ledger import LedgerMixin
+from engine.store.rows import event_record, scope_condition
 from engine.store.tables import (
     Base,
     CaseCounterRow,
@@ -251,18 +252,9 @@ class UnitOfWork(CredentialsMixin, LedgerMixin, ExportsMixin):
         if scope.empty:
             return [], 0
         conditions: list[Any] = []
-        if not scope.everything:
-            conditions.append(
-                or_(
-                    CaseRow.village.in_(sorted(scope.villages)),
-                    CaseRow.org_unit.in_(sorted(scope.townships)),
-                    CaseRow.registered_unit.in_(sorted(scope.registered_by)),
-                    and_(
-                        CaseRow.department.in_(sorted(scope.departments)),
-                        CaseRow.county_since.is_not(None),
-                    ),
-                )
-            )
+        scoped = scope_condition(scope)
+        if scoped is not None:
+            conditions.append(scoped)
         for column, value in (
             (CaseRow.item_code, query.item_code),
             (CaseRow.status, query.status),
@@ -348,20 +340,7 @@ class UnitOfWork(CredentialsMixin, LedgerMixin, ExportsMixin):
         )
         for row in rows:
             yield (
-                EventRecord(
-                    row.case_id,
-                    row.seq,
-                    row.type,
-                    row.actor,
-                    row.at,
-                    _loads(row.payload),
-                    row.prev_hash,
-                    row.hash,
-                    row.on_behalf_of,
-                    row.state_digest,
-                    row.actor_role,
-                    row.actor_unit,
-                ),
+                event_record(row),
                 row.payload,
             )
 
@@ -479,11 +458,6 @@ def _task(row: ReadyTaskRow) -> TaskRecord:
         row.claimed_by,
         closed_seq=row.closed_seq,
     )
-
-
-def _loads(payload: str) -> dict[str, Any]:
-    value: dict[str, Any] = json.loads(payload)
-    return value
 
 
 def _version(row: ProcessVersionRow) -> ProcessVersionRecord:
