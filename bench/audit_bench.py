@@ -72,7 +72,7 @@ def forward(engine: Engine, clock: ManualClock, count: int) -> list[int]:
     return ids
 
 
-def measure(kind: str, rounds: int, cases: int, scale: int) -> None:
+def measure(kind: str, rounds: int, cases: int, scale: int, workers: int) -> None:
     with tempfile.TemporaryDirectory() as folder, database(kind, Path(folder)) as url:
         clock = ManualClock(NOW)
         engine = Engine(url, clock)
@@ -119,11 +119,11 @@ def measure(kind: str, rounds: int, cases: int, scale: int) -> None:
             f"(rounds {min(replay_ratios):.2f}-{max(replay_ratios):.2f})"
         )
         if scale:
-            verify_all(engine, scale)
+            verify_all(engine, scale, workers)
         engine.close()
 
 
-def verify_all(engine: Engine, scale: int) -> None:
+def verify_all(engine: Engine, scale: int, workers: int) -> None:
     """Clone the measured cases up to ``scale`` (exact copies: each passes verify), then
     time ``Auditor.verify_all`` over all of them, with progress as ``daiban verify --all``."""
     from clone_cases import clone_cases  # bench/clone_cases.py
@@ -147,6 +147,19 @@ def verify_all(engine: Engine, scale: int) -> None:
         f"verify --all: {checked} cases in {seconds:.1f} s ({rate:.1f} cases/s, {bad} failed); "
         f"100,000 cases would take about {100_000 / rate / 60:.0f} min at this rate"
     )
+    if workers > 1:
+        from engine.verify_parallel import verify_in_parallel
+
+        started = time.perf_counter()
+        batches = engine.audit.case_id_batches(0, 200)
+        found = [r for rs, _ in verify_in_parallel(engine.store.url, batches, workers) for r in rs]
+        seconds = time.perf_counter() - started
+        parallel = len(found) / seconds
+        print(
+            f"verify --all --workers {workers}: {len(found)} cases in {seconds:.1f} s "
+            f"({parallel:.1f} cases/s, {sum(not r.ok for r in found)} failed, "
+            f"{parallel / rate:.2f}x one process); 100,000 cases ~ {100_000 / parallel / 60:.0f} min"
+        )
 
 
 def main() -> None:
@@ -154,6 +167,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--cases", type=int, default=20)
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--workers", type=int, default=2, help="processes for the parallel --all")
     parser.add_argument(
         "--all", type=int, default=0, metavar="N", help="time verify_all over N cases"
     )
@@ -161,7 +175,7 @@ def main() -> None:
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     for kind in kinds:
         try:
-            measure(kind, args.rounds, args.cases, args.all)
+            measure(kind, args.rounds, args.cases, args.all, args.workers)
         except OperationalError as error:
             print(f"{kind}: database not reachable ({error.orig}); skipped")
 

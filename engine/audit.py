@@ -223,6 +223,16 @@ class Auditor:
         if events and (record.last_hash != prev or record.last_seq != len(events)):
             problem(len(events), "办件记录的最后事件与事件链不符")
 
+    def case_id_batches(self, after: int = 0, batch: int = 500) -> Iterator[list[int]]:
+        """The ids of every case with id > ``after``, ascending, ``batch`` at a time."""
+        while True:
+            with self.store.unit_of_work(write=False) as uow:
+                ids = uow.case_ids(after, batch)
+            if not ids:
+                return
+            yield ids
+            after = ids[-1]
+
     def verify_all(
         self,
         after: int = 0,
@@ -230,14 +240,9 @@ class Auditor:
         progress: Callable[[int, VerifyReport], None] | None = None,
     ) -> Iterator[VerifyReport]:
         """Verify every case with id > ``after``, in id order (restartable from any id)."""
-        while True:
-            with self.store.unit_of_work(write=False) as uow:
-                ids = uow.case_ids(after, batch)
-            if not ids:
-                return
+        for ids in self.case_id_batches(after, batch):
             for case_id in ids:
                 report = self.verify(case_id)
                 if progress is not None:
                     progress(case_id, report)
                 yield report
-            after = ids[-1]

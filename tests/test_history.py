@@ -319,3 +319,29 @@ def test_verify_all_is_restartable(sample: Engine, clock: ManualClock) -> None:
     resumed = [r.case_id for r in sample.audit.verify_all(after=ids[2], batch=2)]
     assert resumed == ids[3:]
     assert list(sample.audit.verify_all(after=2**70)) == []  # beyond BIGINT: nothing, no error
+
+
+def test_verify_in_parallel_processes_finds_the_same(
+    history: tuple[Engine, CaseView], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Worker processes verify every case once, report in id order with the point to
+    resume from, and find the tampered event as a single process does."""
+    from engine.verify_parallel import verify_in_parallel
+    from webapi.cli import main
+
+    engine, view = history
+    others = [start_sample(engine).id for _ in range(5)]
+    run_sql(engine.store, "UPDATE events SET actor = 'x' WHERE case_id = :c AND seq = 2", c=view.id)
+    batches = list(
+        verify_in_parallel(engine.store.url, engine.audit.case_id_batches(0, 2), workers=2)
+    )
+    reports = [report for found, _ in batches for report in found]
+    assert [r.case_id for r in reports] == sorted([view.id, *others])
+    assert [last for _, last in batches] == [found[-1].case_id for found, _ in batches]
+    bad = [r for r in reports if not r.ok]
+    assert [(r.case_id, r.problems[0].seq) for r in bad] == [(view.id, 2)]
+    assert main(["--database-url", engine.store.url, "verify", "--all", "--workers", "2"]) == 1
+    out, err = capsys.readouterr()
+    assert "共校验 6 件，不一致 1 件" in out and "进度：6/6" in err
+    with pytest.raises(ValueError):
+        next(verify_in_parallel("sqlite://", iter([[1]]), workers=2))

@@ -75,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("case", type=int, nargs="?")
     verify.add_argument("--all", action="store_true")
     verify.add_argument("--after", type=int, default=0, metavar="CASE_ID")
+    verify.add_argument(
+        "--workers", type=int, default=1, metavar="N", help="用 N 个进程并行校验（--all）"
+    )
     scaffold = add("scaffold", cmd_scaffold, "由事项目录生成流程文件（BPMN）")
     scaffold.add_argument("codes", nargs="*", metavar="ITEM_CODE")
     scaffold.add_argument("--common", action="store_true", help="同时生成共用子流程 bpmn/common")
