@@ -1,6 +1,6 @@
 """Engine throughput vs. raw SpiffWorkflow, and storage per open case, in one run.
 
-    python bench/engine_bench.py [--cases 60]
+    python bench/engine_bench.py [--cases 60] [--repeat 5] [--against PATH]
 
 Raw baseline: SpiffWorkflow's own parser and serializer, the sample process parsed once,
 each case run step by step with a JSON serialize + deserialize after every step (what a
@@ -8,19 +8,29 @@ persistent engine must at least do). Engine: daiban with persistence on SQLite i
 mode with ``synchronous=FULL`` (every commit survives a power cut). Both walk the same
 path through ``bpmn/sample``; a "step" is a completed user task or a delivered message.
 Machines here are shared and noisy: compare the ratio, not the absolute numbers.
+
+``--against PATH`` measures two checkouts in one run: this one and PATH (e.g. the
+previous commit, ``git worktree add /tmp/before HEAD~1``), each in a process of its
+own that imports its own ``engine``; the rounds take turns between them, each round
+measuring raw SpiffWorkflow and the engine in the same process, so the two ratios
+compare like with like.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+# The checkout whose engine is measured (``--against`` starts a process per checkout).
+ROOT = Path(os.environ.get("DAIBAN_BENCH_TREE") or Path(__file__).resolve().parents[1])
 sys.path.insert(0, str(ROOT))
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow  # noqa: E402
@@ -125,18 +135,102 @@ def storage(engine: Engine, cases: int) -> dict[str, float]:
     return {"snapshot": float(snapshot[0][0]), "events": float(events[0][0]) / cases}
 
 
+def _prepared(folder: str) -> tuple[Engine, Engine]:
+    """An engine with the sample deployed and warmed up, and one without the live cache."""
+    engine = Engine(f"sqlite:///{folder}/bench.sqlite3")
+    engine.definitions.deploy(read_sources([SAMPLE]))
+    engine_run(engine, 5)  # warm up: parse and cache the definition
+    raw_spiff(5)
+    cold = Engine(engine.store.url, migrate=False)
+    cold.cases._cache = type(cold.cases._cache)(0)
+    return engine, cold
+
+
+def child(cases: int) -> None:
+    """``--child``: one round per line read, its rates printed as one JSON line."""
+    with tempfile.TemporaryDirectory() as folder:
+        engine, cold = _prepared(folder)
+        print(json.dumps({"ready": str(Path(sys.modules["engine"].__file__).parent)}), flush=True)
+        for _ in sys.stdin:
+            rates = {
+                "raw": raw_spiff(cases),
+                "engine": engine_run(engine, cases),
+                "cold": engine_run(cold, cases),
+            }
+            print(json.dumps(rates), flush=True)
+
+
+def against(other: Path, cases: int, repeat: int) -> None:
+    """Rounds taking turns between this checkout and ``other``, each in its own process."""
+    trees = {"this": Path(__file__).resolve().parents[1], "other": other.resolve()}
+    children = {}
+    for name, tree in trees.items():
+        environment = {**os.environ, "DAIBAN_BENCH_TREE": str(tree)}
+        children[name] = subprocess.Popen(
+            [sys.executable, __file__, "--child", "--cases", str(cases)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=environment,
+        )
+    for name, process in children.items():
+        assert process.stdout is not None
+        print(f"{name}: engine from {json.loads(process.stdout.readline())['ready']}")
+    rounds: dict[str, list[dict[str, float]]] = {"this": [], "other": []}
+    for index in range(repeat):
+        order = ["this", "other"] if index % 2 == 0 else ["other", "this"]
+        for name in order:
+            process = children[name]
+            assert process.stdin is not None and process.stdout is not None
+            process.stdin.write("round\n")
+            process.stdin.flush()
+            rounds[name].append(json.loads(process.stdout.readline()))
+    for process in children.values():
+        assert process.stdin is not None
+        process.stdin.close()
+        process.wait()
+    print(f"{repeat} rounds of {cases} cases ({STEPS_PER_CASE} steps each), taking turns:")
+    ratios = {}
+    for name in ("other", "this"):
+        for kind in ("engine", "cold"):
+            values = sorted(r[kind] / r["raw"] for r in rounds[name])
+            ratios[name, kind] = [r[kind] / r["raw"] for r in rounds[name]]
+            print(
+                f"{name:5} {kind:6} / raw: median {statistics.median(values):.2f} "
+                f"(rounds {values[0]:.2f}-{values[-1]:.2f}); raw median "
+                f"{statistics.median(r['raw'] for r in rounds[name]):.1f} steps/s"
+            )
+    # Two views of the same rounds: the ratios to raw compared (each process's own raw
+    # baseline), and the engines' steps/s compared directly (adjacent in time).
+    for kind in ("engine", "cold"):
+        relative = sorted(
+            a / b for a, b in zip(ratios["this", kind], ratios["other", kind], strict=True)
+        )
+        direct = sorted(
+            a[kind] / b[kind] for a, b in zip(rounds["this"], rounds["other"], strict=True)
+        )
+        print(
+            f"this/other ({kind}): ratio to raw {statistics.median(relative):.2f} "
+            f"(rounds {relative[0]:.2f}-{relative[-1]:.2f}); steps/s "
+            f"{statistics.median(direct):.2f} (rounds {direct[0]:.2f}-{direct[-1]:.2f})"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=60)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--against", type=Path, help="another checkout to measure alongside")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        child(args.cases)
+        return
+    if args.against:
+        against(args.against, args.cases, args.repeat)
+        return
     with tempfile.TemporaryDirectory() as folder:
-        engine = Engine(f"sqlite:///{folder}/bench.sqlite3")
-        engine.definitions.deploy(read_sources([SAMPLE]))
-        engine_run(engine, 5)  # warm up: parse and cache the definition
-        raw_spiff(5)
-        cold = Engine(engine.store.url, migrate=False)
-        cold.cases._cache = type(cold.cases._cache)(0)
+        engine, cold = _prepared(folder)
         # Interleaved rounds: a noisy neighbour slows all three alike within a round.
         rounds = []
         for _ in range(args.repeat):

@@ -21,10 +21,13 @@ from engine.errors import (
     LoginLocked,
     NotAuthenticated,
     NotFound,
+    OutcomeUnknown,
     Problem,
     ScriptError,
+    Unavailable,
 )
 from engine.identity import IdentityService, IssuedToken, Principal
+from engine.runtime.bounds import EngineBounds
 from engine.store import Store
 from processes.org import Organization, load_org
 
@@ -40,12 +43,16 @@ class Engine:
         migrate: bool = True,
         cache_size: int = 1000,
         org: Organization | None = None,
+        bounds: EngineBounds | None = None,
     ) -> None:
         self.clock: Clock = clock or SystemClock()
         self.store = Store(database_url)
         if migrate:
             self.store.migrate()
-        self.definitions = DefinitionRegistry(self.store, self.clock)
+        # The registry applies the bounds at deployment and hands them, with every
+        # compiled process, to case changes and to replay alike.
+        self.bounds = bounds or EngineBounds()
+        self.definitions = DefinitionRegistry(self.store, self.clock, bounds=self.bounds)
         self.cases = CaseService(self.store, self.definitions, self.clock, cache_size)
         self.audit = Auditor(self.store, self.definitions)
         self._org = org
@@ -81,6 +88,7 @@ __all__ = [
     "DefinitionRegistry",
     "DeployResult",
     "Engine",
+    "EngineBounds",
     "EngineError",
     "Forbidden",
     "IdentityService",
@@ -90,6 +98,7 @@ __all__ = [
     "ManualClock",
     "NotAuthenticated",
     "NotFound",
+    "OutcomeUnknown",
     "Principal",
     "Problem",
     "ReplayedState",
@@ -98,6 +107,7 @@ __all__ = [
     "Store",
     "SystemClock",
     "TickReport",
+    "Unavailable",
     "VerifyReport",
     "lint",
     "read_sources",

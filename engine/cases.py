@@ -25,6 +25,7 @@ from engine.identity import Principal
 from engine.records import CaseQuery, CaseRecord, CaseScope, EventRecord, TaskRecord
 from engine.routing import Routing, case_number
 from engine.runtime.case import (
+    CLAIM_EVENTS,
     OPEN,
     EventInput,
     LiveCase,
@@ -49,6 +50,7 @@ class Actor:
 
 
 SYSTEM = Actor("system")
+SYSTEM_TIMER = Actor("system:timer")
 DUE_DATE_VARIABLE = "due_on"
 
 
@@ -273,13 +275,13 @@ class CaseService:
             registered_unit=routing.registered_unit,
         )
         try:
-            with self.store.unit_of_work() as uow:
+            with self.store.unit_of_work(operation="case_started") as uow:
                 day = event.at.astimezone(SHANGHAI).strftime("%Y%m%d")
                 record.case_number = case_number(
                     routing, event.at, uow.next_sequence(routing.region, day)
                 )
                 record.county_since = self._county_since(record, live, event.at)
-                record.id = uow.insert_case(record)
+                record.id = uow.case_id = uow.insert_case(record)
                 stored = replace(sealed, case_id=record.id)
                 uow.append_events([stored], [payload_json])
                 tasks = self._task_records(record, live, 1, event.at, {})
@@ -372,8 +374,11 @@ class CaseService:
                 break
             for case_id in due:
                 try:
-                    self._change(case_id, "timers_fired", {}, Actor("system:timer"), None)
-                    report.fired.append(case_id)
+                    _, fired = self._apply(case_id, "timers_fired", {}, SYSTEM_TIMER, None)
+                    if fired:  # else another worker fired them since ``due`` was read
+                        report.fired.append(case_id)
+                    else:
+                        skip.add(case_id)
                 except ScriptError:
                     report.incidents.append(case_id)
                     skip.add(case_id)
@@ -429,13 +434,49 @@ class CaseService:
         expected_version: int | None,
         prepare: Callable[[LiveCase], dict[str, Any]] | None = None,
     ) -> CaseView:
-        with self.store.unit_of_work() as uow:
+        return self._apply(case_id, event_type, payload, actor, expected_version, prepare)[0]
+
+    def _apply(
+        self,
+        case_id: int,
+        event_type: str,
+        payload: dict[str, Any],
+        actor: Actor,
+        expected_version: int | None,
+        prepare: Callable[[LiveCase], dict[str, Any]] | None = None,
+    ) -> tuple[CaseView, bool]:
+        """``_change``, and whether an event was written (False: the command was a no-op).
+
+        A claim, release or assignment that lost a race is decided once more on the state
+        the winner left: the holder's duplicate claim is then a no-op (200), a claim of a
+        task someone else took a real conflict (409). Not with ``expected_version``: the
+        caller asked for a conflict if the case moved."""
+        try:
+            return self._apply_once(case_id, event_type, payload, actor, expected_version, prepare)
+        except ConflictError:
+            if event_type not in CLAIM_EVENTS or expected_version is not None:
+                raise
+        return self._apply_once(case_id, event_type, payload, actor, None, prepare)
+
+    def _apply_once(
+        self,
+        case_id: int,
+        event_type: str,
+        payload: dict[str, Any],
+        actor: Actor,
+        expected_version: int | None,
+        prepare: Callable[[LiveCase], dict[str, Any]] | None,
+    ) -> tuple[CaseView, bool]:
+        with self.store.unit_of_work(operation=event_type, case_id=case_id) as uow:
             record = uow.case(case_id)
             if self.after_load is not None:
                 self.after_load()
             if expected_version is not None and record.version != expected_version:
                 raise ConflictError("办件已被他人修改，请刷新后重试", case_id=case_id)
             live = self._load(record)
+            if _no_op(record, live, event_type, payload, actor, self.clock.now()):
+                self._cache.put(record.id, record.version, live)
+                return self._view(record, live), False
             if prepare is not None:
                 payload = prepare(live)
             event = EventInput(
@@ -450,7 +491,7 @@ class CaseService:
             new = self._persist(uow, record, live, event, actor)
             self._commit(uow)
         self._cache.put(new.id, new.version, live)
-        return self._view(new, live)
+        return self._view(new, live), True
 
     def _persist(
         self, uow: UnitOfWork, record: CaseRecord, live: LiveCase, event: EventInput, actor: Actor
@@ -495,12 +536,13 @@ class CaseService:
 
     def _incident(self, case_id: int, failed: EventInput, error: EngineError, actor: Actor) -> None:
         """Record a failed step in the history; the case state stays as it was."""
-        with self.store.unit_of_work() as uow:
+        with self.store.unit_of_work(operation="incident", case_id=case_id) as uow:
             record = uow.case(case_id)
             payload = {
                 "action": failed.type,
                 "action_payload": failed.payload,
                 "error": error.message,
+                "code": error.code,  # e.g. script_error, script_limit_exceeded, engine_step_limit
                 "element_id": error.context.get("element_id"),
             }
             seq = record.last_seq + 1
@@ -538,7 +580,7 @@ class CaseService:
         """Append warning events to an open case, checked again inside the transaction
         (still open, task still open, not recorded meanwhile); like an incident, they
         change neither the workflow nor its state digest. Returns those written."""
-        with self.store.unit_of_work() as uow:
+        with self.store.unit_of_work(operation="warning", case_id=case_id) as uow:
             record = uow.case(case_id)
             if record.status != OPEN:
                 return []
@@ -668,6 +710,34 @@ class CaseService:
             county_since=record.county_since,
             created_at=record.created_at,
         )
+
+
+def _no_op(
+    record: CaseRecord,
+    live: LiveCase,
+    event_type: str,
+    payload: dict[str, Any],
+    actor: Actor,
+    now: datetime,
+) -> bool:
+    """Whether a command would record nothing new: the holder claiming again, assigning a
+    task to its holder, releasing a task nobody holds, firing timers when none is due any
+    more (another worker fired them). The history is permanent, so such a command answers
+    with the current state and appends no event. A task that is not ready, a case that is
+    closed: left to ``apply_event`` to refuse as before."""
+    if live.status != OPEN:
+        return False
+    if event_type == "timers_fired":
+        return record.next_timer_at is None or record.next_timer_at > now
+    if event_type not in CLAIM_EVENTS:
+        return False
+    task_id = payload["task_id"]
+    if all(task.id != task_id for task in live.ready_tasks()):
+        return False
+    holder = live.claims.get(task_id)
+    if event_type == "task_released":
+        return holder is None
+    return holder == (actor.user if event_type == "task_claimed" else payload["user"])
 
 
 def _is_open(task: TaskRecord | None) -> bool:

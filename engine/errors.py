@@ -62,6 +62,20 @@ class ScriptLimitExceeded(ScriptError):
     code = "script_limit_exceeded"
 
 
+class EngineStepLimitExceeded(ScriptError):
+    """One state change needed more engine steps than allowed (a loop without a wait
+    state, a huge multi-instance): the change is an incident, the case stays as it was."""
+
+    code = "engine_step_limit"
+
+
+class EngineStalled(ScriptError):
+    """The engine stopped short of an end event (SpiffWorkflow's task-tree depth limit):
+    the change is an incident, never a completion."""
+
+    code = "engine_stalled"
+
+
 class NotFound(EngineError):
     code = "not_found"
 
@@ -70,6 +84,33 @@ class ConflictError(EngineError):
     """The case changed since it was read (stale version) or the step was already taken."""
 
     code = "conflict"
+
+
+class Unavailable(EngineError):
+    """The database cannot do its part right now (disk full, unreachable, connection lost
+    before the commit, a lock wait timed out): nothing was changed, retrying later may work.
+
+    ``reason`` names the kind of trouble for operators and clients (``disk_full``,
+    ``unreachable``, ``busy``, ``io_error``); ``retry_after`` is in seconds."""
+
+    code = "service_unavailable"
+
+    def __init__(self, message: str, reason: str, retry_after: int = 5, **context: Any) -> None:
+        super().__init__(message, reason=reason, retry_after=retry_after, **context)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+class OutcomeUnknown(EngineError):
+    """The connection broke while the database was committing: the change may or may not
+    be stored. Not an ``Unavailable``, on purpose: a caller must never treat it as "nothing
+    changed" — it finds out (the idempotency key, the case's version) before acting again."""
+
+    code = "outcome_unknown"
+
+    def __init__(self, message: str, retry_after: int = 5, **context: Any) -> None:
+        super().__init__(message, retry_after=retry_after, **context)
+        self.retry_after = retry_after
 
 
 class InvalidState(EngineError):

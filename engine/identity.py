@@ -10,20 +10,33 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
+import math
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from engine.clock import Clock
-from engine.errors import DataValidationError, LoginLocked, NotAuthenticated, NotFound
-from engine.store import Store
+from engine.errors import (
+    DataValidationError,
+    EngineError,
+    LoginLocked,
+    NotAuthenticated,
+    NotFound,
+)
+from engine.login_policy import LoginPolicy, client_subject
+from engine.store import Store, UnitOfWork
 from processes.org import Organization
+
+log = logging.getLogger(__name__)
 
 DEFAULT_TOKEN_HOURS = 12.0
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 MIN_PASSWORD = 8
-MAX_FAILED_LOGINS = 5  # wrong passwords in a row before login is locked
-LOCK_MINUTES = 15
+MAX_FAILED_LOGINS = LoginPolicy.pair_limit  # wrong passwords in a row from one address
+LOCK_MINUTES = int(LoginPolicy.pair_lock.total_seconds() // 60)
+PRUNE_EVERY = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -46,7 +59,7 @@ class IssuedToken:
 
 def hash_password(password: str, salt: bytes | None = None) -> str:
     salt = salt or secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
+    digest = hashlib.scrypt(_utf8(password), salt=salt, **_SCRYPT)
     encode = base64.b64encode
     return f"scrypt${_SCRYPT['n']}${encode(salt).decode()}${encode(digest).decode()}"
 
@@ -59,8 +72,26 @@ def check_password(password: str, stored: str) -> bool:
         return False
     if scheme != "scrypt" or int(n) != _SCRYPT["n"]:
         return False
-    candidate = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
+    candidate = hashlib.scrypt(_utf8(password), salt=salt, **_SCRYPT)
     return hmac.compare_digest(candidate, digest)
+
+
+def _utf8(password: str) -> bytes:
+    # "surrogatepass": a lone surrogate is just a wrong password, not a crash; text
+    # without one encodes exactly as before, so stored hashes stay valid.
+    return password.encode("utf-8", "surrogatepass")
+
+
+# What a name with no password is checked against: the same scrypt work as a real hash.
+# No password matches it (and the caller refuses such names anyway).
+_DUMMY_HASH = "$".join(
+    (
+        "scrypt",
+        str(_SCRYPT["n"]),
+        base64.b64encode(secrets.token_bytes(16)).decode(),
+        base64.b64encode(bytes(64)).decode(),
+    )
+)
 
 
 def _token_hash(token: str) -> str:
@@ -74,11 +105,15 @@ class IdentityService:
         clock: Clock,
         org: Organization,
         token_hours: float = DEFAULT_TOKEN_HOURS,
+        policy: LoginPolicy | None = None,
     ):
         self.store = store
         self.clock = clock
         self.org = org
         self.token_hours = token_hours
+        self.policy = policy or LoginPolicy()
+        self._checks = _Tally()
+        self._pruned_at: datetime | None = None
 
     def principal(self, user_id: str) -> Principal:
         user = self.org.users.get(user_id)
@@ -90,48 +125,87 @@ class IdentityService:
         self.principal(user_id)
         if len(password) < MIN_PASSWORD:
             raise DataValidationError("密码太短", {"password": f"至少 {MIN_PASSWORD} 个字符"})
+        now = self.clock.now()
         with self.store.unit_of_work() as uow:
-            uow.set_password_hash(user_id, hash_password(password), self.clock.now())
-            uow.clear_failed_logins(user_id)
+            uow.set_password_hash(user_id, hash_password(password), now)
+            uow.lift_login_locks(user_id, now)  # the administrator's way to unlock
             uow.commit()
 
     def has_password(self, user_id: str) -> bool:
         with self.store.unit_of_work(write=False) as uow:
             return uow.password_hash(user_id) is not None
 
-    def login(self, user_id: str, password: str) -> IssuedToken:
-        """A token for the right password. After ``MAX_FAILED_LOGINS`` wrong passwords in
-        a row the user's password login is locked for ``LOCK_MINUTES`` (GB/T 22239-2019
-        login-failure handling); resetting the password lifts the lock."""
+    def login(self, user_id: str, password: str, client: str | None = None) -> IssuedToken:
+        """A token for the right password, from ``client`` (the caller's IP address).
+
+        One attempt is reserved on the lockout counters before the password is hashed
+        (``engine.login_policy``); a full counter answers ``LoginLocked`` without checking
+        it. Names that are no account take the same path, dummy hash included, so the
+        answer does not tell whether a name exists."""
         now = self.clock.now()
-        with self.store.unit_of_work(write=False) as uow:
-            state = uow.login_state(user_id)
-        if state is not None and state.locked_until is not None and state.locked_until > now:
-            raise _locked(state.locked_until, now)
-        if user_id not in self.org.users or state is None:
+        address = client_subject(client)
+        pair = self.policy.pair(user_id, address)
+        with self.store.unit_of_work() as uow:
+            known = uow.known_pair(pair.key, now - self.policy.known_for)
+            counters = self.policy.counters(user_id, address, known)
+            admission = uow.reserve_attempt(counters, now)
+            if not admission.admitted:
+                raise _locked(admission.until or now, now)
+            # A name that is no account looks up a placeholder: the same query either way.
+            account = user_id in self.org.users
+            stored = uow.password_hash(user_id if account else "")
+            uow.commit()
+        # The attempt is counted before this (slow, on purpose) check: a crash or a
+        # concurrent request cannot get a password checked beyond the limit.
+        right = self._check(password, stored) and account and stored is not None
+        if not right:
+            if admission.until is not None:  # this failure filled a counter
+                raise _locked(admission.until, now)
             raise NotAuthenticated("用户名或密码错误")
-        if not check_password(password, state.password_hash):
-            lock_until = now + timedelta(minutes=LOCK_MINUTES)
+        others = [c.key for c in counters if c.key != pair.key]
+        with self.store.unit_of_work() as uow:
+            uow.settle_success(pair.key, others, now)
+            issued = self._add_token(uow, user_id, now, self.token_hours)
+            uow.commit()
+        self._forget_stale_counters(now)
+        return issued
+
+    @property
+    def password_checks(self) -> int:
+        """How many password hashes this service computed (tests and monitoring)."""
+        return self._checks.value
+
+    def _check(self, password: str, stored: str | None) -> bool:
+        self._checks.add()
+        return check_password(password, stored or _DUMMY_HASH)
+
+    def _forget_stale_counters(self, now: datetime) -> None:
+        # At most every PRUNE_EVERY per process: keeps the table small without a DELETE
+        # in every login. Best effort: a failure here must not fail a login that succeeded.
+        if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
+            return
+        self._pruned_at = now
+        try:
             with self.store.unit_of_work() as uow:
-                locked = uow.count_failed_login(user_id, MAX_FAILED_LOGINS, lock_until)
+                uow.forget_stale_counters(now, now - self.policy.known_for)
                 uow.commit()
-            if locked is not None:
-                raise _locked(locked, now)
-            raise NotAuthenticated("用户名或密码错误")
-        if state.failed_logins or state.locked_until is not None:
-            with self.store.unit_of_work() as uow:
-                uow.clear_failed_logins(user_id)
-                uow.commit()
-        return self.issue_token(user_id)
+        except EngineError:
+            log.warning("could not delete stale login counters", exc_info=True)
 
     def issue_token(self, user_id: str, hours: float | None = None) -> IssuedToken:
         self.principal(user_id)
-        token = secrets.token_urlsafe(32)
         now = self.clock.now()
-        expires = now + timedelta(hours=hours if hours is not None else self.token_hours)
         with self.store.unit_of_work() as uow:
-            uow.add_token(_token_hash(token), user_id, now, expires)
+            issued = self._add_token(
+                uow, user_id, now, hours if hours is not None else self.token_hours
+            )
             uow.commit()
+        return issued
+
+    def _add_token(self, uow: UnitOfWork, user_id: str, now: datetime, hours: float) -> IssuedToken:
+        token = secrets.token_urlsafe(32)
+        expires = now + timedelta(hours=hours)
+        uow.add_token(_token_hash(token), user_id, now, expires)
         return IssuedToken(token, user_id, expires)
 
     def authenticate(self, token: str) -> Principal:
@@ -173,8 +247,22 @@ class IdentityService:
 
 
 def _locked(until: datetime, now: datetime) -> LoginLocked:
-    minutes = max(1, -(-int((until - now).total_seconds()) // 60))
+    # One message for every counter: which one is full would tell an attacker too much.
+    seconds = max(1, math.ceil((until - now).total_seconds()))
+    minutes = max(1, -(-seconds // 60))
     return LoginLocked(
-        f"连续 {MAX_FAILED_LOGINS} 次密码错误，登录已锁定，请 {minutes} 分钟后再试或联系管理员重置密码",
-        retry_after=max(1, int((until - now).total_seconds())),
+        f"登录失败次数过多，已暂时锁定，请 {minutes} 分钟后再试或联系管理员",
+        retry_after=seconds,
     )
+
+
+class _Tally:
+    """A counter several request threads can add to."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.value = 0
+
+    def add(self) -> None:
+        with self._lock:
+            self.value += 1

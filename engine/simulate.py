@@ -69,7 +69,15 @@ def sample_value(spec: FormField, today: str) -> Any:
     }  # fmt: skip
     if spec.type == "enum":
         return spec.values[0][0]
-    return samples[spec.type]
+    sample = samples[spec.type]
+    limits = spec.limits  # a sample within the field's bounds
+    if spec.type in ("integer", "number") and limits.minimum is not None:
+        sample = max(sample, limits.minimum)
+    if spec.type in ("integer", "number") and limits.maximum is not None:
+        sample = min(sample, limits.maximum)
+    if isinstance(sample, str) and limits.max_length is not None:
+        sample = sample[: limits.max_length]
+    return sample
 
 
 def fill_form(form: Form | None, overrides: dict[str, Any], today: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TYPE_CHECKING
 
 from engine.audit import VerifyReport
+from engine.runtime.bounds import EngineBounds
 
 if TYPE_CHECKING:
     from engine import Engine
@@ -22,11 +23,11 @@ if TYPE_CHECKING:
 _ENGINE: Engine | None = None  # the worker's engine (one per worker process)
 
 
-def _open(database_url: str) -> None:
+def _open(database_url: str, bounds: EngineBounds) -> None:
     global _ENGINE
     from engine import Engine
 
-    _ENGINE = Engine(database_url, migrate=False)
+    _ENGINE = Engine(database_url, migrate=False, bounds=bounds)
 
 
 def _verify(case_ids: list[int]) -> list[VerifyReport]:
@@ -35,16 +36,22 @@ def _verify(case_ids: list[int]) -> list[VerifyReport]:
 
 
 def verify_in_parallel(
-    database_url: str, case_ids: Iterator[list[int]], workers: int
+    database_url: str,
+    case_ids: Iterator[list[int]],
+    workers: int,
+    bounds: EngineBounds | None = None,
 ) -> Iterator[tuple[list[VerifyReport], int]]:
     """Verify the batches of ``case_ids`` (ascending) in ``workers`` processes; yields each
     batch's reports in order and the last id of that batch (every case up to it is done).
-    At most two batches per worker are in flight, so memory stays bounded."""
+    At most two batches per worker are in flight, so memory stays bounded. ``bounds``:
+    the engine bounds the cases ran under (replay must apply the same ones)."""
     if database_url in ("sqlite://", "sqlite:///:memory:"):
         raise ValueError("an in-memory database cannot be shared with worker processes")
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited pools
     pending: deque[tuple[int, Future[list[VerifyReport]]]] = deque()
-    with ProcessPoolExecutor(workers, context, initializer=_open, initargs=(database_url,)) as pool:
+    with ProcessPoolExecutor(
+        workers, context, initializer=_open, initargs=(database_url, bounds or EngineBounds())
+    ) as pool:
         for batch in case_ids:
             pending.append((batch[-1], pool.submit(_verify, batch)))
             while len(pending) >= 2 * workers:

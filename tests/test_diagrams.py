@@ -28,6 +28,7 @@ from lxml import etree
 from engine.definitions import layout
 from engine.definitions.layout import add_diagram
 from tests.conftest import BPMN, ROOT
+from tests.helpers import CHROMIUM, dump_dom
 
 FILES = sorted(BPMN.rglob("*.bpmn"))
 IDS = [str(p.relative_to(BPMN)) for p in FILES]
@@ -38,7 +39,6 @@ NS = {
 }
 TOOLS = ROOT / "tools" / "layout"
 MODULES = TOOLS / "node_modules"
-CHROMIUM = Path("/usr/bin/chromium")
 IN_CI = os.environ.get("CI") == "true"
 
 
@@ -155,22 +155,7 @@ def render_with_bpmn_js(files: dict[str, str], workdir: Path) -> dict[str, dict[
         PAGE.replace("__VIEWER__", viewer.as_uri()).replace("__DIAGRAMS__", payload),
         encoding="utf-8",
     )
-    command = [
-        str(CHROMIUM),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--no-first-run",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        f"--user-data-dir={workdir / 'profile'}",
-        "--virtual-time-budget=600000",
-        "--dump-dom",
-        page.as_uri(),
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+    done = dump_dom(page.as_uri(), workdir / "profile", budget_ms=600000, timeout=900)
     match = re.search(r'<pre id="result" data-done="yes">(.*?)</pre>', done.stdout, re.S)
     assert match, f"bpmn-js did not finish (exit {done.returncode}): {done.stderr[-2000:]}"
     results: dict[str, dict[str, object]] = json.loads(html.unescape(match.group(1)))

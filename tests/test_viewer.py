@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import subprocess
 import threading
 from collections.abc import Iterator
 from datetime import datetime
@@ -22,7 +21,8 @@ from engine.clock import SHANGHAI
 from engine.registration import Applicant, Registration, RegistrationService
 from processes.catalogue import load_catalogue
 from tests.conftest import BPMN, ROOT
-from tests.test_diagrams import CHROMIUM, MODULES, _need
+from tests.helpers import CHROMIUM, dump_dom
+from tests.test_diagrams import MODULES, _need
 from webapi import create_app
 
 VENDORED = ROOT / "webapi" / "static" / "bpmn-js"
@@ -84,20 +84,7 @@ def test_page_and_assets_are_local_with_a_strict_policy(running: tuple[str, Engi
 
 
 def _render(url: str, workdir: Path) -> dict[str, Any]:
-    command = [
-        str(CHROMIUM),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--no-first-run",
-        "--disable-dev-shm-usage",
-        f"--user-data-dir={workdir / 'profile'}",
-        "--virtual-time-budget=20000",
-        "--dump-dom",
-        url,
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
+    done = dump_dom(url, workdir / "profile")
     match = re.search(r'<pre id="result"[^>]*data-done="yes"[^>]*>(.*?)</pre>', done.stdout, re.S)
     assert match, f"the page did not finish (exit {done.returncode}): {done.stdout[-2000:]}"
     result: dict[str, Any] = json.loads(html.unescape(match.group(1)))

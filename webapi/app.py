@@ -13,9 +13,9 @@ from flask.json.provider import DefaultJSONProvider
 from engine import Engine, IdentityService
 from processes.catalogue import Catalogue, load_catalogue
 from processes.yamlfile import DataFileError
-from webapi import openapi, problems, request_body, viewer
+from webapi import headers, openapi, problems, request_body, viewer
 from webapi.blueprints import BLUEPRINTS, audit, cases, tasks
-from webapi.config import load_settings
+from webapi.config import engine_bounds, load_settings
 from webapi.services import EXTENSION, Identity, Services
 
 log = logging.getLogger(__name__)
@@ -36,13 +36,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     engine: Engine | None = app.config.get("ENGINE")
     owns_engine = engine is None
     if engine is None:
-        engine = Engine(app.config.get("DATABASE_URL"))
+        engine = Engine(app.config.get("DATABASE_URL"), bounds=engine_bounds(app.config))
     app.extensions[EXTENSION] = Services(
         engine, _identity(engine, app.config), catalogue, owns_engine
     )
     problems.init_app(app)
     viewer.init_app(app)
     request_body.init_app(app)
+    headers.init_app(app)
     api = openapi.init_app(app)
     for blueprint in (*BLUEPRINTS, cases.blp, tasks.blp, audit.blp):
         api.register_blueprint(blueprint)

@@ -4,6 +4,12 @@
 ``/api/docs`` is flask-smorest's Swagger UI page, loading its scripts and styles from
 ``/api/docs/assets/`` — the files of the ``swagger-ui-bundle`` package, served by this
 app, so the page works without internet access (no CDN).
+
+The page is rendered from ``webapi/templates/swagger_ui.html``, which takes the place of
+flask-smorest's template of that name (Flask looks in the app's templates first): the
+original starts Swagger UI with an inline script, which a strict Content-Security-Policy
+(``DOCS_POLICY``, set by ``webapi.headers``) forbids. Ours passes the settings in data
+attributes to a script file, ``/api/docs/assets/daiban/swagger-init.js``.
 """
 
 from __future__ import annotations
@@ -26,15 +32,29 @@ from webapi.schemas.problem import ProblemSchema
 from webapi.smorest import Api
 
 SWAGGER_UI_DIR = Path(os.fspath(swagger_ui_path))
+OWN_ASSETS_DIR = Path(__file__).parent / "static" / "docs"
+DOCS_PAGE_ENDPOINT = "api-docs.openapi_swagger_ui"
+DOCS_ASSETS_ENDPOINT = "docs_assets.asset"
+# Swagger UI needs scripts, styles and images (its CSS holds data: URIs) from this server
+# and requests to it ("Try it out"); no inline script, nothing from elsewhere.
+DOCS_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; form-action 'none'; frame-ancestors 'none'; "
+    "base-uri 'none'"
+)
 
 
 # Statuses any operation may answer before its view runs, by what it takes: a body
-# (request_body: too large, not JSON), a JSON body (malformed JSON, invalid fields),
-# query parameters (invalid values).
+# (request_body: too large, not JSON), a JSON body (malformed or past the limits of
+# json_body, invalid fields), and any request (arguments: an undeclared query parameter,
+# or an invalid value of a declared one).
 _WITH_BODY = ("post", "put", "patch")
 _ANY_BODY = {413: "REQUEST_ENTITY_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE"}
 _JSON_BODY = {400: "BAD_REQUEST", 422: "UNPROCESSABLE_ENTITY"}
-_QUERY = {422: "UNPROCESSABLE_ENTITY"}
+_ANY_REQUEST = {422: "UNPROCESSABLE_ENTITY"}
+# Every operation but the health check uses the database: when it cannot (disk full,
+# unreachable: service_unavailable) or a commit's answer was lost (outcome_unknown), 503.
+_DATABASE = {503: "SERVICE_UNAVAILABLE"}
 
 
 class ErrorResponsesPlugin(BasePlugin):
@@ -51,14 +71,14 @@ class ErrorResponsesPlugin(BasePlugin):
             if not isinstance(operation, dict):
                 continue
             responses = operation.setdefault("responses", {})
-            common: dict[int, str] = {}
+            common: dict[int, str] = dict(_ANY_REQUEST)
+            if not (path or "").endswith("/health"):
+                common.update(_DATABASE)
             if method in _WITH_BODY:
                 common.update(_ANY_BODY)
                 content = operation.get("requestBody", {}).get("content", {})
                 if any(is_json(media_type) for media_type in content):
                     common.update(_JSON_BODY)
-            if any(p.get("in") == "query" for p in operation.get("parameters", [])):
-                common.update(_QUERY)
             for status, name in common.items():
                 if status not in responses and str(status) not in responses:
                     responses[status] = name
@@ -85,6 +105,9 @@ class DaibanApi(Api):
 
 
 def _asset(filename: str) -> Response:
+    own = filename.removeprefix("daiban/")
+    if own != filename:
+        return send_from_directory(OWN_ASSETS_DIR, own, max_age=3600)
     return send_from_directory(SWAGGER_UI_DIR, filename, max_age=24 * 3600)
 
 

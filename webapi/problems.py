@@ -28,7 +28,9 @@ from engine import (
     LoginLocked,
     NotAuthenticated,
     NotFound,
+    OutcomeUnknown,
     ScriptError,
+    Unavailable,
 )
 from webapi.field_errors import field_errors
 
@@ -48,6 +50,8 @@ _ENGINE_ERRORS: list[tuple[type[EngineError], int, str]] = [
     (DataValidationError, 422, "数据校验未通过"),
     (DefinitionError, 422, "流程定义有误"),
     (ScriptError, 422, "脚本错误"),
+    (Unavailable, 503, "服务暂时不可用"),
+    (OutcomeUnknown, 503, "操作结果未知"),
     (EngineError, 400, "请求无法处理"),
 ]
 
@@ -135,8 +139,10 @@ def engine_problem(error: EngineError) -> Response:
             for p in error.problems
         ]
     headers = dict(BEARER_CHALLENGE) if status == 401 else {}
-    if isinstance(error, LoginLocked):
+    if isinstance(error, LoginLocked | Unavailable | OutcomeUnknown):
         headers["Retry-After"] = str(error.retry_after)
+    if isinstance(error, Unavailable):
+        members["reason"] = error.reason
     return problem(status, error.code, error.message, title=title, headers=headers, **members)
 
 

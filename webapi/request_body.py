@@ -1,13 +1,23 @@
 """Checks on request bodies before any view runs: size (413) and media type (415).
 
 Bodies are JSON, except for views marked with ``accepts_uploads``. Also: a path parameter
-with a NUL character names nothing (404), as no id, code or name has one."""
+with a NUL character names nothing (404), as no id, code or name has one.
+
+Every way a JSON body is read goes through ``webapi.json_body.read_json`` (depth, number
+and text limits): webargs's ``json`` location (``webapi.arguments.Parser``) and Flask's
+``request.get_json()`` / ``request.json`` (the app's request class, below), so a view
+added later cannot read a body past the limits by accident. Query parameters are checked
+against what each operation declares (``webapi.arguments.check_query``)."""
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from typing import Any
+
+from flask import Flask, Request, current_app, request
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge, UnsupportedMediaType
 
+from webapi import arguments
+from webapi.json_body import read_json
 from webapi.problems import ApiProblem
 from webapi.smorest import View
 
@@ -56,6 +66,28 @@ def accepts_uploads(view: View) -> View:
     return view
 
 
+class _StrictJson:
+    """What ``Request.get_json`` calls ``loads`` on: the limits of ``read_json``."""
+
+    @staticmethod
+    def loads(data: str | bytes, **kwargs: Any) -> Any:
+        return read_json(data)
+
+
+class StrictRequest(Request):
+    """Flask's request, whose ``get_json()`` reads bodies with ``read_json``."""
+
+    @property
+    def json_module(self) -> Any:
+        return _StrictJson
+
+    @json_module.setter
+    def json_module(self, value: Any) -> None:
+        """Flask sets the app's JSON provider on every request: ``read_json`` stays."""
+
+
 def init_app(app: Flask) -> None:
+    app.request_class = StrictRequest
     app.before_request(check_body)
     app.before_request(check_path)
+    arguments.init_app(app)

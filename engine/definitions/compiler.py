@@ -16,30 +16,37 @@ from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, IntermediateCatchEv
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
+from engine.definitions.expressions import BPMN_NS
 from engine.definitions.forms import Form
-from engine.definitions.lint import BPMN_NS, FileChecker, ProcessOutline, check_calls
+from engine.definitions.lint import FileChecker, ProcessOutline, check_calls
+from engine.definitions.loops import bounded_parser_classes
 from engine.definitions.timers import (
     ClockBoundaryEventParser,
     ClockIntermediateCatchEventParser,
     ClockStartEventParser,
 )
 from engine.errors import DefinitionError, Problem
+from engine.runtime.bounds import DEFAULT_LOOP_MAXIMUM, EngineBounds
 from engine.scripting.helpers import HELPER_NAMES
 from engine.xmlsafe import UnsafeXml, line_of, parse_xml
 
 
 class DaibanParser(SpiffBpmnParser):  # type: ignore[misc]
-    """SpiffWorkflow's spiff parser with clock-aware timers; schema checks are done by lint."""
+    """SpiffWorkflow's spiff parser with clock-aware timers and loops that charge the step
+    budget; schema checks are done by lint."""
 
-    OVERRIDE_PARSER_CLASSES: ClassVar[dict[str, Any]] = {
-        **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
-        full_tag("startEvent"): (ClockStartEventParser, StartEvent),
-        full_tag("intermediateCatchEvent"): (
-            ClockIntermediateCatchEventParser,
-            IntermediateCatchEvent,
-        ),
-        full_tag("boundaryEvent"): (ClockBoundaryEventParser, BoundaryEvent),
-    }
+    OVERRIDE_PARSER_CLASSES: ClassVar[dict[str, Any]] = bounded_parser_classes(
+        {
+            **SpiffBpmnParser.PARSER_CLASSES,
+            **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
+            full_tag("startEvent"): (ClockStartEventParser, StartEvent),
+            full_tag("intermediateCatchEvent"): (
+                ClockIntermediateCatchEventParser,
+                IntermediateCatchEvent,
+            ),
+            full_tag("boundaryEvent"): (ClockBoundaryEventParser, BoundaryEvent),
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -82,8 +89,16 @@ class LintResult:
         return not self.problems
 
 
-def lint(sources: Iterable[SourceFile], known_processes: Collection[str] = ()) -> LintResult:
-    """Check all sources together; every problem is collected, nothing is executed."""
+def lint(
+    sources: Iterable[SourceFile],
+    known_processes: Collection[str] = (),
+    *,
+    loop_maximum: int | None = DEFAULT_LOOP_MAXIMUM,
+) -> LintResult:
+    """Check all sources together; every problem is collected, nothing is executed.
+
+    ``loop_maximum``: the largest ``loopMaximum`` a standard loop (and literal cardinality
+    a multi-instance) may have; ``None`` skips that check."""
     result = LintResult()
     by_path = {}
     for source in sources:
@@ -96,7 +111,7 @@ def lint(sources: Iterable[SourceFile], known_processes: Collection[str] = ()) -
             )
             continue
         result.trees[source.path] = tree
-        checker = FileChecker(source.path, tree, HELPER_NAMES)
+        checker = FileChecker(source.path, tree, HELPER_NAMES, loop_maximum)
         checker.run()
         result.problems.extend(checker.problems)
         for pid, outline in checker.outlines.items():
@@ -160,6 +175,9 @@ class CompiledProcess:
     spec: Any
     subprocess_specs: dict[str, Any]
     outlines: dict[str, ProcessOutline]
+    # The bounds its cases run under: carried with the process so that every path that
+    # runs it (live changes, replay, verify) applies the same ones.
+    bounds: EngineBounds = field(default_factory=EngineBounds)
 
     def form(self, process_id: str, task_id: str) -> Form | None:
         outline = self.outlines.get(process_id)
@@ -186,10 +204,15 @@ def compile_trees(pid: str, trees: Mapping[str, etree._ElementTree]) -> tuple[An
     return spec, parser.get_subprocess_specs(pid)
 
 
-def compile_process(pid: str, sources: Iterable[SourceFile]) -> CompiledProcess:
-    """Parse a process from the files of its version (already linted when deployed)."""
+def compile_process(
+    pid: str, sources: Iterable[SourceFile], bounds: EngineBounds | None = None
+) -> CompiledProcess:
+    """Parse a process from the files of its version (already linted when deployed).
+
+    The loop cap was applied at deployment; a version deployed under a larger cap still
+    loads, and the step budget bounds its loops whatever the cap is now."""
     files = list(sources)
-    result = lint(files)
+    result = lint(files, loop_maximum=None)
     if not result.ok:
         raise DefinitionError(result.problems)
     closure = process_closure(pid, result.outlines)
@@ -202,4 +225,5 @@ def compile_process(pid: str, sources: Iterable[SourceFile]) -> CompiledProcess:
         spec,
         subprocess_specs,
         {p: result.outlines[p] for p in closure},
+        bounds or EngineBounds(),
     )

@@ -6,12 +6,13 @@ A user task declares its form in its extension elements::
       <daiban:form>
         <daiban:field name="decision" label="审核结论" type="enum" required="true"
                       values="approve:同意,reject:不同意"/>
+        <daiban:field name="copies" label="份数" type="integer" min="1" max="20"/>
       </daiban:form>
     </bpmn:extensionElements>
 
 Data submitted to complete the task is validated against it before it reaches the
-workflow: unknown fields, missing required fields and wrong types are all reported at
-once, field by field, in Chinese.
+workflow: unknown fields, missing required fields, wrong types and values out of bounds
+(``engine.definitions.form_bounds``) are all reported at once, field by field, in Chinese.
 """
 
 from __future__ import annotations
@@ -24,13 +25,13 @@ from typing import Any
 
 from lxml import etree
 
+from engine.definitions.form_bounds import Bounds, default_bounds, read_bounds
 from engine.xmlsafe import line_of
 
 DAIBAN_NS = "urn:daiban:bpmn:1"
 FIELD_TYPES = frozenset(
     {"string", "text", "integer", "number", "boolean", "date", "enum", "phone", "id_number"}
 )
-MAX_TEXT = 10_000
 _PHONE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -44,6 +45,12 @@ class FormField:
     required: bool = False
     values: tuple[tuple[str, str], ...] = ()  # (value, label) for enum
     required_when: tuple[str, tuple[str, ...]] | None = None  # (other field, its values)
+    bounds: Bounds | None = None  # None: the defaults of its type
+
+    @property
+    def limits(self) -> Bounds:
+        """The bounds enforced and published for this field."""
+        return self.bounds if self.bounds is not None else default_bounds(self.type)
 
     def is_required(self, data: Mapping[str, Any]) -> bool:
         if self.required:
@@ -61,6 +68,7 @@ class FormField:
             schema["format"] = "date"
         if self.type == "enum":
             schema["enum"] = [value for value, _ in self.values]
+        schema.update(self.limits.to_json_schema())
         return schema
 
 
@@ -106,22 +114,24 @@ def _convert(spec: FormField, value: Any) -> tuple[Any, str | None]:
 def _check_string(spec: FormField, value: Any) -> tuple[Any, str | None]:
     if not isinstance(value, str):
         return None, "应为文本"
-    limit = MAX_TEXT if spec.type == "text" else 500
-    if len(value) > limit:
-        return None, f"过长（最多 {limit} 字）"
-    return value, None
+    return _bounded(spec, value)
 
 
 def _check_integer(spec: FormField, value: Any) -> tuple[Any, str | None]:
     if isinstance(value, bool) or not isinstance(value, int):
         return None, "应为整数"
-    return value, None
+    return _bounded(spec, value)
 
 
 def _check_number(spec: FormField, value: Any) -> tuple[Any, str | None]:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None, "应为数字"
-    return value, None
+    return _bounded(spec, value)
+
+
+def _bounded(spec: FormField, value: Any) -> tuple[Any, str | None]:
+    reason = spec.limits.check(value)
+    return (None, reason) if reason else (value, None)
 
 
 def _check_boolean(spec: FormField, value: Any) -> tuple[Any, str | None]:
@@ -228,10 +238,12 @@ def _read_field(node: etree._Element, seen: set[str]) -> tuple[FormField | None,
     required_when = _required_when(node.get("requiredWhen", ""))
     if node.get("requiredWhen") and required_when is None:
         problems.append(f"表单字段“{name}”的 requiredWhen 应写作“字段:取值1|取值2”")
+    bounds, bound_problems = read_bounds(node, name, kind)
+    problems += bound_problems
     if problems:
         return None, problems
     return FormField(
-        name, kind, node.get("label", ""), required == "true", values, required_when
+        name, kind, node.get("label", ""), required == "true", values, required_when, bounds
     ), []
 
 

@@ -7,20 +7,17 @@ all the problems of a file at once rather than the first one the parser trips on
 from __future__ import annotations
 
 import copy
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from typing import Literal
 
 from lxml import etree
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
+from engine.definitions.expressions import BPMN_NS, check_expressions
 from engine.definitions.forms import Form, read_form
 from engine.errors import Problem
-from engine.scripting.sandbox import check_script
 from engine.xmlsafe import line_of
 
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 FLOW_NODES = frozenset(
     {
         "startEvent",
@@ -46,6 +43,10 @@ FLOW_NODES = frozenset(
     }
 )
 UNSUPPORTED = ("serviceTask", "businessRuleTask", "adHocSubProcess", "complexGateway")
+# Names SpiffWorkflow gives its own task specs: a flow node with one of them is silently
+# replaced by the internal spec (a start event "Start" makes a process that does nothing).
+RESERVED_IDS = frozenset({"Start", "End", "StartEventSplit", "StartEventJoin"})
+RESERVED_SUFFIXES = (".EndJoin", ".BoundaryEventSplit", ".BoundaryEventJoin")
 
 
 @dataclass
@@ -73,12 +74,22 @@ def _local(element: etree._Element) -> str:
 
 
 class FileChecker:
-    """Checks one parsed BPMN document."""
+    """Checks one parsed BPMN document.
 
-    def __init__(self, path: str, tree: etree._ElementTree, script_functions: Collection[str]):
+    ``loop_maximum``: the largest ``loopMaximum`` (and literal multi-instance cardinality)
+    allowed; ``None`` skips that check (a version already deployed under another cap)."""
+
+    def __init__(
+        self,
+        path: str,
+        tree: etree._ElementTree,
+        script_functions: Collection[str],
+        loop_maximum: int | None = None,
+    ):
         self.path = path
         self.root = tree.getroot()
         self.functions = script_functions
+        self.loop_maximum = loop_maximum
         self.problems: list[Problem] = []
         self.outlines: dict[str, ProcessOutline] = {}
 
@@ -98,6 +109,12 @@ class FileChecker:
         self._unique_ids()
         for process in self.root.iterfind(_bpmn("process")):
             self._process(process)
+        if not any(o.executable for o in self.outlines.values()):
+            self.problem(self.root, '文件中没有可执行的流程（bpmn:process 且 isExecutable="true"）')
+        # Expressions live in processes and in root definitions (messages, signals,
+        # correlation properties): the whole document is searched.
+        for found in check_expressions(self.root, self.functions, self.loop_maximum):
+            self.problem(found.element, found.message, found.line)
 
     def _schema(self) -> None:
         candidate = copy.deepcopy(self.root)
@@ -142,7 +159,9 @@ class FileChecker:
             for lane in process.iter(_bpmn("lane"))
         }
         self._scope(process, outline, top=True)
-        self._scripts(process)
+        for kind in UNSUPPORTED:
+            for node in process.iter(_bpmn(kind)):
+                self.problem(node, f"不支持的元素 bpmn:{kind}")
 
     def _scope(self, scope: etree._Element, outline: ProcessOutline, top: bool) -> None:
         """Flow nodes and sequence flows of a process or an embedded subprocess."""
@@ -171,8 +190,8 @@ class FileChecker:
     ) -> None:
         kind = _local(node)
         outline.task_names[ident] = node.get("name", ident)
-        if kind in UNSUPPORTED:
-            self.problem(node, f"不支持的元素 bpmn:{kind}")
+        if ident in RESERVED_IDS or ident.endswith(RESERVED_SUFFIXES):
+            self.problem(node, f"id“{ident}”与引擎内部任务重名，请改用其他 id")
         if kind not in ("startEvent", "boundaryEvent") and ident not in incoming:
             self.problem(node, "没有进入的顺序流，永远不会执行")
         if kind != "endEvent" and ident not in outgoing:
@@ -195,31 +214,6 @@ class FileChecker:
                 outline.calls.setdefault(called, []).append((line_of(node), ident))
         if kind in ("subProcess", "transaction"):
             self._scope(node, outline, top=False)
-
-    def _scripts(self, process: etree._Element) -> None:
-        for element, source, mode in _script_sources(process):
-            for issue in check_script(source, mode, self.functions):
-                line = (line_of(element) or 0) + issue.line - 1
-                owner: etree._Element | None = element
-                while owner is not None and owner.get("id") is None:
-                    owner = owner.getparent()
-                self.problem(owner, issue.message, line)
-
-
-def _script_sources(
-    process: etree._Element,
-) -> Iterator[tuple[etree._Element, str, Literal["exec", "eval"]]]:
-    """(element, source, mode) of every script, condition and timer expression."""
-    for script in process.iter(_bpmn("script")):
-        yield script, script.text or "", "exec"
-    for tag in ("preScript", "postScript"):
-        for script in process.iter(f"{{{SPIFF_NS}}}{tag}"):
-            yield script, script.text or "", "exec"
-    for condition in process.iter(_bpmn("conditionExpression")):
-        yield condition, (condition.text or "").strip(), "eval"
-    for tag in ("timeDate", "timeDuration", "timeCycle"):
-        for timer in process.iter(_bpmn(tag)):
-            yield timer, (timer.text or "").strip(), "eval"
 
 
 def check_calls(outlines: Iterable[ProcessOutline], known: Collection[str]) -> list[Problem]:

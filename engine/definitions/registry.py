@@ -21,6 +21,7 @@ from engine.definitions.compiler import (
 from engine.definitions.lint import ProcessOutline
 from engine.errors import DefinitionError, NotFound, Problem
 from engine.records import ProcessVersionRecord, StoredFile
+from engine.runtime.bounds import EngineBounds
 from engine.store import Store
 from engine.store.repository import MAX_ID
 
@@ -36,9 +37,21 @@ class DeployResult:
 
 
 class DefinitionRegistry:
-    def __init__(self, store: Store, clock: Clock, cache_size: int = 256) -> None:
+    """Deploys versions and hands out their compiled processes.
+
+    ``bounds`` are checked at deployment (the loop cap) and travel with every compiled
+    process (the step budget), so case changes and replay apply the same ones."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        cache_size: int = 256,
+        bounds: EngineBounds | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
+        self.bounds = bounds or EngineBounds()
         self._cache: OrderedDict[str, CompiledProcess] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -63,7 +76,7 @@ class DefinitionRegistry:
         """
         files = list(sources)
         uploaded = {f.path for f in files}
-        result = self._lint_with_deployed(files) if use_deployed else lint(files)
+        result = self._lint_with_deployed(files) if use_deployed else self._lint(files)
         problems = list(result.problems)
         if result.ok and checks is not None:
             problems.extend(checks(result.outlines))
@@ -100,7 +113,7 @@ class DefinitionRegistry:
         of that process's latest deployed version (``files`` grows in place)."""
         paths = {f.path for f in files}
         while True:
-            result = lint(files)
+            result = self._lint(files)
             missing = sorted(
                 callee
                 for outline in result.outlines.values()
@@ -119,6 +132,9 @@ class DefinitionRegistry:
                             added = True
             if not added:
                 return result
+
+    def _lint(self, files: list[SourceFile]) -> LintResult:
+        return lint(files, loop_maximum=self.bounds.loop_maximum)
 
     def versions(self, process_id: str | None = None) -> list[ProcessVersionRecord]:
         """Deployed versions (of one process, or of all), by process id then version."""
@@ -160,7 +176,7 @@ class DefinitionRegistry:
                 if stored is None:
                     raise NotFound("流程文件缺失", hash=digest)
                 sources.append(SourceFile(path, stored.xml))
-        compiled = compile_process(record.process_id, sources)
+        compiled = compile_process(record.process_id, sources, self.bounds)
         with self._lock:
             self._cache[version_hash_] = compiled
             while len(self._cache) > self._cache_size:

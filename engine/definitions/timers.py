@@ -70,7 +70,7 @@ class ClockCycle(CycleTimerEventDefinition):  # type: ignore[misc]
         now = current_clock().now()
         if event_value is None:
             expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
-            cycles, start, duration = _parse_cycle(expression, now)
+            cycles, start, duration = parse_cycle(expression, now)
             event_value = {"cycles": cycles, "next": start.isoformat(), "duration": duration}
         ready = False
         if event_value["cycles"] != 0:
@@ -87,7 +87,7 @@ class ClockCycle(CycleTimerEventDefinition):  # type: ignore[misc]
         return ready
 
 
-def _parse_cycle(expression: str, now: datetime) -> tuple[int, datetime, float]:
+def parse_cycle(expression: str, now: datetime) -> tuple[int, datetime, float]:
     """``R[n]/DURATION`` or ``R[n]/START/DURATION``; the first firing is start (or now) + duration."""
     parts = expression.upper().strip("R").split("/")
     cycles = int(parts[0]) if parts[0] else -1

@@ -8,11 +8,11 @@ events therefore rebuilds the state exactly, digest for digest.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
@@ -29,10 +29,13 @@ from engine.clock import ManualClock, using_clock
 from engine.definitions.compiler import CompiledProcess
 from engine.definitions.timers import parse_instant
 from engine.errors import ConflictError, EngineError, InvalidState, NotFound, ScriptError
+from engine.runtime.bounds import charge_step, step_budget
+from engine.runtime.completion import check_ended, check_within_reach
 from engine.runtime.ids import deterministic_ids
 from engine.runtime.snapshot import workflow_from_dict, workflow_to_dict
 from engine.scripting.spiff_engine import SandboxScriptEngine
 
+_T = TypeVar("_T")
 OPEN, COMPLETED, CANCELLED = "open", "completed", "cancelled"
 CLAIM_EVENTS = frozenset({"task_claimed", "task_released", "task_assigned"})
 STATE_CHANGING = frozenset(
@@ -182,8 +185,10 @@ class LiveCase:
     # -- transitions -------------------------------------------------------------------
     def _run_engine(self) -> None:
         self._ready = None
-        self.workflow.do_engine_steps()
+        self.workflow.do_engine_steps(will_complete_task=charge_step)
+        check_within_reach(self.workflow)
         if self.workflow.is_completed():
+            check_ended(self.workflow)
             self.status = COMPLETED
 
     def _ready_task(self, task_id: str) -> Any:
@@ -261,19 +266,23 @@ class LiveCase:
 
 def start_case(compiled: CompiledProcess, case_uid: str, event: EventInput) -> LiveCase:
     """Create the workflow of a new case from its ``case_started`` event."""
-    with _pinned(case_uid, event):
-        workflow = BpmnWorkflow(
-            compiled.spec, compiled.subprocess_specs, script_engine=_SCRIPT_ENGINE
-        )
-        start = workflow.task_tree
-        start.data.update(event.payload.get("data", {}))
-        live = LiveCase(workflow, OPEN, compiled)
-        _guard(live._run_engine)
-        return live
+    with _pinned(case_uid, event), step_budget(compiled.bounds.max_steps):
+        return _guard(lambda: _begin(compiled, event))
+
+
+def _begin(compiled: CompiledProcess, event: EventInput) -> LiveCase:
+    # Inside the guard: building the workflow already runs its start task.
+    workflow = BpmnWorkflow(compiled.spec, compiled.subprocess_specs, script_engine=_SCRIPT_ENGINE)
+    workflow.task_tree.data.update(event.payload.get("data", {}))
+    live = LiveCase(workflow, OPEN, compiled)
+    live._run_engine()
+    return live
 
 
 def apply_event(live: LiveCase, case_uid: str, event: EventInput) -> None:
-    with _pinned(case_uid, event):
+    """Apply ``event``, within the step budget of one state change; a change the engine
+    cannot finish properly raises a ``ScriptError`` (an incident; the case is unchanged)."""
+    with _pinned(case_uid, event), step_budget(live.compiled.bounds.max_steps):
         _guard(lambda: live.apply(event))
 
 
@@ -291,10 +300,10 @@ def _pinned(case_uid: str, event: EventInput) -> Iterator[None]:
         yield
 
 
-def _guard(action: Any) -> None:
+def _guard(action: Callable[[], _T]) -> _T:
     """Engine errors pass through; anything a process raises becomes a ScriptError."""
     try:
-        action()
+        return action()
     except EngineError:
         raise
     except SpiffWorkflowException as exc:

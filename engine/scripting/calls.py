@@ -20,6 +20,7 @@ ALLOCATING = frozenset(
     {"dict", "list", "set", "tuple", "str", "sorted", "reversed", "enumerate", "zip"}
 )
 _NUMBERS = (int, float, decimal.Decimal)
+MAX_ROUND_DIGITS = 400  # beyond the range of float; an int has at most ~3,000 digits
 _COPYING_METHODS = frozenset(
     {"copy", "union", "intersection", "difference", "symmetric_difference"}
 )
@@ -31,7 +32,6 @@ def builtin_functions(budget: Budget) -> dict[str, Callable[..., Any]]:
     return {
         "len": len,
         "abs": abs,
-        "round": round,
         "int": int,
         "float": float,
         "bool": bool,
@@ -151,6 +151,13 @@ def _fn_reversed(budget: Budget, /, sequence: Any) -> list[Any]:
     return budget.bounded_list(reversed(sequence))
 
 
+def _fn_round(budget: Budget, /, number: Any, ndigits: Any = None) -> Any:
+    # round(1, -10 ** 7) computes 10 ** 10 ** 7 inside one C call
+    if isinstance(ndigits, int) and abs(ndigits) > MAX_ROUND_DIGITS:
+        raise budget.limit(f"round 的位数超出限制（上限 ±{MAX_ROUND_DIGITS}）")
+    return round(number, ndigits)
+
+
 def _fn_range(budget: Budget, /, *args: int) -> range:
     result = range(*args)
     try:
@@ -191,6 +198,7 @@ _GUARDED: dict[str, Callable[..., Any]] = {
     "sorted": _fn_sorted,
     "reversed": _fn_reversed,
     "range": _fn_range,
+    "round": _fn_round,
     "enumerate": _fn_enumerate,
     "zip": _fn_zip,
 }

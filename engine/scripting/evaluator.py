@@ -18,16 +18,22 @@ import simpleeval
 from engine.scripting.budget import SCALARS, Budget
 from engine.scripting.calls import ALLOCATING, builtin_functions, call_method, to_text
 from engine.scripting.limits import Limits
-from engine.scripting.operators import operator_table
+from engine.scripting.operators import CompareGuard, operator_table
 from engine.scripting.policy import SAFE_FORMAT_SPEC, static_format_spec
 
 
 class Evaluator(simpleeval.EvalWithCompoundTypes):  # type: ignore[misc]
     """simpleeval with step, time and size budgets and guarded operators and builtins."""
 
-    def __init__(self, functions: Mapping[str, Callable[..., Any]], limits: Limits) -> None:
+    def __init__(
+        self,
+        functions: Mapping[str, Callable[..., Any]],
+        limits: Limits,
+        compare_guard: CompareGuard | None = None,
+    ) -> None:
         self.budget = Budget(limits)
-        super().__init__(operators=operator_table(self.budget), functions={}, names={})
+        operators = operator_table(self.budget, compare_guard)
+        super().__init__(operators=operators, functions={}, names={})
         self.limits = limits
         self.functions: dict[str, Callable[..., Any]] = {
             **builtin_functions(self.budget),

@@ -13,6 +13,7 @@ from typing import Any
 
 from engine.errors import ScriptError, ScriptLimitExceeded
 from engine.scripting.evaluator import Evaluator
+from engine.scripting.fastpath import NeedsIsolation
 from engine.scripting.operators import binary
 
 _ERROR_KINDS: dict[type[BaseException], str] = {
@@ -57,6 +58,8 @@ class Executor(Evaluator):
             line = self.budget.line
             same = ScriptLimitExceeded if isinstance(exc, ScriptLimitExceeded) else ScriptError
             raise same(f"第 {line} 行：{exc.message}", **exc.context, line=line) from exc
+        except NeedsIsolation:
+            raise  # not a failure: the run is handed to an evaluator process
         except (RecursionError, MemoryError):
             raise self.budget.limit("脚本嵌套过深或占用内存过多") from None
         except Exception as exc:

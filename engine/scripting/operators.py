@@ -40,8 +40,14 @@ _INPLACE_OPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
 }
 
 
-def operator_table(budget: Budget) -> dict[type[ast.AST], Callable[..., Any]]:
-    """simpleeval's operator table, the costly operators guarded by ``budget``."""
+CompareGuard = Callable[[type[ast.cmpop], Any, Any], None]
+
+
+def operator_table(
+    budget: Budget, compare_guard: CompareGuard | None = None
+) -> dict[type[ast.AST], Callable[..., Any]]:
+    """simpleeval's operator table, the costly operators guarded by ``budget``; with
+    ``compare_guard``, every comparison is shown to it first (it may raise)."""
     table: dict[type[ast.AST], Callable[..., Any]] = {
         kind: functools.partial(binary, budget, kind) for kind in _PLAIN_OPS
     }
@@ -63,7 +69,31 @@ def operator_table(budget: Budget) -> dict[type[ast.AST], Callable[..., Any]]:
             ast.Invert: operator.invert,
         }
     )
+    if compare_guard is not None:
+        for kind in COMPARISONS:
+            table[kind] = functools.partial(_guarded, compare_guard, kind, table[kind])
     return table
+
+
+COMPARISONS: tuple[type[ast.cmpop], ...] = (
+    ast.Eq,
+    ast.NotEq,
+    ast.Lt,
+    ast.LtE,
+    ast.Gt,
+    ast.GtE,
+    ast.In,
+    ast.NotIn,
+    ast.Is,
+    ast.IsNot,
+)
+
+
+def _guarded(
+    guard: CompareGuard, kind: type[ast.cmpop], relation: Callable[[Any, Any], Any], a: Any, b: Any
+) -> Any:
+    guard(kind, a, b)
+    return relation(a, b)
 
 
 def binary(budget: Budget, kind: type[ast.operator], a: Any, b: Any, inplace: bool = False) -> Any:

@@ -21,6 +21,7 @@ import simpleeval
 from engine.errors import ScriptError, ScriptLimitExceeded
 from engine.scripting.executor import Executor
 from engine.scripting.limits import Limits
+from engine.scripting.operators import CompareGuard
 from engine.scripting.policy import DENIED_NAMES, ScriptIssue, analyze, check_script
 
 __all__ = ["Limits", "Sandbox", "ScriptIssue", "check_script"]
@@ -43,6 +44,7 @@ class Sandbox:
         self,
         functions: Mapping[str, Callable[..., Any]] | None = None,
         limits: Limits = _DEFAULT_LIMITS,
+        compare_guard: CompareGuard | None = None,
     ) -> None:
         self.functions = dict(functions or {})
         for name, function in self.functions.items():
@@ -51,6 +53,7 @@ class Sandbox:
             if not callable(function) or _is_disallowed(function):
                 raise ValueError(f"not an allowed script function: {name}={function!r}")
         self.limits = limits
+        self.compare_guard = compare_guard
         self._names = frozenset(self.functions)
         self._idle = threading.local()  # one reusable evaluator per thread
 
@@ -66,15 +69,27 @@ class Sandbox:
 
     def execute(self, script: str, variables: dict[str, Any]) -> None:
         """Run ``script``; its assignments land in ``variables`` only if it succeeds."""
+        changed, deleted = self.run_script(script, variables)
+        for name in deleted:
+            variables.pop(name, None)
+        variables.update(changed)
+
+    def run_script(
+        self, script: str, variables: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], set[str]]:
+        """Run ``script`` on ``variables`` (left as they are): the variables it wrote
+        (with their values) and those it deleted."""
         tree = self._compile(script, "exec")
         evaluator = self._acquire()
         try:
             _, changed, deleted = evaluator.run(tree, variables, script=True)
         finally:
             self._release(evaluator)
-        for name in deleted:
-            variables.pop(name, None)
-        variables.update(changed)
+        return changed, deleted
+
+    def compile(self, source: str, mode: Literal["exec", "eval"]) -> ast.AST:
+        """The checked syntax tree of ``source``; ``ScriptError`` listing every issue."""
+        return self._compile(source, mode)
 
     def _compile(self, source: str, mode: Literal["exec", "eval"]) -> ast.AST:
         if len(source) > self.limits.max_source:
@@ -94,7 +109,7 @@ class Sandbox:
     def _acquire(self) -> Executor:
         evaluator: Executor | None = getattr(self._idle, "evaluator", None)
         self._idle.evaluator = None
-        return evaluator or Executor(self.functions, self.limits)
+        return evaluator or Executor(self.functions, self.limits, self.compare_guard)
 
     def _release(self, evaluator: Executor) -> None:
         evaluator.clear()

@@ -1,23 +1,35 @@
 """The script engine handed to SpiffWorkflow: every script goes through the sandbox.
 
 SpiffWorkflow's default ``PythonScriptEngine`` runs plain ``exec``/``eval``; this one
-keeps its interface and replaces the environment with :class:`Sandbox`.
+keeps its interface and replaces the environment with the sandbox — by default the
+:class:`~engine.scripting.isolation.IsolatedSandbox`, whose runs cannot outlast their CPU
+budget even inside one builtin call.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from engine.errors import ScriptError
 from engine.scripting.helpers import HELPERS
-from engine.scripting.sandbox import Sandbox, check_script
+from engine.scripting.isolation import IsolatedSandbox
+from engine.scripting.sandbox import check_script
+
+
+class ScriptRunner(Protocol):
+    """What the environment needs of a sandbox (``Sandbox`` or ``IsolatedSandbox``)."""
+
+    def evaluate(self, expression: str, names: Mapping[str, Any]) -> Any: ...
+
+    def execute(self, script: str, variables: dict[str, Any]) -> None: ...
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: ScriptRunner) -> None:
         super().__init__({})
         self.sandbox = sandbox
 
@@ -38,8 +50,8 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[mis
 class SandboxScriptEngine(PythonScriptEngine):  # type: ignore[misc]
     """Raises ``ScriptError`` (with the element id) instead of running anything unsafe."""
 
-    def __init__(self, sandbox: Sandbox | None = None) -> None:
-        super().__init__(environment=SandboxEnvironment(sandbox or Sandbox(HELPERS)))
+    def __init__(self, sandbox: ScriptRunner | None = None) -> None:
+        super().__init__(environment=SandboxEnvironment(sandbox or IsolatedSandbox(HELPERS)))
 
     def validate(self, expression: str) -> None:
         issues = check_script(expression, "exec", HELPERS)

@@ -1,14 +1,15 @@
-"""Password hashes and bearer-token hashes (part of the unit of work)."""
+"""Password hashes, bearer-token hashes and failed-login counters (part of the unit of work)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import NamedTuple, cast
+from typing import cast
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from engine.store.tables import PasswordRow, TokenRow
+from engine.store.throttles import ThrottleMixin
 
 # Looked up on every API request: a prepared Core statement, no ORM objects.
 _TOKENS = cast(Table, TokenRow.__table__)
@@ -17,13 +18,7 @@ _TOKEN_BY_HASH = select(_TOKENS.c.user_id, _TOKENS.c.expires_at, _TOKENS.c.revok
 )
 
 
-class LoginState(NamedTuple):
-    password_hash: str
-    failed_logins: int  # wrong passwords in a row
-    locked_until: datetime | None
-
-
-class CredentialsMixin:
+class CredentialsMixin(ThrottleMixin):
     session: Session
 
     def password_hash(self, user_id: str) -> str | None:
@@ -36,32 +31,6 @@ class CredentialsMixin:
             self.session.add(PasswordRow(user_id=user_id, hash=hashed, updated_at=now))
         else:
             row.hash, row.updated_at = hashed, now
-
-    def login_state(self, user_id: str) -> LoginState | None:
-        row = self.session.get(PasswordRow, user_id)
-        return LoginState(row.hash, row.failed_logins, row.locked_until) if row else None
-
-    def count_failed_login(self, user_id: str, limit: int, lock_until: datetime) -> datetime | None:
-        """Count a wrong password; the ``limit``-th in a row locks login until
-        ``lock_until`` (returned) and starts the count again."""
-        self.session.execute(
-            update(PasswordRow)
-            .where(PasswordRow.user_id == user_id)
-            .values(failed_logins=PasswordRow.failed_logins + 1)
-        )
-        row = self.session.get(PasswordRow, user_id, populate_existing=True)
-        if row is None or row.failed_logins < limit:
-            return None
-        row.failed_logins, row.locked_until = 0, lock_until
-        return lock_until
-
-    def clear_failed_logins(self, user_id: str) -> None:
-        self.session.execute(
-            update(PasswordRow)
-            .where(PasswordRow.user_id == user_id)
-            .where((PasswordRow.failed_logins != 0) | PasswordRow.locked_until.is_not(None))
-            .values(failed_logins=0, locked_until=None)
-        )
 
     def add_token(
         self, token_hash: str, user_id: str, issued_at: datetime, expires_at: datetime

@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.pool import StaticPool
 
 DEFAULT_URL = "sqlite:///daiban.sqlite3"
+BUSY_TIMEOUT = 30.0  # seconds a SQLite writer waits for the lock; ``?timeout=`` in the URL
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -22,11 +23,19 @@ def is_sqlite(url: str) -> bool:
 def make_engine(url: str, *, immediate: bool = False) -> Engine:
     """An engine for ``url``. On SQLite: WAL with ``synchronous=FULL`` (commits survive a
     power cut), a busy timeout, and ``BEGIN IMMEDIATE`` for writers when asked, so two
-    writers queue instead of failing to upgrade a read lock."""
+    writers queue instead of failing to upgrade a read lock. A writer still waiting when
+    the busy timeout ends fails with SQLITE_BUSY: ``Unavailable`` (``engine.store.failures``)."""
     if not is_sqlite(url):
-        return create_engine(url, pool_pre_ping=True, future=True)
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
     memory = url in ("sqlite://", "sqlite:///:memory:")
-    kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+    timeout = make_url(url).query.get("timeout")
+    busy = float(timeout) if isinstance(timeout, str) else BUSY_TIMEOUT
+    kwargs: dict[str, Any] = {
+        "connect_args": {"check_same_thread": False, "timeout": busy},
+        # A database error in the log (a 500's traceback) shows the SQL, never the values:
+        # they are residents' names, ID numbers and phones.
+        "hide_parameters": True,
+    }
     if memory:
         kwargs["poolclass"] = StaticPool
     engine = create_engine(url, **kwargs)
@@ -39,7 +48,7 @@ def make_engine(url: str, *, immediate: bool = False) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -20,7 +20,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.errors import ConflictError, NotFound
@@ -36,6 +36,7 @@ from engine.records import (
 from engine.store.credentials import CredentialsMixin
 from engine.store.database import database_url, is_sqlite, make_engine
 from engine.store.exports import ExportsMixin
+from engine.store.failures import log, translate
 from engine.store.ledger import LedgerMixin
 from engine.store.rows import event_record, scope_condition
 from engine.store.tables import (
@@ -107,8 +108,12 @@ class Store:
             context = MigrationContext.configure(connection, opts={"render_as_batch": True})
             return list(compare_metadata(context, Base.metadata))
 
-    def unit_of_work(self, *, write: bool = True) -> UnitOfWork:
-        return UnitOfWork((self._writer if write else self._reader)())
+    def unit_of_work(
+        self, *, write: bool = True, operation: str | None = None, case_id: int | None = None
+    ) -> UnitOfWork:
+        """A unit of work; ``operation`` and ``case_id`` name it in the log if the database
+        fails (default: the failing statement's verb and table)."""
+        return UnitOfWork((self._writer if write else self._reader)(), operation, case_id)
 
     def dispose(self) -> None:
         self._write_engine.dispose()
@@ -117,8 +122,15 @@ class Store:
 
 
 class UnitOfWork(CredentialsMixin, LedgerMixin, ExportsMixin):
-    def __init__(self, session: Session) -> None:
+    """Database errors leave it as engine errors (``engine.store.failures``): a conflict,
+    ``Unavailable`` or, from the commit itself, ``OutcomeUnknown``; bugs stay as they are."""
+
+    def __init__(
+        self, session: Session, operation: str | None = None, case_id: int | None = None
+    ) -> None:
         self.session = session
+        self.operation = operation
+        self.case_id = case_id
 
     def __enter__(self) -> UnitOfWork:
         return self
@@ -129,15 +141,41 @@ class UnitOfWork(CredentialsMixin, LedgerMixin, ExportsMixin):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.session.rollback()
-        self.session.close()
+        try:
+            self.session.rollback()
+        except SQLAlchemyError as error:
+            # The connection is gone: the server rolls back by itself and the pool drops it.
+            log.warning("rollback failed after %s: %s", self.operation, type(error).__name__)
+        finally:
+            self.session.close()
+        found = self._translated(exc, committing=False)
+        if found is not None:
+            raise found from exc
 
     def commit(self) -> None:
+        """Make the work durable. Failures before the COMMIT changed nothing; a connection
+        lost during the COMMIT raises ``OutcomeUnknown``."""
+        try:
+            self.session.flush()
+        except SQLAlchemyError as error:
+            found = self._translated(error, committing=False)
+            if found is None:
+                raise
+            raise found from error
         try:
             self.session.commit()
-        except (IntegrityError, OperationalError) as error:
-            self.session.rollback()
-            raise ConflictError("办件已被他人修改，请刷新后重试") from error
+        except SQLAlchemyError as error:
+            found = self._translated(error, committing=True)
+            if found is None:
+                raise
+            raise found from error
+
+    def _translated(self, error: BaseException | None, *, committing: bool) -> Exception | None:
+        if not isinstance(error, SQLAlchemyError):
+            return None
+        return translate(
+            error, committing=committing, operation=self.operation, case_id=self.case_id
+        )
 
     def rollback(self) -> None:
         self.session.rollback()

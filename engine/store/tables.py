@@ -139,8 +139,20 @@ class PasswordRow(Base):
     user_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     hash: Mapped[str] = mapped_column(String(300))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class LoginThrottleRow(Base):
+    """A failed-login counter: per (account, address) pair, per address or per account
+    (engine/login_policy.py). Names that are no account are counted like accounts."""
+
+    __tablename__ = "login_throttles"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    user_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    address: Mapped[str | None] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer)
+    reset_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class TokenRow(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, make_url, text
 
 from engine.store.repository import Store
 
@@ -49,3 +50,31 @@ def drop_append_only_guard(store: Store) -> None:
         run_sql(store, "DROP TRIGGER events_no_delete")
     else:
         run_sql(store, "DROP TRIGGER events_append_only ON events")
+
+
+@contextmanager
+def sqlite_disk_full(store: Store) -> Iterator[None]:
+    """Inside the block the database cannot grow, as on a full disk: its free pages are
+    vacuumed away and every new connection of ``store`` is capped at the file's current
+    size (SQLite's ``max_page_count``), so the next write needing a page fails with
+    SQLITE_FULL, "database or disk is full" — the error a full disk gives."""
+    path = make_url(store.url).database
+    assert store.dialect == "sqlite" and path, "a SQLite file database"
+    vacuum = sqlite3.connect(path, isolation_level=None)
+    vacuum.execute("VACUUM")
+    vacuum.close()
+
+    def cap(dbapi_connection: Any, _record: Any) -> None:
+        (pages,) = dbapi_connection.execute("PRAGMA page_count").fetchone()
+        dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")
+
+    engines = {store._write_engine, store._read_engine}
+    for engine in engines:
+        event.listen(engine, "connect", cap)
+        engine.dispose()  # pooled connections were opened without the cap
+    try:
+        yield
+    finally:
+        for engine in engines:
+            event.remove(engine, "connect", cap)
+            engine.dispose()

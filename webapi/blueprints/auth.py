@@ -7,6 +7,7 @@ from typing import Any
 from flask import Response
 
 from webapi.auth import current_principal, current_token, require_auth
+from webapi.client_address import client_address
 from webapi.schemas.auth import LoginSchema, TokenSchema, UserSchema
 from webapi.services import services
 from webapi.smorest import Blueprint
@@ -26,11 +27,14 @@ def login(credentials: dict[str, str]) -> tuple[dict[str, Any], int, dict[str, s
     """登录：以用户名和密码换取访问令牌
 
     令牌只在此返回一次；之后每个请求都带上 `Authorization: Bearer <令牌>`。
-    连续 5 次密码错误后该用户的登录锁定 15 分钟（429，`Retry-After` 给出秒数）；
-    管理员重置密码即解锁。
+    同一地址对同一账号连续 5 次密码错误，该地址登录此账号锁定 15 分钟；同一地址
+    15 分钟内失败 20 次（不论账号），该地址锁定 15 分钟；一个账号 1 小时内累计失败
+    50 次（不计它 30 天内成功登录过的地址），则除这些地址外该账号锁定 30 分钟。
+    锁定时一律 429 `login_locked`，`Retry-After` 给出秒数，不再校验密码。管理员重置
+    密码即解除该账号的锁定。不存在的用户名与存在的用户名应答相同。
     """
     identity = services().identity
-    issued = identity.login(credentials["user"], credentials["password"])
+    issued = identity.login(credentials["user"], credentials["password"], client_address())
     principal = identity.authenticate(issued.token)
     return (
         {"token": issued.token, "expires_at": issued.expires_at, "user": principal},

@@ -35,10 +35,13 @@ blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="办�
 @blp.arguments(CaseCreateSchema)
 @blp.response(201, CaseCreatedSchema)
 @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+@blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 def create_case(body: dict[str, Any]) -> dict[str, Any]:
     """收件登记：代办点、流动代办、乡镇窗口（全县域通办）或县政务服务中心
 
-    请求头 `Idempotency-Key` 可选：同一调用者以同一键重试时返回同一办件。
+    请求头 `Idempotency-Key` 可选：同一调用者以同一键重试（包括同时发出的多个请求）时，
+    每个请求都得到 201 和同一办件（案号、回执相同；响应体反映办件的当前状态），不会重复登记。
+    503 `outcome_unknown`（提交时连接中断，结果未知）后请用同一键重试，即可得知是否已登记。
     """
     raw = body["applicant"]
     registration = Registration(

@@ -47,7 +47,8 @@ _EARLIEST, _LATEST = date(1900, 1, 1), date(9999, 12, 30)
 def record_issue(body: dict[str, Any]) -> dict[str, Any]:
     """转录台账：村（社区）代办员登记本村群众反映的问题
 
-    请求头 `Idempotency-Key` 可选：同一调用者以同一键重试时返回同一问题。
+    请求头 `Idempotency-Key` 可选：同一调用者以同一键重试（包括同时发出的多个请求）时，
+    每个请求都得到 201 和同一问题。
     """
     resident = body["resident"]
     new = NewIssue(

@@ -27,6 +27,7 @@ from webapi.cli.designer import cmd_deploy, cmd_lint, cmd_scaffold, cmd_simulate
 from webapi.cli.exports import add_parser as add_exports
 from webapi.cli.ledger import add_parser as add_ledger
 from webapi.cli.stats import add_parser as add_stats
+from webapi.config import ConfigError
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -132,6 +133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in exc.problems:
             print(line, file=sys.stderr)
         print("错误：数据文件有误", file=sys.stderr)
+        return 2
+    except ConfigError as exc:
+        print(f"配置错误：{exc}", file=sys.stderr)
         return 2
     except OSError as exc:
         print(f"错误：{exc.strerror}：{exc.filename}", file=sys.stderr)

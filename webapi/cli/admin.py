@@ -16,6 +16,7 @@ from webapi.cli.common import DEFAULT_BPMN, DEMO_PASSWORD, engine_for
 def cmd_serve(args: argparse.Namespace) -> int:
     """Create or migrate the database, deploy bpmn/ (unchanged processes are kept), serve."""
     from webapi.app import create_app
+    from webapi.headers import QuietRequestHandler
 
     engine = engine_for(args)
     folders = [DEFAULT_BPMN / "common", DEFAULT_BPMN / "items", DEFAULT_BPMN / "sample"]
@@ -29,7 +30,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app({"ENGINE": engine})
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"接口文档：http://{host}:{args.port}/api/docs")
-    app.run(host=args.host, port=args.port)
+    app.run(host=args.host, port=args.port, request_handler=QuietRequestHandler)
     return 0
 
 
@@ -50,7 +51,7 @@ def cmd_users(args: argparse.Namespace) -> int:
     if args.action == "password":
         password = args.password or getpass.getpass("新密码：")
         identity.set_password(args.user_id, password)
-        print(f"已设置 {args.user_id} 的密码")
+        print(f"已设置 {args.user_id} 的密码，并解除该账号的登录锁定")
     elif args.action == "token":
         issued = identity.issue_token(args.user_id, hours=args.hours)
         print(issued.token)

@@ -83,7 +83,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
         try:
             batches = verify_in_parallel(
-                engine.store.url, engine.audit.case_id_batches(args.after, 200), args.workers
+                engine.store.url,
+                engine.audit.case_id_batches(args.after, 200),
+                args.workers,
+                engine.bounds,
             )
         except ValueError:
             print("错误：内存数据库不能多进程校验，请去掉 --workers", file=sys.stderr)

@@ -11,7 +11,7 @@ from typing import Any
 from engine import Engine, lint, read_sources
 from engine.clock import SHANGHAI
 from processes.yamlfile import DataFileError
-from webapi.cli.common import DEFAULT_BPMN, engine_for, paths
+from webapi.cli.common import DEFAULT_BPMN, command_bounds, engine_for, paths
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
@@ -21,7 +21,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
     from processes.org import ROLES
 
     sources = read_sources(paths(args.paths))
-    result = lint(sources)
+    result = lint(sources, loop_maximum=command_bounds().loop_maximum)
     problems = [str(p) for p in result.problems]
     if not args.no_catalogue:
         try:
@@ -104,7 +104,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     scenario = Scenario(start, raw.get("tasks") or {}, raw.get("messages") or dict(HAPPY_MESSAGES))
     at = datetime.fromisoformat(str(raw.get("at", args.at))).replace(tzinfo=SHANGHAI)
     clock = ManualClock(at)
-    engine = Engine("sqlite://", clock)
+    engine = Engine("sqlite://", clock, bounds=command_bounds())
     args.engine = engine
     item_file = DEFAULT_BPMN / "items" / f"{item.process_id}.bpmn"
     engine.definitions.deploy(read_sources([DEFAULT_BPMN / "common", item_file]))

@@ -8,7 +8,6 @@ import argparse
 import os
 import sys
 from collections.abc import Iterator
-from datetime import date
 from typing import IO
 
 from engine.exports.common import ExportCounts, ExportSource
@@ -16,18 +15,7 @@ from engine.exports.ocel import ocel_chunks
 from engine.exports.xes import xes_chunks
 from engine.records import CaseScope
 from webapi.blueprints.audit_export import export_filter
-from webapi.cli.common import engine_for
-from webapi.schemas.exports import FIRST_DAY, LAST_DAY
-
-
-def _day(text: str) -> date:
-    try:
-        value = date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"不是有效的日期（YYYY-MM-DD）：{text}") from None
-    if not FIRST_DAY <= value <= LAST_DAY:
-        raise argparse.ArgumentTypeError(f"日期应在 {FIRST_DAY} 至 {LAST_DAY} 之间：{text}")
-    return value
+from webapi.cli.common import day_argument, engine_for
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -38,10 +26,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         command = sub.add_parser(name, help=f"{what}：全县办件，可按登记日期、事项、乡镇筛选")
         command.set_defaults(handler=handler)
         command.add_argument(
-            "--from", dest="first", type=_day, metavar="YYYY-MM-DD", help="登记日期起（含）"
+            "--from", dest="first", type=day_argument, metavar="YYYY-MM-DD", help="登记日期起（含）"
         )
         command.add_argument(
-            "--to", dest="last", type=_day, metavar="YYYY-MM-DD", help="登记日期止（含）"
+            "--to", dest="last", type=day_argument, metavar="YYYY-MM-DD", help="登记日期止（含）"
         )
         command.add_argument("--item", metavar="CODE", help="只导出该事项")
         command.add_argument("--township", metavar="CODE", help="只导出该乡镇承办的办件")

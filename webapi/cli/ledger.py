@@ -17,7 +17,7 @@ from engine.ledger import (
 from engine.registration import mask_phone
 from engine.store.ledger import LedgerQuery, LedgerScope
 from processes.org import Organization
-from webapi.cli.common import engine_for
+from webapi.cli.common import day_argument, engine_for
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,8 +28,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     listing.add_argument("--status", choices=list(STATUSES), help="办理状态")
     listing.add_argument("--township", metavar="CODE", help="乡镇 9 位区划代码")
     listing.add_argument("--village", metavar="CODE", help="村（社区）12 位区划代码")
-    listing.add_argument("--from", dest="start", type=_day, metavar="YYYY-MM-DD")
-    listing.add_argument("--to", dest="end", type=_day, metavar="YYYY-MM-DD")
+    listing.add_argument("--from", dest="start", type=day_argument, metavar="YYYY-MM-DD")
+    listing.add_argument("--to", dest="end", type=day_argument, metavar="YYYY-MM-DD")
     listing.add_argument("--limit", type=int, default=50, help="最多列出条数（默认 50）")
     show = actions.add_parser("show", help="查看一个问题及其全部记录")
     show.add_argument("issue", type=int, metavar="ID")
@@ -81,13 +81,6 @@ def cmd_ledger(args: argparse.Namespace) -> int:
         )
     print(f"共 {total} 件，列出 {len(found)} 件")
     return 0
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("应为日期 YYYY-MM-DD") from None
 
 
 def _unit(org: Organization, code: str | None) -> str:

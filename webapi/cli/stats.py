@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import date
 from typing import Any
 
 from engine.clock import SHANGHAI
@@ -12,8 +11,8 @@ from engine.stats import GROUPINGS, Period, StatsService
 from engine.store.figures import CaseFilter
 from processes.catalogue import load_catalogue
 from webapi.blueprints.stats import as_json
-from webapi.cli.common import engine_for
-from webapi.schemas.stats import FIRST_DAY, LAST_DAY, StatsSchema
+from webapi.cli.common import day_argument, engine_for
+from webapi.schemas.stats import StatsSchema
 
 # What the plain-text report shows of each group: (figure, label, kind).
 LINES: tuple[tuple[tuple[str, str, str], ...], ...] = (
@@ -59,23 +58,17 @@ LINES: tuple[tuple[tuple[str, str, str], ...], ...] = (
 )
 
 
-def _day(text: str) -> date:
-    try:
-        value = date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"不是有效的日期（YYYY-MM-DD）：{text}") from None
-    if not FIRST_DAY <= value <= LAST_DAY:
-        raise argparse.ArgumentTypeError(f"日期应在 {FIRST_DAY} 至 {LAST_DAY} 之间：{text}")
-    return value
-
-
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     stats = sub.add_parser(
         "stats", help="效能监督统计：全县，按乡镇、村（社区）、事项或县级部门分组"
     )
     stats.set_defaults(handler=cmd_stats)
-    stats.add_argument("--from", dest="first", type=_day, metavar="YYYY-MM-DD", help="起日（含）")
-    stats.add_argument("--to", dest="last", type=_day, metavar="YYYY-MM-DD", help="止日（含）")
+    stats.add_argument(
+        "--from", dest="first", type=day_argument, metavar="YYYY-MM-DD", help="起日（含）"
+    )
+    stats.add_argument(
+        "--to", dest="last", type=day_argument, metavar="YYYY-MM-DD", help="止日（含）"
+    )
     stats.add_argument("--group-by", choices=GROUPINGS, default="county", help="分组（默认全县）")
     stats.add_argument("--township", metavar="CODE", help="只统计该乡镇办理的办件")
     stats.add_argument("--village", metavar="CODE", help="只统计该村（社区）的办件")

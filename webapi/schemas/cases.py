@@ -2,53 +2,74 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from marshmallow import INCLUDE, Schema, fields, validate
 
-from webapi.schemas.common import JsonBoolean, LocalDateTime, PageArgsSchema, PageSchema
+from engine.registration import MAX_ADDRESS, MAX_MATERIALS, MAX_NAME
+from webapi.schemas.common import Day, JsonBoolean, LocalDateTime, PageArgsSchema, PageSchema
 
-# Registration days the list can ask about (beyond them the bounds' arithmetic overflows).
-_DAYS = validate.Range(min=date(2000, 1, 1), max=date(2099, 12, 31))
 _CHANNELS = "village_point 村代办点 · mobile_post 流动代办 · township_window 乡镇窗口 · county_centre 县政务服务中心"
 
 
+def _at_most(length: int) -> validate.Length:
+    return validate.Length(max=length)
+
+
 class ApplicantInSchema(Schema):
-    # Loose shapes: the engine checks the values and reports every problem at once.
-    name = fields.String(load_default="", metadata={"description": "申请人姓名", "example": "张三"})
+    # Loose shapes: the engine checks the values and reports every problem at once. Only
+    # the lengths are checked here (and documented), so no text is unbounded.
+    name = fields.String(
+        load_default="",
+        validate=_at_most(MAX_NAME),
+        metadata={"description": "申请人姓名", "example": "张三"},
+    )
     id_number = fields.String(
-        load_default="", metadata={"description": "公民身份号码", "example": "11010519491231002X"}
+        load_default="",
+        validate=_at_most(18),
+        metadata={"description": "公民身份号码", "example": "11010519491231002X"},
     )
     phone = fields.String(
         load_default=None,
         allow_none=True,
+        validate=_at_most(20),
         metadata={"description": "联系电话", "example": "13800001234"},
     )
     address = fields.String(
         load_default=None,
         allow_none=True,
+        validate=_at_most(MAX_ADDRESS),
         metadata={"description": "住址", "example": "青丝街 1 号"},
     )
     village = fields.String(
         load_default="",
+        validate=_at_most(12),
         metadata={"description": "所在村（社区）12 位区划代码", "example": "511725201001"},
     )
 
 
 class CaseCreateSchema(Schema):
     item_code = fields.String(
-        load_default="", metadata={"description": "事项编码", "example": "CL002"}
+        load_default="",
+        validate=_at_most(50),
+        metadata={"description": "事项编码", "example": "CL002"},
     )
     # A missing applicant is loaded as an empty one (every field at its default), so the
     # engine reports each of its fields rather than the view failing on a missing key.
     applicant = fields.Nested(ApplicantInSchema, load_default=lambda: ApplicantInSchema().load({}))
     channel = fields.String(
-        load_default="", metadata={"description": _CHANNELS, "example": "township_window"}
+        load_default="",
+        validate=_at_most(32),
+        metadata={"description": _CHANNELS, "example": "township_window"},
     )
-    agent = fields.String(load_default=None, allow_none=True, metadata={"description": "代办员"})
+    agent = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=_at_most(64),
+        metadata={"description": "代办员（用户名）"},
+    )
     materials = fields.List(
         fields.String(validate=validate.Length(min=1, max=200)),
         load_default=list,
+        validate=_at_most(MAX_MATERIALS),
         metadata={"description": "已收材料名称"},
     )
     emergency = JsonBoolean(load_default=False, metadata={"description": "急事急办"})
@@ -125,10 +146,8 @@ class CaseQuerySchema(PageArgsSchema):
     township = fields.String(validate=validate.Regexp(r"^\d{9}$"))
     village = fields.String(validate=validate.Regexp(r"^\d{12}$"))
     overdue = fields.Boolean(metadata={"description": "只看已超期的在办件"})
-    from_ = fields.Date(
-        data_key="from", validate=_DAYS, metadata={"description": "登记日期起（含）"}
-    )
-    to = fields.Date(validate=_DAYS, metadata={"description": "登记日期止（含）"})
+    from_ = Day(data_key="from", metadata={"description": "登记日期起（含）"})
+    to = Day(metadata={"description": "登记日期止（含）"})
 
 
 class CasePageSchema(PageSchema):

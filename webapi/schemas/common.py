@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from marshmallow import Schema, fields, validate
@@ -12,6 +12,8 @@ from engine.clock import SHANGHAI
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+# Days a query may name: beyond them the arithmetic of periods and bounds overflows.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 
 
 class LocalDateTime(fields.DateTime):
@@ -21,6 +23,20 @@ class LocalDateTime(fields.DateTime):
         if value is not None:
             value = value.astimezone(SHANGHAI)
         return super()._serialize(value, attr, obj, **kwargs)
+
+
+class Day(fields.Date):
+    """A day from ``FIRST_DAY`` to ``LAST_DAY``; the document says so with a pattern (an
+    OpenAPI date has no minimum), so a generated client never sends another."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"pattern": r"^20\d{2}-\d{2}-\d{2}$", **kwargs.pop("metadata", {})}
+        metadata["description"] = (
+            f"{metadata.get('description', '日期')}（{FIRST_DAY} 至 {LAST_DAY}）"
+        )
+        super().__init__(
+            validate=validate.Range(min=FIRST_DAY, max=LAST_DAY), metadata=metadata, **kwargs
+        )
 
 
 class JsonBoolean(fields.Boolean):

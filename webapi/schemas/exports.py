@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
-_DAYS = validate.Range(min=FIRST_DAY, max=LAST_DAY)
+from webapi.schemas.common import Day
 
 
 class ExportQuerySchema(Schema):
-    from_ = fields.Date(
+    from_ = Day(
         data_key="from",
-        validate=_DAYS,
         metadata={"description": "登记日期起（含，北京时间）：只导出此日及以后登记的办件"},
     )
-    to = fields.Date(
-        validate=_DAYS, metadata={"description": "登记日期止（含）：只导出此日及以前登记的办件"}
-    )
+    to = Day(metadata={"description": "登记日期止（含）：只导出此日及以前登记的办件"})
     item = fields.String(
         validate=validate.Length(min=1, max=50), metadata={"description": "只导出该事项（编码）"}
     )

@@ -43,3 +43,10 @@ class ProblemSchema(Schema):
     problems = fields.List(
         fields.Nested(DefinitionProblemSchema), metadata={"description": "流程定义的问题"}
     )
+    reason = fields.String(
+        metadata={
+            "description": "503 service_unavailable 的原因：disk_full（存储空间满）、"
+            "unreachable（无法连接数据库）、busy（等待超时）、io_error（读写出错）",
+            "example": "unreachable",
+        }
+    )

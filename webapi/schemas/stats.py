@@ -6,26 +6,22 @@ case in the period).
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from engine.stats import GROUPINGS, RATING_LEVELS
-from webapi.schemas.common import LocalDateTime
+from webapi.schemas.common import Day, LocalDateTime
 
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
-_DAYS = validate.Range(min=FIRST_DAY, max=LAST_DAY)
 _GROUPS = "county 全县 · township 乡镇 · village 村（社区） · item 事项 · department 县级部门"
 
 
 class StatsQuerySchema(Schema):
-    from_ = fields.Date(
+    from_ = Day(
         data_key="from",
-        validate=_DAYS,
         metadata={"description": "统计期起日（含，北京时间），默认止日所在月的 1 日"},
     )
-    to = fields.Date(validate=_DAYS, metadata={"description": "统计期止日（含），默认今天"})
+    to = Day(metadata={"description": "统计期止日（含），默认今天"})
     group_by = fields.String(
         load_default="county",
         validate=validate.OneOf(GROUPINGS),
