@@ -63,7 +63,7 @@ from processes.catalogue import Catalogue, load_catalogue  # noqa: E402
 from webapi import create_app  # noqa: E402
 
 PG_URL = os.environ.get("DAIBAN_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-BPMN = ROOT / "bpmn"
+BPMN = ROOT / "processes" / "bpmn"
 # Thursday 2026-09-24, 09:00: a working day, everyone at their post.
 NOW = datetime(2026, 9, 24, 9, 0, tzinfo=SHANGHAI)
 VILLAGE = "511725201001"

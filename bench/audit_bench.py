@@ -45,7 +45,7 @@ from engine.store.testing import isolated_database  # noqa: E402
 from processes.catalogue import load_catalogue  # noqa: E402
 
 PG_URL = os.environ.get("DAIBAN_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-BPMN = ROOT / "bpmn"
+BPMN = ROOT / "processes" / "bpmn"
 NOW = datetime(2026, 9, 24, 9, 0, tzinfo=SHANGHAI)
 ITEMS = ("RS010", "MZ004", "ZF002", "MZ001")  # window; proxy T->C; licence; public notice
 TARGET = 0.5  # verify at least half as fast as forward execution

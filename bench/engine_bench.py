@@ -6,7 +6,7 @@ Raw baseline: SpiffWorkflow's own parser and serializer, the sample process pars
 each case run step by step with a JSON serialize + deserialize after every step (what a
 persistent engine must at least do). Engine: daiban with persistence on SQLite in WAL
 mode with ``synchronous=FULL`` (every commit survives a power cut). Both walk the same
-path through ``bpmn/sample``; a "step" is a completed user task or a delivered message.
+path through ``processes/bpmn/sample``; a "step" is a completed user task or a delivered message.
 Machines here are shared and noisy: compare the ratio, not the absolute numbers.
 
 ``--against PATH`` measures two checkouts in one run: this one and PATH (e.g. the
@@ -45,7 +45,7 @@ from engine import Actor, Engine, read_sources  # noqa: E402
 from engine.scripting.helpers import HELPERS  # noqa: E402
 from engine.store.testing import run_sql  # noqa: E402
 
-SAMPLE = ROOT / "bpmn" / "sample"
+SAMPLE = ROOT / "processes" / "bpmn" / "sample"
 STEPS: list[tuple[str, dict[str, Any]]] = [
     (
         "Task_intake",

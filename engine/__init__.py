@@ -6,7 +6,11 @@ imports SQLAlchemy.
 
 from __future__ import annotations
 
+from functools import cached_property
+from pathlib import Path
+
 from engine.audit import Auditor, ReplayedState, VerifyReport
+from engine.calendar import use_holiday_file
 from engine.cases import SYSTEM, Actor, CaseService, CaseView, TickReport
 from engine.clock import Clock, ManualClock, SystemClock
 from engine.definitions.compiler import SourceFile, lint, read_sources
@@ -26,14 +30,31 @@ from engine.errors import (
     ScriptError,
     Unavailable,
 )
-from engine.identity import IdentityService, IssuedToken, Principal
+from engine.identity import DEFAULT_TOKEN_HOURS, IdentityService, IssuedToken, Principal
+from engine.ledger import LedgerService
+from engine.registration import RegistrationService
 from engine.runtime.bounds import EngineBounds
+from engine.stats import StatsService
+from engine.steps import DEFAULT_WARNING_SHARE
 from engine.store import Store
+from processes.catalogue import Catalogue, load_catalogue
 from processes.org import Organization, load_org
 
 
 class Engine:
-    """Everything a caller needs, wired to one database and one clock."""
+    """The composition root: every service, built once from explicit values.
+
+    Nothing here reads the environment: ``webapi.settings`` reads the ``DAIBAN_*``
+    variables and passes their values (``build_engine``). ``definitions``, ``cases`` and
+    ``audit`` are built at once; the services that need the organisation or the catalogue
+    (``identity``, ``registration``, ``ledger``, ``stats``) on first use, so an engine that
+    never needs those files never reads them.
+
+    ``org``/``catalogue``: already loaded (tests), else read from ``org_file`` (None: the
+    demo organisation) and ``catalogue_dir`` (None: the shipped catalogue).
+    ``holiday_file`` (None: the shipped ``processes/holidays.yaml``) becomes the
+    process-wide calendar the BPMN script helpers use (``engine.calendar``).
+    """
 
     def __init__(
         self,
@@ -42,10 +63,20 @@ class Engine:
         *,
         migrate: bool = True,
         cache_size: int = 1000,
-        org: Organization | None = None,
         bounds: EngineBounds | None = None,
+        org: Organization | None = None,
+        org_file: Path | None = None,
+        catalogue: Catalogue | None = None,
+        catalogue_dir: Path | None = None,
+        holiday_file: Path | None = None,
+        warning_share: float = DEFAULT_WARNING_SHARE,
+        token_hours: float = DEFAULT_TOKEN_HOURS,
     ) -> None:
         self.clock: Clock = clock or SystemClock()
+        self.calendar = use_holiday_file(holiday_file)
+        self.holiday_file = holiday_file
+        self.warning_share = warning_share
+        self.token_hours = token_hours
         self.store = Store(database_url)
         if migrate:
             self.store.migrate()
@@ -53,23 +84,42 @@ class Engine:
         # compiled process, to case changes and to replay alike.
         self.bounds = bounds or EngineBounds()
         self.definitions = DefinitionRegistry(self.store, self.clock, bounds=self.bounds)
-        self.cases = CaseService(self.store, self.definitions, self.clock, cache_size)
+        self.cases = CaseService(
+            self.store, self.definitions, self.clock, cache_size, warning_share=warning_share
+        )
         self.audit = Auditor(self.store, self.definitions)
-        self._org = org
-        self._identity: IdentityService | None = None
+        self._org, self._org_file = org, org_file
+        self._catalogue, self._catalogue_dir = catalogue, catalogue_dir
 
-    @property
+    @cached_property
     def org(self) -> Organization:
-        """The organisation (default: ``DAIBAN_ORG_FILE`` or the demo organisation)."""
-        if self._org is None:
-            self._org = load_org()
-        return self._org
+        """The organisation: as given, else ``org_file``, else the demo organisation."""
+        return self._org if self._org is not None else load_org(self._org_file)
 
-    @property
+    @cached_property
+    def catalogue(self) -> Catalogue:
+        """The item catalogue: as given, else ``catalogue_dir``, else the shipped one."""
+        given = self._catalogue
+        return given if given is not None else load_catalogue(self._catalogue_dir)
+
+    @cached_property
     def identity(self) -> IdentityService:
-        if self._identity is None:
-            self._identity = IdentityService(self.store, self.clock, self.org)
-        return self._identity
+        return IdentityService(self.store, self.clock, self.org, token_hours=self.token_hours)
+
+    @cached_property
+    def registration(self) -> RegistrationService:
+        return RegistrationService(self, self.catalogue)
+
+    @cached_property
+    def ledger(self) -> LedgerService:
+        return LedgerService(self.store, self.clock, self.org)
+
+    @cached_property
+    def stats(self) -> StatsService:
+        names = {item.code: item.name for item in self.catalogue}
+        return StatsService(
+            self.store, self.clock, self.org, names, self.calendar, self.warning_share
+        )
 
     def close(self) -> None:
         self.store.dispose()

@@ -2,8 +2,9 @@
 
 Sources, in order of precedence, for each year:
 
-1. the administrator override file (``processes/holidays.yaml``): a year listed there
-   replaces every other source for that year;
+1. the administrator override file (``processes/holidays.yaml``, or the file the engine
+   is given: ``DAIBAN_HOLIDAY_FILE``): a year listed there replaces every other source for
+   that year;
 2. the ``chinesecalendar`` package (the State Council's published arrangements, 2004–2026);
 3. a *provisional* fallback from the law alone (国务院《全国年节及纪念日放假办法》, 2024
    revision): weekends, the statutory holidays, and the make-up day off (补假) the law grants
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import os
 import re
 import threading
 from collections.abc import Mapping
@@ -29,10 +29,11 @@ import chinese_calendar
 import yaml
 from lunardate import LunarDate
 
+from processes.resources import HOLIDAY_FILE
+
 __all__ = [
     "DEFAULT_HOLIDAY_FILE",
     "FALLBACK_YEARS",
-    "HOLIDAY_FILE_ENV",
     "DueDate",
     "HolidayFileError",
     "WorkingCalendar",
@@ -41,10 +42,10 @@ __all__ = [
     "load_overrides",
     "qingming",
     "statutory_holidays",
+    "use_holiday_file",
 ]
 
-HOLIDAY_FILE_ENV = "DAIBAN_HOLIDAY_FILE"
-DEFAULT_HOLIDAY_FILE = Path(__file__).resolve().parents[1] / "processes" / "holidays.yaml"
+DEFAULT_HOLIDAY_FILE = HOLIDAY_FILE  # the shipped overrides (processes/holidays.yaml)
 # Years the fallback can compute: the lunar tables of ``lunardate`` end in 2099 and the
 # Qingming formula below is the 21st-century one.
 FALLBACK_YEARS = range(2000, 2100)
@@ -305,6 +306,7 @@ def _require_date(value: dt.date) -> None:
 
 _default_lock = threading.Lock()
 _default_cache: dict[Path | None, WorkingCalendar] = {}
+_default_file: Path | None = None  # set by ``use_holiday_file``; None: the shipped file
 
 
 class WorkingCalendar:
@@ -323,24 +325,13 @@ class WorkingCalendar:
 
     @classmethod
     def default(cls) -> WorkingCalendar:
-        """The shared calendar: $DAIBAN_HOLIDAY_FILE, else processes/holidays.yaml if present.
+        """The process-wide calendar: the holiday file given to ``use_holiday_file`` (the
+        engine's), else the shipped ``processes/holidays.yaml`` if present.
 
         Cached per file; edits to the file take effect on restart.
         """
-        env = os.environ.get(HOLIDAY_FILE_ENV)
-        path: Path | None
-        if env:
-            path = Path(env)
-        elif DEFAULT_HOLIDAY_FILE.is_file():
-            path = DEFAULT_HOLIDAY_FILE
-        else:
-            path = None
         with _default_lock:
-            calendar = _default_cache.get(path)
-            if calendar is None:
-                calendar = cls() if path is None else cls.from_file(path)
-                _default_cache[path] = calendar
-            return calendar
+            return _calendar_of(_default_file)
 
     # -- per-year index
 
@@ -437,3 +428,28 @@ class WorkingCalendar:
             off_in_range = bisect.bisect_right(off, hi) - bisect.bisect_left(off, lo)
             count += (hi - lo).days + 1 - off_in_range
         return count
+
+
+def use_holiday_file(path: Path | None) -> WorkingCalendar:
+    """Make the calendar of the holiday file ``path`` (None: the shipped one) the one
+    ``WorkingCalendar.default()`` returns, and return it.
+
+    One per process, because the BPMN script helpers (``working_days_after`` …) are plain
+    functions that cannot be handed a calendar; the composition root (``engine.Engine``)
+    sets it from the value it was given, so nothing here reads the environment."""
+    global _default_file
+    with _default_lock:
+        calendar = _calendar_of(path)
+        _default_file = path
+        return calendar
+
+
+def _calendar_of(path: Path | None) -> WorkingCalendar:
+    """The cached calendar of ``path``; the caller holds ``_default_lock``."""
+    if path is None and HOLIDAY_FILE.is_file():
+        path = HOLIDAY_FILE
+    calendar = _default_cache.get(path)
+    if calendar is None:
+        calendar = WorkingCalendar() if path is None else WorkingCalendar.from_file(path)
+        _default_cache[path] = calendar
+    return calendar

@@ -120,13 +120,14 @@ class CaseService:
         registry: DefinitionRegistry,
         clock: Clock,
         cache_size: int = 1000,
+        warning_share: float = steps.DEFAULT_WARNING_SHARE,
     ) -> None:
         self.store = store
         self.registry = registry
         self.clock = clock
         self._cache = _LiveCache(cache_size)
         # The share of a limit used that raises a yellow warning (DAIBAN_WARNING_SHARE).
-        self.warning_share = steps.warning_share()
+        self.warning_share = warning_share
         # Called inside the transaction just before commit; tests use it to race two writers.
         self.before_commit: Callable[[], None] | None = None
         self.after_load: Callable[[], None] | None = None

@@ -8,16 +8,15 @@ when that many working days have fully passed: the instant the shared activities
 escalation timers use (``deadline_working_days``). A task outside these phases is due when
 its case is (the promised limit, ``due_on``).
 
-Warnings (预警): a task or case is *yellow* once the share of its limit given by
-``DAIBAN_WARNING_SHARE`` (default 0.8) is used, counted in whole working days (today
-counts as used), and *red* once the limit has run out. ``daiban tick`` records each
+Warnings (预警): a task or case is *yellow* once the warning share of its limit (given to
+the engine, from ``DAIBAN_WARNING_SHARE``; default 0.8) is used, counted in whole working
+days (today counts as used), and *red* once the limit has run out. ``daiban tick`` records each
 warning once, as a history event that leaves the workflow state unchanged.
 """
 
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -25,10 +24,8 @@ from typing import Any
 
 from engine.calendar import WorkingCalendar
 from engine.clock import SHANGHAI
-from engine.errors import EngineError
 from engine.store import Store, figures
 
-WARNING_SHARE_ENV = "DAIBAN_WARNING_SHARE"
 DEFAULT_WARNING_SHARE = 0.8
 YELLOW, RED = "warning_yellow", "warning_red"  # event types, in the order they are raised
 WARNING_EVENTS = (YELLOW, RED)
@@ -128,20 +125,6 @@ def warning_level(
         return None
     used = calendar.working_days_between(first, local_day(now))
     return YELLOW if used >= math.ceil(round(share * limit, 6)) else None
-
-
-def warning_share(environ: Mapping[str, str] | None = None) -> float:
-    """``DAIBAN_WARNING_SHARE``: the share of a limit used that raises a yellow warning."""
-    raw = (os.environ if environ is None else environ).get(WARNING_SHARE_ENV, "").strip()
-    if not raw:
-        return DEFAULT_WARNING_SHARE
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not 0 < value <= 1:
-        raise EngineError(f"{WARNING_SHARE_ENV} 应为 0 到 1 之间的小数（如 0.8），实为 {raw!r}")
-    return value
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import multiprocessing
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.audit import VerifyReport
@@ -23,11 +24,11 @@ if TYPE_CHECKING:
 _ENGINE: Engine | None = None  # the worker's engine (one per worker process)
 
 
-def _open(database_url: str, bounds: EngineBounds) -> None:
+def _open(database_url: str, bounds: EngineBounds, holiday_file: Path | None) -> None:
     global _ENGINE
     from engine import Engine
 
-    _ENGINE = Engine(database_url, migrate=False, bounds=bounds)
+    _ENGINE = Engine(database_url, migrate=False, bounds=bounds, holiday_file=holiday_file)
 
 
 def _verify(case_ids: list[int]) -> list[VerifyReport]:
@@ -40,17 +41,22 @@ def verify_in_parallel(
     case_ids: Iterator[list[int]],
     workers: int,
     bounds: EngineBounds | None = None,
+    holiday_file: Path | None = None,
 ) -> Iterator[tuple[list[VerifyReport], int]]:
     """Verify the batches of ``case_ids`` (ascending) in ``workers`` processes; yields each
     batch's reports in order and the last id of that batch (every case up to it is done).
-    At most two batches per worker are in flight, so memory stays bounded. ``bounds``:
-    the engine bounds the cases ran under (replay must apply the same ones)."""
+    At most two batches per worker are in flight, so memory stays bounded. ``bounds`` and
+    ``holiday_file``: those the cases ran under (replay must apply the same ones; a worker
+    is a fresh interpreter and inherits nothing of the caller's engine)."""
     if database_url in ("sqlite://", "sqlite:///:memory:"):
         raise ValueError("an in-memory database cannot be shared with worker processes")
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited pools
     pending: deque[tuple[int, Future[list[VerifyReport]]]] = deque()
     with ProcessPoolExecutor(
-        workers, context, initializer=_open, initargs=(database_url, bounds or EngineBounds())
+        workers,
+        context,
+        initializer=_open,
+        initargs=(database_url, bounds or EngineBounds(), holiday_file),
     ) as pool:
         for batch in case_ids:
             pending.append((batch[-1], pool.submit(_verify, batch)))

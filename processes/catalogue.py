@@ -10,7 +10,6 @@ Nothing in the code names a specific item.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -20,11 +19,11 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from processes import resources
 from processes.yamlfile import DataFileError, field_path, line_at, load_yaml
 
-CATALOGUE_DIR = Path(__file__).resolve().parent / "catalogue"
-SCHEMA_FILE = Path(__file__).resolve().parent / "schema" / "catalogue.schema.json"
-CATALOGUE_ENV = "DAIBAN_CATALOGUE_DIR"
+CATALOGUE_DIR = resources.CATALOGUE_DIR
+SCHEMA_FILE = resources.CATALOGUE_SCHEMA
 
 TYPE_NAMES = {
     "licence": "行政许可",
@@ -154,8 +153,9 @@ def default_process_id(code: str) -> str:
 
 
 def load_catalogue(folder: Path | None = None) -> Catalogue:
-    """Load and validate every ``*.yaml`` in ``folder``; raise DataFileError listing all problems."""
-    folder = folder or Path(os.environ.get(CATALOGUE_ENV) or CATALOGUE_DIR)
+    """Load and validate every ``*.yaml`` in ``folder`` (default: the shipped catalogue);
+    raise DataFileError listing all problems."""
+    folder = folder or CATALOGUE_DIR
     files = sorted(folder.glob("*.yaml"))
     if not files:
         raise DataFileError([f"{folder}:0: -: 目录中没有事项文件（*.yaml）"])

@@ -9,7 +9,6 @@ village or community (3).
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from collections.abc import Iterator, Mapping, Sequence
@@ -20,10 +19,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from processes.resources import DEMO_ORG_FILE
 from processes.yamlfile import DataFileError, field_path, line_at, load_yaml
 
-DEMO_FILE = Path(__file__).resolve().parent / "org" / "demo.yaml"
-ORG_ENV = "DAIBAN_ORG_FILE"
+DEMO_FILE = DEMO_ORG_FILE
 
 ROLES = {
     "village_agent": "村代办员",
@@ -221,8 +220,9 @@ class Organization:
 
 
 def load_org(path: Path | None = None) -> Organization:
-    """Load and validate an organisation file; raise DataFileError listing every problem."""
-    path = path or Path(os.environ.get(ORG_ENV) or DEMO_FILE)
+    """Load and validate an organisation file (default: the demo organisation); raise
+    DataFileError listing every problem."""
+    path = path or DEMO_FILE
     data, node = load_yaml(path)
     reader = _Reader()
     reader.read(data)

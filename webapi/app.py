@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -15,8 +15,9 @@ from processes.catalogue import Catalogue, load_catalogue
 from processes.yamlfile import DataFileError
 from webapi import headers, openapi, problems, request_body, viewer
 from webapi.blueprints import BLUEPRINTS, audit, cases, tasks
-from webapi.config import engine_bounds, load_settings
+from webapi.config import load_settings
 from webapi.services import EXTENSION, Identity, Services
+from webapi.settings import Settings, build_engine
 
 log = logging.getLogger(__name__)
 
@@ -25,20 +26,27 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The daiban API: settings from ``DAIBAN_*`` variables, overridden by ``config``.
 
     Loads the item catalogue (a catalogue with problems stops the app: ``DataFileError``
-    listing them all) and creates the engine on ``DATABASE_URL`` (migrating its schema),
+    listing them all) and creates the engine from the settings (migrating its schema),
     unless ``config`` passes an ``ENGINE``.
     """
     app = Flask(__name__)
     app.config.update(load_settings(os.environ, config))
+    settings: Settings = app.config["SETTINGS"]
     if isinstance(app.json, DefaultJSONProvider):
         app.json.ensure_ascii = False  # Chinese text as UTF-8, not \\u escapes
-    catalogue = _catalogue(app.config.get("CATALOGUE_DIR"))
     engine: Engine | None = app.config.get("ENGINE")
     owns_engine = engine is None
     if engine is None:
-        engine = Engine(app.config.get("DATABASE_URL"), bounds=engine_bounds(app.config))
+        # The catalogue first: a broken one stops the app before the database is touched.
+        catalogue = _catalogue(lambda: load_catalogue(settings.catalogue_dir))
+        engine = build_engine(settings, catalogue=catalogue)
+        if settings.demo_org:
+            # Fine for a try-out; in production DAIBAN_ORG_FILE names the county's own.
+            log.warning("demo_organisation_in_use reason=DAIBAN_ORG_FILE_unset")
+    else:
+        catalogue = _catalogue(lambda: engine.catalogue)
     app.extensions[EXTENSION] = Services(
-        engine, _identity(engine, app.config), catalogue, owns_engine
+        engine, _identity(engine, settings, app.config), catalogue, owns_engine
     )
     problems.init_app(app)
     viewer.init_app(app)
@@ -50,20 +58,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def _catalogue(folder: str | None) -> Catalogue:
+def _catalogue(load: Callable[[], Catalogue]) -> Catalogue:
     try:
-        return load_catalogue(Path(folder) if folder else None)
+        return load()
     except DataFileError as error:
         for line in error.problems:
             log.error("catalogue: %s", line)
         raise
 
 
-def _identity(engine: Engine, config: Any) -> Identity:
+def _identity(engine: Engine, settings: Settings, config: Any) -> Identity:
     injected: Identity | None = config.get("IDENTITY")
     if injected is not None:
         return injected
-    hours = config.get("TOKEN_HOURS")
-    if hours is None:
+    if settings.token_hours == engine.token_hours:
         return engine.identity
-    return IdentityService(engine.store, engine.clock, engine.org, token_hours=hours)
+    # An engine passed in with other token hours than the settings': the settings win.
+    return IdentityService(engine.store, engine.clock, engine.org, token_hours=settings.token_hours)

@@ -1,109 +1,25 @@
-"""The app's settings: ``DAIBAN_*`` environment variables, overridden by a dict.
+"""The app's Flask config: the OpenAPI set-up, then the settings (``webapi.settings``).
 
-| variable | key | meaning |
-| --- | --- | --- |
-| ``DAIBAN_DATABASE_URL`` | ``DATABASE_URL`` | SQLAlchemy URL (default: the engine's default) |
-| ``DAIBAN_SECRET_KEY`` | ``SECRET_KEY`` | Flask secret key (random per process if unset) |
-| ``DAIBAN_TOKEN_HOURS`` | ``TOKEN_HOURS`` | lifetime of a login token (default: the engine's) |
-| ``DAIBAN_MAX_CONTENT_LENGTH`` | ``MAX_CONTENT_LENGTH`` | largest request body in bytes (1 MiB) |
-| ``DAIBAN_CATALOGUE_DIR`` | ``CATALOGUE_DIR`` | item catalogue folder (read by ``processes``) |
-| ``DAIBAN_ENGINE_MAX_STEPS`` | ``ENGINE_MAX_STEPS`` | engine steps one state change may take (500) |
-| ``DAIBAN_LOOP_MAXIMUM`` | ``LOOP_MAXIMUM`` | largest ``loopMaximum`` / literal multi-instance count deploy accepts (100) |
-| ``DAIBAN_TRUSTED_PROXY_HEADER`` | ``TRUSTED_PROXY_HEADER`` | header with the client address, set by trusted proxies (unset: the TCP peer; see ``webapi.client_address``) |
-| ``DAIBAN_TRUSTED_PROXY_COUNT`` | ``TRUSTED_PROXY_COUNT`` | how many trusted proxies append to that header (1) |
-
-Tests and embedders may also pass ``ENGINE`` (an ``engine.Engine`` the app uses and does
-not own) and ``IDENTITY`` (an object with ``login``, ``authenticate`` and ``revoke``).
+``create_app(config)`` takes the ``DAIBAN_*`` variables, overridden by ``config``: keys
+named like the variables without their prefix (``DATABASE_URL``, ``TOKEN_HOURS`` …) are
+checked like them; any other key goes to the Flask config as it is. Tests and embedders
+may pass ``ENGINE`` (an ``engine.Engine`` the app uses and does not own) and ``IDENTITY``
+(an object with ``login``, ``authenticate`` and ``revoke``). The checked settings are
+in the config both as ``SETTINGS`` (a ``webapi.settings.Settings``) and key by key.
 """
 
 from __future__ import annotations
 
-import logging
-import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from engine import EngineBounds
 from webapi.json_body import MAX_DEPTH, MAX_NUMBER_CHARS
+from webapi.settings import ConfigError, Settings
 
-log = logging.getLogger(__name__)
+__all__ = ["DOCS_ASSETS_URL", "ConfigError", "load_settings"]
 
-ENV_PREFIX = "DAIBAN_"
-DEFAULT_MAX_CONTENT_LENGTH = 1024 * 1024
 DOCS_ASSETS_URL = "/api/docs/assets/"
 
-
-class ConfigError(ValueError):
-    """A setting has a value the app cannot use; the message names the variable."""
-
-
-def _positive(convert: Callable[[str], float]) -> Callable[[str, Any], Any]:
-    def check(name: str, value: Any) -> Any:
-        try:
-            number = convert(value) if isinstance(value, str) else value
-        except ValueError:
-            number = None
-        if isinstance(number, bool) or not isinstance(number, int | float) or number <= 0:
-            raise ConfigError(f"{ENV_PREFIX}{name} 应为正数，现为 {value!r}")
-        return number
-
-    return check
-
-
-def _text(name: str, value: Any) -> Any:
-    if not isinstance(value, str) or not value:
-        raise ConfigError(f"{ENV_PREFIX}{name} 应为非空文本")
-    return value
-
-
-_TOKEN_CHARS = frozenset(
-    "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-)
-MAX_TRUSTED_PROXIES = 10
-
-
-def _proxy_header(name: str, value: Any) -> Any:
-    if not isinstance(value, str) or not value or not set(value) <= _TOKEN_CHARS:
-        raise ConfigError(f"{ENV_PREFIX}{name} 应为请求头名称，如 X-Forwarded-For 或 X-Real-IP")
-    if value.lower() == "forwarded":  # RFC 7239 syntax (for=...) is not a list of addresses
-        raise ConfigError(f"{ENV_PREFIX}{name} 不支持 Forwarded，请用 X-Forwarded-For 或 X-Real-IP")
-    return value
-
-
-def _proxy_count(name: str, value: Any) -> Any:
-    valid = isinstance(value, str | int) and not isinstance(value, bool)
-    text = str(value).strip() if valid else ""
-    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_TRUSTED_PROXIES):
-        raise ConfigError(
-            f"{ENV_PREFIX}{name} 应为 1 到 {MAX_TRUSTED_PROXIES} 的整数，现为 {value!r}"
-        )
-    return int(text)
-
-
-def _positive_int(name: str, value: Any) -> Any:
-    valid = isinstance(value, str | int) and not isinstance(value, bool)
-    text = str(value).strip() if valid else ""
-    if not (text.isascii() and text.isdigit() and int(text) >= 1):
-        raise ConfigError(f"{ENV_PREFIX}{name} 应为正整数，现为 {value!r}")
-    return int(text)
-
-
-# The engine bounds among the settings: setting name -> EngineBounds field.
-_BOUNDS = {"ENGINE_MAX_STEPS": "max_steps", "LOOP_MAXIMUM": "loop_maximum"}
-
-
-# The settings read from the environment, each with its check.
-_SETTINGS: dict[str, Callable[[str, Any], Any]] = {
-    "DATABASE_URL": _text,
-    "SECRET_KEY": _text,
-    "TOKEN_HOURS": _positive(float),
-    "MAX_CONTENT_LENGTH": _positive(int),
-    "CATALOGUE_DIR": _text,
-    "ENGINE_MAX_STEPS": _positive_int,
-    "LOOP_MAXIMUM": _positive_int,
-    "TRUSTED_PROXY_HEADER": _proxy_header,
-    "TRUSTED_PROXY_COUNT": _proxy_count,
-}
 
 # flask-smorest: OpenAPI 3.0 (what the bundled Swagger UI 4 renders) at
 # /api/v1/openapi.json, Swagger UI at /api/docs with its assets served by this app.
@@ -144,41 +60,11 @@ _API_DEFAULTS: dict[str, Any] = {
 def load_settings(
     environ: Mapping[str, str], overrides: Mapping[str, Any] | None
 ) -> dict[str, Any]:
-    """The app's config: defaults, then ``DAIBAN_*`` variables, then ``overrides``."""
-    settings: dict[str, Any] = dict(_API_DEFAULTS)
-    settings["MAX_CONTENT_LENGTH"] = DEFAULT_MAX_CONTENT_LENGTH
-    for name in _SETTINGS:
-        value = environ.get(ENV_PREFIX + name)
-        if value:
-            settings[name] = value
-    settings.update(overrides or {})
-    for name, check in _SETTINGS.items():
-        if settings.get(name) is not None:
-            settings[name] = check(name, settings[name])
-    if settings.get("TRUSTED_PROXY_COUNT") is not None and not settings.get("TRUSTED_PROXY_HEADER"):
-        raise ConfigError(
-            f"{ENV_PREFIX}TRUSTED_PROXY_COUNT 需与 {ENV_PREFIX}TRUSTED_PROXY_HEADER 一起设置"
-        )
-    if not settings.get("SECRET_KEY"):
-        settings["SECRET_KEY"] = secrets.token_urlsafe(32)
-        log.warning("%sSECRET_KEY is not set: using a random key for this process only", ENV_PREFIX)
-    return settings
-
-
-def engine_bounds(settings: Mapping[str, Any]) -> EngineBounds:
-    """The engine's bounds from checked settings; unset ones keep the engine's defaults.
-
-    The app and every command build their engine with these, so a worker, ``verify``
-    and the API apply the same bounds to the same cases."""
-    values = {field: settings[key] for key, field in _BOUNDS.items() if settings.get(key)}
-    return EngineBounds(**values)
-
-
-def environment_bounds(environ: Mapping[str, str]) -> EngineBounds:
-    """The engine's bounds from ``DAIBAN_*`` variables alone (the command line's engines)."""
-    settings = {
-        key: _SETTINGS[key](key, environ[ENV_PREFIX + key])
-        for key in _BOUNDS
-        if environ.get(ENV_PREFIX + key)
-    }
-    return engine_bounds(settings)
+    """The app's config: the OpenAPI set-up, the settings from ``DAIBAN_*`` variables
+    overridden by ``overrides``, then every other key of ``overrides``."""
+    settings = Settings.from_environ(environ, overrides)
+    config: dict[str, Any] = dict(_API_DEFAULTS)
+    config.update(overrides or {})
+    config.update(settings.as_config())
+    config["SETTINGS"] = settings
+    return config

@@ -41,6 +41,7 @@ from typing import Any
 from lxml import etree
 
 from engine.definitions.lint import FLOW_NODES
+from processes.resources import LAYOUT_TOOL
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
@@ -48,7 +49,8 @@ DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
 DI_NS = "http://www.omg.org/spec/DD/20100524/DI"
 DI_PREFIXES = {"bpmndi": BPMNDI_NS, "dc": DC_NS, "di": DI_NS}
 
-LAYOUT_DIR = Path(__file__).resolve().parents[2] / "tools" / "layout"
+# Design-time tooling: in a checkout only (never in a wheel); see processes.resources.
+LAYOUT_DIR = LAYOUT_TOOL
 SCRIPT = LAYOUT_DIR / "layout.mjs"
 NODE_TIMEOUT = 120
 
@@ -307,6 +309,11 @@ def _node_command() -> list[str]:
     if node is None:
         raise LayoutError(
             f"找不到 node（Node.js），无法生成流程图布局：请安装 Node.js（20 或更新），再运行 {install}"
+        )
+    if not LAYOUT_DIR.is_dir():
+        raise LayoutError(
+            f"找不到流程图布局工具 {LAYOUT_DIR}：它是设计流程时用的工具，只在源码检出（git clone）"
+            f"中提供，安装包里没有；请在检出的仓库根目录运行 {install}，再在那里生成流程图"
         )
     if not (LAYOUT_DIR / "node_modules" / "bpmn-auto-layout").is_dir():
         raise LayoutError(

@@ -1,4 +1,5 @@
-"""Writing scaffolded BPMN files: shared activities to ``bpmn/common``, items to ``bpmn/items``."""
+"""Writing scaffolded BPMN files: shared activities to ``common/``, items to ``items/``
+of the BPMN library (``processes/bpmn``)."""
 
 from __future__ import annotations
 

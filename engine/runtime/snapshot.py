@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -80,16 +81,42 @@ def canonical_json(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+# The format of a stored snapshot. The state inside is what the digests cover; the format
+# number lives in the envelope around it, so a new format never changes a digest. To
+# change the format: raise SNAPSHOT_FORMAT and add the function that turns a state of the
+# previous format into the new one to _MIGRATIONS (keyed by the format it upgrades from);
+# snapshots are upgraded when read, and rewritten in the new format at the next change.
+SNAPSHOT_FORMAT = 1
+_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    # format 0: the bare state, before snapshots had an envelope (same state)
+    0: lambda state: state,
+}
+
+
+class SnapshotFormatError(ValueError):
+    """A snapshot of a format this version cannot read (written by a newer daiban)."""
+
+
 def pack(state: dict[str, Any]) -> bytes:
     # Insertion order, not sorted keys: SpiffWorkflow restores task data from deltas and
     # needs every parent task before its children, as the serializer wrote them.
-    text = json.dumps(state, separators=(",", ":"), ensure_ascii=False)
+    envelope = {"format": SNAPSHOT_FORMAT, "state": state}
+    text = json.dumps(envelope, separators=(",", ":"), ensure_ascii=False)
     return zlib.compress(text.encode(), 9)
 
 
 def unpack(blob: bytes) -> dict[str, Any]:
-    result: dict[str, Any] = json.loads(zlib.decompress(blob))
-    return result
+    """The state in a stored snapshot, upgraded to the current format."""
+    stored: dict[str, Any] = json.loads(zlib.decompress(blob))
+    state: dict[str, Any] = stored.get("state", stored) if "format" in stored else stored
+    found = stored.get("format", 0)
+    if not isinstance(found, int) or found > SNAPSHOT_FORMAT:
+        raise SnapshotFormatError(
+            f"unknown snapshot format {found!r} (newest known: {SNAPSHOT_FORMAT})"
+        )
+    for version in range(found, SNAPSHOT_FORMAT):
+        state = _MIGRATIONS[version](state)
+    return state
 
 
 def state_digest(state: dict[str, Any]) -> str:

@@ -92,7 +92,9 @@ class _Worker:
 
     def __init__(self, settings: IsolationSettings) -> None:
         bootstrap = _BOOTSTRAP.format(path=str(Path(__file__).resolve().parents[1]))
-        environment = {"PYTHONHASHSEED": "0", "PATH": os.environ.get("PATH", "")}
+        # Nothing of the parent's environment: the interpreter is named by its full path,
+        # so not even PATH is needed.
+        environment = {"PYTHONHASHSEED": "0"}
         self.process = subprocess.Popen(
             [sys.executable, "-s", "-P", "-c", bootstrap, str(settings.memory_bytes)],
             stdin=subprocess.PIPE,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
@@ -13,7 +12,8 @@ BUSY_TIMEOUT = 30.0  # seconds a SQLite writer waits for the lock; ``?timeout=``
 
 
 def database_url(explicit: str | None = None) -> str:
-    return explicit or os.environ.get("DAIBAN_DATABASE_URL") or DEFAULT_URL
+    """``explicit``, else the default; the entry points read ``DAIBAN_DATABASE_URL``."""
+    return explicit or DEFAULT_URL
 
 
 def is_sqlite(url: str) -> bool:

@@ -1,4 +1,5 @@
-"""Helpers for tests and benchmarks: isolated databases and raw SQL (e.g. to tamper)."""
+"""Helpers for tests and benchmarks: isolated databases, copies of a prepared template
+database, and raw SQL (e.g. to tamper)."""
 
 from __future__ import annotations
 
@@ -10,28 +11,107 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import create_engine, event, make_url, text
+from sqlalchemy import Connection, create_engine, event, make_url, text
 
 from engine.store.repository import Store
+from engine.store.tables import Base
+
+_SEARCH_PATH = "-csearch_path="
 
 
 @contextmanager
-def isolated_database(base_url: str | None, folder: Path) -> Iterator[str]:
-    """A fresh database URL: a new SQLite file in ``folder``, or a new PostgreSQL schema."""
+def isolated_database(
+    base_url: str | None, folder: Path, *, template: str | None = None
+) -> Iterator[str]:
+    """A fresh database URL: a new SQLite file in ``folder``, or a new PostgreSQL schema.
+
+    ``template``: the URL of a database this function made before and that nobody writes
+    to any more; the new database starts as an exact copy of it (see ``copy_database``).
+    """
     if not base_url or base_url.startswith("sqlite"):
-        yield f"sqlite:///{folder / f'daiban-{uuid.uuid4().hex[:8]}.sqlite3'}"
+        url = f"sqlite:///{folder / f'daiban-{uuid.uuid4().hex[:8]}.sqlite3'}"
+        if template is not None:
+            copy_database(template, url)
+        yield url
         return
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base_url)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     separator = "&" if "?" in base_url else "?"
+    url = f"{base_url}{separator}options={quote(f'{_SEARCH_PATH}{schema}')}"
     try:
-        yield f"{base_url}{separator}options={quote(f'-csearch_path={schema}')}"
+        if template is not None:
+            copy_database(template, url)
+        yield url
     finally:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def copy_database(template: str, target: str) -> None:
+    """Make the empty database ``target`` an exact copy of ``template`` (both made by
+    ``isolated_database``; nothing may write to ``template`` meanwhile).
+
+    SQLite: the file, page by page, through SQLite's backup API (the WAL included).
+    PostgreSQL: the migrations build the schema (tables, indexes, foreign keys, the
+    append-only triggers, sequences) exactly as for a new database, then every row is
+    copied and every sequence set to where the template's stands, so ids go on alike.
+    """
+    source_path, target_path = make_url(template).database, make_url(target).database
+    if make_url(template).get_backend_name() == "sqlite":
+        assert source_path and target_path, "SQLite file databases"
+        source, copy = sqlite3.connect(source_path), sqlite3.connect(target_path)
+        try:
+            source.backup(copy)
+        finally:
+            copy.close()
+            source.close()
+        return
+    store = Store(target)
+    try:
+        store.migrate()
+    finally:
+        store.dispose()
+    admin = create_engine(make_url(target).difference_update_query(["options"]))
+    try:
+        with admin.begin() as connection:
+            _copy_schema(connection, _schema_of(template), _schema_of(target))
+    finally:
+        admin.dispose()
+
+
+def _schema_of(url: str) -> str:
+    options = str(make_url(url).query.get("options", ""))
+    assert options.startswith(_SEARCH_PATH), f"not a schema made by isolated_database: {url}"
+    return options.removeprefix(_SEARCH_PATH)
+
+
+def _copy_schema(connection: Connection, source: str, target: str) -> None:
+    found = connection.execute(
+        text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s"),
+        {"s": source},
+    )
+    tables = [t.name for t in Base.metadata.sorted_tables]  # parents before children
+    unknown = {name for (name,) in found} - {*tables, "alembic_version"}
+    assert not unknown, f"tables the copy does not know: {sorted(unknown)}"
+    for table in tables:
+        connection.execute(
+            text(f'INSERT INTO "{target}"."{table}" SELECT * FROM "{source}"."{table}"')
+        )
+    sequences = connection.execute(
+        text(
+            "SELECT sequencename, last_value FROM pg_sequences"
+            " WHERE schemaname = :s AND last_value IS NOT NULL"
+        ),
+        {"s": source},
+    )
+    for name, value in list(sequences):
+        connection.execute(
+            text("SELECT setval(:sequence, :value)"),
+            {"sequence": f'"{target}"."{name}"', "value": value},
+        )
 
 
 def run_sql(store: Store, sql: str, **params: Any) -> list[tuple[Any, ...]]:

@@ -11,7 +11,7 @@ from engine import Principal
 from engine.cases import Actor, CaseView
 from engine.clock import SHANGHAI
 from engine.records import CaseQuery, CaseRecord
-from engine.registration import Applicant, Registration, RegistrationService, mask_id, mask_phone
+from engine.registration import Applicant, Registration, mask_id, mask_phone
 from engine.scope import case_scope, may_change_case, may_deliver, sees_case
 from webapi.auth import current_principal, require_auth
 from webapi.problems import ApiProblem
@@ -58,11 +58,8 @@ def create_case(body: dict[str, Any]) -> dict[str, Any]:
         materials=tuple(body["materials"]),
         emergency=body["emergency"],
     )
-    svc = services()
     key = request.headers.get("Idempotency-Key", "").strip() or None
-    view = RegistrationService(svc.engine, svc.catalogue).register(
-        current_principal(), registration, key
-    )
+    view = services().engine.registration.register(current_principal(), registration, key)
     applicant = view.data.get("applicant", {})
     return {
         "id": view.id,

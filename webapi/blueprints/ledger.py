@@ -147,8 +147,7 @@ def reopen_issue(body: dict[str, Any], issue_id: int) -> dict[str, Any]:
 
 
 def _ledger() -> LedgerService:
-    engine = services().engine
-    return LedgerService(engine.store, engine.clock, engine.org)
+    return services().engine.ledger
 
 
 def _detail(view: IssueView) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.clock import SHANGHAI
-from engine.stats import Period, Report, StatsService, stats_scope
+from engine.stats import Period, Report, stats_scope
 from engine.store.figures import CaseFilter
 from webapi.auth import current_principal, require_auth
 from webapi.problems import ApiProblem
@@ -34,8 +34,7 @@ def get_stats(args: dict[str, Any]) -> dict[str, Any]:
     scope = stats_scope(principal)
     if scope.empty:
         raise ApiProblem(403, "forbidden", "您的角色不能查看效能监督统计")
-    svc = services()
-    engine = svc.engine
+    engine = services().engine
     today = engine.clock.now().astimezone(SHANGHAI).date()
     last = args.get("to") or today
     first = args.get("from_") or last.replace(day=1)
@@ -46,20 +45,13 @@ def get_stats(args: dict[str, Any]) -> dict[str, Any]:
             "请求数据有 1 处错误，见 errors",
             errors=[{"field": "to", "in": "query", "reason": "止日（默认今天）不能早于起日"}],
         )
-    service = StatsService(
-        engine.store,
-        engine.clock,
-        engine.org,
-        {item.code: item.name for item in svc.catalogue},
-        warning_share=engine.cases.warning_share,
-    )
     where = CaseFilter(
         township=args.get("township"),
         village=args.get("village"),
         item_code=args.get("item"),
         department=args.get("department"),
     )
-    return as_json(service.figures(Period(first, last), args["group_by"], scope, where))
+    return as_json(engine.stats.figures(Period(first, last), args["group_by"], scope, where))
 
 
 def as_json(report: Report) -> dict[str, Any]:

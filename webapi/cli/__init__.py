@@ -22,7 +22,7 @@ from webapi.cli.cases import (
     cmd_tick,
     cmd_verify,
 )
-from webapi.cli.common import DEFAULT_BPMN, json_arg
+from webapi.cli.common import json_arg
 from webapi.cli.designer import cmd_deploy, cmd_lint, cmd_scaffold, cmd_simulate
 from webapi.cli.exports import add_parser as add_exports
 from webapi.cli.ledger import add_parser as add_ledger
@@ -49,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     lint_cmd = add("lint", cmd_lint, "校验 BPMN 文件及事项目录（列出全部问题）")
     lint_cmd.add_argument(
-        "paths", nargs="*", help="文件或目录（默认 bpmn/，并检查每个事项都有流程）"
+        "paths", nargs="*", help="文件或目录（默认流程库 DAIBAN_BPMN_DIR，并检查每个事项都有流程）"
     )
     lint_cmd.add_argument("--no-catalogue", action="store_true", help="只校验 BPMN，不核对事项目录")
     add("deploy", cmd_deploy, "校验并部署 BPMN 文件").add_argument("paths", nargs="*")
@@ -81,10 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scaffold = add("scaffold", cmd_scaffold, "由事项目录生成流程文件（BPMN）")
     scaffold.add_argument("codes", nargs="*", metavar="ITEM_CODE")
-    scaffold.add_argument("--common", action="store_true", help="同时生成共用子流程 bpmn/common")
+    scaffold.add_argument("--common", action="store_true", help="同时生成共用子流程（common/）")
     scaffold.add_argument("--all", action="store_true", help="目录中的全部事项")
     scaffold.add_argument("--force", action="store_true", help="覆盖已有文件")
-    scaffold.add_argument("--out", default=str(DEFAULT_BPMN), help="输出目录（默认 bpmn/）")
+    scaffold.add_argument("--out", help="输出目录（默认流程库 DAIBAN_BPMN_DIR）")
     simulate = add("simulate", cmd_simulate, "在内存数据库中试运行一个事项的流程")
     simulate.add_argument("item_code", metavar="ITEM_CODE")
     simulate.add_argument(
@@ -99,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     users.add_argument("--password", help="新密码（不填则交互输入）")
     users.add_argument("--hours", type=float, help="令牌有效小时数（默认 12）")
     add("demo", cmd_demo, "部署示例流程并走完一个办件")
-    serve = add("serve", cmd_serve, "建库或升级、部署 bpmn/，启动 HTTP 接口（开发用服务器）")
+    serve = add("serve", cmd_serve, "建库或升级、部署流程库，启动 HTTP 接口（开发用服务器）")
     serve.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
     serve.add_argument("--port", type=int, default=5000, help="端口（默认 5000）")
     add_ledger(sub)

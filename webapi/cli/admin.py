@@ -4,29 +4,32 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 
 from engine import read_sources
 from engine.clock import SHANGHAI
-from processes.org import ORG_ENV
-from webapi.cli.common import DEFAULT_BPMN, DEMO_PASSWORD, engine_for
+from webapi.cli.common import DEMO_PASSWORD, engine_for, settings_for
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Create or migrate the database, deploy bpmn/ (unchanged processes are kept), serve."""
+    """Create or migrate the database, deploy the BPMN library (unchanged processes are
+    kept), serve. With the demo organisation (``DAIBAN_ORG_FILE`` unset) its accounts
+    without a password get the demo password; a county's own organisation never does."""
     from webapi.app import create_app
     from webapi.headers import QuietRequestHandler
 
+    settings = settings_for(args)
     engine = engine_for(args)
-    folders = [DEFAULT_BPMN / "common", DEFAULT_BPMN / "items", DEFAULT_BPMN / "sample"]
-    deployed = engine.definitions.deploy(read_sources(folders), actor=args.user)
+    deployed = engine.definitions.deploy(read_sources([settings.bpmn_dir]), actor=args.user)
     fresh = sum(1 for item in deployed if item.created)
-    print(f"流程：{len(deployed)} 个，其中新部署 {fresh} 个")
-    if not os.environ.get(ORG_ENV):
+    print(f"流程：{len(deployed)} 个（{settings.bpmn_dir}），其中新部署 {fresh} 个")
+    if settings.demo_org:
         seeded = engine.identity.seed_passwords(DEMO_PASSWORD)
+        print("组织机构：演示组织（未设置 DAIBAN_ORG_FILE，仅供试用）")
         if seeded:
             print(f"演示组织：{seeded} 个演示账号的初始密码为 {DEMO_PASSWORD}（仅演示用）")
+    else:
+        print(f"组织机构：{settings.org_file}")
     app = create_app({"ENGINE": engine})
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"接口文档：http://{host}:{args.port}/api/docs")

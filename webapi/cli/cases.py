@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from engine import Actor, VerifyReport, read_sources
-from webapi.cli.common import DEFAULT_BPMN, engine_for, print_case
+from webapi.cli.common import engine_for, print_case, settings_for
 
 
 def cmd_start(args: argparse.Namespace) -> int:
@@ -87,6 +87,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 engine.audit.case_id_batches(args.after, 200),
                 args.workers,
                 engine.bounds,
+                engine.holiday_file,
             )
         except ValueError:
             print("错误：内存数据库不能多进程校验，请去掉 --workers", file=sys.stderr)
@@ -111,7 +112,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Deploy the sample process and walk one case from intake to the county's decision."""
     engine = engine_for(args)
-    engine.definitions.deploy(read_sources([DEFAULT_BPMN / "sample"]), actor="demo")
+    sample = settings_for(args).bpmn_dir / "sample"
+    engine.definitions.deploy(read_sources([sample]), actor="demo")
     cases = engine.cases
     view = cases.start("sample_proxy_item", {"submitted_on": "2026-11-27"}, Actor("agent.zhang"))
     steps: list[tuple[str, dict[str, Any], str]] = [

@@ -1,4 +1,4 @@
-"""Shared pieces of the command line: paths, argument types, the engine of a command."""
+"""Shared pieces of the command line: argument types, the settings and the engine of a command."""
 
 from __future__ import annotations
 
@@ -7,16 +7,13 @@ import json
 import os
 from collections.abc import Sequence
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-from engine import Engine, EngineBounds
-from webapi.config import environment_bounds
+from engine import Engine
 from webapi.schemas.common import FIRST_DAY, LAST_DAY
+from webapi.settings import Settings, build_engine
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO_PASSWORD = "daiban-demo"  # the demo organisation's accounts only
-DEFAULT_BPMN = PROJECT_ROOT / "bpmn"
 
 
 def json_arg(text: str) -> dict[str, Any]:
@@ -29,23 +26,28 @@ def json_arg(text: str) -> dict[str, Any]:
     return value
 
 
-def paths(values: Sequence[str]) -> list[str]:
-    return list(values) or [str(DEFAULT_BPMN)]
+def paths(args: argparse.Namespace, values: Sequence[str]) -> list[str]:
+    """The files or folders given, else the BPMN library (``DAIBAN_BPMN_DIR``)."""
+    return list(values) or [str(settings_for(args).bpmn_dir)]
+
+
+def settings_for(args: argparse.Namespace) -> Settings:
+    """The command's settings: ``DAIBAN_*`` variables, ``--database-url`` over its own;
+    the same the app reads, so a command lints, replays and verifies as the server runs."""
+    settings: Settings | None = getattr(args, "settings", None)
+    if settings is None:
+        settings = Settings.from_environ(os.environ, {"DATABASE_URL": args.database_url})
+        args.settings = settings
+    return settings
 
 
 def engine_for(args: argparse.Namespace) -> Engine:
     """The command's engine, created once and closed by ``main``."""
     engine: Engine | None = getattr(args, "engine", None)
     if engine is None:
-        engine = Engine(args.database_url, bounds=command_bounds())
+        engine = build_engine(settings_for(args))
         args.engine = engine
     return engine
-
-
-def command_bounds() -> EngineBounds:
-    """The engine bounds (``DAIBAN_ENGINE_MAX_STEPS``, ``DAIBAN_LOOP_MAXIMUM``), the same
-    the app reads, so a command replays and lints cases as the server runs them."""
-    return environment_bounds(os.environ)
 
 
 def print_case(view: Any) -> None:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from engine import Engine, lint, read_sources
+from engine import lint, read_sources
 from engine.clock import SHANGHAI
 from processes.yamlfile import DataFileError
-from webapi.cli.common import DEFAULT_BPMN, command_bounds, engine_for, paths
+from webapi.cli.common import engine_for, paths, settings_for
+from webapi.settings import build_engine
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
@@ -20,12 +22,13 @@ def cmd_lint(args: argparse.Namespace) -> int:
     from processes.catalogue import load_catalogue
     from processes.org import ROLES
 
-    sources = read_sources(paths(args.paths))
-    result = lint(sources, loop_maximum=command_bounds().loop_maximum)
+    settings = settings_for(args)
+    sources = read_sources(paths(args, args.paths))
+    result = lint(sources, loop_maximum=settings.loop_maximum)
     problems = [str(p) for p in result.problems]
     if not args.no_catalogue:
         try:
-            catalogue = load_catalogue()
+            catalogue = load_catalogue(settings.catalogue_dir)
         except DataFileError as error:
             problems.extend(error.problems)
         else:
@@ -43,12 +46,11 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 def cmd_deploy(args: argparse.Namespace) -> int:
     from engine.definitions.catalogue_lint import deploy_checks
-    from processes.catalogue import load_catalogue
     from processes.org import ROLES
 
     engine = engine_for(args)
-    checks = deploy_checks(load_catalogue(), ROLES)
-    sources = read_sources(paths(args.paths))
+    checks = deploy_checks(engine.catalogue, ROLES)
+    sources = read_sources(paths(args, args.paths))
     deployed = engine.definitions.deploy(sources, actor=args.user, use_deployed=True, checks=checks)
     for item in deployed:
         state = "新版本" if item.created else "未变化"
@@ -61,8 +63,9 @@ def cmd_scaffold(args: argparse.Namespace) -> int:
     from engine.definitions.scaffold import scaffold_common, scaffold_items
     from processes.catalogue import load_catalogue
 
-    catalogue = load_catalogue()
-    out = Path(args.out)
+    settings = settings_for(args)
+    catalogue = load_catalogue(settings.catalogue_dir)
+    out = Path(args.out) if args.out else settings.bpmn_dir
     written = scaffold_common(out, args.force) if args.common else []
     if args.all:
         items = list(catalogue)
@@ -86,7 +89,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from engine.simulate import HAPPY_MESSAGES, Scenario, run
     from processes.catalogue import load_catalogue
 
-    item = load_catalogue().get(args.item_code)
+    settings = settings_for(args)
+    catalogue = load_catalogue(settings.catalogue_dir)
+    item = catalogue.get(args.item_code)
     if item is None:
         print(f"错误：事项目录中没有 {args.item_code}", file=sys.stderr)
         return 2
@@ -104,10 +109,12 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     scenario = Scenario(start, raw.get("tasks") or {}, raw.get("messages") or dict(HAPPY_MESSAGES))
     at = datetime.fromisoformat(str(raw.get("at", args.at))).replace(tzinfo=SHANGHAI)
     clock = ManualClock(at)
-    engine = Engine("sqlite://", clock, bounds=command_bounds())
+    in_memory = dataclasses.replace(settings, database_url="sqlite://")
+    engine = build_engine(in_memory, clock, catalogue=catalogue)
     args.engine = engine
-    item_file = DEFAULT_BPMN / "items" / f"{item.process_id}.bpmn"
-    engine.definitions.deploy(read_sources([DEFAULT_BPMN / "common", item_file]))
+    library = settings.bpmn_dir
+    item_file = library / "items" / f"{item.process_id}.bpmn"
+    engine.definitions.deploy(read_sources([library / "common", item_file]))
     print(f"{item.code} {item.name}（{item.decided_at}，承诺 {item.promised_limit} 个工作日）")
     trace = run(engine.cases, clock, item.process_id, scenario)
     for step in trace.steps:

@@ -12,7 +12,6 @@ from engine.ledger import (
     LEVELS,
     SOURCES,
     STATUSES,
-    LedgerService,
 )
 from engine.registration import mask_phone
 from engine.store.ledger import LedgerQuery, LedgerScope
@@ -37,7 +36,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def cmd_ledger(args: argparse.Namespace) -> int:
     engine = engine_for(args)
-    service = LedgerService(engine.store, engine.clock, engine.org)
+    service = engine.ledger
     if args.action == "show":
         view = service.issue(args.issue)
         issue = view.issue

@@ -7,9 +7,8 @@ import json
 from typing import Any
 
 from engine.clock import SHANGHAI
-from engine.stats import GROUPINGS, Period, StatsService
+from engine.stats import GROUPINGS, Period
 from engine.store.figures import CaseFilter
-from processes.catalogue import load_catalogue
 from webapi.blueprints.stats import as_json
 from webapi.cli.common import day_argument, engine_for
 from webapi.schemas.stats import StatsSchema
@@ -85,12 +84,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if last < first:
         print(f"错误：止日 {last} 早于起日 {first}")
         return 2
-    names = {item.code: item.name for item in load_catalogue()}
-    service = StatsService(
-        engine.store, engine.clock, engine.org, names, warning_share=engine.cases.warning_share
-    )
     where = CaseFilter(args.township, args.village, args.item, args.department)
-    report = as_json(service.figures(Period(first, last), args.group_by, where=where))
+    report = as_json(engine.stats.figures(Period(first, last), args.group_by, where=where))
     if args.json:
         print(json.dumps(StatsSchema().dump(report), ensure_ascii=False, indent=2))
         return 0

@@ -1,4 +1,4 @@
-"""The shared call activities every item process is composed of (``bpmn/common/``).
+"""The shared call activities every item process is composed of (``processes/bpmn/common/``).
 
 Data contract (set when a case starts): ``item`` (the catalogue entry as plain data,
 see ``processes.catalogue.Item.process_data``), ``applicant``, ``channel``, ``via_proxy``.

@@ -1,0 +1,88 @@
+"""The BPMN element contract: the ids and names in the shared activities that code relies on.
+
+The shared call activities (``processes/bpmn/common``) are files a designer may edit, but the
+supervision figures, the per-step limits, the exports, the scope rules and the templates
+that generate them all depend on some of their element ids, message names and form
+values. They are named here, once; ``tests`` check that every one of them exists in the
+library, so renaming an element in a BPMN file without changing this module fails the
+suite instead of silently zeroing a figure.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class TaskRef(NamedTuple):
+    """A task of a process: (process id, BPMN element id); process ``"*"``: any process."""
+
+    process: str
+    task: str
+
+
+ANY_PROCESS = "*"
+
+# Shared activities (process ids)
+INTAKE = "common_intake"
+PLEDGE = "common_pledge"
+PROXY = "common_proxy"
+TOWNSHIP_REVIEW = "common_township_review"
+COUNTY_HANDOFF = "common_county_handoff"
+RESULT_DELIVERY = "common_result_delivery"
+EVALUATION = "common_evaluation"
+ENFORCEMENT = "common_enforcement"
+SHARED_ACTIVITIES = (
+    INTAKE,
+    PLEDGE,
+    PROXY,
+    TOWNSHIP_REVIEW,
+    COUNTY_HANDOFF,
+    RESULT_DELIVERY,
+    EVALUATION,
+    ENFORCEMENT,
+)
+
+# Tasks whose reaching or closing is a fact of a figure, a step limit or a warning
+CHECK_MATERIALS = TaskRef(INTAKE, "Task_check_materials")
+RECHECK = TaskRef(INTAKE, "Task_recheck")
+SUPPLEMENT_NOTICE = TaskRef(INTAKE, "Task_supplement_notice")
+RETURN_NOTICE = TaskRef(PLEDGE, "Task_return_notice")
+ON_THE_SPOT = TaskRef(ANY_PROCESS, "Task_on_the_spot")  # an item's own on-the-spot decision
+ENTRUST = TaskRef(PROXY, "Task_entrust")
+HANDOVER = TaskRef(PROXY, "Task_handover")
+RECTIFY = TaskRef(EVALUATION, "Task_rectify")
+INVESTIGATE = TaskRef(ENFORCEMENT, "Task_investigate")
+DELIVERY_TASKS = (
+    TaskRef(RESULT_DELIVERY, "Task_post"),
+    TaskRef(RESULT_DELIVERY, "Task_home_delivery"),
+    TaskRef(RESULT_DELIVERY, "Task_scheduled_delivery"),
+    TaskRef(RESULT_DELIVERY, "Task_window_pickup"),
+)
+# The intake decision (form field of the materials check) and its accepting values
+INTAKE_DECISION = "intake_decision"
+ACCEPTING_DECISIONS = ("accept", "accept_with_pledge")
+
+# Messages the shared activities wait for (BPMN message names)
+COUNTY_DECISION = "county_decision"
+MATERIALS_RESUBMITTED = "materials_resubmitted"
+PLEDGE_FULFILLED = "pledge_fulfilled"
+PUBLIC_NOTICE_OBJECTION = "public_notice_objection"
+HEARING_REQUESTED = "hearing_requested"
+RATING = "rating"
+MESSAGES = (
+    COUNTY_DECISION,
+    MATERIALS_RESUBMITTED,
+    PLEDGE_FULFILLED,
+    PUBLIC_NOTICE_OBJECTION,
+    HEARING_REQUESTED,
+    RATING,
+)
+# Which shared activity waits for each message
+MESSAGE_PROCESS = {
+    COUNTY_DECISION: COUNTY_HANDOFF,
+    MATERIALS_RESUBMITTED: INTAKE,
+    PLEDGE_FULFILLED: PLEDGE,
+    PUBLIC_NOTICE_OBJECTION: TOWNSHIP_REVIEW,
+    HEARING_REQUESTED: ENFORCEMENT,
+    RATING: EVALUATION,
+}

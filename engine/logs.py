@@ -1,0 +1,142 @@
+"""Structured logs: one logger per module, each line an event name and ``key=value`` pairs.
+
+    log = get_logger(__name__)
+    log.info("case_registered", case=case.id, item="RS001", unit="lq.shuangquan")
+
+renders ``case_registered case=… item=RS001 unit=lq.shuangquan``; with the JSON format
+(``configure(json=True)``, ``DAIBAN_LOG_FORMAT=json``) the same record is one JSON object
+``{"time": …, "level": …, "logger": …, "event": …, "case": …}``. Event names and keys are
+English snake_case and stable: operators grep and alert on them.
+
+Nothing personal is logged in clear: every string value goes through
+``processes.patterns.mask_text``, so a citizen ID number or a phone number that reaches a
+log call anyway is masked (``110105********002X``, ``138****1234``). Log identifiers
+(case ids, user ids, item codes, org units), never names, addresses or form data.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from processes.patterns import mask_text
+
+_PLAIN = re.compile(r"^[^\s\"=]+$")
+
+
+def _rendered(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = mask_text(value if isinstance(value, str) else str(value))
+    return text if _PLAIN.match(text) else json.dumps(text, ensure_ascii=False)
+
+
+def _safe(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return mask_text(value if isinstance(value, str) else str(value))
+
+
+class _Line:
+    """The message of a record: formatted only if a handler emits it."""
+
+    __slots__ = ("event", "fields")
+
+    def __init__(self, event: str, fields: Mapping[str, Any]) -> None:
+        self.event, self.fields = event, fields
+
+    def __str__(self) -> str:
+        pairs = " ".join(f"{key}={_rendered(value)}" for key, value in self.fields.items())
+        return f"{self.event} {pairs}" if pairs else self.event
+
+
+class Logger:
+    """A module's logger: ``debug/info/warning/error(event, **fields)``."""
+
+    __slots__ = ("_logger",)
+
+    def __init__(self, name: str) -> None:
+        self._logger = logging.getLogger(name)
+
+    @property
+    def name(self) -> str:
+        return self._logger.name
+
+    def debug(self, event: str, **fields: Any) -> None:
+        self._emit(logging.DEBUG, event, fields, False)
+
+    def info(self, event: str, **fields: Any) -> None:
+        self._emit(logging.INFO, event, fields, False)
+
+    def warning(self, event: str, **fields: Any) -> None:
+        self._emit(logging.WARNING, event, fields, False)
+
+    def error(self, event: str, *, exc_info: bool = False, **fields: Any) -> None:
+        self._emit(logging.ERROR, event, fields, exc_info)
+
+    def _emit(self, level: int, event: str, fields: dict[str, Any], exc_info: bool) -> None:
+        if self._logger.isEnabledFor(level):
+            self._logger.log(
+                level,
+                _Line(event, fields),
+                exc_info=exc_info,
+                extra={"event": event, "fields": fields},
+                stacklevel=3,
+            )
+
+
+def get_logger(name: str) -> Logger:
+    """The logger of module ``name`` (pass ``__name__``)."""
+    return Logger(name)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time (UTC, ISO 8601), level, logger, event, the fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+        }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, Mapping):
+            line["event"] = getattr(record, "event", "")
+            line.update({key: _safe(value) for key, value in fields.items()})
+        else:  # a library's record: its message, masked all the same
+            line["message"] = mask_text(record.getMessage())
+        if record.exc_info:
+            line["exception"] = mask_text(self.formatException(record.exc_info))
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+class PlainFormatter(logging.Formatter):
+    """``2026-12-03T10:00:00.123Z info engine.cases case_registered case=…``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        when = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+        text = f"{when[:-3]}Z {record.levelname.lower()} {record.name} "
+        text += mask_text(record.getMessage())
+        if record.exc_info:
+            text += "\n" + mask_text(self.formatException(record.exc_info))
+        return text
+
+
+def configure(level: str | int = "INFO", *, json_lines: bool = False) -> None:
+    """Send the logs to standard error, one line per record (the server and the CLI call
+    this once at start)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if json_lines else PlainFormatter())
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "daiban", False)]:
+        root.removeHandler(old)
+    handler.daiban = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level if isinstance(level, int) else level.upper())

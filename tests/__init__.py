@@ -1,0 +1,1 @@
+"""daiban's tests, in tiers: unit, integration, api, browser (see README)."""

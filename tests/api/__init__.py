@@ -1,0 +1,1 @@
+"""API tier: the HTTP API through the Flask test client or a real server."""

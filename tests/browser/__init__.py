@@ -1,0 +1,1 @@
+"""Browser tier: headless Chromium and the Node tools (diagrams, case viewer, docs page)."""

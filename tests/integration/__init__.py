@@ -1,0 +1,1 @@
+"""Integration tier: the engine on a real database (SQLite file or PostgreSQL schema)."""

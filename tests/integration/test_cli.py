@@ -1,0 +1,195 @@
+"""The daiban command line: exit codes and output people and scripts rely on."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.paths import DATA, ROOT, SAMPLE
+from webapi.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_lint_clean_and_dirty(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "lint", str(SAMPLE))[0] == 0
+    code, out, err = run(capsys, "lint", str(DATA / "several_errors.bpmn"))
+    assert code == 1
+    lines = out.splitlines()
+    assert len(lines) >= 6
+    for line in lines:
+        path, lineno, element, message = line.split(":", 3)
+        assert path.endswith("several_errors.bpmn")
+        assert lineno.isdigit() and element.strip() and message.strip()
+    assert err.strip() == f"1 个文件，{len(lines)} 个问题"
+
+
+def test_lint_hostile_file_without_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(
+        capsys, "lint", str(DATA / "entity_bomb.bpmn"), str(DATA / "external_entity.bpmn")
+    )
+    assert code == 1
+    assert out.count("不允许 DOCTYPE") == 2
+    assert "Traceback" not in out + err
+
+
+def test_missing_file_is_a_clear_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, "lint", str(tmp_path / "nope.bpmn"))
+    assert code == 2
+    assert "nope.bpmn" in err and "Traceback" not in err
+
+
+def test_walk_a_case_from_the_command_line(
+    capsys: pytest.CaptureFixture[str], database_url: str
+) -> None:
+    db = ["--database-url", database_url]
+    assert run(capsys, *db, "deploy", str(SAMPLE))[0] == 0
+    code, out, _ = run(
+        capsys,
+        *db,
+        "--user",
+        "agent.zhang",
+        "start",
+        "sample_proxy_item",
+        "--data",
+        '{"submitted_on": "2026-11-27"}',
+    )
+    assert code == 0 and "Task_intake" in out
+    task_id = next(line.split()[1] for line in out.splitlines() if "Task_intake" in line)
+    code, _, err = run(capsys, *db, "complete", "1", task_id, "--data", '{"materials": "maybe"}')
+    assert code == 2
+    assert "applicant_name: 必填" in err and "materials:" in err
+    data = {
+        "applicant_name": "李秀英",
+        "applicant_id": "11010519491231002X",
+        "materials": "complete",
+    }
+    code, out, _ = run(
+        capsys, *db, "complete", "1", task_id, "--data", json.dumps(data, ensure_ascii=False)
+    )
+    assert code == 0 and "Task_handover" in out
+    code, out, _ = run(capsys, *db, "replay", "1", "--at", "1")
+    assert code == 0 and "Task_intake" in out
+    code, out, _ = run(capsys, *db, "verify", "1")
+    assert code == 0 and "校验通过" in out
+    code, out, err = run(capsys, *db, "verify", "--all")
+    assert code == 0 and "共校验 1 件，不一致 0 件" in out and "进度：1/1" in err
+    code, _, err = run(capsys, *db, "show", "99")
+    assert code == 2 and "办件不存在" in err
+
+
+def test_bad_json_argument_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["start", "p", "--data", "{not json"])
+    assert exited.value.code == 2
+    assert "不是有效的 JSON" in capsys.readouterr().err
+
+
+def test_python_dash_m_webapi_runs_the_cli() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "webapi", "lint", str(SAMPLE)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_simulate_prints_the_path_roles_and_due_date(capsys: pytest.CaptureFixture[str]) -> None:
+    from processes.catalogue import load_catalogue
+
+    item = next(
+        i
+        for i in load_catalogue()
+        if i.decided_at == "T->C" and i.proxy_allowed and not i.on_the_spot
+    )
+    code, out, _ = run(capsys, "simulate", item.code)
+    assert code == 0
+    assert "[village_agent]" in out and "[county_officer]" in out
+    assert "结果：completed" in out and "办结期限 2026-" in out
+
+
+def test_simulate_with_a_scenario_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from processes.catalogue import load_catalogue
+
+    item = next(
+        i
+        for i in load_catalogue()
+        if i.decided_at == "T" and not i.on_the_spot and i.initiated_by == "applicant"
+    )
+    scenario = tmp_path / "reject.yaml"
+    scenario.write_text(
+        "at: 2026-02-10T09:00\nstart: {via_proxy: false}\n"
+        "tasks:\n  Task_backoffice_review: {review_decision: reject, review_opinion: 不符合条件}\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "simulate", item.code, "--scenario", str(scenario))
+    assert code == 0
+    assert "2026-02-10" in out and "Task_refusal_decision" in out
+    assert "Task_prepare_result" not in out
+
+
+def test_simulate_and_scaffold_refuse_unknown_items(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert run(capsys, "simulate", "XX999")[0] == 2
+    code, _, err = run(capsys, "scaffold", "XX999", "--out", str(tmp_path))
+    assert code == 2 and "XX999" in err
+
+
+def test_scaffold_writes_a_laid_out_file_that_lints(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    layout_tools = ROOT / "tools" / "layout" / "node_modules"
+    if not layout_tools.exists():
+        if os.environ.get("CI"):
+            pytest.fail("tools/layout is not installed (npm ci --prefix tools/layout)")
+        pytest.skip("tools/layout not installed")
+    code, out, _ = run(capsys, "scaffold", "MZ001", "--common", "--out", str(tmp_path))
+    assert code == 0 and "item_mz001.bpmn  已生成" in out
+    code, out, _ = run(capsys, "scaffold", "MZ001", "--out", str(tmp_path))
+    assert "已存在，未覆盖" in out
+    written = tmp_path / "items" / "item_mz001.bpmn"
+    assert b"BPMNShape" in written.read_bytes()
+    assert run(capsys, "lint", "--no-catalogue", str(tmp_path))[0] == 0
+
+
+def test_users_password_token_and_revoke(
+    capsys: pytest.CaptureFixture[str], database_url: str
+) -> None:
+    db = ["--database-url", database_url]
+    code, out, _ = run(capsys, *db, "users", "list")
+    assert code == 0 and "wang.fang" in out and "未设密码" in out
+    assert run(capsys, *db, "users", "password", "wang.fang", "--password", "window-a-post")[0] == 0
+    code, out, err = run(capsys, *db, "users", "token", "wang.fang", "--hours", "2")
+    assert code == 0 and len(out.strip()) > 30 and "有效期至" in err
+    code, out, _ = run(capsys, *db, "users", "revoke", "wang.fang")
+    assert code == 0 and "已注销 1 个令牌" in out
+    code, _, err = run(capsys, *db, "users", "password", "wang.fang", "--password", "short")
+    assert code == 2 and "至少" in err
+    assert run(capsys, *db, "users", "token", "nobody")[0] == 2
+
+
+def test_a_bug_is_one_line_unless_debugging(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import webapi.cli as cli
+
+    def broken(args: object) -> int:
+        raise RuntimeError("boom /secret/path")
+
+    monkeypatch.setattr(cli, "cmd_lint", broken)
+    code, _, err = run(capsys, "lint")
+    assert code == 3 and "内部错误：RuntimeError" in err
+    assert "Traceback" not in err and "/secret/path" not in err
+    code, _, err = run(capsys, "--debug", "lint")
+    assert code == 3 and "Traceback" in err

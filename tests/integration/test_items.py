@@ -1,0 +1,59 @@
+"""Every catalogue item's process: linted against the catalogue and run end to end."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from engine import Engine, ManualClock, lint, read_sources
+from engine.definitions.catalogue_lint import check_catalogue
+from engine.simulate import Scenario, run
+from processes.catalogue import Item
+from processes.org import ROLES
+from tests.support.databases import START, Databases
+from tests.support.paths import BPMN, LIBRARY
+from tests.support.shipped import shipped_catalogue
+
+CATALOGUE = shipped_catalogue()
+ITEMS = sorted(CATALOGUE, key=lambda item: item.code)
+
+
+def test_process_library_is_clean_and_matches_the_catalogue() -> None:
+    result = lint(read_sources([BPMN]))
+    assert [str(p) for p in result.problems] == []
+    problems = check_catalogue(CATALOGUE, result.outlines, ROLES, complete=True)
+    assert [str(p) for p in problems] == []
+
+
+@pytest.fixture(scope="module")
+def library(databases: Databases) -> Iterator[tuple[Engine, ManualClock]]:
+    clock = ManualClock(START)
+    with databases.engine(clock, LIBRARY) as engine:
+        yield engine, clock
+
+
+@pytest.mark.parametrize("item", ITEMS, ids=[item.code for item in ITEMS])
+def test_happy_path(library: tuple[Engine, ManualClock], item: Item) -> None:
+    engine, clock = library
+    clock.set(START)
+    start = {"item": item.process_data(), "via_proxy": item.proxy_allowed, "emergency": False}
+    trace = run(engine.cases, clock, item.process_id, Scenario(start=start))
+    case = trace.case
+    assert case.status == "completed", [str(s) for s in trace.steps]
+    tasks = trace.names("task")
+    if item.initiated_by == "staff":
+        assert case.data["enforcement_result"] == "closed"
+        assert tasks[0] == "Task_file" and tasks[-1] == "Task_close"
+    else:
+        assert case.data["intake_result"] == "accepted"
+        assert ("Task_entrust" in tasks) == item.proxy_allowed
+        assert ("Task_county_decision" in tasks) == (
+            item.decided_at != "T" and not item.on_the_spot
+        )
+        assert ("Task_backoffice_review" in tasks) == (
+            item.decided_at != "C" and not item.on_the_spot
+        )
+        assert case.data["rating"] == "satisfied"
+        assert case.due_date is not None
+    assert engine.audit.verify(case.id).ok

@@ -1,0 +1,1 @@
+"""Unit tier: no database: parsing, lint, the script sandbox, calendar, catalogue, org."""

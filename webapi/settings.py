@@ -1,0 +1,210 @@
+"""daiban's settings: every ``DAIBAN_*`` variable, read in one place, checked and typed.
+
+The two entry points, the app factory (``webapi.create_app``) and the command line, read
+the environment here and build the engine from the values (``build_engine``): ``engine``
+and ``processes`` never read the environment themselves. Each field ``name`` is the
+variable ``DAIBAN_`` + ``name`` in upper case; README's configuration table says what each means.
+An empty variable counts as unset. A bad value is a ``ConfigError`` naming the variable.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from engine import Clock, Engine, EngineBounds
+from engine.identity import DEFAULT_TOKEN_HOURS
+from engine.runtime.bounds import DEFAULT_LOOP_MAXIMUM, DEFAULT_MAX_STEPS
+from engine.steps import DEFAULT_WARNING_SHARE
+from engine.store.database import DEFAULT_URL
+from processes import resources
+from processes.catalogue import Catalogue
+
+log = logging.getLogger(__name__)
+
+ENV_PREFIX = "DAIBAN_"
+DEFAULT_MAX_CONTENT_LENGTH = 1024 * 1024
+MAX_TRUSTED_PROXIES = 10
+# Read by earlier versions and never used; setting it now only earns a warning.
+RETIRED = ("SECRET_KEY",)
+
+
+class ConfigError(ValueError):
+    """A setting has a value daiban cannot use; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting, with its default (see README, "Configuration")."""
+
+    database_url: str = DEFAULT_URL
+    bpmn_dir: Path = resources.BPMN_DIR
+    catalogue_dir: Path = resources.CATALOGUE_DIR
+    org_file: Path | None = None  # None: the demo organisation
+    holiday_file: Path = resources.HOLIDAY_FILE
+    warning_share: float = DEFAULT_WARNING_SHARE
+    engine_max_steps: int = DEFAULT_MAX_STEPS
+    loop_maximum: int = DEFAULT_LOOP_MAXIMUM
+    token_hours: float = DEFAULT_TOKEN_HOURS
+    max_content_length: int = DEFAULT_MAX_CONTENT_LENGTH
+    trusted_proxy_header: str | None = None  # None: the TCP peer is the client
+    trusted_proxy_count: int = 1
+
+    @classmethod
+    def from_environ(
+        cls, environ: Mapping[str, str], overrides: Mapping[str, Any] | None = None
+    ) -> Settings:
+        """The ``DAIBAN_*`` variables of ``environ``, then ``overrides`` (keyed by the
+        variable's name without the prefix, e.g. ``DATABASE_URL``; None leaves a value
+        as it is); every value checked. Other keys of ``overrides`` are ignored."""
+        raw: dict[str, Any] = {}
+        for key in PARSERS:
+            value = environ.get(ENV_PREFIX + key)
+            if value:
+                raw[key] = value
+        for key, value in (overrides or {}).items():
+            if key in PARSERS and value is not None:
+                raw[key] = value
+        values = {key.lower(): PARSERS[key](key, value) for key, value in raw.items()}
+        if "TRUSTED_PROXY_COUNT" in raw and "TRUSTED_PROXY_HEADER" not in raw:
+            raise ConfigError(
+                f"{ENV_PREFIX}TRUSTED_PROXY_COUNT 需与 {ENV_PREFIX}TRUSTED_PROXY_HEADER 一起设置"
+            )
+        for key in RETIRED:
+            if environ.get(ENV_PREFIX + key):
+                log.warning("setting_ignored variable=%s%s reason=unused", ENV_PREFIX, key)
+        return cls(**values)
+
+    @property
+    def bounds(self) -> EngineBounds:
+        """The engine bounds; the app and every command apply the same ones, so a worker,
+        ``verify`` and the API treat the same cases alike."""
+        return EngineBounds(max_steps=self.engine_max_steps, loop_maximum=self.loop_maximum)
+
+    @property
+    def demo_org(self) -> bool:
+        """Whether the demo organisation is in use (``DAIBAN_ORG_FILE`` unset)."""
+        return self.org_file is None
+
+    def as_config(self) -> dict[str, Any]:
+        """The settings as Flask config keys (``DATABASE_URL`` …); unset ones left out."""
+        values = {f.name.upper(): getattr(self, f.name) for f in fields(self)}
+        return {key: value for key, value in values.items() if value is not None}
+
+
+def build_engine(
+    settings: Settings,
+    clock: Clock | None = None,
+    *,
+    migrate: bool = True,
+    catalogue: Catalogue | None = None,
+) -> Engine:
+    """The engine the settings describe (``catalogue``: already loaded from them)."""
+    return Engine(
+        settings.database_url,
+        clock,
+        migrate=migrate,
+        bounds=settings.bounds,
+        org_file=settings.org_file,
+        catalogue=catalogue,
+        catalogue_dir=settings.catalogue_dir,
+        holiday_file=settings.holiday_file,
+        warning_share=settings.warning_share,
+        token_hours=settings.token_hours,
+    )
+
+
+# -- the checks: (name without prefix, raw value: text, or a value from an override) ------
+Parser = Callable[[str, Any], Any]
+
+
+def _text(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{ENV_PREFIX}{name} 应为非空文本")
+    return value
+
+
+def _path(name: str, value: Any) -> Path:
+    if isinstance(value, Path):
+        return value
+    return Path(_text(name, value))
+
+
+def _positive(convert: Callable[[str], float]) -> Parser:
+    def check(name: str, value: Any) -> Any:
+        try:
+            number = convert(value) if isinstance(value, str) else value
+        except ValueError:
+            number = None
+        if (
+            isinstance(number, bool)
+            or not isinstance(number, int | float)
+            or not math.isfinite(number)
+            or number <= 0
+        ):
+            raise ConfigError(f"{ENV_PREFIX}{name} 应为正数，现为 {value!r}")
+        return number
+
+    return check
+
+
+def _positive_int(name: str, value: Any) -> int:
+    valid = isinstance(value, str | int) and not isinstance(value, bool)
+    text = str(value).strip() if valid else ""
+    if not (text.isascii() and text.isdigit() and int(text) >= 1):
+        raise ConfigError(f"{ENV_PREFIX}{name} 应为正整数，现为 {value!r}")
+    return int(text)
+
+
+def _share(name: str, value: Any) -> float:
+    try:
+        share = float(value) if isinstance(value, str | int | float) else math.nan
+    except ValueError:
+        share = math.nan
+    if isinstance(value, bool) or not 0 < share <= 1:
+        raise ConfigError(f"{ENV_PREFIX}{name} 应为 0 到 1 之间的小数（如 0.8），实为 {value!r}")
+    return share
+
+
+_TOKEN_CHARS = frozenset(
+    "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+)
+
+
+def _proxy_header(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value or not set(value) <= _TOKEN_CHARS:
+        raise ConfigError(f"{ENV_PREFIX}{name} 应为请求头名称，如 X-Forwarded-For 或 X-Real-IP")
+    if value.lower() == "forwarded":  # RFC 7239 syntax (for=...) is not a list of addresses
+        raise ConfigError(f"{ENV_PREFIX}{name} 不支持 Forwarded，请用 X-Forwarded-For 或 X-Real-IP")
+    return value
+
+
+def _proxy_count(name: str, value: Any) -> int:
+    valid = isinstance(value, str | int) and not isinstance(value, bool)
+    text = str(value).strip() if valid else ""
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_TRUSTED_PROXIES):
+        raise ConfigError(
+            f"{ENV_PREFIX}{name} 应为 1 到 {MAX_TRUSTED_PROXIES} 的整数，现为 {value!r}"
+        )
+    return int(text)
+
+
+# Every variable (without its prefix) and its check; the keys are the fields, upper case.
+PARSERS: dict[str, Parser] = {
+    "DATABASE_URL": _text,
+    "BPMN_DIR": _path,
+    "CATALOGUE_DIR": _path,
+    "ORG_FILE": _path,
+    "HOLIDAY_FILE": _path,
+    "WARNING_SHARE": _share,
+    "ENGINE_MAX_STEPS": _positive_int,
+    "LOOP_MAXIMUM": _positive_int,
+    "TOKEN_HOURS": _positive(float),
+    "MAX_CONTENT_LENGTH": _positive(int),
+    "TRUSTED_PROXY_HEADER": _proxy_header,
+    "TRUSTED_PROXY_COUNT": _proxy_count,
+}
