@@ -64,7 +64,11 @@ def serve(daiban: str) -> int:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     environment = {**os.environ, "DAIBAN_DATABASE_URL": f"sqlite:///{Path.cwd() / 'serve.sqlite3'}"}
-    server = subprocess.Popen([daiban, "serve", "--port", str(port)], env=environment)
+    log_path = Path.cwd() / "serve.log"
+    log_file = log_path.open("w", encoding="utf-8")
+    server = subprocess.Popen(
+        [daiban, "serve", "--port", str(port)], env=environment, stderr=log_file
+    )
     base = f"http://127.0.0.1:{port}/api/v1"
     try:
         deadline = time.monotonic() + START_TIMEOUT
@@ -83,7 +87,6 @@ def serve(daiban: str) -> int:
         login = call(f"{base}/auth/login", {"user": "wang.fang", "password": "daiban-demo"})
         me = call(f"{base}/auth/me", token=login["token"])
         print(f"serve: health {health}; logged in as {me['id']} ({me['name']})")
-        return 0 if me["id"] == "wang.fang" else 1
     finally:
         server.terminate()
         try:
@@ -91,6 +94,16 @@ def serve(daiban: str) -> int:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+        log_file.close()
+    # The server's log: the deployment and the login, as key=value lines.
+    logged = log_path.read_text(encoding="utf-8")
+    expected = ("deploy_done", "login_succeeded user=wang.fang")
+    missing = [line for line in expected if line not in logged]
+    if missing:
+        print(f"serve: the log lacks {missing}:\n{logged[-3000:]}")
+        return 1
+    print("serve: log lines " + ", ".join(expected))
+    return 0 if me["id"] == "wang.fang" else 1
 
 
 if __name__ == "__main__":

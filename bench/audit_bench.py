@@ -129,7 +129,7 @@ def verify_all(engine: Engine, scale: int, workers: int) -> None:
     from clone_cases import clone_cases  # bench/clone_cases.py
 
     with engine.store.unit_of_work(write=False) as uow:
-        have = uow.case_ids(0, 10**9)
+        have = uow.cases.ids(0, 10**9)
     if scale > len(have):
         started = time.perf_counter()
         clone_cases(engine, have[: len(ITEMS) * 2], scale - len(have), exact=True)

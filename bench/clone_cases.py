@@ -28,7 +28,7 @@ from sqlalchemy import Table, func, insert, select, text
 
 from engine import Engine
 from engine.history import GENESIS, seal
-from engine.records import CaseRecord, EventRecord, TaskRecord
+from engine.records import Actor, CaseRecord, EventRecord, TaskRecord
 from engine.runtime.case import STATE_CHANGING, EventInput, LiveCase, apply_event, start_case
 from engine.runtime.snapshot import pack, state_digest
 from engine.store.tables import CaseRow, ReadyTaskRow
@@ -56,7 +56,7 @@ class _Copy:
 def load_templates(engine: Engine, case_ids: Sequence[int]) -> list[Template]:
     with engine.store.unit_of_work(write=False) as uow:
         return [
-            Template(uow.case(i), [e for e, _ in uow.events(i)], uow.case_tasks(i))
+            Template(uow.cases.get(i), [e for e, _ in uow.events.of_case(i)], uow.tasks.of_case(i))
             for i in case_ids
         ]
 
@@ -86,7 +86,7 @@ def clone_cases(
         with store.unit_of_work() as uow:
             connection = uow.session.connection()
             connection.execute(insert(_CASES), [vars(c.record) for c in copies])
-            uow.append_events(
+            uow.events.append(
                 [e for c in copies for e in c.events], [p for c in copies for p in c.payloads]
             )
             rows = [_task_row(t) for c in copies for t in c.tasks]
@@ -118,7 +118,17 @@ def _copy(engine: Engine, template: Template, case_id: int, number: int, exact: 
         snapshot = record.snapshot
     sealed, payloads, prev = [], [], GENESIS
     for event in events:
-        done, payload = seal(replace(event, case_id=case_id, prev_hash=prev, hash=""), uid)
+        done, payload = seal(
+            case_uid=uid,
+            case_id=case_id,
+            seq=event.seq,
+            type=event.type,
+            at=event.at,
+            payload=event.payload,
+            actor=Actor(event.actor, event.actor_role, event.on_behalf_of, event.actor_unit),
+            prev_hash=prev,
+            state_digest=event.state_digest,
+        )
         sealed.append(done)
         payloads.append(payload)
         prev = done.hash

@@ -4,7 +4,7 @@
                                  [--batch 200] [--exact] [--no-ocel] [--no-api]
     python bench/export_bench.py --cases 100000       # the county's year
 
-Four real cases are walked through their processes (``tests/test_exports.py``: a proxy
+Four real cases are walked through their processes (``tests/integration/test_exports.py``: a proxy
 item with claims, a missed deadline, warnings, a supplement, an assignment, the county's
 decision and a rating; a window item; a cancelled case; an open one), then copied through
 the store (``bench/clone_cases.py``: new uids, task ids and re-sealed hash chains) until
@@ -35,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+
 from bench.clone_cases import clone_cases  # noqa: E402
 from engine import Engine, ManualClock, read_sources  # noqa: E402
 from engine.exports.common import ExportCounts, ExportSource  # noqa: E402
@@ -42,8 +43,9 @@ from engine.exports.ocel import ocel_chunks  # noqa: E402
 from engine.exports.xes import xes_chunks  # noqa: E402
 from engine.records import CaseScope  # noqa: E402
 from engine.store.testing import isolated_database  # noqa: E402
-from tests.conftest import BPMN  # noqa: E402
-from tests.test_exports import ITEMS, START, build  # noqa: E402
+from tests.support.databases import START  # noqa: E402
+from tests.support.exports_world import ITEMS, build  # noqa: E402
+from tests.support.paths import BPMN  # noqa: E402
 
 
 def rss_mb() -> float:

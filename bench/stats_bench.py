@@ -2,7 +2,7 @@
 
     python bench/stats_bench.py [--cases 100000] [--database sqlite|postgresql]
 
-The hand-built data set of ``tests/test_stats.py`` (eight cases really run through their
+The hand-built data set of ``tests/integration/test_stats.py`` (eight cases really run through their
 processes: completed, returned, refused, cancelled, open and overdue, with warnings, a
 rating and a rectification) is copied in the database, case rows, events and task index
 together, until there are ``--cases`` cases. The copies keep their hash chains' shape but
@@ -32,10 +32,10 @@ from sqlalchemy import text  # noqa: E402
 
 from engine import Engine, ManualClock  # noqa: E402
 from engine.clock import SHANGHAI  # noqa: E402
-from engine.stats import Figures  # noqa: E402
+from engine.stats.figures import Figures  # noqa: E402
 from engine.store.testing import isolated_database, run_sql  # noqa: E402
 from processes.catalogue import load_catalogue  # noqa: E402
-from tests.test_stats import SEP_OCT, World, build  # noqa: E402
+from tests.support.stats_world import SEP_OCT, World, build  # noqa: E402
 
 # Counts that scale with the copies (rates and averages do not change).
 RATES = {"ratings_by_level"}
@@ -72,11 +72,13 @@ def copy_cases(engine: Engine, target: int) -> int:
             execute(
                 text(
                     "INSERT INTO events (case_id, seq, type, actor, on_behalf_of, at, payload, "
-                    "prev_hash, hash, state_digest) SELECT case_id + :off, seq, type, actor, "
+                    "prev_hash, hash, state_digest, task_id, message_name, intake_decision) "
+                    "SELECT case_id + :off, seq, type, actor, "
                     f"on_behalf_of, at, CASE WHEN {find} > 0 THEN replace(payload, "
                     f'\'"task_id":"\' || substr(payload, {find} + 11, 8), '
                     f'\'"task_id":"\' || {hex_id}) ELSE payload END, prev_hash, hash, '
-                    "state_digest FROM events WHERE case_id <= :top"
+                    f"state_digest, {hex_id} || substr(task_id, 9), message_name, "
+                    "intake_decision FROM events WHERE case_id <= :top"
                 ),
                 {"off": top, "top": top},
             )

@@ -30,13 +30,16 @@ from engine.errors import (
     ScriptError,
     Unavailable,
 )
+from engine.exports.common import ExportSource
 from engine.identity import DEFAULT_TOKEN_HOURS, IdentityService, IssuedToken, Principal
-from engine.ledger import LedgerService
+from engine.ledger.service import LedgerService
+from engine.records import CaseFilter, CaseScope
 from engine.registration import RegistrationService
 from engine.runtime.bounds import EngineBounds
-from engine.stats import StatsService
+from engine.stats.service import StatsService
 from engine.steps import DEFAULT_WARNING_SHARE
 from engine.store import Store
+from engine.store.database import DEFAULT_URL as DEFAULT_DATABASE_URL
 from processes.catalogue import Catalogue, load_catalogue
 from processes.org import Organization, load_org
 
@@ -121,11 +124,27 @@ class Engine:
             self.store, self.clock, self.org, names, self.calendar, self.warning_share
         )
 
+    @property
+    def database_url(self) -> str:
+        """The database's URL (worker processes open their own engine on it)."""
+        return self.store.url
+
+    def identity_with(self, token_hours: float) -> IdentityService:
+        """An identity service on this engine whose tokens last ``token_hours``."""
+        return IdentityService(self.store, self.clock, self.org, token_hours=token_hours)
+
+    def export_source(
+        self, scope: CaseScope, where: CaseFilter | None = None, batch: int = 200
+    ) -> ExportSource:
+        """The case histories in ``scope`` matching ``where``, for the exports to stream."""
+        return ExportSource(self.store, scope, where or CaseFilter(), batch)
+
     def close(self) -> None:
         self.store.dispose()
 
 
 __all__ = [
+    "DEFAULT_DATABASE_URL",
     "SYSTEM",
     "Actor",
     "Auditor",

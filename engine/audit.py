@@ -15,6 +15,7 @@ from typing import Any
 from engine.definitions.registry import DefinitionRegistry
 from engine.errors import EngineError, NotFound
 from engine.history import GENESIS, encode_payload, event_hash
+from engine.logs import get_logger
 from engine.records import CaseRecord, EventRecord, ProcessVersionRecord, TaskRecord
 from engine.runtime.case import (
     STATE_CHANGING,
@@ -26,6 +27,8 @@ from engine.runtime.case import (
 )
 from engine.runtime.snapshot import state_digest, unpack
 from engine.store import Store
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,29 @@ class HistoryEntry:
     closed: list[TaskRecord]  # tasks that stopped being ready with it (done, timed out ...)
 
 
+def build_entries(events: list[EventRecord], tasks: list[TaskRecord]) -> list[HistoryEntry]:
+    """Each event with the task it acted on and the tasks it opened and closed."""
+    by_id = {t.id: t for t in tasks}
+    opened: dict[int, list[TaskRecord]] = {}
+    closed: dict[int, list[TaskRecord]] = {}
+    for task in tasks:
+        opened.setdefault(task.created_seq, []).append(task)
+        if task.closed_seq is not None:
+            closed.setdefault(task.closed_seq, []).append(task)
+    entries = []
+    for event in events:
+        task_id = event.payload.get("task_id")
+        entries.append(
+            HistoryEntry(
+                event,
+                by_id.get(task_id) if isinstance(task_id, str) else None,
+                opened.get(event.seq, []),
+                closed.get(event.seq, []),
+            )
+        )
+    return entries
+
+
 @dataclass(frozen=True)
 class Disagreement:
     seq: int | None
@@ -93,28 +119,16 @@ class Auditor:
 
     def _history(self, case_id: int) -> tuple[CaseRecord, list[tuple[EventRecord, str]]]:
         with self.store.unit_of_work(write=False) as uow:
-            record = uow.case(case_id)
-            return record, list(uow.events(case_id))
+            record = uow.cases.get(case_id)
+            return record, list(uow.events.of_case(case_id))
 
     def history(self, case_id: int) -> tuple[CaseRecord, list[HistoryEntry]]:
         """The case's events in order, each with the tasks it acted on, opened and closed."""
         with self.store.unit_of_work(write=False) as uow:
-            record = uow.case(case_id)
-            events = [event for event, _ in uow.events(case_id)]
-            tasks = uow.case_tasks(case_id)
-        by_id = {t.id: t for t in tasks}
-        entries = []
-        for event in events:
-            task_id = event.payload.get("task_id")
-            entries.append(
-                HistoryEntry(
-                    event,
-                    by_id.get(task_id) if isinstance(task_id, str) else None,
-                    [t for t in tasks if t.created_seq == event.seq],
-                    [t for t in tasks if t.closed_seq == event.seq],
-                )
-            )
-        return record, entries
+            record = uow.cases.get(case_id)
+            events = [event for event, _ in uow.events.of_case(case_id)]
+            tasks = uow.tasks.of_case(case_id)
+        return record, build_entries(events, tasks)
 
     def replay(self, case_id: int, at: int | None = None) -> ReplayedState:
         """The case as it stood after event ``at`` (default: the last), from events alone."""
@@ -149,9 +163,9 @@ class Auditor:
         (the task index) had passed at that moment."""
         replayed = self.replay(case_id, at)
         with self.store.unit_of_work(write=False) as uow:
-            record = uow.case(case_id)
-            version = uow.version_by_hash(record.definition_hash)
-            tasks = {t.id: t for t in uow.case_tasks(case_id)}
+            record = uow.cases.get(case_id)
+            version = uow.definitions.version_by_hash(record.definition_hash)
+            tasks = {t.id: t for t in uow.tasks.of_case(case_id)}
         if version is None:
             raise NotFound("流程版本不存在", hash=record.definition_hash)
         moment = now if at is None or replayed.at is None else replayed.at
@@ -177,6 +191,15 @@ class Auditor:
             yield live, event
 
     def verify(self, case_id: int) -> VerifyReport:
+        """Check the case's hash chain, then replay it and compare every state digest and
+        the snapshot; the first disagreement is reported (and logged)."""
+        report = self._verify(case_id)
+        if not report.ok:
+            first = report.problems[0]
+            log.warning("case_verify_failed", case=case_id, seq=first.seq, events=report.events)
+        return report
+
+    def _verify(self, case_id: int) -> VerifyReport:
         record, events = self._history(case_id)
         report = VerifyReport(case_id, len(events))
         problem = report.problems.append
@@ -223,11 +246,16 @@ class Auditor:
         if events and (record.last_hash != prev or record.last_seq != len(events)):
             problem(len(events), "办件记录的最后事件与事件链不符")
 
+    def count_cases(self) -> int:
+        """How many cases there are (what ``verify --all`` has ahead of it)."""
+        with self.store.unit_of_work(write=False) as uow:
+            return uow.cases.count()
+
     def case_id_batches(self, after: int = 0, batch: int = 500) -> Iterator[list[int]]:
         """The ids of every case with id > ``after``, ascending, ``batch`` at a time."""
         while True:
             with self.store.unit_of_work(write=False) as uow:
-                ids = uow.case_ids(after, batch)
+                ids = uow.cases.ids(after, batch)
             if not ids:
                 return
             yield ids

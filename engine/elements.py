@@ -48,16 +48,16 @@ RECHECK = TaskRef(INTAKE, "Task_recheck")
 SUPPLEMENT_NOTICE = TaskRef(INTAKE, "Task_supplement_notice")
 RETURN_NOTICE = TaskRef(PLEDGE, "Task_return_notice")
 ON_THE_SPOT = TaskRef(ANY_PROCESS, "Task_on_the_spot")  # an item's own on-the-spot decision
+EMERGENCY_RELIEF = TaskRef(ANY_PROCESS, "Task_emergency_relief")  # an item's 先行救助
 ENTRUST = TaskRef(PROXY, "Task_entrust")
 HANDOVER = TaskRef(PROXY, "Task_handover")
 RECTIFY = TaskRef(EVALUATION, "Task_rectify")
 INVESTIGATE = TaskRef(ENFORCEMENT, "Task_investigate")
-DELIVERY_TASKS = (
-    TaskRef(RESULT_DELIVERY, "Task_post"),
-    TaskRef(RESULT_DELIVERY, "Task_home_delivery"),
-    TaskRef(RESULT_DELIVERY, "Task_scheduled_delivery"),
-    TaskRef(RESULT_DELIVERY, "Task_window_pickup"),
-)
+POST = TaskRef(RESULT_DELIVERY, "Task_post")
+HOME_DELIVERY = TaskRef(RESULT_DELIVERY, "Task_home_delivery")
+SCHEDULED_DELIVERY = TaskRef(RESULT_DELIVERY, "Task_scheduled_delivery")
+WINDOW_PICKUP = TaskRef(RESULT_DELIVERY, "Task_window_pickup")
+DELIVERY_TASKS = (POST, HOME_DELIVERY, SCHEDULED_DELIVERY, WINDOW_PICKUP)
 # The intake decision (form field of the materials check) and its accepting values
 INTAKE_DECISION = "intake_decision"
 ACCEPTING_DECISIONS = ("accept", "accept_with_pledge")
@@ -85,4 +85,24 @@ MESSAGE_PROCESS = {
     PUBLIC_NOTICE_OBJECTION: TOWNSHIP_REVIEW,
     HEARING_REQUESTED: ENFORCEMENT,
     RATING: EVALUATION,
+}
+
+
+class SpecialStep(NamedTuple):
+    """The task an item's process has for a statutory step of its catalogue entry, and the
+    task's name (as the process and ``daiban lint``'s messages show it)."""
+
+    task: str
+    name: str
+
+
+# The catalogue's statutory steps (an item's ``special_steps``) that are one task of the
+# item's own process; ``emergency_relief`` is a branch of its own (EMERGENCY_RELIEF).
+SPECIAL_STEPS = {
+    "household_survey": SpecialStep("Task_household_survey", "入户调查（家庭经济状况核实）"),
+    "damage_assessment": SpecialStep("Task_damage_assessment", "灾情核查评估"),
+    "site_survey": SpecialStep("Task_site_survey", "实地踏勘"),
+    "joint_review": SpecialStep("Task_joint_review", "联合审查（自然资源、农业农村、住建等）"),
+    "disability_assessment": SpecialStep("Task_disability_assessment", "残疾评定（指定医疗机构）"),
+    "democratic_review": SpecialStep("Task_democratic_review", "村（居）民主评议"),
 }

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
-from engine.records import EventRecord
+from engine.records import Actor, EventRecord
 from engine.runtime.snapshot import canonical_json
 
 GENESIS = "0" * 64
@@ -42,7 +43,33 @@ def event_hash(event: EventRecord, case_uid: str, payload_json: str) -> str:
     return hashlib.sha256(header + b"\n" + payload_json.encode()).hexdigest()
 
 
-def seal(event: EventRecord, case_uid: str) -> tuple[EventRecord, str]:
-    """The event with its hash filled in, and its payload as it is to be stored."""
-    payload_json = encode_payload(event.payload)
+def seal(
+    *,
+    case_uid: str,
+    case_id: int,
+    seq: int,
+    type: str,
+    at: datetime,
+    payload: dict[str, Any],
+    actor: Actor,
+    prev_hash: str,
+    state_digest: str | None,
+) -> tuple[EventRecord, str]:
+    """The one way an event is made: the record with its hash, chained to ``prev_hash``
+    (``GENESIS`` for a case's first event), and its payload as it is to be stored."""
+    event = EventRecord(
+        case_id=case_id,
+        seq=seq,
+        type=type,
+        actor=actor.user,
+        at=at,
+        payload=payload,
+        prev_hash=prev_hash,
+        hash="",
+        on_behalf_of=actor.on_behalf_of,
+        state_digest=state_digest,
+        actor_role=actor.role,
+        actor_unit=actor.unit,
+    )
+    payload_json = encode_payload(payload)
     return replace(event, hash=event_hash(event, case_uid, payload_json)), payload_json

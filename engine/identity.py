@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import logging
 import math
 import secrets
 import threading
@@ -26,10 +25,11 @@ from engine.errors import (
     NotFound,
 )
 from engine.login_policy import LoginPolicy, client_subject
+from engine.logs import get_logger
 from engine.store import Store, UnitOfWork
 from processes.org import Organization
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 DEFAULT_TOKEN_HOURS = 12.0
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
@@ -127,13 +127,14 @@ class IdentityService:
             raise DataValidationError("密码太短", {"password": f"至少 {MIN_PASSWORD} 个字符"})
         now = self.clock.now()
         with self.store.unit_of_work() as uow:
-            uow.set_password_hash(user_id, hash_password(password), now)
-            uow.lift_login_locks(user_id, now)  # the administrator's way to unlock
+            uow.credentials.set_password_hash(user_id, hash_password(password), now)
+            uow.throttles.lift_login_locks(user_id, now)  # the administrator's way to unlock
             uow.commit()
+        log.info("password_set", user=user_id)
 
     def has_password(self, user_id: str) -> bool:
         with self.store.unit_of_work(write=False) as uow:
-            return uow.password_hash(user_id) is not None
+            return uow.credentials.password_hash(user_id) is not None
 
     def login(self, user_id: str, password: str, client: str | None = None) -> IssuedToken:
         """A token for the right password, from ``client`` (the caller's IP address).
@@ -146,28 +147,32 @@ class IdentityService:
         address = client_subject(client)
         pair = self.policy.pair(user_id, address)
         with self.store.unit_of_work() as uow:
-            known = uow.known_pair(pair.key, now - self.policy.known_for)
+            known = uow.throttles.known_pair(pair.key, now - self.policy.known_for)
             counters = self.policy.counters(user_id, address, known)
-            admission = uow.reserve_attempt(counters, now)
+            admission = uow.throttles.reserve_attempt(counters, now)
             if not admission.admitted:
+                log.warning("login_locked", user=user_id, client=client)
                 raise _locked(admission.until or now, now)
             # A name that is no account looks up a placeholder: the same query either way.
             account = user_id in self.org.users
-            stored = uow.password_hash(user_id if account else "")
+            stored = uow.credentials.password_hash(user_id if account else "")
             uow.commit()
         # The attempt is counted before this (slow, on purpose) check: a crash or a
         # concurrent request cannot get a password checked beyond the limit.
         right = self._check(password, stored) and account and stored is not None
         if not right:
             if admission.until is not None:  # this failure filled a counter
+                log.warning("login_locked", user=user_id, client=client, reason="limit_reached")
                 raise _locked(admission.until, now)
+            log.info("login_failed", user=user_id, client=client)
             raise NotAuthenticated("用户名或密码错误")
         others = [c.key for c in counters if c.key != pair.key]
         with self.store.unit_of_work() as uow:
-            uow.settle_success(pair.key, others, now)
+            uow.throttles.settle_success(pair.key, others, now)
             issued = self._add_token(uow, user_id, now, self.token_hours)
             uow.commit()
         self._forget_stale_counters(now)
+        log.info("login_succeeded", user=user_id, client=client)
         return issued
 
     @property
@@ -187,10 +192,10 @@ class IdentityService:
         self._pruned_at = now
         try:
             with self.store.unit_of_work() as uow:
-                uow.forget_stale_counters(now, now - self.policy.known_for)
+                uow.throttles.forget_stale_counters(now, now - self.policy.known_for)
                 uow.commit()
         except EngineError:
-            log.warning("could not delete stale login counters", exc_info=True)
+            log.warning("login_counters_not_pruned", reason="database_error")
 
     def issue_token(self, user_id: str, hours: float | None = None) -> IssuedToken:
         self.principal(user_id)
@@ -200,17 +205,18 @@ class IdentityService:
                 uow, user_id, now, hours if hours is not None else self.token_hours
             )
             uow.commit()
+        log.info("token_issued", user=user_id, expires=issued.expires_at.isoformat())
         return issued
 
     def _add_token(self, uow: UnitOfWork, user_id: str, now: datetime, hours: float) -> IssuedToken:
         token = secrets.token_urlsafe(32)
         expires = now + timedelta(hours=hours)
-        uow.add_token(_token_hash(token), user_id, now, expires)
+        uow.credentials.add_token(_token_hash(token), user_id, now, expires)
         return IssuedToken(token, user_id, expires)
 
     def authenticate(self, token: str) -> Principal:
         with self.store.unit_of_work(write=False) as uow:
-            found = uow.token(_token_hash(token))
+            found = uow.credentials.token(_token_hash(token))
         if found is None:
             raise NotAuthenticated("令牌无效")
         user_id, expires_at, revoked_at = found
@@ -224,13 +230,15 @@ class IdentityService:
 
     def revoke(self, token: str) -> None:
         with self.store.unit_of_work() as uow:
-            uow.revoke_token(_token_hash(token), self.clock.now())
+            uow.credentials.revoke_token(_token_hash(token), self.clock.now())
             uow.commit()
+        log.info("token_revoked")
 
     def revoke_all(self, user_id: str) -> int:
         with self.store.unit_of_work() as uow:
-            count = uow.revoke_user_tokens(user_id, self.clock.now())
+            count = uow.credentials.revoke_user_tokens(user_id, self.clock.now())
             uow.commit()
+        log.info("tokens_revoked", user=user_id, count=count)
         return count
 
     def seed_passwords(self, password: str) -> int:
@@ -239,10 +247,11 @@ class IdentityService:
         with self.store.unit_of_work() as uow:
             now = self.clock.now()
             for user_id in sorted(self.org.users):
-                if uow.password_hash(user_id) is None:
-                    uow.set_password_hash(user_id, hash_password(password), now)
+                if uow.credentials.password_hash(user_id) is None:
+                    uow.credentials.set_password_hash(user_id, hash_password(password), now)
                     count += 1
             uow.commit()
+        log.info("demo_passwords_seeded", count=count)
         return count
 
 

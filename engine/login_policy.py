@@ -30,7 +30,7 @@ import ipaddress
 from dataclasses import dataclass
 from datetime import timedelta
 
-from engine.store.throttles import Counter
+from engine.records import Counter
 
 PAIR, ADDRESS, ACCOUNT = "pair", "address", "account"
 _MAX_STORED_ADDRESS = 64

@@ -1,11 +1,11 @@
-"""Registering a case (收件登记): who may register what, through which channel, for whom.
+"""Registering a case (收件登记): what is registered, through which channel, for whom.
 
 A village agent registers at its village's service point (village_point), a mobile agent
 on its rounds in the villages of its township (mobile_post), a township window for a
 resident of any village of the county (全县域通办: a case of another township is routed
 to the competent township and remembers the registering one), a county officer at the
-county centre. Everything submitted is checked at once; every problem is reported field
-by field in Chinese.
+county centre; who may use which channel is the policy's (``engine.policy``). Everything
+submitted is checked at once; every problem is reported field by field in Chinese.
 """
 
 from __future__ import annotations
@@ -15,32 +15,23 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from engine.cases import Actor, CaseView
+from engine.cases import CaseView
 from engine.definitions.forms import is_valid_id_number
 from engine.errors import DataValidationError
 from engine.identity import Principal
+from engine.logs import get_logger
+from engine.policy import registering_actor, registration_refusal
 from engine.routing import Routing
 from processes.catalogue import Catalogue, Item
-from processes.org import AGENT_ROLES, ROLES, OrgUnit
+from processes.channels import CHANNELS, PROXY_CHANNELS
+from processes.org import AGENT_ROLES
+from processes.patterns import PHONE_RE, mask_id
+
+log = get_logger(__name__)
 
 if TYPE_CHECKING:
     from engine import Engine
 
-CHANNELS = {
-    "village_point": "村（社区）代办点",
-    "mobile_post": "流动代办",
-    "township_window": "乡镇便民服务中心窗口",
-    "county_centre": "县政务服务中心",
-}
-PROXY_CHANNELS = frozenset({"village_point", "mobile_post"})
-# The role that registers through each channel.
-CHANNEL_ROLES = {
-    "village_point": "village_agent",
-    "mobile_post": "mobile_agent",
-    "township_window": "township_window",
-    "county_centre": "county_officer",
-}
-_PHONE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
 _VILLAGE = re.compile(r"^\d{12}$")
 MAX_NAME = 50
 MAX_ADDRESS = 200
@@ -68,23 +59,6 @@ class Registration:
     emergency: bool = False
 
 
-def mask_id(value: str) -> str:
-    """``110105********002X``: region code and the last four characters stay visible."""
-    if len(value) <= 10:
-        return "*" * len(value)
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
-
-
-def mask_phone(value: str) -> str:
-    """``138****1234`` for a mobile number; a landline keeps its area code and last four."""
-    if len(value) <= 7:
-        return "*" * len(value)
-    if "-" in value:
-        area, _, number = value.partition("-")
-        return f"{area}-{'*' * max(len(number) - 4, 0)}{number[-4:]}"
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]
-
-
 class RegistrationService:
     def __init__(self, engine: Engine, catalogue: Catalogue) -> None:
         self.engine = engine
@@ -99,6 +73,12 @@ class RegistrationService:
         """Check everything, route the case and start the item's process."""
         item, routing, errors = self._check(principal, registration)
         if errors or item is None or routing is None:
+            log.info(
+                "registration_refused",
+                user=principal.user_id,
+                item=registration.item_code,
+                fields=",".join(sorted(errors)),
+            )
             raise DataValidationError(f"收件登记有 {len(errors)} 处错误", errors)
         applicant = registration.applicant
         data = {
@@ -116,11 +96,10 @@ class RegistrationService:
             "materials": list(registration.materials),
             "agent": registration.agent,
         }
-        actor = Actor(
-            principal.user_id,
-            CHANNEL_ROLES[registration.channel],
-            on_behalf_of=f"{applicant.name.strip()}（{mask_id(applicant.id_number.upper())}）",
-            unit=principal.unit,
+        actor = registering_actor(
+            principal,
+            registration.channel,
+            f"{applicant.name.strip()}（{mask_id(applicant.id_number.upper())}）",
         )
         # Keys are per caller and stored hashed: fixed length, and one caller's key never
         # finds another caller's case.
@@ -129,7 +108,7 @@ class RegistrationService:
             if idempotency_key
             else None
         )
-        return self.engine.cases.start(
+        view = self.engine.cases.start(
             item.process_id,
             data,
             actor,
@@ -137,6 +116,15 @@ class RegistrationService:
             idempotency_key=key,
             routing=routing,
         )
+        log.info(
+            "case_registered",
+            case=view.id,
+            item=item.code,
+            channel=registration.channel,
+            user=principal.user_id,
+            unit=principal.unit,
+        )
+        return view
 
     # -- checks ------------------------------------------------------------------------
     def _check(
@@ -157,7 +145,7 @@ class RegistrationService:
             errors["applicant.name"] = f"不能超过 {MAX_NAME} 个字"
         if not isinstance(applicant.id_number, str) or not is_valid_id_number(applicant.id_number):
             errors["applicant.id_number"] = "公民身份号码不正确（位数、出生日期或校验码有误）"
-        if applicant.phone and not _PHONE.match(applicant.phone):
+        if applicant.phone and not PHONE_RE.match(applicant.phone):
             errors["applicant.phone"] = "应为 11 位手机号或 0818-1234567 式座机号"
         if applicant.address and len(applicant.address) > MAX_ADDRESS:
             errors["applicant.address"] = f"不能超过 {MAX_ADDRESS} 个字"
@@ -172,9 +160,11 @@ class RegistrationService:
         if channel not in CHANNELS:
             errors["channel"] = "取值应为：" + "、".join(CHANNELS)
         else:
-            reason = self._channel_refusal(principal, channel, applicant.village, township)
-            if reason:
-                errors["channel"] = reason
+            refusal = registration_refusal(
+                self.engine.org, principal, channel, applicant.village, township
+            )
+            if refusal is not None:
+                errors["channel"] = refusal.message
             elif channel == "county_centre" or (
                 channel == "township_window"
                 and township is not None
@@ -205,21 +195,3 @@ class RegistrationService:
             registered_unit=registered_unit,
         )
         return item, routing, errors
-
-    def _channel_refusal(
-        self, principal: Principal, channel: str, village: str, township: OrgUnit | None
-    ) -> str | None:
-        """Why the caller may not register through ``channel`` for ``village`` (None: may)."""
-        role = CHANNEL_ROLES[channel]
-        if role not in principal.roles:
-            return f"{CHANNELS[channel]}只能由{ROLES.get(role, role)}登记"
-        if township is None:
-            return None  # the village is reported on its own
-        org = self.engine.org
-        if channel == "village_point" and principal.unit != village:
-            return "村代办员只能为本村（社区）居民登记"
-        if channel == "mobile_post" and not org.contains(principal.unit, village):
-            return "流动代办员只能为本乡镇各村（社区）居民登记"
-        if channel == "township_window" and org.township_of(principal.unit) is None:
-            return "窗口人员不属于任何乡镇"
-        return None

@@ -22,9 +22,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from engine import elements
 from engine.calendar import WorkingCalendar
 from engine.clock import SHANGHAI
-from engine.store import Store, figures
+from engine.records import Milestone, TaskFacts
+from engine.store import Store
 
 DEFAULT_WARNING_SHARE = 0.8
 YELLOW, RED = "warning_yellow", "warning_red"  # event types, in the order they are raised
@@ -33,17 +35,17 @@ WARNING_ACTOR = "system:timer"  # the timer job (``daiban tick``) raises them
 
 # Shared activity (process id) → phase of the catalogue's ``limits.steps``.
 PHASES: dict[str, str] = {
-    "common_intake": "intake",
-    "common_proxy": "proxy_handover",
-    "common_township_review": "township_review",
-    "common_county_handoff": "county_decision",
-    "common_result_delivery": "delivery",
+    elements.INTAKE: "intake",
+    elements.PROXY: "proxy_handover",
+    elements.TOWNSHIP_REVIEW: "township_review",
+    elements.COUNTY_HANDOFF: "county_decision",
+    elements.RESULT_DELIVERY: "delivery",
     # 差评整改: a bad rating is called back and rectified within 15 working days (四川).
-    "common_evaluation": "rectification",
+    elements.EVALUATION: "rectification",
 }
 # Single tasks with a phase of their own inside an activity without one.
 TASK_PHASES: dict[tuple[str, str], str] = {
-    ("common_enforcement", "Task_investigate"): "investigation",
+    elements.INVESTIGATE: "investigation",
 }
 # Limits the shared activities apply when the item gives none (their timers' defaults).
 DEFAULT_LIMITS: dict[str, int] = {
@@ -160,7 +162,7 @@ def pending_warnings(
     after = 0
     while True:
         with store.unit_of_work(write=False) as uow:
-            ids = figures.cases_with_open_deadlines(uow, RED, after, batch)
+            ids = uow.figures.cases_with_open_deadlines(RED, after, batch)
             if not ids:
                 return
             scan = _Scan(
@@ -169,12 +171,12 @@ def pending_warnings(
                 calendar,
                 raised={
                     (e.case_id, e.type, warning_key(e.payload))
-                    for e in figures.events_of(uow, ids, WARNING_EVENTS)
+                    for e in uow.figures.events_of(ids, WARNING_EVENTS)
                 },
             )
-            dues = figures.due_dates(uow, ids)
-            scan.tasks(figures.tasks_of(uow, ids, open_only=True), dues)
-            scan.cases(dues, figures.milestones(uow, ids, _MILESTONES))
+            dues = uow.figures.due_dates(ids)
+            scan.tasks(uow.figures.tasks_of(ids, open_only=True), dues)
+            scan.cases(dues, uow.figures.milestones(ids, _MILESTONES))
         after = ids[-1]
         yield from sorted(scan.wanted.items())
 
@@ -195,7 +197,7 @@ class _Scan:
 
     def tasks(
         self,
-        open_tasks: list[figures.TaskFacts],
+        open_tasks: list[TaskFacts],
         dues: dict[int, tuple[date | None, datetime]],
     ) -> None:
         for task in open_tasks:
@@ -230,20 +232,6 @@ class _Scan:
 # A case's promised limit runs from the last decision of its materials check (the
 # acceptance: the case has a due date) until its result is delivered.
 _MILESTONES = (
-    figures.Milestone(
-        "accepted_at",
-        (("common_intake", "Task_check_materials"), ("common_intake", "Task_recheck")),
-    ),
-    figures.Milestone(
-        "delivered_at",
-        tuple(
-            ("common_result_delivery", spec)
-            for spec in (
-                "Task_post",
-                "Task_home_delivery",
-                "Task_scheduled_delivery",
-                "Task_window_pickup",
-            )
-        ),
-    ),
+    Milestone("accepted_at", (elements.CHECK_MATERIALS, elements.RECHECK)),
+    Milestone("delivered_at", elements.DELIVERY_TASKS),
 )

@@ -10,7 +10,6 @@ village or community (3).
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from processes.patterns import PHONE
 from processes.resources import DEMO_ORG_FILE
 from processes.yamlfile import DataFileError, field_path, line_at, load_yaml
 
@@ -236,7 +236,6 @@ def load_org(path: Path | None = None) -> Organization:
 
 Where = Sequence[str | int]
 USER_ID = r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*"
-PHONE = r"1\d{10}|0\d{2,3}-\d{7,8}"
 HINTS = {USER_ID: "应为小写拼音，如 wang.fang", PHONE: "应为 11 位手机号或 0818-1234567 式座机号"}
 
 
@@ -448,14 +447,3 @@ class _Reader:
         if value is not None:
             self.fail([*where, key], "应为日期（YYYY-MM-DD）")
         return None
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m processes.org generate --out FILE``."""
-    from processes.org_generator import main as generator_main
-
-    return generator_main(argv)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -21,7 +21,9 @@ ID_NUMBER_RE = re.compile(rf"^{ID_NUMBER}$")
 _MOBILE_RE = re.compile(r"^1\d{10}$")
 # Anywhere inside a longer text (a log line, a free-text field): digit runs not part of
 # a longer run.
-_IN_TEXT = re.compile(rf"(?<![\dA-Za-z])(?:{ID_NUMBER}|1\d{{10}}|0\d{{2,3}}-\d{{7,8}})(?![\dA-Za-z])")
+_IN_TEXT = re.compile(
+    rf"(?<![\dA-Za-z])(?:{ID_NUMBER}|1\d{{10}}|0\d{{2,3}}-\d{{7,8}})(?![\dA-Za-z])"
+)
 
 
 def mask_id(value: str) -> str:

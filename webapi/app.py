@@ -10,16 +10,16 @@ from typing import Any
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
-from engine import Engine, IdentityService
+from engine import Engine, logs
 from processes.catalogue import Catalogue, load_catalogue
 from processes.yamlfile import DataFileError
 from webapi import headers, openapi, problems, request_body, viewer
 from webapi.blueprints import BLUEPRINTS, audit, cases, tasks
 from webapi.config import load_settings
 from webapi.services import EXTENSION, Identity, Services
-from webapi.settings import Settings, build_engine
+from webapi.settings import Settings, build_engine, configure_logging
 
-log = logging.getLogger(__name__)
+log = logs.get_logger(__name__)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -32,6 +32,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(load_settings(os.environ, config))
     settings: Settings = app.config["SETTINGS"]
+    if not app.testing and not logging.getLogger().handlers:
+        # Served by gunicorn or another WSGI server that left logging alone: log lines to
+        # standard error. (`daiban` configures logging itself; so do pytest and hosts.)
+        configure_logging(settings)
     if isinstance(app.json, DefaultJSONProvider):
         app.json.ensure_ascii = False  # Chinese text as UTF-8, not \\u escapes
     engine: Engine | None = app.config.get("ENGINE")
@@ -42,7 +46,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         engine = build_engine(settings, catalogue=catalogue)
         if settings.demo_org:
             # Fine for a try-out; in production DAIBAN_ORG_FILE names the county's own.
-            log.warning("demo_organisation_in_use reason=DAIBAN_ORG_FILE_unset")
+            log.warning("demo_organisation_in_use", reason="DAIBAN_ORG_FILE unset")
     else:
         catalogue = _catalogue(lambda: engine.catalogue)
     app.extensions[EXTENSION] = Services(
@@ -63,7 +67,7 @@ def _catalogue(load: Callable[[], Catalogue]) -> Catalogue:
         return load()
     except DataFileError as error:
         for line in error.problems:
-            log.error("catalogue: %s", line)
+            log.error("catalogue_invalid", problem=line)
         raise
 
 
@@ -74,4 +78,4 @@ def _identity(engine: Engine, settings: Settings, config: Any) -> Identity:
     if settings.token_hours == engine.token_hours:
         return engine.identity
     # An engine passed in with other token hours than the settings': the settings win.
-    return IdentityService(engine.store, engine.clock, engine.org, token_hours=settings.token_hours)
+    return engine.identity_with(settings.token_hours)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import marshmallow
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from engine import (
@@ -31,12 +31,16 @@ from engine import (
     OutcomeUnknown,
     ScriptError,
     Unavailable,
+    logs,
 )
+from engine.policy import Reason, Refusal
 from webapi.field_errors import field_errors
 
 PROBLEM_MIMETYPE = "application/problem+json"
 TYPE_BASE = "https://daiban.dev/problems/"
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="daiban"'}
+log = logs.get_logger(__name__)
+
 INTERNAL_DETAIL = "服务器内部错误，已记录日志；请稍后重试，如仍出错请联系系统管理员"
 
 # Engine errors, most specific first: status and title.
@@ -95,6 +99,26 @@ class ApiProblem(Exception):
         self.members = members
 
 
+# The access policy's refusals: status and problem code. Out of scope is answered like a
+# missing object (404), with the caller's own "not found" detail, so it cannot be probed.
+_REFUSALS: dict[Reason, tuple[int, str]] = {
+    Reason.READ_ONLY: (403, "read_only"),
+    Reason.WRONG_ROLE: (403, "forbidden"),
+    Reason.WRONG_UNIT: (403, "forbidden"),
+    Reason.NOT_YOUR_TASK: (403, "not_your_task"),
+    Reason.NOT_HELD_HERE: (403, "not_held_here"),
+    Reason.CLAIMED: (409, "claimed"),
+}
+
+
+def refused(refusal: Refusal, not_found: str = "") -> ApiProblem:
+    """The problem a refusal of ``engine.policy`` is answered with."""
+    if refusal.reason is Reason.OUT_OF_SCOPE:
+        return ApiProblem(404, "not_found", not_found)
+    status, code = _REFUSALS[refusal.reason]
+    return ApiProblem(status, code, refusal.message)
+
+
 def problem(
     status: int,
     code: str,
@@ -104,7 +128,9 @@ def problem(
     headers: Mapping[str, str] | None = None,
     **members: Any,
 ) -> Response:
-    """A problem+json response."""
+    """A problem+json response (logged: a refusal at info, a conflict or an unavailable
+    database at warning, an internal error at error — method, path, caller, code only)."""
+    _log_problem(status, code)
     body = {
         "type": TYPE_BASE + code,
         "title": title or _HTTP_ERRORS.get(status, ("", "请求无法处理", ""))[1],
@@ -176,6 +202,23 @@ def http_problem(error: HTTPException) -> Response:
     return problem(status, code, detail, title=title, headers=headers, **members)
 
 
+def _log_problem(status: int, code: str) -> None:
+    principal = getattr(g, "principal", None)
+    fields: dict[str, Any] = {
+        "status": status,
+        "code": code,
+        "method": request.method,
+        "path": request.path,
+        "user": getattr(principal, "user_id", None),
+    }
+    if status >= 500 and status != 503:
+        log.error("request_failed", **fields)
+    elif status in (409, 503):
+        log.warning("request_conflict" if status == 409 else "request_unavailable", **fields)
+    else:
+        log.info("request_refused", **fields)
+
+
 def _snake(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "error"
 
@@ -185,8 +228,12 @@ def _api_problem(error: ApiProblem) -> Response:
 
 
 def _unexpected(error: Exception) -> Response:
-    current_app.logger.error(
-        "unhandled exception on %s %s", request.method, request.path, exc_info=error
+    log.error(
+        "unhandled_exception",
+        exc_info=True,
+        error=type(error).__name__,
+        method=request.method,
+        path=request.path,
     )
     return problem(500, "internal_error", INTERNAL_DETAIL, title="服务器内部错误")
 

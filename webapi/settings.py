@@ -9,22 +9,20 @@ An empty variable counts as unset. A bad value is a ``ConfigError`` naming the v
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from engine import Clock, Engine, EngineBounds
+from engine import DEFAULT_DATABASE_URL, Clock, Engine, EngineBounds, logs
 from engine.identity import DEFAULT_TOKEN_HOURS
 from engine.runtime.bounds import DEFAULT_LOOP_MAXIMUM, DEFAULT_MAX_STEPS
 from engine.steps import DEFAULT_WARNING_SHARE
-from engine.store.database import DEFAULT_URL
 from processes import resources
 from processes.catalogue import Catalogue
 
-log = logging.getLogger(__name__)
+log = logs.get_logger(__name__)
 
 ENV_PREFIX = "DAIBAN_"
 DEFAULT_MAX_CONTENT_LENGTH = 1024 * 1024
@@ -41,7 +39,7 @@ class ConfigError(ValueError):
 class Settings:
     """Every setting, with its default (see README, "Configuration")."""
 
-    database_url: str = DEFAULT_URL
+    database_url: str = DEFAULT_DATABASE_URL
     bpmn_dir: Path = resources.BPMN_DIR
     catalogue_dir: Path = resources.CATALOGUE_DIR
     org_file: Path | None = None  # None: the demo organisation
@@ -53,6 +51,8 @@ class Settings:
     max_content_length: int = DEFAULT_MAX_CONTENT_LENGTH
     trusted_proxy_header: str | None = None  # None: the TCP peer is the client
     trusted_proxy_count: int = 1
+    log_level: str | None = None  # None: INFO for the server and jobs, WARNING otherwise
+    log_format: str = "text"
 
     @classmethod
     def from_environ(
@@ -76,7 +76,7 @@ class Settings:
             )
         for key in RETIRED:
             if environ.get(ENV_PREFIX + key):
-                log.warning("setting_ignored variable=%s%s reason=unused", ENV_PREFIX, key)
+                log.warning("setting_ignored", variable=ENV_PREFIX + key, reason="unused")
         return cls(**values)
 
     @property
@@ -94,6 +94,12 @@ class Settings:
         """The settings as Flask config keys (``DATABASE_URL`` …); unset ones left out."""
         values = {f.name.upper(): getattr(self, f.name) for f in fields(self)}
         return {key: value for key, value in values.items() if value is not None}
+
+
+def configure_logging(settings: Settings, default_level: str = "INFO") -> None:
+    """Logs to standard error as the settings say (``DAIBAN_LOG_LEVEL``, else
+    ``default_level``; ``DAIBAN_LOG_FORMAT``: text lines or JSON lines)."""
+    logs.configure(settings.log_level or default_level, json_lines=settings.log_format == "json")
 
 
 def build_engine(
@@ -193,6 +199,21 @@ def _proxy_count(name: str, value: Any) -> int:
     return int(text)
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("text", "json")
+
+
+def _choice(choices: tuple[str, ...], *, upper: bool) -> Parser:
+    def check(name: str, value: Any) -> str:
+        text = value.strip() if isinstance(value, str) else ""
+        text = text.upper() if upper else text.lower()
+        if text not in choices:
+            raise ConfigError(f"{ENV_PREFIX}{name} 应为 {'、'.join(choices)} 之一，现为 {value!r}")
+        return text
+
+    return check
+
+
 # Every variable (without its prefix) and its check; the keys are the fields, upper case.
 PARSERS: dict[str, Parser] = {
     "DATABASE_URL": _text,
@@ -207,4 +228,6 @@ PARSERS: dict[str, Parser] = {
     "MAX_CONTENT_LENGTH": _positive(int),
     "TRUSTED_PROXY_HEADER": _proxy_header,
     "TRUSTED_PROXY_COUNT": _proxy_count,
+    "LOG_LEVEL": _choice(LOG_LEVELS, upper=True),
+    "LOG_FORMAT": _choice(LOG_FORMATS, upper=False),
 }

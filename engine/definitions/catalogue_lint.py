@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 
+from engine import elements
 from engine.definitions.lint import ProcessOutline
-from engine.definitions.templates.items import SPECIAL_STEPS
 from engine.errors import Problem
 from processes.catalogue import Catalogue, Item
 
 ITEM_PREFIX = "item_"
-EMERGENCY_TASK = "Task_emergency_relief"
 
 
 def check_catalogue(
@@ -68,11 +67,11 @@ def deploy_checks(
 def _consistency(item: Item, outline: ProcessOutline) -> list[Problem]:
     """The process does what the catalogue says the item needs."""
     expectations = [
-        ("common_county_handoff", item.decided_at != "T" and not item.on_the_spot and item.initiated_by != "staff",
+        (elements.COUNTY_HANDOFF, item.decided_at != "T" and not item.on_the_spot and item.initiated_by != "staff",
          "县级决定（T->C、C）"),
-        ("common_proxy", item.proxy_allowed, "允许代办"),
-        ("common_enforcement", item.initiated_by == "staff", "依职权发起的执法事项"),
-        ("common_township_review", item.decided_at != "C" and not item.on_the_spot and item.initiated_by != "staff",
+        (elements.PROXY, item.proxy_allowed, "允许代办"),
+        (elements.ENFORCEMENT, item.initiated_by == "staff", "依职权发起的执法事项"),
+        (elements.TOWNSHIP_REVIEW, item.decided_at != "C" and not item.on_the_spot and item.initiated_by != "staff",
          "乡镇审核"),
     ]  # fmt: skip
     problems = []
@@ -82,15 +81,15 @@ def _consistency(item: Item, outline: ProcessOutline) -> list[Problem]:
             problems.append(_problem(outline, f"事项为{reason}，流程应调用 {called}"))
         elif present and not wanted:
             problems.append(_problem(outline, f"事项目录中本事项不需要 {called}（{reason}）"))
-    if item.public_notice_days and "common_township_review" not in outline.calls:
+    if item.public_notice_days and elements.TOWNSHIP_REVIEW not in outline.calls:
         problems.append(
             _problem(outline, "事项需要公示，流程应调用 common_township_review（含公示）")
         )
     for step in item.special_steps:
-        special = SPECIAL_STEPS.get(step)
-        if special is not None and special.task_id not in outline.task_names:
+        special = elements.SPECIAL_STEPS.get(step)
+        if special is not None and special.task not in outline.task_names:
             problems.append(
-                _problem(outline, f"事项的法定环节“{special.name}”（{special.task_id}）不在流程中")
+                _problem(outline, f"事项的法定环节“{special.name}”（{special.task}）不在流程中")
             )
     return problems
 

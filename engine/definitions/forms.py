@@ -27,12 +27,12 @@ from lxml import etree
 
 from engine.definitions.form_bounds import Bounds, default_bounds, read_bounds
 from engine.xmlsafe import line_of
+from processes.patterns import ID_NUMBER, PHONE_RE
 
 DAIBAN_NS = "urn:daiban:bpmn:1"
 FIELD_TYPES = frozenset(
     {"string", "text", "integer", "number", "boolean", "date", "enum", "phone", "id_number"}
 )
-_PHONE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
@@ -155,7 +155,7 @@ def _check_enum(spec: FormField, value: Any) -> tuple[Any, str | None]:
 
 
 def _check_phone(spec: FormField, value: Any) -> tuple[Any, str | None]:
-    if not isinstance(value, str) or not _PHONE.match(value):
+    if not isinstance(value, str) or not PHONE_RE.match(value):
         return None, "电话号码格式不正确"
     return value, None
 
@@ -182,7 +182,7 @@ _CHECKERS: dict[str, Callable[[FormField, Any], tuple[Any, str | None]]] = {
 def is_valid_id_number(value: str) -> bool:
     """GB 11643 18-digit citizen ID: digits, a real birth date and the ISO 7064 check digit."""
     value = value.upper()
-    if not re.fullmatch(r"\d{17}[\dX]", value):
+    if not re.fullmatch(ID_NUMBER, value):
         return False
     try:
         date(int(value[6:10]), int(value[10:12]), int(value[12:14]))

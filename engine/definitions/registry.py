@@ -20,10 +20,13 @@ from engine.definitions.compiler import (
 )
 from engine.definitions.lint import ProcessOutline
 from engine.errors import DefinitionError, NotFound, Problem
+from engine.logs import get_logger
 from engine.records import ProcessVersionRecord, StoredFile
 from engine.runtime.bounds import EngineBounds
 from engine.store import Store
-from engine.store.repository import MAX_ID
+from engine.store.rows import MAX_ID
+
+log = get_logger(__name__)
 
 ExtraChecks = Callable[[Mapping[str, ProcessOutline]], list[Problem]]
 
@@ -81,6 +84,7 @@ class DefinitionRegistry:
         if result.ok and checks is not None:
             problems.extend(checks(result.outlines))
         if problems:
+            log.info("deploy_refused", actor=actor, files=len(files), problems=len(problems))
             raise DefinitionError(sorted(problems, key=lambda p: (p.path, p.line or 0)))
         by_path = {f.path: f for f in files}
         deployed = []
@@ -92,20 +96,32 @@ class DefinitionRegistry:
                     continue
                 needed = _needed_files(pid, result.outlines, by_path)
                 digest = version_hash(pid, (f.content_hash for f in needed))
-                latest = uow.latest_version(pid)
+                latest = uow.definitions.latest_version(pid)
                 if latest is not None and latest.hash == digest:
                     deployed.append(DeployResult(pid, latest.version, digest, False))
                     continue
                 for f in needed:
-                    uow.add_file(StoredFile(f.content_hash, f.path, f.data), now)
+                    uow.definitions.add_file(StoredFile(f.content_hash, f.path, f.data), now)
                 number = latest.version + 1 if latest else 1
                 files_used = tuple(sorted((f.path, f.content_hash) for f in needed))
-                uow.add_version(
+                uow.definitions.add_version(
                     ProcessVersionRecord(pid, number, digest, outline.name, files_used, now, actor)
                 )
                 deployed.append(DeployResult(pid, number, digest, True))
             if not dry_run:
                 uow.commit()
+        for done in deployed:
+            if done.created and not dry_run:
+                log.info(
+                    "process_deployed", process=done.process_id, version=done.version, actor=actor
+                )
+        log.info(
+            "deploy_done",
+            actor=actor,
+            processes=len(deployed),
+            new=sum(1 for d in deployed if d.created),
+            dry_run=dry_run,
+        )
         return deployed
 
     def _lint_with_deployed(self, files: list[SourceFile]) -> LintResult:
@@ -123,9 +139,9 @@ class DefinitionRegistry:
             added = False
             with self.store.unit_of_work(write=False) as uow:
                 for callee in missing:
-                    record = uow.latest_version(callee)
+                    record = uow.definitions.latest_version(callee)
                     for path, digest in record.files if record else ():
-                        stored = uow.file(digest)
+                        stored = uow.definitions.file(digest)
                         if stored is not None and path not in paths:
                             files.append(SourceFile(path, stored.xml))
                             paths.add(path)
@@ -139,12 +155,12 @@ class DefinitionRegistry:
     def versions(self, process_id: str | None = None) -> list[ProcessVersionRecord]:
         """Deployed versions (of one process, or of all), by process id then version."""
         with self.store.unit_of_work(write=False) as uow:
-            found = uow.versions()
+            found = uow.definitions.versions()
         return [v for v in found if process_id in (None, v.process_id)]
 
     def version(self, process_id: str, version: int) -> ProcessVersionRecord:
         with self.store.unit_of_work(write=False) as uow:
-            record = uow.version(process_id, version) if 0 < version <= MAX_ID else None
+            record = uow.definitions.version(process_id, version) if 0 < version <= MAX_ID else None
         if record is None:
             raise NotFound(
                 f"流程“{process_id}”没有第 {version} 版", process_id=process_id, version=version
@@ -154,7 +170,7 @@ class DefinitionRegistry:
     def source(self, record: ProcessVersionRecord) -> SourceFile:
         """The BPMN file of a version that defines the process itself."""
         with self.store.unit_of_work(write=False) as uow:
-            stored = [uow.file(digest) for _, digest in record.files]
+            stored = [uow.definitions.file(digest) for _, digest in record.files]
         for found in stored:
             if found is not None and defines_process(found.xml, record.process_id):
                 return SourceFile(found.path, found.xml)
@@ -167,12 +183,12 @@ class DefinitionRegistry:
                 self._cache.move_to_end(version_hash_)
                 return self._cache[version_hash_]
         with self.store.unit_of_work(write=False) as uow:
-            record = uow.version_by_hash(version_hash_)
+            record = uow.definitions.version_by_hash(version_hash_)
             if record is None:
                 raise NotFound("流程版本不存在", hash=version_hash_)
             sources = []
             for path, digest in record.files:
-                stored = uow.file(digest)
+                stored = uow.definitions.file(digest)
                 if stored is None:
                     raise NotFound("流程文件缺失", hash=digest)
                 sources.append(SourceFile(path, stored.xml))
@@ -185,7 +201,7 @@ class DefinitionRegistry:
 
     def latest(self, process_id: str) -> ProcessVersionRecord:
         with self.store.unit_of_work(write=False) as uow:
-            record = uow.latest_version(process_id)
+            record = uow.definitions.latest_version(process_id)
         if record is None:
             raise NotFound(f"流程“{process_id}”尚未部署", process_id=process_id)
         return record

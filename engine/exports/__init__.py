@@ -10,13 +10,11 @@ from engine.exports.common import (
     activities,
     histories,
 )
-from engine.store.exports import ExportFilter
 
 __all__ = [
     "Activity",
     "CaseHistory",
     "ExportCounts",
-    "ExportFilter",
     "ExportSource",
     "activities",
     "histories",

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from engine.audit import HistoryEntry
+from engine import elements
+from engine.audit import HistoryEntry, build_entries
 from engine.clock import SHANGHAI
-from engine.records import CaseScope, EventRecord, TaskRecord
+from engine.records import CaseFilter, CaseScope, EventRecord, ExportCase, TaskRecord
 from engine.store import Store
-from engine.store.exports import ExportCase, ExportFilter
 
 SCHEDULE, ASSIGN, REASSIGN = "schedule", "assign", "reassign"
 COMPLETE, WITHDRAW, ATE_ABORT = "complete", "withdraw", "ate_abort"
@@ -46,12 +46,12 @@ ACTIVITIES: dict[str, str] = {
 }
 # Messages the shared activities wait for, by name.
 MESSAGES: dict[str, str] = {
-    "county_decision": "县级部门办理结果",
-    "materials_resubmitted": "申请人补正材料",
-    "pledge_fulfilled": "申请人补交容缺材料",
-    "public_notice_objection": "公示异议",
-    "hearing_requested": "陈述申辩或听证申请",
-    "rating": "办事评价",
+    elements.COUNTY_DECISION: "县级部门办理结果",
+    elements.MATERIALS_RESUBMITTED: "申请人补正材料",
+    elements.PLEDGE_FULFILLED: "申请人补交容缺材料",
+    elements.PUBLIC_NOTICE_OBJECTION: "公示异议",
+    elements.HEARING_REQUESTED: "陈述申辩或听证申请",
+    elements.RATING: "办事评价",
 }
 TASK_EVENTS = frozenset({"task_completed", "task_claimed", "task_assigned", "task_released"})
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -111,7 +111,7 @@ class ExportSource:
 
     store: Store
     scope: CaseScope
-    where: ExportFilter = field(default_factory=ExportFilter)
+    where: CaseFilter = field(default_factory=CaseFilter)
     batch: int = 200
 
     def __iter__(self) -> Iterator[CaseHistory]:
@@ -119,7 +119,7 @@ class ExportSource:
 
 
 def histories(
-    store: Store, scope: CaseScope, where: ExportFilter, batch: int = 200
+    store: Store, scope: CaseScope, where: CaseFilter, batch: int = 200
 ) -> Iterator[CaseHistory]:
     """The histories of the cases in ``scope`` matching ``where``, in id order.
 
@@ -129,12 +129,12 @@ def histories(
     after = 0
     while True:
         with store.unit_of_work(write=False) as uow:
-            cases = uow.export_cases(scope, where, after, batch)
+            cases = uow.exports.cases(scope, where, after, batch)
             if not cases:
                 return
             ids = [c.id for c in cases]
-            events = uow.export_events(ids)
-            tasks = uow.export_tasks(ids)
+            events = uow.exports.events(ids)
+            tasks = uow.exports.tasks(ids)
         events_of: dict[int, list[EventRecord]] = {}
         for event in events:
             events_of.setdefault(event.case_id, []).append(event)
@@ -169,29 +169,6 @@ def history_of(
             if isinstance(data.get("channel"), str):
                 channel = data["channel"]
     return CaseHistory(case, entries, item_name, channel)
-
-
-def build_entries(events: list[EventRecord], tasks: list[TaskRecord]) -> list[HistoryEntry]:
-    """Each event with the task it acted on and the tasks it opened and closed."""
-    by_id = {t.id: t for t in tasks}
-    opened: dict[int, list[TaskRecord]] = {}
-    closed: dict[int, list[TaskRecord]] = {}
-    for task in tasks:
-        opened.setdefault(task.created_seq, []).append(task)
-        if task.closed_seq is not None:
-            closed.setdefault(task.closed_seq, []).append(task)
-    entries = []
-    for event in events:
-        task_id = event.payload.get("task_id")
-        entries.append(
-            HistoryEntry(
-                event,
-                by_id.get(task_id) if isinstance(task_id, str) else None,
-                opened.get(event.seq, []),
-                closed.get(event.seq, []),
-            )
-        )
-    return entries
 
 
 def activities(history: CaseHistory) -> Iterator[Activity]:

@@ -21,7 +21,6 @@ import atexit
 import contextlib
 import functools
 import io
-import logging
 import os
 import pickle
 import signal
@@ -36,12 +35,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from engine.errors import ScriptError, ScriptLimitExceeded
+from engine.logs import get_logger
 from engine.scripting.fastpath import NeedsIsolation, guard_compare, is_cheap
 from engine.scripting.limits import Limits
 from engine.scripting.sandbox import Sandbox
 from engine.scripting.worker import rebuild
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 MAX_MESSAGE = 64 * 1024 * 1024  # bytes of one answer from a worker
 # The worker imports only the scripting modules: the engine package is registered without
@@ -240,10 +240,10 @@ class EvaluatorPool:
                 self.kills += 1
                 worker.kill()
                 log.warning(
-                    "evaluator process %s killed after %.1f s CPU, %.1f s wall",
-                    worker.process.pid,
-                    spent,
-                    elapsed,
+                    "evaluator_killed",
+                    pid=worker.process.pid,
+                    cpu_seconds=round(spent, 1),
+                    wall_seconds=round(elapsed, 1),
                 )
                 raise ScriptLimitExceeded(
                     f"脚本执行超出 CPU 时间上限（{budget:g} 秒），已强制终止", cpu_seconds=budget
@@ -254,7 +254,9 @@ class EvaluatorPool:
         """The worker died or answered nonsense: it is discarded, the run fails."""
         worker.kill()
         code = worker.process.returncode
-        log.warning("evaluator process %s lost (exit %s): %s", worker.process.pid, code, error)
+        log.warning(
+            "evaluator_lost", pid=worker.process.pid, exit_code=code, error=type(error).__name__
+        )
         if code == -signal.SIGXCPU:
             return ScriptLimitExceeded("脚本执行超出 CPU 时间上限，已强制终止", exit_code=code)
         return ScriptLimitExceeded("脚本执行进程异常退出（可能超出内存上限）", exit_code=code)

@@ -1,4 +1,4 @@
-"""Password hashes, bearer-token hashes and failed-login counters (part of the unit of work)."""
+"""Password hashes and bearer-token hashes."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ from datetime import datetime
 from typing import cast
 
 from sqlalchemy import Table, bindparam, select, update
-from sqlalchemy.orm import Session
 
+from engine.store.rows import Repository
 from engine.store.tables import PasswordRow, TokenRow
-from engine.store.throttles import ThrottleMixin
 
 # Looked up on every API request: a prepared Core statement, no ORM objects.
 _TOKENS = cast(Table, TokenRow.__table__)
@@ -18,9 +17,7 @@ _TOKEN_BY_HASH = select(_TOKENS.c.user_id, _TOKENS.c.expires_at, _TOKENS.c.revok
 )
 
 
-class CredentialsMixin(ThrottleMixin):
-    session: Session
-
+class CredentialRepository(Repository):
     def password_hash(self, user_id: str) -> str | None:
         row = self.session.get(PasswordRow, user_id)
         return row.hash if row else None

@@ -18,7 +18,6 @@ never the SQL parameters, which carry residents' data.
 
 from __future__ import annotations
 
-import logging
 import re
 import sqlite3
 from typing import Any
@@ -27,8 +26,9 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from engine.errors import ConflictError, EngineError, OutcomeUnknown, Unavailable
+from engine.logs import get_logger
 
-log = logging.getLogger("daiban.store")
+log = get_logger(__name__)
 
 RETRY_AFTER = 5  # seconds: long enough for a failover or a lock holder, short for a person
 CONFLICT = "数据已被他人同时修改，本次操作未保存，请刷新后重试"
@@ -100,13 +100,13 @@ def translate(
         context["case_id"] = case_id
     driver = _driver(error)
     if kind == "conflict":
-        log.info("database conflict during %s: %s", _where(context), driver)
+        log.info("database_conflict", **_where(context), driver=driver)
         return ConflictError(CONFLICT, **context)
     if kind == "unknown":
-        log.error("outcome unknown: connection lost during %s: %s", _where(context), driver)
+        log.error("database_outcome_unknown", **_where(context), driver=driver)
         return OutcomeUnknown(OUTCOME_UNKNOWN, RETRY_AFTER, **context)
     assert reason is not None
-    log.error("database unavailable (%s) during %s: %s", reason, _where(context), driver)
+    log.error("database_unavailable", reason=reason, **_where(context), driver=driver)
     return Unavailable(UNAVAILABLE[reason], reason, RETRY_AFTER, **context)
 
 
@@ -155,9 +155,9 @@ def _statement(error: SQLAlchemyError, committing: bool) -> str:
     return f"{verb} {table.group(1)}" if table else verb
 
 
-def _where(context: dict[str, Any]) -> str:
-    case = f" (case {context['case_id']})" if "case_id" in context else ""
-    return f"{context['operation']}{case}"
+def _where(context: dict[str, Any]) -> dict[str, Any]:
+    """The operation and the case (if any) as log fields."""
+    return {"operation": context["operation"], "case": context.get("case_id")}
 
 
 def _driver(error: SQLAlchemyError) -> str:

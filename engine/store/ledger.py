@@ -1,94 +1,21 @@
-"""The issue ledger's rows (part of the unit of work): issues, their append-only entries,
-the daily counter behind issue numbers, and the per-unit figures."""
+"""The issue ledger's rows: issues, their append-only entries, the daily counter behind
+issue numbers, and the per-unit figures."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, case, func, insert, or_, select, true, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from engine.errors import ConflictError, NotFound
+from engine.records import EntryRecord, IssueRecord, LedgerQuery, LedgerScope, UnitFigures
+from engine.store.rows import MAX_ID, Repository, next_number
 from engine.store.tables import LedgerCounterRow, LedgerEntryRow, LedgerIssueRow
 
-MAX_ID = 2**63 - 1  # BIGINT: a larger id from a URL matches nothing
 _ISSUES = cast(Table, LedgerIssueRow.__table__)
 _ENTRIES = cast(Table, LedgerEntryRow.__table__)
 _COUNTERS = cast(Table, LedgerCounterRow.__table__)
-
-
-@dataclass
-class IssueRecord:
-    """A ledger issue as stored; ``level``, ``status`` and ``department`` follow its entries."""
-
-    id: int
-    number: str
-    village: str
-    township: str
-    department: str | None
-    level: str
-    status: str
-    resident_name: str
-    resident_phone: str | None
-    category: str
-    content: str
-    source: str
-    recorded_by: str
-    recorded_at: datetime
-    updated_at: datetime
-    last_seq: int
-    idempotency_key: str | None = None
-
-
-@dataclass(frozen=True)
-class EntryRecord:
-    """One step of an issue's life: never changed once written."""
-
-    issue_id: int
-    seq: int
-    type: str
-    level: str  # where the issue is after this entry
-    actor: str
-    at: datetime
-    note: str
-    department: str | None = None
-
-
-@dataclass(frozen=True)
-class LedgerScope:
-    """The issues a caller sees: of these villages, townships or county departments, or all."""
-
-    everything: bool = False
-    villages: frozenset[str] = frozenset()
-    townships: frozenset[str] = frozenset()
-    departments: frozenset[str] = frozenset()
-
-    @property
-    def empty(self) -> bool:
-        return not (self.everything or self.villages or self.townships or self.departments)
-
-
-@dataclass(frozen=True)
-class LedgerQuery:
-    status: str | None = None
-    village: str | None = None
-    township: str | None = None
-    recorded_from: datetime | None = None  # inclusive
-    recorded_to: datetime | None = None  # exclusive
-
-
-@dataclass
-class UnitFigures:
-    """Raw per-unit numbers of the issues recorded in a period (see ``LedgerService.counts``)."""
-
-    recorded: int = 0
-    answered_at_village: int = 0
-    transferred_to_township: int = 0
-    transferred_to_county: int = 0
-    resolved: int = 0
 
 
 def issue_not_found(issue_id: int) -> NotFound:
@@ -96,34 +23,22 @@ def issue_not_found(issue_id: int) -> NotFound:
     return NotFound(f"台账中没有 id 为 {issue_id} 的问题", issue_id=issue_id)
 
 
-class LedgerMixin:
-    session: Session
-
-    def next_issue_sequence(self, village: str, day: str) -> int:
+class LedgerRepository(Repository):
+    def next_sequence(self, village: str, day: str) -> int:
         """The next issue number of the day for a village, counted in this transaction."""
-        dialect = self.session.get_bind().dialect.name
-        module = postgresql if dialect == "postgresql" else sqlite
-        statement = (
-            module.insert(_COUNTERS)
-            .values(village=village, day=day, last=1)
-            .on_conflict_do_update(
-                index_elements=["village", "day"], set_={"last": _COUNTERS.c.last + 1}
-            )
-            .returning(_COUNTERS.c.last)
-        )
-        return int(self.session.connection().execute(statement).scalar_one())
+        return next_number(self.session, _COUNTERS, village=village, day=day)
 
-    def insert_issue(self, record: IssueRecord) -> int:
+    def insert(self, record: IssueRecord) -> int:
         values = {k: v for k, v in vars(record).items() if k != "id"}
         result = self.session.connection().execute(
             insert(_ISSUES).values(values).returning(_ISSUES.c.id)
         )
         return int(result.scalar_one())
 
-    def append_ledger_entry(self, entry: EntryRecord) -> None:
+    def append_entry(self, entry: EntryRecord) -> None:
         self.session.connection().execute(insert(_ENTRIES).values(vars(entry)))
 
-    def advance_issue(self, record: IssueRecord, expected_seq: int) -> None:
+    def advance(self, record: IssueRecord, expected_seq: int) -> None:
         """Store the issue's derived state after an entry; another writer in between (the
         issue no longer at ``expected_seq``) is a conflict."""
         result = self.session.connection().execute(
@@ -140,7 +55,7 @@ class LedgerMixin:
         if result.rowcount != 1:
             raise ConflictError("该问题已被他人处理，请刷新后重试", issue_id=record.id)
 
-    def ledger_issue(self, issue_id: int) -> IssueRecord:
+    def get(self, issue_id: int) -> IssueRecord:
         row = None
         if 0 < issue_id <= MAX_ID:
             row = (
@@ -153,7 +68,7 @@ class LedgerMixin:
             raise issue_not_found(issue_id)
         return IssueRecord(**row)
 
-    def ledger_issue_by_key(self, key: str) -> IssueRecord | None:
+    def by_key(self, key: str) -> IssueRecord | None:
         row = (
             self.session.connection()
             .execute(select(_ISSUES).where(_ISSUES.c.idempotency_key == key))
@@ -162,7 +77,7 @@ class LedgerMixin:
         )
         return IssueRecord(**row) if row else None
 
-    def ledger_entries(self, issue_id: int) -> list[EntryRecord]:
+    def entries(self, issue_id: int) -> list[EntryRecord]:
         rows = self.session.connection().execute(
             select(
                 _ENTRIES.c.issue_id,
@@ -179,7 +94,7 @@ class LedgerMixin:
         )
         return [EntryRecord(**row) for row in rows.mappings()]
 
-    def find_ledger_issues(
+    def find(
         self, scope: LedgerScope, query: LedgerQuery, offset: int = 0, limit: int = 50
     ) -> tuple[list[IssueRecord], int]:
         """Issues inside ``scope`` matching ``query``, newest first, and how many there are."""
@@ -218,7 +133,7 @@ class LedgerMixin:
         )
         return [IssueRecord(**row) for row in rows.mappings()], total
 
-    def ledger_figures(
+    def figures(
         self,
         recorded_from: datetime,
         recorded_to: datetime,

@@ -1,4 +1,5 @@
-"""Pieces the store's readers share: the case-scope condition and event rows as records."""
+"""Pieces the store's repositories share: their base, the id range, the condition that
+selects the cases of a scope and filter, and event rows as records."""
 
 from __future__ import annotations
 
@@ -6,16 +7,40 @@ import json
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, or_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from engine.records import CaseScope, EventRecord
+from engine.records import CaseFilter, CaseScope, EventRecord
 from engine.store.tables import CaseRow
 
+MAX_ID = 2**63 - 1  # BIGINT; larger numbers from a URL or the command line match nothing
 CASES = cast(Table, CaseRow.__table__)
 
 
+class Repository:
+    """The rows of one subject, read and written in the session of a unit of work (which
+    alone commits, rolls back and translates database errors)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+
+def next_number(session: Session, counters: Table, **key: str) -> int:
+    """Count one more on the counter row of ``key`` (a new row starts at 1), in this
+    transaction: the daily sequences behind case and issue numbers."""
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        module.insert(counters)
+        .values(**key, last=1)
+        .on_conflict_do_update(index_elements=list(key), set_={"last": counters.c.last + 1})
+        .returning(counters.c.last)
+    )
+    return int(session.connection().execute(statement).scalar_one())
+
+
 def scope_condition(scope: CaseScope) -> ColumnElement[bool] | None:
-    """The cases ``scope`` sees (``engine.scope``), as a WHERE condition; None: all."""
+    """The cases ``scope`` sees (``engine.policy.case_scope``), as a WHERE condition; None: all."""
     if scope.everything:
         return None
     c = CASES.c
@@ -27,6 +52,31 @@ def scope_condition(scope: CaseScope) -> ColumnElement[bool] | None:
     )
 
 
+def case_conditions(scope: CaseScope, where: CaseFilter) -> list[ColumnElement[bool]]:
+    """The cases of ``scope`` that ``where`` keeps, as WHERE conditions (ANDed)."""
+    c = CASES.c
+    conditions: list[ColumnElement[bool]] = []
+    scoped = scope_condition(scope)
+    if scoped is not None:
+        conditions.append(scoped)
+    for column, value in (
+        (c.item_code, where.item_code),
+        (c.status, where.status),
+        (c.org_unit, where.township),
+        (c.village, where.village),
+        (c.department, where.department),
+    ):
+        if value is not None:
+            conditions.append(column == value)
+    if where.overdue_on is not None:
+        conditions += [c.status == "open", c.due_date < where.overdue_on]
+    if where.registered_from is not None:
+        conditions.append(c.created_at >= where.registered_from)
+    if where.registered_to is not None:
+        conditions.append(c.created_at < where.registered_to)
+    return conditions
+
+
 def loads(payload: str) -> dict[str, Any]:
     value: dict[str, Any] = json.loads(payload)
     return value
@@ -35,16 +85,16 @@ def loads(payload: str) -> dict[str, Any]:
 def event_record(row: Any) -> EventRecord:
     """An event row (ORM object or result row with the event columns) as a record."""
     return EventRecord(
-        row.case_id,
-        row.seq,
-        row.type,
-        row.actor,
-        row.at,
-        loads(row.payload),
-        row.prev_hash,
-        row.hash,
-        row.on_behalf_of,
-        row.state_digest,
-        row.actor_role,
-        row.actor_unit,
+        case_id=row.case_id,
+        seq=row.seq,
+        type=row.type,
+        actor=row.actor,
+        at=row.at,
+        payload=loads(row.payload),
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+        on_behalf_of=row.on_behalf_of,
+        state_digest=row.state_digest,
+        actor_role=row.actor_role,
+        actor_unit=row.actor_unit,
     )

@@ -132,6 +132,11 @@ class EventRow(Base):
     state_digest: Mapped[str | None] = mapped_column(String(64))
     actor_role: Mapped[str | None] = mapped_column(String(40))
     actor_unit: Mapped[str | None] = mapped_column(String(40))
+    # Derived from the payload and not hashed (``engine.store.events.derived_columns``):
+    # what the figures and the warnings select on.
+    task_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    message_name: Mapped[str | None] = mapped_column(String(100))
+    intake_decision: Mapped[str | None] = mapped_column(String(40))
 
 
 class PasswordRow(Base):

@@ -1,4 +1,4 @@
-"""Failed-login counters (part of the unit of work; the policy is engine/login_policy.py).
+"""Failed-login counters (the policy is engine/login_policy.py).
 
 A counter row holds the failures counted since its period began and ``reset_at``, when
 the period ends; it is full (locked) while ``failures >= limit`` and ``reset_at`` is in the
@@ -12,39 +12,21 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from datetime import datetime, timedelta
-from typing import NamedTuple, cast
+from datetime import datetime
+from typing import cast
 
 from sqlalchemy import Integer, Table, bindparam, case, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
+from engine.records import Admission, Counter
+from engine.store.rows import Repository
 from engine.store.tables import LoginThrottleRow, UTCDateTime
 
 _THROTTLES = cast(Table, LoginThrottleRow.__table__)
 
 
-class Counter(NamedTuple):
-    key: str  # SHA-256 of (kind, user, address): fixed length whatever a client sends
-    kind: str  # "pair", "address" or "account"
-    user_id: str | None
-    address: str | None
-    limit: int  # failures that fill the counter
-    window: timedelta  # how long failures are remembered
-    lock: timedelta  # how long a full counter stays locked
-
-
-class Admission(NamedTuple):
-    admitted: bool
-    # Not admitted: when the lock that refused ends. Admitted: when the lock this attempt
-    # sets by filling a counter ends (it applies if the password turns out wrong), or None.
-    until: datetime | None
-
-
-class ThrottleMixin:
-    session: Session
-
+class ThrottleRepository(Repository):
     def reserve_attempt(self, counters: Sequence[Counter], now: datetime) -> Admission:
         """Count one attempt on every counter, or (not admitted) on none once the caller
         rolls back. ``counters`` must come in key order so row locks are taken in one

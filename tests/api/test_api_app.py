@@ -596,7 +596,7 @@ def test_serve_deploys_the_processes_and_runs_the_app(
 
 
 def test_every_operation_lists_the_statuses_it_answers(client: FlaskClient) -> None:
-    # No catch-all "default" response: schemathesis (tests/test_api_fuzz.py) then checks
+    # No catch-all "default" response: schemathesis (tests/api/test_api_fuzz.py) then checks
     # every status against the operation's list.
     spec = client.get("/api/v1/openapi.json").get_json()
     for path, operations in spec["paths"].items():

@@ -15,7 +15,7 @@ nothing. Every endpoint of the app must appear here (``test_every_endpoint_is_co
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,15 +24,17 @@ from flask.testing import FlaskClient
 from lxml import etree
 from werkzeug.test import TestResponse
 
-from engine import Actor, Engine, ManualClock
+from engine import Actor, Engine
 from engine.identity import Principal
-from engine.ledger import LedgerService, sees_issue
-from engine.registration import mask_id
+from engine.ledger.service import LedgerService
+from engine.policy import sees_issue
+from engine.records import LedgerQuery, LedgerScope
 from engine.simulate import fill_form
-from engine.store.ledger import LedgerQuery, LedgerScope
 from processes.org import ROLES, load_org
+from processes.patterns import mask_id
 from tests.support.api import shared_app, shared_tokens
-from tests.support.databases import START, Databases
+from tests.support.databases import Databases
+from tests.support.module_fixtures import module_engine
 from tests.support.paths import BPMN, SAMPLE
 
 API = "/api/v1"
@@ -322,13 +324,13 @@ AUDIT_ENDPOINTS: tuple[tuple[str, str], ...] = (
 )
 
 # -- supervision figures (效能监督统计) ---------------------------------------------------
-# Scoped like cases (what each user's figures cover: tests/test_api_stats.py); designers
+# Scoped like cases (what each user's figures cover: tests/api/test_api_stats.py); designers
 # and administrators have no figures (403); every other user 200.
 STATS = ("GET", "/api/v1/stats")
 STATS_REFUSED = {"lin.tao", "he.jun"}
 
 # -- process-mining exports (XES, OCEL 2.0) ---------------------------------------------
-# Scoped like the case list (test_exports_are_scoped, and tests/test_api_exports.py);
+# Scoped like the case list (test_exports_are_scoped, and tests/api/test_api_exports.py);
 # designers and administrators are refused (403), as for the figures.
 EXPORTS = {("GET", "/api/v1/audit/export.xes"), ("GET", "/api/v1/audit/export.ocel.json")}
 EXPORTS_REFUSED = {"lin.tao", "he.jun"}
@@ -457,17 +459,10 @@ class World:
         return client.post(f"{task}/complete", json=data, headers=headers)
 
 
-@pytest.fixture(scope="module")
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture(scope="module")
-def engine(databases: Databases, clock: ManualClock) -> Iterator[Engine]:
-    items = sorted({OBJECTS[k].item.lower() for k in OBJECTS})
-    processes = (BPMN / "common", *(BPMN / "items" / f"item_{i}.bpmn" for i in items))
-    with databases.engine(clock, processes) as instance:
-        yield instance
+ITEMS = sorted({OBJECTS[k].item.lower() for k in OBJECTS})
+clock, engine = module_engine(
+    (BPMN / "common", *(BPMN / "items" / f"item_{i}.bpmn" for i in ITEMS))
+)
 
 
 @pytest.fixture(scope="module")

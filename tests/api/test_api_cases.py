@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
-from engine import Engine, ManualClock
-from engine.registration import mask_id, mask_phone
+from engine import Engine
 from processes.catalogue import Item
-from tests.support.databases import START, Databases
+from processes.patterns import mask_id, mask_phone
+from tests.support.module_fixtures import module_engine
 from tests.support.paths import LIBRARY
 from tests.support.shipped import shipped_catalogue
 
@@ -23,15 +22,7 @@ PROXY_ITEM: Item = next(
 )
 
 
-@pytest.fixture(scope="module")
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture(scope="module")
-def engine(databases: Databases, clock: ManualClock) -> Iterator[Engine]:
-    with databases.engine(clock, LIBRARY) as instance:
-        yield instance
+clock, engine = module_engine(LIBRARY)
 
 
 def auth(tokens: dict[str, str], user: str, **headers: str) -> dict[str, str]:
@@ -449,3 +440,23 @@ def test_ledger_pages_beyond_bigint_are_empty(client: FlaskClient, tokens: dict[
     )
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["items"] == []
+
+
+def test_a_cancellation_is_recorded_in_the_role_that_lets_the_caller_act(
+    client: FlaskClient, tokens: dict[str, str]
+) -> None:
+    """刘洋 holds the back office (B post) and the window: his cancellation goes into the
+    hash-chained history in the window's role (the front desk), not in whichever of his
+    roles sorts first (``township_backoffice``)."""
+    case = register(client, tokens, "tan.xiaoyan")
+    url = f"/api/v1/cases/{case['id']}"
+    headers = auth(tokens, "liu.yang")
+    cancel = client.post(f"{url}/cancel", json={"reason": "申请人撤回"}, headers=headers)
+    assert cancel.status_code == 200, cancel.get_json()
+    last = client.get(f"{url}/history", headers=headers).get_json()["events"][-1]
+    assert (last["type"], last["actor"], last["role"], last["org_unit"]) == (
+        "case_cancelled",
+        "liu.yang",
+        "township_window",
+        "511725201",
+    )

@@ -53,7 +53,7 @@ def api(databases: Databases, clock: ManualClock) -> Iterator[tuple[Engine, Flas
 
 def cases_stored(engine: Engine) -> int:
     with engine.store.unit_of_work(write=False) as uow:
-        return uow.count_cases()
+        return uow.cases.count()
 
 
 def bearer(engine: Engine, user: str) -> dict[str, str]:

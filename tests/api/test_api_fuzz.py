@@ -24,9 +24,10 @@ from flask import Flask
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
-from engine import Engine, ManualClock
+from engine import Engine
 from tests.support.api import make_app, shared_app
-from tests.support.databases import START, Databases
+from tests.support.databases import Databases
+from tests.support.module_fixtures import module_engine
 from tests.support.paths import LIBRARY
 from tests.support.shipped import demo_org, shipped_catalogue
 
@@ -99,15 +100,7 @@ WITHOUT_COVERAGE = SchemathesisConfig.from_dict(
 )
 
 
-@pytest.fixture(scope="module")
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture(scope="module")
-def engine(databases: Databases, clock: ManualClock) -> Iterator[Engine]:
-    with databases.engine(clock, LIBRARY) as instance:
-        yield instance
+clock, engine = module_engine(LIBRARY)
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,7 +10,8 @@ from flask.testing import FlaskClient
 
 from engine import Engine, ManualClock
 from engine.clock import SHANGHAI
-from tests.support.databases import START, Databases
+from tests.support.databases import START
+from tests.support.module_fixtures import module_engine
 
 API = "/api/v1/ledger"
 PROBLEM = "application/problem+json"
@@ -35,15 +35,7 @@ USERS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture(scope="module")
-def engine(databases: Databases, clock: ManualClock) -> Iterator[Engine]:
-    with databases.engine(clock) as instance:
-        yield instance
+clock, engine = module_engine()
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,8 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from engine import Engine
-from engine.stats import Period, stats_scope
+from engine.policy import figures_scope
+from engine.stats.figures import Period
 from tests.support.databases import Databases
 from tests.support.stats_world import FENGLE, QINGSI, SEP_OCT, SEP_OCT_TOTAL, World, stats_world
 
@@ -93,7 +94,7 @@ def test_each_caller_sees_its_own_scope(
         assert len(listed) == len(world.engine.org.of_kind("township"))
     else:
         assert listed == townships
-    scope = stats_scope(world.engine.identity.principal(user))
+    scope = figures_scope(world.engine.identity.principal(user))
     expected = world.report(SEP_OCT, "township", scope).total.as_dict()
     assert shown["total"] == expected
     # Asking for another township's figures shows nothing of it.

@@ -218,7 +218,7 @@ def test_proxy_item_from_the_village_to_the_county_and_back(
     assert counter.case("sun.hong", case_id)["status"] == "completed"
     counter.check_history(case_id)
     with counter.engine.store.unit_of_work(write=False) as uow:
-        first = next(iter(uow.events(case_id)))[0]
+        first = next(iter(uow.events.of_case(case_id)))[0]
     assert (first.actor, first.on_behalf_of) == ("tan.xiaoyan", MASKED_APPLICANT)
     actors = {actor for _, actor, _ in counter.done[case_id]}
     assert actors == {
@@ -278,7 +278,7 @@ def test_devolved_item_handled_entirely_at_the_township_window(
     assert stood_in.status_code == 200, stood_in.get_json()
     counter.done[case_id].append(("task_completed", "liu.yang", task["id"]))
     with counter.engine.store.unit_of_work(write=False) as uow:
-        completion = [event for event, _ in uow.events(case_id)][-1]
+        completion = [event for event, _ in uow.events.of_case(case_id)][-1]
     assert (completion.actor, completion.payload["acting_for"]) == ("liu.yang", "wang.fang")
 
     case = counter.act(

@@ -111,7 +111,11 @@ def assert_unavailable(response: Any, code: str = "service_unavailable") -> dict
 
 
 def store_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.name == "daiban.store" and r.levelno >= logging.ERROR]
+    return [
+        r
+        for r in caplog.records
+        if r.name == "engine.store.failures" and r.levelno >= logging.ERROR
+    ]
 
 
 def assert_no_personal_data(records: list[logging.LogRecord]) -> None:
@@ -171,7 +175,7 @@ def test_sqlite_lock_held_past_the_busy_timeout_is_503(
             holder.close()
         assert api.totals() == before
         line = store_records(caplog)[0].getMessage()
-        assert f"task_claimed (case {case['id']})" in line and "SQLITE_BUSY" in line
+        assert f"operation=task_claimed case={case['id']}" in line and "SQLITE_BUSY" in line
         assert api.claim(task_id).status_code == 200
     finally:
         api.engine.close()
@@ -267,7 +271,7 @@ def test_postgres_lock_timeout_is_503(database_url: str, caplog: pytest.LogCaptu
         other.dispose()
         assert api.totals() == before
         line = store_records(caplog)[0].getMessage()
-        assert f"task_claimed (case {case['id']})" in line and "55P03" in line
+        assert f"operation=task_claimed case={case['id']}" in line and "55P03" in line
     finally:
         api.engine.close()
 
@@ -304,7 +308,7 @@ def test_connection_killed_during_commit_is_outcome_unknown(
         body = assert_unavailable(lost, "outcome_unknown")
         assert killed == [1]
         assert "Idempotency-Key" in body["detail"] and "version" in body["detail"]
-        assert any("outcome unknown" in r.getMessage() for r in store_records(caplog))
+        assert any("database_outcome_unknown" in r.getMessage() for r in store_records(caplog))
         assert_no_personal_data(caplog.records)
         # The client finds out by retrying with the same key: here nothing was stored.
         retried = api.register("kill-1")

@@ -20,9 +20,10 @@ import pytest
 from flask import Flask, request
 from flask.testing import FlaskClient
 
-from engine import Engine, ManualClock
+from engine import Engine
 from tests.support.api import shared_app, shared_tokens
-from tests.support.databases import START, Databases
+from tests.support.databases import Databases
+from tests.support.module_fixtures import module_engine
 from tests.support.paths import BPMN, LIBRARY
 from webapi import problems
 from webapi.arguments import declared_parameters
@@ -33,15 +34,7 @@ ITEM = "ZF002"  # a township window licence
 CLERK, DESIGNER = "wang.fang", "lin.tao"
 
 
-@pytest.fixture(scope="module")
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture(scope="module")
-def engine(databases: Databases, clock: ManualClock) -> Iterator[Engine]:
-    with databases.engine(clock, LIBRARY) as instance:
-        yield instance
+clock, engine = module_engine(LIBRARY)
 
 
 def auth(tokens: dict[str, str], user: str = CLERK, **headers: str) -> dict[str, str]:

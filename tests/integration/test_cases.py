@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 import pytest
@@ -146,6 +147,31 @@ def test_cancel_closes_the_case_and_its_tasks(sample: Engine) -> None:
     assert sample.audit.verify(view.id).ok
 
 
+def test_changes_and_refusals_are_logged_with_identifiers_only(
+    sample: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """One line per change or refusal, naming the case, task and user: never the
+    resident's name, phone or form data, nor free text such as a cancellation reason."""
+    phone = "13812345678"
+    with caplog.at_level(logging.INFO, logger="engine.cases"):
+        view = complete(sample, start_sample(sample), "Task_intake", INTAKE, user="clerk")
+        with pytest.raises(InvalidState):
+            sample.cases.deliver_message(view.id, "county_decision", {"phone": phone})
+        sample.cases.cancel(view.id, f"申请人（{phone}）撤回申请", Actor("window.wang"))
+    lines = [r for r in caplog.records if r.name.startswith("engine.cases")]
+    assert [getattr(r, "event", None) for r in lines] == [
+        "case_started",
+        "task_completed",
+        "command_refused",
+        "case_cancelled",
+    ]
+    assert getattr(lines[1], "fields", {})["user"] == "clerk"
+    text = " ".join(r.getMessage() for r in lines)
+    assert f"case={view.id}" in text
+    for personal in (phone, phone[:3] + "****" + phone[-4:], "李秀英", INTAKE["applicant_id"]):
+        assert personal not in text
+
+
 def test_task_index_follows_the_case(sample: Engine) -> None:
     view = start_sample(sample)
     index = sample.cases.task_index(view.id)
@@ -180,7 +206,7 @@ def test_stored_times_are_aware_utc(sample: Engine, clock: ManualClock) -> None:
     history = sample.audit.replay(view.id)
     assert history.seq == 1
     with sample.store.unit_of_work(write=False) as uow:
-        at = next(uow.events(view.id))[0].at
+        at = next(uow.events.of_case(view.id))[0].at
     assert at.utcoffset() == timedelta(0)
     assert at == clock.now()
 
@@ -202,7 +228,7 @@ def test_restored_workflows_keep_the_sandboxed_script_engine(
     view = complete(engine, view, "Task_handover", {"handover_count": 1})
     view = complete(engine, view, "Task_township_review", {"decision": "approve"})
     with engine.store.unit_of_work(write=False) as uow:
-        live = engine.cases._load(uow.case(view.id))
+        live = engine.cases.cache.load(uow.cases.get(view.id))
     assert type(live.workflow.script_engine) is SandboxScriptEngine
     assert live.workflow.subprocesses  # the county handoff runs as a called process
     for sub in live.workflow.subprocesses.values():

@@ -117,4 +117,4 @@ def test_deploy_refuses_a_bad_file_and_keeps_nothing(engine: Engine) -> None:
         engine.definitions.deploy(read_sources([SAMPLE, DATA / "several_errors.bpmn"]))
     assert len(caught.value.problems) >= 5
     with engine.store.unit_of_work(write=False) as uow:
-        assert uow.versions() == []
+        assert uow.definitions.versions() == []

@@ -25,7 +25,7 @@ def engine_with(url: str, clock: ManualClock, **bounds: int) -> Engine:
 
 def cases_stored(engine: Engine) -> int:
     with engine.store.unit_of_work(write=False) as uow:
-        return uow.count_cases()
+        return uow.cases.count()
 
 
 # -- loops need a maximum ---------------------------------------------------------------

@@ -32,8 +32,7 @@ from engine.exports.common import (
 )
 from engine.exports.ocel import ocel_chunks, write_ocel
 from engine.exports.xes import attr, write_xes, xes_chunks
-from engine.records import CaseScope
-from engine.store.exports import ExportFilter
+from engine.records import CaseFilter, CaseScope
 from tests.support.databases import Databases
 from tests.support.exports_world import XSD, Cases, exports_world
 from webapi.cli import main
@@ -51,7 +50,7 @@ def world(databases: Databases) -> Iterator[Cases]:
 
 def export(world: Cases, scope: CaseScope = EVERYTHING, **where: Any) -> bytes:
     out = io.BytesIO()
-    source = ExportSource(world.engine.store, scope, ExportFilter(**where))
+    source = ExportSource(world.engine.store, scope, CaseFilter(**where))
     write_xes(source, out, org=world.engine.org)
     return out.getvalue()
 
@@ -70,7 +69,7 @@ def reference(world: Cases, case_id: int) -> CaseHistory:
     """A case's history as the auditor reads it, case by case (not batched)."""
     record, entries = world.engine.audit.history(case_id)
     with world.engine.store.unit_of_work(write=False) as uow:
-        (row,) = [c for c in uow.export_cases(EVERYTHING, ExportFilter(), case_id - 1, 1)]
+        (row,) = [c for c in uow.exports.cases(EVERYTHING, CaseFilter(), case_id - 1, 1)]
     assert row.id == record.id
     return CaseHistory(row, entries)
 
@@ -122,7 +121,9 @@ def test_xes_loads_in_pm4py(world: Cases, tmp_path: Path) -> None:
     assert columns["org:group"] == "511725201"
     assert columns["assignee"] == "liu.yang"
     with world.engine.store.unit_of_work(write=False) as uow:
-        (stored,) = [e for e, _ in uow.events(world.ids["proxy"]) if e.type == "task_assigned"]
+        (stored,) = [
+            e for e, _ in uow.events.of_case(world.ids["proxy"]) if e.type == "task_assigned"
+        ]
     assert columns["time:timestamp"].to_pydatetime() == stored.at
     assert columns["seq"] == stored.seq
     # trace attributes
@@ -291,8 +292,8 @@ def test_a_case_is_exported_as_its_row_stood(world: Cases) -> None:
     """Events and task changes written after the case row was read are left out."""
     history = reference(world, world.ids["proxy"])
     with world.engine.store.unit_of_work(write=False) as uow:
-        events = [e for e, _ in uow.events(world.ids["proxy"])]
-        tasks = uow.case_tasks(world.ids["proxy"])
+        events = [e for e, _ in uow.events.of_case(world.ids["proxy"])]
+        tasks = uow.tasks.of_case(world.ids["proxy"])
     cut = replace(history.case, last_seq=8)  # as if read right after the claim at seq 8
     early = history_of(cut, events, tasks)
     assert [e.event.seq for e in early.entries] == list(range(1, 9))

@@ -52,7 +52,7 @@ def _walk(engine: Engine, clock: ManualClock) -> tuple[CaseView, list[tuple[int,
 
 def _stored_digest(engine: Engine, view: CaseView) -> str:
     with engine.store.unit_of_work(write=False) as uow:
-        events = list(uow.events(view.id))
+        events = list(uow.events.of_case(view.id))
     digest = events[-1][0].state_digest
     assert digest is not None
     return digest
@@ -133,12 +133,12 @@ def test_a_failure_between_event_append_and_task_index_leaves_nothing(
     sample: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     view = start_sample(sample)
-    from engine.store.repository import UnitOfWork
+    from engine.store.tasks import TaskRepository
 
-    def broken(self: UnitOfWork, case_id: int, tasks: Any, seq: int = 0) -> None:
+    def broken(self: TaskRepository, case_id: int, tasks: Any, seq: int = 0) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(UnitOfWork, "replace_tasks", broken)
+    monkeypatch.setattr(TaskRepository, "replace", broken)
     with pytest.raises(RuntimeError):
         complete(sample, view, "Task_intake", INTAKE)
     monkeypatch.undo()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
@@ -21,7 +22,7 @@ from engine.ledger import (
     ReadOnly,
     derive,
 )
-from engine.store.ledger import LedgerQuery, LedgerScope
+from engine.records import LedgerQuery, LedgerScope
 from engine.store.testing import run_sql
 from webapi.cli import main
 
@@ -71,6 +72,27 @@ def test_answered_at_the_village_then_resolved(engine: Engine, ledger: LedgerSer
     ]
     assert stored.entries[1].note == "已协调挖机清理，告知群众"
     assert stored.issue.last_seq == 3
+
+
+def test_ledger_writes_and_refusals_are_logged_without_the_resident(
+    engine: Engine, ledger: LedgerService, caplog: pytest.LogCaptureFixture
+) -> None:
+    tan = who(engine, "tan.xiaoyan")
+    with caplog.at_level(logging.INFO, logger="engine.ledger"):
+        issue = record(engine, ledger).issue
+        ledger.answer(tan, issue.id, f"已电话告知 {PHONE}")
+        with pytest.raises(InvalidState):
+            ledger.answer(tan, issue.id, "再次答复")
+    lines = [r for r in caplog.records if r.name.startswith("engine.ledger")]
+    assert [getattr(r, "event", None) for r in lines] == [
+        "issue_recorded",
+        "issue_answered",
+        "issue_refused",
+    ]
+    text = " ".join(r.getMessage() for r in lines)
+    assert f"issue={issue.id}" in text
+    for personal in (PHONE, PHONE[:3] + "****" + PHONE[-4:], "张三", "三组村道塌方"):
+        assert personal not in text
 
 
 def test_transferred_to_the_township_and_the_county_reopened_and_resolved(
@@ -300,7 +322,7 @@ def test_a_stale_write_is_a_conflict_and_leaves_nothing(
     with engine.store.unit_of_work() as uow:
         late = replace(stale, status="resolved", last_seq=stale.last_seq + 1)
         with pytest.raises(ConflictError):
-            uow.advance_issue(late, stale.last_seq)
+            uow.ledger.advance(late, stale.last_seq)
     view = ledger.issue(issue_id)
     assert (view.issue.status, view.issue.last_seq, len(view.entries)) == ("answered", 2, 2)
 

@@ -6,9 +6,9 @@ from datetime import date, datetime
 
 from engine import Actor, Engine, ManualClock, Principal, read_sources
 from engine.clock import SHANGHAI
-from engine.records import CaseQuery
+from engine.policy import acts_on_task, case_scope, may_change_case, sees_case
+from engine.records import CaseFilter
 from engine.routing import Routing
-from engine.scope import acts_on_task, case_scope, may_change_case, sees_case
 from tests.support.driving import INTAKE, task_of
 from tests.support.paths import SAMPLE
 
@@ -44,7 +44,7 @@ def _cases(engine: Engine) -> dict[str, int]:
 
 
 def _visible(engine: Engine, principal: Principal) -> set[int]:
-    records, total = engine.cases.find(case_scope(principal), CaseQuery(), 0, 100)
+    records, total = engine.cases.find(case_scope(principal), CaseFilter(), 0, 100)
     assert total == len(records)
     return {r.id for r in records}
 
@@ -78,12 +78,12 @@ def test_registering_window_and_supervisors_read_only(engine: Engine) -> None:
 
 def test_filters_and_paging(engine: Engine, clock: ManualClock) -> None:
     ids = _cases(engine)
-    records, total = engine.cases.find(case_scope(SUPERVISOR), CaseQuery(township=FENGLE), 0, 1)
+    records, total = engine.cases.find(case_scope(SUPERVISOR), CaseFilter(township=FENGLE), 0, 1)
     assert total == 2 and len(records) == 1 and records[0].id == ids["fengle"]  # newest first
-    records, _ = engine.cases.find(case_scope(SUPERVISOR), CaseQuery(village=XINMIN))
+    records, _ = engine.cases.find(case_scope(SUPERVISOR), CaseFilter(village=XINMIN))
     assert [r.id for r in records] == [ids["xinmin"]]
     created_to = datetime(2026, 9, 24, 0, 0, tzinfo=SHANGHAI)
-    assert engine.cases.find(case_scope(SUPERVISOR), CaseQuery(created_to=created_to))[1] == 0
+    assert engine.cases.find(case_scope(SUPERVISOR), CaseFilter(registered_to=created_to))[1] == 0
 
 
 def test_a_task_of_an_absent_a_post_reaches_the_b_post(engine: Engine) -> None:

@@ -33,7 +33,7 @@ def test_snapshots_written_before_the_envelope_still_read(sample: Engine) -> Non
     legacy = zlib.compress(json.dumps(state, separators=(",", ":")).encode(), 9)
     assert unpack(legacy) == state
     run_sql(sample.store, "UPDATE cases SET snapshot = :s WHERE id = :i", s=legacy, i=view.id)
-    sample.cases._cache = type(sample.cases._cache)(0)  # read it from the database
+    sample.cases.cache.clear()  # read it from the database
     after = complete(sample, sample.cases.get(view.id), "Task_intake", INTAKE)
     assert after.version == view.version + 1
     assert sample.audit.verify(view.id).ok

@@ -15,7 +15,9 @@ import pytest
 from engine import Engine, ManualClock, read_sources, steps
 from engine.calendar import WorkingCalendar
 from engine.identity import Principal
-from engine.stats import Figures, stats_scope
+from engine.policy import figures_scope
+from engine.records import CaseFilter
+from engine.stats.figures import Figures
 from engine.steps import (
     RED,
     YELLOW,
@@ -25,7 +27,6 @@ from engine.steps import (
     task_due,
     warning_level,
 )
-from engine.store.figures import CaseFilter
 from tests.support.databases import Databases
 from tests.support.paths import BPMN
 from tests.support.shipped import shipped_catalogue
@@ -266,16 +267,16 @@ def test_filters_narrow_the_cases(world: World) -> None:
 def test_each_caller_sees_the_figures_of_its_scope(
     world: World, user: str, registered: int, ledger: int | None
 ) -> None:
-    scope = stats_scope(world.engine.identity.principal(user))
+    scope = figures_scope(world.engine.identity.principal(user))
     total = world.report(scope=scope).total
     assert (total.registered, total.ledger_recorded) == (registered, ledger)
 
 
 def test_designers_and_administrators_have_no_scope(world: World) -> None:
     for user in ("lin.tao", "he.jun"):
-        assert stats_scope(world.engine.identity.principal(user)).empty
+        assert figures_scope(world.engine.identity.principal(user)).empty
     nobody = Principal("x", "x", frozenset(), "511725")
-    assert world.report(scope=stats_scope(nobody)).total.registered == 0
+    assert world.report(scope=figures_scope(nobody)).total.registered == 0
 
 
 # -- per-step due dates and warnings ---------------------------------------------------
@@ -346,7 +347,7 @@ def test_warnings_are_history_that_replays_and_verifies(world: World) -> None:
     engine = world.engine
     g = world.cases["G"]
     with engine.store.unit_of_work(write=False) as uow:
-        events = [event for event, _ in uow.events(g)]
+        events = [event for event, _ in uow.events.of_case(g)]
     warnings = [e for e in events if e.type in (YELLOW, RED)]
     # 29 Sep: its back office review, yellow then red; 8 Oct: the case, yellow then red.
     assert [(e.type, e.actor) for e in warnings] == [

@@ -6,8 +6,8 @@ from __future__ import annotations
 from functools import cache
 
 from engine import SourceFile
-from engine.definitions.templates.common import COMMON
-from engine.definitions.templates.items import item_process
+from engine.design.templates.common import COMMON
+from engine.design.templates.items import item_process
 from processes.catalogue import Catalogue, load_catalogue
 from tests.support.paths import DATA
 

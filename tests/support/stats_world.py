@@ -60,11 +60,10 @@ from typing import Any
 from engine import Actor, Engine, ManualClock, read_sources
 from engine.clock import SHANGHAI
 from engine.ledger import LedgerService, NewIssue
-from engine.records import CaseScope
+from engine.records import CaseFilter, CaseScope, TaskFacts
 from engine.registration import Applicant, Registration, RegistrationService
 from engine.simulate import fill_form
 from engine.stats import Period, Report, StatsService
-from engine.store.figures import CaseFilter, TaskFacts, tasks_of
 from processes.catalogue import Catalogue
 from tests.support.databases import Databases
 from tests.support.paths import BPMN
@@ -286,7 +285,7 @@ def build(engine: Engine, clock: ManualClock, catalogue: Catalogue) -> World:
 
 def all_tasks(engine: Engine, case_id: int) -> list[TaskFacts]:
     with engine.store.unit_of_work(write=False) as uow:
-        return tasks_of(uow, [case_id])
+        return uow.figures.tasks_of([case_id])
 
 
 @contextmanager

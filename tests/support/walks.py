@@ -111,7 +111,7 @@ class Counter:
         seq = self.engine.cases.record(case_id).last_seq
         self.engine.cases.tick()
         with self.engine.store.unit_of_work(write=False) as uow:
-            written = [event for event, _ in uow.events(case_id)][seq:]
+            written = [event for event, _ in uow.events.of_case(case_id)][seq:]
         for event in written:
             assert event.type in ("timers_fired", "warning_yellow", "warning_red"), event.type
             task = str(event.payload.get("task_id") or "")
@@ -190,7 +190,7 @@ class Counter:
         report = self.engine.audit.verify(case_id)
         assert report.ok, str(report)
         with self.engine.store.unit_of_work(write=False) as uow:
-            events = [event for event, _ in uow.events(case_id)]
+            events = [event for event, _ in uow.events.of_case(case_id)]
         recorded = [
             (e.type, e.actor, str(e.payload.get("task_id") or e.payload.get("name") or ""))
             for e in events

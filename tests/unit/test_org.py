@@ -256,7 +256,7 @@ def test_generated_yaml_round_trips(county: Organization, tmp_path: Path) -> Non
 def test_generate_command(county: Organization, tmp_path: Path) -> None:
     out = tmp_path / "county.yaml"
     done = subprocess.run(
-        [sys.executable, "-m", "processes.org", "generate", "--out", str(out)],
+        [sys.executable, "-m", "processes.org_generator", "generate", "--out", str(out)],
         capture_output=True,
         text=True,
         check=False,

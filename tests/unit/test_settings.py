@@ -49,6 +49,8 @@ def test_each_variable_sets_its_field(tmp_path: Path) -> None:
         MAX_CONTENT_LENGTH="2048",
         TRUSTED_PROXY_HEADER="X-Real-IP",
         TRUSTED_PROXY_COUNT="2",
+        LOG_LEVEL="debug",
+        LOG_FORMAT="JSON",
     )
     assert read == Settings(
         database_url="postgresql+psycopg://daiban@db/daiban",
@@ -63,6 +65,8 @@ def test_each_variable_sets_its_field(tmp_path: Path) -> None:
         max_content_length=2048,
         trusted_proxy_header="X-Real-IP",
         trusted_proxy_count=2,
+        log_level="DEBUG",
+        log_format="json",
     )
     assert not read.demo_org
     assert read.bounds == EngineBounds(max_steps=800, loop_maximum=20)
@@ -87,6 +91,8 @@ def test_every_field_is_a_variable() -> None:
         ("MAX_CONTENT_LENGTH", "1.5"),
         ("TRUSTED_PROXY_HEADER", "X Forwarded"),
         ("TRUSTED_PROXY_HEADER", "Forwarded"),
+        ("LOG_LEVEL", "verbose"),
+        ("LOG_FORMAT", "xml"),
     ],
 )
 def test_a_bad_value_names_its_variable(name: str, bad: str) -> None:

@@ -1,6 +1,6 @@
 // Reads BPMN 2.0 XML on stdin, lays out the first process with bpmn-auto-layout and
 // writes the result (semantics plus BPMN DI) to stdout. No network access: everything
-// comes from node_modules. engine/definitions/layout.py post-processes the result
+// comes from node_modules. engine/design/layout/ post-processes the result
 // (pool, lane bands, orthogonal edges, labels).
 import { layoutProcess } from 'bpmn-auto-layout';
 

@@ -7,16 +7,15 @@ ID numbers and phones in the data are masked unless the caller may act on the ca
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
+from engine import policy
 from engine.audit import HistoryEntry
 from engine.clock import SHANGHAI
 from engine.records import TaskRecord
-from engine.registration import mask_id, mask_phone
-from engine.scope import may_change_case
 from processes.org import ROLES
+from processes.patterns import mask_value
 from webapi.auth import current_principal, require_auth
 from webapi.blueprints.cases import visible_case
 from webapi.schemas.audit import (
@@ -34,9 +33,6 @@ blp = Blueprint(
     "audit", __name__, url_prefix="/api/v1/cases", description="审计：办件历史、重放与校验"
 )
 
-_ID_NUMBER = re.compile(r"^\d{17}[\dXx]$")
-_MOBILE = re.compile(r"^1\d{10}$")
-
 
 @blp.route("/<int:case_id>/history", methods=["GET"])
 @require_auth
@@ -47,7 +43,7 @@ def case_history(case_id: int) -> dict[str, Any]:
     principal = current_principal()
     visible_case(principal, case_id)
     record, entries = services().engine.audit.history(case_id)
-    masked = not may_change_case(principal, record)
+    masked = policy.masks_personal_data(principal, record)
     return {
         "case_id": record.id,
         "case_number": record.case_number,
@@ -68,7 +64,7 @@ def case_state(args: dict[str, Any], case_id: int) -> dict[str, Any]:
     engine = services().engine
     replayed = engine.audit.replay(case_id, args.get("at"))
     _, entries = engine.audit.history(case_id)
-    masked = not may_change_case(principal, record)
+    masked = policy.masks_personal_data(principal, record)
     units = {t.id: t.org_unit for entry in entries for t in entry.opened}
     due = replayed.data.get("due_on")
     return {
@@ -91,7 +87,7 @@ def case_state(args: dict[str, Any], case_id: int) -> dict[str, Any]:
             }
             for t in replayed.tasks
         ],
-        "data": _masked(replayed.data) if masked else replayed.data,
+        "data": mask_value(replayed.data) if masked else replayed.data,
         "masked": masked,
     }
 
@@ -147,7 +143,7 @@ def _event(entry: HistoryEntry, masked: bool) -> dict[str, Any]:
     event = entry.event
     org = services().engine.org
     user = org.users.get(event.actor)
-    data = _masked(event.payload) if masked else event.payload
+    data = mask_value(event.payload) if masked else event.payload
     return {
         "seq": event.seq,
         "type": event.type,
@@ -177,17 +173,3 @@ def _task(task: TaskRecord) -> dict[str, Any]:
         "role": task.lane,
         "org_unit": task.org_unit,
     }
-
-
-def _masked(value: Any) -> Any:
-    """``value`` with every ID number and mobile number in it masked."""
-    if isinstance(value, dict):
-        return {k: _masked(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_masked(v) for v in value]
-    if isinstance(value, str):
-        if _ID_NUMBER.match(value):
-            return mask_id(value)
-        if _MOBILE.match(value):
-            return mask_phone(value)
-    return value

@@ -15,36 +15,48 @@ from typing import Any
 
 from flask import Response, current_app, stream_with_context
 
+from engine import policy
 from engine.clock import SHANGHAI
 from engine.exports.common import ExportSource
 from engine.exports.ocel import MEDIA_TYPE as OCEL_MEDIA_TYPE
 from engine.exports.ocel import ocel_chunks
 from engine.exports.xes import MEDIA_TYPE as XES_MEDIA_TYPE
 from engine.exports.xes import xes_chunks
-from engine.scope import case_scope
-from engine.store.exports import ExportFilter
+from engine.policy import Action
+from engine.records import CaseFilter
 from webapi.auth import current_principal, require_auth
-from webapi.problems import ApiProblem
+from webapi.problems import refused
 from webapi.schemas.exports import OCEL_SCHEMA, XES_SCHEMA, ExportQuerySchema
 from webapi.services import services
-from webapi.smorest import Blueprint
+from webapi.smorest import Blueprint, View, stacked
 
 blp = Blueprint(
     "audit_export", __name__, url_prefix="/api/v1/audit", description="审计：流程挖掘导出"
 )
 
 
-@blp.route("/export.xes", methods=["GET"])
-@require_auth
-@blp.arguments(ExportQuerySchema, location="query")
-@blp.response(
-    200,
-    XES_SCHEMA,
-    content_type=XES_MEDIA_TYPE,
-    description="IEEE 1849-2016 XES 事件日志（分块传输）",
-    headers={"Content-Disposition": {"description": "附件文件名", "schema": {"type": "string"}}},
-)
-@blp.alt_response(403, response="FORBIDDEN")
+def _export(
+    rule: str, schema: dict[str, Any], media_type: str, description: str
+) -> Callable[[View], View]:
+    """An export: GET with the filters of ``ExportQuerySchema``, a streamed attachment."""
+    return stacked(
+        blp.route(rule, methods=["GET"]),
+        require_auth,
+        blp.arguments(ExportQuerySchema, location="query"),
+        blp.response(
+            200,
+            schema,
+            content_type=media_type,
+            description=description,
+            headers={
+                "Content-Disposition": {"description": "附件文件名", "schema": {"type": "string"}}
+            },
+        ),
+        blp.alt_response(403, response="FORBIDDEN"),
+    )
+
+
+@_export("/export.xes", XES_SCHEMA, XES_MEDIA_TYPE, "IEEE 1849-2016 XES 事件日志（分块传输）")
 def export_xes(args: dict[str, Any]) -> Response:
     """导出 XES 事件日志：每个办件一条轨迹（以办件编号命名），事件含活动名称、时间、
     生命周期（schedule 待办、assign 认领/指派、complete 办结、withdraw/ate_abort 未办结即撤回）、
@@ -59,17 +71,9 @@ def export_xes(args: dict[str, Any]) -> Response:
     return _streamed(chunks, XES_MEDIA_TYPE, f"daiban-{_day(now):%Y%m%d}.xes")
 
 
-@blp.route("/export.ocel.json", methods=["GET"])
-@require_auth
-@blp.arguments(ExportQuerySchema, location="query")
-@blp.response(
-    200,
-    OCEL_SCHEMA,
-    content_type=OCEL_MEDIA_TYPE,
-    description="OCEL 2.0 JSON 对象中心事件日志（分块传输）",
-    headers={"Content-Disposition": {"description": "附件文件名", "schema": {"type": "string"}}},
+@_export(
+    "/export.ocel.json", OCEL_SCHEMA, OCEL_MEDIA_TYPE, "OCEL 2.0 JSON 对象中心事件日志（分块传输）"
 )
-@blp.alt_response(403, response="FORBIDDEN")
 def export_ocel(args: dict[str, Any]) -> Response:
     """导出 OCEL 2.0 JSON：与 XES 相同的事件，关联到办件、任务、经办人、单位与事项对象
 
@@ -80,11 +84,11 @@ def export_ocel(args: dict[str, Any]) -> Response:
     return _streamed(chunks, OCEL_MEDIA_TYPE, f"daiban-{_day(now):%Y%m%d}.ocel.json")
 
 
-def export_filter(args: dict[str, Any]) -> ExportFilter:
+def export_filter(args: dict[str, Any]) -> CaseFilter:
     """The filter of a query (``from``/``to``: Beijing days, both inclusive)."""
     first: date | None = args.get("from_")
     last: date | None = args.get("to")
-    return ExportFilter(
+    return CaseFilter(
         registered_from=_start_of(first) if first is not None else None,
         registered_to=_start_of(last + timedelta(days=1)) if last is not None else None,
         item_code=args.get("item"),
@@ -94,14 +98,16 @@ def export_filter(args: dict[str, Any]) -> ExportFilter:
 
 
 def _source(args: dict[str, Any]) -> tuple[ExportSource, dict[str, str], datetime]:
-    scope = case_scope(current_principal())
-    if scope.empty:
-        raise ApiProblem(403, "forbidden", "您的角色不能查看办件，不能导出办件日志")
+    principal = current_principal()
+    refusal = policy.refusal(principal, Action.EXPORT_CASES)
+    if refusal is not None:
+        raise refused(refusal)
     engine = services().engine
     about = {
         "filter_" + key.rstrip("_"): str(value) for key, value in sorted(args.items()) if value
     }
-    return ExportSource(engine.store, scope, export_filter(args)), about, engine.clock.now()
+    scope = policy.case_scope(principal)
+    return engine.export_source(scope, export_filter(args)), about, engine.clock.now()
 
 
 def _streamed(chunks: Iterator[bytes], media_type: str, filename: str) -> Response:

@@ -7,14 +7,15 @@ from typing import Any
 
 from flask import request
 
-from engine import Principal
-from engine.cases import Actor, CaseView
+from engine import Principal, policy
+from engine.cases import CaseView
 from engine.clock import SHANGHAI
-from engine.records import CaseQuery, CaseRecord
-from engine.registration import Applicant, Registration, mask_id, mask_phone
-from engine.scope import case_scope, may_change_case, may_deliver, sees_case
+from engine.policy import Action
+from engine.records import CaseFilter, CaseRecord
+from engine.registration import Applicant, Registration
+from processes.patterns import mask_id, mask_phone
 from webapi.auth import current_principal, require_auth
-from webapi.problems import ApiProblem
+from webapi.problems import refused
 from webapi.schemas.cases import (
     CancelSchema,
     CaseCreatedSchema,
@@ -86,18 +87,18 @@ def list_cases(args: dict[str, Any]) -> dict[str, Any]:
     """办件列表：调用者范围内的办件，按事项、状态、乡镇、村、超期、登记日期筛选，分页"""
     engine = services().engine
     today = _today()
-    query = CaseQuery(
+    query = CaseFilter(
         item_code=args.get("item"),
         status=args.get("status"),
         township=args.get("township"),
         village=args.get("village"),
         overdue_on=today if args.get("overdue") else None,
-        created_from=_start_of(args["from_"]) if "from_" in args else None,
-        created_to=_start_of(args["to"] + timedelta(days=1)) if "to" in args else None,
+        registered_from=_start_of(args["from_"]) if "from_" in args else None,
+        registered_to=_start_of(args["to"] + timedelta(days=1)) if "to" in args else None,
     )
     page, size = args["page"], args["page_size"]
     records, total = engine.cases.find(
-        case_scope(current_principal()), query, (page - 1) * size, size
+        policy.case_scope(current_principal()), query, (page - 1) * size, size
     )
     return {
         "items": [_summary(r, today) for r in records],
@@ -127,10 +128,9 @@ def get_case(case_id: int) -> dict[str, Any]:
 def post_message(payload: dict[str, Any], case_id: int, name: str) -> dict[str, Any]:
     """向办件投递消息：县级部门决定（county_decision，仅承办部门）、补正材料等"""
     principal = current_principal()
-    record = changeable_case(principal, case_id)
-    if not may_deliver(principal, record, name):
-        raise ApiProblem(403, "forbidden", "只有承办该办件的县级部门可以回传审批决定")
-    services().engine.cases.deliver_message(case_id, name, payload, _actor(principal))
+    record = _allowed(principal, case_id, Action.DELIVER_MESSAGE, name)
+    actor = policy.case_actor(principal, record, name)
+    services().engine.cases.deliver_message(case_id, name, payload, actor)
     return _detail(case_id)
 
 
@@ -144,25 +144,24 @@ def post_message(payload: dict[str, Any], case_id: int, name: str) -> dict[str, 
 def cancel_case(body: dict[str, Any], case_id: int) -> dict[str, Any]:
     """撤件：须填写原因"""
     principal = current_principal()
-    changeable_case(principal, case_id)
-    services().engine.cases.cancel(case_id, body["reason"], _actor(principal))
+    record = _allowed(principal, case_id, Action.CHANGE_CASE)
+    services().engine.cases.cancel(case_id, body["reason"], policy.case_actor(principal, record))
     return _detail(case_id)
 
 
 def _detail(case_id: int) -> dict[str, Any]:
     principal = current_principal()
     record, view = services().engine.cases.get_with_record(case_id)
-    may_change = may_change_case(principal, record)
     data = view.data
     applicant = dict(data.get("applicant") or {}) or None
-    if applicant is not None and not may_change:
+    if applicant is not None and policy.masks_personal_data(principal, record):
         applicant["id_number"] = mask_id(str(applicant.get("id_number") or ""))
         if applicant.get("phone"):
             applicant["phone"] = mask_phone(str(applicant["phone"]))
     return {
         **_summary(record, _today()),
         "version": view.version,
-        "read_only": not may_change,
+        "read_only": not policy.may_change_case(principal, record),
         "applicant": applicant,
         "channel": data.get("channel"),
         "via_proxy": data.get("via_proxy"),
@@ -178,23 +177,19 @@ def _detail(case_id: int) -> dict[str, Any]:
 
 def visible_case(principal: Principal, case_id: int) -> CaseRecord:
     """The case row, or 404 when it does not exist or lies outside the caller's scope."""
+    return _allowed(principal, case_id, Action.SEE_CASE)
+
+
+def _allowed(
+    principal: Principal, case_id: int, action: Action, message: str | None = None
+) -> CaseRecord:
+    """The case row if the policy lets the caller do ``action`` (deliver ``message``):
+    404 out of scope, 403 read-only or the wrong role."""
     record = services().engine.cases.record(case_id)
-    if not sees_case(principal, record):
-        raise ApiProblem(404, "not_found", f"没有编号为 {case_id} 的办件")
+    refusal = policy.case_refusal(principal, record, action, message)
+    if refusal is not None:
+        raise refused(refusal, f"没有编号为 {case_id} 的办件")
     return record
-
-
-def changeable_case(principal: Principal, case_id: int) -> CaseRecord:
-    """The case row if the caller may act on it: 404 out of scope, 403 read-only."""
-    record = visible_case(principal, case_id)
-    if not may_change_case(principal, record):
-        raise ApiProblem(403, "read_only", "您对该办件只有查看权限，不能办理")
-    return record
-
-
-def _actor(principal: Principal) -> Actor:
-    role = min(principal.roles) if principal.roles else None
-    return Actor(principal.user_id, role, unit=principal.unit)
 
 
 def _tasks(view: CaseView) -> list[dict[str, Any]]:

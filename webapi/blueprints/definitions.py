@@ -14,12 +14,13 @@ from typing import Any
 from flask import Response, current_app
 from werkzeug.datastructures import FileStorage
 
-from engine import DefinitionError, Problem, SourceFile
+from engine import DefinitionError, Problem, SourceFile, policy
 from engine.definitions.catalogue_lint import deploy_checks
+from engine.policy import Action
 from engine.records import ProcessVersionRecord
 from processes.org import ROLES
 from webapi.auth import current_principal, require_auth
-from webapi.problems import ApiProblem
+from webapi.problems import ApiProblem, refused
 from webapi.request_body import accepts_uploads
 from webapi.schemas.common import page_of
 from webapi.schemas.definitions import (
@@ -35,7 +36,6 @@ from webapi.smorest import Blueprint
 
 blp = Blueprint("definitions", __name__, url_prefix="/api/v1/definitions", description="流程定义")
 
-DESIGNER = "designer"
 BPMN_SUFFIXES = (".bpmn", ".bpmn20.xml", ".xml")
 MAX_FILE_NAME = 200
 
@@ -109,8 +109,9 @@ def deploy(args: dict[str, Any], upload: dict[str, Any]) -> tuple[dict[str, Any]
     `文件:行: 元素 id: 问题`，什么也不部署。`dry_run=true` 只校验。
     """
     principal = current_principal()
-    if not principal.has_role(DESIGNER):
-        raise ApiProblem(403, "forbidden", "只有流程设计员可以部署流程定义")
+    refusal = policy.refusal(principal, Action.DEPLOY_DEFINITIONS)
+    if refusal is not None:
+        raise refused(refusal)
     sources = _sources(upload["files"])
     results = services().engine.definitions.deploy(
         sources,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import request
+from marshmallow import Schema
 
+from engine import policy
 from engine.clock import SHANGHAI
 from engine.ledger import (
     CATEGORIES,
@@ -17,10 +20,9 @@ from engine.ledger import (
     LedgerService,
     NewIssue,
     actions_for,
-    holds_issue,
 )
-from engine.registration import mask_phone
-from engine.store.ledger import EntryRecord, IssueRecord, LedgerQuery
+from engine.records import EntryRecord, IssueRecord, LedgerQuery
+from processes.patterns import mask_phone
 from webapi.auth import current_principal, require_auth
 from webapi.schemas.ledger import (
     IssueCreateSchema,
@@ -31,7 +33,7 @@ from webapi.schemas.ledger import (
     TransferSchema,
 )
 from webapi.services import services
-from webapi.smorest import Blueprint
+from webapi.smorest import Blueprint, View, stacked
 
 blp = Blueprint("ledger", __name__, url_prefix="/api/v1/ledger", description="问题台账（三转）")
 
@@ -87,6 +89,19 @@ def list_issues(args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _issue_action(action: str, schema: type[Schema]) -> Callable[[View], View]:
+    """An action on one issue: POST with a body of ``schema``, answering the issue."""
+    return stacked(
+        blp.route(f"/<int:issue_id>/{action}", methods=["POST"]),
+        require_auth,
+        blp.arguments(schema),
+        blp.response(200, IssueDetailSchema),
+        blp.alt_response(403, response="FORBIDDEN"),
+        blp.alt_response(404, response="NOT_FOUND"),
+        blp.alt_response(409, response="CONFLICT"),
+    )
+
+
 @blp.route("/<int:issue_id>", methods=["GET"])
 @require_auth
 @blp.response(200, IssueDetailSchema)
@@ -96,25 +111,13 @@ def get_issue(issue_id: int) -> dict[str, Any]:
     return _detail(_ledger().get(current_principal(), issue_id))
 
 
-@blp.route("/<int:issue_id>/answer", methods=["POST"])
-@require_auth
-@blp.arguments(NoteSchema)
-@blp.response(200, IssueDetailSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(409, response="CONFLICT")
+@_issue_action("answer", NoteSchema)
 def answer_issue(body: dict[str, Any], issue_id: int) -> dict[str, Any]:
     """答复群众（转反映群众）：问题所在层级的办理人把处理结果告知群众，待群众确认"""
     return _detail(_ledger().answer(current_principal(), issue_id, body["note"]))
 
 
-@blp.route("/<int:issue_id>/transfer", methods=["POST"])
-@require_auth
-@blp.arguments(TransferSchema)
-@blp.response(200, IssueDetailSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(409, response="CONFLICT")
+@_issue_action("transfer", TransferSchema)
 def transfer_issue(body: dict[str, Any], issue_id: int) -> dict[str, Any]:
     """转办：村上不能解决的转乡上；乡镇不能解决的转县级部门（须指定 department）"""
     principal = current_principal()
@@ -122,25 +125,13 @@ def transfer_issue(body: dict[str, Any], issue_id: int) -> dict[str, Any]:
     return _detail(view)
 
 
-@blp.route("/<int:issue_id>/resolve", methods=["POST"])
-@require_auth
-@blp.arguments(NoteSchema)
-@blp.response(200, IssueDetailSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(409, response="CONFLICT")
+@_issue_action("resolve", NoteSchema)
 def resolve_issue(body: dict[str, Any], issue_id: int) -> dict[str, Any]:
     """办结：问题已解决（办理中或已答复的问题）"""
     return _detail(_ledger().resolve(current_principal(), issue_id, body["note"]))
 
 
-@blp.route("/<int:issue_id>/reopen", methods=["POST"])
-@require_auth
-@blp.arguments(NoteSchema)
-@blp.response(200, IssueDetailSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(409, response="CONFLICT")
+@_issue_action("reopen", NoteSchema)
 def reopen_issue(body: dict[str, Any], issue_id: int) -> dict[str, Any]:
     """重新办理：群众对答复或办结不满意，问题在原层级重新办理"""
     return _detail(_ledger().reopen(current_principal(), issue_id, body["note"]))
@@ -151,12 +142,11 @@ def _ledger() -> LedgerService:
 
 
 def _detail(view: IssueView) -> dict[str, Any]:
-    principal = current_principal()
-    holds = holds_issue(principal, view.issue)
+    principal, issue = current_principal(), view.issue
     return {
-        **_summary(view.issue, masked=not holds),
-        "read_only": not holds,
-        "actions": actions_for(principal, view.issue),
+        **_summary(issue, masked=policy.masks_resident_phone(principal, issue)),
+        "read_only": not policy.holds_issue(principal, issue),
+        "actions": actions_for(principal, issue),
         "entries": [_entry(e) for e in view.entries],
     }
 

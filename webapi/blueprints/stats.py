@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine import policy
 from engine.clock import SHANGHAI
-from engine.stats import Period, Report, stats_scope
-from engine.store.figures import CaseFilter
+from engine.policy import Action
+from engine.records import CaseFilter
+from engine.stats import Period, Report
 from webapi.auth import current_principal, require_auth
-from webapi.problems import ApiProblem
+from webapi.problems import ApiProblem, refused
 from webapi.schemas.stats import StatsQuerySchema, StatsSchema
 from webapi.services import services
 from webapi.smorest import Blueprint
@@ -31,9 +33,9 @@ def get_stats(args: dict[str, Any]) -> dict[str, Any]:
     各项指标的口径见 docs/supervision.md。
     """
     principal = current_principal()
-    scope = stats_scope(principal)
-    if scope.empty:
-        raise ApiProblem(403, "forbidden", "您的角色不能查看效能监督统计")
+    refusal = policy.refusal(principal, Action.READ_FIGURES)
+    if refusal is not None:
+        raise refused(refusal)
     engine = services().engine
     today = engine.clock.now().astimezone(SHANGHAI).date()
     last = args.get("to") or today
@@ -51,6 +53,7 @@ def get_stats(args: dict[str, Any]) -> dict[str, Any]:
         item_code=args.get("item"),
         department=args.get("department"),
     )
+    scope = policy.figures_scope(principal)
     return as_json(engine.stats.figures(Period(first, last), args["group_by"], scope, where))
 
 

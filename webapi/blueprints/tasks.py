@@ -6,13 +6,12 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from engine import Principal
-from engine.cases import Actor
+from engine import Principal, policy
 from engine.clock import SHANGHAI
-from engine.records import CaseRecord, TaskRecord
-from engine.scope import acts_on_task, sees_case
+from engine.policy import Action
+from engine.records import Actor, CaseRecord, TaskRecord
 from webapi.auth import current_principal, require_auth
-from webapi.problems import ApiProblem
+from webapi.problems import ApiProblem, refused
 from webapi.schemas.tasks import (
     AssignSchema,
     ExpectedVersionSchema,
@@ -23,7 +22,7 @@ from webapi.schemas.tasks import (
     TaskSummarySchema,
 )
 from webapi.services import services
-from webapi.smorest import Blueprint
+from webapi.smorest import Blueprint, View, stacked
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="待办任务")
 
@@ -51,7 +50,7 @@ def get_task(task_id: str) -> dict[str, Any]:
 
 
 def _detail(principal: Principal, task_id: str) -> dict[str, Any]:
-    task, record = _visible(principal, task_id)
+    task, record = _allowed(principal, task_id, Action.SEE_TASK)
     engine = services().engine
     form = engine.definitions.compiled(record.definition_hash).form(task.process_id, task.spec_id)
     schema = form.to_json_schema() if form is not None else {"type": "object", "properties": {}}
@@ -61,60 +60,49 @@ def _detail(principal: Principal, task_id: str) -> dict[str, Any]:
     return {
         **_summary(task, record),
         "case_version": record.version,
-        "may_act": acts_on_task(engine.org, principal, task, _today()) is not None,
+        "may_act": policy.acts_on_task(engine.org, principal, task, _today()) is not None,
         "form": schema,
         "outcomes": outcomes,
     }
 
 
-@blp.route("/<task_id>/claim", methods=["POST"])
-@require_auth
-@blp.arguments(ExpectedVersionSchema, location="query")
-@blp.arguments(IfMatchSchema, location="headers")
-@blp.response(200, TaskDetailSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(409, response="CONFLICT")
+def _claim_route(action: str) -> Callable[[View], View]:
+    """Claiming or releasing a task: POST, the expected case version optional."""
+    return stacked(
+        blp.route(f"/<task_id>/{action}", methods=["POST"]),
+        require_auth,
+        blp.arguments(ExpectedVersionSchema, location="query"),
+        blp.arguments(IfMatchSchema, location="headers"),
+        blp.response(200, TaskDetailSchema),
+        blp.alt_response(403, response="FORBIDDEN"),
+        blp.alt_response(404, response="NOT_FOUND"),
+        blp.alt_response(409, response="CONFLICT"),
+    )
+
+
+@_claim_route("claim")
 def claim_task(args: dict[str, Any], headers: dict[str, Any], task_id: str) -> dict[str, Any]:
     """认领：此后只有认领人（或其离岗时的代岗人）可以办理"""
-    principal = current_principal()
-    task, record = _actionable(principal, task_id)
-    return _change_claim(
-        services().engine.cases.claim, principal, task, record, _expected(args, headers)
-    )
+    return _change_claim(services().engine.cases.claim, task_id, args, headers)
 
 
-@blp.route("/<task_id>/unclaim", methods=["POST"])
-@require_auth
-@blp.arguments(ExpectedVersionSchema, location="query")
-@blp.arguments(IfMatchSchema, location="headers")
-@blp.response(200, TaskDetailSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(409, response="CONFLICT")
+@_claim_route("unclaim")
 def unclaim_task(args: dict[str, Any], headers: dict[str, Any], task_id: str) -> dict[str, Any]:
     """放弃认领：任务回到队列"""
-    principal = current_principal()
-    task, record = _actionable(principal, task_id)
-    return _change_claim(
-        services().engine.cases.release, principal, task, record, _expected(args, headers)
-    )
+    return _change_claim(services().engine.cases.release, task_id, args, headers)
 
 
 def _change_claim(
     change: Callable[[int, str, Actor, int | None], object],
-    principal: Principal,
-    task: TaskRecord,
-    record: CaseRecord,
-    expected: int | None,
+    task_id: str,
+    args: dict[str, Any],
+    headers: dict[str, Any],
 ) -> dict[str, Any]:
     """Claim or release for the caller, in the task's role, then show the task again."""
-    change(
-        record.id,
-        task.id,
-        Actor(principal.user_id, task.lane, unit=principal.unit),
-        expected,
-    )
+    principal = current_principal()
+    task, record = _allowed(principal, task_id, Action.WORK_TASK)
+    expected = _expected(args, headers)
+    change(record.id, task.id, policy.task_actor(principal, task), expected)
     return _detail(principal, task.id)
 
 
@@ -128,29 +116,17 @@ def _change_claim(
 def assign_task(body: dict[str, Any], task_id: str) -> dict[str, Any]:
     """指派：乡镇分管领导把本乡镇的任务交给某位工作人员"""
     principal = current_principal()
-    task, record = _visible(principal, task_id)
+    task, record = _allowed(principal, task_id, Action.ASSIGN_TASK)
     engine = services().engine
-    if not (
-        principal.has_role("township_leader")
-        and record.org_unit == principal.unit
-        and engine.org.contains(principal.unit, task.org_unit or "")
-    ):
-        raise ApiProblem(403, "forbidden", "只有本乡镇分管领导可以指派本乡镇的任务")
     user = body["user"]
-    if (
-        task.lane is None
-        or task.org_unit is None
-        or not engine.org.may_act(user, task.lane, task.org_unit, _today())
-    ):
+    if not policy.may_take(engine.org, user, task, _today()):
         raise ApiProblem(
             422,
             "validation_failed",
             "被指派人不能办理该任务",
             errors=[{"field": "user", "in": "body", "reason": "该用户不担任此任务的岗位"}],
         )
-    engine.cases.assign(
-        record.id, task.id, user, Actor(principal.user_id, "township_leader", unit=principal.unit)
-    )
+    engine.cases.assign(record.id, task.id, user, policy.assigning_actor(principal))
     return _detail(principal, task_id)
 
 
@@ -170,45 +146,35 @@ def complete_task(
     """办理：表单数据按任务表单校验，所有错误一次列出；`If-Match` 或 `expected_version`
     给出办件版本时，版本已变则 409"""
     principal = current_principal()
-    task, record = _actionable(principal, task_id)
+    task, record = _allowed(principal, task_id, Action.WORK_TASK)
     expected = _expected(args, headers)
-    holder = acts_on_task(services().engine.org, principal, task, _today())
+    holder = policy.acts_on_task(services().engine.org, principal, task, _today())
     services().engine.cases.complete_task(
         record.id,
         task.id,
         data,
-        Actor(principal.user_id, task.lane, unit=principal.unit),
+        policy.task_actor(principal, task),
         expected,
         acting_for=holder if holder != principal.user_id else None,
     )
     return _summary(task, record)  # the summary shows no field the completion changes
 
 
-def _visible(
-    principal: Principal, task_id: str, *, closed: bool = False
-) -> tuple[TaskRecord, CaseRecord]:
-    """The task and its case if the caller may see them (404 otherwise, and for a closed
-    task unless ``closed``: acting on a task just closed is a conflict, not a miss)."""
+def _allowed(principal: Principal, task_id: str, action: Action) -> tuple[TaskRecord, CaseRecord]:
+    """The task and its case if the policy lets the caller do ``action``: 404 out of scope,
+    403 not the caller's post or role, 409 claimed by another. A closed task is 404 too,
+    unless the caller works it and sees the case: acting on a task just closed is a
+    conflict, not a miss."""
     engine = services().engine
     task, record = engine.cases.task_with_case(task_id)
-    missing = ApiProblem(404, "not_found", f"没有编号为 {task_id} 的待办任务")
+    not_found = f"没有编号为 {task_id} 的待办任务"
     if task.closed_seq is not None:
-        if not (closed and sees_case(principal, record)):
-            raise missing
-        raise ApiProblem(409, "task_closed", "任务已办理或已关闭")
-    if acts_on_task(engine.org, principal, task, _today()) is None and not sees_case(
-        principal, record
-    ):
-        raise missing
-    return task, record
-
-
-def _actionable(principal: Principal, task_id: str) -> tuple[TaskRecord, CaseRecord]:
-    task, record = _visible(principal, task_id, closed=True)
-    if acts_on_task(services().engine.org, principal, task, _today()) is None:
-        if task.claimed_by is not None:
-            raise ApiProblem(409, "claimed", f"任务已由 {task.claimed_by} 认领")
-        raise ApiProblem(403, "not_your_task", "您不担任此任务的岗位，不能办理")
+        if action is Action.WORK_TASK and policy.sees_case(principal, record):
+            raise ApiProblem(409, "task_closed", "任务已办理或已关闭")
+        raise ApiProblem(404, "not_found", not_found)
+    refusal = policy.task_refusal(engine.org, principal, task, record, _today(), action)
+    if refusal is not None:
+        raise refused(refusal, not_found)
     return task, record
 
 

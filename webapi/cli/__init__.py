@@ -22,12 +22,13 @@ from webapi.cli.cases import (
     cmd_tick,
     cmd_verify,
 )
-from webapi.cli.common import json_arg
+from webapi.cli.common import json_arg, settings_for
 from webapi.cli.designer import cmd_deploy, cmd_lint, cmd_scaffold, cmd_simulate
 from webapi.cli.exports import add_parser as add_exports
 from webapi.cli.ledger import add_parser as add_ledger
 from webapi.cli.stats import add_parser as add_stats
 from webapi.config import ConfigError
+from webapi.settings import configure_logging
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -108,12 +109,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# The commands that are jobs or servers: their logs are the record of what they did.
+LOGGED_COMMANDS = frozenset({"serve", "tick", "verify", "deploy"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "verify" and args.case is None and not args.all:
         parser.error("请指定办件编号或 --all")
     try:
+        # Jobs an operator schedules or watches log what they did; other commands only
+        # warnings (their output is the answer). DAIBAN_LOG_LEVEL overrides both.
+        default_level = "INFO" if args.command in LOGGED_COMMANDS else "WARNING"
+        configure_logging(settings_for(args), default_level)
         code: int = args.handler(args)
         return code
     except DefinitionError as exc:

@@ -10,7 +10,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from engine import Actor, VerifyReport, read_sources
+from engine.logs import get_logger
 from webapi.cli.common import engine_for, print_case, settings_for
+
+log = get_logger(__name__)
 
 
 def cmd_start(args: argparse.Namespace) -> int:
@@ -69,8 +72,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         report = engine.audit.verify(args.case)
         print(report)
         return 0 if report.ok else 1
-    with engine.store.unit_of_work(write=False) as uow:
-        total = uow.count_cases()
+    total = engine.audit.count_cases()
     if args.workers < 1:
         print("错误：--workers 至少为 1", file=sys.stderr)
         return 2
@@ -83,7 +85,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
         try:
             batches = verify_in_parallel(
-                engine.store.url,
+                engine.database_url,
                 engine.audit.case_id_batches(args.after, 200),
                 args.workers,
                 engine.bounds,
@@ -106,6 +108,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     print(f"共校验 {checked} 件，不一致 {failed} 件")
+    log.info("verify_done", checked=checked, failed=failed, after=args.after, workers=args.workers)
     return 1 if failed else 0
 
 

@@ -60,7 +60,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
 
 def cmd_scaffold(args: argparse.Namespace) -> int:
     """Generate BPMN files from the catalogue (existing files are kept unless --force)."""
-    from engine.definitions.scaffold import scaffold_common, scaffold_items
+    from engine.design.scaffold import scaffold_common, scaffold_items
     from processes.catalogue import load_catalogue
 
     settings = settings_for(args)

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Iterator
 from typing import IO
 
-from engine.exports.common import ExportCounts, ExportSource
+from engine.exports.common import ExportCounts
 from engine.exports.ocel import ocel_chunks
 from engine.exports.xes import xes_chunks
 from engine.records import CaseScope
@@ -63,9 +63,7 @@ def _export(args: argparse.Namespace, kind: str) -> int:
         "township": args.township,
         "village": args.village,
     }
-    source = ExportSource(
-        engine.store, CaseScope(everything=True), export_filter(query), batch=args.batch
-    )
+    source = engine.export_source(CaseScope(everything=True), export_filter(query), args.batch)
     counts = ExportCounts()
     chunks: Iterator[bytes]
     if kind == "xes":

@@ -13,9 +13,9 @@ from engine.ledger import (
     SOURCES,
     STATUSES,
 )
-from engine.registration import mask_phone
-from engine.store.ledger import LedgerQuery, LedgerScope
+from engine.records import LedgerQuery, LedgerScope
 from processes.org import Organization
+from processes.patterns import mask_phone
 from webapi.cli.common import day_argument, engine_for
 
 

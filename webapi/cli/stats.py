@@ -7,8 +7,8 @@ import json
 from typing import Any
 
 from engine.clock import SHANGHAI
+from engine.records import CaseFilter
 from engine.stats import GROUPINGS, Period
-from engine.store.figures import CaseFilter
 from webapi.blueprints.stats import as_json
 from webapi.cli.common import day_argument, engine_for
 from webapi.schemas.stats import StatsSchema
@@ -84,7 +84,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if last < first:
         print(f"错误：止日 {last} 早于起日 {first}")
         return 2
-    where = CaseFilter(args.township, args.village, args.item, args.department)
+    where = CaseFilter(
+        township=args.township,
+        village=args.village,
+        item_code=args.item,
+        department=args.department,
+    )
     report = as_json(engine.stats.figures(Period(first, last), args.group_by, where=where))
     if args.json:
         print(json.dumps(StatsSchema().dump(report), ensure_ascii=False, indent=2))

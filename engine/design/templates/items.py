@@ -11,57 +11,47 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.definitions.builder import Field, ProcessBuilder
+from engine import elements
+from engine.design.builder import Field, ProcessBuilder
+from engine.design.templates.lanes import AGENT, COUNTY, LANE_LABELS, LEADER
+from engine.design.templates.lanes import BACKOFFICE as BO
+from engine.design.templates.lanes import WINDOW as W
 from processes.catalogue import Item
-
-W, BO, LEADER, AGENT, COUNTY = (
-    "township_window",
-    "township_backoffice",
-    "township_leader",
-    "village_agent",
-    "county_officer",
-)
-LANE_LABELS = {
-    W: "乡镇便民服务中心窗口（A岗）",
-    BO: "后台审核（B岗）",
-    LEADER: "乡镇分管领导",
-    AGENT: "村（社区）代办员",
-    COUNTY: "县级部门经办人",
-}
 
 
 @dataclass(frozen=True)
-class SpecialStep:
-    task_id: str
-    name: str
+class StepForm:
+    """Who does a statutory step (its lane) and what they record; its task's id and name
+    are the element contract's (``engine.elements.SPECIAL_STEPS``)."""
+
     lane: str
     fields: tuple[Field, ...]
 
 
-SPECIAL_STEPS: dict[str, SpecialStep] = {
-    "household_survey": SpecialStep("Task_household_survey", "入户调查（家庭经济状况核实）", BO, (
+STEP_FORMS: dict[str, StepForm] = {
+    "household_survey": StepForm(BO, (
         Field("survey_done", "boolean", "已入户调查", True),
         Field("household_income", "number", "家庭月人均收入（元）", True),
         Field("survey_record", "text", "调查记录", True),
     )),
-    "damage_assessment": SpecialStep("Task_damage_assessment", "灾情核查评估", BO, (
+    "damage_assessment": StepForm(BO, (
         Field("damage_level", "enum", "受灾程度", True, "severe:严重,moderate:一般,light:轻微"),
         Field("affected_persons", "integer", "受灾人数", True),
     )),
-    "site_survey": SpecialStep("Task_site_survey", "实地踏勘", BO, (
+    "site_survey": StepForm(BO, (
         Field("site_ok", "boolean", "现场符合条件", True),
         Field("survey_record", "text", "踏勘记录", True),
     )),
-    "joint_review": SpecialStep("Task_joint_review", "联合审查（自然资源、农业农村、住建等）", BO, (
+    "joint_review": StepForm(BO, (
         Field("joint_ok", "boolean", "联审通过", True),
         Field("joint_opinion", "text", "联审意见", True),
     )),
-    "disability_assessment": SpecialStep("Task_disability_assessment", "残疾评定（指定医疗机构）", COUNTY, (
+    "disability_assessment": StepForm(COUNTY, (
         Field("disability_category", "enum", "残疾类别", True,
               "vision:视力,hearing:听力,speech:言语,physical:肢体,intellectual:智力,mental:精神,multiple:多重"),
         Field("disability_level", "enum", "残疾等级", True, "1:一级,2:二级,3:三级,4:四级"),
     )),
-    "democratic_review": SpecialStep("Task_democratic_review", "村（居）民主评议", AGENT, (
+    "democratic_review": StepForm(AGENT, (
         Field("review_held", "boolean", "已召开民主评议会", True),
         Field("democratic_result", "enum", "评议结果", True, "pass:通过,fail:未通过"),
         Field("attendees", "integer", "参会人数", True),
@@ -96,7 +86,7 @@ def _builder(item: Item, lanes: list[str]) -> ProcessBuilder:
 def _enforcement_item(item: Item) -> ProcessBuilder:
     b = _builder(item, [BO])
     b.start("Start_item", "发现违法线索", BO)
-    b.call("Call_enforcement", "综合行政执法程序", BO, "common_enforcement")
+    b.call("Call_enforcement", "综合行政执法程序", BO, elements.ENFORCEMENT)
     b.end("End_item", "结案", BO)
     b.chain("Start_item", "Call_enforcement", "End_item")
     return b
@@ -107,7 +97,7 @@ def _applicant_item(item: Item) -> ProcessBuilder:
     lanes = [W]
     if item.proxy_allowed:
         lanes.append(AGENT)
-    lanes += [SPECIAL_STEPS[s].lane for s in special if SPECIAL_STEPS[s].lane not in lanes]
+    lanes += [STEP_FORMS[s].lane for s in special if STEP_FORMS[s].lane not in lanes]
     if "emergency_relief" in item.special_steps and LEADER not in lanes:
         lanes.append(LEADER)
     b = _builder(item, lanes)
@@ -120,28 +110,29 @@ def _applicant_item(item: Item) -> ProcessBuilder:
         current = _emergency(b, current)
     current = _intake(b, current)
     if item.on_the_spot:
+        on_the_spot = elements.ON_THE_SPOT.task
         b.user_task(
-            "Task_on_the_spot",
+            on_the_spot,
             "当场办结",
             W,
             [Field("handled_on_the_spot", "boolean", "已当场办结", True)],
         )
-        b.flow(current, "Task_on_the_spot")
-        current = "Task_on_the_spot"
+        b.flow(current, on_the_spot)
+        current = on_the_spot
     else:
         for step in special:
-            spec = SPECIAL_STEPS[step]
-            b.user_task(spec.task_id, spec.name, spec.lane, spec.fields)
-            b.flow(current, spec.task_id)
-            current = spec.task_id
+            task, form = elements.SPECIAL_STEPS[step], STEP_FORMS[step]
+            b.user_task(task.task, task.name, form.lane, form.fields)
+            b.flow(current, task.task)
+            current = task.task
         if item.decided_at != "C":
             current = _review(b, current)
         if item.decided_at in ("T->C", "C"):
-            b.call("Call_county_handoff", "转县级部门办理", W, "common_county_handoff")
+            b.call("Call_county_handoff", "转县级部门办理", W, elements.COUNTY_HANDOFF)
             b.flow(current, "Call_county_handoff")
             current = "Call_county_handoff"
-    b.call("Call_delivery", "办结与结果送达", W, "common_result_delivery")
-    b.call("Call_evaluation", "好差评", W, "common_evaluation")
+    b.call("Call_delivery", "办结与结果送达", W, elements.RESULT_DELIVERY)
+    b.call("Call_evaluation", "好差评", W, elements.EVALUATION)
     b.end("End_item", "办结", W)
     b.flow(current, "Call_delivery")
     b.chain("Call_delivery", "Call_evaluation", "End_item")
@@ -150,7 +141,7 @@ def _applicant_item(item: Item) -> ProcessBuilder:
 
 def _proxy(b: ProcessBuilder, current: str) -> str:
     b.xor("Gateway_via_proxy", "是否代办", AGENT)
-    b.call("Call_proxy", "代办（委托、接件、移交）", AGENT, "common_proxy")
+    b.call("Call_proxy", "代办（委托、接件、移交）", AGENT, elements.PROXY)
     b.xor("Gateway_proxy_done", "", W)
     b.flow(current, "Gateway_via_proxy")
     b.flow("Gateway_via_proxy", "Call_proxy", condition="via_proxy", name="代办")
@@ -163,15 +154,16 @@ def _proxy(b: ProcessBuilder, current: str) -> str:
 
 def _emergency(b: ProcessBuilder, current: str) -> str:
     """急难情形：48 小时内先行救助，再补办手续。"""
+    relief = elements.EMERGENCY_RELIEF.task
     b.xor("Gateway_emergency", "是否急难情形", W)
-    b.user_task("Task_emergency_relief", "先行救助（48小时内）", W, [
+    b.user_task(relief, "先行救助（48小时内）", W, [
         Field("relief_given", "boolean", "已发放先行救助", True),
         Field("relief_amount", "number", "救助金额（元）", True),
     ])  # fmt: skip
     b.boundary_timer(
         "Timer_emergency_late",
         "48小时未救助",
-        "Task_emergency_relief",
+        relief,
         '"PT48H"',
         interrupting=False,
         kind="timeDuration",
@@ -185,21 +177,21 @@ def _emergency(b: ProcessBuilder, current: str) -> str:
     b.end("End_emergency_late", "督办完成", LEADER)
     b.xor("Gateway_emergency_done", "", W)
     b.flow(current, "Gateway_emergency")
-    b.flow("Gateway_emergency", "Task_emergency_relief", condition="emergency", name="急难情形")
+    b.flow("Gateway_emergency", relief, condition="emergency", name="急难情形")
     b.default(
         "Gateway_emergency", b.flow("Gateway_emergency", "Gateway_emergency_done", name="一般情形")
     )
-    b.flow("Task_emergency_relief", "Gateway_emergency_done")
+    b.flow(relief, "Gateway_emergency_done")
     b.chain("Timer_emergency_late", "Task_emergency_late", "End_emergency_late")
     return "Gateway_emergency_done"
 
 
 def _intake(b: ProcessBuilder, current: str) -> str:
-    b.call("Call_intake", "受理", W, "common_intake")
+    b.call("Call_intake", "受理", W, elements.INTAKE)
     b.xor("Gateway_accepted", "是否受理", W)
     b.end("End_not_accepted", "未受理", W)
     b.parallel("Gateway_pledge_split", "容缺受理：同时跟踪补交材料", W)
-    b.call("Call_pledge", "容缺承诺跟踪", W, "common_pledge")
+    b.call("Call_pledge", "容缺承诺跟踪", W, elements.PLEDGE)
     b.xor("Gateway_pledge_result", "承诺是否履行", W)
     b.end("End_returned", "未按承诺补交材料，退办件", W, terminate=True)
     b.end("End_pledge_kept", "承诺已履行", W)
@@ -234,7 +226,7 @@ def _intake(b: ProcessBuilder, current: str) -> str:
 
 
 def _review(b: ProcessBuilder, current: str) -> str:
-    b.call("Call_review", "乡镇审核审批", W, "common_township_review")
+    b.call("Call_review", "乡镇审核审批", W, elements.TOWNSHIP_REVIEW)
     b.xor("Gateway_reviewed", "审核结果", W)
     b.end("End_rejected", "不予通过", W)
     b.chain(current, "Call_review", "Gateway_reviewed")

@@ -1,4 +1,4 @@
-"""Plain records passed between the engine's services and its store."""
+"""Case records: the case row, its events, its task index, who acts, which cases."""
 
 from __future__ import annotations
 
@@ -8,21 +8,14 @@ from typing import Any
 
 
 @dataclass(frozen=True)
-class StoredFile:
-    hash: str
-    path: str
-    xml: bytes
+class Actor:
+    """Who acts: a user id, the role and org unit they act in, and the resident they act
+    for (proxy), if any."""
 
-
-@dataclass(frozen=True)
-class ProcessVersionRecord:
-    process_id: str
-    version: int
-    hash: str
-    name: str
-    files: tuple[tuple[str, str], ...]  # (path, content hash)
-    deployed_at: datetime
-    deployed_by: str
+    user: str
+    role: str | None = None
+    on_behalf_of: str | None = None
+    unit: str | None = None
 
 
 @dataclass
@@ -106,13 +99,15 @@ class CaseScope:
 
 
 @dataclass(frozen=True)
-class CaseQuery:
-    """Filters of a case list (all optional, combined with AND)."""
+class CaseFilter:
+    """Narrows the cases of a scope (all optional, combined with AND); the case list,
+    the supervision figures and the exports each offer the fields they need."""
 
     item_code: str | None = None
     status: str | None = None
     township: str | None = None
     village: str | None = None
+    department: str | None = None
     overdue_on: date | None = None  # open cases whose due date is before this day
-    created_from: datetime | None = None
-    created_to: datetime | None = None
+    registered_from: datetime | None = None  # registered at or after
+    registered_to: datetime | None = None  # registered before

@@ -7,11 +7,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.definitions.builder import ProcessBuilder
-from engine.definitions.layout import add_diagram
-from engine.definitions.templates.common import COMMON
-from engine.definitions.templates.items import item_process
+from engine.design.builder import ProcessBuilder
+from engine.design.layout import add_diagram
+from engine.design.templates.common import COMMON
+from engine.design.templates.items import item_process
+from engine.logs import get_logger
 from processes.catalogue import Item
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -28,14 +31,27 @@ def _write(builder: ProcessBuilder, path: Path, force: bool) -> Written:
     return Written(path, True)
 
 
+def _done(folder: str, written: list[Written]) -> list[Written]:
+    created = sum(1 for entry in written if entry.created)
+    log.info("scaffold_done", folder=folder, files=len(written), created=created)
+    return written
+
+
 def scaffold_common(bpmn_dir: Path, force: bool = False) -> list[Written]:
-    return [
-        _write(make(), bpmn_dir / "common" / f"{pid}.bpmn", force) for pid, make in COMMON.items()
-    ]
+    return _done(
+        "common",
+        [
+            _write(make(), bpmn_dir / "common" / f"{pid}.bpmn", force)
+            for pid, make in COMMON.items()
+        ],
+    )
 
 
 def scaffold_items(items: Iterable[Item], bpmn_dir: Path, force: bool = False) -> list[Written]:
-    return [
-        _write(item_process(item), bpmn_dir / "items" / f"{item.process_id}.bpmn", force)
-        for item in items
-    ]
+    return _done(
+        "items",
+        [
+            _write(item_process(item), bpmn_dir / "items" / f"{item.process_id}.bpmn", force)
+            for item in items
+        ],
+    )

@@ -1,0 +1,252 @@
+"""Applying one change to a case: one transaction that appends its sealed event, updates
+the case row and brings the task index in line (DESIGN invariant 1); a no-op writes
+nothing, a script failure leaves an incident in the history and the case as it was."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any
+
+from engine.cases.cache import LiveCache
+from engine.cases.task_index import county_since, task_records
+from engine.cases.views import CaseView, case_view
+from engine.clock import Clock
+from engine.errors import ConflictError, EngineError, OutcomeUnknown, ScriptError, Unavailable
+from engine.history import seal
+from engine.logs import get_logger
+from engine.records import Actor, CaseRecord
+from engine.runtime.case import CLAIM_EVENTS, OPEN, EventInput, LiveCase, apply_event
+from engine.runtime.snapshot import pack, state_digest, unpack
+from engine.store import Store, UnitOfWork
+
+log = get_logger(__name__)
+
+DUE_DATE_VARIABLE = "due_on"
+# The log line of each kind of change (the event type, as operators know it).
+_LOGGED_AS = {"message_received": "message_delivered"}
+
+Prepare = Callable[[LiveCase], dict[str, Any]]
+
+
+class CaseChanges:
+    def __init__(self, store: Store, clock: Clock, cache: LiveCache) -> None:
+        self.store = store
+        self.clock = clock
+        self.cache = cache
+        # Called inside the transaction just before commit; tests use it to race two writers.
+        self.before_commit: Callable[[], None] | None = None
+        self.after_load: Callable[[], None] | None = None
+
+    def apply(
+        self,
+        case_id: int,
+        event_type: str,
+        payload: dict[str, Any],
+        actor: Actor,
+        expected_version: int | None,
+        prepare: Prepare | None = None,
+    ) -> tuple[CaseView, bool]:
+        """Apply one command; the case as it is now, and whether an event was written
+        (False: the command was a no-op).
+
+        A claim, release or assignment that lost a race is decided once more on the state
+        the winner left: the holder's duplicate claim is then a no-op (200), a claim of a
+        task someone else took a real conflict (409). Not with ``expected_version``: the
+        caller asked for a conflict if the case moved."""
+        try:
+            try:
+                return self._apply_once(
+                    case_id, event_type, payload, actor, expected_version, prepare
+                )
+            except ConflictError:
+                if event_type not in CLAIM_EVENTS or expected_version is not None:
+                    raise
+            return self._apply_once(case_id, event_type, payload, actor, None, prepare)
+        except (ScriptError, Unavailable, OutcomeUnknown):
+            raise  # logged as the incident it left, or by the store
+        except ConflictError:
+            log.info("case_conflict", case=case_id, operation=event_type, user=actor.user)
+            raise
+        except EngineError as error:
+            log.info(
+                "command_refused",
+                case=case_id,
+                operation=event_type,
+                user=actor.user,
+                code=error.code,
+            )
+            raise
+
+    def commit(self, uow: UnitOfWork) -> None:
+        if self.before_commit is not None:
+            self.before_commit()
+        uow.commit()
+
+    def _apply_once(
+        self,
+        case_id: int,
+        event_type: str,
+        payload: dict[str, Any],
+        actor: Actor,
+        expected_version: int | None,
+        prepare: Prepare | None,
+    ) -> tuple[CaseView, bool]:
+        with self.store.unit_of_work(operation=event_type, case_id=case_id) as uow:
+            record = uow.cases.get(case_id)
+            if self.after_load is not None:
+                self.after_load()
+            if expected_version is not None and record.version != expected_version:
+                raise ConflictError("办件已被他人修改，请刷新后重试", case_id=case_id)
+            live = self.cache.load(record)
+            if _no_op(record, live, event_type, payload, actor, self.clock.now()):
+                self.cache.put(record.id, record.version, live)
+                return case_view(record, live), False
+            if prepare is not None:
+                payload = prepare(live)
+            event = EventInput(
+                record.last_seq + 1, event_type, self.clock.now(), payload, actor.user
+            )
+            try:
+                apply_event(live, record.uid, event)
+            except ScriptError as error:
+                uow.rollback()
+                self._incident(case_id, event, error, actor)
+                raise
+            new = self._persist(uow, record, live, event, actor)
+            self.commit(uow)
+        self.cache.put(new.id, new.version, live)
+        _log_change(new, event, actor)
+        return case_view(new, live), True
+
+    def _persist(
+        self, uow: UnitOfWork, record: CaseRecord, live: LiveCase, event: EventInput, actor: Actor
+    ) -> CaseRecord:
+        state = live.state()
+        sealed, payload_json = seal(
+            case_uid=record.uid,
+            case_id=record.id,
+            seq=event.seq,
+            type=event.type,
+            at=event.at,
+            payload=event.payload,
+            actor=actor,
+            prev_hash=record.last_hash,
+            state_digest=state_digest(state),
+        )
+        new = replace(
+            record,
+            status=live.status,
+            due_date=_due_date(live) or record.due_date,
+            county_since=county_since(record, live, event.at),
+            version=record.version + 1,
+            last_seq=event.seq,
+            last_hash=sealed.hash,
+            snapshot=pack(state),
+            updated_at=event.at,
+            next_timer_at=live.next_timer_at(),
+            closed_at=record.closed_at or (None if live.status == OPEN else event.at),
+        )
+        uow.cases.update(new, record.version)
+        uow.events.append([sealed], [payload_json])
+        known = {t.id: t.due_at for t in uow.tasks.open(case_id=record.id)}
+        uow.tasks.replace(record.id, task_records(new, live, event.seq, event.at, known), event.seq)
+        return new
+
+    def _incident(self, case_id: int, failed: EventInput, error: EngineError, actor: Actor) -> None:
+        """Record a failed step in the history; the case state stays as it was."""
+        with self.store.unit_of_work(operation="incident", case_id=case_id) as uow:
+            record = uow.cases.get(case_id)
+            payload = {
+                "action": failed.type,
+                "action_payload": failed.payload,
+                "error": error.message,
+                "code": error.code,  # e.g. script_error, script_limit_exceeded, engine_step_limit
+                "element_id": error.context.get("element_id"),
+            }
+            at = self.clock.now()
+            sealed, payload_json = seal(
+                case_uid=record.uid,
+                case_id=case_id,
+                seq=record.last_seq + 1,
+                type="incident",
+                at=at,
+                payload=payload,
+                actor=actor,
+                prev_hash=record.last_hash,
+                state_digest=state_digest(unpack(record.snapshot)),
+            )
+            new = replace(
+                record,
+                version=record.version + 1,
+                last_seq=sealed.seq,
+                last_hash=sealed.hash,
+                updated_at=at,
+                has_incident=True,
+            )
+            uow.cases.update(new, record.version)
+            uow.events.append([sealed], [payload_json])
+            uow.commit()
+        log.warning(
+            "incident_raised",
+            case=case_id,
+            seq=sealed.seq,
+            operation=failed.type,
+            code=error.code,
+            element=payload["element_id"],
+        )
+
+
+def _log_change(record: CaseRecord, event: EventInput, actor: Actor) -> None:
+    """One line per change, with identifiers only (never form data or message bodies)."""
+    payload = event.payload
+    log.info(
+        _LOGGED_AS.get(event.type, event.type),
+        case=record.id,
+        seq=event.seq,
+        user=actor.user,
+        task=payload.get("task_id"),
+        message=payload.get("name") if event.type == "message_received" else None,
+        assignee=payload.get("user") if event.type == "task_assigned" else None,
+        status=record.status,
+    )
+
+
+def _no_op(
+    record: CaseRecord,
+    live: LiveCase,
+    event_type: str,
+    payload: dict[str, Any],
+    actor: Actor,
+    now: datetime,
+) -> bool:
+    """Whether a command would record nothing new: the holder claiming again, assigning a
+    task to its holder, releasing a task nobody holds, firing timers when none is due any
+    more (another worker fired them). The history is permanent, so such a command answers
+    with the current state and appends no event. A task that is not ready, a case that is
+    closed: left to ``apply_event`` to refuse as before."""
+    if live.status != OPEN:
+        return False
+    if event_type == "timers_fired":
+        return record.next_timer_at is None or record.next_timer_at > now
+    if event_type not in CLAIM_EVENTS:
+        return False
+    task_id = payload["task_id"]
+    if all(task.id != task_id for task in live.ready_tasks()):
+        return False
+    holder = live.claims.get(task_id)
+    if event_type == "task_released":
+        return holder is None
+    return holder == (actor.user if event_type == "task_claimed" else payload["user"])
+
+
+def _due_date(live: LiveCase) -> date | None:
+    """The case's due date, from the ``due_on`` variable a process sets (at acceptance)."""
+    value = live.data().get(DUE_DATE_VARIABLE)
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None

@@ -1,0 +1,214 @@
+"""The commands on cases: start one, complete a task, deliver a message, cancel, claim,
+release and assign; each one change (``engine.cases.changes``)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, replace
+from datetime import date
+from typing import Any
+
+from engine.cases.changes import CaseChanges
+from engine.cases.task_index import county_since, task_records
+from engine.cases.views import CaseView, case_view
+from engine.clock import SHANGHAI
+from engine.definitions.registry import DefinitionRegistry
+from engine.errors import ConflictError, DataValidationError
+from engine.history import GENESIS, seal
+from engine.logs import get_logger
+from engine.records import Actor, CaseRecord
+from engine.routing import Routing, case_number
+from engine.runtime.case import OPEN, EventInput, LiveCase, start_case
+from engine.runtime.snapshot import pack, state_digest
+
+log = get_logger(__name__)
+
+SYSTEM = Actor("system")
+
+
+class CaseCommands:
+    def __init__(self, changes: CaseChanges, registry: DefinitionRegistry) -> None:
+        self.changes = changes
+        self.registry = registry
+        self.store, self.clock, self.cache = changes.store, changes.clock, changes.cache
+
+    def start(
+        self,
+        process_id: str,
+        data: dict[str, Any] | None = None,
+        actor: Actor = SYSTEM,
+        *,
+        item_code: str | None = None,
+        org_unit: str | None = None,
+        due_date: date | None = None,
+        idempotency_key: str | None = None,
+        routing: Routing | None = None,
+    ) -> CaseView:
+        """Start a case on the newest version of ``process_id``.
+
+        ``routing`` says which units act on it; ``org_unit`` alone is the township."""
+        routing = routing or Routing(township=org_unit)
+        org_unit = routing.township
+        if idempotency_key:
+            existing = self._by_key(idempotency_key)
+            if existing is not None:
+                return existing
+        version = self.registry.latest(process_id)
+        compiled = self.registry.compiled(version.hash)
+        uid = uuid.uuid4().hex
+        payload = {
+            "process_id": process_id,
+            "definition_hash": version.hash,
+            "data": data or {},
+            "item_code": item_code,
+            "org_unit": org_unit,
+            "routing": asdict(routing),
+        }
+        event = EventInput(1, "case_started", self.clock.now(), payload, actor.user)
+        live = start_case(compiled, uid, event)
+        state = live.state()
+        sealed, payload_json = seal(
+            case_uid=uid,
+            case_id=0,
+            seq=1,
+            type=event.type,
+            at=event.at,
+            payload=payload,
+            actor=actor,
+            prev_hash=GENESIS,
+            state_digest=state_digest(state),
+        )
+        record = CaseRecord(
+            id=0,
+            uid=uid,
+            process_id=process_id,
+            definition_hash=version.hash,
+            status=live.status,
+            version=1,
+            last_seq=1,
+            last_hash=sealed.hash,
+            snapshot=pack(state),
+            created_at=event.at,
+            updated_at=event.at,
+            item_code=item_code,
+            org_unit=org_unit,
+            due_date=due_date,
+            next_timer_at=live.next_timer_at(),
+            closed_at=None if live.status == OPEN else event.at,
+            idempotency_key=idempotency_key,
+            village=routing.village,
+            department=routing.department,
+            registered_unit=routing.registered_unit,
+        )
+        try:
+            with self.store.unit_of_work(operation="case_started") as uow:
+                day = event.at.astimezone(SHANGHAI).strftime("%Y%m%d")
+                record.case_number = case_number(
+                    routing, event.at, uow.cases.next_sequence(routing.region, day)
+                )
+                record.county_since = county_since(record, live, event.at)
+                record.id = uow.case_id = uow.cases.insert(record)
+                uow.events.append([replace(sealed, case_id=record.id)], [payload_json])
+                uow.tasks.replace(record.id, task_records(record, live, 1, event.at, {}), 1)
+                self.changes.commit(uow)
+        except ConflictError:
+            if idempotency_key:
+                existing = self._by_key(idempotency_key)
+                if existing is not None:
+                    return existing
+            raise
+        self.cache.put(record.id, record.version, live)
+        log.info(
+            "case_started",
+            case=record.id,
+            process=process_id,
+            item=item_code,
+            unit=org_unit,
+            user=actor.user,
+        )
+        return case_view(record, live)
+
+    def complete_task(
+        self,
+        case_id: int,
+        task_id: str,
+        data: dict[str, Any] | None = None,
+        actor: Actor = SYSTEM,
+        expected_version: int | None = None,
+        acting_for: str | None = None,
+    ) -> CaseView:
+        """Complete a ready user task with form data (validated against its form).
+
+        ``acting_for``: the absent colleague whose claimed task a stand-in completes
+        (the caller checks the absence register); recorded in the event."""
+
+        def validate(live: LiveCase) -> dict[str, Any]:
+            payload = _validated(live, task_id, data or {})
+            return {**payload, "acting_for": acting_for} if acting_for else payload
+
+        return self.changes.apply(
+            case_id, "task_completed", {"task_id": task_id}, actor, expected_version, validate
+        )[0]
+
+    def deliver_message(
+        self,
+        case_id: int,
+        name: str,
+        payload: dict[str, Any] | None = None,
+        actor: Actor = SYSTEM,
+        expected_version: int | None = None,
+    ) -> CaseView:
+        body = {"name": name, "payload": payload or {}}
+        return self.changes.apply(case_id, "message_received", body, actor, expected_version)[0]
+
+    def cancel(
+        self, case_id: int, reason: str, actor: Actor = SYSTEM, expected_version: int | None = None
+    ) -> CaseView:
+        if not reason.strip():
+            raise DataValidationError("请填写撤销原因", {"reason": "必填"})
+        body = {"reason": reason}
+        return self.changes.apply(case_id, "case_cancelled", body, actor, expected_version)[0]
+
+    def claim(
+        self, case_id: int, task_id: str, actor: Actor, expected_version: int | None = None
+    ) -> CaseView:
+        """Take a ready task (认领): from now on only ``actor`` may complete it."""
+        body = {"task_id": task_id}
+        return self.changes.apply(case_id, "task_claimed", body, actor, expected_version)[0]
+
+    def release(
+        self, case_id: int, task_id: str, actor: Actor, expected_version: int | None = None
+    ) -> CaseView:
+        """Give a claimed task back to the queue."""
+        body = {"task_id": task_id}
+        return self.changes.apply(case_id, "task_released", body, actor, expected_version)[0]
+
+    def assign(
+        self,
+        case_id: int,
+        task_id: str,
+        user: str,
+        actor: Actor,
+        expected_version: int | None = None,
+    ) -> CaseView:
+        """Assign a ready task to ``user`` (a leader reassigning work, e.g. to a B post)."""
+        body = {"task_id": task_id, "user": user}
+        return self.changes.apply(case_id, "task_assigned", body, actor, expected_version)[0]
+
+    def _by_key(self, key: str) -> CaseView | None:
+        with self.store.unit_of_work(write=False) as uow:
+            record = uow.cases.by_idempotency_key(key)
+        return case_view(record, self.cache.load(record)) if record else None
+
+
+def _validated(live: LiveCase, task_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    task = next((t for t in live.ready_tasks() if t.id == task_id), None)
+    if task is None:
+        return {"task_id": task_id, "data": data}  # apply() reports missing/closed task
+    form = live.compiled.form(task.process_id, task.spec_id)
+    if form is None:
+        return {"task_id": task_id, "data": data}
+    clean, errors = form.validate(data)
+    if errors:
+        raise DataValidationError("表单数据有误", errors)
+    return {"task_id": task_id, "data": clean}

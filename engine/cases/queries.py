@@ -1,0 +1,87 @@
+"""Reading cases and tasks: a case with its live workflow, case lists, work queues."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from engine.cases.cache import LiveCache
+from engine.cases.views import CaseView, case_view
+from engine.errors import NotFound
+from engine.identity import Principal
+from engine.policy import queue_reach
+from engine.records import CaseFilter, CaseRecord, CaseScope, TaskRecord
+from engine.runtime.case import ReadyTask
+from engine.store import Store
+from processes.org import Organization
+
+TASK_NOT_FOUND = "没有这个待办任务（不存在或已办结）"
+
+
+class CaseQueries:
+    def __init__(self, store: Store, cache: LiveCache) -> None:
+        self.store = store
+        self.cache = cache
+
+    def get(self, case_id: int) -> CaseView:
+        return self.get_with_record(case_id)[1]
+
+    def get_with_record(self, case_id: int) -> tuple[CaseRecord, CaseView]:
+        """The case row and the view of the case built from it (one read)."""
+        with self.store.unit_of_work(write=False) as uow:
+            record = uow.cases.get(case_id)
+        live = self.cache.load(record)
+        view = case_view(record, live)
+        self.cache.put(record.id, record.version, live)
+        return record, view
+
+    def queue(
+        self, org: Organization, principal: Principal, day: date, limit: int = 200
+    ) -> list[TaskRecord]:
+        """The caller's work queue: unclaimed tasks of its roles in its unit, tasks it holds,
+        and on days a colleague it stands in for is absent, that colleague's work too."""
+        reach = queue_reach(org, principal, day)
+        with self.store.unit_of_work(write=False) as uow:
+            return uow.tasks.queue(reach.posts, reach.people, limit)
+
+    def record(self, case_id: int) -> CaseRecord:
+        """The case row alone (status, routing, version) without loading its workflow."""
+        with self.store.unit_of_work(write=False) as uow:
+            return uow.cases.get(case_id)
+
+    def records(self, case_ids: list[int]) -> dict[int, CaseRecord]:
+        """Several case rows at once, by id (ids of missing cases are left out)."""
+        with self.store.unit_of_work(write=False) as uow:
+            return uow.cases.many(case_ids)
+
+    def find(
+        self, scope: CaseScope, where: CaseFilter | None = None, offset: int = 0, limit: int = 50
+    ) -> tuple[list[CaseRecord], int]:
+        """A page of the cases in ``scope`` (newest first) and the total count."""
+        with self.store.unit_of_work(write=False) as uow:
+            return uow.cases.find(scope, where or CaseFilter(), offset, limit)
+
+    def ready_tasks(self, case_id: int) -> list[ReadyTask]:
+        return self.get(case_id).tasks
+
+    def task_index(
+        self, case_id: int | None = None, lane: str | None = None, org_unit: str | None = None
+    ) -> list[TaskRecord]:
+        """Open tasks, filtered by case, role (lane) and org unit: the basis of work queues."""
+        with self.store.unit_of_work(write=False) as uow:
+            return uow.tasks.open(case_id=case_id, lane=lane, org_unit=org_unit)
+
+    def task(self, task_id: str) -> TaskRecord:
+        """One task of the index, open or closed (``closed_seq`` set), or ``NotFound``."""
+        with self.store.unit_of_work(write=False) as uow:
+            found = uow.tasks.get(task_id)
+        if found is None:
+            raise NotFound(TASK_NOT_FOUND, task_id=task_id)
+        return found
+
+    def task_with_case(self, task_id: str) -> tuple[TaskRecord, CaseRecord]:
+        """One task of the index (open or closed) and its case row, read together."""
+        with self.store.unit_of_work(write=False) as uow:
+            found = uow.tasks.get(task_id)
+            if found is None:
+                raise NotFound(TASK_NOT_FOUND, task_id=task_id)
+            return found, uow.cases.get(found.case_id)

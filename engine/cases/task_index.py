@@ -1,0 +1,66 @@
+"""The task index rows of a case: its open tasks, who acts on them, when they are due."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from engine import steps
+from engine.records import CaseRecord, TaskRecord
+from engine.routing import Routing
+from engine.runtime.case import LiveCase
+from processes.org import ROLE_UNIT_KINDS
+
+
+def routing_of(record: CaseRecord) -> Routing:
+    return Routing(record.org_unit, record.village, record.department, record.registered_unit)
+
+
+def task_records(
+    record: CaseRecord,
+    live: LiveCase,
+    seq: int,
+    at: datetime,
+    known: dict[str, datetime | None],
+) -> list[TaskRecord]:
+    """Index rows of the open tasks. A task of a phase with a step limit is due that
+    many working days after the day it became ready (``engine.steps``), fixed then;
+    any other task is due when its case is (the promised limit, which may change).
+
+    ``at``: the time of the event being written; ``known``: the due times of the
+    tasks already in the index."""
+    routing = routing_of(record)
+    case_due = steps.end_of(record.due_date) if record.due_date else None
+    rows = []
+    for t in live.ready_tasks():
+        due_at, own = steps.task_due(t.process_id, t.spec_id, t.data.get("item"), at, case_due)
+        if own and t.id in known:
+            due_at = known[t.id]
+        rows.append(
+            TaskRecord(
+                id=t.id,
+                case_id=record.id,
+                spec_id=t.spec_id,
+                name=t.name,
+                process_id=t.process_id,
+                lane=t.lane,
+                org_unit=routing.unit_for(t.lane),
+                created_seq=seq,
+                due_at=due_at,
+                claimed_by=live.claims.get(t.id),
+            )
+        )
+    return rows
+
+
+def county_since(record: CaseRecord, live: LiveCase, at: datetime) -> datetime | None:
+    """When the case first reached the county department (it sees the case from then on)."""
+    if record.county_since is not None:
+        return record.county_since
+    reached = any(
+        ROLE_UNIT_KINDS.get(t.lane or "", ()) == ("department",) for t in live.ready_tasks()
+    )
+    return at if reached else None
+
+
+def is_open(task: TaskRecord | None) -> bool:
+    return task is not None and task.closed_seq is None

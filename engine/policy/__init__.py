@@ -1,0 +1,140 @@
+"""Access policy: the one place that decides what a caller sees, what it may do, whether
+personal data is masked for it, and in which role its acts are recorded (DESIGN
+invariant 8).
+
+Callers ask and never look at roles themselves. A ``Refusal`` names the ``Action``, a
+stable ``Reason`` and a Chinese message; the HTTP API turns it into its problem response
+(``webapi.problems.refused``). Out of scope is answered as "not found", so nothing can be
+probed. Every refusal is logged (``policy_refused action=… user=… reason=…``, identifiers
+only).
+
+Role families (``roles``), by what they mean here:
+
+* operating roles act where their unit is: ``village_agent`` in its village or community;
+  ``mobile_agent`` and the township staff (window A post, back office B post, leader) in
+  their township; ``county_officer`` in its department, on cases handed to it;
+* ``COUNTY_READERS`` (the supervisor) read the whole county and change nothing;
+* ``CASE_BLIND`` (designers, administrators) see no case, issue or figure.
+
+Scope (``scopes``) is one notion, ``case_scope``: the caller's village; or its township,
+plus what its window (or the county centre) registered for another township (全县域通办,
+read-only); or the cases handed to its department; the supervisor everything; designers
+and administrators nothing. ``figures_scope`` leaves out what was registered elsewhere;
+``issue_scope`` keeps the same units for the issue ledger.
+
+Rights per action (``Action`` → rule; the function that applies it):
+
+==================  =====================================================================
+SEE_CASE            the case lies in the case scope (``case_refusal``, ``sees_case``)
+CHANGE_CASE         cancel, and every write on a case: the case lies in the caller's own
+                    village, township or (once handed over) department — seeing it
+                    county-wide or as its registering window is not enough
+                    (``case_refusal``, ``may_change_case``)
+DELIVER_MESSAGE     CHANGE_CASE; the county's decision (``county_decision``) only an officer
+                    of the department the case was handed to (``case_refusal``)
+SEE_TASK            works the task, or sees its case (``task_refusal``)
+WORK_TASK           claim, release, complete: an unclaimed task whoever holds its lane's
+                    role in a unit containing the task's, or stands in for such a holder
+                    who is absent; a claimed one its holder, or the holder's stand-in on a
+                    day of absence (``task_refusal``, ``acts_on_task``)
+ASSIGN_TASK         the township leader of the case's township; the assignee must be able
+                    to work the task's lane in its unit (``task_refusal``, ``may_take``)
+REGISTER_CASE       the channel's role: a village point for the agent's own village, a
+                    mobile post for the villages of its township, a window in a township,
+                    the county centre for county officers (``registration_refusal``)
+SEE_ISSUE           the issue lies in the issue scope (``issue_refusal``)
+RECORD_ISSUE        a village agent, for its own village (``recording_refusal``)
+HANDLE_ISSUE        answer, transfer, resolve, reopen: who acts at the issue's current
+                    level, in the unit holding it (``issue_refusal``, ``holds_issue``)
+READ_FIGURES        a non-empty figures scope (``refusal``)
+EXPORT_CASES        a non-empty case scope (``refusal``)
+DEPLOY_DEFINITIONS  the designer; reading definitions is open to every signed-in user
+                    (``refusal``)
+==================  =====================================================================
+
+Personal data: ID numbers and phones are shown in clear only to who may change the case
+(``masks_personal_data``) or holds the issue (``masks_resident_phone``); lists mask them
+always.
+
+The acting role (``acting``), recorded with the caller's unit in every event: a task act
+in the task's lane; assigning in the leader's role; registering in the channel's role; an
+act on the case as a whole (cancel, messages) in the county officer's role for the
+county's decision, else in the caller's role that lets it change this case, the front desk
+first (``DESK_ORDER``) — chosen by rule, never picked from a set.
+"""
+
+from __future__ import annotations
+
+from engine.policy.acting import (
+    assigning_actor,
+    case_actor,
+    case_role,
+    registering_actor,
+    task_actor,
+)
+from engine.policy.issues import (
+    holds_issue,
+    issue_refusal,
+    masks_resident_phone,
+    recording_refusal,
+)
+from engine.policy.refusals import Action, Reason, Refusal
+from engine.policy.rights import (
+    QueueReach,
+    acts_on_task,
+    case_refusal,
+    masks_personal_data,
+    may,
+    may_deliver,
+    may_take,
+    queue_reach,
+    refusal,
+    registration_refusal,
+    task_refusal,
+)
+from engine.policy.roles import CASE_BLIND, COUNTY_READERS, DESK_ORDER
+from engine.policy.scopes import (
+    case_scope,
+    changing_roles,
+    figures_scope,
+    issue_scope,
+    may_change_case,
+    sees_case,
+    sees_issue,
+)
+
+__all__ = [
+    "CASE_BLIND",
+    "COUNTY_READERS",
+    "DESK_ORDER",
+    "Action",
+    "QueueReach",
+    "Reason",
+    "Refusal",
+    "acts_on_task",
+    "assigning_actor",
+    "case_actor",
+    "case_refusal",
+    "case_role",
+    "case_scope",
+    "changing_roles",
+    "figures_scope",
+    "holds_issue",
+    "issue_refusal",
+    "issue_scope",
+    "masks_personal_data",
+    "masks_resident_phone",
+    "may",
+    "may_change_case",
+    "may_deliver",
+    "may_take",
+    "queue_reach",
+    "recording_refusal",
+    "refusal",
+    "registering_actor",
+    "registration_refusal",
+    "sees_case",
+    "sees_issue",
+    "task_actor",
+    "task_refusal",
+]

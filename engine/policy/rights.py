@@ -1,0 +1,177 @@
+"""Who may do what to a case, a task, or the county's processes and figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from engine.elements import COUNTY_DECISION
+from engine.identity import Principal
+from engine.policy.refusals import Action, Reason, Refusal, refuse
+from engine.policy.roles import ASSIGNING_ROLE, DECIDING_ROLE, DEPLOYING_ROLE
+from engine.policy.scopes import case_scope, figures_scope, may_change_case, sees_case
+from engine.records import CaseRecord, TaskRecord
+from processes.channels import CHANNEL_ROLES, CHANNELS
+from processes.org import ROLES, Organization, OrgUnit
+
+_GLOBAL_REFUSALS = {  # actions without an object: the message when the caller may not
+    Action.READ_FIGURES: "您的角色不能查看效能监督统计",
+    Action.EXPORT_CASES: "您的角色不能查看办件，不能导出办件日志",
+    Action.DEPLOY_DEFINITIONS: "只有流程设计员可以部署流程定义",
+}
+
+
+def may(principal: Principal, action: Action) -> bool:
+    """Whether the caller may do an action that has no object (figures, exports, deploy)."""
+    if action is Action.READ_FIGURES:
+        return not figures_scope(principal).empty
+    if action is Action.EXPORT_CASES:
+        return not case_scope(principal).empty
+    if action is Action.DEPLOY_DEFINITIONS:
+        return principal.has_role(DEPLOYING_ROLE)
+    raise ValueError(f"{action} needs an object")
+
+
+def refusal(principal: Principal, action: Action) -> Refusal | None:
+    """Why the caller may not read the figures, export cases or deploy (None: it may)."""
+    if may(principal, action):
+        return None
+    return refuse(action, principal, Reason.WRONG_ROLE, _GLOBAL_REFUSALS[action])
+
+
+def may_deliver(principal: Principal, case: CaseRecord, name: str) -> bool:
+    """Whether the caller may deliver message ``name`` to a case it may change: the county's
+    decision (``county_decision``) only an officer of the department it was handed to."""
+    if name == COUNTY_DECISION:
+        return principal.has_role(DECIDING_ROLE) and principal.unit == case.department
+    return True
+
+
+def case_refusal(
+    principal: Principal, case: CaseRecord, action: Action, name: str | None = None
+) -> Refusal | None:
+    """Why the caller may not see (``SEE_CASE``), change (``CHANGE_CASE``) or deliver
+    message ``name`` to (``DELIVER_MESSAGE``) ``case``; None: it may."""
+    if not sees_case(principal, case):
+        return refuse(action, principal, Reason.OUT_OF_SCOPE, case=case.id)
+    if action is Action.SEE_CASE:
+        return None
+    if not may_change_case(principal, case):
+        text = "您对该办件只有查看权限，不能办理"
+        return refuse(action, principal, Reason.READ_ONLY, text, case=case.id)
+    if action is Action.DELIVER_MESSAGE and not may_deliver(principal, case, name or ""):
+        text = "只有承办该办件的县级部门可以回传审批决定"
+        return refuse(action, principal, Reason.WRONG_ROLE, text, case=case.id, message=name)
+    return None
+
+
+def masks_personal_data(principal: Principal, case: CaseRecord) -> bool:
+    """Whether ID numbers and phones in the case are shown masked: to all but those who
+    may act on it."""
+    return not may_change_case(principal, case)
+
+
+def acts_on_task(
+    org: Organization, principal: Principal, task: TaskRecord, day: date
+) -> str | None:
+    """On whose behalf the caller may work the task (itself, or an absent A post it covers).
+
+    The task's role and org unit decide; a claimed task only for its holder or the holder's
+    stand-in on a day the holder is absent."""
+    if task.lane is None or task.org_unit is None:
+        return None
+    if task.claimed_by is not None:
+        return task.claimed_by if org.may_act_for(principal.user_id, task.claimed_by, day) else None
+    holder = org.acts_for(principal.user_id, task.lane, task.org_unit, day)
+    return holder.id if holder is not None else None
+
+
+def may_assign(org: Organization, principal: Principal, task: TaskRecord, case: CaseRecord) -> bool:
+    """The township leader assigns the tasks of its own township's cases."""
+    return (
+        principal.has_role(ASSIGNING_ROLE)
+        and case.org_unit == principal.unit
+        and org.contains(principal.unit, task.org_unit or "")
+    )
+
+
+def may_take(org: Organization, user_id: str, task: TaskRecord, day: date) -> bool:
+    """Whether ``user_id`` may be assigned the task: it could work the task's lane there."""
+    return (
+        task.lane is not None
+        and task.org_unit is not None
+        and org.may_act(user_id, task.lane, task.org_unit, day)
+    )
+
+
+def task_refusal(
+    org: Organization,
+    principal: Principal,
+    task: TaskRecord,
+    case: CaseRecord,
+    day: date,
+    action: Action,
+) -> Refusal | None:
+    """Why the caller may not see (``SEE_TASK``), work (``WORK_TASK``: claim, release,
+    complete) or assign (``ASSIGN_TASK``) an open task; None: it may."""
+    acts = acts_on_task(org, principal, task, day) is not None
+    ids: dict[str, Any] = {"case": case.id, "task": task.id}
+    if not acts and not sees_case(principal, case):
+        return refuse(action, principal, Reason.OUT_OF_SCOPE, **ids)
+    if action is Action.WORK_TASK and not acts:
+        if task.claimed_by is not None:
+            text = f"任务已由 {task.claimed_by} 认领"
+            return refuse(action, principal, Reason.CLAIMED, text, **ids)
+        text = "您不担任此任务的岗位，不能办理"
+        return refuse(action, principal, Reason.NOT_YOUR_TASK, text, **ids)
+    if action is Action.ASSIGN_TASK and not may_assign(org, principal, task, case):
+        text = "只有本乡镇分管领导可以指派本乡镇的任务"
+        return refuse(action, principal, Reason.WRONG_ROLE, text, **ids)
+    return None
+
+
+def registration_refusal(
+    org: Organization,
+    principal: Principal,
+    channel: str,
+    village: str,
+    township: OrgUnit | None,
+) -> Refusal | None:
+    """Why the caller may not register through ``channel`` for a resident of ``village``
+    (``township``: the village's, None when the village is not the county's — reported
+    on its own); None: it may."""
+    role = CHANNEL_ROLES[channel]
+    if role not in principal.roles:
+        text = f"{CHANNELS[channel]}只能由{ROLES.get(role, role)}登记"
+        return refuse(Action.REGISTER_CASE, principal, Reason.WRONG_ROLE, text, channel=channel)
+    if township is None:
+        return None
+    if channel == "village_point" and principal.unit != village:
+        text = "村代办员只能为本村（社区）居民登记"
+    elif channel == "mobile_post" and not org.contains(principal.unit, village):
+        text = "流动代办员只能为本乡镇各村（社区）居民登记"
+    elif channel == "township_window" and org.township_of(principal.unit) is None:
+        text = "窗口人员不属于任何乡镇"
+    else:
+        return None
+    return refuse(Action.REGISTER_CASE, principal, Reason.WRONG_UNIT, text, channel=channel)
+
+
+@dataclass(frozen=True)
+class QueueReach:
+    """Where the caller's work queue looks: the posts (role, unit) whose unclaimed tasks
+    it may take, and the users whose claimed tasks it may work (itself, and absent
+    colleagues it stands in for)."""
+
+    posts: list[tuple[str, str]]
+    people: list[str]
+
+
+def queue_reach(org: Organization, principal: Principal, day: date) -> QueueReach:
+    """The posts and people whose tasks the caller's work queue lists on ``day``."""
+    absent = org.standing_in_for(principal.user_id, day)
+    posts = {(role, principal.unit) for role in principal.roles}
+    for colleague in absent:
+        posts |= {(role, colleague.unit) for role in colleague.roles}
+    return QueueReach(sorted(posts), [principal.user_id, *(u.id for u in absent)])

@@ -1,0 +1,107 @@
+"""What a caller sees: one scope of org units per caller, read for cases, figures and
+issues alike, and which of its roles let it change a case it sees."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from engine.identity import Principal
+from engine.policy.roles import CASE_BLIND, reads_county, unit_kinds
+from engine.records import CaseRecord, CaseScope, IssueRecord, LedgerScope
+
+_VILLAGE_KINDS = frozenset({"village", "community"})
+
+
+def case_scope(principal: Principal) -> CaseScope:
+    """The cases the caller sees: its village's, its township's (and what its window
+    registered for another township), or those handed to its department; the supervisor
+    all of them; designers and administrators none."""
+    if reads_county(principal):
+        return CaseScope(everything=True)
+    kinds = {kind for role in principal.roles - CASE_BLIND for kind in unit_kinds(role)}
+    unit = frozenset({principal.unit})
+    return CaseScope(
+        villages=unit if kinds & _VILLAGE_KINDS else frozenset(),
+        townships=unit if "township" in kinds else frozenset(),
+        # a window or the county centre keeps reading what it registered elsewhere
+        registered_by=unit if kinds & {"township", "department"} else frozenset(),
+        departments=unit if "department" in kinds else frozenset(),
+    )
+
+
+def figures_scope(principal: Principal) -> CaseScope:
+    """Whose supervision figures the caller sees: the case scope without the cases it
+    registered for another township (those count where they are handled)."""
+    return replace(case_scope(principal), registered_by=frozenset())
+
+
+def issue_scope(principal: Principal) -> LedgerScope:
+    """The ledger issues the caller sees: the units of its case scope (an issue has no
+    registering unit)."""
+    scope = case_scope(principal)
+    return LedgerScope(
+        everything=scope.everything,
+        villages=scope.villages,
+        townships=scope.townships,
+        departments=scope.departments,
+    )
+
+
+def sees_case(principal: Principal, case: CaseRecord) -> bool:
+    """Whether the case lies in the caller's case scope."""
+    handed = case.department if case.county_since is not None else None
+    return _reaches(
+        case_scope(principal),
+        village=case.village,
+        township=case.org_unit,
+        department=handed,
+        registered_by=case.registered_unit,
+    )
+
+
+def sees_issue(principal: Principal, issue: IssueRecord) -> bool:
+    """Whether the issue lies in the caller's issue scope."""
+    scope = case_scope(principal)
+    return _reaches(
+        scope, village=issue.village, township=issue.township, department=issue.department
+    )
+
+
+def _reaches(
+    scope: CaseScope,
+    *,
+    village: str | None,
+    township: str | None,
+    department: str | None,
+    registered_by: str | None = None,
+) -> bool:
+    """Whether something of these units lies in ``scope`` (None: no unit of that kind)."""
+    return scope.everything or any(
+        unit is not None and unit in units
+        for unit, units in (
+            (village, scope.villages),
+            (township, scope.townships),
+            (department, scope.departments),
+            (registered_by, scope.registered_by),
+        )
+    )
+
+
+def changing_roles(principal: Principal, case: CaseRecord) -> frozenset[str]:
+    """The caller's roles that let it change ``case``: held in the case's own village,
+    township, or (once handed over) department. Seeing a case county-wide or as its
+    registering window gives none."""
+    scope = case_scope(principal)
+    places: set[str] = set()
+    if case.village in scope.villages:
+        places |= _VILLAGE_KINDS
+    if case.org_unit in scope.townships:
+        places.add("township")
+    if case.department in scope.departments and case.county_since is not None:
+        places.add("department")
+    return frozenset(role for role in principal.roles - CASE_BLIND if unit_kinds(role) & places)
+
+
+def may_change_case(principal: Principal, case: CaseRecord) -> bool:
+    """Read-only callers and registering windows of another township may not act on a case."""
+    return bool(changing_roles(principal, case))

@@ -1,0 +1,50 @@
+"""Plain records passed between the engine's services and its store.
+
+The store maps tables to these and back; services, the API and the command line use them
+without importing the store. One module per subject; all of them are re-exported here.
+"""
+
+from __future__ import annotations
+
+from engine.records.cases import (
+    Actor,
+    CaseFilter,
+    CaseRecord,
+    CaseScope,
+    EventRecord,
+    TaskRecord,
+)
+from engine.records.definitions import ProcessVersionRecord, StoredFile
+from engine.records.exports import ExportCase
+from engine.records.figures import CaseFacts, EventFacts, Milestone, TaskFacts
+from engine.records.ledger import (
+    EntryRecord,
+    IssueRecord,
+    LedgerQuery,
+    LedgerScope,
+    UnitFigures,
+)
+from engine.records.logins import Admission, Counter
+
+__all__ = [
+    "Actor",
+    "Admission",
+    "CaseFacts",
+    "CaseFilter",
+    "CaseRecord",
+    "CaseScope",
+    "Counter",
+    "EntryRecord",
+    "EventFacts",
+    "EventRecord",
+    "ExportCase",
+    "IssueRecord",
+    "LedgerQuery",
+    "LedgerScope",
+    "Milestone",
+    "ProcessVersionRecord",
+    "StoredFile",
+    "TaskFacts",
+    "TaskRecord",
+    "UnitFigures",
+]

@@ -1,0 +1,116 @@
+"""The cases table: case rows (with their snapshots), case numbers, the case list."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, func, select, update
+
+from engine.errors import ConflictError, NotFound
+from engine.records import CaseFilter, CaseRecord, CaseScope
+from engine.store.rows import CASES, MAX_ID, Repository, case_conditions, next_number
+from engine.store.tables import CaseCounterRow, CaseRow
+
+_CASE_BY_ID = select(CASES).where(CASES.c.id == bindparam("id"))
+_UPDATE_CASE = (
+    update(CASES)
+    .where(CASES.c.id == bindparam("b_id"), CASES.c.version == bindparam("b_version"))
+    .values(
+        {
+            c.name: bindparam(f"v_{c.name}", type_=c.type)
+            for c in CASES.columns
+            if c.name not in ("id", "uid", "created_at")
+        }
+    )
+)
+_COUNTERS = cast(Table, CaseCounterRow.__table__)
+
+
+class CaseRepository(Repository):
+    def get(self, case_id: int) -> CaseRecord:
+        if not 0 < case_id <= MAX_ID:  # beyond the column's range: no such case, not a DB error
+            raise NotFound("办件不存在", case_id=case_id)
+        row = self.session.connection().execute(_CASE_BY_ID, {"id": case_id}).mappings().first()
+        if row is None:
+            raise NotFound("办件不存在", case_id=case_id)
+        return CaseRecord(**row)
+
+    def many(self, case_ids: Sequence[int]) -> dict[int, CaseRecord]:
+        """The rows of several cases in one query (missing ids are left out)."""
+        wanted = sorted({i for i in case_ids if 0 < i <= MAX_ID})
+        if not wanted:
+            return {}
+        rows = self.session.connection().execute(select(CASES).where(CASES.c.id.in_(wanted)))
+        return {row["id"]: CaseRecord(**row) for row in rows.mappings()}
+
+    def by_idempotency_key(self, key: str) -> CaseRecord | None:
+        row = (
+            self.session.connection()
+            .execute(select(CASES).where(CASES.c.idempotency_key == key))
+            .mappings()
+            .first()
+        )
+        return CaseRecord(**row) if row else None
+
+    def next_sequence(self, region: str, day: str) -> int:
+        """The next number of the day for a region, counted in this transaction."""
+        return next_number(self.session, _COUNTERS, region=region, day=day)
+
+    def ids(self, after: int = 0, limit: int = 1000) -> list[int]:
+        if after >= MAX_ID:
+            return []
+        rows = self.session.scalars(
+            select(CaseRow.id).where(CaseRow.id > after).order_by(CaseRow.id).limit(limit)
+        )
+        return list(rows)
+
+    def find(
+        self, scope: CaseScope, where: CaseFilter, offset: int = 0, limit: int = 50
+    ) -> tuple[list[CaseRecord], int]:
+        """Cases inside ``scope`` matching ``where``, newest first, and how many there are."""
+        if scope.empty:
+            return [], 0
+        conditions = case_conditions(scope, where)
+        connection = self.session.connection()
+        total = connection.execute(
+            select(func.count()).select_from(CASES).where(*conditions)
+        ).scalar()
+        rows = connection.execute(
+            select(CASES)
+            .where(*conditions)
+            .order_by(CASES.c.id.desc())
+            .offset(min(offset, MAX_ID))
+            .limit(limit)
+        )
+        return [CaseRecord(**row) for row in rows.mappings()], int(total or 0)
+
+    def count(self) -> int:
+        return int(self.session.scalar(select(func.count()).select_from(CaseRow)) or 0)
+
+    def due_timers(self, now: datetime, limit: int = 500) -> list[int]:
+        """The cases with a timer due by ``now``, the longest due first."""
+        rows = self.session.scalars(
+            select(CaseRow.id)
+            .where(CaseRow.next_timer_at.is_not(None), CaseRow.next_timer_at <= now)
+            .order_by(CaseRow.next_timer_at)
+            .limit(limit)
+        )
+        return list(rows)
+
+    def insert(self, record: CaseRecord) -> int:
+        row = CaseRow(**{k: v for k, v in vars(record).items() if k != "id"})
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def update(self, record: CaseRecord, expected_version: int) -> None:
+        """Write the case if nobody else did since ``expected_version`` (else ConflictError)."""
+        params: dict[str, Any] = {
+            f"v_{k}": v for k, v in vars(record).items() if k not in ("id", "uid", "created_at")
+        }
+        params.update(b_id=record.id, b_version=expected_version)
+        result: Any = self.session.connection().execute(_UPDATE_CASE, params)
+        if result.rowcount != 1:
+            raise ConflictError("办件已被他人修改，请刷新后重试", case_id=record.id)

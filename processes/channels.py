@@ -1,0 +1,22 @@
+"""The channels a case is registered through (收件渠道) and the role that registers
+through each: data shared by registration (what a case records) and the access policy
+(who may register where, in which role).
+"""
+
+from __future__ import annotations
+
+CHANNELS = {
+    "village_point": "村（社区）代办点",
+    "mobile_post": "流动代办",
+    "township_window": "乡镇便民服务中心窗口",
+    "county_centre": "县政务服务中心",
+}
+# Registered by a proxy agent for the resident (代办): the case remembers it.
+PROXY_CHANNELS = frozenset({"village_point", "mobile_post"})
+# The role that registers through each channel.
+CHANNEL_ROLES = {
+    "village_point": "village_agent",
+    "mobile_post": "mobile_agent",
+    "township_window": "township_window",
+    "county_centre": "county_officer",
+}
