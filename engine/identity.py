@@ -194,8 +194,8 @@ class IdentityService:
             with self.store.unit_of_work() as uow:
                 uow.throttles.forget_stale_counters(now, now - self.policy.known_for)
                 uow.commit()
-        except EngineError:
-            log.warning("login_counters_not_pruned", reason="database_error")
+        except EngineError as error:
+            log.warning("login_counters_not_pruned", error=error.code)
 
     def issue_token(self, user_id: str, hours: float | None = None) -> IssuedToken:
         self.principal(user_id)

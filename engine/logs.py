@@ -29,19 +29,24 @@ from processes.patterns import mask_text
 _PLAIN = re.compile(r"^[^\s\"=]+$")
 
 
-def _rendered(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = mask_text(value if isinstance(value, str) else str(value))
-    return text if _PLAIN.match(text) else json.dumps(text, ensure_ascii=False)
-
-
 def _safe(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float):
+    """``value`` as logged: None, booleans and numbers kept as they are (a number that
+    reads as an ID number or a phone becomes its masked text), anything else masked text."""
+    if value is None or isinstance(value, bool):
         return value
-    return mask_text(value if isinstance(value, str) else str(value))
+    text = mask_text(value if isinstance(value, str) else str(value))
+    return value if isinstance(value, int | float) and text == str(value) else text
+
+
+def _rendered(value: Any) -> str:
+    """``value`` as the right-hand side of ``key=value``: quoted if it needs it."""
+    safe = _safe(value)
+    if safe is None:
+        return "-"
+    if isinstance(safe, bool):
+        return "true" if safe else "false"
+    text = str(safe)
+    return text if _PLAIN.match(text) else json.dumps(text, ensure_ascii=False)
 
 
 class _Line:
@@ -123,7 +128,9 @@ class PlainFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         when = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
         text = f"{when[:-3]}Z {record.levelname.lower()} {record.name} "
-        text += mask_text(record.getMessage())
+        message = record.getMessage()
+        # daiban's own records are masked field by field already (``_Line``)
+        text += message if isinstance(record.msg, _Line) else mask_text(message)
         if record.exc_info:
             text += "\n" + mask_text(self.formatException(record.exc_info))
         return text

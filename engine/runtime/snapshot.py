@@ -108,9 +108,10 @@ def pack(state: dict[str, Any]) -> bytes:
 def unpack(blob: bytes) -> dict[str, Any]:
     """The state in a stored snapshot, upgraded to the current format."""
     stored: dict[str, Any] = json.loads(zlib.decompress(blob))
-    state: dict[str, Any] = stored.get("state", stored) if "format" in stored else stored
-    found = stored.get("format", 0)
-    if not isinstance(found, int) or found > SNAPSHOT_FORMAT:
+    enveloped = stored.keys() == {"format", "state"}  # else the bare state of format 0
+    state: dict[str, Any] = stored["state"] if enveloped else stored
+    found = stored["format"] if enveloped else 0
+    if type(found) is not int or not 0 <= found <= SNAPSHOT_FORMAT:
         raise SnapshotFormatError(
             f"unknown snapshot format {found!r} (newest known: {SNAPSHOT_FORMAT})"
         )

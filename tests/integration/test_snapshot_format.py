@@ -39,10 +39,17 @@ def test_snapshots_written_before_the_envelope_still_read(sample: Engine) -> Non
     assert sample.audit.verify(view.id).ok
 
 
-def test_a_newer_format_is_refused_not_misread() -> None:
-    blob = zlib.compress(json.dumps({"format": SNAPSHOT_FORMAT + 1, "state": {}}).encode())
+@pytest.mark.parametrize("found", [SNAPSHOT_FORMAT + 1, -1, True, "1", None])
+def test_a_newer_or_unknown_format_is_refused_not_misread(found: object) -> None:
+    blob = zlib.compress(json.dumps({"format": found, "state": {}}).encode())
     with pytest.raises(SnapshotFormatError, match="unknown snapshot format"):
         unpack(blob)
+
+
+def test_a_bare_state_with_a_format_key_of_its_own_is_format_0() -> None:
+    state = {"format": "a key of the state", "workflow": {}}
+    blob = zlib.compress(json.dumps(state).encode())
+    assert unpack(blob) == state
 
 
 def test_task_ids_are_derived_from_the_case_and_the_event(sample: Engine) -> None:

@@ -113,3 +113,20 @@ def test_mask_value_masks_at_any_depth() -> None:
         "applicant": {"id_number": "110105********002X", "phones": ["138****5678", "0818-2345678"]},
         "n": 3,
     }
+
+
+def test_a_number_that_reads_as_a_phone_is_masked_too(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO):
+        get_logger("engine.cases").info("x", phone=13812345678, count=3)
+    record = _record(caplog)
+    assert record.getMessage() == "x phone=138****5678 count=3"
+    line = json.loads(JsonFormatter().format(record))
+    assert (line["phone"], line["count"]) == ("138****5678", 3)
+
+
+def test_the_patterns_match_whole_values_only() -> None:
+    from processes.patterns import ID_NUMBER_RE, PHONE_RE
+
+    assert PHONE_RE.match(MOBILE) and PHONE_RE.match("0818-2345678")
+    assert not PHONE_RE.match(MOBILE + "\n") and not ID_NUMBER_RE.match(ID_NUMBER + "\n")
+    assert MOBILE not in mask_value(MOBILE + "\n")  # masking errs the other way

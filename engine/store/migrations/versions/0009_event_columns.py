@@ -11,11 +11,11 @@ Revises: 0008
 """
 
 import json
+from collections.abc import Mapping
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
-
-from engine.store.events import derived_columns
 
 revision = "0009"
 down_revision = "0008"
@@ -23,6 +23,25 @@ branch_labels = None
 depends_on = None
 
 BATCH = 5000
+# The columns as this revision defines them, frozen here: a later change to the live
+# derivation (engine/store/events.py) or to the table model must not change what this
+# migration writes on an old database.
+LENGTHS = {"task_id": 36, "message_name": 100, "intake_decision": 40}
+
+
+def derived_columns(event_type: str, payload: Mapping[str, Any]) -> dict[str, str | None]:
+    """What ``engine.store.events.derived_columns`` gave when this revision was written."""
+    data = payload.get("data") if event_type == "task_completed" else None
+    found = {
+        "task_id": payload.get("task_id"),
+        "message_name": payload.get("name") if event_type == "message_received" else None,
+        "intake_decision": data.get("intake_decision") if isinstance(data, Mapping) else None,
+    }
+    return {
+        name: value if isinstance(value, str) and len(value) <= LENGTHS[name] else None
+        for name, value in found.items()
+    }
+
 SQLITE_NO_UPDATE = (
     "CREATE TRIGGER events_no_update BEFORE UPDATE ON events "
     "BEGIN SELECT RAISE(ABORT, 'events are append-only'); END"
