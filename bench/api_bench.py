@@ -14,11 +14,11 @@ A lifecycle is one case of a real catalogue item walked from registration to
 Each case ends with the applicant's rating (a message). The **API** side is what a
 client does through the WSGI app (Flask test client: routing, a bearer-token lookup per
 request, scope checks, marshmallow, JSON), each user with a token of their own:
-``POST /cases``; for every task ``GET /tasks`` (the user's queue, where the task is
+``POST /cases``; for every task ``GET /tasks`` (the first page of the user's queue, where the task is
 found), ``GET /tasks/{id}`` (its form as JSON Schema) and ``POST /tasks/{id}/complete``;
 then ``POST /cases/{id}/messages/rating``. The **engine** side gets the same information
 and makes the same changes in process, on the same engine and database:
-``RegistrationService.register``; ``CaseService.queue`` + ``records`` (case numbers);
+``RegistrationService.register``; ``CaseService.queue_page`` + ``records`` (case numbers);
 ``task_with_case`` + the form's JSON Schema; ``complete_task``; ``deliver_message``.
 ``--lean`` leaves out ``GET /tasks/{id}`` (and its engine counterpart) on both sides;
 ``--backlog`` open cases wait in the users' queues, so ``GET /tasks`` lists more than
@@ -71,6 +71,7 @@ VILLAGE = "511725201001"
 WORKERS = {"township_window": "wang.fang", "village_agent": "tan.xiaoyan"}
 RATING = HAPPY_MESSAGES["rating"]
 API = "/api/v1"
+PAGE = 20  # GET /tasks answers the first page: page_size 20 by default
 TARGET = 0.6  # API lifecycles/s at least this share of the engine's
 
 
@@ -237,7 +238,8 @@ class Bench:
             user = WORKERS[step.role]
             principal: Principal = self.principals[user]
             with times.timed("GET /tasks"):
-                queue = cases.queue(engine.org, principal, self.today)
+                # the first page of the queue and its size, as GET /tasks answers it
+                queue, _total = cases.queue_page(engine.org, principal, self.today, 0, PAGE)
                 records = cases.records([t.case_id for t in queue])
                 task = next(t for t in queue if t.case_id == view.id)
             assert records[task.case_id].case_number == view.case_number

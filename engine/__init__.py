@@ -12,7 +12,7 @@ from pathlib import Path
 from engine.audit import Auditor, ReplayedState, VerifyReport
 from engine.calendar import use_holiday_file
 from engine.cases import SYSTEM, Actor, CaseService, CaseView, TickReport
-from engine.clock import Clock, ManualClock, SystemClock
+from engine.clock import OFFSET_TTL, Clock, DatabaseClock, ManualClock, SystemClock
 from engine.definitions.compiler import SourceFile, lint, read_sources
 from engine.definitions.registry import DefinitionRegistry, DeployResult
 from engine.errors import (
@@ -33,13 +33,14 @@ from engine.errors import (
 from engine.exports.common import ExportSource
 from engine.identity import DEFAULT_TOKEN_HOURS, IdentityService, IssuedToken, Principal
 from engine.ledger.service import LedgerService
-from engine.records import CaseFilter, CaseScope
+from engine.records import CaseFilter, CaseScope, TrainingSetting
 from engine.registration import RegistrationService
 from engine.runtime.bounds import EngineBounds
 from engine.stats.service import StatsService
 from engine.steps import DEFAULT_WARNING_SHARE
 from engine.store import Store
 from engine.store.database import DEFAULT_URL as DEFAULT_DATABASE_URL
+from engine.training import TrainingService
 from processes.catalogue import Catalogue, load_catalogue
 from processes.org import Organization, load_org
 
@@ -57,6 +58,12 @@ class Engine:
     demo organisation) and ``catalogue_dir`` (None: the shipped catalogue).
     ``holiday_file`` (None: the shipped ``processes/holidays.yaml``) becomes the
     process-wide calendar the BPMN script helpers use (``engine.calendar``).
+
+    ``clock`` (None: the system clock) is the wall clock: logins, tokens and deployments
+    run on it. Cases, the ledger and the figures run on ``self.clock``, which is the wall
+    clock plus the offset of a training or demo database (``engine.training``; none on a
+    production database), read from the database at most once a second
+    (``engine.clock.OFFSET_TTL``) and inside every transaction that writes an event.
     """
 
     def __init__(
@@ -75,7 +82,7 @@ class Engine:
         warning_share: float = DEFAULT_WARNING_SHARE,
         token_hours: float = DEFAULT_TOKEN_HOURS,
     ) -> None:
-        self.clock: Clock = clock or SystemClock()
+        self.wall_clock: Clock = clock or SystemClock()
         self.calendar = use_holiday_file(holiday_file)
         self.holiday_file = holiday_file
         self.warning_share = warning_share
@@ -83,10 +90,18 @@ class Engine:
         self.store = Store(database_url)
         if migrate:
             self.store.migrate()
+        # An in-memory database is this process's alone: its flag changes only here.
+        private = self.store.in_memory
+        self.clock = DatabaseClock(
+            self.wall_clock, self._training_setting, float("inf") if private else OFFSET_TTL
+        )
+        if private and migrate:
+            self.clock.setting()  # read now: never from inside a transaction later
+        self.training = TrainingService(self.store, self.clock, self.wall_clock)
         # The registry applies the bounds at deployment and hands them, with every
         # compiled process, to case changes and to replay alike.
         self.bounds = bounds or EngineBounds()
-        self.definitions = DefinitionRegistry(self.store, self.clock, bounds=self.bounds)
+        self.definitions = DefinitionRegistry(self.store, self.wall_clock, bounds=self.bounds)
         self.cases = CaseService(
             self.store, self.definitions, self.clock, cache_size, warning_share=warning_share
         )
@@ -107,7 +122,7 @@ class Engine:
 
     @cached_property
     def identity(self) -> IdentityService:
-        return IdentityService(self.store, self.clock, self.org, token_hours=self.token_hours)
+        return IdentityService(self.store, self.wall_clock, self.org, token_hours=self.token_hours)
 
     @cached_property
     def registration(self) -> RegistrationService:
@@ -131,7 +146,12 @@ class Engine:
 
     def identity_with(self, token_hours: float) -> IdentityService:
         """An identity service on this engine whose tokens last ``token_hours``."""
-        return IdentityService(self.store, self.clock, self.org, token_hours=token_hours)
+        return IdentityService(self.store, self.wall_clock, self.org, token_hours=token_hours)
+
+    def _training_setting(self) -> TrainingSetting | None:
+        """The database's training flag and clock offset (None: a production database)."""
+        with self.store.unit_of_work(write=False) as uow:
+            return uow.settings.training()
 
     def export_source(
         self, scope: CaseScope, where: CaseFilter | None = None, batch: int = 200
@@ -153,6 +173,7 @@ __all__ = [
     "Clock",
     "ConflictError",
     "DataValidationError",
+    "DatabaseClock",
     "DefinitionError",
     "DefinitionRegistry",
     "DeployResult",
@@ -176,6 +197,7 @@ __all__ = [
     "Store",
     "SystemClock",
     "TickReport",
+    "TrainingService",
     "Unavailable",
     "VerifyReport",
     "lint",

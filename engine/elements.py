@@ -58,6 +58,15 @@ HOME_DELIVERY = TaskRef(RESULT_DELIVERY, "Task_home_delivery")
 SCHEDULED_DELIVERY = TaskRef(RESULT_DELIVERY, "Task_scheduled_delivery")
 WINDOW_PICKUP = TaskRef(RESULT_DELIVERY, "Task_window_pickup")
 DELIVERY_TASKS = (POST, HOME_DELIVERY, SCHEDULED_DELIVERY, WINDOW_PICKUP)
+# The county's decision: one route per case, chosen by the item's department in the
+# catalogue and carried in the case data as ``item["county_decision"]``
+# (``processes.catalogue.COUNTY_BY_TASK`` / ``COUNTY_BY_CALLBACK``).
+COUNTY_HANDOVER = TaskRef(COUNTY_HANDOFF, "Task_county_handover")
+COUNTY_ROUTE = TaskRef(COUNTY_HANDOFF, "Gateway_county_route")  # the branch on the route
+COUNTY_DECISION_TASK = TaskRef(COUNTY_HANDOFF, "Task_county_decision")  # route "task"
+COUNTY_CALLBACK = TaskRef(COUNTY_HANDOFF, "Receive_county_decision")  # route "callback"
+COUNTY_CHASE = TaskRef(COUNTY_HANDOFF, "Task_chase_county")  # either route, when late
+COUNTY_TASKS = (COUNTY_HANDOVER, COUNTY_ROUTE, COUNTY_DECISION_TASK, COUNTY_CALLBACK, COUNTY_CHASE)
 # The intake decision (form field of the materials check) and its accepting values
 INTAKE_DECISION = "intake_decision"
 ACCEPTING_DECISIONS = ("accept", "accept_with_pledge")

@@ -86,6 +86,14 @@ class ConflictError(EngineError):
     code = "conflict"
 
 
+class StaleVersion(ConflictError):
+    """The caller named the case version it expects (``If-Match``, ``expected_version``)
+    and the case is at another one: nothing was changed; re-read the case and decide again.
+    A ``ConflictError`` for the engine's callers; the HTTP API answers 412, not 409."""
+
+    code = "precondition_failed"
+
+
 class Unavailable(EngineError):
     """The database cannot do its part right now (disk full, unreachable, connection lost
     before the commit, a lock wait timed out): nothing was changed, retrying later may work.
@@ -117,6 +125,19 @@ class InvalidState(EngineError):
     """The action does not fit the case's current state (task not ready, case closed...)."""
 
     code = "invalid_state"
+
+
+class NotTrainingDatabase(InvalidState):
+    """The clock may only be moved on a database flagged for training or demos."""
+
+    code = "not_training_database"
+
+
+class DatabaseInUse(InvalidState):
+    """A database that holds cases not made in training mode (or ledger issues) cannot be
+    flagged for training or demos: its clock must stay the system clock."""
+
+    code = "database_in_use"
 
 
 class Forbidden(EngineError):

@@ -39,6 +39,10 @@ def event_hash(event: EventRecord, case_uid: str, payload_json: str) -> str:
         fields["role"] = event.actor_role
     if event.actor_unit is not None:
         fields["unit"] = event.actor_unit
+    # The training clock's offset likewise (only events of training and demo databases
+    # have one): changing it, to pass training time off as real, breaks the chain.
+    if event.clock_offset is not None:
+        fields["clock_offset"] = event.clock_offset
     header = canonical_json(fields)
     return hashlib.sha256(header + b"\n" + payload_json.encode()).hexdigest()
 
@@ -54,9 +58,12 @@ def seal(
     actor: Actor,
     prev_hash: str,
     state_digest: str | None,
+    clock_offset: int | None = None,
 ) -> tuple[EventRecord, str]:
     """The one way an event is made: the record with its hash, chained to ``prev_hash``
-    (``GENESIS`` for a case's first event), and its payload as it is to be stored."""
+    (``GENESIS`` for a case's first event), and its payload as it is to be stored.
+    ``clock_offset``: the offset of the training clock ``at`` was read from
+    (``engine.clock.Reading``), None on a production database."""
     event = EventRecord(
         case_id=case_id,
         seq=seq,
@@ -70,6 +77,7 @@ def seal(
         state_digest=state_digest,
         actor_role=actor.role,
         actor_unit=actor.unit,
+        clock_offset=clock_offset,
     )
     payload_json = encode_payload(payload)
     return replace(event, hash=event_hash(event, case_uid, payload_json)), payload_json

@@ -6,15 +6,22 @@ resident of any village of the county (全县域通办: a case of another townsh
 to the competent township and remembers the registering one), a county officer at the
 county centre; who may use which channel is the policy's (``engine.policy``). Everything
 submitted is checked at once; every problem is reported field by field in Chinese.
+
+The promised limit (承诺时限, the catalogue's ``limits``) of a process with a materials
+check (``common_intake``) runs from acceptance: its script sets ``due_on`` when the window
+accepts, so a case just registered has no due date yet. ``due_rule`` says which: the
+limit, its unit and when its clock starts, in Chinese too.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from engine import elements
 from engine.cases import CaseView
 from engine.definitions.forms import is_valid_id_number
 from engine.errors import DataValidationError
@@ -59,6 +66,38 @@ class Registration:
     emergency: bool = False
 
 
+LIMIT_UNITS = {"working_days": "个工作日", "calendar_days": "个自然日"}
+CLOCK_STARTS = {"acceptance": "受理", "registration": "登记"}
+
+
+@dataclass(frozen=True)
+class DueRule:
+    """When a case is due (办结时限): ``limit_days`` of ``unit`` counted from the day of
+    ``starts`` (``acceptance``: the materials check accepts; ``registration``), or on the
+    spot (即办: the same day). ``text`` says it in Chinese."""
+
+    starts: str
+    limit_days: int
+    unit: str
+    on_the_spot: bool
+    text: str
+
+    @property
+    def limit_working_days(self) -> int | None:
+        """The limit in working days (None: counted in calendar days)."""
+        return self.limit_days if self.unit == "working_days" else None
+
+
+def due_rule(item: Item, starts: str) -> DueRule:
+    """The catalogue's promised limit of ``item`` with its clock starting at ``starts``."""
+    start = CLOCK_STARTS[starts]
+    if item.on_the_spot:
+        text = f"即办件：{start}后当场办结"
+    else:
+        text = f"{start}之日起 {item.promised_limit} {LIMIT_UNITS[item.limit_unit]}内办结"
+    return DueRule(starts, item.promised_limit, item.limit_unit, item.on_the_spot, text)
+
+
 class RegistrationService:
     def __init__(self, engine: Engine, catalogue: Catalogue) -> None:
         self.engine = engine
@@ -69,9 +108,16 @@ class RegistrationService:
         principal: Principal,
         registration: Registration,
         idempotency_key: str | None = None,
+        found: Mapping[str, str] | None = None,
     ) -> CaseView:
-        """Check everything, route the case and start the item's process."""
+        """Check everything, route the case and start the item's process.
+
+        ``found``: problems the caller already found in the request (its shape: a field
+        missing, too long, of the wrong pattern), reported together with the engine's own,
+        so that every problem is listed at once; for a field in both, the caller's reason
+        (the engine saw the field's default instead of what was sent)."""
         item, routing, errors = self._check(principal, registration)
+        errors.update(found or {})
         if errors or item is None or routing is None:
             log.info(
                 "registration_refused",
@@ -125,6 +171,19 @@ class RegistrationService:
             unit=principal.unit,
         )
         return view
+
+    def due_rule(self, view: CaseView) -> DueRule | None:
+        """The due rule of a registered case: from acceptance when its process has the
+        materials check (the due date is set then; a retried registration may show it),
+        else from registration when the process set a due date at its start; None for a
+        case of no catalogue item or a process that sets no due date."""
+        item = self.catalogue.get(view.item_code or "")
+        if item is None:
+            return None
+        compiled = self.engine.definitions.compiled(view.definition_hash)
+        if elements.INTAKE in compiled.outlines:
+            return due_rule(item, "acceptance")
+        return due_rule(item, "registration") if view.due_date is not None else None
 
     # -- checks ------------------------------------------------------------------------
     def _check(

@@ -18,10 +18,13 @@ from engine.definitions.forms import Form, FormField
 from engine.errors import EngineError
 
 SAMPLE_ID_NUMBER = "11010519491231002X"
+SAMPLE_USCC = "91350100M000100Y43"  # a unified social credit code with its check character
 HAPPY_MESSAGES: dict[str, dict[str, Any]] = {
     "rating": {"level": "satisfied", "comment": "办事方便"},
     "pledge_fulfilled": {},
     "materials_resubmitted": {},
+    # the county department's system, on the callback route
+    "county_decision": {"approved": True, "opinion": "准予", "document_no": "示例〔2026〕1号"},
 }
 
 
@@ -65,7 +68,7 @@ def sample_value(spec: FormField, today: str) -> Any:
     """A valid value for a form field: the first enum value, true, 1, today, ..."""
     samples: dict[str, Any] = {
         "boolean": True, "integer": 1, "number": 1, "date": today, "phone": "13800000000",
-        "id_number": SAMPLE_ID_NUMBER, "string": "示例", "text": "示例",
+        "id_number": SAMPLE_ID_NUMBER, "uscc": SAMPLE_USCC, "string": "示例", "text": "示例",
     }  # fmt: skip
     if spec.type == "enum":
         return spec.values[0][0]

@@ -39,6 +39,14 @@ TYPE_NAMES = {
     "public_service": "公共服务",
 }
 KIND_NAMES = {"devolved": "下放乡镇管理事项", "proxy": "下放代办服务职权"}
+# How a county department decides a case handed to it (T->C and C items): one route per
+# case, chosen by the department (``department.county_decision``), overridable per item.
+COUNTY_BY_TASK = "task"  # its officer works the decision task in daiban
+COUNTY_BY_CALLBACK = "callback"  # its own system posts the ``county_decision`` message
+COUNTY_DECISION_ROUTES = {
+    COUNTY_BY_TASK: "县级部门经办人在 daiban 中办理审批决定任务",
+    COUNTY_BY_CALLBACK: "县级部门业务系统回传审批结果（消息 county_decision）",
+}
 
 
 @dataclass(frozen=True)
@@ -90,10 +98,19 @@ class Item:
     online_depth: int = 1
     visits: int = 1
     appeal: str = ""
+    county_decision: str = COUNTY_BY_TASK  # the route of the county's decision
 
     @property
     def type_name(self) -> str:
         return TYPE_NAMES[self.type]
+
+    @property
+    def county_route(self) -> str | None:
+        """How the county decides a case of this item (``county_decision``), or None when
+        no county department decides it (decided by the township, on the spot, or an
+        enforcement case opened by staff)."""
+        decided = self.decided_at != "T" and not self.on_the_spot
+        return self.county_decision if decided and self.initiated_by != "staff" else None
 
     def process_data(self) -> dict[str, Any]:
         """What a case of this item carries in its data as ``item`` (plain JSON)."""
@@ -120,6 +137,7 @@ class Item:
             "required_materials": [m.name for m in self.materials if m.required],
             "tolerable_materials": [m.name for m in self.materials if m.tolerable],
             "urgent": self.urgent,
+            "county_decision": self.county_decision,
         }
 
 
@@ -260,6 +278,8 @@ def _rules(item: dict[str, Any], department: str) -> Iterator[tuple[list[str | i
         )
     if "county_decision" in steps and item["decided_at"] == "T":
         yield ["limits", "steps", "county_decision"], "乡镇办结的事项（T）没有县级决定环节"
+    if "county_decision" in item and item["decided_at"] == "T":
+        yield ["county_decision"], "乡镇办结的事项（T）没有县级决定，不能指定县级决定方式"
     for index, material in enumerate(item["materials"]):
         if material.get("tolerable") and not material["required"]:
             yield ["materials", index, "tolerable"], "只有必需材料才能容缺受理"
@@ -288,7 +308,7 @@ def _rules(item: dict[str, Any], department: str) -> Iterator[tuple[list[str | i
         yield ["public_notice", "days"], "公示期长于承诺时限，应将公示期列入 limits.excluded"
 
 
-def _item(raw: dict[str, Any], department: Mapping[str, str], source: str, line: int) -> Item:
+def _item(raw: dict[str, Any], department: Mapping[str, Any], source: str, line: int) -> Item:
     limits = raw["limits"]
     notice = raw.get("public_notice") or {}
     proxy = raw["proxy"]
@@ -327,4 +347,6 @@ def _item(raw: dict[str, Any], department: Mapping[str, str], source: str, line:
         online_depth=raw.get("online_depth", 1),
         visits=raw.get("visits", 1),
         appeal=raw.get("appeal", ""),
+        county_decision=raw.get("county_decision")
+        or department.get("county_decision", COUNTY_BY_TASK),
     )

@@ -14,7 +14,7 @@ from engine import Engine, logs
 from processes.catalogue import Catalogue, load_catalogue
 from processes.yamlfile import DataFileError
 from webapi import headers, openapi, problems, request_body, viewer
-from webapi.blueprints import BLUEPRINTS, audit, cases, tasks
+from webapi.blueprints import BLUEPRINTS, audit, cases, messages, tasks
 from webapi.config import load_settings
 from webapi.services import EXTENSION, Identity, Services
 from webapi.settings import Settings, build_engine, configure_logging
@@ -57,7 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     request_body.init_app(app)
     headers.init_app(app)
     api = openapi.init_app(app)
-    for blueprint in (*BLUEPRINTS, cases.blp, tasks.blp, audit.blp):
+    for blueprint in (*BLUEPRINTS, cases.blp, messages.blp, tasks.blp, audit.blp):
         api.register_blueprint(blueprint)
     return app
 

@@ -24,7 +24,8 @@ DOCS_ASSETS_URL = "/api/docs/assets/"
 # flask-smorest: OpenAPI 3.0 (what the bundled Swagger UI 4 renders) at
 # /api/v1/openapi.json, Swagger UI at /api/docs with its assets served by this app.
 _API_DEFAULTS: dict[str, Any] = {
-    "API_TITLE": "daiban 代办 API",
+    # ASCII: generated clients derive their package name from it (Chinese in the description).
+    "API_TITLE": "daiban API",
     "API_VERSION": "v1",
     "OPENAPI_VERSION": "3.0.3",
     "OPENAPI_URL_PREFIX": "/api",
@@ -38,9 +39,15 @@ _API_DEFAULTS: dict[str, Any] = {
         "deepLinking": True,
     },
     "API_SPEC_OPTIONS": {
+        # Paths are absolute (/api/v1/...): the server is the host the document came from.
+        "servers": [{"url": "/", "description": "本服务"}],
         "info": {
+            "license": {
+                "name": "Apache-2.0",
+                "url": "https://www.apache.org/licenses/LICENSE-2.0",
+            },
             "description": (
-                "乡镇下放事项与代办服务流程引擎的柜台接口。错误一律为 application/problem+json"
+                "daiban 代办：乡镇下放事项与代办服务流程引擎的柜台接口。错误一律为 application/problem+json"
                 "（RFC 9457），含稳定的 code 与中文 detail；校验错误在 errors 中逐项列出字段。"
                 "文本中不能含 NUL 字符（U+0000）或孤立的 UTF-16 代理项（如 \\ud800）："
                 "查询参数或请求体中有则 422，路径中有则 404。"
@@ -51,8 +58,10 @@ _API_DEFAULTS: dict[str, Any] = {
                 f"数字最多 {MAX_NUMBER_CHARS} 个字符且须为有限值（否则 400 json_number_too_large），"
                 "NaN、Infinity 不是 JSON（400 invalid_json）。"
                 "除登录外，所有接口都要求 Authorization: Bearer <令牌>。"
-            )
-        }
+                "读取办件或任务时响应头 ETag 为办件版本号；办理、认领、指派时以 If-Match 带回，"
+                "办件已变化则 412 precondition_failed，什么也不改（409 只表示任务或办件的状态冲突）。"
+            ),
+        },
     },
 }
 

@@ -33,6 +33,7 @@ from engine import (
     Unavailable,
     logs,
 )
+from engine.errors import StaleVersion
 from engine.policy import Reason, Refusal
 from webapi.field_errors import field_errors
 
@@ -49,6 +50,7 @@ _ENGINE_ERRORS: list[tuple[type[EngineError], int, str]] = [
     (LoginLocked, 429, "登录已锁定"),
     (NotFound, 404, "未找到"),
     (Forbidden, 403, "无权执行此操作"),
+    (StaleVersion, 412, "办件已变化"),
     (ConflictError, 409, "操作冲突"),
     (InvalidState, 409, "当前状态不允许此操作"),
     (DataValidationError, 422, "数据校验未通过"),
@@ -68,6 +70,7 @@ _HTTP_ERRORS: dict[int, tuple[str, str, str]] = {
     405: ("method_not_allowed", "请求方法不允许", "此地址不支持该请求方法"),
     406: ("not_acceptable", "无法提供所需格式", "接口只返回 JSON"),
     409: ("conflict", "操作冲突", "数据已被他人修改，请刷新后重试"),
+    412: ("precondition_failed", "办件已变化", "办件已变化，请刷新后重试"),
     413: ("payload_too_large", "请求体过大", "请求体超过上限"),
     415: (
         "unsupported_media_type",
@@ -76,6 +79,46 @@ _HTTP_ERRORS: dict[int, tuple[str, str, str]] = {
     ),
     422: ("validation_failed", "数据校验未通过", "请求数据有误，见 errors"),
     429: ("too_many_requests", "请求过于频繁", "请稍后再试"),
+}
+
+
+# Every problem code the API answers: its status and what it means (Chinese, for the
+# OpenAPI document's Problem schema). The README's table of errors lists the same codes;
+# tests/unit/test_problem_codes.py keeps both in step with the codes the code raises.
+CODES: dict[str, tuple[int, str]] = {
+    "bad_request": (400, "请求格式不正确"),
+    "invalid_json": (400, "请求体不是有效的 JSON（含 NaN、Infinity）"),
+    "json_too_deep": (400, "请求体嵌套过深"),
+    "json_number_too_large": (400, "请求体中的数字过长或不是有限值"),
+    "engine_error": (400, "请求无法处理（其他引擎错误）"),
+    "unauthenticated": (401, "未登录，或令牌无效、已注销、已过期；用户名或密码错误"),
+    "forbidden": (403, "看得到该对象，但角色或单位无权执行此操作"),
+    "read_only": (403, "只有查看权限（如县级督查），不能办理"),
+    "not_your_task": (403, "不担任该任务的岗位（角色与单位）"),
+    "not_held_here": (403, "该问题当前由其他层级或单位办理"),
+    "not_found": (404, "不存在，或不在调用者的范围内（不区分二者）"),
+    "method_not_allowed": (405, "此地址不支持该请求方法"),
+    "not_acceptable": (406, "接口只返回 JSON"),
+    "conflict": (409, "数据被他人同时修改（竞争），本次操作未保存；刷新后重试"),
+    "claimed": (409, "任务已被他人认领"),
+    "task_closed": (409, "任务已办理或已关闭"),
+    "invalid_state": (409, "办件或问题当前的状态不允许此操作（如办件已结束、未在等待该消息）"),
+    "not_training_database": (409, "只有培训或演示数据库可以调整时钟，时钟不变"),
+    "database_in_use": (409, "数据库已有正式办件（或台账问题），不能标为培训或演示数据库"),
+    "precondition_failed": (412, "If-Match 或 expected_version 给出的办件版本已过时，什么也没改"),
+    "payload_too_large": (413, "请求体超过上限"),
+    "unsupported_media_type": (415, "请求体的媒体类型不对（应为 JSON 或上传文件）"),
+    "validation_failed": (422, "数据校验未通过，errors 逐项列出字段"),
+    "invalid_definition": (422, "流程定义有误，problems 逐项列出"),
+    "script_error": (422, "流程中的脚本或条件出错，办件保持不变"),
+    "script_limit_exceeded": (422, "脚本超出时间、步数或内存限制，办件保持不变"),
+    "engine_step_limit": (422, "一次变更所需的引擎步数超限，办件保持不变"),
+    "engine_stalled": (422, "流程未到达结束事件就停止，办件保持不变"),
+    "login_locked": (429, "密码错误次数过多，登录已锁定（见 Retry-After）"),
+    "too_many_requests": (429, "请求过于频繁"),
+    "internal_error": (500, "服务器内部错误（已记录日志）"),
+    "service_unavailable": (503, "数据库暂时不可用，什么也没改（见 reason、Retry-After）"),
+    "outcome_unknown": (503, "提交时连接中断，结果未知：先查明再重试"),
 }
 
 

@@ -10,7 +10,16 @@ from __future__ import annotations
 from engine.cases.commands import SYSTEM
 from engine.cases.service import CaseService
 from engine.cases.timers import TickReport
-from engine.cases.views import CaseView
+from engine.cases.views import CaseView, OpenTaskView, open_task, open_tasks
 from engine.records import Actor
 
-__all__ = ["SYSTEM", "Actor", "CaseService", "CaseView", "TickReport"]
+__all__ = [
+    "SYSTEM",
+    "Actor",
+    "CaseService",
+    "CaseView",
+    "OpenTaskView",
+    "TickReport",
+    "open_task",
+    "open_tasks",
+]

@@ -12,11 +12,18 @@ from typing import Any
 from engine.cases.cache import LiveCache
 from engine.cases.task_index import county_since, task_records
 from engine.cases.views import CaseView, case_view
-from engine.clock import Clock
-from engine.errors import ConflictError, EngineError, OutcomeUnknown, ScriptError, Unavailable
+from engine.clock import Clock, read_clock
+from engine.errors import (
+    ConflictError,
+    EngineError,
+    OutcomeUnknown,
+    ScriptError,
+    StaleVersion,
+    Unavailable,
+)
 from engine.history import seal
 from engine.logs import get_logger
-from engine.records import Actor, CaseRecord
+from engine.records import Actor, CaseRecord, TaskRecord
 from engine.runtime.case import CLAIM_EVENTS, OPEN, EventInput, LiveCase, apply_event
 from engine.runtime.snapshot import pack, state_digest, unpack
 from engine.store import Store, UnitOfWork
@@ -98,31 +105,41 @@ class CaseChanges:
             if self.after_load is not None:
                 self.after_load()
             if expected_version is not None and record.version != expected_version:
-                raise ConflictError("办件已被他人修改，请刷新后重试", case_id=case_id)
+                raise StaleVersion(
+                    f"办件已变化（当前版本 {record.version}，请求基于版本 {expected_version}），"
+                    "本次操作未执行；请刷新后重试",
+                    case_id=case_id,
+                    version=record.version,
+                )
             live = self.cache.load(record)
-            if _no_op(record, live, event_type, payload, actor, self.clock.now()):
+            reading = read_clock(self.clock, uow.settings.training)
+            if _no_op(record, live, event_type, payload, actor, reading.at):
                 self.cache.put(record.id, record.version, live)
                 return case_view(record, live), False
             if prepare is not None:
                 payload = prepare(live)
-            event = EventInput(
-                record.last_seq + 1, event_type, self.clock.now(), payload, actor.user
-            )
+            event = EventInput(record.last_seq + 1, event_type, reading.at, payload, actor.user)
             try:
                 apply_event(live, record.uid, event)
             except ScriptError as error:
                 uow.rollback()
                 self._incident(case_id, event, error, actor)
                 raise
-            new = self._persist(uow, record, live, event, actor)
+            new, rows = self._persist(uow, record, live, event, actor, reading.offset)
             self.commit(uow)
         self.cache.put(new.id, new.version, live)
         _log_change(new, event, actor)
-        return case_view(new, live), True
+        return replace(case_view(new, live), task_rows=rows), True
 
     def _persist(
-        self, uow: UnitOfWork, record: CaseRecord, live: LiveCase, event: EventInput, actor: Actor
-    ) -> CaseRecord:
+        self,
+        uow: UnitOfWork,
+        record: CaseRecord,
+        live: LiveCase,
+        event: EventInput,
+        actor: Actor,
+        clock_offset: int | None,
+    ) -> tuple[CaseRecord, list[TaskRecord]]:
         state = live.state()
         sealed, payload_json = seal(
             case_uid=record.uid,
@@ -134,6 +151,7 @@ class CaseChanges:
             actor=actor,
             prev_hash=record.last_hash,
             state_digest=state_digest(state),
+            clock_offset=clock_offset,
         )
         new = replace(
             record,
@@ -151,8 +169,9 @@ class CaseChanges:
         uow.cases.update(new, record.version)
         uow.events.append([sealed], [payload_json])
         known = {t.id: t.due_at for t in uow.tasks.open(case_id=record.id)}
-        uow.tasks.replace(record.id, task_records(new, live, event.seq, event.at, known), event.seq)
-        return new
+        rows = task_records(new, live, event.seq, event.at, known)
+        uow.tasks.replace(record.id, rows, event.seq)
+        return new, rows
 
     def _incident(self, case_id: int, failed: EventInput, error: EngineError, actor: Actor) -> None:
         """Record a failed step in the history; the case state stays as it was."""
@@ -165,7 +184,8 @@ class CaseChanges:
                 "code": error.code,  # e.g. script_error, script_limit_exceeded, engine_step_limit
                 "element_id": error.context.get("element_id"),
             }
-            at = self.clock.now()
+            reading = read_clock(self.clock, uow.settings.training)
+            at = reading.at
             sealed, payload_json = seal(
                 case_uid=record.uid,
                 case_id=case_id,
@@ -176,6 +196,7 @@ class CaseChanges:
                 actor=actor,
                 prev_hash=record.last_hash,
                 state_digest=state_digest(unpack(record.snapshot)),
+                clock_offset=reading.offset,
             )
             new = replace(
                 record,

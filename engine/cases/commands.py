@@ -11,11 +11,12 @@ from typing import Any
 from engine.cases.changes import CaseChanges
 from engine.cases.task_index import county_since, task_records
 from engine.cases.views import CaseView, case_view
-from engine.clock import SHANGHAI
+from engine.clock import SHANGHAI, read_clock
 from engine.definitions.registry import DefinitionRegistry
 from engine.errors import ConflictError, DataValidationError
 from engine.history import GENESIS, seal
 from engine.logs import get_logger
+from engine.messages import validate_payload
 from engine.records import Actor, CaseRecord
 from engine.routing import Routing, case_number
 from engine.runtime.case import OPEN, EventInput, LiveCase, start_case
@@ -64,7 +65,8 @@ class CaseCommands:
             "org_unit": org_unit,
             "routing": asdict(routing),
         }
-        event = EventInput(1, "case_started", self.clock.now(), payload, actor.user)
+        reading = read_clock(self.clock)
+        event = EventInput(1, "case_started", reading.at, payload, actor.user)
         live = start_case(compiled, uid, event)
         state = live.state()
         sealed, payload_json = seal(
@@ -77,6 +79,7 @@ class CaseCommands:
             actor=actor,
             prev_hash=GENESIS,
             state_digest=state_digest(state),
+            clock_offset=reading.offset,
         )
         record = CaseRecord(
             id=0,
@@ -109,7 +112,8 @@ class CaseCommands:
                 record.county_since = county_since(record, live, event.at)
                 record.id = uow.case_id = uow.cases.insert(record)
                 uow.events.append([replace(sealed, case_id=record.id)], [payload_json])
-                uow.tasks.replace(record.id, task_records(record, live, 1, event.at, {}), 1)
+                rows = task_records(record, live, 1, event.at, {})
+                uow.tasks.replace(record.id, rows, 1)
                 self.changes.commit(uow)
         except ConflictError:
             if idempotency_key:
@@ -126,7 +130,7 @@ class CaseCommands:
             unit=org_unit,
             user=actor.user,
         )
-        return case_view(record, live)
+        return replace(case_view(record, live), task_rows=rows)
 
     def complete_task(
         self,
@@ -158,8 +162,16 @@ class CaseCommands:
         actor: Actor = SYSTEM,
         expected_version: int | None = None,
     ) -> CaseView:
-        body = {"name": name, "payload": payload or {}}
-        return self.changes.apply(case_id, "message_received", body, actor, expected_version)[0]
+        """Deliver message ``name``; its payload checked first (``engine.messages``): a
+        payload that does not match is refused and nothing is delivered."""
+        body = {"name": name, "payload": {} if payload is None else payload}
+
+        def validate(live: LiveCase) -> dict[str, Any]:
+            return {"name": name, "payload": validate_payload(name, body["payload"])}
+
+        return self.changes.apply(
+            case_id, "message_received", body, actor, expected_version, validate
+        )[0]
 
     def cancel(
         self, case_id: int, reason: str, actor: Actor = SYSTEM, expected_version: int | None = None

@@ -34,14 +34,23 @@ class CaseQueries:
         self.cache.put(record.id, record.version, live)
         return record, view
 
-    def queue(
-        self, org: Organization, principal: Principal, day: date, limit: int = 200
-    ) -> list[TaskRecord]:
-        """The caller's work queue: unclaimed tasks of its roles in its unit, tasks it holds,
-        and on days a colleague it stands in for is absent, that colleague's work too."""
+    def queue(self, org: Organization, principal: Principal, day: date) -> list[TaskRecord]:
+        """The caller's work queue, all of it: unclaimed tasks of its roles in its unit,
+        tasks it holds, and on days a colleague it stands in for is absent, that
+        colleague's work too; earliest due first."""
         reach = queue_reach(org, principal, day)
         with self.store.unit_of_work(write=False) as uow:
-            return uow.tasks.queue(reach.posts, reach.people, limit)
+            return uow.tasks.queue(reach.posts, reach.people)
+
+    def queue_page(
+        self, org: Organization, principal: Principal, day: date, offset: int, limit: int
+    ) -> tuple[list[TaskRecord], int]:
+        """``limit`` tasks of the caller's work queue from ``offset`` on, and how many the
+        whole queue has (one read: the page and the count agree)."""
+        reach = queue_reach(org, principal, day)
+        with self.store.unit_of_work(write=False) as uow:
+            found = uow.tasks.queue(reach.posts, reach.people, offset, limit)
+            return found, uow.tasks.queue_count(reach.posts, reach.people)
 
     def record(self, case_id: int) -> CaseRecord:
         """The case row alone (status, routing, version) without loading its workflow."""

@@ -14,7 +14,7 @@ from engine.cases.changes import CaseChanges
 from engine.cases.commands import SYSTEM, CaseCommands
 from engine.cases.queries import CaseQueries
 from engine.cases.timers import TickReport, Timers
-from engine.cases.views import CaseView
+from engine.cases.views import CaseView, OpenTaskView, open_tasks
 from engine.clock import Clock
 from engine.definitions.registry import DefinitionRegistry
 from engine.identity import Principal
@@ -81,10 +81,13 @@ class CaseService:
     def get_with_record(self, case_id: int) -> tuple[CaseRecord, CaseView]:
         return self.queries.get_with_record(case_id)
 
-    def queue(
-        self, org: Organization, principal: Principal, day: date, limit: int = 200
-    ) -> list[TaskRecord]:
-        return self.queries.queue(org, principal, day, limit)
+    def queue(self, org: Organization, principal: Principal, day: date) -> list[TaskRecord]:
+        return self.queries.queue(org, principal, day)
+
+    def queue_page(
+        self, org: Organization, principal: Principal, day: date, offset: int, limit: int
+    ) -> tuple[list[TaskRecord], int]:
+        return self.queries.queue_page(org, principal, day, offset, limit)
 
     def record(self, case_id: int) -> CaseRecord:
         return self.queries.record(case_id)
@@ -107,6 +110,15 @@ class CaseService:
 
     def task(self, task_id: str) -> TaskRecord:
         return self.queries.task(task_id)
+
+    def open_tasks(self, org: Organization, case: int | CaseView) -> list[OpenTaskView]:
+        """A case's open tasks as people read them, with who may take each now (on the
+        engine's clock). Given the view a change answered, the rows it wrote (no read)."""
+        if isinstance(case, CaseView) and case.task_rows is not None:
+            rows = case.task_rows
+        else:
+            rows = self.queries.task_index(case if isinstance(case, int) else case.id)
+        return open_tasks(org, rows, self.clock.now())
 
     def task_with_case(self, task_id: str) -> tuple[TaskRecord, CaseRecord]:
         return self.queries.task_with_case(task_id)

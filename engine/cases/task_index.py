@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from engine import steps
+from engine import elements, steps
 from engine.records import CaseRecord, TaskRecord
 from engine.routing import Routing
 from engine.runtime.case import LiveCase
@@ -53,11 +53,14 @@ def task_records(
 
 
 def county_since(record: CaseRecord, live: LiveCase, at: datetime) -> datetime | None:
-    """When the case first reached the county department (it sees the case from then on)."""
+    """When the case first reached the county department (it sees the case from then on):
+    a task of a department's role is open, or the case waits for the department's system
+    to post its decision (``county_decision``, the callback route)."""
     if record.county_since is not None:
         return record.county_since
-    reached = any(
-        ROLE_UNIT_KINDS.get(t.lane or "", ()) == ("department",) for t in live.ready_tasks()
+    reached = (
+        any(ROLE_UNIT_KINDS.get(t.lane or "", ()) == ("department",) for t in live.ready_tasks())
+        or elements.COUNTY_DECISION in live.waiting_messages()
     )
     return at if reached else None
 

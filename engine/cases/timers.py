@@ -9,6 +9,7 @@ from datetime import date
 from engine import steps
 from engine.cases.changes import CaseChanges
 from engine.cases.task_index import is_open
+from engine.clock import read_clock
 from engine.errors import ConflictError, ScriptError
 from engine.history import seal
 from engine.logs import get_logger
@@ -45,8 +46,9 @@ class Timers:
         report = TickReport()
         skip: set[int] = set()
         for _ in range(max_rounds):
+            now = self.clock.now()  # read before the transaction: it may read the database
             with self.store.unit_of_work(write=False) as uow:
-                due = [c for c in uow.cases.due_timers(self.clock.now(), limit) if c not in skip]
+                due = [c for c in uow.cases.due_timers(now, limit) if c not in skip]
             if not due:
                 break
             for case_id in due:
@@ -108,7 +110,8 @@ class Timers:
             if not written:
                 return []
             digest = state_digest(unpack(record.snapshot))
-            at, prev, seq = self.clock.now(), record.last_hash, record.last_seq
+            reading = read_clock(self.clock, uow.settings.training)
+            at, prev, seq = reading.at, record.last_hash, record.last_seq
             events: list[EventRecord] = []
             payloads: list[str] = []
             for warning in written:
@@ -123,6 +126,7 @@ class Timers:
                     actor=SYSTEM_TIMER,
                     prev_hash=prev,
                     state_digest=digest,
+                    clock_offset=reading.offset,
                 )
                 events.append(sealed)
                 payloads.append(payload_json)

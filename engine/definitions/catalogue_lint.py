@@ -26,11 +26,14 @@ def check_catalogue(
     problems: list[Problem] = []
     by_process = catalogue.by_process_id()
     for outline in outlines.values():
-        for lane, line in sorted(outline.lane_lines.items()):
-            if lane not in roles:
+        for lane in outline.lane_roles:
+            if lane.role not in roles:
                 problems.append(
-                    Problem(outline.path, line, outline.process_id, f"泳道“{lane}”不是已知角色")
-                )
+                    Problem(
+                        outline.path, lane.line, lane.lane_id or outline.process_id,
+                        f"泳道“{lane.name}”的角色“{lane.role}”不是已知角色",
+                    )
+                )  # fmt: skip
         item = by_process.get(outline.process_id)
         if item is not None:
             problems.extend(_consistency(item, outline))

@@ -81,6 +81,8 @@ def defines_process(data: bytes, process_id: str) -> bool:
 @dataclass
 class LintResult:
     problems: list[Problem] = field(default_factory=list)
+    # Accepted but to be changed (a lane of the old format, named with its role code).
+    warnings: list[Problem] = field(default_factory=list)
     outlines: dict[str, ProcessOutline] = field(default_factory=dict)
     trees: dict[str, etree._ElementTree] = field(default_factory=dict)
 
@@ -114,6 +116,7 @@ def lint(
         checker = FileChecker(source.path, tree, HELPER_NAMES, loop_maximum)
         checker.run()
         result.problems.extend(checker.problems)
+        result.warnings.extend(checker.warnings)
         for pid, outline in checker.outlines.items():
             if pid in result.outlines:
                 first = result.outlines[pid].path
@@ -128,6 +131,7 @@ def lint(
             if outline.executable:
                 _try_compile(pid, result, by_path)
     result.problems.sort(key=lambda p: (p.path, p.line or 0))
+    result.warnings.sort(key=lambda p: (p.path, p.line or 0))
     return result
 
 
@@ -184,6 +188,7 @@ class CompiledProcess:
         return outline.forms.get(task_id) if outline else None
 
     def lane(self, process_id: str, task_id: str) -> str | None:
+        """The role code of the lane the task is in (its lane's ``daiban:role``)."""
         outline = self.outlines.get(process_id)
         return outline.lanes.get(task_id) if outline else None
 

@@ -7,6 +7,7 @@ all the problems of a file at once rather than the first one the parser trips on
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
@@ -14,8 +15,9 @@ from lxml import etree
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
 from engine.definitions.expressions import BPMN_NS, check_expressions
-from engine.definitions.forms import Form, read_form
+from engine.definitions.forms import DAIBAN_NS, Form, read_form
 from engine.errors import Problem
+from engine.messages import SCHEMAS as MESSAGE_SCHEMAS
 from engine.xmlsafe import line_of
 
 FLOW_NODES = frozenset(
@@ -47,6 +49,23 @@ UNSUPPORTED = ("serviceTask", "businessRuleTask", "adHocSubProcess", "complexGat
 # replaced by the internal spec (a start event "Start" makes a process that does nothing).
 RESERVED_IDS = frozenset({"Start", "End", "StartEventSplit", "StartEventJoin"})
 RESERVED_SUFFIXES = (".EndJoin", ".BoundaryEventSplit", ".BoundaryEventJoin")
+# A lane names the role that works its tasks in this attribute; its ``name`` is the
+# Chinese label people read.
+LANE_ROLE = f"{{{DAIBAN_NS}}}role"
+# Files written before lanes had ``daiban:role`` named a lane with its role code: still
+# read (versions deployed then must keep loading), with a warning.
+LEGACY_LANE_NAME = re.compile(r"[a-z][a-z0-9_]*")
+LEGACY_LANE = "legacy_lane"  # the warning's code
+
+
+@dataclass(frozen=True)
+class LaneRole:
+    """A lane and the role (code) whose holders work the tasks in it."""
+
+    lane_id: str
+    role: str
+    name: str
+    line: int | None
 
 
 @dataclass
@@ -59,10 +78,10 @@ class ProcessOutline:
     executable: bool
     calls: dict[str, list[tuple[int | None, str]]] = field(default_factory=dict)
     forms: dict[str, Form] = field(default_factory=dict)
-    lanes: dict[str, str] = field(default_factory=dict)  # task id -> lane name (role)
+    lanes: dict[str, str] = field(default_factory=dict)  # task id -> its lane's role code
     task_names: dict[str, str] = field(default_factory=dict)
     line: int | None = None
-    lane_lines: dict[str, int | None] = field(default_factory=dict)  # lane name -> line
+    lane_roles: list[LaneRole] = field(default_factory=list)  # every lane with a role
 
 
 def _bpmn(tag: str) -> str:
@@ -91,6 +110,7 @@ class FileChecker:
         self.functions = script_functions
         self.loop_maximum = loop_maximum
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []  # accepted, but should be changed (old formats)
         self.outlines: dict[str, ProcessOutline] = {}
 
     def problem(
@@ -107,6 +127,7 @@ class FileChecker:
             return
         self._schema()
         self._unique_ids()
+        self._messages()
         for process in self.root.iterfind(_bpmn("process")):
             self._process(process)
         if not any(o.executable for o in self.outlines.values()):
@@ -115,6 +136,15 @@ class FileChecker:
         # correlation properties): the whole document is searched.
         for found in check_expressions(self.root, self.functions, self.loop_maximum):
             self.problem(found.element, found.message, found.line)
+
+    def _messages(self) -> None:
+        """Every message a process may wait for has its payload schema (engine.messages):
+        the API publishes and the engine checks it; a name without one is refused."""
+        for message in self.root.iterfind(_bpmn("message")):
+            name = message.get("name", "")
+            if name not in MESSAGE_SCHEMAS:
+                known = "、".join(MESSAGE_SCHEMAS)
+                self.problem(message, f"消息“{name}”没有定义消息内容格式（可用：{known}）")
 
     def _schema(self) -> None:
         candidate = copy.deepcopy(self.root)
@@ -146,22 +176,50 @@ class FileChecker:
             pid, process.get("name", pid), self.path, process.get("isExecutable") == "true"
         )
         self.outlines[pid] = outline
-        lanes = {
-            ref.text.strip(): lane.get("name") or lane.get("id") or ""
-            for lane in process.iter(_bpmn("lane"))
-            for ref in lane.iterfind(_bpmn("flowNodeRef"))
-            if ref.text
-        }
-        outline.lanes = lanes
+        # Lanes in document order: a child lane comes after its parent and wins.
+        for lane in process.iter(_bpmn("lane")):
+            role = self._lane_role(lane)
+            if role is None:
+                continue
+            outline.lane_roles.append(
+                LaneRole(lane.get("id", ""), role, lane.get("name", ""), line_of(lane))
+            )
+            for ref in lane.iterfind(_bpmn("flowNodeRef")):
+                if ref.text:
+                    outline.lanes[ref.text.strip()] = role
         outline.line = line_of(process)
-        outline.lane_lines = {
-            lane.get("name") or lane.get("id") or "": line_of(lane)
-            for lane in process.iter(_bpmn("lane"))
-        }
         self._scope(process, outline, top=True)
         for kind in UNSUPPORTED:
             for node in process.iter(_bpmn(kind)):
                 self.problem(node, f"不支持的元素 bpmn:{kind}")
+
+    def _lane_role(self, lane: etree._Element) -> str | None:
+        """The role code of ``lane``: its ``daiban:role``; for a file of the old format
+        (no attribute, the role code as the name) its name, with a warning. A lane that
+        only groups child lanes needs no role."""
+        role = lane.get(LANE_ROLE)
+        name = (lane.get("name") or "").strip()
+        if role is not None:
+            if not role.strip():
+                self.problem(
+                    lane, "泳道的 daiban:role 为空：应填写办理角色代码，如 township_window"
+                )
+                return None
+            return role.strip()
+        if lane.find(_bpmn("childLaneSet")) is not None:
+            return None
+        if LEGACY_LANE_NAME.fullmatch(name):
+            self.warnings.append(
+                Problem(
+                    self.path, line_of(lane), lane.get("id"),
+                    f"泳道名称“{name}”是角色代码（旧格式）：请将名称改为中文，"
+                    f'角色代码写在 daiban:role="{name}" 中',
+                    code=LEGACY_LANE,
+                )
+            )  # fmt: skip
+            return name
+        self.problem(lane, '泳道缺少 daiban:role（办理角色代码，如 daiban:role="township_window"）')
+        return None
 
     def _scope(self, scope: etree._Element, outline: ProcessOutline, top: bool) -> None:
         """Flow nodes and sequence flows of a process or an embedded subprocess."""

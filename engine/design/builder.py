@@ -2,7 +2,8 @@
 
 The builder writes semantic BPMN only (no diagram layout); ``tools/layout`` adds the
 BPMN DI afterwards with bpmn-auto-layout plus lane bands. Every flow node belongs to a
-lane (a role); user tasks carry their forms as ``daiban:form``.
+lane: named in Chinese for people, its role code in ``daiban:role`` (what routes the
+lane's tasks); user tasks carry their forms as ``daiban:form``.
 """
 
 from __future__ import annotations
@@ -42,6 +43,20 @@ class Field:
     required: bool = False
     values: str = ""
     required_when: str = ""  # "other_field:value1|value2"
+    min: str = ""  # bounds of integer and number fields (engine.definitions.form_bounds)
+    max: str = ""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A form's cross-field check: ``Rule("originals_within_items", "handover_originals",
+    "le", "handover_items", "其中原件件数不能多于移交材料件数")`` (``daiban:rule``)."""
+
+    id: str
+    field: str
+    check: str  # lt | le | gt | ge
+    other: str
+    message: str
 
 
 @dataclass
@@ -107,6 +122,7 @@ class ProcessBuilder:
         lane: str,
         fields: Sequence[Field] = (),
         documentation: str = "",
+        rules: Sequence[Rule] = (),
     ) -> str:
         element = self._add("userTask", node_id, name, lane)
         if documentation:
@@ -124,7 +140,16 @@ class ProcessBuilder:
                     attrs["values"] = spec.values
                 if spec.required_when:
                     attrs["requiredWhen"] = spec.required_when
+                if spec.min:
+                    attrs["min"] = spec.min
+                if spec.max:
+                    attrs["max"] = spec.max
                 etree.SubElement(form, _q("field", DAIBAN_NS), attrib=attrs)
+            for rule in rules:
+                etree.SubElement(
+                    form, _q("rule", DAIBAN_NS), id=rule.id, field=rule.field,
+                    check=rule.check, other=rule.other, message=rule.message,
+                )  # fmt: skip
         return node_id
 
     def script(self, node_id: str, name: str, lane: str, source: str) -> str:
@@ -273,11 +298,11 @@ class ProcessBuilder:
         lane_set = process.find(_q("laneSet"))
         assert lane_set is not None
         for role, label in self.lanes.items():
-            lane = etree.SubElement(
-                lane_set, _q("lane"), id=f"Lane_{self.process_id}_{role}", name=role
-            )
-            if label:
-                etree.SubElement(lane, _q("documentation")).text = label
+            # A lane is named for people (its Chinese label); the role it stands for,
+            # which routes its tasks, is the ``daiban:role`` attribute.
+            lane = etree.SubElement(lane_set, _q("lane"), id=f"Lane_{self.process_id}_{role}")
+            lane.set("name", label or role)
+            lane.set(_q("role", DAIBAN_NS), role)
             for node in self._nodes.values():
                 if node.lane == role:
                     etree.SubElement(lane, _q("flowNodeRef")).text = node.id

@@ -20,39 +20,20 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from engine import elements
 from engine.audit import HistoryEntry, build_entries
 from engine.clock import SHANGHAI
+from engine.labels import EVENT_TYPES
+from engine.labels import MESSAGES as MESSAGE_NAMES
 from engine.records import CaseFilter, CaseScope, EventRecord, ExportCase, TaskRecord
 from engine.store import Store
 
 SCHEDULE, ASSIGN, REASSIGN = "schedule", "assign", "reassign"
 COMPLETE, WITHDRAW, ATE_ABORT = "complete", "withdraw", "ate_abort"
 
-# The activity of an event that is not about one task.
-ACTIVITIES: dict[str, str] = {
-    "case_started": "收件登记",
-    "message_received": "收到消息",
-    "timers_fired": "时限到期",
-    "case_cancelled": "撤件",
-    "incident": "流程异常",
-    "warning_yellow": "黄牌预警",
-    "warning_red": "红牌预警",
-    # task events whose task is not in the index (not expected; kept readable)
-    "task_completed": "办理任务",
-    "task_claimed": "认领任务",
-    "task_assigned": "指派任务",
-    "task_released": "退回任务",
-}
-# Messages the shared activities wait for, by name.
-MESSAGES: dict[str, str] = {
-    elements.COUNTY_DECISION: "县级部门办理结果",
-    elements.MATERIALS_RESUBMITTED: "申请人补正材料",
-    elements.PLEDGE_FULFILLED: "申请人补交容缺材料",
-    elements.PUBLIC_NOTICE_OBJECTION: "公示异议",
-    elements.HEARING_REQUESTED: "陈述申辩或听证申请",
-    elements.RATING: "办事评价",
-}
+# The activity of an event that is not about one task (task events whose task is not in
+# the index are not expected; they are kept readable), and the messages by name.
+ACTIVITIES: Mapping[str, str] = EVENT_TYPES
+MESSAGES: Mapping[str, str] = MESSAGE_NAMES
 TASK_EVENTS = frozenset({"task_completed", "task_claimed", "task_assigned", "task_released"})
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 

@@ -38,25 +38,14 @@ the figures per unit.
 
 from __future__ import annotations
 
-from engine.ledger.checks import (
-    CATEGORIES,
-    MAX_CONTENT,
-    MAX_NAME,
-    MAX_NOTE,
-    SOURCES,
-    NewIssue,
-)
+from engine.labels import ENTRY_TYPES
+from engine.labels import ISSUE_CATEGORIES as CATEGORIES
+from engine.labels import ISSUE_LEVELS as LEVELS
+from engine.labels import ISSUE_SOURCES as SOURCES
+from engine.labels import ISSUE_STATUSES as STATUSES
+from engine.ledger.checks import MAX_CONTENT, MAX_NAME, MAX_NOTE, NewIssue
 from engine.ledger.counts import GROUPS, LedgerCounts
-from engine.ledger.lifecycle import (
-    ACTIONS,
-    ENTRY_TYPES,
-    LEVELS,
-    STATUSES,
-    Derived,
-    IssueView,
-    actions_for,
-    derive,
-)
+from engine.ledger.lifecycle import ACTIONS, Derived, IssueView, actions_for, derive
 from engine.ledger.service import NUMBER_PREFIX, LedgerService, NotHeldHere, ReadOnly
 
 __all__ = [

@@ -11,29 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine.identity import Principal
+from engine.labels import ISSUE_CATEGORIES as CATEGORIES
+from engine.labels import ISSUE_SOURCES as SOURCES
 from engine.policy import recording_refusal
 from engine.records import IssueRecord
 from processes.org import Organization
 from processes.patterns import PHONE_RE
 
-CATEGORIES = {  # 下组“三听”: 工作情况、产业发展难题、困难群众民生
-    "livelihood": "民生保障",
-    "industry": "产业发展",
-    "infrastructure": "基础设施",
-    "land": "土地林地",
-    "dispute": "矛盾纠纷",
-    "environment": "环境卫生",
-    "policy": "政策咨询",
-    "other": "其他",
-}
-SOURCES = {
-    "meeting": "碰头会",
-    "visit": "走访",
-    "phone": "来电",
-    "window": "代办点窗口",
-    "courtyard": "院坝会",
-    "other": "其他",
-}
 MAX_NAME = 50
 MAX_CONTENT = 2000
 MAX_NOTE = 1000

@@ -13,18 +13,11 @@ from datetime import datetime
 
 from engine.errors import InvalidState
 from engine.identity import Principal
+from engine.labels import ENTRY_TYPES
+from engine.labels import ISSUE_STATUSES as STATUSES
 from engine.policy import holds_issue
 from engine.records import EntryRecord, IssueRecord
 
-STATUSES = {"open": "办理中", "answered": "已答复", "resolved": "已解决"}
-LEVELS = {"village": "村（社区）", "township": "乡镇", "county": "县级部门"}
-ENTRY_TYPES = {
-    "recorded": "登记",
-    "answer": "答复群众",
-    "transfer": "转办",
-    "resolve": "办结",
-    "reopen": "重新办理",
-}
 ACTIONS = ("answer", "transfer", "resolve", "reopen")
 AFTER: dict[str, str] = {  # the status each kind of entry leaves the issue in
     "recorded": "open",

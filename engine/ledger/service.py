@@ -15,9 +15,10 @@ from datetime import date
 from engine.clock import SHANGHAI, Clock
 from engine.errors import ConflictError, DataValidationError, Forbidden, InvalidState
 from engine.identity import Principal
+from engine.labels import ISSUE_LEVELS as LEVELS
 from engine.ledger.checks import NewIssue, check_entry, check_new
 from engine.ledger.counts import LedgerCounts, count_per_unit
-from engine.ledger.lifecycle import LEVELS, IssueView, advance, check_allowed
+from engine.ledger.lifecycle import IssueView, advance, check_allowed
 from engine.logs import get_logger
 from engine.policy import Action, Reason, issue_refusal, issue_scope
 from engine.records import EntryRecord, IssueRecord, LedgerQuery, LedgerScope

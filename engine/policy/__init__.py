@@ -36,7 +36,8 @@ SEE_TASK            works the task, or sees its case (``task_refusal``)
 WORK_TASK           claim, release, complete: an unclaimed task whoever holds its lane's
                     role in a unit containing the task's, or stands in for such a holder
                     who is absent; a claimed one its holder, or the holder's stand-in on a
-                    day of absence (``task_refusal``, ``acts_on_task``)
+                    day of absence (``task_refusal``, ``acts_on_task``; who may take it
+                    now, absent people left out: ``candidates``)
 ASSIGN_TASK         the township leader of the case's township; the assignee must be able
                     to work the task's lane in its unit (``task_refusal``, ``may_take``)
 REGISTER_CASE       the channel's role: a village point for the agent's own village, a
@@ -50,6 +51,8 @@ READ_FIGURES        a non-empty figures scope (``refusal``)
 EXPORT_CASES        a non-empty case scope (``refusal``)
 DEPLOY_DEFINITIONS  the designer; reading definitions is open to every signed-in user
                     (``refusal``)
+MANAGE_CLOCK        see and move the clock of a training or demo database: the
+                    administrator (``refusal``; ``engine.training``)
 ==================  =====================================================================
 
 Personal data: ID numbers and phones are shown in clear only to who may change the case
@@ -80,8 +83,10 @@ from engine.policy.issues import (
 )
 from engine.policy.refusals import Action, Reason, Refusal
 from engine.policy.rights import (
+    Candidate,
     QueueReach,
     acts_on_task,
+    candidates,
     case_refusal,
     masks_personal_data,
     may,
@@ -108,11 +113,13 @@ __all__ = [
     "COUNTY_READERS",
     "DESK_ORDER",
     "Action",
+    "Candidate",
     "QueueReach",
     "Reason",
     "Refusal",
     "acts_on_task",
     "assigning_actor",
+    "candidates",
     "case_actor",
     "case_refusal",
     "case_role",

@@ -28,6 +28,7 @@ class Action(StrEnum):
     READ_FIGURES = "read_figures"
     EXPORT_CASES = "export_cases"
     DEPLOY_DEFINITIONS = "deploy_definitions"
+    MANAGE_CLOCK = "manage_clock"
 
 
 class Reason(StrEnum):

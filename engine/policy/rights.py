@@ -9,7 +9,7 @@ from typing import Any
 from engine.elements import COUNTY_DECISION
 from engine.identity import Principal
 from engine.policy.refusals import Action, Reason, Refusal, refuse
-from engine.policy.roles import ASSIGNING_ROLE, DECIDING_ROLE, DEPLOYING_ROLE
+from engine.policy.roles import ADMIN_ROLE, ASSIGNING_ROLE, DECIDING_ROLE, DEPLOYING_ROLE
 from engine.policy.scopes import case_scope, figures_scope, may_change_case, sees_case
 from engine.records import CaseRecord, TaskRecord
 from processes.channels import CHANNEL_ROLES, CHANNELS
@@ -19,22 +19,27 @@ _GLOBAL_REFUSALS = {  # actions without an object: the message when the caller m
     Action.READ_FIGURES: "您的角色不能查看效能监督统计",
     Action.EXPORT_CASES: "您的角色不能查看办件，不能导出办件日志",
     Action.DEPLOY_DEFINITIONS: "只有流程设计员可以部署流程定义",
+    Action.MANAGE_CLOCK: "只有系统管理员可以查看或调整培训时钟",
 }
 
 
 def may(principal: Principal, action: Action) -> bool:
-    """Whether the caller may do an action that has no object (figures, exports, deploy)."""
+    """Whether the caller may do an action that has no object (figures, exports, deploy,
+    the training clock)."""
     if action is Action.READ_FIGURES:
         return not figures_scope(principal).empty
     if action is Action.EXPORT_CASES:
         return not case_scope(principal).empty
     if action is Action.DEPLOY_DEFINITIONS:
         return principal.has_role(DEPLOYING_ROLE)
+    if action is Action.MANAGE_CLOCK:
+        return principal.has_role(ADMIN_ROLE)
     raise ValueError(f"{action} needs an object")
 
 
 def refusal(principal: Principal, action: Action) -> Refusal | None:
-    """Why the caller may not read the figures, export cases or deploy (None: it may)."""
+    """Why the caller may not read the figures, export cases, deploy or see and move the
+    training clock (None: it may)."""
     if may(principal, action):
         return None
     return refuse(action, principal, Reason.WRONG_ROLE, _GLOBAL_REFUSALS[action])
@@ -79,12 +84,64 @@ def acts_on_task(
 
     The task's role and org unit decide; a claimed task only for its holder or the holder's
     stand-in on a day the holder is absent."""
+    return _acting_for(org, principal.user_id, task, day)
+
+
+def _acting_for(org: Organization, user_id: str, task: TaskRecord, day: date) -> str | None:
+    """The rule of ``acts_on_task`` for any user (the caller or a candidate)."""
     if task.lane is None or task.org_unit is None:
         return None
     if task.claimed_by is not None:
-        return task.claimed_by if org.may_act_for(principal.user_id, task.claimed_by, day) else None
-    holder = org.acts_for(principal.user_id, task.lane, task.org_unit, day)
+        return task.claimed_by if org.may_act_for(user_id, task.claimed_by, day) else None
+    holder = org.acts_for(user_id, task.lane, task.org_unit, day)
     return holder.id if holder is not None else None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Someone who may take a task on a day: in their own right, or standing in for an
+    absent colleague (``stand_in_for``) whose post the task is."""
+
+    user: str
+    name: str
+    stand_in_for: str | None = None
+    stand_in_for_name: str | None = None
+
+
+def candidates(org: Organization, task: TaskRecord, day: date) -> list[Candidate]:
+    """The people who may take the task on ``day`` and are not registered absent then.
+
+    An unclaimed task: the holders of its lane's role in a unit containing the task's,
+    and for a holder who is absent, the stand-in (the A post's B post) who acts for it;
+    a claimed task: its holder, or on a day of absence the holder's stand-in. Who may act
+    is decided by the same rule as ``acts_on_task``; absent people are left out, since
+    they cannot take it now (empty: nobody present may; the leader can assign it)."""
+    if task.lane is None or task.org_unit is None:
+        return []
+    if task.claimed_by is not None:
+        pool = [task.claimed_by]
+    else:
+        pool = [user.id for user in org.holders(task.lane, task.org_unit)]
+    pool += [deputy.id for user_id in pool if (deputy := org.stand_in(user_id, day))]
+    found: dict[str, Candidate] = {}
+    for user_id in pool:
+        if user_id in found or org.is_absent(user_id, day):
+            continue
+        acting = _acting_for(org, user_id, task, day)
+        if acting is None:
+            continue
+        found[user_id] = Candidate(
+            user_id,
+            _name(org, user_id),
+            None if acting == user_id else acting,
+            None if acting == user_id else _name(org, acting),
+        )
+    return list(found.values())
+
+
+def _name(org: Organization, user_id: str) -> str:
+    user = org.users.get(user_id)
+    return user.name if user is not None else user_id
 
 
 def may_assign(org: Organization, principal: Principal, task: TaskRecord, case: CaseRecord) -> bool:

@@ -13,6 +13,7 @@ COUNTY_READERS = frozenset({"supervisor"})
 CASE_BLIND = frozenset({"designer", "admin"})
 
 DEPLOYING_ROLE = "designer"
+ADMIN_ROLE = "admin"  # accounts and the clock of a training or demo database
 ASSIGNING_ROLE = "township_leader"
 DECIDING_ROLE = "county_officer"  # the county's decision on a case handed to it
 RECORDING_ROLE = "village_agent"  # the issue ledger is kept at the village

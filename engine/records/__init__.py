@@ -25,6 +25,7 @@ from engine.records.ledger import (
     UnitFigures,
 )
 from engine.records.logins import Admission, Counter
+from engine.records.settings import TrainingSetting
 
 __all__ = [
     "Actor",
@@ -46,5 +47,6 @@ __all__ = [
     "StoredFile",
     "TaskFacts",
     "TaskRecord",
+    "TrainingSetting",
     "UnitFigures",
 ]

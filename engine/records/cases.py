@@ -59,6 +59,10 @@ class EventRecord:
     state_digest: str | None = None
     actor_role: str | None = None  # the role the actor acted in
     actor_unit: str | None = None  # the actor's org unit (village, township, department)
+    # Seconds the engine's clock was ahead of the system clock when the event was written:
+    # set on a training or demo database only (``engine.clock.DatabaseClock``), so ``at``
+    # minus it is the wall-clock time; None on a production database and on older events.
+    clock_offset: int | None = None
 
 
 @dataclass(frozen=True)

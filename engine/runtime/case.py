@@ -25,6 +25,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
+from engine import elements
 from engine.clock import ManualClock, using_clock
 from engine.definitions.compiler import CompiledProcess
 from engine.definitions.timers import parse_instant
@@ -128,7 +129,8 @@ class LiveCase:
                     spec.bpmn_id,
                     spec.bpmn_name or spec.bpmn_id,
                     process_id,
-                    self.compiled.lane(process_id, spec.bpmn_id) or spec.lane,
+                    # the role code of its lane (``daiban:role``), never the lane's name
+                    self.compiled.lane(process_id, spec.bpmn_id),
                     dict(task.data),
                 )
             )
@@ -219,8 +221,21 @@ class LiveCase:
         try:
             self.workflow.send_event(event)
         except WorkflowException:
-            raise InvalidState(f"办件当前不在等待消息“{payload['name']}”") from None
+            raise InvalidState(self._not_waiting(payload["name"])) from None
         self._run_engine()
+
+    def _not_waiting(self, name: str) -> str:
+        """Why message ``name`` is refused: the case does not wait for it now."""
+        if name == elements.COUNTY_DECISION and any(
+            t.spec_id == elements.COUNTY_DECISION_TASK.task for t in self.ready_tasks()
+        ):
+            return (
+                "本办件的县级决定由县级部门经办人在待办任务“县级部门审批决定”中办理，"
+                "不接受县级系统回传（county_decision）"
+            )
+        waiting = "、".join(f"“{m}”" for m in self.waiting_messages())
+        now = f"当前等待的消息：{waiting}" if waiting else "当前不等待任何消息"
+        return f"办件当前不在等待消息“{name}”（{now}）"
 
     def apply(self, event: EventInput) -> None:
         """Apply a state-changing event after the start event."""

@@ -63,6 +63,7 @@ class EventRepository(Repository):
                     "state_digest": event.state_digest,
                     "actor_role": event.actor_role,
                     "actor_unit": event.actor_unit,
+                    "clock_offset": event.clock_offset,
                     **derived_columns(event.type, event.payload),
                 }
                 for event, payload in zip(events, payloads, strict=True)

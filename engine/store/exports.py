@@ -72,6 +72,7 @@ class ExportRepository(Repository):
                 e.state_digest,
                 e.actor_role,
                 e.actor_unit,
+                e.clock_offset,
             )
             .where(e.case_id.in_(sorted(set(case_ids))))
             .order_by(e.case_id, e.seq)

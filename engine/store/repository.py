@@ -29,6 +29,7 @@ from engine.store.exports import ExportRepository
 from engine.store.failures import log, translate
 from engine.store.figures import FigureRepository
 from engine.store.ledger import LedgerRepository
+from engine.store.settings import SettingsRepository
 from engine.store.tables import Base
 from engine.store.tasks import TaskRepository
 from engine.store.throttles import ThrottleRepository
@@ -51,6 +52,7 @@ class Store:
         self.url = database_url(url)
         self._write_engine = make_engine(self.url, immediate=True)
         memory = self.url in ("sqlite://", "sqlite:///:memory:")
+        self.in_memory = memory  # one connection, private to this process
         self._read_engine = (
             make_engine(self.url) if is_sqlite(self.url) and not memory else self._write_engine
         )
@@ -110,6 +112,7 @@ class UnitOfWork:
         self.throttles = ThrottleRepository(session)
         self.exports = ExportRepository(session)
         self.figures = FigureRepository(session)
+        self.settings = SettingsRepository(session)
 
     def __enter__(self) -> UnitOfWork:
         return self

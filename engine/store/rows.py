@@ -97,4 +97,5 @@ def event_record(row: Any) -> EventRecord:
         state_digest=row.state_digest,
         actor_role=row.actor_role,
         actor_unit=row.actor_unit,
+        clock_offset=row.clock_offset,
     )

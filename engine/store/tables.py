@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -137,6 +138,8 @@ class EventRow(Base):
     task_id: Mapped[str | None] = mapped_column(String(36), index=True)
     message_name: Mapped[str | None] = mapped_column(String(100))
     intake_decision: Mapped[str | None] = mapped_column(String(40))
+    # Hashed when set (migration 0010): seconds a training database's clock was ahead.
+    clock_offset: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class PasswordRow(Base):
@@ -228,3 +231,18 @@ class LedgerCounterRow(Base):
     village: Mapped[str] = mapped_column(String(12), primary_key=True)
     day: Mapped[str] = mapped_column(String(8), primary_key=True)
     last: Mapped[int] = mapped_column(Integer)
+
+
+class DatabaseSettingRow(Base):
+    """The database's flag for training or demos (at most one row, id 1; none on a
+    production database) and its clock's offset (``engine.training``)."""
+
+    __tablename__ = "database_settings"
+    __table_args__ = (CheckConstraint("id = 1", name="ck_database_settings_one_row"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    mode: Mapped[str] = mapped_column(String(16))
+    clock_offset: Mapped[int] = mapped_column(BigInteger)
+    flagged_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    flagged_by: Mapped[str] = mapped_column(String(100))
+    advanced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    advanced_by: Mapped[str | None] = mapped_column(String(100))

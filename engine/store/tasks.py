@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import cast
 
-from sqlalchemy import Table, and_, bindparam, insert, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, func, insert, or_, select, update
 
 from engine.records import TaskRecord
-from engine.store.rows import Repository
+from engine.store.rows import MAX_ID, Repository
 from engine.store.tables import ReadyTaskRow
 
 _TASKS = cast(Table, ReadyTaskRow.__table__)
@@ -94,33 +94,57 @@ class TaskRepository(Repository):
         return TaskRecord(**row) if row is not None else None
 
     def queue(
-        self, places: Sequence[tuple[str, str]], holders: Sequence[str], limit: int = 200
+        self,
+        places: Sequence[tuple[str, str]],
+        holders: Sequence[str],
+        offset: int = 0,
+        limit: int | None = None,
     ) -> list[TaskRecord]:
         """Unclaimed tasks of the given (role, org unit) pairs and tasks held by ``holders``,
-        earliest due first (tasks without a due date last)."""
-        unclaimed = [
-            and_(
-                ReadyTaskRow.lane == lane,
-                ReadyTaskRow.org_unit == unit,
-                ReadyTaskRow.claimed_by.is_(None),
-            )
-            for lane, unit in places
-        ]
-        held = [ReadyTaskRow.claimed_by.in_(sorted(holders))] if holders else []
-        if not unclaimed and not held:
+        earliest due first (tasks without a due date last): ``limit`` of them (None: all)
+        from ``offset`` on."""
+        where = _queue_filter(places, holders)
+        if where is None:
             return []
         query = (
             select(ReadyTaskRow)
-            .where(or_(*unclaimed, *held), ReadyTaskRow.closed_seq.is_(None))
+            .where(where)
             .order_by(
                 ReadyTaskRow.due_at.is_(None),
                 ReadyTaskRow.due_at,
                 ReadyTaskRow.case_id,
                 ReadyTaskRow.id,
             )
+            .offset(min(offset, MAX_ID))  # a page beyond BIGINT is empty, not a DB error
             .limit(limit)
         )
         return [_task(row) for row in self.session.scalars(query)]
+
+    def queue_count(self, places: Sequence[tuple[str, str]], holders: Sequence[str]) -> int:
+        """How many tasks ``queue`` has for the same places and holders, all pages."""
+        where = _queue_filter(places, holders)
+        if where is None:
+            return 0
+        query = select(func.count()).select_from(ReadyTaskRow).where(where)
+        return int(self.session.scalar(query) or 0)
+
+
+def _queue_filter(
+    places: Sequence[tuple[str, str]], holders: Sequence[str]
+) -> ColumnElement[bool] | None:
+    """Open tasks unclaimed in one of ``places`` or held by one of ``holders``."""
+    unclaimed = [
+        and_(
+            ReadyTaskRow.lane == lane,
+            ReadyTaskRow.org_unit == unit,
+            ReadyTaskRow.claimed_by.is_(None),
+        )
+        for lane, unit in places
+    ]
+    held = [ReadyTaskRow.claimed_by.in_(sorted(holders))] if holders else []
+    if not unclaimed and not held:
+        return None
+    return and_(or_(*unclaimed, *held), ReadyTaskRow.closed_seq.is_(None))
 
 
 def _task(row: ReadyTaskRow) -> TaskRecord:

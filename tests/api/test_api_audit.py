@@ -118,6 +118,14 @@ def test_history_names_every_actor_role_unit_and_links_the_chain(
     assert (first["role"], first["org_unit"], first["actor_name"]) == (
         "township_window", "511725201", "王芳"
     )  # fmt: skip
+    assert (first["role_name"], first["org_unit_name"]) == ("乡镇便民服务中心窗口（A岗）", "青丝乡")
+    [opened] = first["opened"]
+    assert (opened["role"], opened["role_name"]) == (
+        "township_window",
+        "乡镇便民服务中心窗口（A岗）",
+    )
+    assert opened["org_unit_name"] == "青丝乡"
+    assert {e["type"]: e["type_name"] for e in events}["task_completed"] == "办理任务"
     assert (
         first["at"].endswith("+08:00") and first["on_behalf_of"] == "张秀兰（110105********002X）"
     )
@@ -141,6 +149,11 @@ def test_history_names_every_actor_role_unit_and_links_the_chain(
     assert [e["hash"] for e in supervised["events"]] == [e["hash"] for e in events]
     state = counter.get("sun.hong", f"/api/v1/cases/{case_id}/state?at=1").get_json()
     assert state["data"]["applicant"]["id_number"] == "110105********002X"
+    assert (state["status"], state["status_name"]) == ("open", "在办")
+    [task] = state["tasks"]
+    assert (task["role_name"], task["org_unit_name"]) == ("乡镇便民服务中心窗口（A岗）", "青丝乡")
+    end = counter.get("sun.hong", f"/api/v1/cases/{case_id}/diagram").get_json()
+    assert (end["status"], end["status_name"]) == ("completed", "已办结")
 
 
 def test_verify_names_the_first_tampered_event(counter: Counter, clock: ManualClock) -> None:

@@ -101,7 +101,7 @@ OBJECTS: dict[str, Kind] = {
 OBJECT_ENDPOINTS: tuple[tuple[str, str, str], ...] = (
     ("case", "GET", "/api/v1/cases/<int:case_id>"),
     ("cancel", "POST", "/api/v1/cases/<int:case_id>/cancel"),
-    ("message", "POST", "/api/v1/cases/<int:case_id>/messages/<name>"),
+    ("message", "POST", "/api/v1/cases/<int:case_id>/messages/county_decision"),
     ("task", "GET", "/api/v1/tasks/<task_id>"),
     ("claim", "POST", "/api/v1/tasks/<task_id>/claim"),
     ("unclaim", "POST", "/api/v1/tasks/<task_id>/unclaim"),
@@ -120,7 +120,9 @@ READ_ONLY = "200 403 403 | 200 403 403 403 403"  # sees it, may change nothing
 ACTS = "200 200 403 | 200 403 403 403 403"  # may act on the case, the task is not theirs
 HOLDS = "200 200 403 | 200 200 200 403 200"  # ... and holds the task's post
 LEADS = "200 200 403 | 200 403 403 200 403"  # township leader: assigns the task
-DECIDES = "200 200 200 | 200 200 200 403 200"  # county officer of the department
+# County officer of the department: may post the decision, but MZ and RS decide by their
+# task in daiban (their catalogue route), so the case does not wait for a callback (409).
+DECIDES = "200 200 409 | 200 200 200 403 200"
 
 MATRIX: dict[str, dict[str, str]] = {
     "tan.xiaoyan": {  # village agent, 青丝社区 511725201001
@@ -196,6 +198,20 @@ def sees(user: str, kind: str) -> bool:
 def holds(user: str, kind: str) -> bool:
     return expected(user, kind, "claim") == 200
 
+
+# The other messages (one operation each) and a name no process may wait for
+# (test_other_messages_follow_the_case_rights): a valid body, none of the objects waits.
+OTHER_MESSAGES: dict[str, dict[str, Any]] = {
+    "materials_resubmitted": {"materials": ["户口簿"]},
+    "pledge_fulfilled": {},
+    "public_notice_objection": {"content": "收入情况不实"},
+    "hearing_requested": {"kind": "hearing"},
+    "rating": {"level": "satisfied"},
+}
+UNDEFINED_MESSAGE = ("POST", "/api/v1/cases/<int:case_id>/messages/<name>")
+MESSAGE_ENDPOINTS = {
+    ("POST", f"/api/v1/cases/<int:case_id>/messages/{name}") for name in OTHER_MESSAGES
+} | {UNDEFINED_MESSAGE}
 
 # -- endpoints without an object -------------------------------------------------------
 # The same for every signed-in user, except where EXCEPTIONS says otherwise.
@@ -335,6 +351,12 @@ STATS_REFUSED = {"lin.tao", "he.jun"}
 EXPORTS = {("GET", "/api/v1/audit/export.xes"), ("GET", "/api/v1/audit/export.ocel.json")}
 EXPORTS_REFUSED = {"lin.tao", "he.jun"}
 
+# -- the clock of a training or demo database (培训时钟) ----------------------------------
+# The administrator alone (test_clock_by_role); the matrix's database is a production one,
+# so even the administrator's advance is refused (409 not_training_database).
+CLOCK = {("GET", "/api/v1/admin/clock"), ("POST", "/api/v1/admin/clock/advance")}
+CLOCK_KEEPER = "he.jun"
+
 COVERED = (
     {(method, rule) for _, method, rule in OBJECT_ENDPOINTS}
     | set(EVERYONE)
@@ -343,8 +365,10 @@ COVERED = (
     | set(PUBLIC)
     | LEDGER_COVERED
     | set(AUDIT_ENDPOINTS)
+    | MESSAGE_ENDPOINTS
     | {STATS}
     | EXPORTS
+    | CLOCK
 )
 
 # -- fixtures --------------------------------------------------------------------------
@@ -585,6 +609,26 @@ def test_audit_views_follow_the_case_column(
             assert shown == (mask_id(ID) if masked else ID)
 
 
+@pytest.mark.parametrize(("user", "kind"), AUDIT_CELLS, ids=["-".join(c) for c in AUDIT_CELLS])
+def test_other_messages_follow_the_case_rights(
+    world: World, shared: dict[str, Obj], user: str, kind: str
+) -> None:
+    """Every other message as the cancel column: out of scope 404, read-only 403, else
+    the case's state decides (409: none of the objects waits for these); a name the
+    library does not define is 404 for everyone. Nothing changes."""
+    obj = shared[kind]
+    case, headers = f"{API}/cases/{obj.case_id}", world.headers(user)
+    status = {404: 404, 403: 403}.get(expected(user, kind, "cancel"), 409)
+    before = world.state(obj)
+    for name, payload in OTHER_MESSAGES.items():
+        response = world.client.post(f"{case}/messages/{name}", json=payload, headers=headers)
+        assert response.status_code == status, (name, response.get_json())
+        assert response.mimetype == PROBLEM
+    undefined = world.client.post(f"{case}/messages/go", json={}, headers=headers)
+    assert_not_found(undefined)
+    assert world.state(obj) == before
+
+
 def test_nonexistent_objects_look_like_out_of_scope_ones(
     world: World, shared: dict[str, Obj]
 ) -> None:
@@ -735,7 +779,7 @@ def _concrete(rule: str, obj: Obj) -> str:
     return (
         rule.replace("<int:case_id>", str(obj.case_id))
         .replace("<task_id>", obj.task_id)
-        .replace("<name>", "county_decision")
+        .replace("<name>", "go")
         .replace("<code>", "MZ004")
         .replace("<process_id>", "item_mz004")
         .replace("<int:version>", "1")
@@ -954,3 +998,24 @@ def test_exports_are_scoped(world: World, shared: dict[str, Obj], user: str) -> 
     visible = {obj.case_id for kind, obj in shared.items() if sees(user, kind)}
     assert visible <= set(exported)
     assert ID not in response.get_data(as_text=True)
+
+
+# -- the training clock ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_clock_by_role(world: World, user: str) -> None:
+    """Only the administrator sees or moves the clock; on this production database even
+    its advance is refused, and the clock stays the system clock."""
+    headers = world.headers(user)
+    shown = world.client.get(f"{API}/admin/clock", headers=headers)
+    moved = world.client.post(f"{API}/admin/clock/advance", json={"by": "8d"}, headers=headers)
+    if user != CLOCK_KEEPER:
+        for response in (shown, moved):
+            assert response.status_code == 403, response.get_json()
+            assert response.mimetype == PROBLEM and response.get_json()["code"] == "forbidden"
+    else:
+        assert shown.status_code == 200 and shown.get_json()["mode"] == "production"
+        assert moved.status_code == 409 and moved.mimetype == PROBLEM
+        assert moved.get_json()["code"] == "not_training_database"
+    assert world.engine.clock.now() == world.engine.wall_clock.now()

@@ -206,7 +206,7 @@ def test_tasks_claim_complete_and_next_queue(client: FlaskClient, tokens: dict[s
     stale = client.post(
         f"{task_url}/complete", json=form, headers=auth(tokens, "tan.xiaoyan", **{"If-Match": "1"})
     )
-    assert stale.status_code == 409
+    assert (stale.status_code, stale.get_json()["code"]) == (412, "precondition_failed")
     for bad_version in ("abc", '"0"', "W/x"):
         refused = client.post(
             f"{task_url}/complete",
@@ -218,7 +218,7 @@ def test_tasks_claim_complete_and_next_queue(client: FlaskClient, tokens: dict[s
     stale_claim = client.post(
         f"{task_url}/claim", headers=auth(tokens, "tan.xiaoyan", **{"If-Match": 'W/"1"'})
     )
-    assert stale_claim.status_code == 409
+    assert stale_claim.status_code == 412
     done = client.post(f"{task_url}/complete", json=form, headers=auth(tokens, "tan.xiaoyan"))
     assert done.status_code == 200, done.get_json()
     queue = client.get("/api/v1/tasks", headers=auth(tokens, "tan.xiaoyan")).get_json()

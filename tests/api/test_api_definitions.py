@@ -146,7 +146,7 @@ def test_a_broken_file_is_reported_by_line_and_nothing_is_deployed(
 
 
 def test_unknown_lane_role_is_refused(client: FlaskClient, engine: Engine) -> None:
-    changed = ORIGINAL.replace(b'name="village_agent">', b'name="village_boss">', 1)
+    changed = ORIGINAL.replace(b'daiban:role="village_agent"', b'daiban:role="village_boss"', 1)
     assert changed != ORIGINAL
     response = upload(client, engine, (changed, "item_mz001.bpmn"))
     assert response.status_code == 422

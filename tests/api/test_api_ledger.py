@@ -129,6 +129,12 @@ def test_the_three_transfers_over_http(api: Api, clock: ManualClock) -> None:
     ]
     assert detail["entries"][1]["at"] == "2026-09-24T09:30:00+08:00"
     assert detail["entries"][4]["department"] == "ZJ"
+    assert (detail["status_name"], detail["level_name"]) == ("已解决", "县级部门")
+    assert (
+        detail["department_name"] == detail["entries"][4]["department_name"] == "县住房和城乡建设局"
+    )
+    assert [e["type_name"] for e in detail["entries"][:2]] == ["登记", "转办"]
+    assert [e["level_name"] for e in detail["entries"][:2]] == ["村（社区）", "乡镇"]
     assert detail["entries"][2]["actor_name"] == "王芳"
     # the village still sees it, read-only now, with the phone masked
     seen = api.get("tan.xiaoyan", f"/{issue_id}").get_json()

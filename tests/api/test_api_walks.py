@@ -49,8 +49,8 @@ def test_the_chosen_items_take_the_paths_walked() -> None:
 def test_proxy_item_from_the_village_to_the_county_and_back(
     counter: Counter, clock: ManualClock
 ) -> None:
-    """代办 of a T->C item: village agent → township window, back office → county callback
-    → home delivery → the resident's rating; a late handover is escalated to the leader."""
+    """代办 of a T->C item: village agent → township window, back office → county decision
+    (the department's task) → home delivery → the resident's rating; a late handover is escalated to the leader."""
     # Thu 24 Sep: 谭晓燕 takes the application at 青丝社区's service point.
     case = counter.register("tan.xiaoyan", PROXY_ITEM, QINGSI_COMMUNITY, "village_point")
     case_id = case["id"]
@@ -151,7 +151,9 @@ def test_proxy_item_from_the_village_to_the_county_and_back(
         hidden_from=("tan.xiaoyan", "yang.fan", "pan.hong", "deng.hui"),
     )
     assert specs(case) == ["Task_county_decision"]
-    assert case["waiting_messages"] == ["county_decision"]
+    # 县民政局 decides in daiban (its catalogue route: the decision task): no callback is
+    # awaited at the same time.
+    assert case["waiting_messages"] == []
     assert case["county_since"] is not None
 
     # 县民政局 now sees the case and the decision in its queue; other departments do not.
@@ -168,8 +170,9 @@ def test_proxy_item_from_the_village_to_the_county_and_back(
     )
     assert task["outcomes"]["county_decision"] == ["approve", "reject"]
     assert [t["spec_id"] for t in counter.queue("peng.li", case_id)] == ["Task_county_decision"]
-    # The decision arrives as the county system's callback. Another department's officer
-    # or another township cannot post it; nor can the township that handed the case over.
+    # Another department's officer or another township cannot post the decision; nor can
+    # the township that handed the case over. On this route a callback is refused even
+    # from the department's own officer: the decision is its task.
     decision = {"approved": True, "opinion": "同意发放", "document_no": "渠民高〔2026〕88号"}
     for outsider in ("tang.jian", "pan.hong", "cai.ping"):
         refused = counter.message(outsider, case_id, "county_decision", decision)
@@ -177,10 +180,17 @@ def test_proxy_item_from_the_village_to_the_county_and_back(
     for township in ("liu.yang", "tan.xiaoyan"):
         refused = counter.message(township, case_id, "county_decision", decision)
         assert refused.status_code == 403, township
+    refused = counter.message("deng.hui", case_id, "county_decision", decision)
+    assert (refused.status_code, refused.get_json()["code"]) == (409, "invalid_state")
+    assert "县级部门审批决定" in refused.get_json()["detail"]
     assert counter.case("deng.hui", case_id)["version"] == county["version"]
-    answered = counter.message("deng.hui", case_id, "county_decision", decision)
-    assert answered.status_code == 200, answered.get_json()
-    case = answered.get_json()
+    case = counter.act(
+        "deng.hui",
+        case_id,
+        "Task_county_decision",
+        {"county_decision": "approve", "document_no": "渠民高〔2026〕88号"},
+        hidden_from=("tang.jian", "liu.yang", "tan.xiaoyan"),
+    )
     assert specs(case) == ["Task_prepare_result"]
     assert counter.queue("deng.hui", case_id) == counter.queue("peng.li", case_id) == []
     data = counter.engine.cases.get(case_id).data

@@ -393,7 +393,7 @@ def test_database_errors_never_show_parameter_values(api: Api) -> None:
 # -- real conflicts stay 409 -----------------------------------------------------------
 
 
-def test_a_stale_version_is_still_409_and_changes_nothing(api: Api) -> None:
+def test_a_stale_version_is_412_and_changes_nothing(api: Api) -> None:
     case = api.register().get_json()
     task_id = case["tasks"][0]["id"]
     version = api.case(case["id"]).get_json()["version"]
@@ -402,6 +402,6 @@ def test_a_stale_version_is_still_409_and_changes_nothing(api: Api) -> None:
     stale = api.client.post(
         f"/api/v1/tasks/{task_id}/unclaim", headers=api.headers() | {"If-Match": f'"{version}"'}
     )
-    assert stale.status_code == 409 and stale.get_json()["code"] == "conflict"
+    assert stale.status_code == 412 and stale.get_json()["code"] == "precondition_failed"
     assert "Retry-After" not in stale.headers
     assert api.totals() == before

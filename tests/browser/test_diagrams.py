@@ -297,7 +297,10 @@ def test_lanes_are_stacked_bands_in_lane_set_order() -> None:
     bands = [shapes[lane.get("id", "")] for lane in lanes]
     for upper, lower in itertools.pairwise(bands):
         assert upper[1] + upper[3] == lower[1] and upper[0] == lower[0] and upper[2] == lower[2]
-    assert next(lane.get("name") for lane in lanes) == "township_window"  # names kept as roles
+    # lanes keep their Chinese names and their roles
+    first = lanes[0]
+    assert first.get("name") == "乡镇便民服务中心窗口（A岗）"
+    assert first.get("{urn:daiban:bpmn:1}role") == "township_window"
     host = shapes["Receive_objection"]
     x, y, w, h = shapes["Timer_notice_end"]
     assert y + h / 2 == host[1] + host[3] and host[0] <= x + w / 2 <= host[0] + host[2]

@@ -104,7 +104,7 @@ def test_form_errors_are_listed_per_field_and_nothing_is_written(sample: Engine)
     assert caught.value.fields == {
         "applicant_name": "必填",
         "applicant_id": "公民身份号码不正确（位数、出生日期或校验码有误）",
-        "materials": "取值应为：complete、missing",
+        "materials": "取值应为：complete（材料齐全）、missing（材料不全）",
         "extra": "表单中没有这个字段",
     }
     after = sample.cases.get(view.id)
@@ -156,7 +156,9 @@ def test_changes_and_refusals_are_logged_with_identifiers_only(
     with caplog.at_level(logging.INFO, logger="engine.cases"):
         view = complete(sample, start_sample(sample), "Task_intake", INTAKE, user="clerk")
         with pytest.raises(InvalidState):
-            sample.cases.deliver_message(view.id, "county_decision", {"phone": phone})
+            sample.cases.deliver_message(
+                view.id, "county_decision", {"approved": False, "opinion": f"电话 {phone}"}
+            )
         sample.cases.cancel(view.id, f"申请人（{phone}）撤回申请", Actor("window.wang"))
     lines = [r for r in caplog.records if r.name.startswith("engine.cases")]
     assert [getattr(r, "event", None) for r in lines] == [

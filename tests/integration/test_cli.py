@@ -21,7 +21,8 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 
 def test_lint_clean_and_dirty(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(capsys, "lint", str(SAMPLE))[0] == 0
+    code, out, err = run(capsys, "lint", str(SAMPLE))
+    assert (code, out, err.strip()) == (0, "", "2 个文件，0 个问题")
     code, out, err = run(capsys, "lint", str(DATA / "several_errors.bpmn"))
     assert code == 1
     lines = out.splitlines()
@@ -31,6 +32,23 @@ def test_lint_clean_and_dirty(capsys: pytest.CaptureFixture[str]) -> None:
         assert path.endswith("several_errors.bpmn")
         assert lineno.isdigit() and element.strip() and message.strip()
     assert err.strip() == f"1 个文件，{len(lines)} 个问题"
+
+
+def test_lint_warns_of_an_old_lane_and_passes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A lane named with its role code (before ``daiban:role``) is read, with a warning."""
+    for source in SAMPLE.glob("*.bpmn"):
+        text = source.read_text(encoding="utf-8")
+        text = text.replace(
+            'name="村（社区）代办员" daiban:role="village_agent"', 'name="village_agent"'
+        )
+        (tmp_path / source.name).write_text(text, encoding="utf-8")
+    code, out, err = run(capsys, "lint", "--no-catalogue", str(tmp_path))
+    assert code == 0
+    [line] = out.splitlines()
+    assert line.startswith(f"{tmp_path / 'sample_proxy_item.bpmn'}:8: Lane_village_agent: 警告：")
+    assert err.strip() == "2 个文件，0 个问题，1 个警告"
 
 
 def test_lint_hostile_file_without_traceback(capsys: pytest.CaptureFixture[str]) -> None:
@@ -77,8 +95,9 @@ def test_walk_a_case_from_the_command_line(
         capsys, *db, "complete", "1", task_id, "--data", json.dumps(data, ensure_ascii=False)
     )
     assert code == 0 and "Task_handover" in out
+    assert "状态 在办（open）" in out and "岗位 村代办员 [village_agent]" in out
     code, out, _ = run(capsys, *db, "replay", "1", "--at", "1")
-    assert code == 0 and "Task_intake" in out
+    assert code == 0 and "Task_intake" in out and "状态 在办（open）" in out
     code, out, _ = run(capsys, *db, "verify", "1")
     assert code == 0 and "校验通过" in out
     code, out, err = run(capsys, *db, "verify", "--all")

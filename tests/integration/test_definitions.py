@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 
 from engine import DefinitionError, Engine, SourceFile, lint, read_sources
+from engine.definitions.catalogue_lint import check_catalogue
+from processes.catalogue import Catalogue
+from processes.org import ROLES
 from tests.support.driving import INTAKE, complete, start_sample
 from tests.support.paths import DATA, SAMPLE
 
@@ -79,6 +82,73 @@ def test_script_escape_is_a_lint_error_and_never_runs(
 def test_missing_file_for_call_activity_is_reported() -> None:
     problems = lint(read_sources([SAMPLE / "sample_proxy_item.bpmn"])).problems
     assert [p.element_id for p in problems] == ["Call_county_handoff"]
+
+
+def _lane_variant(old: str, new: str) -> SourceFile:
+    """sample_proxy_item with the village agents' lane element rewritten."""
+    path = SAMPLE / "sample_proxy_item.bpmn"
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    return SourceFile(str(path), text.replace(old, new).encode())
+
+
+VILLAGE_LANE = (
+    '<bpmn:lane id="Lane_village_agent" name="村（社区）代办员" daiban:role="village_agent">'
+)
+HANDOFF = read_sources([SAMPLE / "sample_county_handoff.bpmn"])
+
+
+def test_a_lane_is_named_in_chinese_and_its_tasks_go_to_its_role() -> None:
+    result = lint([*HANDOFF, _lane_variant(VILLAGE_LANE, VILLAGE_LANE)])
+    assert (result.problems, result.warnings) == ([], [])
+    outline = result.outlines["sample_proxy_item"]
+    agents = next(lane for lane in outline.lane_roles if lane.lane_id == "Lane_village_agent")
+    assert (agents.role, agents.name) == ("village_agent", "村（社区）代办员")
+    assert outline.lanes["Task_intake"] == "village_agent"
+
+
+def test_a_lane_without_its_role_is_an_error_with_line_and_element() -> None:
+    source = _lane_variant(
+        VILLAGE_LANE, '<bpmn:lane id="Lane_village_agent" name="村（社区）代办员">'
+    )
+    problems = [str(p) for p in lint([*HANDOFF, source]).problems]
+    line = next(
+        n
+        for n, text in enumerate(source.data.decode().splitlines(), 1)
+        if "村（社区）代办员" in text
+    )
+    assert f"{source.path}:{line}: Lane_village_agent: 泳道缺少 daiban:role" in "\n".join(problems)
+    # and its user tasks belong to no role
+    assert any("Task_intake: 用户任务必须位于泳道（角色）中" in p for p in problems)
+    empty = _lane_variant(VILLAGE_LANE, VILLAGE_LANE.replace('"village_agent"', '" "'))
+    assert any("daiban:role 为空" in p.message for p in lint([*HANDOFF, empty]).problems)
+
+
+def test_an_unknown_role_is_an_error_of_the_catalogue_check() -> None:
+    source = _lane_variant(VILLAGE_LANE, VILLAGE_LANE.replace('"village_agent"', '"village_boss"'))
+    result = lint([*HANDOFF, source])
+    assert result.problems == []  # a well-formed lane; whether its role exists is the org's
+    problems = check_catalogue(Catalogue(), result.outlines, ROLES, complete=False)
+    line = next(
+        n for n, text in enumerate(source.data.decode().splitlines(), 1) if "village_boss" in text
+    )
+    assert [str(p) for p in problems] == [
+        f"{source.path}:{line}: Lane_village_agent: 泳道“村（社区）代办员”的角色“village_boss”不是已知角色"
+    ]
+
+
+def test_an_old_lane_named_with_its_role_code_is_read_with_a_warning(engine: Engine) -> None:
+    old = '<bpmn:lane id="Lane_village_agent" name="village_agent">'
+    source = _lane_variant(VILLAGE_LANE, old)
+    result = lint([*HANDOFF, source])
+    assert result.problems == []
+    [warning] = result.warnings
+    assert (warning.element_id, warning.code) == ("Lane_village_agent", "legacy_lane")
+    assert 'daiban:role="village_agent"' in warning.message
+    assert result.outlines["sample_proxy_item"].lanes["Task_intake"] == "village_agent"
+    # a version deployed before lanes had daiban:role still routes its tasks by role code
+    engine.definitions.deploy([*HANDOFF, source])
+    assert [t.lane for t in start_sample(engine).tasks] == ["village_agent"]
 
 
 def test_deploy_is_idempotent_and_versions_are_immutable(engine: Engine, tmp_path: Path) -> None:

@@ -45,7 +45,8 @@ def _walk(engine: Engine, clock: ManualClock) -> tuple[CaseView, list[tuple[int,
             {"county_department": "县残联", "handover_items": 2},
         )
     )
-    view = capture(engine.cases.deliver_message(view.id, "county_decision", {"approved": False}))
+    refusal = {"approved": False, "opinion": "不符合条件"}
+    view = capture(engine.cases.deliver_message(view.id, "county_decision", refusal))
     assert view.status == "completed"
     return view, live
 

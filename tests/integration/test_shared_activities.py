@@ -11,6 +11,7 @@ import pytest
 
 from engine import Actor, CaseView, Engine, ManualClock
 from engine.clock import SHANGHAI
+from engine.errors import InvalidState
 from engine.simulate import Scenario, fill_form, run
 from processes.catalogue import Catalogue
 from tests.support.databases import Deployed
@@ -186,7 +187,7 @@ def test_public_notice_objection_sends_the_case_back(
     view = do(engine, view, "Task_publish_notice", clock)
     assert view.waiting_messages == ["public_notice_objection"]
     view = engine.cases.deliver_message(
-        view.id, "public_notice_objection", {"by": "村民", "content": "收入不实"}
+        view.id, "public_notice_objection", {"objector": "村民", "content": "收入不实"}
     )
     view = do(
         engine, view, "Task_objection", clock, objection_upheld=True, objection_finding="情况属实"
@@ -226,31 +227,65 @@ def test_late_proxy_handover_is_escalated(
 def test_county_refusal_by_task_is_delivered(
     engine: Engine, items: Catalogue, clock: ManualClock
 ) -> None:
+    item = items.items["TT002"]
+    assert item.county_decision == "task"  # the department's route (the default)
     scenario = Scenario(
-        start={"item": items.items["TT002"].process_data(), "via_proxy": True, "emergency": False},
+        start={"item": item.process_data(), "via_proxy": True, "emergency": False},
         tasks={"Task_county_decision": {"county_decision": "reject", "county_opinion": "收入超标"}},
     )
-    trace = run(engine.cases, clock, items.items["TT002"].process_id, scenario)
+    trace = run(engine.cases, clock, item.process_id, scenario)
     assert trace.case.status == "completed"
     assert trace.case.data["county_approved"] is False
     assert "Task_prepare_result" in trace.names("task")  # the refusal is delivered too
     lanes = {s.name: s.role for s in trace.steps if s.kind == "task"}
     assert lanes["Task_county_decision"] == "county_officer"
+    assert "county_decision" not in trace.names("message")  # no callback was ever awaited
+
+
+def _at_the_county(engine: Engine, clock: ManualClock, code: str) -> CaseView:
+    view = start(engine, code)
+    view = do(engine, view, "Task_check_materials", clock)
+    if "Task_first_review" in ready(view):
+        for spec_id in ("Task_first_review", "Task_backoffice_review"):
+            view = do(engine, view, spec_id, clock)
+    return do(engine, view, "Task_county_handover", clock)
+
+
+def test_the_task_route_offers_the_task_and_refuses_the_callback(
+    engine: Engine, items: Catalogue, clock: ManualClock
+) -> None:
+    view = _at_the_county(engine, clock, "TT002")
+    assert ready(view) == ["Task_county_decision"]
+    assert view.waiting_messages == []
+    assert view.county_since is not None
+    with pytest.raises(InvalidState, match="县级部门审批决定") as refused:
+        engine.cases.deliver_message(view.id, "county_decision", {"approved": True})
+    assert refused.value.code == "invalid_state"
+    assert engine.cases.get(view.id).version == view.version
+    # Late: the window chases the county; the decision task stays open.
+    view = later(engine, clock, view, timedelta(days=40))
+    assert ready(view) == ["Task_chase_county", "Task_county_decision"]
 
 
 def test_county_decision_by_callback_message(
     engine: Engine, items: Catalogue, clock: ManualClock
 ) -> None:
-    view = start(engine, "TT003")
-    view = do(engine, view, "Task_check_materials", clock)
-    view = do(engine, view, "Task_county_handover", clock)
-    assert ready(view) == ["Task_county_decision"]
-    assert "county_decision" in view.waiting_messages
+    assert items.items["TT003"].county_decision == "callback"  # the item's own route
+    view = _at_the_county(engine, clock, "TT003")
+    assert ready(view) == []  # no county task: the department's system answers
+    assert view.waiting_messages == ["county_decision"]
+    assert view.county_since is not None  # the department sees the case from now on
+    # Late: the window chases the county on this route too, still waiting for the answer.
+    view = later(engine, clock, view, timedelta(days=40))
+    assert ready(view) == ["Task_chase_county"]
+    assert view.waiting_messages == ["county_decision"]
+    view = do(engine, view, "Task_chase_county", clock)
     view = engine.cases.deliver_message(
-        view.id, "county_decision", {"approved": True, "opinion": "准予"}
+        view.id, "county_decision", {"approved": False, "opinion": "不符合条件"}
     )
     assert ready(view) == ["Task_prepare_result"]
-    assert view.data["county_approved"] is True
+    assert (view.data["county_approved"], view.data["county_decision"]) == (False, "reject")
+    assert view.data["county_opinion"] == "不符合条件"
 
 
 def test_bad_rating_requires_rectification_within_15_working_days(
@@ -287,7 +322,7 @@ def test_enforcement_with_hearing(engine: Engine, items: Catalogue, clock: Manua
     view = do(engine, view, "Task_investigate", clock, violation_found=True)
     view = do(engine, view, "Task_notify", clock)
     assert view.waiting_messages == ["hearing_requested"]
-    view = engine.cases.deliver_message(view.id, "hearing_requested", {"kind": "听证"})
+    view = engine.cases.deliver_message(view.id, "hearing_requested", {"kind": "hearing"})
     view = do(engine, view, "Task_hearing", clock, hearing_record="当事人陈述")
     view = do(
         engine,

@@ -2,7 +2,7 @@
 ``tests/api/test_api_exports.py``): cases walked through real item processes.
 
 A: a proxy item (MZ004) with claims, a missed handover deadline and its warnings, a
-supplement, a leader's assignment, the county's decision as a message and a rating;
+supplement, a leader's assignment, the county's decision by its task and a rating;
 B: a devolved window item (ZF002) with a released claim; C: a cancelled case; D: a case
 of another township (丰乐乡), still open.
 """
@@ -119,8 +119,8 @@ def build(engine: Engine, clock: ManualClock) -> Cases:
     cases.assign(a, review, "liu.yang", world.actor("chen.jing"))
     world.complete(a, "Task_backoffice_review", "liu.yang", claim=False)
     world.complete(a, "Task_county_handover", "wang.fang")
-    decision = {"approved": True, "opinion": "准予"}
-    cases.deliver_message(a, "county_decision", decision, world.actor("deng.hui"))
+    # 县民政局 decides in daiban (its route: the decision task)
+    world.complete(a, "Task_county_decision", "deng.hui", claim=False, county_decision="approve")
     world.walk(a)
     # B: devolved window item ZF002 at 青丝乡, a claim released and taken again.
     clock.advance(timedelta(days=3))

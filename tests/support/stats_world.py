@@ -18,7 +18,7 @@ A  MZ004 高龄津贴 (proxy; limits intake 1, proxy_handover 3, township_review
    entrusted Thu 24 Sep 09:20 → handed over Tue 29 Sep 10:00 (held 2 working days: 28, 29;
    due wd(24 Sep, 3) = 30 Sep: on time) → accepted 29 Sep 11:00 (due wd(29 Sep, 15) =
    Mon 26 Oct) → first review 29 Sep, back office 30 Sep, county handover 30 Sep →
-   county callback Fri 9 Oct 09:00 → result prepared, picked up 9 Oct 11:00 (completed
+   county decision task Fri 9 Oct 09:00 → result prepared, picked up 9 Oct 11:00 (completed
    early: 9 < 26 Oct; 3 working days: 30 Sep, 8, 9 Oct) → rated very_satisfied.
 B  ZF002 摊点设置 (licence; intake 1, township_review 1, delivery 1; promised 3) at 青丝乡's
    window for 石桥村 511725201003: supplement notice Thu 24 Sep → materials Mon 28 Sep →
@@ -261,8 +261,8 @@ def build(engine: Engine, clock: ManualClock, catalogue: Catalogue) -> World:
         ids["F"], "Task_check_materials", "pan.hong", intake_decision="accept"
     )
     # Fri 9 Oct
-    desk.at("2026-10-09 09:00").send(
-        ids["A"], "county_decision", {"approved": True, "opinion": "同意"}
+    desk.at("2026-10-09 09:00").do(
+        ids["A"], "Task_county_decision", "deng.hui", county_decision="approve"
     )
     desk.do(ids["B"], "Task_leader_approval", "chen.jing", leader_decision="approve")
     desk.at("2026-10-09 10:00").do(
@@ -339,7 +339,7 @@ SEP_OCT_TOTAL: dict[str, Any] = {
     "avg_handling_days": 3.0,
     # Steps of the shared activities done (own completion, callback or timer):
     # A 9 (entrust, handover, check, first review, back office, county handover, county
-    # decision by callback, prepare, pickup); B 9 (check, supplement notice, recheck, first
+    # decision by its task, prepare, pickup); B 9 (check, supplement notice, recheck, first
     # review, back office, leader, prepare, pickup, rectify); C 2 (check, first review: its
     # back office review was ended by the return, not done); D 3 (check, prepare, pickup);
     # E 2 (check, refusal notice); F 4 (entrust, escalation, handover, check); G 2 (check,

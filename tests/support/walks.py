@@ -61,7 +61,7 @@ class Counter:
     # -- HTTP as one user --------------------------------------------------------------
     def token(self, user: str) -> str:
         held = self.tokens.get(user)
-        if held is None or held[1] <= self.engine.clock.now():
+        if held is None or held[1] <= self.engine.wall_clock.now():  # tokens: wall clock
             if not self.engine.identity.has_password(user):
                 self.engine.identity.set_password(user, DEMO_PASSWORD)
             response = self.client.post(
@@ -119,7 +119,7 @@ class Counter:
 
     # -- tasks ---------------------------------------------------------------------------
     def queue(self, user: str, case_id: int) -> list[dict[str, Any]]:
-        response = self.get(user, "/api/v1/tasks")
+        response = self.get(user, "/api/v1/tasks?page_size=100")
         assert response.status_code == 200, response.get_json()
         return [t for t in response.get_json()["items"] if t["case_id"] == case_id]
 

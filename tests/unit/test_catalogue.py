@@ -317,6 +317,35 @@ def test_a_valid_file_loads(tmp_path: Path) -> None:
     assert catalogue.get("TS999") is None
 
 
+def test_the_department_chooses_the_county_route_and_an_item_may_differ(
+    tmp_path: Path,
+) -> None:
+    county = ("    decided_at: T\n", "    decided_at: T->C\n")
+    own = ("    decided_at: T\n", "    decided_at: C\n    county_decision: task\n")
+    text = department("TS", item("TS001", *county), item("TS002", *own), item("TS003"))
+    write(
+        tmp_path,
+        "ts.yaml",
+        text.replace("  name: 县测试局\n", "  name: 县测试局\n  county_decision: callback\n"),
+    )
+    routes = {i.code: (i.county_decision, i.county_route) for i in load_catalogue(tmp_path)}
+    # TS003 is decided in the township: no county route at all
+    assert routes == {
+        "TS001": ("callback", "callback"),
+        "TS002": ("task", "task"),
+        "TS003": ("callback", None),
+    }
+    data = load_catalogue(tmp_path).items["TS001"].process_data()
+    assert data["county_decision"] == "callback"  # what the case carries from registration
+    write(tmp_path, "ts.yaml", department("TS", item("TS001", *county)))
+    assert load_catalogue(tmp_path).items["TS001"].county_decision == "task"  # the default
+
+
+def test_the_shipped_county_routes(catalogue: Catalogue) -> None:
+    routes = {i.department_code: i.county_route for i in catalogue if i.county_route}
+    assert {d for d, route in routes.items() if route == "callback"} == {"GA", "YB"}
+
+
 def test_the_catalogue_folder_can_come_from_the_environment(tmp_path: Path) -> None:
     write(tmp_path, "ts.yaml", department("TS", item("TS001")))
     settings = Settings.from_environ({"DAIBAN_CATALOGUE_DIR": str(tmp_path)})
@@ -393,6 +422,20 @@ CASES = [
         "- code: TX001",
         "items[0].code",
         "事项编码应以部门编码 TS 开头",
+    ),
+    (
+        "county route of an item the township decides",
+        item("TS001", "    fees:", "    county_decision: callback\n    fees:"),
+        "county_decision: callback",
+        "items[0].county_decision",
+        "乡镇办结的事项（T）没有县级决定，不能指定县级决定方式",
+    ),
+    (
+        "unknown county route",
+        item("TS001", "    decided_at: T\n", "    decided_at: C\n    county_decision: phone\n"),
+        "county_decision: phone",
+        "items[0].county_decision",
+        "取值应为：task、callback",
     ),
 ]  # fmt: skip
 

@@ -47,6 +47,7 @@ def test_declared_and_default_bounds() -> None:
     schema = form.to_json_schema()["properties"]
     assert schema["households"] == {
         "title": "户数",
+        "description": "选填；整数，1 至 200。",
         "type": "integer",
         "minimum": 1,
         "maximum": 200,

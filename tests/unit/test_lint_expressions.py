@@ -225,7 +225,7 @@ SINK = """\
       <bpmn:formalExpression>{correlation_retrieval}</bpmn:formalExpression>
     </bpmn:correlationPropertyRetrievalExpression>
   </bpmn:correlationProperty>
-  <bpmn:message id="Msg_a" name="msg_a"/>
+  <bpmn:message id="Msg_a" name="rating"/>
   <bpmn:signal id="Sig_a" name="sig_a">
     <bpmn:extensionElements>
       <spiffworkflow:payloadExpression>{event_payload}</spiffworkflow:payloadExpression>

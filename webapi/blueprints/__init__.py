@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from webapi.blueprints import audit_export, auth, definitions, health, items, ledger, stats
+from webapi.blueprints import (
+    admin,
+    audit_export,
+    auth,
+    definitions,
+    health,
+    items,
+    ledger,
+    stats,
+)
 from webapi.smorest import Blueprint
 
 BLUEPRINTS: tuple[Blueprint, ...] = (
@@ -13,4 +22,5 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     ledger.blp,
     stats.blp,
     audit_export.blp,
+    admin.blp,
 )

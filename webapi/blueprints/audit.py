@@ -13,13 +13,13 @@ from typing import Any
 from engine import policy
 from engine.audit import HistoryEntry
 from engine.clock import SHANGHAI
+from engine.labels import CASE_STATUSES, EVENT_TYPES, ROLES, name_of, unit_name
 from engine.records import TaskRecord
-from processes.org import ROLES
+from processes.org import Organization
 from processes.patterns import mask_value
 from webapi.auth import current_principal, require_auth
 from webapi.blueprints.cases import visible_case
 from webapi.schemas.audit import (
-    EVENT_TYPES,
     DiagramSchema,
     HistorySchema,
     StateArgsSchema,
@@ -72,6 +72,7 @@ def case_state(args: dict[str, Any], case_id: int) -> dict[str, Any]:
         "seq": replayed.seq,
         "at": replayed.at,
         "status": replayed.status,
+        "status_name": name_of(CASE_STATUSES, replayed.status),
         "digest": replayed.digest,
         "recorded_digest": entries[replayed.seq - 1].event.state_digest,
         "due_date": date.fromisoformat(str(due)) if due else None,
@@ -82,7 +83,9 @@ def case_state(args: dict[str, Any], case_id: int) -> dict[str, Any]:
                 "name": t.name,
                 "process_id": t.process_id,
                 "role": t.lane,
+                "role_name": name_of(ROLES, t.lane),
                 "org_unit": units.get(t.id),
+                "org_unit_name": unit_name(engine.org, units.get(t.id)),
                 "claimed_by": replayed.claims.get(t.id),
             }
             for t in replayed.tasks
@@ -127,6 +130,7 @@ def case_diagram(args: dict[str, Any], case_id: int) -> dict[str, Any]:
         "seq": view.state.seq,
         "at": view.moment,
         "status": view.state.status,
+        "status_name": name_of(CASE_STATUSES, view.state.status),
         "due_date": due,
         "case_overdue": view.state.status == "open" and due is not None and local_day > due,
         "definition": {
@@ -152,24 +156,28 @@ def _event(entry: HistoryEntry, masked: bool) -> dict[str, Any]:
         "actor": event.actor,
         "actor_name": user.name if user is not None else None,
         "role": event.actor_role,
-        "role_name": ROLES.get(event.actor_role or ""),
+        "role_name": name_of(ROLES, event.actor_role),
         "org_unit": event.actor_unit,
+        "org_unit_name": unit_name(org, event.actor_unit),
         "on_behalf_of": event.on_behalf_of,
-        "task": _task(entry.task) if entry.task is not None else None,
-        "opened": [_task(t) for t in entry.opened],
+        "task": _task(entry.task, org) if entry.task is not None else None,
+        "opened": [_task(t, org) for t in entry.opened],
         "data": data,
         "hash": event.hash,
         "prev_hash": event.prev_hash,
         "state_digest": event.state_digest,
+        "clock_offset": event.clock_offset,
     }
 
 
-def _task(task: TaskRecord) -> dict[str, Any]:
+def _task(task: TaskRecord, org: Organization) -> dict[str, Any]:
     return {
         "id": task.id,
         "spec_id": task.spec_id,
         "name": task.name,
         "process_id": task.process_id,
         "role": task.lane,
+        "role_name": name_of(ROLES, task.lane),
         "org_unit": task.org_unit,
+        "org_unit_name": unit_name(org, task.org_unit),
     }

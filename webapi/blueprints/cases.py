@@ -1,4 +1,5 @@
-"""Cases (办件): registration, reading, listing, messages and cancellation."""
+"""Cases (办件): registration, reading, listing and cancellation (messages:
+``webapi.blueprints.messages``)."""
 
 from __future__ import annotations
 
@@ -8,23 +9,27 @@ from typing import Any
 from flask import request
 
 from engine import Principal, policy
-from engine.cases import CaseView
+from engine.cases import CaseView, OpenTaskView
 from engine.clock import SHANGHAI
+from engine.labels import CASE_STATUSES, name_of, unit_name
 from engine.policy import Action
 from engine.records import CaseFilter, CaseRecord
 from engine.registration import Applicant, Registration
 from processes.patterns import mask_id, mask_phone
 from webapi.auth import current_principal, require_auth
+from webapi.blueprints.tasks import open_tasks
+from webapi.openapi import ETAG_HEADER, etag
 from webapi.problems import refused
 from webapi.schemas.cases import (
+    SHAPE_ERRORS,
     CancelSchema,
     CaseCreatedSchema,
     CaseCreateSchema,
     CaseDetailSchema,
     CasePageSchema,
     CaseQuerySchema,
-    MessagePayloadSchema,
 )
+from webapi.schemas.headers import IdempotencyKeySchema
 from webapi.services import services
 from webapi.smorest import Blueprint
 
@@ -33,6 +38,7 @@ blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="办�
 
 @blp.route("", methods=["POST"])
 @require_auth
+@blp.arguments(IdempotencyKeySchema, location="headers", as_kwargs=True)
 @blp.arguments(CaseCreateSchema)
 @blp.response(201, CaseCreatedSchema)
 @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
@@ -43,24 +49,31 @@ def create_case(body: dict[str, Any]) -> dict[str, Any]:
     请求头 `Idempotency-Key` 可选：同一调用者以同一键重试（包括同时发出的多个请求）时，
     每个请求都得到 201 和同一办件（案号、回执相同；响应体反映办件的当前状态），不会重复登记。
     503 `outcome_unknown`（提交时连接中断，结果未知）后请用同一键重试，即可得知是否已登记。
+
+    请求的每处错误（缺少必填字段、格式不符、身份证校验码、村代码、渠道权限……）一次列出（422）。
+    响应含办结期限 `due_date` 与其规则 `due_rule`：从受理起算的事项登记时 `due_date` 为 null，
+    `due_rule` 给出起算时点与承诺时限；`tasks` 为登记后的待办任务及此刻可以办理的人。
     """
-    raw = body["applicant"]
+    # Fields with a problem of their shape are absent (``SHAPE_ERRORS`` names them): the
+    # engine checks the rest as sent, the others as empty, and lists every problem.
+    raw = body.get("applicant") or {}
     registration = Registration(
-        item_code=body["item_code"],
+        item_code=body.get("item_code", ""),
         applicant=Applicant(
-            name=raw["name"],
-            id_number=raw["id_number"],
-            village=raw["village"],
-            phone=raw["phone"] or None,
-            address=raw["address"] or None,
+            name=raw.get("name", ""),
+            id_number=raw.get("id_number", ""),
+            village=raw.get("village", ""),
+            phone=raw.get("phone") or None,
+            address=raw.get("address") or None,
         ),
-        channel=body["channel"],
-        agent=body["agent"] or None,
-        materials=tuple(body["materials"]),
-        emergency=body["emergency"],
+        channel=body.get("channel", ""),
+        agent=body.get("agent") or None,
+        materials=tuple(body.get("materials", ())),
+        emergency=body.get("emergency", False),
     )
     key = request.headers.get("Idempotency-Key", "").strip() or None
-    view = services().engine.registration.register(current_principal(), registration, key)
+    registrations = services().engine.registration
+    view = registrations.register(current_principal(), registration, key, body.get(SHAPE_ERRORS))
     applicant = view.data.get("applicant", {})
     return {
         "id": view.id,
@@ -68,6 +81,7 @@ def create_case(body: dict[str, Any]) -> dict[str, Any]:
         "item_code": view.item_code,
         "status": view.status,
         "due_date": view.due_date,
+        "due_rule": registrations.due_rule(view),
         "receipt": {
             "case_number": view.case_number,
             "item_name": view.data.get("item", {}).get("name", ""),
@@ -110,28 +124,14 @@ def list_cases(args: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/<int:case_id>", methods=["GET"])
 @require_auth
-@blp.response(200, CaseDetailSchema)
+@blp.response(200, CaseDetailSchema, headers=ETAG_HEADER)
 @blp.alt_response(404, response="NOT_FOUND")
-def get_case(case_id: int) -> dict[str, Any]:
-    """办件详情：状态、待办任务、申请人（无办理权限时身份证号与电话遮蔽）"""
+def get_case(case_id: int) -> tuple[dict[str, Any], dict[str, str]]:
+    """办件详情：状态、待办任务、申请人（无办理权限时身份证号与电话遮蔽）；响应头 `ETag`
+    为办件版本号（同 `version`），办理、认领时以 `If-Match` 带回"""
     visible_case(current_principal(), case_id)
-    return _detail(case_id)
-
-
-@blp.route("/<int:case_id>/messages/<name>", methods=["POST"])
-@require_auth
-@blp.arguments(MessagePayloadSchema)
-@blp.response(200, CaseDetailSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(409, response="CONFLICT")
-def post_message(payload: dict[str, Any], case_id: int, name: str) -> dict[str, Any]:
-    """向办件投递消息：县级部门决定（county_decision，仅承办部门）、补正材料等"""
-    principal = current_principal()
-    record = _allowed(principal, case_id, Action.DELIVER_MESSAGE, name)
-    actor = policy.case_actor(principal, record, name)
-    services().engine.cases.deliver_message(case_id, name, payload, actor)
-    return _detail(case_id)
+    detail = _detail(case_id)
+    return detail, etag(detail["version"])
 
 
 @blp.route("/<int:case_id>/cancel", methods=["POST"])
@@ -145,11 +145,15 @@ def cancel_case(body: dict[str, Any], case_id: int) -> dict[str, Any]:
     """撤件：须填写原因"""
     principal = current_principal()
     record = _allowed(principal, case_id, Action.CHANGE_CASE)
-    services().engine.cases.cancel(case_id, body["reason"], policy.case_actor(principal, record))
-    return _detail(case_id)
+    changed = services().engine.cases.cancel(
+        case_id, body["reason"], policy.case_actor(principal, record)
+    )
+    return _detail(case_id, changed)
 
 
-def _detail(case_id: int) -> dict[str, Any]:
+def _detail(case_id: int, changed: CaseView | None = None) -> dict[str, Any]:
+    """The case as the caller may see it; ``changed``: the view a change just answered,
+    whose open tasks (the rows it wrote) are shown without reading them again."""
     principal = current_principal()
     record, view = services().engine.cases.get_with_record(case_id)
     data = view.data
@@ -168,7 +172,9 @@ def _detail(case_id: int) -> dict[str, Any]:
         "emergency": data.get("emergency"),
         "materials": data.get("materials"),
         "agent": data.get("agent"),
-        "tasks": _tasks(view),
+        "tasks": _tasks(
+            changed if changed is not None and changed.version == view.version else view
+        ),
         "waiting_messages": view.waiting_messages,
         "county_since": view.county_since,
         "has_incident": view.has_incident,
@@ -192,26 +198,33 @@ def _allowed(
     return record
 
 
-def _tasks(view: CaseView) -> list[dict[str, Any]]:
-    return [{"id": t.id, "spec_id": t.spec_id, "name": t.name, "role": t.lane} for t in view.tasks]
+def _tasks(view: CaseView) -> list[OpenTaskView]:
+    """The case's open tasks with who may take each now (``webapi.blueprints.tasks``)."""
+    return open_tasks(view)
 
 
 def _summary(record: CaseRecord, today: date) -> dict[str, Any]:
     item = services().catalogue.get(record.item_code or "")
+    org = services().engine.org
     return {
         "id": record.id,
         "case_number": record.case_number,
         "item_code": record.item_code,
         "item_name": item.name if item else None,
         "status": record.status,
+        "status_name": name_of(CASE_STATUSES, record.status),
         "due_date": record.due_date,
         "overdue": record.status == "open"
         and record.due_date is not None
         and record.due_date < today,
         "township": record.org_unit,
+        "township_name": unit_name(org, record.org_unit),
         "village": record.village,
+        "village_name": unit_name(org, record.village),
         "department": record.department,
+        "department_name": unit_name(org, record.department),
         "registered_unit": record.registered_unit,
+        "registered_unit_name": unit_name(org, record.registered_unit),
         "created_at": record.created_at,
     }
 

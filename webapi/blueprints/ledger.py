@@ -11,9 +11,11 @@ from marshmallow import Schema
 
 from engine import policy
 from engine.clock import SHANGHAI
+from engine.labels import unit_name
 from engine.ledger import (
     CATEGORIES,
     ENTRY_TYPES,
+    LEVELS,
     SOURCES,
     STATUSES,
     IssueView,
@@ -163,7 +165,9 @@ def _summary(issue: IssueRecord, *, masked: bool) -> dict[str, Any]:
         "township": issue.township,
         "township_name": township.name if township else None,
         "level": issue.level,
+        "level_name": LEVELS.get(issue.level, issue.level),
         "department": issue.department,
+        "department_name": unit_name(org, issue.department),
         "status": issue.status,
         "status_name": STATUSES.get(issue.status, issue.status),
         "resident_name": issue.resident_name,
@@ -180,13 +184,16 @@ def _summary(issue: IssueRecord, *, masked: bool) -> dict[str, Any]:
 
 
 def _entry(entry: EntryRecord) -> dict[str, Any]:
-    user = services().engine.org.users.get(entry.actor)
+    org = services().engine.org
+    user = org.users.get(entry.actor)
     return {
         "seq": entry.seq,
         "type": entry.type,
         "type_name": ENTRY_TYPES.get(entry.type, entry.type),
         "level": entry.level,
+        "level_name": LEVELS.get(entry.level, entry.level),
         "department": entry.department,
+        "department_name": unit_name(org, entry.department),
         "actor": entry.actor,
         "actor_name": user.name if user else None,
         "at": entry.at,

@@ -6,9 +6,12 @@ from typing import Any
 
 from engine import policy
 from engine.clock import SHANGHAI
+from engine.labels import FIGURES, name_of
+from engine.labels import GROUPINGS as GROUP_NAMES
+from engine.labels import RATING_LEVELS as RATING_NAMES
 from engine.policy import Action
 from engine.records import CaseFilter
-from engine.stats import Period, Report
+from engine.stats import RATING_LEVELS, Period, Report
 from webapi.auth import current_principal, require_auth
 from webapi.problems import ApiProblem, refused
 from webapi.schemas.stats import StatsQuerySchema, StatsSchema
@@ -63,10 +66,30 @@ def as_json(report: Report) -> dict[str, Any]:
         "from_": report.period.first,
         "to": report.period.last,
         "group_by": report.group_by,
+        "group_by_name": name_of(GROUP_NAMES, report.group_by),
         "as_of": report.as_of,
         "warning_share": report.warning_share,
+        "legend": LEGEND,
         "groups": [
             {"unit": g.unit, "name": g.name, "figures": g.figures.as_dict()} for g in report.groups
         ],
         "total": report.total.as_dict(),
     }
+
+
+def _legend() -> list[dict[str, Any]]:
+    levels = [{"code": level, "name": RATING_NAMES[level]} for level in RATING_LEVELS]
+    return [
+        {
+            "code": code,
+            "name": figure.name,
+            "kind": figure.kind,
+            "description": figure.description,
+            "levels": levels if figure.kind == "levels" else None,
+        }
+        for code, figure in FIGURES.items()
+    ]
+
+
+# Every figure's code, name, kind and definition, in the order a report shows them.
+LEGEND = _legend()

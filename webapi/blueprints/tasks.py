@@ -7,19 +7,23 @@ from datetime import date
 from typing import Any
 
 from engine import Principal, policy
+from engine.cases import CaseView, OpenTaskView
 from engine.clock import SHANGHAI
 from engine.policy import Action
 from engine.records import Actor, CaseRecord, TaskRecord
+from processes.org import ROLES
 from webapi.auth import current_principal, require_auth
+from webapi.openapi import ETAG_HEADER, etag, problem_response
 from webapi.problems import ApiProblem, refused
+from webapi.schemas.common import PageArgsSchema
 from webapi.schemas.tasks import (
     AssignSchema,
     ExpectedVersionSchema,
     FormDataSchema,
     IfMatchSchema,
+    TaskCompletedSchema,
     TaskDetailSchema,
     TaskListSchema,
-    TaskSummarySchema,
 )
 from webapi.services import services
 from webapi.smorest import Blueprint, View, stacked
@@ -29,24 +33,29 @@ blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="待�
 
 @blp.route("", methods=["GET"])
 @require_auth
+@blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, TaskListSchema)
-def list_tasks() -> dict[str, Any]:
-    """我的待办：本人角色与单位的未认领任务、本人认领的任务、代岗时同事的任务，先到期先列"""
+def list_tasks(args: dict[str, Any]) -> dict[str, Any]:
+    """我的待办：本人角色与单位的未认领任务、本人认领的任务、代岗时同事的任务，先到期先列，分页
+    （total 为全部待办数）"""
     engine = services().engine
     principal = current_principal()
-    found = engine.cases.queue(engine.org, principal, _today())
+    page, size = args["page"], args["page_size"]
+    found, total = engine.cases.queue_page(engine.org, principal, _today(), (page - 1) * size, size)
     records = engine.cases.records([task.case_id for task in found])
     items = [_summary(task, records[task.case_id]) for task in found]
-    return {"items": items, "total": len(items)}
+    return {"items": items, "page": page, "page_size": size, "total": total}
 
 
 @blp.route("/<task_id>", methods=["GET"])
 @require_auth
-@blp.response(200, TaskDetailSchema)
+@blp.response(200, TaskDetailSchema, headers=ETAG_HEADER)
 @blp.alt_response(404, response="NOT_FOUND")
-def get_task(task_id: str) -> dict[str, Any]:
-    """待办详情：表单（JSON Schema）与可选结果"""
-    return _detail(current_principal(), task_id)
+def get_task(task_id: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """待办详情：表单（JSON Schema）与可选结果；响应头 `ETag` 为办件版本号（同 `case_version`），
+    办理、认领时以 `If-Match` 带回"""
+    detail = _detail(current_principal(), task_id)
+    return detail, etag(detail["case_version"])
 
 
 def _detail(principal: Principal, task_id: str) -> dict[str, Any]:
@@ -66,6 +75,23 @@ def _detail(principal: Principal, task_id: str) -> dict[str, Any]:
     }
 
 
+# A command on a task: the task's state may not allow it (409, by code), or the case has
+# moved on since the version the caller named in If-Match or expected_version (412).
+_TASK_CONFLICT = blp.alt_response(
+    409,
+    **problem_response(
+        "任务或办件的当前状态不允许此操作，什么也没改",
+        "claimed",
+        "task_closed",
+        "conflict",
+        "invalid_state",
+    ),
+)
+_STALE_VERSION = blp.alt_response(
+    412, **problem_response("办件已变化，什么也没改；请重新读取办件后再决定", "precondition_failed")
+)
+
+
 def _claim_route(action: str) -> Callable[[View], View]:
     """Claiming or releasing a task: POST, the expected case version optional."""
     return stacked(
@@ -76,7 +102,8 @@ def _claim_route(action: str) -> Callable[[View], View]:
         blp.response(200, TaskDetailSchema),
         blp.alt_response(403, response="FORBIDDEN"),
         blp.alt_response(404, response="NOT_FOUND"),
-        blp.alt_response(409, response="CONFLICT"),
+        _TASK_CONFLICT,
+        _STALE_VERSION,
     )
 
 
@@ -108,12 +135,19 @@ def _change_claim(
 
 @blp.route("/<task_id>/assign", methods=["POST"])
 @require_auth
+@blp.arguments(ExpectedVersionSchema, location="query")
+@blp.arguments(IfMatchSchema, location="headers")
 @blp.arguments(AssignSchema)
 @blp.response(200, TaskDetailSchema)
 @blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(409, response="CONFLICT")
-def assign_task(body: dict[str, Any], task_id: str) -> dict[str, Any]:
+@blp.alt_response(
+    409, **problem_response("办件的当前状态不允许此操作，什么也没改", "conflict", "invalid_state")
+)
+@_STALE_VERSION
+def assign_task(
+    args: dict[str, Any], headers: dict[str, Any], body: dict[str, Any], task_id: str
+) -> dict[str, Any]:
     """指派：乡镇分管领导把本乡镇的任务交给某位工作人员"""
     principal = current_principal()
     task, record = _allowed(principal, task_id, Action.ASSIGN_TASK)
@@ -126,7 +160,9 @@ def assign_task(body: dict[str, Any], task_id: str) -> dict[str, Any]:
             "被指派人不能办理该任务",
             errors=[{"field": "user", "in": "body", "reason": "该用户不担任此任务的岗位"}],
         )
-    engine.cases.assign(record.id, task.id, user, policy.assigning_actor(principal))
+    engine.cases.assign(
+        record.id, task.id, user, policy.assigning_actor(principal), _expected(args, headers)
+    )
     return _detail(principal, task_id)
 
 
@@ -135,21 +171,26 @@ def assign_task(body: dict[str, Any], task_id: str) -> dict[str, Any]:
 @blp.arguments(ExpectedVersionSchema, location="query")
 @blp.arguments(IfMatchSchema, location="headers")
 @blp.arguments(FormDataSchema)
-@blp.response(200, TaskSummarySchema)
+@blp.response(200, TaskCompletedSchema)
 @blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(409, response="CONFLICT")
+@_TASK_CONFLICT
+@_STALE_VERSION
 @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 def complete_task(
     args: dict[str, Any], headers: dict[str, Any], data: dict[str, Any], task_id: str
 ) -> dict[str, Any]:
     """办理：表单数据按任务表单校验，所有错误一次列出；`If-Match` 或 `expected_version`
-    给出办件版本时，版本已变则 409"""
+    给出办件版本时，版本已变则 412（什么也不改）。
+
+    响应：刚办理的任务（办理前的样子）、办件当前状态（`case`）和办理后的全部待办任务
+    （`next_tasks`：环节、岗位与单位的代码和名称、时限，以及此刻可以办理的人）。"""
     principal = current_principal()
     task, record = _allowed(principal, task_id, Action.WORK_TASK)
     expected = _expected(args, headers)
-    holder = policy.acts_on_task(services().engine.org, principal, task, _today())
-    services().engine.cases.complete_task(
+    engine = services().engine
+    holder = policy.acts_on_task(engine.org, principal, task, _today())
+    view = engine.cases.complete_task(
         record.id,
         task.id,
         data,
@@ -157,7 +198,17 @@ def complete_task(
         expected,
         acting_for=holder if holder != principal.user_id else None,
     )
-    return _summary(task, record)  # the summary shows no field the completion changes
+    return {
+        **_summary(task, record),  # the task as it was: no field of it changes
+        "case": {
+            "id": view.id,
+            "case_number": view.case_number,
+            "status": view.status,
+            "version": view.version,
+            "due_date": view.due_date,
+        },
+        "next_tasks": open_tasks(view),
+    }
 
 
 def _allowed(principal: Principal, task_id: str, action: Action) -> tuple[TaskRecord, CaseRecord]:
@@ -179,7 +230,8 @@ def _allowed(principal: Principal, task_id: str, action: Action) -> tuple[TaskRe
 
 
 def _expected(args: dict[str, Any], headers: dict[str, Any]) -> int | None:
-    """The case version the caller expects: ``expected_version`` or ``If-Match``."""
+    """The case version the caller expects: ``expected_version`` or ``If-Match`` (the
+    ``ETag`` of a case or task read, weak or strong); another version is 412, not 409."""
     value = args.get("expected_version")
     if value is not None:
         return int(value)
@@ -187,9 +239,22 @@ def _expected(args: dict[str, Any], headers: dict[str, Any]) -> int | None:
     return int(raw.removeprefix("W/").strip('"')) if raw else None
 
 
+def open_tasks(case: int | CaseView) -> list[OpenTaskView]:
+    """A case's open tasks after a change, with who may take each now.
+
+    Staff names are shown to every caller who sees the case, supervisors included: they are
+    the names of officials at work (whom 效能监督 supervises), not residents' personal data;
+    no staff phone number is shown."""
+    engine = services().engine
+    return engine.cases.open_tasks(engine.org, case)
+
+
 def _summary(task: TaskRecord, record: CaseRecord) -> dict[str, Any]:
+    engine = services().engine
     item = services().catalogue.get(record.item_code or "")
-    now = services().engine.clock.now()
+    now = engine.clock.now()
+    unit = engine.org.units.get(task.org_unit or "")
+    holder = engine.org.users.get(task.claimed_by or "")
     return {
         "id": task.id,
         "case_id": task.case_id,
@@ -199,8 +264,11 @@ def _summary(task: TaskRecord, record: CaseRecord) -> dict[str, Any]:
         "spec_id": task.spec_id,
         "name": task.name,
         "role": task.lane,
+        "role_name": ROLES.get(task.lane or ""),
         "org_unit": task.org_unit,
+        "org_unit_name": unit.name if unit is not None else None,
         "claimed_by": task.claimed_by,
+        "claimed_by_name": holder.name if holder is not None else task.claimed_by,
         "due_at": task.due_at,
         "overdue": task.due_at is not None and task.due_at < now,
     }

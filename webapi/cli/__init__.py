@@ -22,10 +22,13 @@ from webapi.cli.cases import (
     cmd_tick,
     cmd_verify,
 )
+from webapi.cli.clock import add_mode_options
+from webapi.cli.clock import add_parser as add_clock
 from webapi.cli.common import json_arg, settings_for
 from webapi.cli.designer import cmd_deploy, cmd_lint, cmd_scaffold, cmd_simulate
 from webapi.cli.exports import add_parser as add_exports
 from webapi.cli.ledger import add_parser as add_ledger
+from webapi.cli.openapi import add_parser as add_openapi
 from webapi.cli.stats import add_parser as add_stats
 from webapi.config import ConfigError
 from webapi.settings import configure_logging
@@ -103,9 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = add("serve", cmd_serve, "建库或升级、部署流程库，启动 HTTP 接口（开发用服务器）")
     serve.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
     serve.add_argument("--port", type=int, default=5000, help="端口（默认 5000）")
+    add_mode_options(serve)
     add_ledger(sub)
     add_stats(sub)
     add_exports(sub)
+    add_clock(sub)
+    add_openapi(sub)
     return parser
 
 

@@ -8,18 +8,25 @@ import sys
 
 from engine import read_sources
 from engine.clock import SHANGHAI
+from webapi.cli.clock import describe, flag_database
 from webapi.cli.common import DEMO_PASSWORD, engine_for, settings_for
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Create or migrate the database, deploy the BPMN library (unchanged processes are
-    kept), serve. With the demo organisation (``DAIBAN_ORG_FILE`` unset) its accounts
+    """Create or migrate the database (``--training``/``--demo``: flag it, see
+    ``engine.training``), deploy the BPMN library (unchanged processes are kept), serve.
+    With the demo organisation (``DAIBAN_ORG_FILE`` unset) its accounts
     without a password get the demo password; a county's own organisation never does."""
     from webapi.app import create_app
     from webapi.headers import QuietRequestHandler
 
     settings = settings_for(args)
     engine = engine_for(args)
+    if args.mode is not None:
+        print(flag_database(args, args.mode))
+    training = engine.training.status()
+    if training.setting is not None:
+        print(describe(training))
     deployed = engine.definitions.deploy(read_sources([settings.bpmn_dir]), actor=args.user)
     fresh = sum(1 for item in deployed if item.created)
     print(f"流程：{len(deployed)} 个（{settings.bpmn_dir}），其中新部署 {fresh} 个")

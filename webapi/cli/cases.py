@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from engine import Actor, VerifyReport, read_sources
+from engine.labels import CASE_STATUSES, name_of
 from engine.logs import get_logger
-from webapi.cli.common import engine_for, print_case, settings_for
+from webapi.cli.common import engine_for, print_case, role_shown, settings_for
 
 log = get_logger(__name__)
 
@@ -59,9 +60,10 @@ def cmd_tick(args: argparse.Namespace) -> int:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     state = engine_for(args).audit.replay(args.case, args.at)
-    print(f"办件 {state.case_id} 第 {state.seq} 号事件后：状态 {state.status}  摘要 {state.digest}")
+    status = f"{name_of(CASE_STATUSES, state.status)}（{state.status}）"
+    print(f"办件 {state.case_id} 第 {state.seq} 号事件后：状态 {status}  摘要 {state.digest}")
     for task in state.tasks:
-        print(f"  待办 {task.id}  {task.spec_id}  {task.name}  角色 {task.lane}")
+        print(f"  待办 {task.id}  {task.spec_id}  {task.name}  岗位 {role_shown(task.lane)}")
     print(json.dumps(state.data, ensure_ascii=False, indent=2, sort_keys=True, default=str))
     return 0
 

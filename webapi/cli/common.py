@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from engine import Engine
+from engine.labels import CASE_STATUSES, ROLES, name_of
 from webapi.schemas.common import FIRST_DAY, LAST_DAY
 from webapi.settings import Settings, build_engine
 
@@ -51,9 +52,12 @@ def engine_for(args: argparse.Namespace) -> Engine:
 
 
 def print_case(view: Any) -> None:
-    print(f"办件 {view.id}  流程 {view.process_id}  状态 {view.status}  版本 {view.version}")
+    status = name_of(CASE_STATUSES, view.status)
+    print(
+        f"办件 {view.id}  流程 {view.process_id}  状态 {status}（{view.status}）  版本 {view.version}"
+    )
     for task in view.tasks:
-        print(f"  待办 {task.id}  {task.spec_id}  {task.name}  角色 {task.lane}")
+        print(f"  待办 {task.id}  {task.spec_id}  {task.name}  岗位 {role_shown(task.lane)}")
     if view.has_incident:
         print("  注意：办件有未处理的异常（incident），见 daiban replay")
 
@@ -67,3 +71,8 @@ def day_argument(text: str) -> date:
     if not FIRST_DAY <= value <= LAST_DAY:
         raise argparse.ArgumentTypeError(f"日期应在 {FIRST_DAY} 至 {LAST_DAY} 之间：{text}")
     return value
+
+
+def role_shown(role: str | None) -> str:
+    """A role as the command line prints it: 名称 [code]."""
+    return f"{name_of(ROLES, role)} [{role}]" if role else "-"

@@ -39,8 +39,14 @@ def cmd_lint(args: argparse.Namespace) -> int:
             )
     for problem in problems:
         print(problem)
+    # Warnings (an old-format lane, for instance) do not fail the check.
+    for warning in result.warnings:
+        print(
+            f"{warning.path}:{warning.line or 0}: {warning.element_id or '-'}: 警告：{warning.message}"
+        )
     count = len(problems)
-    print(f"{len(sources)} 个文件，{count} 个问题", file=sys.stderr)
+    warned = f"，{len(result.warnings)} 个警告" if result.warnings else ""
+    print(f"{len(sources)} 个文件，{count} 个问题{warned}", file=sys.stderr)
     return 1 if count else 0
 
 

@@ -58,7 +58,9 @@ def cmd_ledger(args: argparse.Namespace) -> int:
             kind = ENTRY_TYPES.get(entry.type, entry.type)
             where = LEVELS.get(entry.level, entry.level) + _unit(engine.org, entry.department)
             note = f"  {entry.note}" if entry.note else ""
-            print(f"  {entry.seq}. {at}  {kind}  {entry.actor}  → {where}{note}")
+            user = engine.org.users.get(entry.actor)
+            actor = f"{user.name}（{entry.actor}）" if user is not None else entry.actor
+            print(f"  {entry.seq}. {at}  {kind}  {actor}  → {where}{note}")
         return 0
     query = LedgerQuery(
         status=args.status,

@@ -7,53 +7,29 @@ import json
 from typing import Any
 
 from engine.clock import SHANGHAI
+from engine.labels import FIGURES, choices
+from engine.labels import GROUPINGS as GROUP_NAMES
 from engine.records import CaseFilter
 from engine.stats import GROUPINGS, Period
 from webapi.blueprints.stats import as_json
 from webapi.cli.common import day_argument, engine_for
 from webapi.schemas.stats import StatsSchema
 
-# What the plain-text report shows of each group: (figure, label, kind).
-LINES: tuple[tuple[tuple[str, str, str], ...], ...] = (
+# What the plain-text report shows of each group, line by line (names: engine/labels.py).
+LINES: tuple[tuple[str, ...], ...] = (
+    ("registered", "accepted", "completed", "on_time_rate", "early_rate"),
+    ("overdue_completed", "overdue_open", "overdue_rate", "step_overdue", "avg_handling_days"),
+    ("on_the_spot_share", "first_time_right_rate", "supplement_rate", "return_rate"),
+    ("proxy_cases", "handed_over", "handover_on_time_rate", "avg_village_holding_days"),
     (
-        ("registered", "收件", "n"),
-        ("accepted", "受理", "n"),
-        ("completed", "办结", "n"),
-        ("on_time_rate", "按期办结率", "%"),
-        ("early_rate", "提前办结率", "%"),
+        "yellow_warnings",
+        "red_warnings",
+        "ratings",
+        "satisfaction_rate",
+        "bad_ratings",
+        "rectification_rate",
     ),
-    (
-        ("overdue_completed", "超期办结", "n"),
-        ("overdue_open", "超期未办结", "n"),
-        ("overdue_rate", "超期率", "%"),
-        ("step_overdue", "环节超期", "n"),
-        ("avg_handling_days", "平均办理时长（工作日）", "d"),
-    ),
-    (
-        ("on_the_spot_share", "即办件占比", "%"),
-        ("first_time_right_rate", "一次性通过率", "%"),
-        ("supplement_rate", "补正率", "%"),
-        ("return_rate", "退件率", "%"),
-    ),
-    (
-        ("proxy_cases", "代办件", "n"),
-        ("handed_over", "代办移交", "n"),
-        ("handover_on_time_rate", "按时移交率", "%"),
-        ("avg_village_holding_days", "平均村级停留（工作日）", "d"),
-    ),
-    (
-        ("yellow_warnings", "黄牌", "n"),
-        ("red_warnings", "红牌", "n"),
-        ("ratings", "评价", "n"),
-        ("satisfaction_rate", "满意率", "%"),
-        ("bad_ratings", "差评", "n"),
-        ("rectification_rate", "差评整改率", "%"),
-    ),
-    (
-        ("ledger_recorded", "台账登记", "n"),
-        ("ledger_resolved", "台账解决", "n"),
-        ("ledger_resolution_rate", "台账解决率", "%"),
-    ),
+    ("ledger_recorded", "ledger_resolved", "ledger_resolution_rate"),
 )
 
 
@@ -68,7 +44,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     stats.add_argument(
         "--to", dest="last", type=day_argument, metavar="YYYY-MM-DD", help="止日（含）"
     )
-    stats.add_argument("--group-by", choices=GROUPINGS, default="county", help="分组（默认全县）")
+    stats.add_argument(
+        "--group-by",
+        choices=GROUPINGS,
+        default="county",
+        help=f"分组：{choices(GROUP_NAMES)}（默认全县）",
+    )
     stats.add_argument("--township", metavar="CODE", help="只统计该乡镇办理的办件")
     stats.add_argument("--village", metavar="CODE", help="只统计该村（社区）的办件")
     stats.add_argument("--item", metavar="CODE", help="只统计该事项")
@@ -96,23 +77,26 @@ def cmd_stats(args: argparse.Namespace) -> int:
         return 0
     print(
         f"效能监督统计 {first} 至 {last}（截至 {report['as_of'].astimezone(SHANGHAI):%Y-%m-%d %H:%M}）"
+        f"  分组：{report['group_by_name']}"
     )
     for group in [*report["groups"], {"unit": None, "name": "合计", "figures": report["total"]}]:
         unit = f"（{group['unit']}）" if group["unit"] else ""
         print(f"\n{group['name']}{unit}")
         for line in LINES:
-            print("  " + "  ".join(_shown(group["figures"], *spec) for spec in line))
+            print("  " + "  ".join(_shown(group["figures"], code) for code in line))
     return 0
 
 
-def _shown(figures: dict[str, Any], name: str, label: str, kind: str) -> str:
-    value = figures[name]
+def _shown(figures: dict[str, Any], code: str) -> str:
+    figure, value = FIGURES[code], figures[code]
     if value is None:
         text = "-"
-    elif kind == "%":
+    elif figure.kind == "rate":
         text = f"{value * 100:.1f}%"
-    elif kind == "d":
-        text = f"{value:.2f}"
+    elif figure.kind == "days" and isinstance(value, float):
+        text = f"{value:.2f} 个工作日"
+    elif figure.kind == "days":
+        text = f"{value} 个工作日"
     else:
         text = str(value)
-    return f"{label} {text}"
+    return f"{figure.name} {text}"

@@ -5,21 +5,22 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from engine.labels import CASE_STATUSES, EVENT_TYPES, ROLES, choices
 from webapi.schemas.common import LocalDateTime
 
-EVENT_TYPES = {
-    "case_started": "收件登记",
-    "task_completed": "办理任务",
-    "task_claimed": "认领任务",
-    "task_released": "退回任务",
-    "task_assigned": "指派任务",
-    "message_received": "收到消息",
-    "timers_fired": "时限到期",
-    "case_cancelled": "撤件",
-    "incident": "流程异常",
-    "warning_yellow": "黄牌预警",
-    "warning_red": "红牌预警",
-}
+_STATUS = f"办件状态：{choices(CASE_STATUSES)}"
+
+
+def _status() -> fields.String:
+    return fields.String(
+        required=True,
+        validate=validate.OneOf(list(CASE_STATUSES)),
+        metadata={"description": _STATUS},
+    )
+
+
+def _status_name() -> fields.String:
+    return fields.String(required=True, metadata={"description": "办件状态名称", "example": "在办"})
 
 
 class TaskRefSchema(Schema):
@@ -27,20 +28,32 @@ class TaskRefSchema(Schema):
     spec_id = fields.String(required=True, metadata={"description": "BPMN 元素 id"})
     name = fields.String(required=True, metadata={"description": "任务名称"})
     process_id = fields.String(required=True)
-    role = fields.String(allow_none=True, metadata={"description": "岗位（泳道）"})
-    org_unit = fields.String(allow_none=True, metadata={"description": "承办单位"})
+    role = fields.String(allow_none=True, metadata={"description": "岗位（泳道）代码"})
+    role_name = fields.String(allow_none=True, metadata={"description": "岗位名称"})
+    org_unit = fields.String(allow_none=True, metadata={"description": "承办单位代码"})
+    org_unit_name = fields.String(allow_none=True, metadata={"description": "承办单位名称"})
 
 
 class HistoryEventSchema(Schema):
     seq = fields.Integer(required=True, metadata={"description": "事件序号，从 1 起"})
-    type = fields.String(required=True, metadata={"example": "task_completed"})
-    type_name = fields.String(required=True, metadata={"example": "办理任务"})
+    type = fields.String(
+        required=True,
+        metadata={"description": f"事件类型：{choices(EVENT_TYPES)}", "example": "task_completed"},
+    )
+    type_name = fields.String(
+        required=True, metadata={"description": "事件类型名称", "example": "办理任务"}
+    )
     at = LocalDateTime(required=True, metadata={"description": "时间（北京时间；存储为 UTC）"})
     actor = fields.String(required=True, metadata={"description": "操作人"})
     actor_name = fields.String(allow_none=True, metadata={"description": "操作人姓名"})
-    role = fields.String(allow_none=True, metadata={"description": "操作人当时的岗位"})
-    role_name = fields.String(allow_none=True)
-    org_unit = fields.String(allow_none=True, metadata={"description": "操作人所属单位"})
+    role = fields.String(
+        allow_none=True, metadata={"description": f"操作人当时的岗位：{choices(ROLES)}"}
+    )
+    role_name = fields.String(allow_none=True, metadata={"description": "岗位名称"})
+    org_unit = fields.String(allow_none=True, metadata={"description": "操作人所属单位代码"})
+    org_unit_name = fields.String(
+        allow_none=True, metadata={"description": "操作人所属单位名称", "example": "青丝乡"}
+    )
     on_behalf_of = fields.String(
         allow_none=True, metadata={"description": "代办时所代的群众（身份证号已遮蔽）"}
     )
@@ -54,6 +67,13 @@ class HistoryEventSchema(Schema):
     hash = fields.String(required=True, metadata={"description": "本事件哈希（SHA-256）"})
     prev_hash = fields.String(required=True, metadata={"description": "前一事件哈希"})
     state_digest = fields.String(allow_none=True, metadata={"description": "事件后的状态摘要"})
+    clock_offset = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "培训或演示库：记录时培训时钟比系统时钟快多少秒（计入哈希；"
+            "at 减去它为系统时间）；生产库为 null"
+        },
+    )
 
 
 class HistorySchema(Schema):
@@ -70,7 +90,9 @@ class StateArgsSchema(Schema):
     )
 
 
-class OpenTaskSchema(TaskRefSchema):
+class StateTaskSchema(TaskRefSchema):
+    """A task open after the event, as replayed."""
+
     claimed_by = fields.String(allow_none=True, metadata={"description": "认领人"})
 
 
@@ -78,15 +100,14 @@ class StateSchema(Schema):
     case_id = fields.Integer(required=True)
     seq = fields.Integer(required=True)
     at = LocalDateTime(required=True, metadata={"description": "该事件的时间"})
-    status = fields.String(
-        required=True, validate=validate.OneOf(["open", "completed", "cancelled"])
-    )
+    status = _status()
+    status_name = _status_name()
     digest = fields.String(required=True, metadata={"description": "重放得到的状态摘要"})
     recorded_digest = fields.String(
         allow_none=True, metadata={"description": "该事件记录的状态摘要（应与 digest 相同）"}
     )
     due_date = fields.Date(allow_none=True, metadata={"description": "当时的办结期限"})
-    tasks = fields.List(fields.Nested(OpenTaskSchema), required=True)
+    tasks = fields.List(fields.Nested(StateTaskSchema), required=True)
     data = fields.Dict(required=True)
     masked = fields.Boolean(required=True)
 
@@ -117,7 +138,8 @@ class DiagramSchema(Schema):
     case_number = fields.String(allow_none=True)
     seq = fields.Integer(required=True)
     at = LocalDateTime(required=True)
-    status = fields.String(required=True)
+    status = _status()
+    status_name = _status_name()
     due_date = fields.Date(allow_none=True)
     case_overdue = fields.Boolean(required=True, metadata={"description": "办件已超过办结期限"})
     definition = fields.Nested(

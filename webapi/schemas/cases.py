@@ -2,84 +2,217 @@
 
 from __future__ import annotations
 
-from marshmallow import INCLUDE, Schema, fields, validate
+import re
+from collections.abc import Mapping
+from typing import Any
 
-from engine.registration import MAX_ADDRESS, MAX_MATERIALS, MAX_NAME
+from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow.types import UnknownOption
+
+from engine.labels import CASE_STATUSES, choices
+from engine.registration import CLOCK_STARTS, LIMIT_UNITS, MAX_ADDRESS, MAX_MATERIALS, MAX_NAME
+from processes.channels import CHANNELS
+from processes.patterns import PHONE
+from webapi.field_errors import field_errors, translate
 from webapi.schemas.common import Day, JsonBoolean, LocalDateTime, PageArgsSchema, PageSchema
-
-_CHANNELS = "village_point 村代办点 · mobile_post 流动代办 · township_window 乡镇窗口 · county_centre 县政务服务中心"
+from webapi.schemas.tasks import OpenTaskSchema
 
 
 def _at_most(length: int) -> validate.Length:
     return validate.Length(max=length)
 
 
+class Pattern(validate.Regexp):
+    """A JSON Schema ``pattern`` (ECMA-262, unanchored unless it says ``^``/``$``),
+    published as written and checked with the same meaning: ``$`` is the end of the
+    text, a trailing newline does not slip through as Python's ``$`` would let it."""
+
+    def __init__(self, pattern: str, error: str) -> None:
+        super().__init__(pattern, error=error)
+        self._checked = re.compile(re.sub(r"\$$", r"\\Z", pattern))
+
+    def __call__(self, value: Any) -> Any:
+        if not isinstance(value, str) or self._checked.search(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
+CHANNEL_HELP = " · ".join(f"{code} {name}" for code, name in CHANNELS.items())
+SHAPE_ERRORS = "_shape_errors"  # loaded data: the problems of the body's fields, by field
+
+
+class ReportingAll(Schema):
+    """A request body whose field problems do not stop the request at the parser: they
+    are loaded under ``SHAPE_ERRORS`` (field → Chinese reason) beside the valid fields,
+    so that the engine, checking the rest, reports every problem of the request at once
+    (one 422). A body that is not an object still fails here. A missing nested object
+    is reported as each of its required fields missing."""
+
+    def load(  # type: ignore[override]
+        self,
+        data: Any,
+        *,
+        many: bool | None = None,
+        partial: bool | None = None,
+        unknown: UnknownOption | None = None,
+    ) -> Any:
+        try:
+            return super().load(data, many=many, partial=partial, unknown=unknown)
+        except ValidationError as error:
+            messages, loaded = error.messages, error.valid_data
+            if not isinstance(data, Mapping) or not isinstance(messages, dict):
+                raise
+            if "_schema" in messages or not isinstance(loaded, dict):
+                raise
+            return {**loaded, SHAPE_ERRORS: self._reasons(messages)}
+
+    def _reasons(self, messages: dict[str, Any]) -> dict[str, str]:
+        reasons: dict[str, str] = {}
+        for name, found in messages.items():
+            field = self.fields.get(name)
+            missing = found == [field.error_messages["required"]] if field else False
+            if missing and isinstance(field, fields.Nested) and isinstance(field.schema, Schema):
+                for inner, inner_field in field.schema.fields.items():
+                    if inner_field.required:
+                        reasons[f"{name}.{inner}"] = translate(str(found[0]))
+                continue
+            for error in field_errors({"json": {name: found}}):
+                known = reasons.get(error["field"])
+                reasons[error["field"]] = (
+                    f"{known}；{error['reason']}" if known else error["reason"]
+                )
+        return reasons
+
+
 class ApplicantInSchema(Schema):
-    # Loose shapes: the engine checks the values and reports every problem at once. Only
-    # the lengths are checked here (and documented), so no text is unbounded.
+    """申请人：姓名、公民身份号码与所在村（社区）必填"""
+
+    class Meta:
+        title = "申请人"
+
     name = fields.String(
-        load_default="",
-        validate=_at_most(MAX_NAME),
-        metadata={"description": "申请人姓名", "example": "张三"},
+        required=True,
+        validate=[
+            validate.Length(min=1, max=MAX_NAME),
+            Pattern(r"\S", error="不能只有空白"),
+        ],
+        metadata={"title": "姓名", "description": "申请人姓名", "example": "张三"},
     )
     id_number = fields.String(
-        load_default="",
-        validate=_at_most(18),
-        metadata={"description": "公民身份号码", "example": "11010519491231002X"},
+        required=True,
+        validate=Pattern(r"^\d{17}[\dXx]$", error="公民身份号码应为 18 位（末位可为 X）"),
+        metadata={
+            "title": "公民身份号码",
+            "description": "18 位，末位可为 X；服务器另核验出生日期与校验码（GB 11643）",
+            "example": "11010519491231002X",
+        },
     )
     phone = fields.String(
         load_default=None,
         allow_none=True,
-        validate=_at_most(20),
-        metadata={"description": "联系电话", "example": "13800001234"},
+        validate=Pattern(f"^(?:{PHONE})?$", error="应为 11 位手机号或 0818-1234567 式座机号"),
+        metadata={
+            "title": "联系电话",
+            "description": "11 位手机号或带区号的座机号（0818-1234567）；可为空",
+            "example": "13800001234",
+        },
     )
     address = fields.String(
         load_default=None,
         allow_none=True,
         validate=_at_most(MAX_ADDRESS),
-        metadata={"description": "住址", "example": "青丝街 1 号"},
+        metadata={"title": "住址", "description": "申请人住址；可为空", "example": "青丝街 1 号"},
     )
     village = fields.String(
-        load_default="",
-        validate=_at_most(12),
-        metadata={"description": "所在村（社区）12 位区划代码", "example": "511725201001"},
+        required=True,
+        validate=Pattern(r"^\d{12}$", error="应为 12 位区划代码"),
+        metadata={
+            "title": "所在村（社区）",
+            "description": "申请人所在村（社区）的 12 位区划代码，须为本县的村（社区）",
+            "example": "511725201001",
+        },
     )
 
 
-class CaseCreateSchema(Schema):
+class CaseCreateSchema(ReportingAll):
+    """收件登记：事项、申请人、收件渠道必填；每处错误一次列出（422）"""
+
+    class Meta:
+        title = "收件登记"
+
     item_code = fields.String(
-        load_default="",
-        validate=_at_most(50),
-        metadata={"description": "事项编码", "example": "CL002"},
+        required=True,
+        validate=validate.Length(min=1, max=50),
+        metadata={
+            "title": "事项编码",
+            "description": "事项目录中的编码（GET /api/v1/items）",
+            "example": "CL002",
+        },
     )
-    # A missing applicant is loaded as an empty one (every field at its default), so the
-    # engine reports each of its fields rather than the view failing on a missing key.
-    applicant = fields.Nested(ApplicantInSchema, load_default=lambda: ApplicantInSchema().load({}))
+    applicant = fields.Nested(
+        ApplicantInSchema, required=True, metadata={"title": "申请人", "description": "申请人"}
+    )
     channel = fields.String(
-        load_default="",
-        validate=_at_most(32),
-        metadata={"description": _CHANNELS, "example": "township_window"},
+        required=True,
+        validate=validate.OneOf(list(CHANNELS)),
+        metadata={
+            "title": "收件渠道",
+            "description": f"收件渠道：{CHANNEL_HELP}",
+            "x-enum-descriptions": list(CHANNELS.values()),
+            "example": "township_window",
+        },
     )
     agent = fields.String(
         load_default=None,
         allow_none=True,
         validate=_at_most(64),
-        metadata={"description": "代办员（用户名）"},
+        metadata={"title": "代办员", "description": "代办员的用户名（代办时）；可为空"},
     )
     materials = fields.List(
         fields.String(validate=validate.Length(min=1, max=200)),
         load_default=list,
         validate=_at_most(MAX_MATERIALS),
-        metadata={"description": "已收材料名称"},
+        metadata={
+            "title": "已收材料",
+            "description": f"已收材料名称（该事项申请材料中的名称，最多 {MAX_MATERIALS} 项）",
+        },
     )
-    emergency = JsonBoolean(load_default=False, metadata={"description": "急事急办"})
+    emergency = JsonBoolean(
+        load_default=False,
+        metadata={"title": "急事急办", "description": "急事急办（默认 false）"},
+    )
 
 
-class TaskBriefSchema(Schema):
-    id = fields.String(required=True)
-    spec_id = fields.String(required=True)
-    name = fields.String(required=True)
-    role = fields.String(allow_none=True)
+class DueRuleSchema(Schema):
+    """办结时限从何时起算、多长"""
+
+    starts = fields.String(
+        required=True,
+        validate=validate.OneOf(list(CLOCK_STARTS)),
+        metadata={
+            "description": "起算时点：acceptance 受理（材料审查受理之日）· registration 登记",
+            "x-enum-descriptions": list(CLOCK_STARTS.values()),
+        },
+    )
+    limit_days = fields.Integer(
+        required=True, metadata={"description": "承诺时限（天数，单位见 unit；即办件为 0）"}
+    )
+    unit = fields.String(
+        required=True,
+        validate=validate.OneOf(list(LIMIT_UNITS)),
+        metadata={
+            "description": "计算单位：working_days 工作日 · calendar_days 自然日",
+            "x-enum-descriptions": ["工作日", "自然日"],
+        },
+    )
+    limit_working_days = fields.Integer(
+        allow_none=True, metadata={"description": "以工作日计的承诺时限（按自然日计时为 null）"}
+    )
+    on_the_spot = fields.Boolean(required=True, metadata={"description": "即办件（当场办结）"})
+    text = fields.String(
+        required=True,
+        metadata={"description": "时限说明", "example": "受理之日起 10 个工作日内办结"},
+    )
 
 
 class ReceiptSchema(Schema):
@@ -95,9 +228,21 @@ class CaseCreatedSchema(Schema):
     case_number = fields.String(required=True)
     item_code = fields.String(required=True)
     status = fields.String(required=True)
-    due_date = fields.Date(allow_none=True)
+    due_date = fields.Date(
+        allow_none=True,
+        metadata={"description": "办结期限；从受理起算的事项在受理前为 null（见 due_rule）"},
+    )
+    due_rule = fields.Nested(
+        DueRuleSchema,
+        allow_none=True,
+        metadata={"description": "办结时限的规则：起算时点与承诺时限"},
+    )
     receipt = fields.Nested(ReceiptSchema, required=True)
-    tasks = fields.List(fields.Nested(TaskBriefSchema), required=True)
+    tasks = fields.List(
+        fields.Nested(OpenTaskSchema),
+        required=True,
+        metadata={"description": "登记后的待办任务（谁接着办）"},
+    )
 
 
 class ApplicantOutSchema(Schema):
@@ -108,18 +253,42 @@ class ApplicantOutSchema(Schema):
     village = fields.String(allow_none=True)
 
 
+def _unit_name(what: str) -> fields.String:
+    return fields.String(allow_none=True, metadata={"description": f"{what}名称"})
+
+
 class CaseSummarySchema(Schema):
     id = fields.Integer(required=True)
     case_number = fields.String(allow_none=True)
     item_code = fields.String(allow_none=True)
     item_name = fields.String(allow_none=True)
-    status = fields.String(required=True)
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(list(CASE_STATUSES)),
+        metadata={"description": f"办件状态：{choices(CASE_STATUSES)}"},
+    )
+    status_name = fields.String(
+        required=True, metadata={"description": "办件状态名称", "example": "在办"}
+    )
     due_date = fields.Date(allow_none=True)
     overdue = fields.Boolean(required=True)
-    township = fields.String(allow_none=True)
-    village = fields.String(allow_none=True)
-    department = fields.String(allow_none=True)
-    registered_unit = fields.String(allow_none=True)
+    township = fields.String(
+        allow_none=True, metadata={"description": "办理乡镇（街道）9 位区划代码"}
+    )
+    township_name = _unit_name("办理乡镇（街道）")
+    village = fields.String(
+        allow_none=True, metadata={"description": "申请人所在村（社区）12 位区划代码"}
+    )
+    village_name = _unit_name("申请人所在村（社区）")
+    department = fields.String(
+        allow_none=True, metadata={"description": "事项所属县级部门代码，如 MZ"}
+    )
+    department_name = _unit_name("事项所属县级部门")
+    registered_unit = fields.String(
+        allow_none=True,
+        metadata={"description": "收件登记单位代码（全县域通办时可与办理乡镇不同）"},
+    )
+    registered_unit_name = _unit_name("收件登记单位")
     created_at = LocalDateTime(allow_none=True)
 
 
@@ -132,7 +301,11 @@ class CaseDetailSchema(CaseSummarySchema):
     emergency = fields.Boolean(allow_none=True)
     materials = fields.List(fields.String(), allow_none=True)
     agent = fields.String(allow_none=True)
-    tasks = fields.List(fields.Nested(TaskBriefSchema), required=True)
+    tasks = fields.List(
+        fields.Nested(OpenTaskSchema),
+        required=True,
+        metadata={"description": "办件的待办任务（谁接着办）"},
+    )
     waiting_messages = fields.List(fields.String(), required=True)
     county_since = LocalDateTime(allow_none=True)
     has_incident = fields.Boolean(required=True)
@@ -142,7 +315,10 @@ class CaseQuerySchema(PageArgsSchema):
     item = fields.String(
         validate=validate.Length(min=1, max=50), metadata={"description": "事项编码"}
     )
-    status = fields.String(validate=validate.OneOf(["open", "completed", "cancelled"]))
+    status = fields.String(
+        validate=validate.OneOf(list(CASE_STATUSES)),
+        metadata={"description": f"办件状态：{choices(CASE_STATUSES)}"},
+    )
     township = fields.String(validate=validate.Regexp(r"^\d{9}$"))
     village = fields.String(validate=validate.Regexp(r"^\d{12}$"))
     overdue = fields.Boolean(metadata={"description": "只看已超期的在办件"})
@@ -152,13 +328,6 @@ class CaseQuerySchema(PageArgsSchema):
 
 class CasePageSchema(PageSchema):
     items = fields.List(fields.Nested(CaseSummarySchema), required=True)
-
-
-class MessagePayloadSchema(Schema):
-    """Any JSON object: the message's payload."""
-
-    class Meta:
-        unknown = INCLUDE
 
 
 class CancelSchema(Schema):

@@ -7,11 +7,12 @@ from typing import Any
 
 from marshmallow import Schema, fields, pre_dump, validate
 
-from processes.catalogue import KIND_NAMES, TYPE_NAMES, Item
+from engine.labels import DECIDED_AT, LIMIT_UNITS, choices
+from processes.catalogue import COUNTY_DECISION_ROUTES, KIND_NAMES, TYPE_NAMES, Item
 from webapi.schemas.common import PageArgsSchema, PageSchema
 
-_UNITS = ["working_days", "calendar_days"]
-_DECIDED_AT = "决定层级：T 乡镇办结；T->C 乡镇受理、县级部门决定；C 县级部门办理"
+_UNITS = list(LIMIT_UNITS)
+_DECIDED_AT = f"决定层级：{choices(DECIDED_AT)}"
 
 
 class ItemQuerySchema(PageArgsSchema):
@@ -37,13 +38,23 @@ class ItemSummarySchema(Schema):
     type_name = fields.String(required=True, metadata={"example": "行政给付"})
     decided_at = fields.String(
         required=True,
-        validate=validate.OneOf(["T", "T->C", "C"]),
+        validate=validate.OneOf(list(DECIDED_AT)),
         metadata={"description": _DECIDED_AT},
+    )
+    decided_at_name = fields.String(
+        required=True, metadata={"description": "决定层级名称", "example": "乡镇办结"}
     )
     department = fields.String(required=True, metadata={"example": "县民政局"})
     department_code = fields.String(required=True, metadata={"example": "MZ"})
     promised_limit = fields.Integer(required=True, metadata={"description": "承诺时限"})
-    limit_unit = fields.String(required=True, validate=validate.OneOf(_UNITS))
+    limit_unit = fields.String(
+        required=True,
+        validate=validate.OneOf(list(LIMIT_UNITS)),
+        metadata={"description": f"时限单位：{choices(LIMIT_UNITS)}"},
+    )
+    limit_unit_name = fields.String(
+        required=True, metadata={"description": "时限单位名称", "example": "工作日"}
+    )
     on_the_spot = fields.Boolean(required=True, metadata={"description": "即办件"})
     proxy_allowed = fields.Boolean(required=True, metadata={"description": "可由代办员代办"})
 
@@ -72,7 +83,11 @@ class MaterialSchema(Schema):
 class LimitsSchema(Schema):
     statutory = fields.Integer(required=True, metadata={"description": "法定时限"})
     promised = fields.Integer(required=True, metadata={"description": "承诺时限"})
-    unit = fields.String(required=True, validate=validate.OneOf(_UNITS))
+    unit = fields.String(
+        required=True,
+        validate=validate.OneOf(_UNITS),
+        metadata={"description": choices(LIMIT_UNITS)},
+    )
     on_the_spot = fields.Boolean(required=True)
     steps = fields.Dict(
         keys=fields.String(),
@@ -98,7 +113,11 @@ class ProxySchema(Schema):
 
 class PublicNoticeSchema(Schema):
     days = fields.Integer(required=True)
-    unit = fields.String(required=True, validate=validate.OneOf(_UNITS))
+    unit = fields.String(
+        required=True,
+        validate=validate.OneOf(_UNITS),
+        metadata={"description": choices(LIMIT_UNITS)},
+    )
     yearly = fields.Boolean(required=True)
 
 
@@ -125,6 +144,16 @@ class ItemDetailSchema(ItemSummarySchema):
     visits = fields.Integer(required=True, metadata={"description": "最多跑动次数"})
     appeal = fields.String(required=True, metadata={"description": "救济途径"})
     process_id = fields.String(required=True, metadata={"description": "BPMN 流程 id"})
+    county_decision = fields.String(
+        required=True,
+        allow_none=True,
+        validate=validate.OneOf(list(COUNTY_DECISION_ROUTES)),
+        metadata={
+            "description": "县级决定方式（每个办件只有一种）："
+            + " · ".join(f"{code} {text}" for code, text in COUNTY_DECISION_ROUTES.items())
+            + "；无县级决定的事项为 null"
+        },
+    )
 
     @pre_dump
     def _from_item(self, item: Item, **kwargs: Any) -> dict[str, Any]:
@@ -140,10 +169,12 @@ def summary(item: Item) -> dict[str, Any]:
         "type": item.type,
         "type_name": item.type_name,
         "decided_at": item.decided_at,
+        "decided_at_name": DECIDED_AT.get(item.decided_at, item.decided_at),
         "department": item.department,
         "department_code": item.department_code,
         "promised_limit": item.promised_limit,
         "limit_unit": item.limit_unit,
+        "limit_unit_name": LIMIT_UNITS.get(item.limit_unit, item.limit_unit),
         "on_the_spot": item.on_the_spot,
         "proxy_allowed": item.proxy_allowed,
     }
@@ -186,4 +217,5 @@ def detail(item: Item) -> dict[str, Any]:
         "visits": item.visits,
         "appeal": item.appeal,
         "process_id": item.process_id,
+        "county_decision": item.county_route,
     }

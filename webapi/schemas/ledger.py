@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from engine.labels import choices
 from engine.ledger import (
     CATEGORIES,
     ENTRY_TYPES,
@@ -16,15 +17,14 @@ from engine.ledger import (
 )
 from webapi.schemas.common import LocalDateTime, PageArgsSchema, PageSchema
 
-
-def _choices(names: dict[str, str]) -> str:
-    return " · ".join(f"{code} {name}" for code, name in names.items())
-
-
 # Shapes are checked here and documented (enums, patterns, lengths), so clients and the
 # fuzzer can make valid input; the engine checks them again, and what no schema can state
 # (the caller's own village, a known department, where the issue is held).
-_TEXT = r"\s*\S"  # not blank
+# Not blank: a character Python's str.isspace() (what the engine strips) does not count as
+# space. Spelled out, because `\s` means other sets in Python and in ECMA regexes (which
+# clients and the fuzzer read the pattern as): U+001C–U+001F are space to one only.
+_SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_TEXT = f"^[{_SPACE}]*[^{_SPACE}]"
 _BLANK = "不能为空白"
 
 
@@ -58,7 +58,7 @@ class IssueCreateSchema(Schema):
     category = fields.String(
         required=True,
         validate=validate.OneOf(list(CATEGORIES)),
-        metadata={"description": f"问题类别：{_choices(CATEGORIES)}", "example": "infrastructure"},
+        metadata={"description": f"问题类别：{choices(CATEGORIES)}", "example": "infrastructure"},
     )
     content = _text(
         MAX_CONTENT, description="群众反映的问题", example="三组村道雨后塌方，车辆无法通行"
@@ -66,7 +66,7 @@ class IssueCreateSchema(Schema):
     source = fields.String(
         required=True,
         validate=validate.OneOf(list(SOURCES)),
-        metadata={"description": f"问题来源：{_choices(SOURCES)}", "example": "meeting"},
+        metadata={"description": f"问题来源：{choices(SOURCES)}", "example": "meeting"},
     )
 
 
@@ -92,12 +92,16 @@ class TransferSchema(NoteSchema):
 
 class EntrySchema(Schema):
     seq = fields.Integer(required=True, metadata={"description": "序号，从 1 开始"})
-    type = fields.String(required=True, metadata={"description": _choices(ENTRY_TYPES)})
-    type_name = fields.String(required=True)
-    level = fields.String(required=True, metadata={"description": "此后问题所在层级"})
-    department = fields.String(allow_none=True, metadata={"description": "转至的县级部门"})
+    type = fields.String(required=True, metadata={"description": choices(ENTRY_TYPES)})
+    type_name = fields.String(required=True, metadata={"description": "记录类型名称"})
+    level = fields.String(
+        required=True, metadata={"description": f"此后问题所在层级：{choices(LEVELS)}"}
+    )
+    level_name = fields.String(required=True, metadata={"description": "层级名称"})
+    department = fields.String(allow_none=True, metadata={"description": "转至的县级部门代码"})
+    department_name = fields.String(allow_none=True, metadata={"description": "县级部门名称"})
     actor = fields.String(required=True)
-    actor_name = fields.String(allow_none=True)
+    actor_name = fields.String(allow_none=True, metadata={"description": "办理人姓名"})
     at = LocalDateTime(required=True)
     note = fields.String(required=True)
 
@@ -109,21 +113,29 @@ class IssueSummarySchema(Schema):
         metadata={"description": "台账编号：TZ + 村代码 + 日期 + 当日序号"},
     )
     village = fields.String(required=True)
-    village_name = fields.String(allow_none=True)
+    village_name = fields.String(allow_none=True, metadata={"description": "村（社区）名称"})
     township = fields.String(required=True)
-    township_name = fields.String(allow_none=True)
-    level = fields.String(required=True, metadata={"description": _choices(LEVELS)})
-    department = fields.String(allow_none=True, metadata={"description": "转至的县级部门"})
-    status = fields.String(required=True, metadata={"description": _choices(STATUSES)})
-    status_name = fields.String(required=True)
+    township_name = fields.String(allow_none=True, metadata={"description": "乡镇名称"})
+    level = fields.String(required=True, metadata={"description": f"所在层级：{choices(LEVELS)}"})
+    level_name = fields.String(required=True, metadata={"description": "层级名称"})
+    department = fields.String(allow_none=True, metadata={"description": "转至的县级部门代码"})
+    department_name = fields.String(allow_none=True, metadata={"description": "县级部门名称"})
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(list(STATUSES)),
+        metadata={"description": f"办理状态：{choices(STATUSES)}"},
+    )
+    status_name = fields.String(
+        required=True, metadata={"description": "办理状态名称", "example": "办理中"}
+    )
     resident_name = fields.String(required=True)
     resident_phone = fields.String(
         allow_none=True, metadata={"description": "列表中遮蔽；详情中只对可办理者显示全号"}
     )
-    category = fields.String(required=True)
-    category_name = fields.String(required=True)
-    source = fields.String(required=True)
-    source_name = fields.String(required=True)
+    category = fields.String(required=True, metadata={"description": choices(CATEGORIES)})
+    category_name = fields.String(required=True, metadata={"description": "问题类别名称"})
+    source = fields.String(required=True, metadata={"description": choices(SOURCES)})
+    source_name = fields.String(required=True, metadata={"description": "问题来源名称"})
     content = fields.String(required=True)
     recorded_by = fields.String(required=True)
     recorded_at = LocalDateTime(required=True)
@@ -146,7 +158,7 @@ class IssuePageSchema(PageSchema):
 
 class IssueQuerySchema(PageArgsSchema):
     status = fields.String(
-        validate=validate.OneOf(list(STATUSES)), metadata={"description": _choices(STATUSES)}
+        validate=validate.OneOf(list(STATUSES)), metadata={"description": choices(STATUSES)}
     )
     township = fields.String(validate=validate.Regexp(r"^\d{9}$"))
     village = fields.String(validate=validate.Regexp(r"^\d{12}$"))

@@ -10,10 +10,13 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from engine.labels import FIGURE_KINDS, FIGURES, Figure, choices
+from engine.labels import GROUPINGS as GROUP_NAMES
+from engine.labels import RATING_LEVELS as LEVEL_NAMES
 from engine.stats import GROUPINGS, RATING_LEVELS
 from webapi.schemas.common import Day, LocalDateTime
 
-_GROUPS = "county 全县 · township 乡镇 · village 村（社区） · item 事项 · department 县级部门"
+_GROUPS = choices(GROUP_NAMES)
 
 
 class StatsQuerySchema(Schema):
@@ -48,77 +51,57 @@ class StatsQuerySchema(Schema):
             raise ValidationError("止日不能早于起日", field_name="to")
 
 
-def _count(description: str) -> fields.Integer:
-    return fields.Integer(required=True, metadata={"description": description})
+def _figure(figure: Figure) -> fields.Field[Any]:
+    """The field of one figure: a count, a rate or a number of days, titled with its name."""
+    metadata = {"title": figure.name, "description": f"{figure.name}：{figure.description}"}
+    if figure.kind == "levels":  # an object: no title, which generators take for a class name
+        return fields.Dict(
+            keys=fields.String(validate=validate.OneOf(RATING_LEVELS)),
+            values=fields.Integer(),
+            required=True,
+            metadata={"description": f"{metadata['description']}：{_LEVELS}"},
+        )
+    if figure.kind == "rate" or (figure.kind == "days" and figure.nullable):
+        return fields.Float(required=True, allow_none=True, metadata=metadata)
+    return fields.Integer(required=True, allow_none=figure.nullable, metadata=metadata)
 
 
-def _share(description: str) -> fields.Float:
-    return fields.Float(
+_LEVELS = choices({level: LEVEL_NAMES[level] for level in RATING_LEVELS})
+
+# Every figure, named and defined in engine/labels.py (FIGURES) and docs/supervision.md.
+FiguresSchema = Schema.from_dict(
+    {code: _figure(figure) for code, figure in FIGURES.items()}, name="FiguresSchema"
+)
+
+
+class CodeNameSchema(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class LegendEntrySchema(Schema):
+    code = fields.String(
+        required=True,
+        metadata={"description": "指标代码：figures 中的键", "example": "on_time_rate"},
+    )
+    name = fields.String(
+        required=True, metadata={"description": "指标名称", "example": "按期办结率"}
+    )
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(FIGURE_KINDS),
+        metadata={
+            "description": "count 件数（整数）· rate 比率（0–1，显示为百分比；无分母时为 null）"
+            " · days 工作日 · levels 各评价等级的件数（键见 levels）"
+        },
+    )
+    description = fields.String(required=True, metadata={"description": "口径"})
+    levels = fields.List(
+        fields.Nested(CodeNameSchema),
         required=True,
         allow_none=True,
-        metadata={"description": f"{description}（无分母时为 null）"},
+        metadata={"description": "kind 为 levels 时：各等级的代码与名称；否则为 null"},
     )
-
-
-class FiguresSchema(Schema):
-    registered = _count("收件数：统计期内登记的办件")
-    proxy_cases = _count("代办件数：统计期内登记、经村（社区）代办的办件")
-    accepted = _count("受理数：统计期内受理（含容缺受理）的办件")
-    on_the_spot = _count("即办件数：受理数中的即办件")
-    on_the_spot_share = _share("即办件占比 = 即办件数 / 受理数")
-    returned = _count("退件数：受理数中因容缺承诺未履行而退办的办件")
-    return_rate = _share("退件率 = 退件数 / 受理数")
-    intake_concluded = _count("受理审查完结数：统计期内受理、不予受理或补正逾期的办件")
-    first_time_right = _count("一次性通过数：其中未经补正即受理的办件")
-    first_time_right_rate = _share("一次性通过率 = 一次性通过数 / 受理审查完结数")
-    supplemented = _count("补正件数：其中出具过一次性告知补正通知书的办件")
-    supplement_rate = _share("补正率 = 补正件数 / 受理审查完结数")
-    completed = _count("办结数：统计期内办结（结果送达，或受理后办理终结）的办件")
-    completed_with_due_date = _count("有承诺期限的办结数")
-    on_time = _count("按期办结数：办结日不晚于承诺期限")
-    on_time_rate = _share("按期办结率 = 按期办结数 / 有承诺期限的办结数")
-    early = _count("提前办结数：办结日早于承诺期限")
-    early_rate = _share("提前办结率 = 提前办结数 / 有承诺期限的办结数")
-    overdue_completed = _count("超期办结数：办结日晚于承诺期限")
-    overdue_open = _count("超期未办结数：统计期末仍未办结且已过承诺期限")
-    overdue = _count("超期件数 = 超期办结数 + 超期未办结数")
-    overdue_rate = _share("超期率 = 超期件数 / (有承诺期限的办结数 + 超期未办结数)")
-    handling_days = _count("办理时长合计（工作日，受理次日至办结日）")
-    handling_cases = _count("计入办理时长的办结数")
-    avg_handling_days = _share("平均办理时长（工作日）")
-    steps_done = _count("有环节时限的环节完成数")
-    step_overdue_done = _count("环节超期完成数")
-    step_overdue_open = _count("环节超期未完成数（统计期末）")
-    step_overdue = _count("环节超期数 = 环节超期完成数 + 环节超期未完成数")
-    handed_over = _count("代办移交数：统计期内由村（社区）移交乡镇的代办件")
-    handover_on_time = _count("按时移交数：在移交时限（3 个工作日，急件当日）内移交")
-    handover_on_time_rate = _share("按时移交率 = 按时移交数 / 代办移交数")
-    village_holding_days = _count("村级停留时间合计（工作日）")
-    avg_village_holding_days = _share("平均村级停留时间（工作日）")
-    yellow_warnings = _count("黄牌预警数：统计期内发出的黄牌预警")
-    red_warnings = _count("红牌预警数：统计期内发出的红牌预警")
-    ratings = _count("评价数：统计期内收到的有效评价")
-    ratings_by_level = fields.Dict(
-        keys=fields.String(validate=validate.OneOf(RATING_LEVELS)),
-        values=fields.Integer(),
-        required=True,
-        metadata={"description": "各评价等级的评价数"},
-    )
-    satisfied = _count("满意数：非常满意、满意、基本满意")
-    satisfaction_rate = _share("满意率 = 满意数 / 评价数")
-    bad_ratings = _count("差评数：不满意、非常不满意")
-    rectified = _count("差评整改数：统计期末前已回访整改的差评")
-    rectified_on_time = _count("按期整改数：15 个工作日内整改")
-    rectification_rate = _share("差评整改率 = 差评整改数 / 差评数")
-    ledger_recorded = fields.Integer(
-        required=True,
-        allow_none=True,
-        metadata={"description": "问题台账登记数（按事项、部门分组或县级部门查看时为 null）"},
-    )
-    ledger_resolved = fields.Integer(
-        required=True, allow_none=True, metadata={"description": "其中统计期末已解决的问题数"}
-    )
-    ledger_resolution_rate = _share("问题台账解决率 = 已解决数 / 登记数")
 
 
 class StatsGroupSchema(Schema):
@@ -127,19 +110,33 @@ class StatsGroupSchema(Schema):
         allow_none=True,
         metadata={"description": "区划代码、事项编码或部门编码（null：未登记单位）"},
     )
-    name = fields.String(required=True)
+    name = fields.String(
+        required=True, metadata={"description": "单位、事项或部门名称", "example": "青丝乡"}
+    )
     figures = fields.Nested(FiguresSchema, required=True)
 
 
 class StatsSchema(Schema):
     from_ = fields.Date(required=True, data_key="from")
     to = fields.Date(required=True)
-    group_by = fields.String(required=True, validate=validate.OneOf(GROUPINGS))
+    group_by = fields.String(
+        required=True,
+        validate=validate.OneOf(GROUPINGS),
+        metadata={"description": f"分组：{_GROUPS}"},
+    )
+    group_by_name = fields.String(
+        required=True, metadata={"description": "分组名称", "example": "乡镇"}
+    )
     as_of = LocalDateTime(
         required=True, metadata={"description": "统计时点：统计期末，或尚未到期末时的当前时刻"}
     )
     warning_share = fields.Float(
         required=True, metadata={"description": "黄牌预警点：时限已用比例（DAIBAN_WARNING_SHARE）"}
+    )
+    legend = fields.List(
+        fields.Nested(LegendEntrySchema),
+        required=True,
+        metadata={"description": "每项指标的代码、名称、类型与口径，按显示顺序"},
     )
     groups = fields.List(fields.Nested(StatsGroupSchema), required=True)
     total = fields.Nested(FiguresSchema, required=True, metadata={"description": "合计"})

@@ -26,7 +26,7 @@ def enforcement() -> ProcessBuilder:
     b.xor("Gateway_file", "是否立案", leader)
     b.user_task(investigate, "调查取证", o, [
         Field("facts", "text", "违法事实", True),
-        Field("evidence_count", "integer", "证据件数", True),
+        Field("evidence_count", "integer", "证据件数", True, min="0"),
         Field("violation_found", "boolean", "违法事实成立", True),
     ])  # fmt: skip
     b.boundary_timer(
@@ -67,7 +67,7 @@ def enforcement() -> ProcessBuilder:
     b.user_task("Task_decide", "作出处理决定", leader, [
         Field("decision", "enum", "处理决定", True, "penalty:给予处罚,no_penalty:不予处罚"),
         Field("decision_no", "string", "决定书编号", required_when="decision:penalty"),
-        Field("penalty_amount", "number", "罚款金额（元）"),
+        Field("penalty_amount", "number", "罚款金额（元）", min="0"),
     ])  # fmt: skip
     b.user_task("Task_serve", "送达决定书", o, [
         Field("served_on", "date", "送达日期", True),

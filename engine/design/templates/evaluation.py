@@ -6,8 +6,6 @@ from engine import elements
 from engine.design.builder import Field, ProcessBuilder
 from engine.design.templates.lanes import LEADER, SUPERVISOR, WINDOW, lanes
 
-RATINGS = ("very_satisfied", "satisfied", "basic", "dissatisfied", "very_dissatisfied")
-
 
 def evaluation() -> ProcessBuilder:
     """好差评: the resident rates (message ``rating`` with ``{"level": ..., "comment": ...}``,
@@ -17,7 +15,6 @@ def evaluation() -> ProcessBuilder:
     w, leader, s = WINDOW, LEADER, SUPERVISOR
     b = ProcessBuilder(elements.EVALUATION, "好差评", lanes=lanes(w, leader, s))
     rectify = elements.RECTIFY.task
-    levels = ", ".join(f'"{level}"' for level in RATINGS)
     b.start("Start_evaluation", "邀请评价", w)
     b.script(
         "Script_init_rating",
@@ -46,8 +43,8 @@ def evaluation() -> ProcessBuilder:
     )
     b.script(
         "Script_rating", "登记评价", w,
-        f'level = rating_input.get("level")\nrating = level if level in [{levels}] else "invalid"\n'
-        'rating_comment = rating_input.get("comment", "")',
+        # the payload was checked against the rating's schema (engine.messages): a level
+        'rating = rating_input["level"]\nrating_comment = rating_input.get("comment", "")',
     )  # fmt: skip
     b.xor("Gateway_bad", "是否差评", w)
     b.user_task(rectify, "差评回访与整改", leader, [

@@ -6,6 +6,9 @@ from engine import elements
 from engine.design.builder import Field, ProcessBuilder
 from engine.design.templates.lanes import WINDOW, lanes
 
+# The longest pledge (容缺) period the window may grant, in working days.
+PLEDGE_MAX_DAYS = "30"
+
 # The statutory clock starts at acceptance; the engine shows ``due_on`` as the case's due date.
 DUE_ON = (
     'due_on = working_days_after(accepted_on, item["promised_limit"]) if item["limit_unit"] == "working_days" '
@@ -32,7 +35,7 @@ def intake() -> ProcessBuilder:
     b.user_task(check, "材料审查", w, [
         decision,
         Field("missing_materials", "text", "需补正或容缺的材料", required_when=f"{field}:supplement|accept_with_pledge"),
-        Field("pledge_days", "integer", "容缺材料补交期限（工作日）", required_when=f"{field}:accept_with_pledge"),
+        Field("pledge_days", "integer", "容缺材料补交期限（工作日）", required_when=f"{field}:accept_with_pledge", min="1", max=PLEDGE_MAX_DAYS),
         Field("refuse_reason", "text", "不予受理理由", required_when=f"{field}:refuse"),
     ])  # fmt: skip
     b.xor("Gateway_intake", "受理意见", w)
@@ -59,7 +62,7 @@ def intake() -> ProcessBuilder:
     )  # fmt: skip
     b.user_task(recheck, "补正材料复核", w, [
         Field(field, "enum", "受理意见", True, "accept:受理,accept_with_pledge:容缺受理,refuse:不予受理"),
-        Field("pledge_days", "integer", "容缺材料补交期限（工作日）", required_when=f"{field}:accept_with_pledge"),
+        Field("pledge_days", "integer", "容缺材料补交期限（工作日）", required_when=f"{field}:accept_with_pledge", min="1", max=PLEDGE_MAX_DAYS),
         Field("refuse_reason", "text", "不予受理理由", required_when=f"{field}:refuse"),
     ])  # fmt: skip
     b.xor("Gateway_recheck", "复核意见", w)

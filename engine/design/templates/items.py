@@ -31,12 +31,12 @@ class StepForm:
 STEP_FORMS: dict[str, StepForm] = {
     "household_survey": StepForm(BO, (
         Field("survey_done", "boolean", "已入户调查", True),
-        Field("household_income", "number", "家庭月人均收入（元）", True),
+        Field("household_income", "number", "家庭月人均收入（元）", True, min="0"),
         Field("survey_record", "text", "调查记录", True),
     )),
     "damage_assessment": StepForm(BO, (
         Field("damage_level", "enum", "受灾程度", True, "severe:严重,moderate:一般,light:轻微"),
-        Field("affected_persons", "integer", "受灾人数", True),
+        Field("affected_persons", "integer", "受灾人数", True, min="0"),
     )),
     "site_survey": StepForm(BO, (
         Field("site_ok", "boolean", "现场符合条件", True),
@@ -54,7 +54,7 @@ STEP_FORMS: dict[str, StepForm] = {
     "democratic_review": StepForm(AGENT, (
         Field("review_held", "boolean", "已召开民主评议会", True),
         Field("democratic_result", "enum", "评议结果", True, "pass:通过,fail:未通过"),
-        Field("attendees", "integer", "参会人数", True),
+        Field("attendees", "integer", "参会人数", True, min="1"),
     )),
 }  # fmt: skip
 STEP_ORDER = (
@@ -158,7 +158,7 @@ def _emergency(b: ProcessBuilder, current: str) -> str:
     b.xor("Gateway_emergency", "是否急难情形", W)
     b.user_task(relief, "先行救助（48小时内）", W, [
         Field("relief_given", "boolean", "已发放先行救助", True),
-        Field("relief_amount", "number", "救助金额（元）", True),
+        Field("relief_amount", "number", "救助金额（元）", True, min="0"),
     ])  # fmt: skip
     b.boundary_timer(
         "Timer_emergency_late",

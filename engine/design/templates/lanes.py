@@ -1,5 +1,5 @@
-"""The lanes the templates draw: role codes (``processes.org.ROLES``) and the label each
-lane carries as its documentation."""
+"""The lanes the templates draw: role codes (``processes.org.ROLES``, written as each
+lane's ``daiban:role``) and the Chinese label each lane is named with."""
 
 from __future__ import annotations
 

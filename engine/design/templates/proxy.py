@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine import elements
-from engine.design.builder import Field, ProcessBuilder
+from engine.design.builder import Field, ProcessBuilder, Rule
 from engine.design.templates.lanes import AGENT, LEADER, lanes
 from engine.design.templates.limits import step_limit
 
@@ -25,13 +25,16 @@ def proxy() -> ProcessBuilder:
         Field("pickup_mode", "enum", "接件方式", True, PICKUP),
         Field("entrustment_signed", "boolean", "已签订代办委托书", True),
         Field("receipt_no", "string", "代办回执编号", True),
-        Field("materials_received", "integer", "接收材料件数", True),
+        Field("materials_received", "integer", "接收材料件数", True, min="1"),
     ])  # fmt: skip
     b.script("Script_received", "登记接件", a, "proxy_received_on = today()")
     b.user_task(handover, "移交乡镇便民服务中心（填写交接单）", a, [
-        Field("handover_items", "integer", "移交材料件数", True),
-        Field("handover_originals", "integer", "其中原件件数", True),
+        Field("handover_items", "integer", "移交材料件数", True, min="1"),
+        Field("handover_originals", "integer", "其中原件件数", True, min="0"),
         Field("received_by", "string", "乡镇接收人", True),
+    ], rules=[
+        Rule("originals_within_items", "handover_originals", "le", "handover_items",
+             "其中原件件数不能多于移交材料件数"),
     ])  # fmt: skip
     b.boundary_timer(
         "Timer_handover_late",

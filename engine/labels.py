@@ -1,0 +1,264 @@
+"""The Chinese name of every code a person may read (programs use the codes).
+
+One place: case statuses, history event types (warnings and incidents included), message
+names, the issue ledger's statuses, levels, entry types, categories and sources, rating
+levels, the groupings and every supervision figure, where an item is decided and how its
+limits count, and — re-exported from ``processes``, where the data lives — roles, kinds of
+unit, registration channels and the kinds and types of item. Org units, items and
+people are named by their own data (``unit_name``; the catalogue; the organisation).
+
+Every answer that shows a code puts its name beside it: ``status`` + ``status_name``,
+``type`` + ``type_name``, ``role`` + ``role_name``, ``org_unit`` + ``org_unit_name`` …
+(``tests/unit/test_labels.py`` checks that every code the engine can write has a name).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from engine import elements
+from processes.catalogue import KIND_NAMES, TYPE_NAMES
+from processes.channels import CHANNELS
+from processes.org import ROLES, UNIT_KINDS, Organization
+
+__all__ = [
+    "CASE_STATUSES",
+    "CHANNELS",
+    "DECIDED_AT",
+    "ENTRY_TYPES",
+    "EVENT_TYPES",
+    "FIGURES",
+    "FIGURE_KINDS",
+    "GROUPINGS",
+    "ISSUE_CATEGORIES",
+    "ISSUE_LEVELS",
+    "ISSUE_SOURCES",
+    "ISSUE_STATUSES",
+    "KIND_NAMES",
+    "LIMIT_UNITS",
+    "MESSAGES",
+    "RATING_LEVELS",
+    "ROLES",
+    "TABLES",
+    "TYPE_NAMES",
+    "UNIT_KINDS",
+    "Figure",
+    "choices",
+    "name_of",
+    "unit_name",
+]
+
+# A case's status (办件状态): the process is running, has ended, or was cancelled.
+CASE_STATUSES = {"open": "在办", "completed": "已办结", "cancelled": "已撤件"}
+
+# The events of a case's history (engine/runtime/case.py STATE_CHANGING, the incident of
+# engine/cases/changes.py, the warnings of engine/steps.py).
+EVENT_TYPES = {
+    "case_started": "收件登记",
+    "task_completed": "办理任务",
+    "task_claimed": "认领任务",
+    "task_released": "放弃认领",
+    "task_assigned": "指派任务",
+    "message_received": "收到消息",
+    "timers_fired": "时限到期",
+    "case_cancelled": "撤件",
+    "incident": "流程异常",
+    "warning_yellow": "黄牌预警",
+    "warning_red": "红牌预警",
+}
+
+# The messages the shared activities wait for (engine/elements.py).
+MESSAGES = {
+    elements.COUNTY_DECISION: "县级部门办理结果",
+    elements.MATERIALS_RESUBMITTED: "申请人补正材料",
+    elements.PLEDGE_FULFILLED: "申请人补交容缺材料",
+    elements.PUBLIC_NOTICE_OBJECTION: "公示异议",
+    elements.HEARING_REQUESTED: "陈述申辩或听证申请",
+    elements.RATING: "办事评价",
+}
+
+# The issue ledger (问题台账, engine/ledger).
+ISSUE_STATUSES = {"open": "办理中", "answered": "已答复", "resolved": "已解决"}
+ISSUE_LEVELS = {"village": "村（社区）", "township": "乡镇", "county": "县级部门"}
+ENTRY_TYPES = {
+    "recorded": "登记",
+    "answer": "答复群众",
+    "transfer": "转办",
+    "resolve": "办结",
+    "reopen": "重新办理",
+}
+ISSUE_CATEGORIES = {  # 下组“三听”: 工作情况、产业发展难题、困难群众民生
+    "livelihood": "民生保障",
+    "industry": "产业发展",
+    "infrastructure": "基础设施",
+    "land": "土地林地",
+    "dispute": "矛盾纠纷",
+    "environment": "环境卫生",
+    "policy": "政策咨询",
+    "other": "其他",
+}
+ISSUE_SOURCES = {
+    "meeting": "碰头会",
+    "visit": "走访",
+    "phone": "来电",
+    "window": "代办点窗口",
+    "courtyard": "院坝会",
+    "other": "其他",
+}
+
+# A resident's rating of a case (办事评价), best first (engine/stats RATING_LEVELS).
+RATING_LEVELS = {
+    "very_satisfied": "非常满意",
+    "satisfied": "满意",
+    "basic": "基本满意",
+    "dissatisfied": "不满意",
+    "very_dissatisfied": "非常不满意",
+}
+
+# The catalogue (processes/catalogue.py): kinds and types of item, where an item is decided,
+# how its limits are counted.
+DECIDED_AT = {"T": "乡镇办结", "T->C": "乡镇受理、县级部门决定", "C": "县级部门办理"}
+LIMIT_UNITS = {"working_days": "工作日", "calendar_days": "自然日"}
+
+# How supervision figures are grouped (engine/stats GROUPINGS).
+GROUPINGS = {
+    "county": "全县",
+    "township": "乡镇",
+    "village": "村（社区）",
+    "item": "事项",
+    "department": "县级部门",
+}
+
+
+FIGURE_KINDS = ("count", "rate", "days", "levels")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A supervision figure (docs/supervision.md): its name, what it is and how to show
+    it. ``kind``: ``count`` (a number of cases, steps, warnings or ratings), ``rate`` (a
+    share from 0 to 1, null without a denominator), ``days`` (working days), ``levels``
+    (a count per rating level)."""
+
+    name: str
+    description: str
+    kind: str
+    nullable: bool = False
+
+
+def _count(name: str, description: str, *, nullable: bool = False) -> Figure:
+    return Figure(name, description, "count", nullable)
+
+
+def _rate(name: str, description: str) -> Figure:
+    return Figure(name, f"{description}（无分母时为 null）", "rate", True)
+
+
+def _days(name: str, description: str, *, mean: bool = False) -> Figure:
+    suffix = "（无办件时为 null）" if mean else ""
+    return Figure(name, description + suffix, "days", mean)
+
+
+# Every figure of a report, in the order a report shows them (engine/stats Figures.as_dict).
+FIGURES: dict[str, Figure] = {
+    "registered": _count("收件数", "统计期内登记的办件"),
+    "proxy_cases": _count("代办件数", "统计期内登记、经村（社区）代办的办件"),
+    "accepted": _count("受理数", "统计期内受理（含容缺受理）的办件"),
+    "on_the_spot": _count("即办件数", "受理数中的即办件"),
+    "on_the_spot_share": _rate("即办件占比", "即办件数 / 受理数"),
+    "returned": _count("退件数", "受理数中因容缺承诺未履行而退办的办件"),
+    "return_rate": _rate("退件率", "退件数 / 受理数"),
+    "intake_concluded": _count("受理审查完结数", "统计期内受理、不予受理或补正逾期的办件"),
+    "first_time_right": _count("一次性通过数", "受理审查完结数中未经补正即受理的办件"),
+    "first_time_right_rate": _rate("一次性通过率", "一次性通过数 / 受理审查完结数"),
+    "supplemented": _count("补正件数", "受理审查完结数中出具过一次性告知补正通知书的办件"),
+    "supplement_rate": _rate("补正率", "补正件数 / 受理审查完结数"),
+    "completed": _count("办结数", "统计期内办结（结果送达，或受理后办理终结）的办件"),
+    "completed_with_due_date": _count("有承诺期限的办结数", "办结数中有承诺期限的办件"),
+    "on_time": _count("按期办结数", "办结日不晚于承诺期限"),
+    "on_time_rate": _rate("按期办结率", "按期办结数 / 有承诺期限的办结数"),
+    "early": _count("提前办结数", "办结日早于承诺期限"),
+    "early_rate": _rate("提前办结率", "提前办结数 / 有承诺期限的办结数"),
+    "overdue_completed": _count("超期办结数", "办结日晚于承诺期限"),
+    "overdue_open": _count("超期未办结数", "统计期末仍未办结且已过承诺期限"),
+    "overdue": _count("超期件数", "超期办结数 + 超期未办结数"),
+    "overdue_rate": _rate("超期率", "超期件数 / (有承诺期限的办结数 + 超期未办结数)"),
+    "handling_days": _days("办理时长合计", "受理次日至办结日的工作日，按计入办理时长的办结件合计"),
+    "handling_cases": _count("计入办理时长的办结数", "统计期内办结且曾受理的办件"),
+    "avg_handling_days": _days(
+        "平均办理时长", "办理时长合计 / 计入办理时长的办结数（工作日）", mean=True
+    ),
+    "steps_done": _count("有时限环节完成数", "有环节时限的环节（任务）完成数"),
+    "step_overdue_done": _count("环节超期完成数", "完成时已过环节时限"),
+    "step_overdue_open": _count("环节超期未完成数", "统计期末仍未完成且已过环节时限"),
+    "step_overdue": _count("环节超期数", "环节超期完成数 + 环节超期未完成数"),
+    "handed_over": _count("代办移交数", "统计期内由村（社区）移交乡镇的代办件"),
+    "handover_on_time": _count("按时移交数", "在移交时限（3 个工作日，急件当日）内移交"),
+    "handover_on_time_rate": _rate("按时移交率", "按时移交数 / 代办移交数"),
+    "village_holding_days": _days("村级停留时间合计", "代办员收件至移交乡镇的工作日合计"),
+    "avg_village_holding_days": _days(
+        "平均村级停留时间", "村级停留时间合计 / 代办移交数（工作日）", mean=True
+    ),
+    "yellow_warnings": _count("黄牌预警数", "统计期内发出的黄牌预警"),
+    "red_warnings": _count("红牌预警数", "统计期内发出的红牌预警"),
+    "ratings": _count("评价数", "统计期内收到的有效评价"),
+    "ratings_by_level": Figure("各等级评价数", "各评价等级的评价数", "levels"),
+    "satisfied": _count("满意数", "非常满意、满意、基本满意的评价"),
+    "satisfaction_rate": _rate("满意率", "满意数 / 评价数"),
+    "bad_ratings": _count("差评数", "不满意、非常不满意的评价"),
+    "rectified": _count("差评整改数", "统计期末前已回访整改的差评"),
+    "rectified_on_time": _count("按期整改数", "15 个工作日内整改的差评"),
+    "rectification_rate": _rate("差评整改率", "差评整改数 / 差评数"),
+    "ledger_recorded": _count(
+        "问题台账登记数",
+        "统计期内登记的问题（按事项、部门分组或筛选、县级部门查看时为 null）",
+        nullable=True,
+    ),
+    "ledger_resolved": _count("问题台账解决数", "其中统计期末已解决的问题", nullable=True),
+    "ledger_resolution_rate": _rate("问题台账解决率", "问题台账解决数 / 问题台账登记数"),
+}
+
+# Every table by the name of what it names: for clients that fetch them all, and the test.
+TABLES: dict[str, Mapping[str, str]] = {
+    "case_statuses": CASE_STATUSES,
+    "event_types": EVENT_TYPES,
+    "messages": MESSAGES,
+    "roles": ROLES,
+    "unit_kinds": UNIT_KINDS,
+    "channels": CHANNELS,
+    "issue_statuses": ISSUE_STATUSES,
+    "issue_levels": ISSUE_LEVELS,
+    "entry_types": ENTRY_TYPES,
+    "issue_categories": ISSUE_CATEGORIES,
+    "issue_sources": ISSUE_SOURCES,
+    "rating_levels": RATING_LEVELS,
+    "item_kinds": KIND_NAMES,
+    "item_types": TYPE_NAMES,
+    "decided_at": DECIDED_AT,
+    "limit_units": LIMIT_UNITS,
+    "groupings": GROUPINGS,
+    "figures": {code: figure.name for code, figure in FIGURES.items()},
+}
+
+
+def name_of(table: Mapping[str, str], code: str | None) -> str | None:
+    """The name of ``code`` in ``table``; the code itself if the table has none (a code
+    written by a newer version), None for no code."""
+    if code is None:
+        return None
+    return table.get(code, code)
+
+
+def unit_name(org: Organization, code: str | None) -> str | None:
+    """The name of an org unit (county, township, village, department); None for no code
+    or a unit the organisation no longer has."""
+    if code is None:
+        return None
+    unit = org.units.get(code)
+    return unit.name if unit is not None else None
+
+
+def choices(table: Mapping[str, str]) -> str:
+    """``code 名称 · code 名称 …``: the codes of a table, for a field's description."""
+    return " · ".join(f"{code} {name}" for code, name in table.items())

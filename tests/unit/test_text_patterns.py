@@ -1,0 +1,26 @@
+"""The "not blank" pattern the ledger publishes means what the server checks, in Python's
+regexes and in ECMA's (which clients and schemathesis read it as)."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+from webapi.schemas.ledger import _TEXT
+
+
+def test_blank_is_exactly_what_str_isspace_calls_space() -> None:
+    pattern = re.compile(_TEXT)
+    disagree = [
+        hex(c)
+        for c in range(sys.maxunicode + 1)
+        if (pattern.match(chr(c)) is None) != chr(c).isspace()
+    ]
+    assert disagree == []
+
+
+def test_the_pattern_uses_no_class_escape_that_differs_between_dialects() -> None:
+    # \s, \S, \w, \d, \b mean other sets in Python and ECMA regexes
+    assert not re.search(r"\\[sSwWdDbB]", _TEXT)
+    assert re.match(_TEXT, " \u3000\x1e") is None
+    assert re.match(_TEXT, " \u3000说明") is not None
