@@ -57,6 +57,8 @@ DOMAIN_CHECKED = [
     ("POST", "/api/v1/ledger"),  # only a village agent, for its own village
     ("POST", "/api/v1/ledger/{issue_id}/transfer"),  # a known department, from the township
     ("GET", "/api/v1/stats"),  # a period that ends before it starts
+    ("GET", "/api/v1/audit/export.xes"),  # the same
+    ("GET", "/api/v1/audit/export.ocel.json"),  # the same
 ]
 # 412: a valid If-Match or expected_version that names an older version of the case.
 ACCEPTED = ["2xx", "401", "403", "404", "409", "412"]

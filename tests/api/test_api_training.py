@@ -129,7 +129,9 @@ def test_minimum_living_allowance_finishes_in_training_mode(
             days * DAY,
         )
         assert clock["offset"] == f"{days} 天" and clock["advanced_by"] == ADMIN
-        assert engine.cases.tick().fired == [case_id]
+        # the advance fired what became due: the notice ended (no separate daiban tick)
+        assert clock["tick"]["fired"] == [case_id] and clock["tick"]["incidents"] == []
+        assert engine.cases.tick().fired == []
         advanced = days * DAY
     else:
         raise AssertionError("the case did not finish")

@@ -243,6 +243,7 @@ def test_the_clock_commands(capsys: pytest.CaptureFixture[str], database_url: st
     assert code == 0 and "已是培训数据库" in out
     code, out, _ = run(capsys, *db, "--user", "he.jun", "clock", "advance", "8d")
     assert code == 0 and "时钟已前移 8 天" in out and "累计前移 8 天" in out
+    assert "随即触发到期定时器 0 件" in out  # an empty database: nothing was due
     for bad, reason in (("8x", "时长格式有误"), ("0d", "只能前移")):
         with pytest.raises(SystemExit) as exited:  # argparse: usage and the reason, exit 2
             main([*db, "clock", "advance", bad])

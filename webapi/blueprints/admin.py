@@ -10,7 +10,7 @@ from engine.policy import Action
 from engine.training import ClockStatus
 from webapi.auth import current_principal, require_auth
 from webapi.problems import refused
-from webapi.schemas.admin import AdvanceSchema, ClockSchema
+from webapi.schemas.admin import AdvancedSchema, AdvanceSchema, ClockSchema
 from webapi.services import services
 from webapi.smorest import Blueprint
 
@@ -39,7 +39,7 @@ def get_clock() -> dict[str, Any]:
 @blp.route("/clock/advance", methods=["POST"])
 @require_auth
 @blp.arguments(AdvanceSchema)
-@blp.response(200, ClockSchema)
+@blp.response(200, AdvancedSchema)
 @blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(409, response="CONFLICT")
 @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
@@ -48,12 +48,21 @@ def advance_clock(body: dict[str, Any]) -> dict[str, Any]:
 
     只用于标记为培训或演示的数据库（`daiban serve --training`/`--demo`、
     `daiban clock init`）；其他数据库答 409 `not_training_database`，时钟不变。
-    前移后到期的定时器（公示期满、时限预警）由定时任务 `daiban tick` 触发。
+    前移后随即触发到期的定时器（公示期满、时限预警，同 `daiban tick`），结果见 `tick`。
     """
     _allowed()
-    training = services().engine.training
-    training.advance(parse_duration(body["by"]), current_principal().user_id)
-    return as_json(training.status())
+    engine = services().engine
+    engine.training.advance(parse_duration(body["by"]), current_principal().user_id)
+    report = engine.cases.tick()
+    return {
+        **as_json(engine.training.status()),
+        "tick": {
+            "fired": report.fired,
+            "incidents": report.incidents,
+            "conflicts": report.conflicts,
+            "warnings": len(report.warnings),
+        },
+    }
 
 
 def as_json(status: ClockStatus) -> dict[str, Any]:

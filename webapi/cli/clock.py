@@ -66,7 +66,11 @@ def cmd_clock(args: argparse.Namespace) -> int:
         status = engine.training.status()
         print(f"时钟已前移 {describe_offset(int(args.span.total_seconds()))}")
         print(describe(status))
-        print("到期的定时器（公示期满、时限预警等）由 daiban tick 触发")
+        report = engine.cases.tick()  # what became due fires now, as daiban tick would
+        print(
+            f"随即触发到期定时器 {len(report.fired)} 件，异常 {len(report.incidents)} 件，"
+            f"预警 {len(report.warnings)} 条"
+        )
         return 0
     print(describe(engine.training.status()))
     return 0

@@ -50,3 +50,26 @@ class ClockSchema(Schema):
     flagged_by = fields.String(allow_none=True)
     advanced_at = LocalDateTime(allow_none=True, metadata={"description": "最近一次前移的时间"})
     advanced_by = fields.String(allow_none=True)
+
+
+class TickSchema(Schema):
+    fired = fields.List(
+        fields.Integer(), required=True, metadata={"description": "定时器已触发的办件"}
+    )
+    incidents = fields.List(
+        fields.Integer(), required=True, metadata={"description": "触发时出现异常的办件"}
+    )
+    conflicts = fields.List(
+        fields.Integer(),
+        required=True,
+        metadata={"description": "触发时与其他操作冲突、留待下次的办件"},
+    )
+    warnings = fields.Integer(required=True, metadata={"description": "新发出的黄牌、红牌预警条数"})
+
+
+class AdvancedSchema(ClockSchema):
+    tick = fields.Nested(
+        TickSchema,
+        required=True,
+        metadata={"description": "前移后随即触发到期定时器（同 daiban tick）的结果"},
+    )
