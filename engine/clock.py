@@ -115,11 +115,10 @@ class DatabaseClock:
             setting = self._load()
         except Unavailable:
             if read_at is None:
-                raise
-            return setting  # the last flag read; the database is retried after ``ttl``
-        finally:
+                raise  # nothing read yet: nothing to fall back on, nor to cache
             with self._lock:
-                self._read_at = time.monotonic()
+                self._read_at = time.monotonic()  # the database is retried after ``ttl``
+            return setting  # the last flag read
         self.remember(setting)
         return setting
 

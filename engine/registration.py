@@ -39,7 +39,7 @@ log = get_logger(__name__)
 if TYPE_CHECKING:
     from engine import Engine
 
-_VILLAGE = re.compile(r"^\d{12}$")
+_VILLAGE = re.compile(r"^[0-9]{12}\Z")
 MAX_NAME = 50
 MAX_ADDRESS = 200
 MAX_MATERIALS = 50

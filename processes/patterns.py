@@ -12,17 +12,17 @@ from typing import Any
 
 # A mobile number (11 digits from 1) or a landline with its area code (0818-1234567,
 # the hyphen optional).
-PHONE = r"1\d{10}|0\d{2,3}-?\d{7,8}"
+PHONE = r"1[0-9]{10}|0[0-9]{2,3}-?[0-9]{7,8}"
 PHONE_RE = re.compile(rf"^(?:{PHONE})\Z")  # \Z: no trailing newline
 # GB 11643 citizen ID number: 17 digits and a check character (shape only; forms check
 # the birth date and the check digit).
-ID_NUMBER = r"\d{17}[\dXx]"
+ID_NUMBER = r"[0-9]{17}[0-9Xx]"
 ID_NUMBER_RE = re.compile(rf"^{ID_NUMBER}\Z")
-_MOBILE_RE = re.compile(r"^1\d{10}$")  # masking: lenient, a trailing newline too
+_MOBILE_RE = re.compile(r"^1[0-9]{10}$")  # masking: lenient, a trailing newline too
 # Anywhere inside a longer text (a log line, a free-text field): digit runs not part of
 # a longer run.
 _IN_TEXT = re.compile(
-    rf"(?<![\dA-Za-z])(?:{ID_NUMBER}|1\d{{10}}|0\d{{2,3}}-\d{{7,8}})(?![\dA-Za-z])"
+    rf"(?<![0-9A-Za-z])(?:{ID_NUMBER}|1[0-9]{{10}}|0[0-9]{{2,3}}-[0-9]{{7,8}})(?![0-9A-Za-z])"
 )
 
 

@@ -96,6 +96,12 @@ def problem_response(description: str, *codes: str) -> dict[str, Any]:
     }
 
 
+# The answer of a command whose If-Match or expected_version names an older version.
+STALE_VERSION = problem_response(
+    "办件已变化，什么也没改；请重新读取办件后再决定", "precondition_failed"
+)
+
+
 class ErrorResponsesPlugin(BasePlugin):
     """Names each operation (``operationId``) and documents on it the error statuses that
     the request checks and the argument parsing answer for every view alike (views

@@ -25,7 +25,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from engine import elements
+from engine import elements, labels
 from engine.clock import ManualClock, using_clock
 from engine.definitions.compiler import CompiledProcess
 from engine.definitions.timers import parse_instant
@@ -233,9 +233,9 @@ class LiveCase:
                 "本办件的县级决定由县级部门经办人在待办任务“县级部门审批决定”中办理，"
                 "不接受县级系统回传（county_decision）"
             )
-        waiting = "、".join(f"“{m}”" for m in self.waiting_messages())
+        waiting = "、".join(_message_shown(m) for m in self.waiting_messages())
         now = f"当前等待的消息：{waiting}" if waiting else "当前不等待任何消息"
-        return f"办件当前不在等待消息“{name}”（{now}）"
+        return f"办件当前不在等待消息{_message_shown(name)}（{now}）"
 
     def apply(self, event: EventInput) -> None:
         """Apply a state-changing event after the start event."""
@@ -325,3 +325,8 @@ def _guard(action: Callable[[], _T]) -> _T:
         raise ScriptError(f"流程执行出错：{exc}") from None
     except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
         raise ScriptError(f"流程执行出错：{type(exc).__name__}: {exc}") from None
+
+
+def _message_shown(name: str) -> str:
+    """``“申请人补正材料”（materials_resubmitted）``: the name people read, the code beside it."""
+    return f"“{labels.name_of(labels.MESSAGES, name)}”（{name}）"

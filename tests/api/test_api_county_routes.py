@@ -94,7 +94,8 @@ def test_the_callback_route_has_no_county_task(counter: Counter) -> None:
     again = counter.message("yang.kai", case_id, "county_decision", DECISION)
     assert (again.status_code, again.get_json()["code"]) == (409, "invalid_state")
     assert (
-        again.get_json()["detail"] == "办件当前不在等待消息“county_decision”（当前不等待任何消息）"
+        again.get_json()["detail"]
+        == "办件当前不在等待消息“县级部门办理结果”（county_decision）（当前不等待任何消息）"
     )
     data = counter.engine.cases.get(case_id).data
     assert (data["county_approved"], data["county_decision"]) == (True, "approve")

@@ -51,6 +51,7 @@ def test_a_case_names_its_status_and_units(
     client: FlaskClient, tokens: dict[str, str], engine: Engine
 ) -> None:
     case = register_county_wide(client, tokens)
+    assert (case["status"], case["status_name"]) == ("open", "在办")  # the registration's answer
     detail = client.get(f"/api/v1/cases/{case['id']}", headers=auth(tokens, "wang.fang"))
     assert detail.status_code == 200
     shown = detail.get_json()

@@ -110,6 +110,7 @@ def test_completion_answers_who_acts_next(counter: Counter, engine: Engine) -> N
         "id": case["id"],
         "case_number": case["case_number"],
         "status": "open",
+        "status_name": "在办",
         "version": 2,
         "due_date": due.isoformat(),
     }
@@ -259,9 +260,11 @@ def test_the_registration_form_is_published_complete(counter: Counter) -> None:
     applicant = resolve(schemas, create["properties"]["applicant"])
     assert sorted(applicant["required"]) == ["id_number", "name", "village"]
     properties = applicant["properties"]
-    assert properties["id_number"]["pattern"] == r"^\d{17}[\dXx]$"
-    assert properties["village"]["pattern"] == r"^\d{12}$"
-    assert properties["phone"]["pattern"].startswith("^(?:1\\d{10}")
+    # [0-9], not \d: Python's \d also takes full-width and other digits, ECMA's does not
+    assert properties["id_number"]["pattern"] == r"^[0-9]{17}[0-9Xx]$"
+    assert properties["village"]["pattern"] == r"^[0-9]{12}$"
+    assert properties["phone"]["pattern"].startswith("^(?:1[0-9]{10}")
+    assert not any("\\d" in p.get("pattern", "") for p in properties.values())
     assert all(
         p.get("title") or p.get("x-title") or p.get("allOf") or p.get("$ref")
         for p in (*properties.values(), *create["properties"].values())

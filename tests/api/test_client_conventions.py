@@ -24,7 +24,19 @@ from webapi.problems import CODES
 from webapi.schemas.headers import MAX_IDEMPOTENCY_KEY
 
 PROBLEM = "application/problem+json"
-IF_MATCH_OPERATIONS = ("claimTask", "unclaimTask", "assignTask", "completeTask")
+IF_MATCH_OPERATIONS = (
+    "claimTask",
+    "unclaimTask",
+    "assignTask",
+    "completeTask",
+    "cancelCase",
+    "postRatingMessage",
+    "postCountyDecisionMessage",
+    "postMaterialsResubmittedMessage",
+    "postPledgeFulfilledMessage",
+    "postPublicNoticeObjectionMessage",
+    "postHearingRequestedMessage",
+)
 ACCEPT = {"intake_decision": "accept"}
 
 
@@ -163,6 +175,30 @@ def test_a_stale_if_match_is_412_and_changes_nothing(counter: Counter, engine: E
     assert engine.cases.get(case["id"]).version == version + 1
 
 
+def test_cancel_and_messages_check_if_match_too(counter: Counter, engine: Engine) -> None:
+    case, _ = window_case(counter)
+    url = f"/api/v1/cases/{case['id']}"
+    etag = counter.get("wang.fang", url).headers["ETag"]
+    # the case moves on (a claim), so the ETag read before is stale
+    task = case["tasks"][0]["id"]
+    assert post(counter, "wang.fang", f"/api/v1/tasks/{task}/claim")["status"] == 200
+    version = engine.cases.get(case["id"]).version
+    stale_message = post(
+        counter, "wang.fang", f"{url}/messages/materials_resubmitted", {}, **{"If-Match": etag}
+    )
+    stale_cancel = post(
+        counter, "wang.fang", f"{url}/cancel", {"reason": "申请人撤回"}, **{"If-Match": etag}
+    )
+    for stale in (stale_message, stale_cancel):
+        assert (stale["status"], stale["body"]["code"]) == (412, "precondition_failed"), stale
+    assert engine.cases.get(case["id"]).version == version  # nothing changed
+    current = counter.get("wang.fang", url).headers["ETag"]
+    done = post(
+        counter, "wang.fang", f"{url}/cancel", {"reason": "申请人撤回"}, **{"If-Match": current}
+    )
+    assert done["status"] == 200 and done["body"]["status"] == "cancelled", done
+
+
 def test_state_conflicts_stay_409_with_their_code(counter: Counter) -> None:
     _, task = window_case(counter)
     url = f"/api/v1/tasks/{task['id']}"
@@ -236,3 +272,14 @@ def test_daiban_openapi_writes_the_served_document(
     assert main(["openapi", "--out", str(out)]) == 0
     assert json.loads(out.read_text(encoding="utf-8")) == spec
     assert not (tmp_path / "untouched.sqlite3").exists()  # a throw-away database only
+
+
+def test_operations_name_only_codes_the_api_answers(spec: dict[str, Any]) -> None:
+    """A status and code an operation's text names (``403 `forbidden```) is one the API
+    answers with that status (``webapi.problems.CODES``), not a policy reason."""
+    named: list[tuple[str, int, str]] = []
+    for name, operation in operations(spec).items():
+        text = f"{operation.get('summary', '')}\n{operation.get('description', '')}"
+        named += [(name, int(s), c) for s, c in re.findall(r"(\d{3}) `([a-z_]+)`", text)]
+    assert ("postCountyDecisionMessage", 403, "forbidden") in named
+    assert [(n, s, c) for n, s, c in named if CODES.get(c, (0,))[0] != s] == []

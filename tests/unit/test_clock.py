@@ -173,3 +173,16 @@ def test_offsets_in_chinese() -> None:
     assert describe_offset(0) == "0"
     assert describe_offset(8 * 86400 + 12 * 3600) == "8 天 12 小时"
     assert describe_offset(90) == "1 分 30 秒"
+
+
+def test_a_first_read_that_fails_caches_nothing() -> None:
+    """Review of issue 11: a failed first read must not pass for "no flag" (a production
+    clock) until ``ttl`` runs out: the next reading asks the database again."""
+    flag = Flag(training(60))
+    flag.down = True
+    clock = DatabaseClock(ManualClock(START), flag, ttl=3600)
+    with pytest.raises(Unavailable):
+        clock.now()
+    flag.down = False
+    assert clock.reading() == Reading(START + timedelta(minutes=1), 60)
+    assert flag.reads == 2

@@ -375,3 +375,19 @@ def test_lint_refuses_a_malformed_form(tmp_path: Path, fields: str, message: str
     path.write_bytes(bpmn(f"          {fields}"))
     problems = [str(p) for p in lint([SourceFile(str(path), path.read_bytes())]).problems]
     assert any(f"{path}:" in p and message in p for p in problems), problems
+
+
+def test_an_empty_string_is_no_answer_only_for_an_optional_text() -> None:
+    """Review of issue 11 (docs/designing-processes.md said any optional field sent as
+    ``""`` counts as not given): only a text field; for a number, a date or a choice ``""``
+    is a wrong value, refused by the published schema and the server alike."""
+    form = form_of(INTAKE)
+    body = {"intake_decision": "accept", "missing_materials": ""}
+    assert client_errors(form, body) == []
+    assert form.validate(body) == ({"intake_decision": "accept"}, {})
+    body = {"intake_decision": "accept", "pledge_days": ""}
+    assert client_errors(form, body) != []
+    assert form.validate(body) == ({"intake_decision": "accept"}, {"pledge_days": "应为整数"})
+    assert form.validate({"intake_decision": "accept", "pledge_days": None})[1] == {
+        "pledge_days": "应为整数"
+    }

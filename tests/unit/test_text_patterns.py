@@ -24,3 +24,11 @@ def test_the_pattern_uses_no_class_escape_that_differs_between_dialects() -> Non
     assert not re.search(r"\\[sSwWdDbB]", _TEXT)
     assert re.match(_TEXT, " \u3000\x1e") is None
     assert re.match(_TEXT, " \u3000说明") is not None
+
+
+def test_phone_and_id_patterns_take_ascii_digits_only() -> None:
+    from processes.patterns import ID_NUMBER_RE, PHONE_RE
+
+    assert PHONE_RE.match("13800000000") and not PHONE_RE.match("1３８００００００００")
+    assert ID_NUMBER_RE.match("11010519491231002X")
+    assert not ID_NUMBER_RE.match("11010519491231002٣")  # an Arabic-Indic digit

@@ -17,8 +17,8 @@ from engine.records import CaseFilter, CaseRecord
 from engine.registration import Applicant, Registration
 from processes.patterns import mask_id, mask_phone
 from webapi.auth import current_principal, require_auth
-from webapi.blueprints.tasks import open_tasks
-from webapi.openapi import ETAG_HEADER, etag
+from webapi.blueprints.tasks import expected_version, open_tasks
+from webapi.openapi import ETAG_HEADER, STALE_VERSION, etag
 from webapi.problems import refused
 from webapi.schemas.cases import (
     SHAPE_ERRORS,
@@ -30,6 +30,7 @@ from webapi.schemas.cases import (
     CaseQuerySchema,
 )
 from webapi.schemas.headers import IdempotencyKeySchema
+from webapi.schemas.tasks import IfMatchSchema
 from webapi.services import services
 from webapi.smorest import Blueprint
 
@@ -80,6 +81,7 @@ def create_case(body: dict[str, Any]) -> dict[str, Any]:
         "case_number": view.case_number,
         "item_code": view.item_code,
         "status": view.status,
+        "status_name": name_of(CASE_STATUSES, view.status),
         "due_date": view.due_date,
         "due_rule": registrations.due_rule(view),
         "receipt": {
@@ -137,16 +139,21 @@ def get_case(case_id: int) -> tuple[dict[str, Any], dict[str, str]]:
 @blp.route("/<int:case_id>/cancel", methods=["POST"])
 @require_auth
 @blp.arguments(CancelSchema)
+@blp.arguments(IfMatchSchema, location="headers")
 @blp.response(200, CaseDetailSchema)
 @blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
-def cancel_case(body: dict[str, Any], case_id: int) -> dict[str, Any]:
-    """撤件：须填写原因"""
+@blp.alt_response(412, **STALE_VERSION)
+def cancel_case(body: dict[str, Any], headers: dict[str, Any], case_id: int) -> dict[str, Any]:
+    """撤件：须填写原因；带 `If-Match`（办件版本号）时，办件已变化则 412，不撤件"""
     principal = current_principal()
     record = _allowed(principal, case_id, Action.CHANGE_CASE)
     changed = services().engine.cases.cancel(
-        case_id, body["reason"], policy.case_actor(principal, record)
+        case_id,
+        body["reason"],
+        policy.case_actor(principal, record),
+        expected_version({}, headers),
     )
     return _detail(case_id, changed)
 

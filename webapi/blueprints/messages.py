@@ -17,8 +17,11 @@ from engine import elements, messages, policy
 from engine.policy import Action
 from webapi.auth import current_principal, require_auth
 from webapi.blueprints.cases import _allowed, _detail
+from webapi.blueprints.tasks import expected_version
+from webapi.openapi import STALE_VERSION
 from webapi.schemas.cases import CaseDetailSchema
 from webapi.schemas.messages import MessagePayloadSchema, component_name, openapi_schema
+from webapi.schemas.tasks import IfMatchSchema
 from webapi.services import services
 from webapi.smorest import Blueprint, View, stacked
 
@@ -45,73 +48,90 @@ def _message(name: str) -> Callable[[View], View]:
         blp.route(f"/<int:case_id>/messages/{name}", methods=["POST"]),
         require_auth,
         blp.arguments(MessagePayloadSchema),
+        blp.arguments(IfMatchSchema, location="headers"),
         blp.doc(requestBody={"content": {"application/json": {"schema": body}}}),
         blp.response(200, CaseDetailSchema),
         *(blp.alt_response(status, response=response) for status, response in _ERRORS),
+        blp.alt_response(412, **STALE_VERSION),
     )
 
 
-def _deliver(case_id: int, name: str, payload: dict[str, Any]) -> dict[str, Any]:
+def _deliver(
+    case_id: int, name: str, payload: dict[str, Any], headers: dict[str, Any] | None = None
+) -> dict[str, Any]:
     principal = current_principal()
     record = _allowed(principal, case_id, Action.DELIVER_MESSAGE, name)
     actor = policy.case_actor(principal, record, name)
-    changed = services().engine.cases.deliver_message(case_id, name, payload, actor)
+    expected = expected_version({}, headers or {})
+    changed = services().engine.cases.deliver_message(case_id, name, payload, actor, expected)
     return _detail(case_id, changed)
 
 
 @_message(elements.COUNTY_DECISION)
-def post_county_decision_message(payload: dict[str, Any], case_id: int) -> dict[str, Any]:
+def post_county_decision_message(
+    payload: dict[str, Any], headers: dict[str, Any], case_id: int
+) -> dict[str, Any]:
     """县级部门回传审批决定（县级系统回调）
 
-    仅承办该办件的县级部门经办人可以发送（否则 403 `wrong_role`）；办件须正在等待县级决定
+    仅承办该办件的县级部门经办人可以发送（否则 403 `forbidden`）；办件须正在等待县级决定
     （否则 409 `invalid_state`）。不予准予（`approved` 为 false）时 `opinion` 必填。
     """
-    return _deliver(case_id, elements.COUNTY_DECISION, payload)
+    return _deliver(case_id, elements.COUNTY_DECISION, payload, headers)
 
 
 @_message(elements.MATERIALS_RESUBMITTED)
-def post_materials_resubmitted_message(payload: dict[str, Any], case_id: int) -> dict[str, Any]:
+def post_materials_resubmitted_message(
+    payload: dict[str, Any], headers: dict[str, Any], case_id: int
+) -> dict[str, Any]:
     """申请人已补正材料
 
     办件须正在等待补正（一次性告知后）；随后由窗口复核补正材料。
     """
-    return _deliver(case_id, elements.MATERIALS_RESUBMITTED, payload)
+    return _deliver(case_id, elements.MATERIALS_RESUBMITTED, payload, headers)
 
 
 @_message(elements.PLEDGE_FULFILLED)
-def post_pledge_fulfilled_message(payload: dict[str, Any], case_id: int) -> dict[str, Any]:
+def post_pledge_fulfilled_message(
+    payload: dict[str, Any], headers: dict[str, Any], case_id: int
+) -> dict[str, Any]:
     """申请人已补交容缺材料
 
     办件须正在等待补交容缺材料；随后由窗口核收。
     """
-    return _deliver(case_id, elements.PLEDGE_FULFILLED, payload)
+    return _deliver(case_id, elements.PLEDGE_FULFILLED, payload, headers)
 
 
 @_message(elements.PUBLIC_NOTICE_OBJECTION)
-def post_public_notice_objection_message(payload: dict[str, Any], case_id: int) -> dict[str, Any]:
+def post_public_notice_objection_message(
+    payload: dict[str, Any], headers: dict[str, Any], case_id: int
+) -> dict[str, Any]:
     """公示期间收到异议
 
     办件须正在公示；随后由后台核查异议（成立则重新审核）。
     """
-    return _deliver(case_id, elements.PUBLIC_NOTICE_OBJECTION, payload)
+    return _deliver(case_id, elements.PUBLIC_NOTICE_OBJECTION, payload, headers)
 
 
 @_message(elements.HEARING_REQUESTED)
-def post_hearing_requested_message(payload: dict[str, Any], case_id: int) -> dict[str, Any]:
+def post_hearing_requested_message(
+    payload: dict[str, Any], headers: dict[str, Any], case_id: int
+) -> dict[str, Any]:
     """当事人申请陈述申辩或听证
 
     执法案件须在告知后等待申请（5 个工作日内）；随后由执法人员听取陈述申辩或组织听证。
     """
-    return _deliver(case_id, elements.HEARING_REQUESTED, payload)
+    return _deliver(case_id, elements.HEARING_REQUESTED, payload, headers)
 
 
 @_message(elements.RATING)
-def post_rating_message(payload: dict[str, Any], case_id: int) -> dict[str, Any]:
+def post_rating_message(
+    payload: dict[str, Any], headers: dict[str, Any], case_id: int
+) -> dict[str, Any]:
     """申请人评价办件（好差评）
 
     办件须在办结后等待评价；不满意、非常不满意转回访整改，评价计入统计。
     """
-    return _deliver(case_id, elements.RATING, payload)
+    return _deliver(case_id, elements.RATING, payload, headers)
 
 
 @blp.route("/<int:case_id>/messages/<name>", methods=["POST"])

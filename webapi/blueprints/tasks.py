@@ -9,11 +9,12 @@ from typing import Any
 from engine import Principal, policy
 from engine.cases import CaseView, OpenTaskView
 from engine.clock import SHANGHAI
+from engine.labels import CASE_STATUSES, name_of
 from engine.policy import Action
 from engine.records import Actor, CaseRecord, TaskRecord
 from processes.org import ROLES
 from webapi.auth import current_principal, require_auth
-from webapi.openapi import ETAG_HEADER, etag, problem_response
+from webapi.openapi import ETAG_HEADER, STALE_VERSION, etag, problem_response
 from webapi.problems import ApiProblem, refused
 from webapi.schemas.common import PageArgsSchema
 from webapi.schemas.tasks import (
@@ -87,9 +88,7 @@ _TASK_CONFLICT = blp.alt_response(
         "invalid_state",
     ),
 )
-_STALE_VERSION = blp.alt_response(
-    412, **problem_response("办件已变化，什么也没改；请重新读取办件后再决定", "precondition_failed")
-)
+_STALE_VERSION = blp.alt_response(412, **STALE_VERSION)
 
 
 def _claim_route(action: str) -> Callable[[View], View]:
@@ -128,7 +127,7 @@ def _change_claim(
     """Claim or release for the caller, in the task's role, then show the task again."""
     principal = current_principal()
     task, record = _allowed(principal, task_id, Action.WORK_TASK)
-    expected = _expected(args, headers)
+    expected = expected_version(args, headers)
     change(record.id, task.id, policy.task_actor(principal, task), expected)
     return _detail(principal, task.id)
 
@@ -161,7 +160,7 @@ def assign_task(
             errors=[{"field": "user", "in": "body", "reason": "该用户不担任此任务的岗位"}],
         )
     engine.cases.assign(
-        record.id, task.id, user, policy.assigning_actor(principal), _expected(args, headers)
+        record.id, task.id, user, policy.assigning_actor(principal), expected_version(args, headers)
     )
     return _detail(principal, task_id)
 
@@ -187,7 +186,7 @@ def complete_task(
     （`next_tasks`：环节、岗位与单位的代码和名称、时限，以及此刻可以办理的人）。"""
     principal = current_principal()
     task, record = _allowed(principal, task_id, Action.WORK_TASK)
-    expected = _expected(args, headers)
+    expected = expected_version(args, headers)
     engine = services().engine
     holder = policy.acts_on_task(engine.org, principal, task, _today())
     view = engine.cases.complete_task(
@@ -204,6 +203,7 @@ def complete_task(
             "id": view.id,
             "case_number": view.case_number,
             "status": view.status,
+            "status_name": name_of(CASE_STATUSES, view.status),
             "version": view.version,
             "due_date": view.due_date,
         },
@@ -229,7 +229,7 @@ def _allowed(principal: Principal, task_id: str, action: Action) -> tuple[TaskRe
     return task, record
 
 
-def _expected(args: dict[str, Any], headers: dict[str, Any]) -> int | None:
+def expected_version(args: dict[str, Any], headers: dict[str, Any]) -> int | None:
     """The case version the caller expects: ``expected_version`` or ``If-Match`` (the
     ``ETag`` of a case or task read, weak or strong); another version is 412, not 409."""
     value = args.get("expected_version")

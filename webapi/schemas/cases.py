@@ -100,7 +100,7 @@ class ApplicantInSchema(Schema):
     )
     id_number = fields.String(
         required=True,
-        validate=Pattern(r"^\d{17}[\dXx]$", error="公民身份号码应为 18 位（末位可为 X）"),
+        validate=Pattern(r"^[0-9]{17}[0-9Xx]$", error="公民身份号码应为 18 位（末位可为 X）"),
         metadata={
             "title": "公民身份号码",
             "description": "18 位，末位可为 X；服务器另核验出生日期与校验码（GB 11643）",
@@ -125,7 +125,7 @@ class ApplicantInSchema(Schema):
     )
     village = fields.String(
         required=True,
-        validate=Pattern(r"^\d{12}$", error="应为 12 位区划代码"),
+        validate=Pattern(r"^[0-9]{12}$", error="应为 12 位区划代码"),
         metadata={
             "title": "所在村（社区）",
             "description": "申请人所在村（社区）的 12 位区划代码，须为本县的村（社区）",
@@ -227,7 +227,14 @@ class CaseCreatedSchema(Schema):
     id = fields.Integer(required=True)
     case_number = fields.String(required=True)
     item_code = fields.String(required=True)
-    status = fields.String(required=True)
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(list(CASE_STATUSES)),
+        metadata={"description": f"办件状态：{choices(CASE_STATUSES)}"},
+    )
+    status_name = fields.String(
+        required=True, metadata={"description": "办件状态名称", "example": "在办"}
+    )
     due_date = fields.Date(
         allow_none=True,
         metadata={"description": "办结期限；从受理起算的事项在受理前为 null（见 due_rule）"},
@@ -319,8 +326,8 @@ class CaseQuerySchema(PageArgsSchema):
         validate=validate.OneOf(list(CASE_STATUSES)),
         metadata={"description": f"办件状态：{choices(CASE_STATUSES)}"},
     )
-    township = fields.String(validate=validate.Regexp(r"^\d{9}$"))
-    village = fields.String(validate=validate.Regexp(r"^\d{12}$"))
+    township = fields.String(validate=validate.Regexp(r"^[0-9]{9}$"))
+    village = fields.String(validate=validate.Regexp(r"^[0-9]{12}$"))
     overdue = fields.Boolean(metadata={"description": "只看已超期的在办件"})
     from_ = Day(data_key="from", metadata={"description": "登记日期起（含）"})
     to = Day(metadata={"description": "登记日期止（含）"})

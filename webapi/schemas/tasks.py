@@ -72,6 +72,7 @@ class CaseStateSchema(Schema):
     id = fields.Integer(required=True)
     case_number = fields.String(allow_none=True)
     status = _text("办件状态：open 在办 · completed 已办结 · cancelled 已撤件", required=True)
+    status_name = _text("办件状态名称", required=True)
     version = fields.Integer(required=True, metadata={"description": "办件版本号（If-Match）"})
     due_date = fields.Date(
         allow_none=True, metadata={"description": "办结时限（受理后才有，受理前为 null）"}
