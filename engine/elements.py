@@ -66,7 +66,6 @@ COUNTY_ROUTE = TaskRef(COUNTY_HANDOFF, "Gateway_county_route")  # the branch on 
 COUNTY_DECISION_TASK = TaskRef(COUNTY_HANDOFF, "Task_county_decision")  # route "task"
 COUNTY_CALLBACK = TaskRef(COUNTY_HANDOFF, "Receive_county_decision")  # route "callback"
 COUNTY_CHASE = TaskRef(COUNTY_HANDOFF, "Task_chase_county")  # either route, when late
-COUNTY_TASKS = (COUNTY_HANDOVER, COUNTY_ROUTE, COUNTY_DECISION_TASK, COUNTY_CALLBACK, COUNTY_CHASE)
 # The intake decision (form field of the materials check) and its accepting values
 INTAKE_DECISION = "intake_decision"
 ACCEPTING_DECISIONS = ("accept", "accept_with_pledge")

@@ -169,6 +169,10 @@ def test_a_stale_if_match_is_412_and_changes_nothing(counter: Counter, engine: E
         user = "chen.jing" if path == "assign" else "wang.fang"
         stale = post(counter, user, f"{url}/{path}", body, **{"If-Match": etag})
         assert (stale["status"], stale["body"]["code"]) == (412, "precondition_failed"), path
+    # RFC 9110: If-Match: * matches any current version, so it is no precondition
+    released = post(counter, "wang.fang", f"{url}/unclaim", **{"If-Match": "*"})
+    assert released["status"] == 200, released
+    version += 1
     current = counter.get("wang.fang", url).headers["ETag"]
     done = post(counter, "wang.fang", f"{url}/complete", ACCEPT, **{"If-Match": f"W/{current}"})
     assert done["status"] == 200, done

@@ -220,6 +220,17 @@ def test_the_migration_keeps_every_hash(timers: Engine) -> None:
         timers.training.flag("training", "he.jun")
 
 
+def test_a_database_with_training_events_is_not_downgraded(timers: Engine) -> None:
+    """Events written on a training clock hash their offset: dropping the column would
+    leave them unverifiable, so 0010 is not taken back on such a database."""
+    timers.training.flag("training", "he.jun")
+    view = timers.cases.start("timers", {})
+    with pytest.raises(Exception, match="培训或演示库不能降级"):
+        downgrade(timers.store, "0009")
+    assert timers.store.schema_differences() == []
+    assert timers.audit.verify(view.id).ok
+
+
 # -- daiban clock ------------------------------------------------------------------------
 
 

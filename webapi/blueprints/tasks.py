@@ -236,7 +236,9 @@ def expected_version(args: dict[str, Any], headers: dict[str, Any]) -> int | Non
     if value is not None:
         return int(value)
     raw = headers.get("if_match")
-    return int(raw.removeprefix("W/").strip('"')) if raw else None
+    if not raw or raw == "*":  # RFC 9110: * matches any current version of the case
+        return None
+    return int(raw.removeprefix("W/").strip('"'))
 
 
 def open_tasks(case: int | CaseView) -> list[OpenTaskView]:

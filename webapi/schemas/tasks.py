@@ -131,9 +131,11 @@ class IfMatchSchema(Schema):
 
     if_match = fields.String(
         data_key="If-Match",
-        validate=validate.Regexp(r'^(W/)?"?[1-9][0-9]{0,9}"?$', error='应为办件版本号，如 "7"'),
+        validate=validate.Regexp(
+            r'^(\*|(W/)?"?[1-9][0-9]{0,9}"?)$', error='应为办件版本号，如 "7"，或 *'
+        ),
         metadata={
-            "description": '办件版本号，如 "7"（读取办件或任务时响应头 ETag 的值；'
+            "description": '办件版本号，如 "7"（读取办件或任务时响应头 ETag 的值；* 表示任一版本；'
             "同 expected_version）：办件已变化则 412 precondition_failed，什么也不改"
         },
     )

@@ -35,6 +35,16 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Events written on a training clock hash their offset: without the column they would
+    # no longer verify. Such a database stays at 0010 (a training database is never real).
+    written = op.get_bind().execute(
+        sa.text("SELECT COUNT(*) FROM events WHERE clock_offset IS NOT NULL")
+    ).scalar()
+    if written:
+        raise RuntimeError(
+            f"本数据库有 {written} 个事件按培训时钟记录（clock_offset 计入哈希），"
+            "降级到 0009 会使其无法校验；培训或演示库不能降级"
+        )
     op.drop_table("database_settings")
     # Plain DROP COLUMN (SQLite >= 3.35, PostgreSQL): a batch rebuild would drop the triggers.
     op.execute("ALTER TABLE events DROP COLUMN clock_offset")
