@@ -144,10 +144,10 @@ def read_clock(clock: Clock, load: Callable[[], TrainingSetting | None] | None =
     production server pays nothing but the cached read."""
     if not isinstance(clock, DatabaseClock):
         return Reading(clock.now())
-    if load is None or clock.setting() is None:
-        return clock.reading()
-    setting = load()
-    clock.remember(setting)
+    setting = clock.setting()
+    if load is not None and setting is not None:
+        setting = load()
+        clock.remember(setting)
     return clock.reading_with(setting)
 
 

@@ -37,11 +37,9 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from engine import elements, labels
+from engine.definitions.form_formats import DIALECT, STORABLE_TEXT, one_of
 from engine.errors import DataValidationError, NotFound
 
-DIALECT = "https://json-schema.org/draft/2020-12/schema"
-# Text that no database column can store (U+0000, lone UTF-16 surrogates) is refused.
-STORABLE_TEXT = "^[^\\u0000\\ud800-\\udfff]*$"
 MAX_OPINION = 2000
 MAX_DOCUMENT_NO = 64
 MAX_NAME = 50
@@ -73,7 +71,7 @@ def _choice(title: str, description: str, values: Mapping[str, str]) -> dict[str
         "type": "string",
         "title": title,
         "description": description,
-        "oneOf": [{"const": value, "title": label} for value, label in values.items()],
+        "oneOf": one_of(values.items()),
     }
 
 

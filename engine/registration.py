@@ -21,9 +21,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from engine import elements
+from engine import elements, labels
 from engine.cases import CaseView
-from engine.definitions.forms import is_valid_id_number
+from engine.definitions.form_formats import is_valid_id_number
 from engine.errors import DataValidationError
 from engine.identity import Principal
 from engine.logs import get_logger
@@ -66,7 +66,7 @@ class Registration:
     emergency: bool = False
 
 
-LIMIT_UNITS = {"working_days": "个工作日", "calendar_days": "个自然日"}
+LIMIT_UNITS = labels.LIMIT_UNITS  # the units a limit counts in (工作日, 自然日)
 CLOCK_STARTS = {"acceptance": "受理", "registration": "登记"}
 
 
@@ -94,7 +94,7 @@ def due_rule(item: Item, starts: str) -> DueRule:
     if item.on_the_spot:
         text = f"即办件：{start}后当场办结"
     else:
-        text = f"{start}之日起 {item.promised_limit} {LIMIT_UNITS[item.limit_unit]}内办结"
+        text = f"{start}之日起 {item.promised_limit} 个{LIMIT_UNITS[item.limit_unit]}内办结"
     return DueRule(starts, item.promised_limit, item.limit_unit, item.on_the_spot, text)
 
 
@@ -219,9 +219,7 @@ class RegistrationService:
         if channel not in CHANNELS:
             errors["channel"] = "取值应为：" + "、".join(CHANNELS)
         else:
-            refusal = registration_refusal(
-                self.engine.org, principal, channel, applicant.village, township
-            )
+            refusal = registration_refusal(org, principal, channel, applicant.village, township)
             if refusal is not None:
                 errors["channel"] = refusal.message
             elif channel == "county_centre" or (

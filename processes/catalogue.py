@@ -105,12 +105,16 @@ class Item:
         return TYPE_NAMES[self.type]
 
     @property
+    def county_decides(self) -> bool:
+        """A county department decides a case of this item (T->C, C): not one decided on
+        the spot, nor an enforcement case opened by staff."""
+        return self.decided_at != "T" and not self.on_the_spot and self.initiated_by != "staff"
+
+    @property
     def county_route(self) -> str | None:
         """How the county decides a case of this item (``county_decision``), or None when
-        no county department decides it (decided by the township, on the spot, or an
-        enforcement case opened by staff)."""
-        decided = self.decided_at != "T" and not self.on_the_spot
-        return self.county_decision if decided and self.initiated_by != "staff" else None
+        no county department decides it (``county_decides``)."""
+        return self.county_decision if self.county_decides else None
 
     def process_data(self) -> dict[str, Any]:
         """What a case of this item carries in its data as ``item`` (plain JSON)."""

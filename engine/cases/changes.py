@@ -168,9 +168,10 @@ class CaseChanges:
         )
         uow.cases.update(new, record.version)
         uow.events.append([sealed], [payload_json])
-        known = {t.id: t.due_at for t in uow.tasks.open(case_id=record.id)}
+        existing = uow.tasks.open_states(record.id)  # read once: for due times and replace
+        known = {task_id: due_at for task_id, (_, due_at) in existing.items()}
         rows = task_records(new, live, event.seq, event.at, known)
-        uow.tasks.replace(record.id, rows, event.seq)
+        uow.tasks.replace(record.id, rows, event.seq, existing)
         return new, rows
 
     def _incident(self, case_id: int, failed: EventInput, error: EngineError, actor: Actor) -> None:

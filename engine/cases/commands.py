@@ -113,7 +113,7 @@ class CaseCommands:
                 record.id = uow.case_id = uow.cases.insert(record)
                 uow.events.append([replace(sealed, case_id=record.id)], [payload_json])
                 rows = task_records(record, live, 1, event.at, {})
-                uow.tasks.replace(record.id, rows, 1)
+                uow.tasks.replace(record.id, rows, 1, existing={})  # a new case has none
                 self.changes.commit(uow)
         except ConflictError:
             if idempotency_key:

@@ -10,7 +10,6 @@ from engine.errors import NotFound
 from engine.identity import Principal
 from engine.policy import queue_reach
 from engine.records import CaseFilter, CaseRecord, CaseScope, TaskRecord
-from engine.runtime.case import ReadyTask
 from engine.store import Store
 from processes.org import Organization
 
@@ -68,9 +67,6 @@ class CaseQueries:
         """A page of the cases in ``scope`` (newest first) and the total count."""
         with self.store.unit_of_work(write=False) as uow:
             return uow.cases.find(scope, where or CaseFilter(), offset, limit)
-
-    def ready_tasks(self, case_id: int) -> list[ReadyTask]:
-        return self.get(case_id).tasks
 
     def task_index(
         self, case_id: int | None = None, lane: str | None = None, org_unit: str | None = None

@@ -20,7 +20,6 @@ from engine.definitions.registry import DefinitionRegistry
 from engine.identity import Principal
 from engine.records import Actor, CaseFilter, CaseRecord, CaseScope, TaskRecord
 from engine.routing import Routing
-from engine.runtime.case import ReadyTask
 from engine.store import Store
 from processes.org import Organization
 
@@ -99,9 +98,6 @@ class CaseService:
         self, scope: CaseScope, where: CaseFilter | None = None, offset: int = 0, limit: int = 50
     ) -> tuple[list[CaseRecord], int]:
         return self.queries.find(scope, where, offset, limit)
-
-    def ready_tasks(self, case_id: int) -> list[ReadyTask]:
-        return self.queries.ready_tasks(case_id)
 
     def task_index(
         self, case_id: int | None = None, lane: str | None = None, org_unit: str | None = None

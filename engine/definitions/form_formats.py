@@ -13,15 +13,33 @@ Each format is published twice in a task's form schema (``engine.definitions.for
 A pattern here never accepts what its format refuses in shape, and every check refuses a
 trailing newline (Python's ``$`` admits one, ECMA-262's does not: the format check makes
 the server agree with JavaScript).
+
+It also holds what every JSON Schema the engine publishes shares — task forms and message
+payloads (``engine.messages``) alike: the dialect, the pattern of storable text and enum
+choices as ``oneOf`` of ``const`` + Chinese ``title``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
+from typing import Any
 
 from jsonschema import FormatChecker
+
+from processes.patterns import PHONE as PHONE_SHAPE
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+# Text that no database column can store (U+0000, lone UTF-16 surrogates): the API
+# refuses it in any JSON body (``webapi.json_body``), so every published schema excludes it.
+STORABLE_TEXT = "^[^\\u0000\\ud800-\\udfff]*$"
+
+
+def one_of(choices: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
+    """Enum values (value, Chinese label) as the members of a JSON Schema ``oneOf``."""
+    return [{"const": value, "title": label} for value, label in choices]
+
 
 DATE = "date"
 PHONE = "cn-phone"
@@ -30,8 +48,8 @@ USCC = "cn-uscc"
 
 DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 # A mobile number (11 digits from 1) or a landline with its area code (0818-1234567,
-# the hyphen optional): ``processes.patterns.PHONE`` with ASCII digits only.
-PHONE_PATTERN = "^(?:1[0-9]{10}|0[0-9]{2,3}-?[0-9]{7,8})$"
+# the hyphen optional): the rule of ``processes.patterns.PHONE``.
+PHONE_PATTERN = f"^(?:{PHONE_SHAPE})$"
 # GB 11643: 6-digit region, birth date (YYYYMMDD, born 1800–2099), 3-digit sequence, check
 # character (0–9 or X; a lower-case x is accepted and stored upper-cased).
 ID_NUMBER_PATTERN = (
@@ -105,11 +123,21 @@ CHECKS: dict[str, Callable[[str], bool]] = {
 }
 
 
+def _string_format(check: Callable[[str], bool]) -> Callable[[Any], bool]:
+    """A format applies to strings only; the field's ``type`` refuses the rest."""
+    return lambda value: not isinstance(value, str) or check(value)
+
+
+# The same checks as any JSON Schema validator takes them (fastjsonschema's ``formats``).
+STRING_FORMATS: dict[str, Callable[[Any], bool]] = {
+    name: _string_format(check) for name, check in CHECKS.items()
+}
+
+
 def _format_checker() -> FormatChecker:
     checker = FormatChecker(formats=())
-    for name, check in CHECKS.items():
-        # A format applies to strings only; the field's ``type`` refuses the rest.
-        checker.checks(name)(lambda value, check=check: not isinstance(value, str) or check(value))
+    for name, check in STRING_FORMATS.items():
+        checker.checks(name)(check)
     return checker
 
 

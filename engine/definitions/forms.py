@@ -43,21 +43,17 @@ from lxml import etree
 
 from engine.definitions import form_formats as formats
 from engine.definitions.form_bounds import SAFE_INTEGER, Bounds, default_bounds, read_bounds
-from engine.definitions.form_formats import is_valid_id_number
+from engine.definitions.form_formats import DIALECT, STORABLE_TEXT, one_of
 from engine.xmlsafe import line_of
 
-__all__ = ["DAIBAN_NS", "FIELD_TYPES", "Form", "FormField", "FormRule", "is_valid_id_number"]
+__all__ = ["DAIBAN_NS", "FIELD_TYPES", "Form", "FormField", "FormRule"]
 
 DAIBAN_NS = "urn:daiban:bpmn:1"
-DIALECT = "https://json-schema.org/draft/2020-12/schema"
 FIELD_TYPES = frozenset(
     {"string", "text", "integer", "number", "boolean", "date", "enum", "phone", "id_number", "uscc"}
 )
 NUMERIC = frozenset({"integer", "number"})
 TEXTUAL = frozenset({"string", "text"})
-# Text that no database column can store (U+0000, lone UTF-16 surrogates): the API
-# refuses it in any JSON body (``webapi.json_body``), so the schema excludes it too.
-STORABLE_TEXT = "^[^\\u0000\\ud800-\\udfff]*$"
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 
 REQUIRED = "必填"
@@ -153,7 +149,7 @@ class FormField:
         schema: dict[str, Any] = {"title": self.title, "description": self._description(form)}
         schema.update(_TYPE_SCHEMA[self.type])
         if self.type == "enum":
-            schema["oneOf"] = [{"const": value, "title": label} for value, label in self.values]
+            schema["oneOf"] = one_of(self.values)
         schema.update(self.limits.to_json_schema())
         if self.required and self.type in TEXTUAL:
             schema["minLength"] = 1  # an empty text is no answer
@@ -248,7 +244,7 @@ class Form:
     rules: tuple[FormRule, ...] = ()
 
     def field_named(self, name: str) -> FormField | None:
-        return next((f for f in self.fields if f.name == name), None)
+        return self._by_name.get(name)
 
     def to_json_schema(self) -> dict[str, Any]:
         """The form as a JSON Schema (draft 2020-12): what the server validates with."""
@@ -277,10 +273,7 @@ class Form:
         The document uses only keywords both read alike (no 2020-12-only ones), and
         tests/integration/test_form_property.py checks they agree on generated bodies."""
         document = {k: v for k, v in self.to_json_schema().items() if k != "$schema"}
-        return fastjsonschema.compile(
-            document,
-            formats={name: _string_format(check) for name, check in formats.CHECKS.items()},
-        )
+        return fastjsonschema.compile(document, formats=formats.STRING_FORMATS)
 
     def schema_accepts(self, data: Any) -> bool:
         """Whether ``data`` is valid per the published schema alone (no rules)."""
@@ -337,11 +330,6 @@ class Form:
         else:
             name = str(error.absolute_path[0])
             yield name, self._by_name[name].reason(error, data)
-
-
-def _string_format(check: Callable[[str], bool]) -> Callable[[Any], bool]:
-    """A format applies to strings only; the field's ``type`` refuses the rest."""
-    return lambda value: not isinstance(value, str) or check(value)
 
 
 def _if_then(spec: FormField) -> dict[str, Any]:

@@ -91,9 +91,9 @@ def check_transfer(org: Organization, issue: IssueRecord, department: str | None
         return {}
     if issue.level != "township":
         return {}
-    unit = org.units.get(department or "")
     if not department:
         return {"department": "必填：乡镇转县级部门时须指定承办部门"}
+    unit = org.units.get(department)
     if unit is None or unit.kind != "department":
         return {"department": "不是本县的县级部门代码"}
     return {}

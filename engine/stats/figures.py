@@ -11,10 +11,11 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time
 from typing import Any
 
+from engine import labels
 from engine.clock import SHANGHAI
 from engine.steps import end_of
 
-RATING_LEVELS = ("very_satisfied", "satisfied", "basic", "dissatisfied", "very_dissatisfied")
+RATING_LEVELS = tuple(labels.RATING_LEVELS)  # best first
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from engine.clock import Clock
-from engine.ledger import LedgerService
+from engine.ledger.counts import GROUPS, count_per_unit
 from engine.records import CaseFilter, CaseScope
 from engine.stats.figures import Figures, Period
 from engine.store import Store
 from processes.org import Organization
 
-LEDGER_GROUPINGS = ("county", "township", "village")
+LEDGER_GROUPINGS = GROUPS  # the groupings the ledger counts by
 
 
 def ledger_applies(group_by: str, scope: CaseScope, where: CaseFilter) -> bool:
@@ -29,7 +28,6 @@ def ledger_applies(group_by: str, scope: CaseScope, where: CaseFilter) -> bool:
 
 def join_ledger(
     store: Store,
-    clock: Clock,
     org: Organization,
     period: Period,
     group_by: str,
@@ -47,7 +45,7 @@ def join_ledger(
         elif chosen is not None:
             units = frozenset({chosen})
     counts = (
-        LedgerService(store, clock, org).counts(period.first, period.last, group_by, units)
+        count_per_unit(store, org, period.first, period.last, group_by, units)
         if units is None or units
         else {}
     )

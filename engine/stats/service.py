@@ -81,7 +81,7 @@ class StatsService:
             where,
             figures_of,
         )
-        join_ledger(self.store, self.clock, self.org, period, group_by, scope, where, groups)
+        join_ledger(self.store, self.org, period, group_by, scope, where, groups)
         ledger = 0 if ledger_applies(group_by, scope, where) else None
         total = Figures(ledger_recorded=ledger, ledger_resolved=ledger)
         for figures in groups.values():

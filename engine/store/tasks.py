@@ -3,10 +3,22 @@ snapshot, and the closed ones with the event that closed them; work queues read 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import cast
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from engine.records import TaskRecord
 from engine.store.rows import MAX_ID, Repository
@@ -19,16 +31,29 @@ _TASK_IDS = select(_TASKS.c.id, _TASKS.c.claimed_by, _TASKS.c.due_at).where(
     _TASKS.c.case_id == bindparam("case_id"), _TASKS.c.closed_seq.is_(None)
 )
 
+# An open task of the index as ``replace`` compares it: who holds it, when it is due.
+OpenState = tuple[str | None, datetime | None]
+
 
 class TaskRepository(Repository):
-    def replace(self, case_id: int, tasks: Sequence[TaskRecord], seq: int = 0) -> None:
+    def open_states(self, case_id: int) -> dict[str, OpenState]:
+        """The case's open tasks in the index: task id -> (holder, due time)."""
+        rows = self.session.connection().execute(_TASK_IDS, {"case_id": case_id})
+        return {row.id: (row.claimed_by, row.due_at) for row in rows}
+
+    def replace(
+        self,
+        case_id: int,
+        tasks: Sequence[TaskRecord],
+        seq: int = 0,
+        existing: Mapping[str, OpenState] | None = None,
+    ) -> None:
         """Bring the index in line with the case: close tasks that are gone (at event
-        ``seq``), add new ones, update claims and due times."""
+        ``seq``), add new ones, update claims and due times. ``existing``: the case's
+        ``open_states`` as the caller just read them in this transaction (None: read them)."""
         connection = self.session.connection()
-        existing = {
-            row.id: (row.claimed_by, row.due_at)
-            for row in connection.execute(_TASK_IDS, {"case_id": case_id})
-        }
+        if existing is None:
+            existing = self.open_states(case_id)
         for task in tasks:
             if task.id in existing and existing[task.id] != (task.claimed_by, task.due_at):
                 connection.execute(
@@ -67,26 +92,22 @@ class TaskRepository(Repository):
         self, case_id: int | None = None, lane: str | None = None, org_unit: str | None = None
     ) -> list[TaskRecord]:
         """Open tasks, filtered by case, role (lane) and org unit."""
-        query = select(ReadyTaskRow).order_by(
-            ReadyTaskRow.case_id, ReadyTaskRow.created_seq, ReadyTaskRow.id
-        )
-        query = query.where(ReadyTaskRow.closed_seq.is_(None))
+        t = _TASKS.c
+        query = select(_TASKS).where(t.closed_seq.is_(None))
         if case_id is not None:
-            query = query.where(ReadyTaskRow.case_id == case_id)
+            query = query.where(t.case_id == case_id)
         if lane is not None:
-            query = query.where(ReadyTaskRow.lane == lane)
+            query = query.where(t.lane == lane)
         if org_unit is not None:
-            query = query.where(ReadyTaskRow.org_unit == org_unit)
-        return [_task(row) for row in self.session.scalars(query)]
+            query = query.where(t.org_unit == org_unit)
+        return self._records(query.order_by(t.case_id, t.created_seq, t.id))
 
     def of_case(self, case_id: int) -> list[TaskRecord]:
         """Every task the case has had in the index, open or closed, in creation order."""
-        query = (
-            select(ReadyTaskRow)
-            .where(ReadyTaskRow.case_id == case_id)
-            .order_by(ReadyTaskRow.created_seq, ReadyTaskRow.id)
+        t = _TASKS.c
+        return self._records(
+            select(_TASKS).where(t.case_id == case_id).order_by(t.created_seq, t.id)
         )
-        return [_task(row) for row in self.session.scalars(query)]
 
     def get(self, task_id: str) -> TaskRecord | None:
         """One task of the index, open or closed (``closed_seq`` set)."""
@@ -106,19 +127,15 @@ class TaskRepository(Repository):
         where = _queue_filter(places, holders)
         if where is None:
             return []
+        t = _TASKS.c
         query = (
-            select(ReadyTaskRow)
+            select(_TASKS)
             .where(where)
-            .order_by(
-                ReadyTaskRow.due_at.is_(None),
-                ReadyTaskRow.due_at,
-                ReadyTaskRow.case_id,
-                ReadyTaskRow.id,
-            )
+            .order_by(t.due_at.is_(None), t.due_at, t.case_id, t.id)
             .offset(min(offset, MAX_ID))  # a page beyond BIGINT is empty, not a DB error
             .limit(limit)
         )
-        return [_task(row) for row in self.session.scalars(query)]
+        return self._records(query)
 
     def queue_count(self, places: Sequence[tuple[str, str]], holders: Sequence[str]) -> int:
         """How many tasks ``queue`` has for the same places and holders, all pages."""
@@ -127,6 +144,11 @@ class TaskRepository(Repository):
             return 0
         query = select(func.count()).select_from(ReadyTaskRow).where(where)
         return int(self.session.scalar(query) or 0)
+
+    def _records(self, query: Select[Any]) -> list[TaskRecord]:
+        """The rows of a query of whole task rows, as records (Core: no ORM objects)."""
+        rows = self.session.connection().execute(query).mappings()
+        return [TaskRecord(**row) for row in rows]
 
 
 def _queue_filter(
@@ -145,19 +167,3 @@ def _queue_filter(
     if not unclaimed and not held:
         return None
     return and_(or_(*unclaimed, *held), ReadyTaskRow.closed_seq.is_(None))
-
-
-def _task(row: ReadyTaskRow) -> TaskRecord:
-    return TaskRecord(
-        id=row.id,
-        case_id=row.case_id,
-        spec_id=row.spec_id,
-        name=row.name,
-        process_id=row.process_id,
-        lane=row.lane,
-        org_unit=row.org_unit,
-        created_seq=row.created_seq,
-        due_at=row.due_at,
-        claimed_by=row.claimed_by,
-        closed_seq=row.closed_seq,
-    )

@@ -136,7 +136,9 @@ def test_a_failure_between_event_append_and_task_index_leaves_nothing(
     view = start_sample(sample)
     from engine.store.tasks import TaskRepository
 
-    def broken(self: TaskRepository, case_id: int, tasks: Any, seq: int = 0) -> None:
+    def broken(
+        self: TaskRepository, case_id: int, tasks: Any, seq: int = 0, existing: Any = None
+    ) -> None:
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(TaskRepository, "replace", broken)

@@ -9,7 +9,7 @@ from typing import Any
 from flask import request
 
 from engine import Principal, policy
-from engine.cases import CaseView, OpenTaskView
+from engine.cases import CaseView
 from engine.clock import SHANGHAI
 from engine.labels import CASE_STATUSES, name_of, unit_name
 from engine.policy import Action
@@ -91,7 +91,7 @@ def create_case(body: dict[str, Any]) -> dict[str, Any]:
             "registered_at": view.created_at,
             "materials": list(view.data.get("materials", [])),
         },
-        "tasks": _tasks(view),
+        "tasks": open_tasks(view),
     }
 
 
@@ -132,7 +132,7 @@ def get_case(case_id: int) -> tuple[dict[str, Any], dict[str, str]]:
     """办件详情：状态、待办任务、申请人（无办理权限时身份证号与电话遮蔽）；响应头 `ETag`
     为办件版本号（同 `version`），办理、认领时以 `If-Match` 带回"""
     visible_case(current_principal(), case_id)
-    detail = _detail(case_id)
+    detail = case_detail(case_id)
     return detail, etag(detail["version"])
 
 
@@ -148,18 +148,19 @@ def get_case(case_id: int) -> tuple[dict[str, Any], dict[str, str]]:
 def cancel_case(body: dict[str, Any], headers: dict[str, Any], case_id: int) -> dict[str, Any]:
     """撤件：须填写原因；带 `If-Match`（办件版本号）时，办件已变化则 412，不撤件"""
     principal = current_principal()
-    record = _allowed(principal, case_id, Action.CHANGE_CASE)
+    record = allowed_case(principal, case_id, Action.CHANGE_CASE)
     changed = services().engine.cases.cancel(
         case_id,
         body["reason"],
         policy.case_actor(principal, record),
         expected_version({}, headers),
     )
-    return _detail(case_id, changed)
+    return case_detail(case_id, changed)
 
 
-def _detail(case_id: int, changed: CaseView | None = None) -> dict[str, Any]:
-    """The case as the caller may see it; ``changed``: the view a change just answered,
+def case_detail(case_id: int, changed: CaseView | None = None) -> dict[str, Any]:
+    """The case as the caller may see it (``CaseDetailSchema``: the answer of a read, a
+    cancellation, a message); ``changed``: the view a change just answered,
     whose open tasks (the rows it wrote) are shown without reading them again."""
     principal = current_principal()
     record, view = services().engine.cases.get_with_record(case_id)
@@ -179,7 +180,7 @@ def _detail(case_id: int, changed: CaseView | None = None) -> dict[str, Any]:
         "emergency": data.get("emergency"),
         "materials": data.get("materials"),
         "agent": data.get("agent"),
-        "tasks": _tasks(
+        "tasks": open_tasks(
             changed if changed is not None and changed.version == view.version else view
         ),
         "waiting_messages": view.waiting_messages,
@@ -190,10 +191,10 @@ def _detail(case_id: int, changed: CaseView | None = None) -> dict[str, Any]:
 
 def visible_case(principal: Principal, case_id: int) -> CaseRecord:
     """The case row, or 404 when it does not exist or lies outside the caller's scope."""
-    return _allowed(principal, case_id, Action.SEE_CASE)
+    return allowed_case(principal, case_id, Action.SEE_CASE)
 
 
-def _allowed(
+def allowed_case(
     principal: Principal, case_id: int, action: Action, message: str | None = None
 ) -> CaseRecord:
     """The case row if the policy lets the caller do ``action`` (deliver ``message``):
@@ -203,11 +204,6 @@ def _allowed(
     if refusal is not None:
         raise refused(refusal, f"没有编号为 {case_id} 的办件")
     return record
-
-
-def _tasks(view: CaseView) -> list[OpenTaskView]:
-    """The case's open tasks with who may take each now (``webapi.blueprints.tasks``)."""
-    return open_tasks(view)
 
 
 def _summary(record: CaseRecord, today: date) -> dict[str, Any]:

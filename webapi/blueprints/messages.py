@@ -16,7 +16,7 @@ from typing import Any
 from engine import elements, messages, policy
 from engine.policy import Action
 from webapi.auth import current_principal, require_auth
-from webapi.blueprints.cases import _allowed, _detail
+from webapi.blueprints.cases import allowed_case, case_detail
 from webapi.blueprints.tasks import expected_version
 from webapi.openapi import STALE_VERSION
 from webapi.schemas.cases import CaseDetailSchema
@@ -60,11 +60,11 @@ def _deliver(
     case_id: int, name: str, payload: dict[str, Any], headers: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     principal = current_principal()
-    record = _allowed(principal, case_id, Action.DELIVER_MESSAGE, name)
+    record = allowed_case(principal, case_id, Action.DELIVER_MESSAGE, name)
     actor = policy.case_actor(principal, record, name)
     expected = expected_version({}, headers or {})
     changed = services().engine.cases.deliver_message(case_id, name, payload, actor, expected)
-    return _detail(case_id, changed)
+    return case_detail(case_id, changed)
 
 
 @_message(elements.COUNTY_DECISION)

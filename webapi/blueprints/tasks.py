@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from engine import Principal, policy
 from engine.cases import CaseView, OpenTaskView
 from engine.clock import SHANGHAI
-from engine.labels import CASE_STATUSES, name_of
+from engine.labels import CASE_STATUSES, name_of, unit_name
 from engine.policy import Action
 from engine.records import Actor, CaseRecord, TaskRecord
 from processes.org import ROLES
@@ -42,9 +42,12 @@ def list_tasks(args: dict[str, Any]) -> dict[str, Any]:
     engine = services().engine
     principal = current_principal()
     page, size = args["page"], args["page_size"]
-    found, total = engine.cases.queue_page(engine.org, principal, _today(), (page - 1) * size, size)
+    now = engine.clock.now()  # one reading for the whole page
+    found, total = engine.cases.queue_page(
+        engine.org, principal, _day(now), (page - 1) * size, size
+    )
     records = engine.cases.records([task.case_id for task in found])
-    items = [_summary(task, records[task.case_id]) for task in found]
+    items = [_summary(task, records[task.case_id], now) for task in found]
     return {"items": items, "page": page, "page_size": size, "total": total}
 
 
@@ -67,10 +70,11 @@ def _detail(principal: Principal, task_id: str) -> dict[str, Any]:
     outcomes = (
         {f.name: [v for v, _ in f.values] for f in form.fields if f.type == "enum"} if form else {}
     )
+    now = engine.clock.now()
     return {
-        **_summary(task, record),
+        **_summary(task, record, now),
         "case_version": record.version,
-        "may_act": policy.acts_on_task(engine.org, principal, task, _today()) is not None,
+        "may_act": policy.acts_on_task(engine.org, principal, task, _day(now)) is not None,
         "form": schema,
         "outcomes": outcomes,
     }
@@ -188,7 +192,8 @@ def complete_task(
     task, record = _allowed(principal, task_id, Action.WORK_TASK)
     expected = expected_version(args, headers)
     engine = services().engine
-    holder = policy.acts_on_task(engine.org, principal, task, _today())
+    now = engine.clock.now()
+    holder = policy.acts_on_task(engine.org, principal, task, _day(now))
     view = engine.cases.complete_task(
         record.id,
         task.id,
@@ -198,7 +203,7 @@ def complete_task(
         acting_for=holder if holder != principal.user_id else None,
     )
     return {
-        **_summary(task, record),  # the task as it was: no field of it changes
+        **_summary(task, record, now),  # the task as it was: no field of it changes
         "case": {
             "id": view.id,
             "case_number": view.case_number,
@@ -251,12 +256,11 @@ def open_tasks(case: int | CaseView) -> list[OpenTaskView]:
     return engine.cases.open_tasks(engine.org, case)
 
 
-def _summary(task: TaskRecord, record: CaseRecord) -> dict[str, Any]:
-    engine = services().engine
+def _summary(task: TaskRecord, record: CaseRecord, now: datetime) -> dict[str, Any]:
+    """A task as the queue lists it, ``overdue`` as of ``now`` (one reading per answer)."""
+    org = services().engine.org
     item = services().catalogue.get(record.item_code or "")
-    now = engine.clock.now()
-    unit = engine.org.units.get(task.org_unit or "")
-    holder = engine.org.users.get(task.claimed_by or "")
+    holder = org.users.get(task.claimed_by or "")
     return {
         "id": task.id,
         "case_id": task.case_id,
@@ -268,7 +272,7 @@ def _summary(task: TaskRecord, record: CaseRecord) -> dict[str, Any]:
         "role": task.lane,
         "role_name": ROLES.get(task.lane or ""),
         "org_unit": task.org_unit,
-        "org_unit_name": unit.name if unit is not None else None,
+        "org_unit_name": unit_name(org, task.org_unit),
         "claimed_by": task.claimed_by,
         "claimed_by_name": holder.name if holder is not None else task.claimed_by,
         "due_at": task.due_at,
@@ -277,4 +281,9 @@ def _summary(task: TaskRecord, record: CaseRecord) -> dict[str, Any]:
 
 
 def _today() -> date:
-    return services().engine.clock.now().astimezone(SHANGHAI).date()
+    return _day(services().engine.clock.now())
+
+
+def _day(now: datetime) -> date:
+    """The day ``now`` falls on in Shanghai (who is absent, whose post it is)."""
+    return now.astimezone(SHANGHAI).date()

@@ -5,22 +5,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from engine.labels import CASE_STATUSES, EVENT_TYPES, ROLES, choices
-from webapi.schemas.common import LocalDateTime
-
-_STATUS = f"办件状态：{choices(CASE_STATUSES)}"
-
-
-def _status() -> fields.String:
-    return fields.String(
-        required=True,
-        validate=validate.OneOf(list(CASE_STATUSES)),
-        metadata={"description": _STATUS},
-    )
-
-
-def _status_name() -> fields.String:
-    return fields.String(required=True, metadata={"description": "办件状态名称", "example": "在办"})
+from engine.labels import EVENT_TYPES, ROLES, choices
+from webapi.schemas.common import LocalDateTime, case_status, case_status_name
 
 
 class TaskRefSchema(Schema):
@@ -100,8 +86,8 @@ class StateSchema(Schema):
     case_id = fields.Integer(required=True)
     seq = fields.Integer(required=True)
     at = LocalDateTime(required=True, metadata={"description": "该事件的时间"})
-    status = _status()
-    status_name = _status_name()
+    status = case_status()
+    status_name = case_status_name()
     digest = fields.String(required=True, metadata={"description": "重放得到的状态摘要"})
     recorded_digest = fields.String(
         allow_none=True, metadata={"description": "该事件记录的状态摘要（应与 digest 相同）"}
@@ -138,8 +124,8 @@ class DiagramSchema(Schema):
     case_number = fields.String(allow_none=True)
     seq = fields.Integer(required=True)
     at = LocalDateTime(required=True)
-    status = _status()
-    status_name = _status_name()
+    status = case_status()
+    status_name = case_status_name()
     due_date = fields.Date(allow_none=True)
     case_overdue = fields.Boolean(required=True, metadata={"description": "办件已超过办结期限"})
     definition = fields.Nested(

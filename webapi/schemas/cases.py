@@ -14,7 +14,15 @@ from engine.registration import CLOCK_STARTS, LIMIT_UNITS, MAX_ADDRESS, MAX_MATE
 from processes.channels import CHANNELS
 from processes.patterns import PHONE
 from webapi.field_errors import field_errors, translate
-from webapi.schemas.common import Day, JsonBoolean, LocalDateTime, PageArgsSchema, PageSchema
+from webapi.schemas.common import (
+    Day,
+    JsonBoolean,
+    LocalDateTime,
+    PageArgsSchema,
+    PageSchema,
+    case_status,
+    case_status_name,
+)
 from webapi.schemas.tasks import OpenTaskSchema
 
 
@@ -227,14 +235,8 @@ class CaseCreatedSchema(Schema):
     id = fields.Integer(required=True)
     case_number = fields.String(required=True)
     item_code = fields.String(required=True)
-    status = fields.String(
-        required=True,
-        validate=validate.OneOf(list(CASE_STATUSES)),
-        metadata={"description": f"办件状态：{choices(CASE_STATUSES)}"},
-    )
-    status_name = fields.String(
-        required=True, metadata={"description": "办件状态名称", "example": "在办"}
-    )
+    status = case_status()
+    status_name = case_status_name()
     due_date = fields.Date(
         allow_none=True,
         metadata={"description": "办结期限；从受理起算的事项在受理前为 null（见 due_rule）"},
@@ -269,14 +271,8 @@ class CaseSummarySchema(Schema):
     case_number = fields.String(allow_none=True)
     item_code = fields.String(allow_none=True)
     item_name = fields.String(allow_none=True)
-    status = fields.String(
-        required=True,
-        validate=validate.OneOf(list(CASE_STATUSES)),
-        metadata={"description": f"办件状态：{choices(CASE_STATUSES)}"},
-    )
-    status_name = fields.String(
-        required=True, metadata={"description": "办件状态名称", "example": "在办"}
-    )
+    status = case_status()
+    status_name = case_status_name()
     due_date = fields.Date(allow_none=True)
     overdue = fields.Boolean(required=True)
     township = fields.String(

@@ -9,6 +9,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from engine.clock import SHANGHAI
+from engine.labels import CASE_STATUSES, choices
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -47,6 +48,20 @@ class JsonBoolean(fields.Boolean):
         if not isinstance(value, bool):
             raise self.make_error("invalid", input=value)
         return value
+
+
+def case_status() -> fields.String:
+    """A case's status as answers show it: one of ``CASE_STATUSES``, named in the description."""
+    return fields.String(
+        required=True,
+        validate=validate.OneOf(list(CASE_STATUSES)),
+        metadata={"description": f"办件状态：{choices(CASE_STATUSES)}"},
+    )
+
+
+def case_status_name() -> fields.String:
+    """The Chinese name beside ``case_status``."""
+    return fields.String(required=True, metadata={"description": "办件状态名称", "example": "在办"})
 
 
 class PageArgsSchema(Schema):

@@ -22,13 +22,13 @@ class CandidateSchema(Schema):
     stand_in_for_name = _text("代岗时：所代的离岗人员姓名", allow_none=True)
 
 
-class OpenTaskSchema(Schema):
-    """An open task of a case: which step, whose role and unit, when due, who acts next."""
+class TaskShownSchema(Schema):
+    """What every answer says of a task: its step, role and unit (code and name), when it
+    is due and who holds it (``OpenTaskSchema``, ``TaskSummarySchema`` add the rest)."""
 
     id = _text("任务编号", required=True)
     spec_id = _text("流程中的环节编号", required=True)
     name = _text("环节名称", required=True)
-    process_id = _text("环节所在的流程（事项流程或共用子流程）", required=True)
     role = _text("办理岗位（角色代码）", allow_none=True)
     role_name = _text("办理岗位名称", allow_none=True)
     org_unit = _text("办理单位代码", allow_none=True)
@@ -37,6 +37,12 @@ class OpenTaskSchema(Schema):
     overdue = fields.Boolean(required=True, metadata={"description": "已超过环节时限"})
     claimed_by = _text("认领人用户名（未认领为 null）", allow_none=True)
     claimed_by_name = _text("认领人姓名", allow_none=True)
+
+
+class OpenTaskSchema(TaskShownSchema):
+    """An open task of a case: which step, whose role and unit, when due, who acts next."""
+
+    process_id = _text("环节所在的流程（事项流程或共用子流程）", required=True)
     candidates = fields.List(
         fields.Nested(CandidateSchema),
         required=True,
@@ -48,22 +54,13 @@ class OpenTaskSchema(Schema):
     )
 
 
-class TaskSummarySchema(Schema):
-    id = fields.String(required=True)
+class TaskSummarySchema(TaskShownSchema):
+    """A task of the caller's queue, with its case."""
+
     case_id = fields.Integer(required=True)
     case_number = fields.String(allow_none=True)
     item_code = fields.String(allow_none=True)
     item_name = fields.String(allow_none=True)
-    spec_id = fields.String(required=True)
-    name = fields.String(required=True, metadata={"description": "环节名称"})
-    role = _text("办理岗位（角色代码）", allow_none=True)
-    role_name = _text("办理岗位名称", allow_none=True)
-    org_unit = _text("办理单位代码", allow_none=True)
-    org_unit_name = _text("办理单位名称", allow_none=True)
-    claimed_by = _text("认领人用户名", allow_none=True)
-    claimed_by_name = _text("认领人姓名", allow_none=True)
-    due_at = LocalDateTime(allow_none=True)
-    overdue = fields.Boolean(required=True)
 
 
 class CaseStateSchema(Schema):

@@ -9,8 +9,9 @@ import bisect
 import heapq
 import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from engine.design.layout.geometry import Box, Point, simplify
 from engine.design.layout.model import Flow, Node, Pool
@@ -23,6 +24,7 @@ CROSSING = 25.0  # extra cost per crossing of another flow
 SOFT = 1.5  # extra cost per pixel run through a label's default place
 OFF_CHANNEL = 0.15  # extra cost per pixel of a vertical run off the gaps' middles
 POOL_MARGIN = 20.0  # flows keep this far from the pool's border
+_T = TypeVar("_T", bool, float)  # a grid segment's mark: blocked, or its extra cost
 
 
 E, S, W, N = 0, 1, 2, 3
@@ -84,8 +86,8 @@ class Router:
         self.vblock = [[False] * max(ny - 1, 0) for _ in range(nx)]
         self.hsoft = [[0.0] * max(nx - 1, 0) for _ in range(ny)]
         self.vsoft = [[0.0] * max(ny - 1, 0) for _ in range(nx)]
-        self._mark(self.walls, self.hblock, self.vblock, None)
-        self._mark(soft, None, None, (self.hsoft, self.vsoft))
+        self._mark(self.walls, self.hblock, self.vblock, True)
+        self._mark(soft, self.hsoft, self.vsoft, SOFT)
         # flows (source, target) on each grid segment and through each vertex; flows that
         # share their source or their target may share a trunk (a fork or a join)
         self.hused: dict[tuple[int, int], list[tuple[str, str]]] = {}
@@ -96,37 +98,15 @@ class Router:
         self.port_use: dict[tuple[str, str], set[str]] = {}
 
     def _mark(
-        self,
-        boxes: Iterable[Box],
-        hblock: list[list[bool]] | None,
-        vblock: list[list[bool]] | None,
-        soft: tuple[list[list[float]], list[list[float]]] | None,
+        self, boxes: Iterable[Box], along_x: list[list[_T]], along_y: list[list[_T]], value: _T
     ) -> None:
-        xs, ys = self.xs, self.ys
+        """Set ``value`` on every grid segment that runs through one of ``boxes``:
+        ``along_x[j][i]`` for xs[i]..xs[i+1] at ys[j], ``along_y[i][j]`` likewise."""
         for box in boxes:
-            # horizontal lines strictly inside the box, segments overlapping its x-range
-            j0 = bisect.bisect_right(ys, box.y)
-            j1 = bisect.bisect_left(ys, box.bottom)
-            i0 = max(bisect.bisect_right(xs, box.x) - 1, 0)
-            i1 = bisect.bisect_left(xs, box.right)
-            for j in range(j0, j1):
-                for i in range(i0, min(i1, len(xs) - 1)):
-                    if xs[i] < box.right and xs[i + 1] > box.x:
-                        if hblock is not None:
-                            hblock[j][i] = True
-                        if soft is not None:
-                            soft[0][j][i] = SOFT
-            i0 = bisect.bisect_right(xs, box.x)
-            i1 = bisect.bisect_left(xs, box.right)
-            j0 = max(bisect.bisect_right(ys, box.y) - 1, 0)
-            j1 = bisect.bisect_left(ys, box.bottom)
-            for i in range(i0, i1):
-                for j in range(j0, min(j1, len(ys) - 1)):
-                    if ys[j] < box.bottom and ys[j + 1] > box.y:
-                        if vblock is not None:
-                            vblock[i][j] = True
-                        if soft is not None:
-                            soft[1][i][j] = SOFT
+            for j, i in _inside(self.ys, (box.y, box.bottom), self.xs, (box.x, box.right)):
+                along_x[j][i] = value
+            for i, j in _inside(self.xs, (box.x, box.right), self.ys, (box.y, box.bottom)):
+                along_y[i][j] = value
 
     def _vertex(self, point: Point) -> tuple[int, int] | None:
         x, y = round(point[0], 1), round(point[1], 1)
@@ -138,14 +118,14 @@ class Router:
 
     def _ports(self, node: Node, outgoing: bool) -> list[Port]:
         b = node.box
-        sides: list[tuple[str, Point, Point, int, float]] = [
-            ("right", (b.right, b.cy), (b.right + MARGIN, b.cy), E, 0.0),
-            ("bottom", (b.cx, b.bottom), (b.cx, b.bottom + MARGIN), S, 0.0),
-            ("top", (b.cx, b.y), (b.cx, b.y - MARGIN), N, 0.0),
-            ("left", (b.x, b.cy), (b.x - MARGIN, b.cy), W, 0.0),
+        sides: list[tuple[str, Point, Point, int]] = [
+            ("right", (b.right, b.cy), (b.right + MARGIN, b.cy), E),
+            ("bottom", (b.cx, b.bottom), (b.cx, b.bottom + MARGIN), S),
+            ("top", (b.cx, b.y), (b.cx, b.y - MARGIN), N),
+            ("left", (b.x, b.cy), (b.x - MARGIN, b.cy), W),
         ]
         ports = []
-        for side, point, vertex_point, leaving, _ in sides:
+        for side, point, vertex_point, leaving in sides:
             if outgoing:
                 if node.host is not None and side != "bottom":
                     continue
@@ -285,6 +265,24 @@ class Router:
                 self.vused.setdefault((i1, min(j1, j2)), []).append(self.current)
                 for vertex in ((i1, j1), (i2, j2)):
                     self.cross_v.setdefault(vertex, []).append(self.current)
+
+
+def _inside(
+    lines: Sequence[float],
+    across: tuple[float, float],
+    cuts: Sequence[float],
+    along: tuple[float, float],
+) -> Iterator[tuple[int, int]]:
+    """(line, segment) of the grid segments inside a box: on the ``lines`` strictly
+    between the box's edges ``across`` them, the segments cuts[k]..cuts[k+1] that overlap
+    the box's extent ``along`` them."""
+    low, high = along
+    first = max(bisect.bisect_right(cuts, low) - 1, 0)
+    last = min(bisect.bisect_left(cuts, high), len(cuts) - 1)
+    for line in range(bisect.bisect_right(lines, across[0]), bisect.bisect_left(lines, across[1])):
+        for k in range(first, last):
+            if cuts[k] < high and cuts[k + 1] > low:
+                yield line, k
 
 
 def _fallback(source: Box, target: Box, from_bottom: bool) -> list[Point]:

@@ -72,12 +72,9 @@ def intake() -> ProcessBuilder:
         Field("appeal_informed", "boolean", "已告知复议、诉讼权利", True),
     ])  # fmt: skip
     b.script("Script_refused", "登记不予受理", w, 'intake_result = "refused"')
-    for end in ("End_accepted", "End_refused", "End_expired"):
-        b.end(
-            end,
-            {"End_accepted": "已受理", "End_refused": "不予受理", "End_expired": "补正逾期"}[end],
-            w,
-        )
+    b.end("End_accepted", "已受理", w)
+    b.end("End_refused", "不予受理", w)
+    b.end("End_expired", "补正逾期", w)
     b.chain("Start_intake", check, "Gateway_intake")
     _accepting(b, "Gateway_intake")
     b.flow("Gateway_intake", notice, condition=f'{field} == "supplement"', name="补正")

@@ -1,0 +1,39 @@
+"""What one change of a case reads of the task index: its open tasks once (their holders
+and due times serve both the new rows and the update of the index), and nothing when a
+case starts (a new case has none)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from engine import Actor, Engine
+from tests.support.driving import start_sample, task_of
+
+
+@pytest.fixture
+def index_reads(sample: Engine) -> Iterator[list[str]]:
+    """The SELECTs on the task index that the engine's writing transactions run."""
+    found: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "ready_tasks" in statement:
+            found.append(statement)
+
+    target = sample.store._write_engine
+    event.listen(target, "before_cursor_execute", seen)
+    try:
+        yield found
+    finally:
+        event.remove(target, "before_cursor_execute", seen)
+
+
+def test_a_change_reads_the_open_tasks_once(sample: Engine, index_reads: list[str]) -> None:
+    view = start_sample(sample)
+    assert index_reads == []
+    view = sample.cases.claim(view.id, task_of(view, "Task_intake"), Actor("agent.zhang"))
+    assert len(index_reads) == 1
+    assert [t.claimed_by for t in sample.cases.task_index(view.id)] == ["agent.zhang"]
