@@ -6,6 +6,7 @@ imports SQLAlchemy.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 
@@ -147,6 +148,12 @@ class Engine:
     def identity_with(self, token_hours: float) -> IdentityService:
         """An identity service on this engine whose tokens last ``token_hours``."""
         return IdentityService(self.store, self.wall_clock, self.org, token_hours=token_hours)
+
+    def advance_clock(self, span: timedelta, actor: str) -> TickReport:
+        """Move a training database's clock ``span`` forward, then fire what became due
+        (as ``daiban tick``): what the CLI and the admin endpoint both do."""
+        self.training.advance(span, actor)
+        return self.cases.tick()
 
     def _training_setting(self) -> TrainingSetting | None:
         """The database's training flag and clock offset (None: a production database)."""

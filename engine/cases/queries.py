@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from engine.cases.cache import LiveCache
@@ -24,12 +25,16 @@ class CaseQueries:
     def get(self, case_id: int) -> CaseView:
         return self.get_with_record(case_id)[1]
 
-    def get_with_record(self, case_id: int) -> tuple[CaseRecord, CaseView]:
-        """The case row and the view of the case built from it (one read)."""
+    def get_with_record(
+        self, case_id: int, with_tasks: bool = False
+    ) -> tuple[CaseRecord, CaseView]:
+        """The case row and the view of the case built from it (one read); ``with_tasks``:
+        its open task rows too, in the same read (``CaseView.task_rows``)."""
         with self.store.unit_of_work(write=False) as uow:
             record = uow.cases.get(case_id)
+            rows = uow.tasks.open(case_id=case_id) if with_tasks else None
         live = self.cache.load(record)
-        view = case_view(record, live)
+        view = replace(case_view(record, live), task_rows=rows)
         self.cache.put(record.id, record.version, live)
         return record, view
 

@@ -77,8 +77,10 @@ class CaseService:
     def get(self, case_id: int) -> CaseView:
         return self.queries.get(case_id)
 
-    def get_with_record(self, case_id: int) -> tuple[CaseRecord, CaseView]:
-        return self.queries.get_with_record(case_id)
+    def get_with_record(
+        self, case_id: int, with_tasks: bool = False
+    ) -> tuple[CaseRecord, CaseView]:
+        return self.queries.get_with_record(case_id, with_tasks)
 
     def queue(self, org: Organization, principal: Principal, day: date) -> list[TaskRecord]:
         return self.queries.queue(org, principal, day)

@@ -113,6 +113,17 @@ def test_bad_json_argument_is_refused(capsys: pytest.CaptureFixture[str]) -> Non
     assert "不是有效的 JSON" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("user", ["x" * 101, "", "   ", "bad\nname"])
+def test_an_unusable_actor_is_refused_before_anything_runs(
+    capsys: pytest.CaptureFixture[str], user: str
+) -> None:
+    # the history's actor column holds 100 characters: PostgreSQL would refuse more
+    with pytest.raises(SystemExit) as exited:
+        main(["--user", user, "show", "1"])
+    assert exited.value.code == 2
+    assert "应为 1–100 个可显示字符" in capsys.readouterr().err
+
+
 def test_python_dash_m_webapi_runs_the_cli() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "webapi", "lint", str(SAMPLE)],

@@ -52,8 +52,7 @@ def advance_clock(body: dict[str, Any]) -> dict[str, Any]:
     """
     _allowed()
     engine = services().engine
-    engine.training.advance(parse_duration(body["by"]), current_principal().user_id)
-    report = engine.cases.tick()
+    report = engine.advance_clock(parse_duration(body["by"]), current_principal().user_id)
     return {
         **as_json(engine.training.status()),
         "tick": {

@@ -163,7 +163,8 @@ def case_detail(case_id: int, changed: CaseView | None = None) -> dict[str, Any]
     cancellation, a message); ``changed``: the view a change just answered,
     whose open tasks (the rows it wrote) are shown without reading them again."""
     principal = current_principal()
-    record, view = services().engine.cases.get_with_record(case_id)
+    # a read takes the open tasks in the same transaction; a change has them already
+    record, view = services().engine.cases.get_with_record(case_id, with_tasks=changed is None)
     data = view.data
     applicant = dict(data.get("applicant") or {}) or None
     if applicant is not None and policy.masks_personal_data(principal, record):

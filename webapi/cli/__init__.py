@@ -36,13 +36,27 @@ from webapi.settings import configure_logging
 Handler = Callable[[argparse.Namespace], int]
 
 
+# The widest an actor may be: the history's actor column (and every user-id column) holds
+# 100 characters; PostgreSQL refuses more with an error the command could only call internal.
+MAX_ACTOR = 100
+
+
+def _actor(text: str) -> str:
+    """``--user``: 1–100 characters, no control characters."""
+    if not text.strip() or len(text) > MAX_ACTOR or not text.isprintable():
+        raise argparse.ArgumentTypeError(f"应为 1–{MAX_ACTOR} 个可显示字符")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="daiban", description="乡镇下放事项与代办服务流程引擎")
     parser.add_argument(
         "--database-url",
         help="数据库地址（默认取 DAIBAN_DATABASE_URL 或 sqlite:///daiban.sqlite3）",
     )
-    parser.add_argument("--user", default="cli", help="操作人（写入办件历史）")
+    parser.add_argument(
+        "--user", default="cli", type=_actor, help="操作人（写入办件历史；最多 100 个字符）"
+    )
     parser.add_argument("--debug", action="store_true", help="出错时显示完整堆栈")
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -62,11 +62,9 @@ def cmd_clock(args: argparse.Namespace) -> int:
         print(flag_database(args, args.mode))
         return 0
     if args.action == "advance":
-        engine.training.advance(args.span, args.user)
-        status = engine.training.status()
+        report = engine.advance_clock(args.span, args.user)  # and fires what became due
         print(f"时钟已前移 {describe_offset(int(args.span.total_seconds()))}")
-        print(describe(status))
-        report = engine.cases.tick()  # what became due fires now, as daiban tick would
+        print(describe(engine.training.status()))
         print(
             f"随即触发到期定时器 {len(report.fired)} 件，异常 {len(report.incidents)} 件，"
             f"预警 {len(report.warnings)} 条"
