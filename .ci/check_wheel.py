@@ -87,6 +87,18 @@ def serve(daiban: str) -> int:
         login = call(f"{base}/auth/login", {"user": "wang.fang", "password": "daiban-demo"})
         me = call(f"{base}/auth/me", token=login["token"])
         print(f"serve: health {health}; logged in as {me['id']} ({me['name']})")
+        # The web console and its files come with the wheel (package data, not the checkout).
+        root = base.removesuffix("/api/v1")
+        for page in (
+            "/",
+            "/console/js/app.js",
+            "/console/js/pages/tasks.js",
+            "/console/vendor/htm-preact.module.js",
+            "/console/vendor/chart.umd.min.js",
+        ):
+            with urllib.request.urlopen(root + page, timeout=30) as answer:
+                assert answer.status == 200 and answer.read(), page
+        print("serve: the web console and its files are served")
     finally:
         server.terminate()
         try:

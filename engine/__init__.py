@@ -10,6 +10,7 @@ from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 
+from engine.absences import AbsenceService
 from engine.audit import Auditor, ReplayedState, VerifyReport
 from engine.calendar import use_holiday_file
 from engine.cases import SYSTEM, Actor, CaseService, CaseView, TickReport
@@ -34,6 +35,7 @@ from engine.errors import (
 from engine.exports.common import ExportSource
 from engine.identity import DEFAULT_TOKEN_HOURS, IdentityService, IssuedToken, Principal
 from engine.ledger.service import LedgerService
+from engine.people import PeopleService
 from engine.records import CaseFilter, CaseScope, TrainingSetting
 from engine.registration import RegistrationService
 from engine.runtime.bounds import EngineBounds
@@ -52,8 +54,8 @@ class Engine:
     Nothing here reads the environment: ``webapi.settings`` reads the ``DAIBAN_*``
     variables and passes their values (``build_engine``). ``definitions``, ``cases`` and
     ``audit`` are built at once; the services that need the organisation or the catalogue
-    (``identity``, ``registration``, ``ledger``, ``stats``) on first use, so an engine that
-    never needs those files never reads them.
+    (``identity``, ``absences``, ``people``, ``registration``, ``ledger``, ``stats``) on
+    first use, so an engine that never needs those files never reads them.
 
     ``org``/``catalogue``: already loaded (tests), else read from ``org_file`` (None: the
     demo organisation) and ``catalogue_dir`` (None: the shipped catalogue).
@@ -124,6 +126,22 @@ class Engine:
     @cached_property
     def identity(self) -> IdentityService:
         return IdentityService(self.store, self.wall_clock, self.org, token_hours=self.token_hours)
+
+    @cached_property
+    def absences(self) -> AbsenceService:
+        """The absence register (离岗登记) and the organisation with it (``current_org``)."""
+        return AbsenceService(self.store, self.clock, self.org)
+
+    @cached_property
+    def people(self) -> PeopleService:
+        return PeopleService(self.absences, self.identity)
+
+    def current_org(self) -> Organization:
+        """The organisation with the absences registered in the database now (read on
+        every call, so a registration counts at once in every process): what the
+        policy, the work queues, the candidates of a task and assignment decide with.
+        ``org`` is the organisation file's alone (units, staff, names, its absences)."""
+        return self.absences.organization()
 
     @cached_property
     def registration(self) -> RegistrationService:

@@ -140,6 +140,18 @@ class DatabaseInUse(InvalidState):
     code = "database_in_use"
 
 
+class AbsenceOverlap(InvalidState):
+    """A registered absence would overlap another of the same user: nothing was registered."""
+
+    code = "absence_overlap"
+
+
+class AbsenceInOrgFile(InvalidState):
+    """The absence is the organisation file's: it is changed there, not through the register."""
+
+    code = "absence_in_org_file"
+
+
 class Forbidden(EngineError):
     """The caller sees the object but its role or post may not do this (read-only callers,
     a task of another post, an issue held at another level)."""

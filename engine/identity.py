@@ -13,6 +13,7 @@ import hmac
 import math
 import secrets
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,8 +25,9 @@ from engine.errors import (
     NotAuthenticated,
     NotFound,
 )
-from engine.login_policy import LoginPolicy, client_subject
+from engine.login_policy import ACCOUNT, PAIR, LoginPolicy, client_subject
 from engine.logs import get_logger
+from engine.records import AccountStatus
 from engine.store import Store, UnitOfWork
 from processes.org import Organization
 
@@ -34,6 +36,12 @@ log = get_logger(__name__)
 DEFAULT_TOKEN_HOURS = 12.0
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 MIN_PASSWORD = 8
+MAX_PASSWORD = 128  # a password a user chooses (the login form takes up to 256)
+DEMO_PASSWORD = "daiban-demo"  # the demo organisation's accounts only (``daiban serve``)
+# Temporary passwords (an administrator's reset): letters and digits that cannot be
+# misread on paper or a phone screen (no 0/O/o, 1/l/I/i), 12 of them: about 69 bits.
+READABLE = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz23456789"
+TEMPORARY_LENGTH = 12
 MAX_FAILED_LOGINS = LoginPolicy.pair_limit  # wrong passwords in a row from one address
 LOCK_MINUTES = int(LoginPolicy.pair_lock.total_seconds() // 60)
 PRUNE_EVERY = timedelta(minutes=10)
@@ -55,6 +63,36 @@ class IssuedToken:
     token: str  # shown once; only its hash is stored
     user_id: str
     expires_at: datetime
+
+
+@dataclass(frozen=True)
+class TemporaryPassword:
+    """A password the administrator reset: shown once, only its hash is stored."""
+
+    user_id: str
+    password: str
+    revoked_tokens: int  # the user's tokens revoked with the reset
+
+
+def password_problems(user_id: str, password: str) -> list[str]:
+    """What is wrong with a password a user chooses (Chinese, empty: nothing): at least
+    ``MIN_PASSWORD`` characters (at most ``MAX_PASSWORD``), not the user name, not the
+    demo organisation's password."""
+    problems = []
+    if len(password) < MIN_PASSWORD:
+        problems.append(f"至少 {MIN_PASSWORD} 个字符")
+    elif len(password) > MAX_PASSWORD:
+        problems.append(f"最多 {MAX_PASSWORD} 个字符")
+    if password.strip().casefold() == user_id.casefold():
+        problems.append("不能与用户名相同")
+    if password == DEMO_PASSWORD:
+        problems.append("不能使用演示密码")
+    return problems
+
+
+def temporary_password() -> str:
+    """A random password of ``TEMPORARY_LENGTH`` readable characters."""
+    return "".join(secrets.choice(READABLE) for _ in range(TEMPORARY_LENGTH))
 
 
 def hash_password(password: str, salt: bytes | None = None) -> str:
@@ -132,6 +170,76 @@ class IdentityService:
             uow.commit()
         log.info("password_set", user=user_id)
 
+    def change_password(
+        self,
+        user_id: str,
+        old_password: str,
+        new_password: str,
+        client: str | None = None,
+        keep_token: str | None = None,
+    ) -> int:
+        """The user changes its own password, proving the old one; every other token of
+        the user is revoked (``keep_token``, the one the request came with, stays); how
+        many were revoked.
+
+        The old password is checked as a login checks it, on the same lockout counters
+        (a stolen token does not give unlimited guesses): ``LoginLocked`` when locked, a
+        wrong one is ``old_password`` in the ``DataValidationError`` that lists every
+        problem of the request (the new password's rules: ``password_problems``)."""
+        errors: dict[str, str] = {}
+        problems = password_problems(user_id, new_password)
+        if not problems and new_password == old_password:
+            problems.append("不能与原密码相同")
+        if problems:
+            errors["new_password"] = "；".join(problems)
+        attempt = self._attempt(user_id, old_password, client)
+        if not attempt.right:
+            errors["old_password"] = "原密码不正确"
+            log.info("password_change_refused", user=user_id, client=client)
+        if errors:
+            raise DataValidationError("密码未修改", dict(sorted(errors.items())))
+        keep = _token_hash(keep_token) if keep_token is not None else None
+        with self.store.unit_of_work() as uow:
+            uow.throttles.settle_success(attempt.pair, attempt.others, attempt.now)
+            uow.credentials.set_password_hash(user_id, hash_password(new_password), attempt.now)
+            revoked = uow.credentials.revoke_user_tokens(user_id, attempt.now, keep=keep)
+            uow.commit()
+        log.info("password_changed", user=user_id, client=client, revoked=revoked)
+        return revoked
+
+    def reset_password(self, user_id: str) -> TemporaryPassword:
+        """The administrator's reset: a random temporary password (returned once, its hash
+        stored), every token of the user revoked and the account's login locks lifted,
+        in one transaction."""
+        self.principal(user_id)
+        password = temporary_password()
+        now = self.clock.now()
+        with self.store.unit_of_work() as uow:
+            uow.credentials.set_password_hash(user_id, hash_password(password), now)
+            uow.throttles.lift_login_locks(user_id, now)
+            revoked = uow.credentials.revoke_user_tokens(user_id, now)
+            uow.commit()
+        log.info("password_reset", user=user_id, revoked=revoked)
+        return TemporaryPassword(user_id, password, revoked)
+
+    def accounts(self, user_ids: Sequence[str]) -> dict[str, AccountStatus]:
+        """What the administrator sees of each of ``user_ids``' accounts: a password set,
+        locked until when (the latest lock of its counters that is on now), live tokens."""
+        now = self.clock.now()
+        limits = {PAIR: self.policy.pair_limit, ACCOUNT: self.policy.account_limit}
+        with self.store.unit_of_work(write=False) as uow:
+            passwords = uow.credentials.with_password(user_ids)
+            tokens = uow.credentials.live_tokens(user_ids, now)
+            counters = uow.throttles.open_counters(user_ids, now)
+        locks: dict[str, datetime] = {}
+        for row in counters:
+            if row.failures >= limits.get(row.kind, row.failures + 1):
+                locks[row.user_id] = max(row.reset_at, locks.get(row.user_id, row.reset_at))
+        return {
+            user: AccountStatus(user in passwords, locks.get(user), tokens.get(user, 0))
+            for user in user_ids
+        }
+
     def has_password(self, user_id: str) -> bool:
         with self.store.unit_of_work(write=False) as uow:
             return uow.credentials.password_hash(user_id) is not None
@@ -143,6 +251,22 @@ class IdentityService:
         (``engine.login_policy``); a full counter answers ``LoginLocked`` without checking
         it. Names that are no account take the same path, dummy hash included, so the
         answer does not tell whether a name exists."""
+        attempt = self._attempt(user_id, password, client)
+        if not attempt.right:
+            log.info("login_failed", user=user_id, client=client)
+            raise NotAuthenticated("用户名或密码错误")
+        with self.store.unit_of_work() as uow:
+            uow.throttles.settle_success(attempt.pair, attempt.others, attempt.now)
+            issued = self._add_token(uow, user_id, attempt.now, self.token_hours)
+            uow.commit()
+        self._forget_stale_counters(attempt.now)
+        log.info("login_succeeded", user=user_id, client=client)
+        return issued
+
+    def _attempt(self, user_id: str, password: str, client: str | None) -> _Attempt:
+        """Check a password as a login does: an attempt reserved on the lockout counters
+        first (``LoginLocked`` when one is full, or when this wrong password fills one),
+        then the hash; the caller settles a right one (``settle_success``)."""
         now = self.clock.now()
         address = client_subject(client)
         pair = self.policy.pair(user_id, address)
@@ -160,20 +284,11 @@ class IdentityService:
         # The attempt is counted before this (slow, on purpose) check: a crash or a
         # concurrent request cannot get a password checked beyond the limit.
         right = self._check(password, stored) and account and stored is not None
-        if not right:
-            if admission.until is not None:  # this failure filled a counter
-                log.warning("login_locked", user=user_id, client=client, reason="limit_reached")
-                raise _locked(admission.until, now)
-            log.info("login_failed", user=user_id, client=client)
-            raise NotAuthenticated("用户名或密码错误")
+        if not right and admission.until is not None:  # this failure filled a counter
+            log.warning("login_locked", user=user_id, client=client, reason="limit_reached")
+            raise _locked(admission.until, now)
         others = [c.key for c in counters if c.key != pair.key]
-        with self.store.unit_of_work() as uow:
-            uow.throttles.settle_success(pair.key, others, now)
-            issued = self._add_token(uow, user_id, now, self.token_hours)
-            uow.commit()
-        self._forget_stale_counters(now)
-        log.info("login_succeeded", user=user_id, client=client)
-        return issued
+        return _Attempt(right, pair.key, others, now)
 
     @property
     def password_checks(self) -> int:
@@ -253,6 +368,17 @@ class IdentityService:
             uow.commit()
         log.info("demo_passwords_seeded", count=count)
         return count
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """A password checked on the lockout counters: right or not, the pair counter and
+    the others (their reserved attempt is given back on success), when."""
+
+    right: bool
+    pair: str
+    others: list[str]
+    now: datetime
 
 
 def _locked(until: datetime, now: datetime) -> LoginLocked:

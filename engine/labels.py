@@ -3,8 +3,9 @@
 One place: case statuses, history event types (warnings and incidents included), message
 names, the issue ledger's statuses, levels, entry types, categories and sources, rating
 levels, the groupings and every supervision figure, where an item is decided and how its
-limits count, and — re-exported from ``processes``, where the data lives — roles, kinds of
-unit, registration channels and the kinds and types of item. Org units, items and
+limits count, and — re-exported from where they are defined — roles, kinds of unit,
+registration channels and the kinds and types of item (``processes``), and where an
+absence comes from and stands (``engine.records``). Org units, items and
 people are named by their own data (``unit_name``; the catalogue; the organisation).
 
 Every answer that shows a code puts its name beside it: ``status`` + ``status_name``,
@@ -18,11 +19,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from engine import elements
+from engine.records.absences import ABSENCE_SOURCES, ABSENCE_STATUSES
 from processes.catalogue import KIND_NAMES, TYPE_NAMES
 from processes.channels import CHANNELS
 from processes.org import ROLES, UNIT_KINDS, Organization
 
 __all__ = [
+    "ABSENCE_SOURCES",
+    "ABSENCE_STATUSES",
     "CASE_STATUSES",
     "CHANNELS",
     "DECIDED_AT",
@@ -239,6 +243,8 @@ TABLES: dict[str, Mapping[str, str]] = {
     "limit_units": LIMIT_UNITS,
     "groupings": GROUPINGS,
     "figures": {code: figure.name for code, figure in FIGURES.items()},
+    "absence_sources": ABSENCE_SOURCES,
+    "absence_statuses": ABSENCE_STATUSES,
 }
 
 

@@ -132,6 +132,13 @@ class Organization:
                 by_deputy.setdefault(user.deputy, []).append(user)
         return by_deputy
 
+    def with_absences(self, extra: Sequence[Absence]) -> Organization:
+        """The same organisation with ``extra`` absences besides its own (the ones the
+        database registers: ``engine.absences``); this one is left as it is."""
+        if not extra:
+            return self
+        return Organization(self.units, self.users, (*self.absences, *extra))
+
     @property
     def county(self) -> OrgUnit:
         return next(u for u in self.units.values() if u.kind == "county")

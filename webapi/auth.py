@@ -14,8 +14,9 @@ from typing import Any, cast
 
 from flask import g, request
 
-from engine import Principal
-from webapi.problems import BEARER_CHALLENGE, ApiProblem
+from engine import Principal, policy
+from engine.policy import Action
+from webapi.problems import BEARER_CHALLENGE, ApiProblem, refused
 from webapi.services import services
 from webapi.smorest import Blueprint, View
 
@@ -65,3 +66,11 @@ def current_token() -> str:
     """The bearer token of the request (inside a view decorated with ``require_auth``)."""
     token: str = g.token
     return token
+
+
+def require_right(action: Action) -> None:
+    """Refuse the request (403, or 404 where the policy hides what exists) unless the
+    caller holds ``action``'s right."""
+    refusal = policy.refusal(current_principal(), action)
+    if refusal is not None:
+        raise refused(refusal)

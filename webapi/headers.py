@@ -8,7 +8,9 @@ and the diagram page, their static files — carries:
 - ``Referrer-Policy: no-referrer``: page addresses (case ids, tokens in a fragment) do not
   leak to other sites;
 - ``X-Frame-Options: DENY`` and CSP ``frame-ancestors 'none'``: no page can be framed
-  (clickjacking);
+  (clickjacking), except the console's framed pages (``FRAMED_BY_CONSOLE``: the
+  definition diagram and the case diagram), framed by pages of this origin only
+  (``SAMEORIGIN``, ``'self'``);
 - ``Content-Security-Policy``: ``default-src 'none'; frame-ancestors 'none'`` for
   everything that is not a page (a JSON body opened in a browser runs and loads nothing);
   the docs page and the diagram page have their own strict policies (scripts and styles
@@ -32,7 +34,7 @@ from typing import Any
 from flask import Flask, Response, request
 from werkzeug.serving import WSGIRequestHandler
 
-from webapi import openapi, viewer
+from webapi import console, openapi, viewer
 
 API_POLICY = "default-src 'none'; frame-ancestors 'none'"
 HEADERS = {
@@ -44,9 +46,15 @@ HEADERS = {
 PAGE_POLICIES = {
     openapi.DOCS_PAGE_ENDPOINT: openapi.DOCS_POLICY,
     "viewer.case_diagram_page": viewer.POLICY,
+    "viewer.definition_diagram_page": viewer.POLICY,
+    "console.console_page": console.POLICY,
 }
+# Pages the console frames: X-Frame-Options SAMEORIGIN (their CSP: frame-ancestors 'self').
+FRAMED_BY_CONSOLE = frozenset({"viewer.definition_diagram_page", "viewer.case_diagram_page"})
 # Static files of the pages: public code, cacheable. Everything else: no-store.
-CACHEABLE_ENDPOINTS = frozenset({openapi.DOCS_ASSETS_ENDPOINT, "viewer.asset", "static"})
+CACHEABLE_ENDPOINTS = frozenset(
+    {openapi.DOCS_ASSETS_ENDPOINT, "viewer.asset", "static", "console.console_asset"}
+)
 
 
 def secure(response: Response) -> Response:
@@ -54,6 +62,8 @@ def secure(response: Response) -> Response:
     for name, value in HEADERS.items():
         response.headers[name] = value
     endpoint = request.endpoint or ""
+    if endpoint in FRAMED_BY_CONSOLE:
+        response.headers["X-Frame-Options"] = "SAMEORIGIN"
     if "Content-Security-Policy" not in response.headers:
         page = response.mimetype == "text/html" and endpoint in PAGE_POLICIES
         response.headers["Content-Security-Policy"] = (

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from flask import current_app
+from flask import current_app, g
 
 from engine import Engine, IssuedToken, Principal
+from engine.identity import TemporaryPassword
+from engine.records import AccountStatus
 from processes.catalogue import Catalogue
+from processes.org import Organization
 
 EXTENSION = "daiban"
 
@@ -19,6 +23,17 @@ class Identity(Protocol):
     def login(self, user_id: str, password: str, client: str | None = None) -> IssuedToken: ...
     def authenticate(self, token: str) -> Principal: ...
     def revoke(self, token: str) -> None: ...
+    def revoke_all(self, user_id: str) -> int: ...
+    def change_password(
+        self,
+        user_id: str,
+        old_password: str,
+        new_password: str,
+        client: str | None = None,
+        keep_token: str | None = None,
+    ) -> int: ...
+    def reset_password(self, user_id: str) -> TemporaryPassword: ...
+    def accounts(self, user_ids: Sequence[str]) -> dict[str, AccountStatus]: ...
 
 
 @dataclass(frozen=True)
@@ -36,4 +51,13 @@ class Services:
 def services() -> Services:
     """The current app's services."""
     found: Services = current_app.extensions[EXTENSION]
+    return found
+
+
+def current_org() -> Organization:
+    """The organisation with the absences registered now (``Engine.current_org``), read
+    once per request: every decision of one request sees the same absences."""
+    found: Organization | None = g.get("current_org")
+    if found is None:
+        found = g.current_org = services().engine.current_org()
     return found

@@ -18,6 +18,7 @@ from engine.history import GENESIS, seal
 from engine.logs import get_logger
 from engine.messages import validate_payload
 from engine.records import Actor, CaseRecord
+from engine.records.cases import applicant_keys
 from engine.routing import Routing, case_number
 from engine.runtime.case import OPEN, EventInput, LiveCase, start_case
 from engine.runtime.snapshot import pack, state_digest
@@ -47,7 +48,9 @@ class CaseCommands:
     ) -> CaseView:
         """Start a case on the newest version of ``process_id``.
 
-        ``routing`` says which units act on it; ``org_unit`` alone is the township."""
+        ``routing`` says which units act on it; ``org_unit`` alone is the township. The
+        applicant of ``data`` (a registration's) is kept on the case row for the case
+        list's search (办件查询: name, the ID number's last characters)."""
         routing = routing or Routing(township=org_unit)
         org_unit = routing.township
         if idempotency_key:
@@ -65,6 +68,7 @@ class CaseCommands:
             "org_unit": org_unit,
             "routing": asdict(routing),
         }
+        applicant_name, applicant_id_tail = applicant_keys(data or {})
         reading = read_clock(self.clock)
         event = EventInput(1, "case_started", reading.at, payload, actor.user)
         live = start_case(compiled, uid, event)
@@ -102,6 +106,8 @@ class CaseCommands:
             village=routing.village,
             department=routing.department,
             registered_unit=routing.registered_unit,
+            applicant_name=applicant_name,
+            applicant_id_tail=applicant_id_tail,
         )
         try:
             with self.store.unit_of_work(operation="case_started") as uow:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
 from engine.cases.cache import LiveCache
 from engine.cases.views import CaseView, case_view
 from engine.errors import NotFound
 from engine.identity import Principal
-from engine.policy import queue_reach
-from engine.records import CaseFilter, CaseRecord, CaseScope, TaskRecord
+from engine.policy import acts_on_task, queue_reach
+from engine.records import CaseFilter, CaseRecord, CaseScope, EventFacts, TaskRecord
+from engine.records.queue import QueueEntry, QueueGroup, QueuePage, QueueQuery
+from engine.steps import RED, WARNING_EVENTS, YELLOW, end_of, warning_key
 from engine.store import Store
 from processes.org import Organization
 
@@ -46,15 +48,78 @@ class CaseQueries:
         with self.store.unit_of_work(write=False) as uow:
             return uow.tasks.queue(reach.posts, reach.people)
 
-    def queue_page(
-        self, org: Organization, principal: Principal, day: date, offset: int, limit: int
-    ) -> tuple[list[TaskRecord], int]:
-        """``limit`` tasks of the caller's work queue from ``offset`` on, and how many the
-        whole queue has (one read: the page and the count agree)."""
+    def queue_view(
+        self,
+        org: Organization,
+        principal: Principal,
+        now: datetime,
+        day: date,
+        query: QueueQuery,
+        offset: int,
+        limit: int,
+    ) -> QueuePage:
+        """A page of the caller's work queue narrowed and ordered by ``query`` (overdue as
+        of ``now``, absences as of ``day``), with tallies of the whole queue, in one read.
+
+        Each task carries its case row, the time it became ready, the colleague it is
+        worked for (代岗: an absent colleague's post or claimed task) and its warning:
+        the strongest recorded by the timer job for the task itself, or, for a task due
+        when its case is, the case's (``engine.steps``)."""
+        me = principal.user_id
         reach = queue_reach(org, principal, day)
+        own = [post for post in reach.posts if _own_post(org, me, post, day)]
+        parts = {
+            "all": (reach.posts, reach.people),
+            "unclaimed": (own, []),
+            "mine": ([], [me]),
+            "stand_in": ([p for p in reach.posts if p not in own], reach.people[1:]),
+        }
+        places, holders = parts[query.view]
         with self.store.unit_of_work(write=False) as uow:
-            found = uow.tasks.queue(reach.posts, reach.people, offset, limit)
-            return found, uow.tasks.queue_count(reach.posts, reach.people)
+            groups = uow.tasks.queue_groups(reach.posts, reach.people, now)
+            rows = uow.tasks.queue_rows(
+                places,
+                holders,
+                item_code=query.item_code,
+                due_before=now if query.overdue else None,
+                order=query.order,
+                offset=offset,
+                limit=limit,
+            )
+            ids = sorted({task.case_id for task, _ in rows})
+            cases = uow.cases.many(ids)
+            raised = uow.figures.events_of(ids, WARNING_EVENTS)
+        warnings = _warnings(raised)
+        entries = []
+        for task, ready_at in rows:
+            record = cases[task.case_id]
+            holder = acts_on_task(org, principal, task, day)
+            entries.append(
+                QueueEntry(
+                    task,
+                    record,
+                    ready_at,
+                    _warning_of(task, record, warnings),
+                    holder if holder is not None and holder != me else None,
+                )
+            )
+        views = dict.fromkeys(parts, 0)
+        items: dict[str, int] = {}
+        overdue = total = 0
+        for group in groups:
+            part = _part_of(group, me, own)
+            views["all"] += group.count
+            views[part] += group.count
+            overdue += group.count if group.overdue else 0
+            if group.item_code is not None:
+                items[group.item_code] = items.get(group.item_code, 0) + group.count
+            if (
+                query.view in ("all", part)
+                and query.item_code in (None, group.item_code)
+                and (group.overdue or not query.overdue)
+            ):
+                total += group.count
+        return QueuePage(entries, total, views, overdue, dict(sorted(items.items())))
 
     def record(self, case_id: int) -> CaseRecord:
         """The case row alone (status, routing, version) without loading its workflow."""
@@ -95,3 +160,47 @@ class CaseQueries:
             if found is None:
                 raise NotFound(TASK_NOT_FOUND, task_id=task_id)
             return found, uow.cases.get(found.case_id)
+
+
+def _own_post(org: Organization, user_id: str, post: tuple[str, str], day: date) -> bool:
+    """Whether the post (role, unit) is the user's own, not an absent colleague's."""
+    holder = org.acts_for(user_id, post[0], post[1], day)
+    return holder is not None and holder.id == user_id
+
+
+def _part_of(group: QueueGroup, user_id: str, own: list[tuple[str, str]]) -> str:
+    """Which part of the queue a group of tasks is: the caller's own claimed work, an
+    unclaimed task of its own post, or a colleague's (代岗)."""
+    if group.claimed_by == user_id:
+        return "mine"
+    if group.claimed_by is None and (group.lane, group.org_unit) in own:
+        return "unclaimed"
+    return "stand_in"
+
+
+# A case's recorded warnings: (case id, task id or None for the case) -> the strongest.
+_Warnings = dict[tuple[int, str | None], str]
+_LEVELS = {YELLOW: "yellow", RED: "red"}
+
+
+def _warnings(events: list[EventFacts]) -> _Warnings:
+    found: _Warnings = {}
+    for event in events:
+        key = (event.case_id, warning_key(event.payload))
+        level = _LEVELS.get(event.type)
+        if level is not None and found.get(key) != "red":
+            found[key] = level
+    return found
+
+
+def _warning_of(task: TaskRecord, case: CaseRecord, warnings: _Warnings) -> str | None:
+    """The task's own warning, else its case's when the task is due when the case is."""
+    own = warnings.get((task.case_id, task.id))
+    if own is not None:
+        return own
+    due_with_case = (
+        task.due_at is not None
+        and case.due_date is not None
+        and task.due_at == end_of(case.due_date)
+    )
+    return warnings.get((task.case_id, None)) if due_with_case else None

@@ -5,7 +5,7 @@ applying a change."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from engine import steps
@@ -19,6 +19,7 @@ from engine.clock import Clock
 from engine.definitions.registry import DefinitionRegistry
 from engine.identity import Principal
 from engine.records import Actor, CaseFilter, CaseRecord, CaseScope, TaskRecord
+from engine.records.queue import QueuePage, QueueQuery
 from engine.routing import Routing
 from engine.store import Store
 from processes.org import Organization
@@ -85,10 +86,17 @@ class CaseService:
     def queue(self, org: Organization, principal: Principal, day: date) -> list[TaskRecord]:
         return self.queries.queue(org, principal, day)
 
-    def queue_page(
-        self, org: Organization, principal: Principal, day: date, offset: int, limit: int
-    ) -> tuple[list[TaskRecord], int]:
-        return self.queries.queue_page(org, principal, day, offset, limit)
+    def queue_view(
+        self,
+        org: Organization,
+        principal: Principal,
+        now: datetime,
+        day: date,
+        query: QueueQuery,
+        offset: int,
+        limit: int,
+    ) -> QueuePage:
+        return self.queries.queue_view(org, principal, now, day, query, offset, limit)
 
     def record(self, case_id: int) -> CaseRecord:
         return self.queries.record(case_id)

@@ -20,7 +20,9 @@ Scope (``scopes``) is one notion, ``case_scope``: the caller's village; or its t
 plus what its window (or the county centre) registered for another township (全县域通办,
 read-only); or the cases handed to its department; the supervisor everything; designers
 and administrators nothing. ``figures_scope`` leaves out what was registered elsewhere;
-``issue_scope`` keeps the same units for the issue ledger.
+``issue_scope`` keeps the same units for the issue ledger. People (``people``) have a
+scope of their own, ``people_scope``: the administrator everyone, a township leader the
+people of its township, anyone else nobody.
 
 Rights per action (``Action`` → rule; the function that applies it):
 
@@ -53,6 +55,14 @@ DEPLOY_DEFINITIONS  the designer; reading definitions is open to every signed-in
                     (``refusal``)
 MANAGE_CLOCK        see and move the clock of a training or demo database: the
                     administrator (``refusal``; ``engine.training``)
+SEE_PEOPLE          list users and their absences (离岗登记): the administrator everyone,
+                    a township leader the people of its township (``refusal``,
+                    ``people_scope``, ``absence_refusal``)
+MANAGE_ABSENCES     register an absence and its return (返岗): as SEE_PEOPLE, for the
+                    people it sees (``refusal``, ``absence_refusal``; ``engine.absences``)
+MANAGE_ACCOUNTS     see an account's password, lock and tokens, reset a password, revoke
+                    a user's tokens: the administrator (``refusal``); a user changes its
+                    own password with the old one (no right needed)
 ==================  =====================================================================
 
 Personal data: ID numbers and phones are shown in clear only to who may change the case
@@ -81,6 +91,7 @@ from engine.policy.issues import (
     masks_resident_phone,
     recording_refusal,
 )
+from engine.policy.people import PeopleScope, absence_refusal, people_scope, sees_person
 from engine.policy.refusals import Action, Reason, Refusal
 from engine.policy.rights import (
     Candidate,
@@ -114,9 +125,11 @@ __all__ = [
     "DESK_ORDER",
     "Action",
     "Candidate",
+    "PeopleScope",
     "QueueReach",
     "Reason",
     "Refusal",
+    "absence_refusal",
     "acts_on_task",
     "assigning_actor",
     "candidates",
@@ -135,6 +148,7 @@ __all__ = [
     "may_change_case",
     "may_deliver",
     "may_take",
+    "people_scope",
     "queue_reach",
     "recording_refusal",
     "refusal",
@@ -142,6 +156,7 @@ __all__ = [
     "registration_refusal",
     "sees_case",
     "sees_issue",
+    "sees_person",
     "task_actor",
     "task_refusal",
 ]

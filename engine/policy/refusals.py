@@ -29,6 +29,9 @@ class Action(StrEnum):
     EXPORT_CASES = "export_cases"
     DEPLOY_DEFINITIONS = "deploy_definitions"
     MANAGE_CLOCK = "manage_clock"
+    SEE_PEOPLE = "see_people"
+    MANAGE_ABSENCES = "manage_absences"
+    MANAGE_ACCOUNTS = "manage_accounts"
 
 
 class Reason(StrEnum):

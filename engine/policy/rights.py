@@ -8,6 +8,7 @@ from typing import Any
 
 from engine.elements import COUNTY_DECISION
 from engine.identity import Principal
+from engine.policy.people import people_scope
 from engine.policy.refusals import Action, Reason, Refusal, refuse
 from engine.policy.roles import ADMIN_ROLE, ASSIGNING_ROLE, DECIDING_ROLE, DEPLOYING_ROLE
 from engine.policy.scopes import case_scope, figures_scope, may_change_case, sees_case
@@ -20,26 +21,31 @@ _GLOBAL_REFUSALS = {  # actions without an object: the message when the caller m
     Action.EXPORT_CASES: "您的角色不能查看办件，不能导出办件日志",
     Action.DEPLOY_DEFINITIONS: "只有流程设计员可以部署流程定义",
     Action.MANAGE_CLOCK: "只有系统管理员可以查看或调整培训时钟",
+    Action.SEE_PEOPLE: "只有系统管理员和乡镇分管领导可以查看人员及其离岗登记",
+    Action.MANAGE_ABSENCES: "只有系统管理员和乡镇分管领导可以登记离岗、返岗",
+    Action.MANAGE_ACCOUNTS: "只有系统管理员可以查看账号状态、重置密码或注销他人的令牌",
 }
 
 
 def may(principal: Principal, action: Action) -> bool:
     """Whether the caller may do an action that has no object (figures, exports, deploy,
-    the training clock)."""
+    the training clock, accounts) or has one for somebody (people, absences)."""
     if action is Action.READ_FIGURES:
         return not figures_scope(principal).empty
     if action is Action.EXPORT_CASES:
         return not case_scope(principal).empty
     if action is Action.DEPLOY_DEFINITIONS:
         return principal.has_role(DEPLOYING_ROLE)
-    if action is Action.MANAGE_CLOCK:
+    if action in (Action.MANAGE_CLOCK, Action.MANAGE_ACCOUNTS):
         return principal.has_role(ADMIN_ROLE)
+    if action in (Action.SEE_PEOPLE, Action.MANAGE_ABSENCES):
+        return not people_scope(principal).empty
     raise ValueError(f"{action} needs an object")
 
 
 def refusal(principal: Principal, action: Action) -> Refusal | None:
-    """Why the caller may not read the figures, export cases, deploy or see and move the
-    training clock (None: it may)."""
+    """Why the caller may not read the figures, export cases, deploy, see and move the
+    training clock, see people, keep absences or manage accounts at all (None: it may)."""
     if may(principal, action):
         return None
     return refuse(action, principal, Reason.WRONG_ROLE, _GLOBAL_REFUSALS[action])

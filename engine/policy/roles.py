@@ -13,8 +13,8 @@ COUNTY_READERS = frozenset({"supervisor"})
 CASE_BLIND = frozenset({"designer", "admin"})
 
 DEPLOYING_ROLE = "designer"
-ADMIN_ROLE = "admin"  # accounts and the clock of a training or demo database
-ASSIGNING_ROLE = "township_leader"
+ADMIN_ROLE = "admin"  # accounts, people, absences and the clock of a training database
+ASSIGNING_ROLE = "township_leader"  # also keeps its township's absence register
 DECIDING_ROLE = "county_officer"  # the county's decision on a case handed to it
 RECORDING_ROLE = "village_agent"  # the issue ledger is kept at the village
 # The role a case-level act (cancel, a message) is recorded in when the caller holds

@@ -6,6 +6,12 @@ without importing the store. One module per subject; all of them are re-exported
 
 from __future__ import annotations
 
+from engine.records.absences import (
+    ABSENCE_SOURCES,
+    ABSENCE_STATUSES,
+    AbsenceRecord,
+    absence_status,
+)
 from engine.records.cases import (
     Actor,
     CaseFilter,
@@ -24,10 +30,14 @@ from engine.records.ledger import (
     LedgerScope,
     UnitFigures,
 )
-from engine.records.logins import Admission, Counter
+from engine.records.logins import AccountStatus, Admission, Counter, LockRow
 from engine.records.settings import TrainingSetting
 
 __all__ = [
+    "ABSENCE_SOURCES",
+    "ABSENCE_STATUSES",
+    "AbsenceRecord",
+    "AccountStatus",
     "Actor",
     "Admission",
     "CaseFacts",
@@ -42,6 +52,7 @@ __all__ = [
     "IssueRecord",
     "LedgerQuery",
     "LedgerScope",
+    "LockRow",
     "Milestone",
     "ProcessVersionRecord",
     "StoredFile",
@@ -49,4 +60,5 @@ __all__ = [
     "TaskRecord",
     "TrainingSetting",
     "UnitFigures",
+    "absence_status",
 ]

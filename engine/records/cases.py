@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -43,6 +44,10 @@ class CaseRecord:
     department: str | None = None
     registered_unit: str | None = None
     county_since: datetime | None = None
+    # What 办件查询 searches by (migration 0011): the applicant's name and the last
+    # characters of the applicant's ID number, as registered (``applicant_keys``).
+    applicant_name: str | None = None
+    applicant_id_tail: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,3 +120,24 @@ class CaseFilter:
     overdue_on: date | None = None  # open cases whose due date is before this day
     registered_from: datetime | None = None  # registered at or after
     registered_to: datetime | None = None  # registered before
+    number_prefix: str | None = None  # case numbers starting with these digits
+    applicant_name: str | None = None  # applicants whose name contains this text
+    id_tail: str | None = None  # applicants whose ID number ends with these characters
+
+
+ID_TAIL_LENGTH = 6  # the characters of the applicant's ID number a case keeps for search
+MAX_APPLICANT_NAME = 100  # the column's length (a registration allows 50)
+
+
+def applicant_keys(data: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """The applicant's name and the last ``ID_TAIL_LENGTH`` characters of their ID number
+    (upper case) from a case's start data (``{"applicant": {"name", "id_number"}}``), as
+    the case list searches them; None where the data has none. Migration 0011 fills older
+    cases by the same rule from their ``case_started`` events."""
+    applicant = data.get("applicant")
+    if not isinstance(applicant, Mapping):
+        return None, None
+    name, number = applicant.get("name"), applicant.get("id_number")
+    name = name.strip()[:MAX_APPLICANT_NAME] if isinstance(name, str) else ""
+    tail = number.strip().upper()[-ID_TAIL_LENGTH:] if isinstance(number, str) else ""
+    return name or None, tail or None

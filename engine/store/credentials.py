@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 
 from engine.store.rows import Repository
 from engine.store.tables import PasswordRow, TokenRow
@@ -50,10 +51,30 @@ class CredentialRepository(Repository):
             .values(revoked_at=now)
         )
 
-    def revoke_user_tokens(self, user_id: str, now: datetime) -> int:
-        result = self.session.execute(
-            update(TokenRow)
-            .where(TokenRow.user_id == user_id, TokenRow.revoked_at.is_(None))
-            .values(revoked_at=now)
+    def revoke_user_tokens(self, user_id: str, now: datetime, keep: str | None = None) -> int:
+        """Revoke every live token of the user but the one hashed ``keep``; how many."""
+        statement = update(TokenRow).where(
+            TokenRow.user_id == user_id, TokenRow.revoked_at.is_(None)
         )
+        if keep is not None:
+            statement = statement.where(TokenRow.token_hash != keep)
+        result = self.session.execute(statement.values(revoked_at=now))
         return int(getattr(result, "rowcount", 0) or 0)
+
+    def with_password(self, user_ids: Sequence[str]) -> set[str]:
+        """Those of ``user_ids`` that have a password."""
+        rows = self.session.execute(
+            select(PasswordRow.user_id).where(PasswordRow.user_id.in_(sorted(set(user_ids))))
+        )
+        return set(rows.scalars())
+
+    def live_tokens(self, user_ids: Sequence[str], now: datetime) -> dict[str, int]:
+        """How many tokens of each of ``user_ids`` are neither revoked nor expired at ``now``
+        (users without any are left out)."""
+        c = _TOKENS.c
+        rows = self.session.execute(
+            select(c.user_id, func.count())
+            .where(c.user_id.in_(sorted(set(user_ids))), c.revoked_at.is_(None), c.expires_at > now)
+            .group_by(c.user_id)
+        )
+        return {user_id: int(count) for user_id, count in rows}

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.store.absences import AbsenceRepository
 from engine.store.cases import CaseRepository
 from engine.store.credentials import CredentialRepository
 from engine.store.database import database_url, is_sqlite, make_engine
@@ -113,6 +114,7 @@ class UnitOfWork:
         self.exports = ExportRepository(session)
         self.figures = FigureRepository(session)
         self.settings = SettingsRepository(session)
+        self.absences = AbsenceRepository(session)
 
     def __enter__(self) -> UnitOfWork:
         return self

@@ -6,15 +6,17 @@ from __future__ import annotations
 import json
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, or_
+from sqlalchemy import Table, and_, func, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from engine.records import CaseFilter, CaseScope, EventRecord
+from engine.records.cases import ID_TAIL_LENGTH
 from engine.store.tables import CaseRow
 
 MAX_ID = 2**63 - 1  # BIGINT; larger numbers from a URL or the command line match nothing
+MAX_CASE_NUMBER = 40  # the length of the case number column
 CASES = cast(Table, CaseRow.__table__)
 
 
@@ -74,6 +76,28 @@ def case_conditions(scope: CaseScope, where: CaseFilter) -> list[ColumnElement[b
         conditions.append(c.created_at >= where.registered_from)
     if where.registered_to is not None:
         conditions.append(c.created_at < where.registered_to)
+    if where.number_prefix:
+        # Case numbers are digits: a range the unique index serves in any collation (a
+        # LIKE 'prefix%' needs the C collation on PostgreSQL), the LIKE keeps it exact.
+        prefix = where.number_prefix
+        upper = prefix + "9" * (MAX_CASE_NUMBER - len(prefix))
+        conditions += [
+            c.case_number >= prefix,
+            c.case_number <= upper,
+            c.case_number.startswith(prefix, autoescape=True),
+        ]
+    if where.applicant_name:
+        # A part of the name, in any case (pinyin names): the same on both databases
+        # (SQLite's LIKE ignores the case of ASCII letters, PostgreSQL's does not).
+        part = where.applicant_name.lower()
+        conditions.append(func.lower(c.applicant_name).contains(part, autoescape=True))
+    if where.id_tail:
+        tail = where.id_tail.upper()
+        conditions.append(
+            c.applicant_id_tail == tail
+            if len(tail) >= ID_TAIL_LENGTH
+            else c.applicant_id_tail.endswith(tail, autoescape=True)
+        )
     return conditions
 
 

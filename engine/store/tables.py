@@ -95,6 +95,9 @@ class CaseRow(Base):
     department: Mapped[str | None] = mapped_column(String(64), index=True)
     registered_unit: Mapped[str | None] = mapped_column(String(64), index=True)
     county_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # 办件查询 (migration 0011): set when the case starts, from its applicant.
+    applicant_name: Mapped[str | None] = mapped_column(String(100), index=True)
+    applicant_id_tail: Mapped[str | None] = mapped_column(String(6), index=True)
 
 
 class ReadyTaskRow(Base):
@@ -246,3 +249,21 @@ class DatabaseSettingRow(Base):
     flagged_by: Mapped[str] = mapped_column(String(100))
     advanced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     advanced_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class AbsenceRow(Base):
+    """A registered absence (离岗登记, ``engine.absences``), both days inclusive; ended
+    early (返岗) by ``returned_on``, the first day back, with who recorded it and when."""
+
+    __tablename__ = "absences"
+    __table_args__ = (CheckConstraint("first_day <= last_day", name="ck_absences_period"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(String(100), index=True)
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date, index=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    returned_on: Mapped[date | None] = mapped_column(Date)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_by: Mapped[str | None] = mapped_column(String(100))

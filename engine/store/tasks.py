@@ -13,6 +13,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    case,
     func,
     insert,
     or_,
@@ -21,10 +22,13 @@ from sqlalchemy import (
 )
 
 from engine.records import TaskRecord
+from engine.records.queue import QueueGroup
 from engine.store.rows import MAX_ID, Repository
-from engine.store.tables import ReadyTaskRow
+from engine.store.tables import CaseRow, EventRow, ReadyTaskRow
 
 _TASKS = cast(Table, ReadyTaskRow.__table__)
+_CASES = cast(Table, CaseRow.__table__)
+_EVENTS = cast(Table, EventRow.__table__)
 _INSERT_TASK = insert(_TASKS)
 _TASK_BY_ID = select(_TASKS).where(_TASKS.c.id == bindparam("id"))
 _TASK_IDS = select(_TASKS.c.id, _TASKS.c.claimed_by, _TASKS.c.due_at).where(
@@ -137,13 +141,69 @@ class TaskRepository(Repository):
         )
         return self._records(query)
 
-    def queue_count(self, places: Sequence[tuple[str, str]], holders: Sequence[str]) -> int:
-        """How many tasks ``queue`` has for the same places and holders, all pages."""
+    def queue_rows(
+        self,
+        places: Sequence[tuple[str, str]],
+        holders: Sequence[str],
+        *,
+        item_code: str | None = None,
+        due_before: datetime | None = None,
+        order: str = "due",
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> list[tuple[TaskRecord, datetime]]:
+        """Like ``queue``, narrowed to one item's cases and to tasks due before an instant,
+        in ``order`` (``due``: earliest due first; ``newest``: the latest to become ready
+        first; ``item``: by item code, then earliest due), each task with the time it
+        became ready (the event that opened it)."""
         where = _queue_filter(places, holders)
         if where is None:
-            return 0
-        query = select(func.count()).select_from(ReadyTaskRow).where(where)
-        return int(self.session.scalar(query) or 0)
+            return []
+        t, c, e = _TASKS.c, _CASES.c, _EVENTS.c
+        joined = _TASKS.join(_EVENTS, and_(e.case_id == t.case_id, e.seq == t.created_seq))
+        if item_code is not None or order == "item":
+            joined = joined.join(_CASES, c.id == t.case_id)
+        query = select(_TASKS, e.at.label("ready_at")).select_from(joined).where(where)
+        if item_code is not None:
+            query = query.where(c.item_code == item_code)
+        if due_before is not None:
+            query = query.where(t.due_at.is_not(None), t.due_at < due_before)
+        by_due = (t.due_at.is_(None), t.due_at, t.case_id, t.id)
+        if order == "newest":
+            query = query.order_by(e.at.desc(), t.case_id.desc(), t.id)
+        elif order == "item":
+            query = query.order_by(c.item_code.is_(None), c.item_code, *by_due)
+        else:
+            query = query.order_by(*by_due)
+        query = query.offset(min(offset, MAX_ID)).limit(limit)
+        found = []
+        for row in self.session.connection().execute(query).mappings():
+            values = dict(row)
+            ready_at = values.pop("ready_at")
+            found.append((TaskRecord(**values), ready_at))
+        return found
+
+    def queue_groups(
+        self, places: Sequence[tuple[str, str]], holders: Sequence[str], now: datetime
+    ) -> list[QueueGroup]:
+        """The whole queue of ``places`` and ``holders`` counted by post, holder, item and
+        whether the task's due time is before ``now`` (one row per group)."""
+        where = _queue_filter(places, holders)
+        if where is None:
+            return []
+        t, c = _TASKS.c, _CASES.c
+        late = case((and_(t.due_at.is_not(None), t.due_at < now), 1), else_=0)
+        keys = (t.lane, t.org_unit, t.claimed_by, c.item_code, late)
+        query = (
+            select(*keys, func.count().label("n"))
+            .select_from(_TASKS.join(_CASES, c.id == t.case_id))
+            .where(where)
+            .group_by(*keys)
+        )
+        return [
+            QueueGroup(row[0], row[1], row[2], row[3], bool(row[4]), int(row[5]))
+            for row in self.session.connection().execute(query)
+        ]
 
     def _records(self, query: Select[Any]) -> list[TaskRecord]:
         """The rows of a query of whole task rows, as records (Core: no ORM objects)."""

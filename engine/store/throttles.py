@@ -19,7 +19,7 @@ from sqlalchemy import Integer, Table, bindparam, case, delete, or_, select, upd
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Executable
 
-from engine.records import Admission, Counter
+from engine.records import Admission, Counter, LockRow
 from engine.store.rows import Repository
 from engine.store.tables import LoginThrottleRow, UTCDateTime
 
@@ -87,6 +87,17 @@ class ThrottleRepository(Repository):
                 .where(LoginThrottleRow.key.in_(keys))
                 .values(failures=0, reset_at=now)
             )
+
+    def open_counters(self, user_ids: Sequence[str], now: datetime) -> list[LockRow]:
+        """The counters of ``user_ids`` (their pairs and account-wide ones) whose period
+        has not ended at ``now``: the login policy says which of them lock."""
+        c = _THROTTLES.c
+        rows = self.session.execute(
+            select(c.user_id, c.kind, c.failures, c.reset_at).where(
+                c.user_id.in_(sorted(set(user_ids))), c.reset_at > now, c.failures > 0
+            )
+        )
+        return [LockRow(r.user_id, r.kind, r.failures, r.reset_at) for r in rows]
 
     def forget_stale_counters(
         self, now: datetime, forget_before: datetime, batch: int = 1000

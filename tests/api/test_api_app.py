@@ -289,7 +289,9 @@ def test_login_me_logout_with_an_injected_identity(
         "id": "window.wang",
         "name": "王芳",
         "roles": ["township_window"],
+        "role_names": ["乡镇便民服务中心窗口（A岗）"],
         "org_unit": "511822101",
+        "org_unit_name": None,  # a unit the app's organisation does not have
     }
     headers = {"Authorization": f"Bearer {body['token']}"}
     assert client.get("/api/v1/auth/me", headers=headers).get_json() == body["user"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from lxml import etree
 from werkzeug.test import TestResponse
 
 from engine import Actor, Engine
+from engine.absences import NewAbsence
 from engine.identity import Principal
 from engine.ledger.service import LedgerService
 from engine.policy import sees_issue
@@ -220,6 +222,7 @@ EVERYONE: dict[tuple[str, str], int] = {
     ("POST", "/api/v1/auth/logout"): 204,
     ("GET", "/api/v1/items"): 200,
     ("GET", "/api/v1/items/<code>"): 200,
+    ("GET", "/api/v1/units"): 200,
     ("GET", "/api/v1/definitions"): 200,
     ("GET", "/api/v1/definitions/<process_id>"): 200,
     ("GET", "/api/v1/definitions/<process_id>/<int:version>"): 200,
@@ -264,6 +267,11 @@ PUBLIC: dict[tuple[str, str], int] = {
     # the case diagram page holds no data: its script reads the case with the user's token
     ("GET", "/cases/<int:case_id>/diagram"): 200,
     ("GET", "/viewer/assets/<path:filename>"): 200,
+    # the process viewer page likewise: its script reads the BPMN with the user's token
+    ("GET", "/definitions/<process_id>/<int:version>/diagram"): 200,
+    # the web console: static files; every page reads and writes through the API
+    ("GET", "/"): 200,
+    ("GET", "/console/<path:filename>"): 200,
 }
 
 # -- the issue ledger (问题台账, 三转): its own objects and matrix ------------------------
@@ -357,6 +365,27 @@ EXPORTS_REFUSED = {"lin.tao", "he.jun"}
 CLOCK = {("GET", "/api/v1/admin/clock"), ("POST", "/api/v1/admin/clock/advance")}
 CLOCK_KEEPER = "he.jun"
 
+# -- people, accounts and the absence register (人员、账号、离岗登记) -----------------------
+# The administrator keeps everyone, a township leader the people of its township (both
+# list them, register and end their absences); anyone else is refused (403). Another
+# township's absence is out of a leader's scope (404), another township's person is no
+# one to register for (422 ``user``). Accounts (a password reset, revoking a user's
+# tokens) are the administrator's alone; one's own password needs only the old one.
+PEOPLE_LISTS = {("GET", "/api/v1/users"), ("GET", "/api/v1/absences")}
+PEOPLE_KEEPERS: dict[str, str | None] = {"he.jun": None, "chen.jing": "511725201"}
+ABSENCE_CREATE = ("POST", "/api/v1/absences")
+ABSENCE_END = ("POST", "/api/v1/absences/<int:absence_id>/end")
+ACCOUNTS = {
+    ("POST", "/api/v1/users/<user_id>/password"),
+    ("POST", "/api/v1/users/<user_id>/revoke"),
+}
+ACCOUNT_KEEPER = "he.jun"
+OWN_PASSWORD = ("POST", "/api/v1/auth/password")
+# Whose absences the matrix registers: people of no object of MATRIX (a mobile agent of
+# 青丝乡, a village agent of 丰乐乡), on days no test works on, withdrawn at once.
+QINGSI_PERSON, FENGLE_PERSON = "luo.yong", "wei.na"
+ABSENT_DAY = "2026-11-02"
+
 COVERED = (
     {(method, rule) for _, method, rule in OBJECT_ENDPOINTS}
     | set(EVERYONE)
@@ -369,6 +398,9 @@ COVERED = (
     | {STATS}
     | EXPORTS
     | CLOCK
+    | PEOPLE_LISTS
+    | {ABSENCE_CREATE, ABSENCE_END, OWN_PASSWORD}
+    | ACCOUNTS
 )
 
 # -- fixtures --------------------------------------------------------------------------
@@ -776,6 +808,8 @@ def test_registration(world: World, user: str, channel: str, village: str, statu
 def _concrete(rule: str, obj: Obj) -> str:
     if rule.startswith("/viewer/assets/"):
         return "/viewer/assets/viewer/diagram.js"
+    if rule.startswith("/console/"):
+        return "/console/js/app.js"
     return (
         rule.replace("<int:case_id>", str(obj.case_id))
         .replace("<task_id>", obj.task_id)
@@ -784,6 +818,8 @@ def _concrete(rule: str, obj: Obj) -> str:
         .replace("<process_id>", "item_mz004")
         .replace("<int:version>", "1")
         .replace("<int:issue_id>", "1")
+        .replace("<int:absence_id>", "1")
+        .replace("<user_id>", "wang.fang")
         .replace("<path:filename>", "swagger-ui-bundle.js")
     )
 
@@ -1019,3 +1055,112 @@ def test_clock_by_role(world: World, user: str) -> None:
         assert moved.status_code == 409 and moved.mimetype == PROBLEM
         assert moved.get_json()["code"] == "not_training_database"
     assert world.engine.clock.now() == world.engine.wall_clock.now()
+
+
+# -- people, accounts and the absence register ------------------------------------------
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_people_lists_by_role(world: World, user: str) -> None:
+    """The administrator lists everyone, a township leader its township's people and their
+    absences; anyone else is refused."""
+    org = world.engine.org
+    keeps = user in PEOPLE_KEEPERS
+    township = PEOPLE_KEEPERS.get(user)
+    for _, path in sorted(PEOPLE_LISTS):
+        response = world.client.get(
+            f"{path}?page_size=100&{'all=true' if 'absences' in path else ''}",
+            headers=world.headers(user),
+        )
+        if not keeps:
+            assert response.status_code == 403, response.get_json()
+            assert response.mimetype == PROBLEM and response.get_json()["code"] == "forbidden"
+            continue
+        assert response.status_code == 200, response.get_json()
+        listed = [i["user" if "absences" in path else "id"] for i in response.get_json()["items"]]
+        assert listed, path
+        if township is not None:
+            assert all(org.contains(township, org.users[u].unit) for u in listed), path
+        elif path.endswith("/users"):
+            assert response.get_json()["total"] == len(org.users)
+
+
+def _register(world: World, user: str, person: str) -> TestResponse:
+    body = {"user": person, "from": ABSENT_DAY, "to": ABSENT_DAY, "reason": "外出培训"}
+    return world.client.post(ABSENCE_CREATE[1], json=body, headers=world.headers(user))
+
+
+def _end(world: World, user: str, absence_id: int) -> TestResponse:
+    path = ABSENCE_END[1].replace("<int:absence_id>", str(absence_id))
+    return world.client.post(path, json={"on": ABSENT_DAY}, headers=world.headers(user))
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_absences_by_role(world: World, user: str) -> None:
+    """Registering and ending absences: the keepers for their people (a registration
+    withdrawn at once, so no other test sees it), 422 for a person out of a leader's
+    township, 404 for an absence there, 403 for everyone else; a refusal stores nothing."""
+    absences = world.engine.absences
+    admin = Principal("he.jun", "何军", frozenset({"admin"}), "511725")
+    for person in (QINGSI_PERSON, FENGLE_PERSON):
+        township = PEOPLE_KEEPERS.get(user)
+        response = _register(world, user, person)
+        if user not in PEOPLE_KEEPERS:
+            assert response.status_code == 403 and response.get_json()["code"] == "forbidden"
+        elif township is not None and not person_in(world, person, township):
+            assert response.status_code == 422, response.get_json()
+            assert [e["field"] for e in response.get_json()["errors"]] == ["user"]
+        else:
+            assert response.status_code == 201, response.get_json()
+            withdrawn = _end(world, user, response.get_json()["id"])
+            assert withdrawn.status_code == 200 and withdrawn.get_json()["status"] == "withdrawn"
+        # an absence someone else registered (the administrator, through the engine)
+        view = absences.register(
+            admin, NewAbsence(person, date(2026, 11, 2), date(2026, 11, 2), "外出培训")
+        )
+        assert view.id is not None
+        ended = _end(world, user, view.id)
+        if user not in PEOPLE_KEEPERS:
+            assert ended.status_code == 403 and ended.get_json()["code"] == "forbidden"
+        elif township is not None and not person_in(world, person, township):
+            assert_not_found(ended)
+        else:
+            assert ended.status_code == 200, ended.get_json()
+        if ended.status_code != 200:
+            absences.end(admin, view.id, date(2026, 11, 2))
+    registered, _ = absences.find(admin, everything=True, limit=1000)
+    assert all(v.status == "withdrawn" for v in registered if v.source == "register")
+
+
+def person_in(world: World, person: str, township: str) -> bool:
+    org = world.engine.org
+    return org.contains(township, org.users[person].unit)
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_accounts_by_role(world: World, user: str) -> None:
+    """Only the administrator resets a password or revokes a user's tokens."""
+    for _, rule in sorted(ACCOUNTS):
+        response = world.client.post(
+            rule.replace("<user_id>", "zhou.jie"), headers=world.headers(user)
+        )
+        if user == ACCOUNT_KEEPER:
+            assert response.status_code == 200, response.get_json()
+            assert response.get_json()["user"] == "zhou.jie"
+        else:
+            assert response.status_code == 403, response.get_json()
+            assert response.mimetype == PROBLEM and response.get_json()["code"] == "forbidden"
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_own_password_by_role(world: World, user: str) -> None:
+    """Anyone signed in may change its own password, with the old one (none is right
+    here: the matrix's users have tokens, no password)."""
+    response = world.client.post(
+        OWN_PASSWORD[1],
+        json={"old_password": "not-the-password", "new_password": "a-new-password-1"},
+        headers=world.headers(user),
+        environ_base={"REMOTE_ADDR": f"10.0.0.{USERS.index(user) + 1}"},  # a desk each
+    )
+    assert response.status_code == 422, response.get_json()
+    assert [e["field"] for e in response.get_json()["errors"]] == ["old_password"]

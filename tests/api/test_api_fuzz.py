@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import zlib
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
 from engine import Engine
+from engine.absences import NewAbsence
 from tests.support.api import make_app, shared_app
 from tests.support.databases import Databases
 from tests.support.module_fixtures import module_engine
@@ -59,6 +61,8 @@ DOMAIN_CHECKED = [
     ("GET", "/api/v1/stats"),  # a period that ends before it starts
     ("GET", "/api/v1/audit/export.xes"),  # the same
     ("GET", "/api/v1/audit/export.ocel.json"),  # the same
+    ("POST", "/api/v1/absences"),  # a known user of the caller's township, with a deputy
+    ("POST", "/api/v1/absences/{absence_id}/end"),  # a return no later than the last day
 ]
 # 412: a valid If-Match or expected_version that names an older version of the case.
 ACCEPTED = ["2xx", "401", "403", "404", "409", "412"]
@@ -66,6 +70,9 @@ ACCEPTED = ["2xx", "401", "403", "404", "409", "412"]
 # many times from one address, and unknown names are locked like real ones (no hint which
 # exist), so login answers 429 once the address or the pair is locked.
 RATE_LIMITED = [("POST", "/api/v1/auth/login")]
+# Changing one's password checks the old one as a login does: a wrong one is 422, and
+# after a few (counted on the login counters of the fuzzer's one address) 429.
+OLD_PASSWORD_CHECKED = [("POST", "/api/v1/auth/password")]
 
 SETTINGS: dict[str, Any] = {
     "generation": {
@@ -84,6 +91,15 @@ SETTINGS: dict[str, Any] = {
     "operations": [
         # First: where several entries match an operation, the first one's checks apply.
         # By name (method and path together): include-method and include-path are either-or.
+        {
+            "include-name": f"{method} {path}",
+            "checks": {
+                "positive_data_acceptance": {"expected-statuses": [*ACCEPTED, "422", "429"]}
+            },
+        }
+        for method, path in OLD_PASSWORD_CHECKED
+    ]
+    + [
         {
             "include-name": f"{method} {path}",
             "checks": {"positive_data_acceptance": {"expected-statuses": [*ACCEPTED, "429"]}},
@@ -159,12 +175,18 @@ def seeded(target: Flask, engine: Engine) -> None:
                 path, json={"note": "转乡上"}, headers={"Authorization": f"Bearer {agent}"}
             )
             assert moved.status_code == 200, moved.get_json()
+    absence = engine.absences.register(
+        engine.identity.principal("he.jun"),
+        NewAbsence("he.ping", date(2026, 10, 8), date(2026, 10, 9), "外出培训"),
+    ).id
     REAL.clear()
     REAL.update(
         issue_id=issues,
         case_id=cases,
         task_id=[t.id for case_id in cases for t in engine.cases.get(case_id).tasks],
         code=["CL002", "MZ001"],
+        user_id=["wang.fang", "he.ping"],
+        absence_id=[absence],
         process_id=sorted({v.process_id for v in engine.definitions.versions()})[:5],
         version=[1],
     )

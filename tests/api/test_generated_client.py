@@ -30,12 +30,12 @@ import jsonschema
 import pytest
 
 from engine import Engine
+from engine.identity import DEMO_PASSWORD
 from tests.support.databases import Deployed
 from tests.support.paths import ROOT
 from tests.support.servers import served
 from tests.support.walks import APPLICANT, PROXY_ITEM, QINGSI_COMMUNITY, WALKED
 from webapi import create_app
-from webapi.cli.common import DEMO_PASSWORD
 from webapi.headers import QuietRequestHandler
 
 GENERATOR = shutil.which("openapi-python-client") or str(

@@ -63,6 +63,8 @@ def real(engine: Engine, databases: Databases) -> dict[str, str]:
         "code": ITEM,
         "process_id": "common_intake",
         "version": "1",
+        "absence_id": "1",
+        "user_id": "wang.fang",
     }
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from engine import Engine
 from tests.support.paths import DATA, ROOT, SAMPLE
 from webapi.cli import main
 
@@ -207,6 +208,23 @@ def test_users_password_token_and_revoke(
     code, _, err = run(capsys, *db, "users", "password", "wang.fang", "--password", "short")
     assert code == 2 and "至少" in err
     assert run(capsys, *db, "users", "token", "nobody")[0] == 2
+
+
+def test_users_temporary_password(capsys: pytest.CaptureFixture[str], database_url: str) -> None:
+    """``users password USER --temporary`` is the administrator's reset of the API: a random
+    password shown once, the user's tokens revoked."""
+    db = ["--database-url", database_url]
+    assert run(capsys, *db, "users", "token", "wang.fang")[0] == 0
+    code, out, err = run(capsys, *db, "users", "password", "wang.fang", "--temporary")
+    assert code == 0 and len(out.strip()) == 12 and "注销其 1 个令牌" in err
+    engine = Engine(database_url, migrate=False)
+    try:
+        assert engine.identity.login("wang.fang", out.strip()).user_id == "wang.fang"
+    finally:
+        engine.close()
+    assert run(capsys, *db, "users", "password", "nobody", "--temporary")[0] == 2
+    with pytest.raises(SystemExit):  # one or the other
+        main([*db, "users", "password", "wang.fang", "--temporary", "--password", "x" * 9])
 
 
 def test_a_bug_is_one_line_unless_debugging(

@@ -13,10 +13,10 @@ from werkzeug.test import TestResponse
 
 from engine import Engine, ManualClock
 from engine.clock import SHANGHAI
+from engine.identity import DEMO_PASSWORD
 from processes.catalogue import Item
 from tests.support.paths import BPMN
 from tests.support.shipped import shipped_catalogue
-from webapi.cli.common import DEMO_PASSWORD
 
 CATALOGUE = {item.code: item for item in shipped_catalogue()}
 # 80周岁以上老年人高龄津贴发放: a proxy power (代办) the township reviews and the county

@@ -13,7 +13,7 @@ from engine import policy
 from engine.identity import Principal
 from engine.policy import Action, Reason
 from engine.records import CaseRecord, IssueRecord, TaskRecord
-from processes.org import Organization, load_org
+from processes.org import Absence, Organization, load_org
 
 COUNTY, QINGSI, FENGLE = "511725", "511725201", "511725202"
 VILLAGE, OTHER_VILLAGE, FENGLE_VILLAGE = "511725201001", "511725201002", "511725202003"
@@ -262,6 +262,70 @@ def test_rights_without_an_object(
     if refusal is not None:
         assert refusal.reason is Reason.WRONG_ROLE
         assert refusal.message == "只有流程设计员可以部署流程定义"
+
+
+# -- people, absences, accounts ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("principal", "people", "accounts"),
+    [
+        (ADMIN, True, True),
+        (LEADER, True, False),
+        (AGENT, False, False),
+        (MOBILE, False, False),
+        (WINDOW, False, False),
+        (B_POST, False, False),
+        (OFFICER, False, False),
+        (SUPERVISOR, False, False),
+        (DESIGNER, False, False),
+    ],
+    ids=lambda value: value.user_id if isinstance(value, Principal) else None,
+)
+def test_who_keeps_people_absences_and_accounts(
+    principal: Principal, people: bool, accounts: bool
+) -> None:
+    for action in (Action.SEE_PEOPLE, Action.MANAGE_ABSENCES):
+        assert policy.may(principal, action) is people
+        refusal = policy.refusal(principal, action)
+        assert (refusal is None) is people
+        if refusal is not None:
+            assert refusal.reason is Reason.WRONG_ROLE and "乡镇分管领导" in refusal.message
+    assert policy.may(principal, Action.MANAGE_ACCOUNTS) is accounts
+    refusal = policy.refusal(principal, Action.MANAGE_ACCOUNTS)
+    assert (refusal is None) is accounts
+    if refusal is not None:
+        assert refusal.message == "只有系统管理员可以查看账号状态、重置密码或注销他人的令牌"
+
+
+def test_whose_absences_a_caller_keeps(org: Organization) -> None:
+    everyone = policy.people_scope(ADMIN)
+    assert everyone.everything and not everyone.empty
+    township = policy.people_scope(LEADER)
+    assert township.units == {QINGSI}
+    assert policy.people_scope(WINDOW).empty and policy.people_scope(SUPERVISOR).empty
+    for person in ("wang.fang", "he.ping", "tan.xiaoyan", "zhao.gang"):  # staff, agents
+        assert policy.sees_person(org, LEADER, person), person
+        assert policy.absence_refusal(org, LEADER, person, Action.MANAGE_ABSENCES) is None
+    for person in ("pan.hong", "cai.ping", "deng.hui", "he.jun", "nobody"):
+        assert not policy.sees_person(org, LEADER, person), person
+        refusal = policy.absence_refusal(org, LEADER, person, Action.MANAGE_ABSENCES)
+        assert refusal is not None and refusal.reason is Reason.OUT_OF_SCOPE
+    assert all(policy.sees_person(org, ADMIN, u) for u in org.users)
+    assert not policy.sees_person(org, ADMIN, "nobody")
+    assert not any(policy.sees_person(org, WINDOW, u) for u in org.users)
+
+
+def test_registered_absences_join_the_organisation_files(org: Organization) -> None:
+    """``with_absences`` gives a new organisation; the policy then sees both kinds."""
+    registered = org.with_absences([Absence("zhang.min", DAY, DAY, "外出培训")])
+    assert registered is not org and org.with_absences([]) is org
+    assert registered.absences[:-1] == org.absences
+    assert registered.is_absent("zhang.min", DAY) and not org.is_absent("zhang.min", DAY)
+    assert registered.is_absent("wang.fang", ABSENT_DAY)  # the file's own still counts
+    principal = who("huang.li", "township_backoffice", "township_window", unit=QINGSI)
+    assert policy.queue_reach(registered, principal, DAY).people == ["huang.li", "zhang.min"]
+    assert policy.queue_reach(org, principal, DAY).people == ["huang.li"]
 
 
 # -- personal data -----------------------------------------------------------------------

@@ -15,7 +15,12 @@ from tests.support.paths import ROOT
 from webapi.settings import PARSERS, ConfigError, Settings
 
 # Read by the tests only (tests/support/paths.py, tests/api/test_api_fuzz.py).
-TEST_VARIABLES = {"DAIBAN_TEST_DATABASE_URL", "DAIBAN_FUZZ_EXAMPLES", "DAIBAN_FORM_EXAMPLES"}
+TEST_VARIABLES = {
+    "DAIBAN_TEST_DATABASE_URL",
+    "DAIBAN_FUZZ_EXAMPLES",
+    "DAIBAN_FORM_EXAMPLES",
+    "DAIBAN_CONSOLE_SHOTS",
+}
 
 
 def settings(**variables: str) -> Settings:

@@ -1,16 +1,17 @@
-"""The "not blank" pattern the ledger publishes means what the server checks, in Python's
-regexes and in ECMA's (which clients and schemathesis read it as)."""
+"""The "not blank" pattern the schemas publish (ledger, absences, case search) means what
+the server checks, in Python's regexes and in ECMA's (which clients and schemathesis read
+it as)."""
 
 from __future__ import annotations
 
 import re
 import sys
 
-from webapi.schemas.ledger import _TEXT
+from webapi.schemas.common import NOT_BLANK
 
 
 def test_blank_is_exactly_what_str_isspace_calls_space() -> None:
-    pattern = re.compile(_TEXT)
+    pattern = re.compile(NOT_BLANK)
     disagree = [
         hex(c)
         for c in range(sys.maxunicode + 1)
@@ -21,9 +22,9 @@ def test_blank_is_exactly_what_str_isspace_calls_space() -> None:
 
 def test_the_pattern_uses_no_class_escape_that_differs_between_dialects() -> None:
     # \s, \S, \w, \d, \b mean other sets in Python and ECMA regexes
-    assert not re.search(r"\\[sSwWdDbB]", _TEXT)
-    assert re.match(_TEXT, " \u3000\x1e") is None
-    assert re.match(_TEXT, " \u3000说明") is not None
+    assert not re.search(r"\\[sSwWdDbB]", NOT_BLANK)
+    assert re.match(NOT_BLANK, " \u3000\x1e") is None
+    assert re.match(NOT_BLANK, " \u3000说明") is not None
 
 
 def test_phone_and_id_patterns_take_ascii_digits_only() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from webapi.blueprints import (
+    absences,
     admin,
     audit_export,
     auth,
@@ -10,7 +11,9 @@ from webapi.blueprints import (
     health,
     items,
     ledger,
+    people,
     stats,
+    units,
 )
 from webapi.smorest import Blueprint
 
@@ -23,4 +26,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     stats.blp,
     audit_export.blp,
     admin.blp,
+    people.blp,
+    absences.blp,
+    units.blp,
 )

@@ -4,23 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine import policy
 from engine.clock import describe_offset, parse_duration
 from engine.policy import Action
 from engine.training import ClockStatus
-from webapi.auth import current_principal, require_auth
-from webapi.problems import refused
+from webapi.auth import current_principal, require_auth, require_right
 from webapi.schemas.admin import AdvancedSchema, AdvanceSchema, ClockSchema
 from webapi.services import services
 from webapi.smorest import Blueprint
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="系统管理：培训时钟")
-
-
-def _allowed() -> None:
-    refusal = policy.refusal(current_principal(), Action.MANAGE_CLOCK)
-    if refusal is not None:
-        raise refused(refusal)
 
 
 @blp.route("/clock", methods=["GET"])
@@ -32,7 +24,7 @@ def get_clock() -> dict[str, Any]:
 
     生产数据库答 `mode: production`、`training: false`：其时钟始终是系统时钟。
     """
-    _allowed()
+    require_right(Action.MANAGE_CLOCK)
     return as_json(services().engine.training.status())
 
 
@@ -50,7 +42,7 @@ def advance_clock(body: dict[str, Any]) -> dict[str, Any]:
     `daiban clock init`）；其他数据库答 409 `not_training_database`，时钟不变。
     前移后随即触发到期的定时器（公示期满、时限预警，同 `daiban tick`），结果见 `tick`。
     """
-    _allowed()
+    require_right(Action.MANAGE_CLOCK)
     engine = services().engine
     report = engine.advance_clock(parse_duration(body["by"]), current_principal().user_id)
     return {

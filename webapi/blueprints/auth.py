@@ -9,6 +9,7 @@ from flask import Response
 from webapi.auth import current_principal, current_token, require_auth
 from webapi.client_address import client_address
 from webapi.schemas.auth import LoginSchema, TokenSchema, UserSchema
+from webapi.schemas.people import PasswordChangedSchema, PasswordChangeSchema
 from webapi.services import services
 from webapi.smorest import Blueprint
 
@@ -58,3 +59,26 @@ def logout() -> Response:
 def me() -> Any:
     """当前用户：姓名、角色、所属单位"""
     return current_principal()
+
+
+@blp.route("/password", methods=["POST"])
+@require_auth
+@blp.arguments(PasswordChangeSchema)
+@blp.response(200, PasswordChangedSchema)
+@blp.alt_response(429, response="TOO_MANY_REQUESTS")
+def change_password(body: dict[str, str]) -> dict[str, Any]:
+    """修改本人密码：须提供原密码；成功后本人的其他令牌全部注销，本次请求的令牌仍有效
+
+    新密码至少 8 个字符，不能与用户名、原密码相同，不能用演示密码 daiban-demo；原密码
+    不正确为 422（字段 `old_password`），每处错误一次列出。原密码按登录同样计入密码错误
+    次数：错误过多时 429 `login_locked`（见 `Retry-After`）。
+    """
+    principal = current_principal()
+    revoked = services().identity.change_password(
+        principal.user_id,
+        body["old_password"],
+        body["new_password"],
+        client=client_address(),
+        keep_token=current_token(),
+    )
+    return {"revoked_tokens": revoked}

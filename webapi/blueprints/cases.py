@@ -100,7 +100,11 @@ def create_case(body: dict[str, Any]) -> dict[str, Any]:
 @blp.arguments(CaseQuerySchema, location="query")
 @blp.response(200, CasePageSchema)
 def list_cases(args: dict[str, Any]) -> dict[str, Any]:
-    """办件列表：调用者范围内的办件，按事项、状态、乡镇、村、超期、登记日期筛选，分页"""
+    """办件列表与办件查询：调用者范围内的办件，按事项、状态、乡镇、村、超期、登记日期、
+    办件编号（或其开头）、申请人姓名（或其一部分）、申请人身份证号后 4–6 位筛选，分页
+
+    范围外的办件从不列出；列表中身份证号、电话一律遮蔽（列表不含申请人信息）。
+    """
     engine = services().engine
     today = _today()
     query = CaseFilter(
@@ -111,6 +115,9 @@ def list_cases(args: dict[str, Any]) -> dict[str, Any]:
         overdue_on=today if args.get("overdue") else None,
         registered_from=_start_of(args["from_"]) if "from_" in args else None,
         registered_to=_start_of(args["to"] + timedelta(days=1)) if "to" in args else None,
+        number_prefix=args.get("number"),
+        applicant_name=args["applicant"].strip() if "applicant" in args else None,
+        id_tail=args["id_tail"].upper() if "id_tail" in args else None,
     )
     page, size = args["page"], args["page_size"]
     records, total = engine.cases.find(

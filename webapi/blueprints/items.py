@@ -20,10 +20,11 @@ blp = Blueprint("items", __name__, url_prefix="/api/v1/items", description="事�
 @blp.arguments(ItemQuerySchema, location="query")
 @blp.response(200, ItemPageSchema)
 def list_items(args: dict[str, Any]) -> dict[str, Any]:
-    """事项列表：按类别、部门、名称筛选，分页
+    """事项列表：按类别、部门、名称或编码筛选，分页
 
     返回 `{"items": [...], "page", "page_size", "total"}`，按事项编码排序。
-    `department` 可为部门编码（MZ）或名称（县民政局）。
+    `department` 可为部门编码（MZ）或名称（县民政局）；`q` 查找名称、事项编码或县级部门
+    名称中包含的文字（编码不分大小写）。
     """
     found = sorted(
         (item for item in services().catalogue if _matches(item, args)), key=lambda i: i.code
@@ -45,8 +46,9 @@ def get_item(code: str) -> Item:
 
 def _matches(item: Item, args: dict[str, Any]) -> bool:
     department = args.get("department")
+    text = args.get("q", "")
     return (
         args.get("kind") in (None, item.kind)
         and department in (None, item.department_code, item.department)
-        and args.get("q", "") in item.name
+        and (text in item.name or text.upper() in item.code or text in item.department)
     )

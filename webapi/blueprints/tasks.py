@@ -12,11 +12,11 @@ from engine.clock import SHANGHAI
 from engine.labels import CASE_STATUSES, name_of, unit_name
 from engine.policy import Action
 from engine.records import Actor, CaseRecord, TaskRecord
+from engine.records.queue import QueueEntry, QueueQuery
 from processes.org import ROLES
 from webapi.auth import current_principal, require_auth
 from webapi.openapi import ETAG_HEADER, STALE_VERSION, etag, problem_response
 from webapi.problems import ApiProblem, refused
-from webapi.schemas.common import PageArgsSchema
 from webapi.schemas.tasks import (
     AssignSchema,
     ExpectedVersionSchema,
@@ -25,8 +25,9 @@ from webapi.schemas.tasks import (
     TaskCompletedSchema,
     TaskDetailSchema,
     TaskListSchema,
+    TaskQuerySchema,
 )
-from webapi.services import services
+from webapi.services import current_org, services
 from webapi.smorest import Blueprint, View, stacked
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="待办任务")
@@ -34,21 +35,53 @@ blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="待�
 
 @blp.route("", methods=["GET"])
 @require_auth
-@blp.arguments(PageArgsSchema, location="query")
+@blp.arguments(TaskQuerySchema, location="query")
 @blp.response(200, TaskListSchema)
 def list_tasks(args: dict[str, Any]) -> dict[str, Any]:
-    """我的待办：本人角色与单位的未认领任务、本人认领的任务、代岗时同事的任务，先到期先列，分页
-    （total 为全部待办数）"""
+    """我的待办：本人角色与单位的未认领任务、本人认领的任务、代岗时离岗同事的任务，分页
+
+    `view` 选范围（待认领、我已认领、代岗），`item` 选事项，`overdue=true` 只列超期的，
+    `sort` 定排序（默认先到期先列）；`total` 为筛选后的待办数，`counts`、`item_counts`
+    为全部待办的计数（供筛选用）。每条待办带到达时间、预警（黄牌、红牌）、代岗所代的同事
+    和申请人姓名。"""
     engine = services().engine
     principal = current_principal()
     page, size = args["page"], args["page_size"]
     now = engine.clock.now()  # one reading for the whole page
-    found, total = engine.cases.queue_page(
-        engine.org, principal, _day(now), (page - 1) * size, size
+    query = QueueQuery(
+        view=args["view"], item_code=args.get("item"), overdue=args["overdue"], order=args["sort"]
     )
-    records = engine.cases.records([task.case_id for task in found])
-    items = [_summary(task, records[task.case_id], now) for task in found]
-    return {"items": items, "page": page, "page_size": size, "total": total}
+    org = current_org()
+    found = engine.cases.queue_view(org, principal, now, _day(now), query, (page - 1) * size, size)
+    catalogue = services().catalogue
+    return {
+        "items": [_queued(principal, entry, now) for entry in found.entries],
+        "page": page,
+        "page_size": size,
+        "total": found.total,
+        "counts": {**found.views, "overdue": found.overdue},
+        "item_counts": [
+            {"item_code": code, "item_name": item.name if item else None, "count": count}
+            for code, count in found.items.items()
+            for item in [catalogue.get(code)]
+        ],
+    }
+
+
+def _queued(principal: Principal, entry: QueueEntry, now: datetime) -> dict[str, Any]:
+    """A task of the queue: its summary and what the list shows beside it."""
+    record, covered = entry.case, entry.acting_for
+    colleague = current_org().users.get(covered) if covered is not None else None
+    return {
+        **_summary(entry.task, record, now),
+        "created_at": entry.ready_at,
+        "stand_in_for": covered,
+        "stand_in_for_name": colleague.name if colleague is not None else covered,
+        "warning": entry.warning,
+        "case_due_date": record.due_date,
+        "case_version": record.version,
+        "applicant_name": record.applicant_name if policy.sees_case(principal, record) else None,
+    }
 
 
 @blp.route("/<task_id>", methods=["GET"])
@@ -74,7 +107,7 @@ def _detail(principal: Principal, task_id: str) -> dict[str, Any]:
     return {
         **_summary(task, record, now),
         "case_version": record.version,
-        "may_act": policy.acts_on_task(engine.org, principal, task, _day(now)) is not None,
+        "may_act": policy.acts_on_task(current_org(), principal, task, _day(now)) is not None,
         "form": schema,
         "outcomes": outcomes,
     }
@@ -156,7 +189,7 @@ def assign_task(
     task, record = _allowed(principal, task_id, Action.ASSIGN_TASK)
     engine = services().engine
     user = body["user"]
-    if not policy.may_take(engine.org, user, task, _today()):
+    if not policy.may_take(current_org(), user, task, _today()):
         raise ApiProblem(
             422,
             "validation_failed",
@@ -193,7 +226,7 @@ def complete_task(
     expected = expected_version(args, headers)
     engine = services().engine
     now = engine.clock.now()
-    holder = policy.acts_on_task(engine.org, principal, task, _day(now))
+    holder = policy.acts_on_task(current_org(), principal, task, _day(now))
     view = engine.cases.complete_task(
         record.id,
         task.id,
@@ -228,7 +261,7 @@ def _allowed(principal: Principal, task_id: str, action: Action) -> tuple[TaskRe
         if action is Action.WORK_TASK and policy.sees_case(principal, record):
             raise ApiProblem(409, "task_closed", "任务已办理或已关闭")
         raise ApiProblem(404, "not_found", not_found)
-    refusal = policy.task_refusal(engine.org, principal, task, record, _today(), action)
+    refusal = policy.task_refusal(current_org(), principal, task, record, _today(), action)
     if refusal is not None:
         raise refused(refusal, not_found)
     return task, record
@@ -252,8 +285,7 @@ def open_tasks(case: int | CaseView) -> list[OpenTaskView]:
     Staff names are shown to every caller who sees the case, supervisors included: they are
     the names of officials at work (whom 效能监督 supervises), not residents' personal data;
     no staff phone number is shown."""
-    engine = services().engine
-    return engine.cases.open_tasks(engine.org, case)
+    return services().engine.cases.open_tasks(current_org(), case)
 
 
 def _summary(task: TaskRecord, record: CaseRecord, now: datetime) -> dict[str, Any]:

@@ -114,7 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
     users = add("users", cmd_users, "账号：列出、设置密码、签发或注销令牌")
     users.add_argument("action", choices=["list", "password", "token", "revoke"])
     users.add_argument("user_id", nargs="?")
-    users.add_argument("--password", help="新密码（不填则交互输入）")
+    secret = users.add_mutually_exclusive_group()
+    secret.add_argument("--password", help="新密码（不填则交互输入）")
+    secret.add_argument(
+        "--temporary",
+        action="store_true",
+        help="生成临时密码（同重置密码接口：注销该用户全部令牌、解除锁定）",
+    )
     users.add_argument("--hours", type=float, help="令牌有效小时数（默认 12）")
     add("demo", cmd_demo, "部署示例流程并走完一个办件")
     serve = add("serve", cmd_serve, "建库或升级、部署流程库，启动 HTTP 接口（开发用服务器）")

@@ -8,8 +8,9 @@ import sys
 
 from engine import read_sources
 from engine.clock import SHANGHAI
+from engine.identity import DEMO_PASSWORD
 from webapi.cli.clock import describe, flag_database
-from webapi.cli.common import DEMO_PASSWORD, engine_for, settings_for
+from webapi.cli.common import engine_for, settings_for
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -58,7 +59,16 @@ def cmd_users(args: argparse.Namespace) -> int:
     if not args.user_id:
         print("错误：请指定用户", file=sys.stderr)
         return 2
-    if args.action == "password":
+    if args.action == "password" and args.temporary:
+        # the same reset as POST /api/v1/users/{id}/password
+        reset = identity.reset_password(args.user_id)
+        print(reset.password)
+        print(
+            f"已为 {args.user_id} 生成临时密码（只显示这一次），注销其 {reset.revoked_tokens} 个令牌"
+            "并解除登录锁定；请告知本人登录后修改",
+            file=sys.stderr,
+        )
+    elif args.action == "password":
         password = args.password or getpass.getpass("新密码：")
         identity.set_password(args.user_id, password)
         print(f"已设置 {args.user_id} 的密码，并解除该账号的登录锁定")
@@ -69,6 +79,6 @@ def cmd_users(args: argparse.Namespace) -> int:
             f"有效期至 {issued.expires_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}（北京时间）",
             file=sys.stderr,
         )
-    else:
+    else:  # the same as POST /api/v1/users/{id}/revoke
         print(f"已注销 {identity.revoke_all(args.user_id)} 个令牌")
     return 0

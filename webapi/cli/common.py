@@ -14,8 +14,6 @@ from engine.labels import CASE_STATUSES, ROLES, name_of
 from webapi.schemas.common import FIRST_DAY, LAST_DAY
 from webapi.settings import Settings, build_engine
 
-DEMO_PASSWORD = "daiban-demo"  # the demo organisation's accounts only
-
 
 def json_arg(text: str) -> dict[str, Any]:
     try:

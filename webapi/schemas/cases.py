@@ -15,6 +15,8 @@ from processes.channels import CHANNELS
 from processes.patterns import PHONE
 from webapi.field_errors import field_errors, translate
 from webapi.schemas.common import (
+    BLANK,
+    NOT_BLANK,
     Day,
     JsonBoolean,
     LocalDateTime,
@@ -327,6 +329,35 @@ class CaseQuerySchema(PageArgsSchema):
     overdue = fields.Boolean(metadata={"description": "只看已超期的在办件"})
     from_ = Day(data_key="from", metadata={"description": "登记日期起（含）"})
     to = Day(metadata={"description": "登记日期止（含）"})
+    number = fields.String(
+        validate=Pattern(r"^[0-9]{4,40}$", error="应为办件编号或其开头，4–40 位数字"),
+        metadata={
+            "title": "办件编号",
+            "description": "办件编号（案号），或其开头若干位（至少 4 位数字）",
+            "example": "511725201001202609240001",
+        },
+    )
+    applicant = fields.String(
+        validate=[
+            validate.Length(min=1, max=MAX_NAME),
+            Pattern(NOT_BLANK, error=BLANK),
+        ],
+        metadata={
+            "title": "申请人",
+            "description": "申请人姓名，或姓名中的一部分（不区分大小写）",
+            "example": "张三",
+        },
+    )
+    id_tail = fields.String(
+        validate=Pattern(
+            r"^[0-9Xx]{4,6}$", error="应为申请人身份证号的后 4–6 位（数字，末位可为 X）"
+        ),
+        metadata={
+            "title": "身份证号后几位",
+            "description": "申请人公民身份号码的后 4–6 位（末位可为 X）",
+            "example": "31002X",
+        },
+    )
 
 
 class CasePageSchema(PageSchema):

@@ -15,6 +15,12 @@ DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 # Days a query may name: beyond them the arithmetic of periods and bounds overflows.
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+# Not blank: a character Python's str.isspace() (what the engine strips) does not count as
+# space. Spelled out, because `\s` means other sets in Python and in ECMA regexes (which
+# clients and the fuzzer read the pattern as): U+001C–U+001F are space to one only.
+_SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK = f"^[{_SPACE}]*[^{_SPACE}]"
+BLANK = "不能为空白"
 
 
 class LocalDateTime(fields.DateTime):

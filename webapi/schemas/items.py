@@ -25,7 +25,8 @@ class ItemQuerySchema(PageArgsSchema):
         metadata={"description": "县级部门编码（如 MZ）或名称（如 县民政局）"},
     )
     q = fields.String(
-        validate=validate.Length(min=1, max=50), metadata={"description": "事项名称包含的文字"}
+        validate=validate.Length(min=1, max=50),
+        metadata={"description": "事项名称、事项编码（不分大小写）或县级部门名称包含的文字"},
     )
 
 

@@ -15,23 +15,17 @@ from engine.ledger import (
     SOURCES,
     STATUSES,
 )
-from webapi.schemas.common import LocalDateTime, PageArgsSchema, PageSchema
+from webapi.schemas.common import BLANK, NOT_BLANK, LocalDateTime, PageArgsSchema, PageSchema
 
 # Shapes are checked here and documented (enums, patterns, lengths), so clients and the
 # fuzzer can make valid input; the engine checks them again, and what no schema can state
 # (the caller's own village, a known department, where the issue is held).
-# Not blank: a character Python's str.isspace() (what the engine strips) does not count as
-# space. Spelled out, because `\s` means other sets in Python and in ECMA regexes (which
-# clients and the fuzzer read the pattern as): U+001C–U+001F are space to one only.
-_SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-_TEXT = f"^[{_SPACE}]*[^{_SPACE}]"
-_BLANK = "不能为空白"
 
 
 def _text(max_length: int, **metadata: str) -> fields.String:
     return fields.String(
         required=True,
-        validate=[validate.Length(min=1, max=max_length), validate.Regexp(_TEXT, error=_BLANK)],
+        validate=[validate.Length(min=1, max=max_length), validate.Regexp(NOT_BLANK, error=BLANK)],
         metadata=metadata,
     )
 

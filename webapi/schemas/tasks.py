@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from marshmallow import INCLUDE, Schema, fields, validate
 
-from webapi.schemas.common import LocalDateTime, PageSchema
+from engine.labels import choices
+from engine.records.queue import QUEUE_ORDERS, QUEUE_VIEWS
+from webapi.schemas.common import LocalDateTime, PageArgsSchema, PageSchema
 
 
 def _text(description: str, *, required: bool = False, allow_none: bool = False) -> fields.String:
@@ -87,10 +89,102 @@ class TaskCompletedSchema(TaskSummarySchema):
     )
 
 
-class TaskListSchema(PageSchema):
-    """A page of the caller's queue, earliest due first; ``total`` counts the whole queue."""
+class TaskQuerySchema(PageArgsSchema):
+    """Which part of the queue, for which item, overdue or not, in which order."""
 
-    items = fields.List(fields.Nested(TaskSummarySchema), required=True)
+    view = fields.String(
+        load_default="all",
+        validate=validate.OneOf(list(QUEUE_VIEWS)),
+        metadata={
+            "description": f"待办范围：{choices(QUEUE_VIEWS)}（本人岗位未认领的为待认领；"
+            "离岗同事的岗位任务和其认领的任务为代岗），默认 all",
+            "x-enum-descriptions": list(QUEUE_VIEWS.values()),
+        },
+    )
+    item = fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "只列此事项（事项编码，如 MZ004）的待办"},
+    )
+    overdue = fields.Boolean(
+        load_default=False, metadata={"description": "true：只列已超过环节时限的待办"}
+    )
+    sort = fields.String(
+        load_default="due",
+        validate=validate.OneOf(list(QUEUE_ORDERS)),
+        metadata={
+            "description": f"排序：{choices(QUEUE_ORDERS)}，默认 due",
+            "x-enum-descriptions": list(QUEUE_ORDERS.values()),
+        },
+    )
+
+
+class QueueTaskSchema(TaskSummarySchema):
+    """A task of the caller's queue as the list shows it: its case, when it arrived,
+    whose post it is while they are away, its warning and the applicant."""
+
+    created_at = LocalDateTime(
+        required=True, metadata={"description": "任务到达本环节（生成）的时间"}
+    )
+    stand_in_for = _text(
+        "代岗时：所代的离岗同事的用户名（任务属其岗位或由其认领，其离岗期间由调用者代办）；"
+        "调用者本人的任务为 null",
+        allow_none=True,
+    )
+    stand_in_for_name = _text("代岗时：所代的离岗同事的姓名", allow_none=True)
+    warning = fields.String(
+        required=True,
+        allow_none=True,
+        validate=validate.OneOf(["yellow", "red"]),
+        metadata={
+            "description": "预警：yellow 黄牌（时限已用去预警比例）· red 红牌（已超时限）；"
+            "为定时任务（daiban tick）记录的预警：有环节时限的任务按其环节，与办件同时到期的"
+            "任务按办件的承诺时限；null 无预警。未到定时任务运行时，以 overdue 为准",
+            "x-enum-descriptions": ["黄牌", "红牌"],
+        },
+    )
+    case_due_date = fields.Date(
+        allow_none=True, metadata={"description": "办件的办结期限（受理后才有）"}
+    )
+    case_version = fields.Integer(
+        required=True,
+        metadata={"description": "办件版本号：在列表中认领、放弃认领时以 If-Match 带回"},
+    )
+    applicant_name = _text(
+        "申请人姓名（调用者可查看该办件时给出，否则为 null；身份证号等不在列表中给出）",
+        allow_none=True,
+    )
+
+
+class QueueCountsSchema(Schema):
+    """How many tasks the whole queue has, per part (filters aside)."""
+
+    all = fields.Integer(required=True, metadata={"description": "全部待办"})
+    unclaimed = fields.Integer(required=True, metadata={"description": "待认领（本人岗位）"})
+    mine = fields.Integer(required=True, metadata={"description": "我已认领"})
+    stand_in = fields.Integer(required=True, metadata={"description": "代岗（离岗同事的）"})
+    overdue = fields.Integer(required=True, metadata={"description": "已超环节时限"})
+
+
+class QueueItemCountSchema(Schema):
+    item_code = fields.String(required=True, metadata={"description": "事项编码"})
+    item_name = fields.String(allow_none=True, metadata={"description": "事项名称"})
+    count = fields.Integer(required=True, metadata={"description": "该事项的待办数"})
+
+
+class TaskListSchema(PageSchema):
+    """A page of the caller's queue (narrowed by ``view``, ``item``, ``overdue``, in the
+    order ``sort`` names); ``total`` counts the narrowed queue, ``counts`` and
+    ``item_counts`` the whole queue (to offer the filters)."""
+
+    items = fields.List(fields.Nested(QueueTaskSchema), required=True)
+    counts = fields.Nested(
+        QueueCountsSchema, required=True, metadata={"description": "全部待办按范围计数"}
+    )
+    item_counts = fields.List(
+        fields.Nested(QueueItemCountSchema),
+        required=True,
+        metadata={"description": "全部待办按事项计数（按事项编码排序）"},
+    )
 
 
 class TaskDetailSchema(TaskSummarySchema):

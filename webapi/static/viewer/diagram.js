@@ -2,20 +2,30 @@
 // overdue (GET /api/v1/cases/{id}/diagram) on its pinned process version, with bpmn-js.
 // The token comes from a #token=... fragment (never sent to the server) or a login form,
 // and is kept in this tab's sessionStorage only.
+// Embedded (?embed=1, in the web console's case page): no header of its own and no login
+// form; the console hands its token over in the fragment, kept in memory only, and sets
+// ?at=N for the step its slider shows.
 (function () {
   "use strict";
   const API = "/api/v1";
   const caseId = Number(location.pathname.split("/")[2]);
   const $ = (id) => document.getElementById(id);
+  const embedded = new URLSearchParams(location.search).get("embed") === "1";
+  if (embedded) document.body.classList.add("embed");
   const viewer = new BpmnJS({ container: "#canvas" });
   let token = null;
 
   const fragment = new URLSearchParams(location.hash.slice(1));
-  if (fragment.get("token")) {
-    sessionStorage.setItem("daiban.token", fragment.get("token"));
+  if (embedded) {
+    token = fragment.get("token");
     history.replaceState(null, "", location.pathname + location.search);
+  } else {
+    if (fragment.get("token")) {
+      sessionStorage.setItem("daiban.token", fragment.get("token"));
+      history.replaceState(null, "", location.pathname + location.search);
+    }
+    token = sessionStorage.getItem("daiban.token");
   }
-  token = sessionStorage.getItem("daiban.token");
 
   class Unauthenticated extends Error {}
 
@@ -30,6 +40,10 @@
   }
 
   function showLogin() {
+    if (embedded) {
+      fail(new Error("登录已过期：请在办事工作台重新登录后再看流程图。"));
+      return;
+    }
     sessionStorage.removeItem("daiban.token");
     $("login").hidden = false;
   }
@@ -96,6 +110,11 @@
 
   async function start() {
     try {
+      const at = new URLSearchParams(location.search).get("at");
+      if (embedded) {
+        await paint(at); // the console chooses the step; its own list is not shown
+        return;
+      }
       const history = await api("/cases/" + caseId + "/history");
       const select = $("at");
       history.events.forEach((e) => {
@@ -106,7 +125,6 @@
         select.append(option);
       });
       select.addEventListener("change", () => paint(select.value).catch(fail));
-      const at = new URLSearchParams(location.search).get("at");
       if (at) select.value = at;
       await paint(at);
     } catch (error) {
@@ -115,7 +133,8 @@
   }
 
   function fail(error) {
-    if (error instanceof Unauthenticated) { showLogin(); return; }
+    if (error instanceof Unauthenticated && !embedded) { showLogin(); return; }
+    if (error instanceof Unauthenticated) error = new Error("登录已过期：请在办事工作台重新登录后再看流程图。");
     $("error").textContent = error.message;
     $("result").textContent = JSON.stringify({ error: error.message });
     $("result").dataset.done = "yes";
