@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from engine.definitions.form_formats import id_check_character
 from tests.support.api import Tokens
 from tests.support.databases import Deployed
-from tests.support.walks import WALKED, WINDOW_ITEM
+from tests.support.walks import PROXY_ITEM, WALKED, WINDOW_ITEM
 
 CASES = "/api/v1/cases"
 QINGSI_VILLAGE, FENGLE_VILLAGE = "511725201003", "511725202002"
@@ -145,3 +145,16 @@ def test_bad_values_are_named(
     found = {e["field"]: e for e in body["errors"]}
     assert set(found) == {field} and found[field]["in"] == "query"
     assert reason in found[field]["reason"]
+
+
+def test_by_department_within_the_scope(
+    client: FlaskClient, tokens: Tokens, made: dict[str, dict[str, Any]]
+) -> None:
+    department = WINDOW_ITEM.department_code
+    qingsi = sorted(made[k]["id"] for k in ("zhang", "li", "wang"))
+    assert search(client, tokens, "wang.fang", f"department={department}") == qingsi
+    everyone = sorted(case["id"] for case in made.values())
+    assert search(client, tokens, "sun.hong", f"department={department}") == everyone
+    other = PROXY_ITEM.department_code
+    assert other != department
+    assert search(client, tokens, "sun.hong", f"department={other}") == []

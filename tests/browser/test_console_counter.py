@@ -323,7 +323,8 @@ def test_a_supplement_request_then_the_resubmitted_materials_send_the_case_back_
     take(desk, number, "材料审查")
     page = desk.page
     missing = page.locator(f"#{FORM}-missing_materials")
-    expect(missing).to_have_count(0)  # asked for only when the decision needs it
+    # Asked for (with its *) only when the decision needs it; until then it waits folded.
+    expect(missing).to_be_hidden()
     fill(page, {"intake_decision": "一次性告知补正"})
     expect(missing).to_be_visible()
     expect(page.locator(f'label[for="{FORM}-missing_materials"] .required')).to_have_count(1)

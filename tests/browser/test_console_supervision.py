@@ -355,6 +355,22 @@ def test_grouped_by_village_item_and_department_with_a_constant_number_of_calls(
                 assert visible(row.locator(f"td[data-figure='{code}']")) == shown(
                     kind, group["figures"][code]
                 ), (group_by, group["unit"], code)
+    # A department's 收件数 opens the department's cases of the period: the same count
+    # (September, when the world's cases were registered).
+    desk.go(f"/dashboard?from={BEFORE_OCTOBER[0]}&to={BEFORE_OCTOBER[1]}&group_by=department")
+    ready(desk)
+    september = stats(console, "sun.hong", BEFORE_OCTOBER, "department")
+    busy = [g for g in september["groups"] if g["unit"] and g["figures"]["registered"]]
+    assert busy, "the world registers cases of some department in September"
+    for group in busy:
+        row = page.locator(f"#group-table tbody tr[data-unit='{group['unit']}']")
+        link = row.locator("td[data-figure='registered'] a").get_attribute("href") or ""
+        query = link.split("?", 1)[1]
+        assert f"department={group['unit']}" in query, link
+        listed = api(console, "sun.hong", "/cases", **dict(parse_qsl(query)))["total"]
+        assert listed == group["figures"]["registered"], (group["unit"], link)
+    desk.go(f"/dashboard?from={OCTOBER[0]}&to={OCTOBER[1]}&group_by=department")
+    ready(desk)
     # The chart shows the figure chosen, the table gets its column.
     page.select_option("#dash-figure", "satisfaction_rate")
     page.wait_for_function(

@@ -100,7 +100,7 @@ def create_case(body: dict[str, Any]) -> dict[str, Any]:
 @blp.arguments(CaseQuerySchema, location="query")
 @blp.response(200, CasePageSchema)
 def list_cases(args: dict[str, Any]) -> dict[str, Any]:
-    """办件列表与办件查询：调用者范围内的办件，按事项、状态、乡镇、村、超期、登记日期、
+    """办件列表与办件查询：调用者范围内的办件，按事项、状态、乡镇、村、县级部门、超期、登记日期、
     办件编号（或其开头）、申请人姓名（或其一部分）、申请人身份证号后 4–6 位筛选，分页
 
     范围外的办件从不列出；列表中身份证号、电话一律遮蔽（列表不含申请人信息）。
@@ -112,6 +112,7 @@ def list_cases(args: dict[str, Any]) -> dict[str, Any]:
         status=args.get("status"),
         township=args.get("township"),
         village=args.get("village"),
+        department=args.get("department"),
         overdue_on=today if args.get("overdue") else None,
         registered_from=_start_of(args["from_"]) if "from_" in args else None,
         registered_to=_start_of(args["to"] + timedelta(days=1)) if "to" in args else None,

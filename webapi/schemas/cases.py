@@ -326,6 +326,13 @@ class CaseQuerySchema(PageArgsSchema):
     )
     township = fields.String(validate=validate.Regexp(r"^[0-9]{9}$"))
     village = fields.String(validate=validate.Regexp(r"^[0-9]{12}$"))
+    department = fields.String(
+        validate=validate.Length(min=1, max=20),
+        metadata={
+            "description": "县级部门编码（办件所属事项的主管部门，如 MZ 民政局）",
+            "example": "MZ",
+        },
+    )
     overdue = fields.Boolean(metadata={"description": "只看已超期的在办件"})
     from_ = Day(data_key="from", metadata={"description": "登记日期起（含）"})
     to = Day(metadata={"description": "登记日期止（含）"})

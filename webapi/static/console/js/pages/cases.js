@@ -23,7 +23,9 @@ import {
 
 const PAGE_SIZE = 20;
 // The filters this page reads from and writes to the address, in the API's names.
-const FILTERS = ["number", "applicant", "id_tail", "item", "status", "township", "village", "from", "to", "overdue"];
+const FILTERS = [
+  "number", "applicant", "id_tail", "item", "status", "township", "village", "department", "from", "to", "overdue",
+];
 const SEARCHES = ["number", "applicant", "id_tail"];
 const STATUSES = [
   ["", "全部"],
@@ -39,6 +41,7 @@ const LABELS = {
   status: "状态",
   township: "乡镇（街道）",
   village: "村（社区）",
+  department: "县级部门",
   from: "登记日期起",
   to: "登记日期止",
   overdue: "只看已超期",
@@ -153,6 +156,10 @@ function Filters({ user, filters, errors, onSearch }) {
   }
   const listed = Object.keys(errors).filter((name) => LABELS[name]);
   return html`<form class="card case-search" role="search" aria-label="办件查询条件" onSubmit=${submit} novalidate>
+    ${draft.department
+      ? html`<p class="notice info">只看县级部门 ${draft.department} 主管事项的办件（来自效能监督）。
+          <button type="button" class="link" onClick=${() => setDraft({ ...draft, department: "" })}>不按部门</button></p>`
+      : null}
     ${listed.length
       ? html`<div class="state error" role="alert">
           <p><strong>查询条件有 ${listed.length} 处需要修改：</strong></p>

@@ -167,7 +167,7 @@ function Delta({ code, kind, now, before, unit }) {
 
 // ------------------------------------------------------------ drill-down
 
-const UNIT_PARAM = { township: "township", village: "village", item: "item" };
+const UNIT_PARAM = { township: "township", village: "village", item: "item", department: "department" };
 
 function address(path, query) {
   const params = new URLSearchParams();
@@ -182,7 +182,6 @@ export function drill(code, { from, to, endsToday, supervisor }, group) {
   const filter = {};
   let caveat = "";
   if (group && unit && UNIT_PARAM[group.by]) filter[UNIT_PARAM[group.by]] = unit;
-  else if (group && unit && group.by === "department") caveat = "；办件查询不能按县级部门筛选，列表含各部门的办件";
   if (LEDGER.has(code)) {
     if (group && (group.by === "item" || group.by === "department")) return null;
     const query = { from, to };

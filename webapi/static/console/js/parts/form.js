@@ -56,7 +56,8 @@ function present(value) {
 
 // Which fields are shown and which are required, given what has been entered so far.
 // A field that the schema requires only under a condition (`allOf` `if`/`then`) is shown,
-// with its *, while its condition holds.
+// with its *, while its condition holds; otherwise it is still allowed (optional), so it
+// waits folded under 「其他选填项」 (`optional`) rather than being taken away.
 export function layout(schema, data) {
   const properties = schema.properties || {};
   const always = new Set(schema.required || []);
@@ -70,7 +71,8 @@ export function layout(schema, data) {
   const shown = Object.keys(properties).filter(
     (name) => always.has(name) || !conditional.has(name) || requiredNow.has(name),
   );
-  return { shown, required: requiredNow };
+  const optional = Object.keys(properties).filter((name) => !shown.includes(name));
+  return { shown, optional, required: requiredNow };
 }
 
 // ------------------------------------------------------------------ checks as typed
@@ -182,13 +184,13 @@ export function problemOf(property, raw, required) {
   return null;
 }
 
-// The payload to send: the shown fields that have a value, as the schema types them
-// (a number that does not parse is sent as typed: the server names the error).
+// The payload to send: the fields that have a value (folded ones included), as the schema
+// types them (a number that does not parse is sent as typed: the server names the error).
 export function collect(schema, data) {
-  const { shown } = layout(schema, data);
+  const { shown, optional } = layout(schema, data);
   const properties = schema.properties || {};
   const payload = {};
-  for (const name of shown) {
+  for (const name of [...shown, ...optional]) {
     const property = properties[name];
     const raw = data[name];
     if (!present(raw) || (Array.isArray(raw) && !raw.length)) continue;
@@ -221,11 +223,11 @@ function ruleProblems(schema, data) {
   return found;
 }
 
-// Every problem the page can see now (shown fields), by field; the server checks again.
+// Every problem the page can see now, by field; the server checks again.
 export function checkAll(schema, data) {
-  const { shown, required } = layout(schema, data);
+  const { shown, optional, required } = layout(schema, data);
   const found = {};
-  for (const name of shown) {
+  for (const name of [...shown, ...optional]) {
     const problem = problemOf(schema.properties[name], data[name], required.has(name));
     if (problem) found[name] = problem;
   }
@@ -286,8 +288,8 @@ export function ErrorSummary({ errors, labels, prefix, focus }) {
 // the reasons beside the fields. onChange(name, raw) on every change; onLeave(name) when
 // the person leaves a field (to check it).
 export function SchemaFields({ schema, data, errors, prefix, onChange, onLeave, disabled }) {
-  const { shown, required } = layout(schema, data);
-  return html`${shown.map((name) =>
+  const { shown, optional, required } = layout(schema, data);
+  const control = (name) =>
     html`<${Control}
       key=${name}
       name=${name}
@@ -299,8 +301,16 @@ export function SchemaFields({ schema, data, errors, prefix, onChange, onLeave, 
       onChange=${onChange}
       onLeave=${onLeave}
       disabled=${disabled}
-    />`,
-  )}`;
+    />`;
+  // A folded field with an error or a value opens its fold, so nothing typed is out of sight.
+  const open = optional.some((name) => (errors && errors[name]) || present(data[name]));
+  return html`${shown.map(control)}
+    ${optional.length
+      ? html`<details class="more-fields" open=${open}>
+          <summary>其他选填项（${optional.length}）</summary>
+          ${optional.map(control)}
+        </details>`
+      : null}`;
 }
 
 function Control({ name, property, value, required, error, prefix, onChange, onLeave, disabled }) {

@@ -91,13 +91,13 @@ function MessageForm({ name, form, detail, onDone }) {
       onDone && onDone(changed);
     },
   );
-  const { shown } = layout(schema, data);
+  const { shown, optional } = layout(schema, data);
   return html`<form class="card message-form" onSubmit=${submit} novalidate aria-labelledby=${prefix + "-title"}>
     <h3 id=${prefix + "-title"}>${form.title}</h3>
     ${schema.description ? html`<p class="hint">${schema.description}</p>` : null}
     <${ErrorSummary} errors=${summary} labels=${labelsOf(schema)} prefix=${prefix} focus=${true} />
     ${failure ? html`<${ErrorBox} error=${failure} />` : null}
-    ${shown.length ? html`<${SchemaFields} schema=${schema} data=${data} errors=${errors} prefix=${prefix}
+    ${shown.length || optional.length ? html`<${SchemaFields} schema=${schema} data=${data} errors=${errors} prefix=${prefix}
       onChange=${change} onLeave=${leave} disabled=${busy} />` : null}
     <button type="submit" class="primary" disabled=${busy}>${busy ? "正在提交…" : "提交：" + form.title}</button>
   </form>`;
