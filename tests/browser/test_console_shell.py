@@ -10,6 +10,7 @@ import urllib.request
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from engine import ManualClock
 from tests.support.console import PHONE, Console
@@ -180,4 +181,32 @@ def test_the_sign_in_page_and_the_frame_have_no_serious_accessibility_faults(
     desk.close()
     desk = console.open("wang.fang", "/account")
     assert desk.axe() == []
+    desk.close()
+
+
+ZOOMED = {"width": 1093, "height": 614}  # the 1366x768 counter PC at 125% zoom
+
+
+@pytest.mark.parametrize(
+    ("user", "path"),
+    [
+        ("wang.fang", "/tasks"),
+        ("wang.fang", "/register"),
+        ("wang.fang", "/cases"),
+        ("chen.jing", "/leader"),
+        ("sun.hong", "/dashboard"),
+        ("sun.hong", "/ledger"),
+        ("he.jun", "/admin/people"),
+        ("lin.tao", "/designer"),
+    ],
+)
+def test_at_125_percent_zoom_no_page_scrolls_sideways(
+    console: Console, user: str, path: str
+) -> None:
+    desk = console.open(user, path, viewport=ZOOMED, scale=1.25)
+    expect(desk.page.locator(".state.loading")).to_have_count(0, timeout=30000)
+    width = desk.page.evaluate("document.documentElement.scrollWidth")
+    assert width <= ZOOMED["width"], (path, width)
+    if path == "/tasks":
+        desk.shoot("shell-zoom-125-tasks", full_page=False)
     desk.close()
