@@ -7,6 +7,8 @@ then compares the final state with the stored snapshot.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,6 +16,7 @@ from typing import Any
 
 from engine.definitions.registry import DefinitionRegistry
 from engine.errors import EngineError, NotFound
+from engine.field_labels import DefinitionNames, HistoryLabels, definition_names, history_labels
 from engine.history import GENESIS, encode_payload, event_hash
 from engine.logs import get_logger
 from engine.records import CaseRecord, EventRecord, ProcessVersionRecord, TaskRecord
@@ -113,9 +116,13 @@ class VerifyReport:
 
 
 class Auditor:
+    NAMES_CACHED = 256  # process versions whose form titles are kept
+
     def __init__(self, store: Store, registry: DefinitionRegistry) -> None:
         self.store = store
         self.registry = registry
+        self._names: OrderedDict[str, DefinitionNames] = OrderedDict()
+        self._names_lock = threading.Lock()
 
     def _history(self, case_id: int) -> tuple[CaseRecord, list[tuple[EventRecord, str]]]:
         with self.store.unit_of_work(write=False) as uow:
@@ -129,6 +136,31 @@ class Auditor:
             events = [event for event, _ in uow.events.of_case(case_id)]
             tasks = uow.tasks.of_case(case_id)
         return record, build_entries(events, tasks)
+
+    def labels(self, record: CaseRecord, entries: list[HistoryEntry]) -> HistoryLabels:
+        """The Chinese titles of the field paths in the case's history, and the option
+        titles of its enum fields (``engine.field_labels``)."""
+        return history_labels(self.definition_names(record.definition_hash), entries)
+
+    def definition_names(self, definition_hash: str) -> DefinitionNames:
+        """The titles of a process version's task forms, read once per version (cached:
+        a pinned version never changes). A version that cannot be read names no answers:
+        the history still shows them, by field name."""
+        with self._names_lock:
+            cached = self._names.get(definition_hash)
+            if cached is not None:
+                self._names.move_to_end(definition_hash)
+                return cached
+        try:
+            names = definition_names(self.registry.compiled(definition_hash))
+        except EngineError as error:
+            log.warning("form_titles_unreadable", hash=definition_hash, error=error.message)
+            return definition_names(None)
+        with self._names_lock:
+            self._names[definition_hash] = names
+            while len(self._names) > self.NAMES_CACHED:
+                self._names.popitem(last=False)
+        return names
 
     def replay(self, case_id: int, at: int | None = None) -> ReplayedState:
         """The case as it stood after event ``at`` (default: the last), from events alone."""

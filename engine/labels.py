@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from engine import elements
 from engine.records.absences import ABSENCE_SOURCES, ABSENCE_STATUSES
-from processes.catalogue import KIND_NAMES, TYPE_NAMES
+from processes.catalogue import COUNTY_DECISION_ROUTES, KIND_NAMES, TYPE_NAMES
 from processes.channels import CHANNELS
 from processes.org import ROLES, UNIT_KINDS, Organization
 
@@ -31,6 +31,8 @@ __all__ = [
     "CHANNELS",
     "DECIDED_AT",
     "ENTRY_TYPES",
+    "EVENT_FIELDS",
+    "EVENT_FIELD_VALUES",
     "EVENT_TYPES",
     "FIGURES",
     "FIGURE_KINDS",
@@ -43,6 +45,8 @@ __all__ = [
     "LIMIT_UNITS",
     "MESSAGES",
     "RATING_LEVELS",
+    "REGISTRATION_FIELDS",
+    "REGISTRATION_VALUES",
     "ROLES",
     "TABLES",
     "TYPE_NAMES",
@@ -132,6 +136,91 @@ GROUPINGS = {
     "village": "村（社区）",
     "item": "事项",
     "department": "县级部门",
+}
+
+# What a case records at registration (engine/registration.py: the ``data`` of its
+# ``case_started`` event), by the field's path in that data (``applicant.id_number``).
+REGISTRATION_FIELDS = {
+    "item": "事项",
+    "item.code": "事项编码",
+    "item.name": "事项名称",
+    "item.kind": "事项类别",
+    "item.type": "事项类型",
+    "item.decided_at": "办理层级",
+    "item.department": "主管部门",
+    "item.licence": "行政许可事项",
+    "item.promised_limit": "承诺时限",
+    "item.statutory_limit": "法定时限",
+    "item.limit_unit": "时限单位",
+    "item.on_the_spot": "即办件",
+    "item.step_limits": "环节时限",
+    "item.public_notice_days": "公示期",
+    "item.public_notice_unit": "公示期单位",
+    "item.proxy_allowed": "可代办",
+    "item.pickup": "代办接件方式",
+    "item.delivery": "结果送达方式",
+    "item.result_document": "办理结果",
+    "item.materials": "申请材料",
+    "item.required_materials": "必交材料",
+    "item.tolerable_materials": "可容缺材料",
+    "item.urgent": "急事急办事项",
+    "item.county_decision": "县级部门决定方式",
+    "applicant": "申请人",
+    "applicant.name": "姓名",
+    "applicant.id_number": "公民身份号码",
+    "applicant.phone": "联系电话",
+    "applicant.address": "住址",
+    "applicant.village": "所在村（社区）",
+    "channel": "收件渠道",
+    "via_proxy": "代办件",
+    "emergency": "急事急办",
+    "materials": "收件材料",
+    "agent": "代办员",
+}
+# The codes among them, by path: code -> name.
+REGISTRATION_VALUES: dict[str, Mapping[str, str]] = {
+    "channel": CHANNELS,
+    "item.kind": KIND_NAMES,
+    "item.type": TYPE_NAMES,
+    "item.decided_at": DECIDED_AT,
+    "item.limit_unit": LIMIT_UNITS,
+    "item.public_notice_unit": LIMIT_UNITS,
+    "item.county_decision": COUNTY_DECISION_ROUTES,
+}
+
+# What an event records beside the data submitted (engine/cases: the registration's
+# process and routing, the task acted on, the message's name, the cancellation's reason,
+# an incident's failed action, a warning's task and due time), by path.
+EVENT_FIELDS = {
+    "process_id": "流程",
+    "definition_hash": "流程版本（哈希）",
+    "data": "提交的数据",
+    "item_code": "事项编码",
+    "org_unit": "承办乡镇",
+    "routing": "承办单位",
+    "routing.township": "承办乡镇",
+    "routing.village": "所在村（社区）",
+    "routing.department": "县级部门",
+    "routing.registered_unit": "收件单位",
+    "task_id": "任务编号",
+    "acting_for": "代岗所代的人",
+    "user": "指派给",
+    "name": "名称",
+    "payload": "消息内容",
+    "reason": "撤件原因",
+    "action": "出错的操作",
+    "action_payload": "出错操作的数据",
+    "error": "错误",
+    "code": "错误代码",
+    "element_id": "出错的流程元素",
+    "spec_id": "环节",
+    "due_at": "环节时限",
+    "due_date": "办结期限",
+}
+# The codes among them, by path (a message's ``name``, an incident's ``action``).
+EVENT_FIELD_VALUES: dict[str, Mapping[str, str]] = {
+    "name": MESSAGES,
+    "action": EVENT_TYPES,
 }
 
 

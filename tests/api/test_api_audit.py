@@ -156,6 +156,56 @@ def test_history_names_every_actor_role_unit_and_links_the_chain(
     assert (end["status"], end["status_name"]) == ("completed", "已办结")
 
 
+def test_history_names_every_field_and_code_of_its_data_in_one_map(
+    counter: Counter, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case_id, _ = walk(counter, clock)
+    engine = counter.engine
+    history = counter.get("sun.hong", f"/api/v1/cases/{case_id}/history").get_json()
+    labels, values = history["labels"], history["value_labels"]
+    events = history["events"]
+    # the registration record: a fixed table, codes by their names
+    registered = events[0]["data"]["data"]
+    assert set(registered) - {"item"} <= set(labels)
+    assert (labels["applicant"], labels["applicant.id_number"], labels["applicant.name"]) == (
+        "申请人", "公民身份号码", "姓名"
+    )  # fmt: skip
+    assert (labels["channel"], labels["materials"], labels["via_proxy"]) == (
+        "收件渠道", "收件材料", "代办件"
+    )  # fmt: skip
+    assert values["channel"]["township_window"] == "乡镇便民服务中心窗口"
+    assert (labels["item.name"], values["item.type"]["licence"]) == ("事项名称", "行政许可")
+    assert (labels["routing.township"], labels["definition_hash"]) == (
+        "承办乡镇", "流程版本（哈希）"
+    )  # fmt: skip
+    # a task's answers: the titles and options of its form in the pinned definition
+    # (the materials check is in the called common_intake)
+    compiled = engine.definitions.compiled(engine.cases.record(case_id).definition_hash)
+    answered = [e for e in events if e["type"] == "task_completed"]
+    assert len(answered) == 6
+    for event in answered:
+        form = compiled.form(event["task"]["process_id"], event["task"]["spec_id"])
+        assert form is not None
+        for name in event["data"]["data"]:
+            spec = form.field_named(name)
+            assert spec is not None and labels[name] == spec.title, name
+            if spec.type == "enum":
+                assert values[name] == dict(spec.values), name
+    assert (labels["intake_decision"], values["intake_decision"]["accept"]) == ("受理意见", "受理")
+    assert (labels["leader_decision"], values["leader_decision"]["approve"]) == ("审批结论", "同意")
+    assert labels["slip_signed"] == "申请人已签收办结单"
+    # a message's payload: its JSON Schema's titles and oneOf options; its name by its name
+    assert (labels["level"], values["level"]["satisfied"]) == ("评价等级", "满意")
+    assert (labels["payload"], values["name"]["rating"]) == ("消息内容", "办事评价")
+    # only what occurs: no field of a form this case never submitted, no other message's
+    assert "opinion" not in labels and "approved" not in labels and "comment" not in labels
+    assert {"task_id", "data", "process_id"} <= set(labels)
+    # the same for who reads in clear; the titles are read once per version (cached)
+    monkeypatch.setattr(engine.definitions, "compiled", lambda _hash: pytest.fail("recompiled"))
+    clear = counter.get("wang.fang", f"/api/v1/cases/{case_id}/history").get_json()
+    assert (clear["labels"], clear["value_labels"]) == (labels, values)
+
+
 def test_verify_names_the_first_tampered_event(counter: Counter, clock: ManualClock) -> None:
     case_id, _ = walk(counter, clock)
     ok = counter.get("sun.hong", f"/api/v1/cases/{case_id}/verify").get_json()

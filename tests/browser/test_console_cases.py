@@ -224,6 +224,7 @@ def test_the_case_page_shows_the_facts_and_the_history_as_the_api_masks_them(
     assert row.locator("a", has_text="办理").count() == 0  # a supervisor only reads
     assert page.get_by_role("button", name="撤件…").count() == 0
 
+    labels, values = history["labels"], history["value_labels"]
     events = page.locator("ol.timeline > li.event")
     assert events.count() == len(history["events"])
     for event in history["events"]:
@@ -236,13 +237,35 @@ def test_the_case_page_shows_the_facts_and_the_history_as_the_api_masks_them(
             assert item.locator(".on-behalf").inner_text() == event["on_behalf_of"]
         if event["task"]:
             assert event["task"]["name"] in text
+        # what was submitted: each field by its Chinese title (the API's one map; its name
+        # on hover), each code by its option's title
         submitted = (event["data"] or {}).get("data") or {}
         for key, value in submitted.items():
+            row = item.locator(f".event-data > dl.data > .data-row[data-key='{key}']")
+            expect(row.locator(":scope > dt")).to_have_text(labels[key])
+            expect(row.locator(":scope > dt")).to_have_attribute("title", key)
             if isinstance(value, str | int) and not isinstance(value, bool):
-                assert str(value) in item.inner_text(), (event["seq"], key)
+                shown = values.get(key, {}).get(str(value), str(value))
+                assert shown in row.inner_text(), (event["seq"], key)
     started = history["events"][0]
     masked = started["data"]["data"]["applicant"]["id_number"]
-    assert "*" in masked and masked in page.locator("li.event[data-seq='1']").inner_text()
+    first = page.locator("li.event[data-seq='1'] .event-data")
+    assert "*" in masked and masked in first.inner_text()
+    for shown in ("申请人", "公民身份号码", "收件渠道", "乡镇便民服务中心窗口", "收件材料"):
+        assert shown in first.inner_text()
+    assert "id_number" not in first.inner_text() and "township_window" not in first.inner_text()
+    intake = next(
+        e
+        for e in history["events"]
+        if e["type"] == "task_completed" and e["task"]["spec_id"] == "Task_check_materials"
+    )
+    answers = page.locator(f"li.event[data-seq='{intake['seq']}'] .event-data")
+    assert (labels["intake_decision"], values["intake_decision"]["accept"]) == ("受理意见", "受理")
+    expect(answers.locator("dt")).to_have_text("受理意见")
+    expect(answers.locator("dt")).to_have_attribute("title", "intake_decision")
+    expect(answers.locator("dd .coded")).to_have_text("受理")
+    expect(answers.locator("dd .coded")).to_have_attribute("title", "accept")
+    assert "intake_decision" not in answers.inner_text() and "accept" not in answers.inner_text()
     desk.shoot("cases-case")
     page.locator(".case-history").screenshot(path=str(console.shots / "cases-case-history.png"))
     assert desk.axe() == []
@@ -317,7 +340,9 @@ def test_the_slider_replays_an_earlier_step_and_verify_says_the_chain_is_intact(
             assert "未认领" in item.inner_text()
     panel.locator(".state-data > summary").click()
     data = panel.locator(".state-data").inner_text()
-    assert state["data"]["applicant"]["name"] in data and state["data"]["channel"] in data
+    # the case data by the history's names too: the registration's channel by its title
+    assert state["data"]["applicant"]["name"] in data and "乡镇便民服务中心窗口" in data
+    assert "公民身份号码" in data and state["data"]["channel"] not in data
 
     verify = api(world, "wang.fang", f"/api/v1/cases/{case_id}/verify")
     assert verify["ok"] is True

@@ -39,16 +39,21 @@ blp = Blueprint(
 @blp.response(200, HistorySchema)
 @blp.alt_response(404, response="NOT_FOUND")
 def case_history(case_id: int) -> dict[str, Any]:
-    """办件历史：每个事件的序号、时间、类型、操作人及岗位、代办对象、任务、提交的数据与哈希链"""
+    """办件历史：每个事件的序号、时间、类型、操作人及岗位、代办对象、任务、提交的数据与哈希链；
+    另附数据中各字段的中文名称（`labels`）与枚举取值的中文名称（`value_labels`），全部事件共用一份"""
     principal = current_principal()
     visible_case(principal, case_id)
-    record, entries = services().engine.audit.history(case_id)
+    audit = services().engine.audit
+    record, entries = audit.history(case_id)
     masked = policy.masks_personal_data(principal, record)
+    names = audit.labels(record, entries)
     return {
         "case_id": record.id,
         "case_number": record.case_number,
         "masked": masked,
         "events": [_event(entry, masked) for entry in entries],
+        "labels": names.labels,
+        "value_labels": names.value_labels,
     }
 
 

@@ -67,6 +67,38 @@ class HistorySchema(Schema):
     case_number = fields.String(allow_none=True)
     masked = fields.Boolean(required=True, metadata={"description": "数据中的身份证号、电话已遮蔽"})
     events = fields.List(fields.Nested(HistoryEventSchema), required=True)
+    labels = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        required=True,
+        metadata={
+            "description": "各事件数据中字段的中文名称：字段路径 → 名称，覆盖本办件历史中出现的、"
+            "有名称的每个字段。路径从提交的数据（收件登记、任务表单、消息内容，即事件 data 中的 "
+            "data 或 payload）算起，其余记录从事件 data 算起；对象成员以点连接"
+            "（applicant.id_number），列表各项不增加路径。名称取自办件所用流程版本（含所调用的公共"
+            "环节）的任务表单、消息的 JSON Schema 与收件登记、事件记录的固定名称；同一路径在本办件"
+            "中有不同名称时以“／”连接",
+            "example": {
+                "intake_decision": "受理意见",
+                "applicant": "申请人",
+                "applicant.id_number": "公民身份号码",
+                "level": "评价等级",
+            },
+        },
+    )
+    value_labels = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(keys=fields.String(), values=fields.String()),
+        required=True,
+        metadata={
+            "description": "取值为代码（枚举）的字段：字段路径（同 labels）→ {取值 → 中文名称}，"
+            "取自表单枚举选项、消息 JSON Schema 的 oneOf（const + title）与收件渠道等代码表",
+            "example": {
+                "intake_decision": {"accept": "受理", "refuse": "不予受理"},
+                "channel": {"township_window": "乡镇便民服务中心窗口"},
+            },
+        },
+    )
 
 
 class StateArgsSchema(Schema):

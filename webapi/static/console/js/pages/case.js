@@ -57,25 +57,51 @@ function scalar(value) {
   return String(value);
 }
 
-// JSON-like data as nested lists, exactly as the API gave it (masking included); a large
-// object (the item's catalogue entry kept at registration) folds away.
-export function DataList({ value, depth = 0 }) {
-  if (value === null || typeof value !== "object") return scalar(value);
+// The Chinese names of the history's fields (GET /cases/{id}/history: one map for all its
+// events): `labels` field path -> title, `values` field path -> {code -> title}. A path is
+// `parent.member` from the root of the data shown; list items add nothing.
+const NO_NAMES = { labels: {}, values: {} };
+
+function historyNames(history) {
+  return history ? { labels: history.labels || {}, values: history.value_labels || {} } : NO_NAMES;
+}
+
+function own(map, key) {
+  return map && Object.prototype.hasOwnProperty.call(map, key) ? map[key] : undefined;
+}
+
+// A code shown by its title (the code itself on hover); anything else as it is.
+function coded(value, options) {
+  const title = typeof value === "string" ? own(options, value) : undefined;
+  return title === undefined ? scalar(value) : html`<span class="coded" title=${value}>${title}</span>`;
+}
+
+// JSON-like data as nested lists, exactly as the API gave it (masking included), each field
+// by its Chinese title (its name on hover) and each code by its title; a large object (the
+// item's catalogue entry kept at registration) folds away.
+export function DataList({ value, names = NO_NAMES, path = "", depth = 0 }) {
+  const options = path ? own(names.values, path) : undefined;
+  if (value === null || typeof value !== "object") return coded(value, options);
   if (Array.isArray(value)) {
     if (!value.length) return "—";
-    if (value.every((v) => v === null || typeof v !== "object")) return value.map(scalar).join("、");
-    return html`<ol class="data-items">${value.map((v) => html`<li><${DataList} value=${v} depth=${depth + 1} /></li>`)}</ol>`;
+    if (value.every((v) => v === null || typeof v !== "object")) {
+      return value.map((v) => (typeof v === "string" && own(options, v) !== undefined ? own(options, v) : scalar(v))).join("、");
+    }
+    return html`<ol class="data-items">${value.map((v) => html`<li><${DataList} value=${v} names=${names} path=${path} depth=${depth + 1} /></li>`)}</ol>`;
   }
   const entries = Object.entries(value);
   if (!entries.length) return "—";
   return html`<dl class="data">
     ${entries.map(([key, inner]) => {
+      const at = path ? `${path}.${key}` : key;
+      const label = own(names.labels, at);
       const big = inner && typeof inner === "object" && !Array.isArray(inner) && Object.keys(inner).length > 8;
-      return html`<div class="data-row">
-        <dt>${key}</dt>
+      const nested = html`<${DataList} value=${inner} names=${names} path=${at} depth=${depth + 1} />`;
+      return html`<div class="data-row" data-key=${at}>
+        <dt title=${label === undefined ? null : key}>${label === undefined ? key : label}</dt>
         <dd>${big
-          ? html`<details><summary>${Object.keys(inner).length} 项，点击展开</summary><${DataList} value=${inner} depth=${depth + 1} /></details>`
-          : html`<${DataList} value=${inner} depth=${depth + 1} />`}</dd>
+          ? html`<details><summary>${Object.keys(inner).length} 项，点击展开</summary>${nested}</details>`
+          : nested}</dd>
       </div>`;
     })}
   </dl>`;
@@ -267,7 +293,7 @@ function eventLabel(event) {
   return `#${event.seq} ${dateTime(event.at)} ${event.type_name}${event.task ? "：" + event.task.name : ""}（${event.actor_name || event.actor}）`;
 }
 
-function Submitted({ event, who }) {
+function Submitted({ event, who, names }) {
   const data = event.data || {};
   const rest = { ...data };
   delete rest.task_id;
@@ -280,23 +306,30 @@ function Submitted({ event, who }) {
   }
   if (!Object.keys(rest).length) return null;
   if (event.type === "message_received") {
-    return html`<div class="event-data"><p class="what">消息 ${scalar(data.name)} 的内容</p><${DataList} value=${data.payload} /></div>`;
+    const message = own(own(names.values, "name"), data.name);
+    return html`<div class="event-data">
+      <p class="what">消息${message === undefined
+        ? ` ${scalar(data.name)} `
+        : html`「<span class="message-name" title=${data.name}>${message}</span>」`}的内容</p>
+      <${DataList} value=${data.payload} names=${names} />
+    </div>`;
   }
   if (data.data && typeof data.data === "object") {
     const extra = { ...rest };
     delete extra.data;
     return html`<div class="event-data">
       <p class="what">提交的数据</p>
-      <${DataList} value=${data.data} />
+      <${DataList} value=${data.data} names=${names} />
       ${Object.keys(extra).length
-        ? html`<details class="event-extra"><summary>记录的其他数据</summary><${DataList} value=${extra} /></details>`
+        ? html`<details class="event-extra"><summary>记录的其他数据</summary><${DataList} value=${extra} names=${names} /></details>`
         : null}
     </div>`;
   }
-  return html`<div class="event-data"><p class="what">记录的数据</p><${DataList} value=${rest} /></div>`;
+  return html`<div class="event-data"><p class="what">记录的数据</p><${DataList} value=${rest} names=${names} /></div>`;
 }
 
 function Timeline({ history, who }) {
+  const names = historyNames(history);
   return html`<section class="card case-history" aria-labelledby="case-history-title">
     <h2 id="case-history-title">办理记录（${history.events.length} 个事件）</h2>
     ${history.masked
@@ -325,7 +358,7 @@ function Timeline({ history, who }) {
           ${e.data && e.data.acting_for
             ? html`<p class="event-line"><span class="what">代岗</span>代 ${who(e.data.acting_for)} 办理</p>`
             : null}
-          <${Submitted} event=${e} who=${who} />
+          <${Submitted} event=${e} who=${who} names=${names} />
           ${e.opened.length
             ? html`<p class="event-line"><span class="what">产生待办</span>${e.opened
                 .map((t) => `${t.name}（${t.role_name || t.role || "—"} · ${t.org_unit_name || t.org_unit || "—"}）`)
@@ -339,7 +372,7 @@ function Timeline({ history, who }) {
 
 // ---------------------------------------------------------------- replay and diagram
 
-function StepState({ caseId, at, who }) {
+function StepState({ caseId, at, who, names }) {
   const state = useLoad(() => api.get(`/cases/${caseId}/state`, { at }), [caseId, at]);
   return html`<section class="step-state" aria-labelledby="step-state-title" aria-live="polite"
       aria-busy=${state.loading ? "true" : "false"}>
@@ -368,7 +401,7 @@ function StepState({ caseId, at, who }) {
               : html`<p class="muted">没有待办任务。</p>`}
             <details class="state-data">
               <summary>当时的办件数据${state.data.masked ? "（身份证号、电话已遮蔽）" : ""}</summary>
-              <${DataList} value=${state.data.data} />
+              <${DataList} value=${state.data.data} names=${names} />
             </details>
           </div>`}
   </section>`;
@@ -409,7 +442,7 @@ function Replay({ detail, history, who }) {
     <div class="replay-body">
       <iframe key=${src} class="case-diagram" src=${src} data-at=${shown}
         title=${`办件流程图：第 ${shown} 号事件之后`}></iframe>
-      <${StepState} caseId=${detail.id} at=${shown} who=${who} />
+      <${StepState} caseId=${detail.id} at=${shown} who=${who} names=${historyNames(history)} />
     </div>
   </section>`;
 }
