@@ -30,12 +30,14 @@ from engine.errors import (
     OutcomeUnknown,
     Problem,
     ScriptError,
+    TooManyRequests,
     Unavailable,
 )
 from engine.exports.common import ExportSource
 from engine.identity import DEFAULT_TOKEN_HOURS, IdentityService, IssuedToken, Principal
 from engine.ledger.service import LedgerService
 from engine.people import PeopleService
+from engine.progress import ProgressService
 from engine.records import CaseFilter, CaseScope, TrainingSetting
 from engine.registration import RegistrationService
 from engine.runtime.bounds import EngineBounds
@@ -152,6 +154,14 @@ class Engine:
         return LedgerService(self.store, self.clock, self.org)
 
     @cached_property
+    def progress(self) -> ProgressService:
+        """办件进度查询: the public, anonymous progress lookup (``engine.progress``)."""
+        names = {item.code: item.name for item in self.catalogue}
+        return ProgressService(
+            self.store, self.cases.cache, self.clock, self.wall_clock, self.org, names
+        )
+
+    @cached_property
     def stats(self) -> StatsService:
         names = {item.code: item.name for item in self.catalogue}
         return StatsService(
@@ -222,6 +232,7 @@ __all__ = [
     "Store",
     "SystemClock",
     "TickReport",
+    "TooManyRequests",
     "TrainingService",
     "Unavailable",
     "VerifyReport",

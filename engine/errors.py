@@ -179,6 +179,16 @@ class LoginLocked(EngineError):
         self.retry_after = retry_after
 
 
+class TooManyRequests(EngineError):
+    """A public, anonymous operation asked too often (the progress lookup's limits)."""
+
+    code = "too_many_requests"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.retry_after = retry_after
+
+
 class NotAuthenticated(EngineError):
     """No valid credentials: unknown user, wrong password, unknown, expired or revoked token."""
 

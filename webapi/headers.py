@@ -34,7 +34,7 @@ from typing import Any
 from flask import Flask, Response, request
 from werkzeug.serving import WSGIRequestHandler
 
-from webapi import console, openapi, viewer
+from webapi import console, openapi, progress_page, viewer
 
 API_POLICY = "default-src 'none'; frame-ancestors 'none'"
 HEADERS = {
@@ -48,12 +48,19 @@ PAGE_POLICIES = {
     "viewer.case_diagram_page": viewer.POLICY,
     "viewer.definition_diagram_page": viewer.POLICY,
     "console.console_page": console.POLICY,
+    "progress.progress_page": progress_page.POLICY,
 }
 # Pages the console frames: X-Frame-Options SAMEORIGIN (their CSP: frame-ancestors 'self').
 FRAMED_BY_CONSOLE = frozenset({"viewer.definition_diagram_page", "viewer.case_diagram_page"})
 # Static files of the pages: public code, cacheable. Everything else: no-store.
 CACHEABLE_ENDPOINTS = frozenset(
-    {openapi.DOCS_ASSETS_ENDPOINT, "viewer.asset", "static", "console.console_asset"}
+    {
+        openapi.DOCS_ASSETS_ENDPOINT,
+        "viewer.asset",
+        "static",
+        "console.console_asset",
+        "progress.progress_asset",
+    }
 )
 
 

@@ -30,6 +30,7 @@ from engine import (
     NotFound,
     OutcomeUnknown,
     ScriptError,
+    TooManyRequests,
     Unavailable,
     logs,
 )
@@ -48,6 +49,7 @@ INTERNAL_DETAIL = "服务器内部错误，已记录日志；请稍后重试，�
 _ENGINE_ERRORS: list[tuple[type[EngineError], int, str]] = [
     (NotAuthenticated, 401, "未认证"),
     (LoginLocked, 429, "登录已锁定"),
+    (TooManyRequests, 429, "请求过于频繁"),
     (NotFound, 404, "未找到"),
     (Forbidden, 403, "无权执行此操作"),
     (StaleVersion, 412, "办件已变化"),
@@ -120,7 +122,7 @@ CODES: dict[str, tuple[int, str]] = {
     "engine_step_limit": (422, "一次变更所需的引擎步数超限，办件保持不变"),
     "engine_stalled": (422, "流程未到达结束事件就停止，办件保持不变"),
     "login_locked": (429, "密码错误次数过多，登录已锁定（见 Retry-After）"),
-    "too_many_requests": (429, "请求过于频繁"),
+    "too_many_requests": (429, "请求过于频繁（如办件进度查询的次数限制，见 Retry-After）"),
     "internal_error": (500, "服务器内部错误（已记录日志）"),
     "service_unavailable": (503, "数据库暂时不可用，什么也没改（见 reason、Retry-After）"),
     "outcome_unknown": (503, "提交时连接中断，结果未知：先查明再重试"),
@@ -213,7 +215,7 @@ def engine_problem(error: EngineError) -> Response:
             for p in error.problems
         ]
     headers = dict(BEARER_CHALLENGE) if status == 401 else {}
-    if isinstance(error, LoginLocked | Unavailable | OutcomeUnknown):
+    if isinstance(error, LoginLocked | TooManyRequests | Unavailable | OutcomeUnknown):
         headers["Retry-After"] = str(error.retry_after)
     if isinstance(error, Unavailable):
         members["reason"] = error.reason

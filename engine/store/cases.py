@@ -14,6 +14,7 @@ from engine.store.rows import CASES, MAX_ID, Repository, case_conditions, next_n
 from engine.store.tables import CaseCounterRow, CaseRow
 
 _CASE_BY_ID = select(CASES).where(CASES.c.id == bindparam("id"))
+_CASE_BY_NUMBER = select(CASES).where(CASES.c.case_number == bindparam("number"))
 _UPDATE_CASE = (
     update(CASES)
     .where(CASES.c.id == bindparam("b_id"), CASES.c.version == bindparam("b_version"))
@@ -44,6 +45,16 @@ class CaseRepository(Repository):
             return {}
         rows = self.session.connection().execute(select(CASES).where(CASES.c.id.in_(wanted)))
         return {row["id"]: CaseRecord(**row) for row in rows.mappings()}
+
+    def by_number(self, case_number: str) -> CaseRecord | None:
+        """The case with this case number (办件编号, unique), or None."""
+        row = (
+            self.session.connection()
+            .execute(_CASE_BY_NUMBER, {"number": case_number})
+            .mappings()
+            .first()
+        )
+        return CaseRecord(**row) if row is not None else None
 
     def by_idempotency_key(self, key: str) -> CaseRecord | None:
         row = (

@@ -1,4 +1,5 @@
-"""Failed-login counters (the policy is engine/login_policy.py).
+"""Failed-login counters (the policy is engine/login_policy.py), and the public progress
+lookup's counters (engine/progress.py: their own kinds and keys in the same table).
 
 A counter row holds the failures counted since its period began and ``reset_at``, when
 the period ends; it is full (locked) while ``failures >= limit`` and ``reset_at`` is in the
@@ -67,6 +68,20 @@ class ThrottleRepository(Repository):
                     .values(failures=LoginThrottleRow.failures - 1)
                 )
             self.session.execute(statement.where(LoginThrottleRow.key == key))
+
+    def give_back(self, keys: Sequence[str], now: datetime) -> None:
+        """Give the attempt ``reserve_attempt`` counted back to each of ``keys`` (a lookup
+        that succeeded is no failure), in key order like ``reserve_attempt``."""
+        for key in sorted(set(keys)):
+            self.session.execute(
+                update(LoginThrottleRow)
+                .where(
+                    LoginThrottleRow.key == key,
+                    LoginThrottleRow.failures > 0,
+                    LoginThrottleRow.reset_at > now,
+                )
+                .values(failures=LoginThrottleRow.failures - 1)
+            )
 
     def lift_login_locks(self, user_id: str, now: datetime) -> None:
         """Empty every counter of the account (its pairs and its account-wide counter);

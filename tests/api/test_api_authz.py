@@ -260,6 +260,8 @@ REGISTERED = "registered"  # the kind of the cases test_registration makes
 # Without a token: public endpoints and what they answer; every other one answers 401.
 PUBLIC: dict[tuple[str, str], int] = {
     ("GET", "/api/v1/health"): 200,
+    # 办件进度查询: no account; without its parameters 422 (tests/api/test_api_public_progress.py)
+    ("GET", "/api/v1/public/progress"): 422,
     ("POST", "/api/v1/auth/login"): 401,  # wrong password: login itself needs no token
     ("GET", "/api/v1/openapi.json"): 200,
     ("GET", "/api/docs"): 200,
@@ -272,6 +274,9 @@ PUBLIC: dict[tuple[str, str], int] = {
     # the web console: static files; every page reads and writes through the API
     ("GET", "/"): 200,
     ("GET", "/console/<path:filename>"): 200,
+    # the public progress page (办件进度查询): static files; its script asks the API
+    ("GET", "/progress"): 200,
+    ("GET", "/progress/assets/<path:filename>"): 200,
 }
 
 # -- the issue ledger (问题台账, 三转): its own objects and matrix ------------------------
@@ -810,6 +815,8 @@ def _concrete(rule: str, obj: Obj) -> str:
         return "/viewer/assets/viewer/diagram.js"
     if rule.startswith("/console/"):
         return "/console/js/app.js"
+    if rule.startswith("/progress/assets/"):
+        return "/progress/assets/progress.js"
     return (
         rule.replace("<int:case_id>", str(obj.case_id))
         .replace("<task_id>", obj.task_id)

@@ -69,7 +69,9 @@ ACCEPTED = ["2xx", "401", "403", "404", "409", "412"]
 # Valid credentials may be refused for the client's earlier failures: the fuzzer logs in
 # many times from one address, and unknown names are locked like real ones (no hint which
 # exist), so login answers 429 once the address or the pair is locked.
-RATE_LIMITED = [("POST", "/api/v1/auth/login")]
+# The public progress lookup likewise: 20 lookups per address and 10 minutes, and 5
+# failed ones per case number and hour, then 429.
+RATE_LIMITED = [("POST", "/api/v1/auth/login"), ("GET", "/api/v1/public/progress")]
 # Changing one's password checks the old one as a login does: a wrong one is 422, and
 # after a few (counted on the login counters of the fuzzer's one address) 429.
 OLD_PASSWORD_CHECKED = [("POST", "/api/v1/auth/password")]

@@ -94,6 +94,8 @@ def test_an_expired_session_says_so_and_asks_to_sign_in_again(
     console: Console, clock: ManualClock
 ) -> None:
     desk = console.open("liu.yang", "/account")
+    # The tab's own check of its session is answered before the clock moves.
+    desk.page.wait_for_load_state("networkidle")
     before = clock.now()
     clock.set(before + timedelta(hours=13))  # a login lasts 12 hours
     try:

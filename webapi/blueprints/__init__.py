@@ -12,6 +12,7 @@ from webapi.blueprints import (
     items,
     ledger,
     people,
+    public,
     stats,
     units,
 )
@@ -29,4 +30,5 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     people.blp,
     absences.blp,
     units.blp,
+    public.blp,
 )
