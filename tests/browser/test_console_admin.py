@@ -59,12 +59,6 @@ def versions(engine: Engine, process_id: str) -> list[int]:
     return [v.version for v in engine.definitions.versions(process_id)]
 
 
-def settle(desk: Desk) -> None:
-    """Nothing left loading (``Desk.ready`` polls with a string predicate, which the
-    console's policy refuses to evaluate once it has to wait)."""
-    expect(desk.page.locator(".state.loading")).to_have_count(0)
-
-
 def page_calls(desk: Desk) -> list[str]:
     """The API calls of the page itself (the frame checks the session once: /auth/me)."""
     return [c for c in desk.api_calls() if c != "GET /api/v1/auth/me"]
@@ -82,7 +76,7 @@ def choose_files(desk: Desk, *files: tuple[str, bytes]) -> None:
 
 def test_people_and_their_posts(console: Console, client: FlaskClient, engine: Engine) -> None:
     desk = console.open("he.jun", "/admin/people")
-    settle(desk)
+    desk.ready()
     first = ok(api(client, engine, "he.jun", "GET", "/users?page_size=20"))
     rows = desk.page.locator("table.people tbody tr")
     expect(rows).to_have_count(len(first["items"]))
@@ -119,7 +113,7 @@ def test_a_password_reset_gives_a_temporary_password_that_signs_in(
 ) -> None:
     old = console.open("wang.fang", "/account")  # 王芳's tab, signed in before the reset
     desk = console.open("he.jun", "/admin/people?q=wang.fang")
-    settle(desk)
+    desk.ready()
     row = desk.page.locator("table.people tbody tr", has_text="wang.fang")
     logins = ok(api(client, engine, "he.jun", "GET", "/users?q=wang.fang"))["items"][0]
     expect(row.locator("td[data-label='账号']")).to_contain_text(
@@ -168,7 +162,7 @@ def test_revoking_logins_signs_the_person_out_everywhere(
     before = ok(api(client, engine, "he.jun", "GET", "/users?q=chen.jing"))["items"][0]
     assert before["active_tokens"] >= 2
     desk = console.open("he.jun", "/admin/people?q=chen.jing")
-    settle(desk)
+    desk.ready()
     row = desk.page.locator("table.people tbody tr", has_text="chen.jing")
     expect(row.locator("td[data-label='账号']")).to_contain_text(
         f"{before['active_tokens']} 个登录"
@@ -229,7 +223,7 @@ def test_an_absence_registered_on_the_page_moves_the_task_to_the_stand_in_and_ba
     day = engine.clock.now().date().isoformat()
 
     desk = console.open("he.jun", "/admin/absences")
-    settle(desk)
+    desk.ready()
     page = desk.page
     page.fill("#person-q", "王芳")
     page.get_by_role("button", name="查找").click()
@@ -257,7 +251,7 @@ def test_an_absence_registered_on_the_page_moves_the_task_to_the_stand_in_and_ba
     desk.shoot("admin-absences")
     # 刘洋's 我的待办 shows 王芳's task as work he does while she is away
     stand_in = console.open("liu.yang", "/tasks")
-    settle(stand_in)
+    stand_in.ready()
     work = stand_in.page.locator(f"tr[data-task='{task['id']}']")
     expect(work.locator("td[data-label='认领']")).to_contain_text("王芳离岗期间代办")
 
@@ -269,7 +263,7 @@ def test_an_absence_registered_on_the_page_moves_the_task_to_the_stand_in_and_ba
     expect(page.locator("table.absences tbody tr", has_text="外出培训")).to_have_count(0)
     assert task["id"] not in queue_of(client, engine, "liu.yang")
     stand_in.page.reload()
-    settle(stand_in)
+    stand_in.ready()
     expect(stand_in.page.locator("#page-title")).to_have_text("我的待办")
     expect(stand_in.page.locator(".state.error")).to_have_count(0)  # the queue, read again
     expect(work).to_have_count(0)
@@ -282,7 +276,7 @@ def test_an_absence_registered_on_the_page_moves_the_task_to_the_stand_in_and_ba
 
 def test_a_refused_absence_shows_each_error_beside_its_field(console: Console) -> None:
     desk = console.open("chen.jing", "/admin/absences")  # a township leader: 青丝乡's people
-    settle(desk)
+    desk.ready()
     page = desk.page
     expect(page.locator("#absence-user option[value='he.jun']")).to_have_count(0)
     page.select_option("#absence-user", "liu.yang")
@@ -311,7 +305,7 @@ def test_designer_sees_the_deployed_processes_and_searches_them(
     console: Console, client: FlaskClient, engine: Engine
 ) -> None:
     desk = console.open("lin.tao", "/designer")
-    settle(desk)
+    desk.ready()
     listed = api(client, engine, "lin.tao", "GET", "/definitions").get_json()
     rows = desk.page.locator("table.definitions tbody tr")
     expect(rows).to_have_count(len(listed["items"]))
@@ -343,7 +337,7 @@ def test_an_upload_with_a_lint_error_shows_it_at_its_line_and_deploys_nothing(
     name = f"{PROXY_ITEM.process_id}.bpmn"
 
     desk = console.open("lin.tao", "/designer")
-    settle(desk)
+    desk.ready()
     choose_files(desk, (name, broken))
     desk.page.get_by_role("button", name="校验（不部署）").click()
     lint = desk.page.locator(".lint")
@@ -380,7 +374,7 @@ def test_a_clean_file_is_checked_then_deployed_as_a_new_version(
     coming = known[-1] + 1
 
     desk = console.open("lin.tao", "/designer")
-    settle(desk)
+    desk.ready()
     deploy = desk.page.locator("#deploy-button")
     expect(deploy).to_be_disabled()  # nothing checked yet
     choose_files(desk, (f"{process}.bpmn", renamed("高龄津贴发放（新）")))
@@ -411,7 +405,7 @@ def test_a_definitions_versions_and_its_diagram(
         ok(deploy, 201)
     known = engine.definitions.versions(process)
     desk = console.open("lin.tao", f"/designer/{process}")
-    settle(desk)
+    desk.ready()
     rows = desk.page.locator("table.versions tbody tr")
     expect(rows).to_have_count(len(known))
     shown = desk.page.locator("table.versions td[data-label='版本']").all_inner_texts()
@@ -484,7 +478,7 @@ def test_the_diagram_page_alone_asks_to_sign_in_or_takes_a_token(
 )
 def test_the_pages_fit_a_phone(console: Console, user: str, path: str) -> None:
     desk = console.open(user, path, viewport=PHONE)
-    settle(desk)
+    desk.ready()
     expect(desk.page.locator("table.list")).to_be_visible()
     width = desk.page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert width[0] <= width[1], width

@@ -5,7 +5,6 @@ with ``-s``) for docs/benchmarks.md; only their independence of the rows is asse
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import expect
 
 from tests.support.api import make_app
 from tests.support.console import Console
@@ -37,7 +36,7 @@ def counter(console: Console) -> Counter:
 def _settled_calls(console: Console, user: str, path: str) -> list[str]:
     """The calls of opening ``path`` in a new tab (the sign-in check included)."""
     desk = console.open(user, path)
-    expect(desk.page.locator(".state.loading")).to_have_count(0, timeout=30000)
+    desk.ready()
     desk.page.wait_for_load_state("networkidle")
     calls = desk.api_calls()
     desk.close()

@@ -91,26 +91,20 @@ def api(world: dict[str, Any], user: str, path: str) -> Any:
     return response.get_json()
 
 
-def settled(desk: Desk) -> None:
-    """Nothing is loading any more. (``Desk.ready`` polls with a function the page's
-    policy refuses to evaluate — no ``unsafe-eval`` — so locators wait here instead.)"""
-    expect(desk.page.locator(".state.loading")).to_have_count(0)
-
-
 def listed(desk: Desk) -> list[str]:
     """The case numbers the results table shows (after the list has loaded)."""
-    settled(desk)
+    desk.ready()
     return desk.page.locator("table.case-list tbody tr td:first-child a").all_inner_texts()
 
 
 def search(desk: Desk, field: str, value: str) -> None:
     page = desk.page
     page.get_by_role("button", name="清空条件").click()
-    settled(desk)
+    desk.ready()
     page.fill(f"#cases-{field}", value)
     page.get_by_role("button", name="查询", exact=True).click()
     expect(page).to_have_url(re.compile(re.escape(f"{field}={quote(value)}")))
-    settled(desk)
+    desk.ready()
 
 
 def numbers_of(answer: dict[str, Any]) -> list[str]:
@@ -124,7 +118,7 @@ def test_search_by_number_applicant_and_id_tail(console: Console, world: dict[st
     licence = world["licence"]
     number, tail = licence["case_number"], world["licence_id"][-4:]
     desk = console.open("wang.fang", "/cases")
-    settled(desk)
+    desk.ready()
     everything = api(world, "wang.fang", "/api/v1/cases?page_size=100")
     assert listed(desk) == numbers_of(everything)[:20]
 
@@ -170,7 +164,7 @@ def test_a_case_out_of_scope_is_not_found_like_one_that_does_not_exist(
     pages = []
     for case_id in (elsewhere["id"], 999999):
         desk.go(f"/cases/{case_id}")
-        settled(desk)
+        desk.ready()
         pages.append(desk.page.inner_text("main"))
     assert pages[0] == pages[1] and "没有找到这个办件" in pages[0]
     assert elsewhere["case_number"] not in pages[0]
@@ -198,7 +192,7 @@ def test_a_drill_down_link_opens_the_filtered_list(console: Console, world: dict
 def open_case(console: Console, user: str, case_id: int, **options: Any) -> Desk:
     desk = console.open(user, f"/cases/{case_id}", **options)
     desk.page.wait_for_selector(".case-history")
-    settled(desk)
+    desk.ready()
     return desk
 
 
@@ -365,7 +359,7 @@ def test_the_leader_sees_approvals_and_overdue_work_and_reassigns_a_task(
     overdue = api(world, "chen.jing", f"/api/v1/cases?township={QINGSI}&overdue=true&page_size=100")
     assert licence["id"] in {t["case_id"] for t in approvals}
     desk = console.open("chen.jing", "/leader")
-    settled(desk)
+    desk.ready()
     page = desk.page
     assert page.locator("table.leader-queue tbody tr").count() == len(approvals)
     for task in approvals:
@@ -382,7 +376,7 @@ def test_the_leader_sees_approvals_and_overdue_work_and_reassigns_a_task(
     ).click()
     form = page.locator(f"li.reassign-task[data-task='{approval['id']}']")
     form.locator("select").wait_for()
-    settled(desk)
+    desk.ready()
     desk.shoot("cases-leader")
     form.locator("select").select_option("zhao.gang")
     form.get_by_role("button", name="改派").click()

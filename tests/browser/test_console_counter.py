@@ -56,19 +56,13 @@ def counter(engine: Engine) -> Counter:
 # -- driving the pages -----------------------------------------------------------------
 
 
-def settled(desk: Desk) -> None:
-    """Nothing is loading any more (``Desk.ready`` polls with a string predicate, which
-    the page's policy refuses to evaluate when the first check fails)."""
-    expect(desk.page.locator(".state.loading")).to_have_count(0)
-
-
 def signed_in(console: Console, user: str, path: str = "/tasks", **options: Any) -> Desk:
     """A new tab at ``path``: the sign-in form first, filled in as the person would."""
     desk = console.open(**options)
     desk.go(path, wait="#login-user")
     console.sign_in(desk, user)
     desk.page.wait_for_selector("#page-title")
-    settled(desk)
+    desk.ready()
     return desk
 
 
@@ -85,7 +79,7 @@ def queue_row(desk: Desk, case_number: str, task_name: str) -> Locator:
 def take(desk: Desk, case_number: str, task_name: str, *, claim: bool = True) -> None:
     """From 我的待办: claim the task (认领) and open it (办理)."""
     desk.go("/tasks")
-    settled(desk)
+    desk.ready()
     row = queue_row(desk, case_number, task_name)
     if claim:
         row.locator("button.claim").click()
@@ -95,7 +89,7 @@ def take(desk: Desk, case_number: str, task_name: str, *, claim: bool = True) ->
         row = queue_row(desk, case_number, task_name)
     row.locator("a.handle").click()
     expect(desk.page.locator("#page-title")).to_have_text(f"办理：{task_name}")
-    settled(desk)
+    desk.ready()
 
 
 def fill(page: Page, values: dict[str, Any], prefix: str = FORM) -> None:
@@ -114,7 +108,7 @@ def complete(desk: Desk, values: dict[str, Any]) -> str:
     desk.page.click("#submit-task")
     heading = desk.page.locator("#next-title")
     expect(heading).to_be_visible()
-    settled(desk)
+    desk.ready()
     return heading.inner_text().strip()
 
 
@@ -203,7 +197,7 @@ def test_the_proxy_item_walked_through_the_pages_from_the_village_to_the_county_
     expect(desk.page.locator("#page-title")).to_have_text(
         "办理：移交乡镇便民服务中心（填写交接单）"
     )
-    settled(desk)
+    desk.ready()
     heading = complete(desk, {"handover_items": 4, "handover_originals": 1, "received_by": "王芳"})
     assert "青丝乡" in heading and "窗口" in heading
     desk.close()
@@ -289,12 +283,12 @@ def test_the_b_post_does_the_absent_a_posts_task_from_his_queue(
     expect(row.locator("button.claim")).to_have_count(0)  # hers, not for him to claim
     desk.shoot("counter-tasks")
     desk.page.click("#view-stand_in")
-    settled(desk)
+    desk.ready()
     expect(desk.page.locator("table.queue tbody tr")).to_have_count(1)
     row = queue_row(desk, number, "窗口初审（A岗）")
     row.locator("a.handle").click()
     expect(desk.page.locator(".stand-in-note")).to_contain_text("王芳")
-    settled(desk)
+    desk.ready()
     heading = complete(desk, {"first_opinion": "摊点位置不影响通行，材料齐全"})
     assert "后台" in heading
     desk.close()
@@ -332,14 +326,14 @@ def test_a_supplement_request_then_the_resubmitted_materials_send_the_case_back_
     assert "青丝乡" in heading
     page.get_by_role("link", name="接着办理：出具一次性告知补正通知书").click()
     expect(page.locator("#page-title")).to_have_text("办理：出具一次性告知补正通知书")
-    settled(desk)
+    desk.ready()
     heading = complete(desk, {"supplement_notice_no": "BZ-2026-017"})
     assert heading == "已提交，办件等待：申请人已补正材料"
     assert counter.case("wang.fang", case_id)["waiting_messages"] == ["materials_resubmitted"]
 
     # The applicant comes back with the papers: the clerk records it on the case page.
     desk.go(f"/cases/{case_id}")
-    settled(desk)
+    desk.ready()
     form = page.locator("form.message-form")
     expect(form.locator("h3")).to_have_text("申请人已补正材料")
     form.scroll_into_view_if_needed()
@@ -360,7 +354,7 @@ def test_a_supplement_request_then_the_resubmitted_materials_send_the_case_back_
     # Back in her queue: the check of the resubmitted papers. She claims it, then lets
     # it go back to the queue (放弃认领).
     desk.go("/tasks")
-    settled(desk)
+    desk.ready()
     queue_row(desk, number, "补正材料复核").locator("button.claim").click()
     expect(queue_row(desk, number, "补正材料复核").locator(".tag.green")).to_have_text("我已认领")
     [recheck] = counter.case("wang.fang", case_id)["tasks"]
@@ -458,7 +452,7 @@ def test_each_page_pictured_accessible_and_a_task_done_by_keyboard_alone(
     counter.act("wang.fang", case_id, "Task_check_materials", {"intake_decision": "accept"})
 
     desk = console.open("zhang.min", "/tasks")
-    settled(desk)
+    desk.ready()
     assert desk.axe() == []
     # By keyboard alone: from the queue to the task, the form, the submit.
     row = queue_row(desk, number, "窗口初审（A岗）")
@@ -466,7 +460,7 @@ def test_each_page_pictured_accessible_and_a_task_done_by_keyboard_alone(
     tab_to(desk.page, f'a.handle[aria-label="{handle}"]')
     desk.page.keyboard.press("Enter")
     expect(desk.page.locator("#page-title")).to_have_text("办理：窗口初审（A岗）")
-    settled(desk)
+    desk.ready()
     desk.shoot("counter-task")
     assert desk.axe() == []
     tab_to(desk.page, "#claim-task")
@@ -538,14 +532,14 @@ def test_each_page_pictured_accessible_and_a_task_done_by_keyboard_alone(
     desk.close()
 
     phone = console.open("wang.fang", "/tasks", viewport=PHONE)
-    settled(phone)
+    phone.ready()
     phone.shoot("counter-tasks-phone")
     assert phone.axe() == []
     width = phone.page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], width
     check = counter.find("wang.fang", registered, "Task_check_materials")["id"]
     phone.go(f"/tasks/{check}")
-    settled(phone)
+    phone.ready()
     expect(phone.page.locator(f'fieldset[data-field="{FORM}-intake_decision"]')).to_be_visible()
     phone.shoot("counter-task-phone")
     width = phone.page.evaluate("document.documentElement.scrollWidth")
@@ -583,7 +577,7 @@ def test_the_queue_with_200_open_tasks_is_usable_at_once_with_a_few_calls(
         )
         engine.registration.register(principal, registration)
     desk = console.open("zhou.lin", "/account")
-    settled(desk)
+    desk.ready()
     desk.reset_calls()
     start = time.perf_counter()
     desk.go("/tasks", wait="table.queue tbody tr")

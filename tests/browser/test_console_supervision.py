@@ -150,12 +150,6 @@ def visible(locator: Any) -> str:
     return text
 
 
-def ready(desk: Desk) -> None:
-    """Wait until nothing is loading (as ``Desk.ready``, with a function: the page's
-    policy forbids the string evaluation Playwright polls an expression with)."""
-    desk.page.wait_for_function("() => !document.querySelector('.state.loading')")
-
-
 def route_query(desk: Desk) -> tuple[str, dict[str, str]]:
     fragment = desk.page.evaluate("location.hash").lstrip("#")
     path, _, query = fragment.partition("?")
@@ -168,7 +162,7 @@ def pick_month(desk: Desk, month: str) -> None:
         "m => (document.querySelector('#period-line') || {}).textContent?.includes(m)",
         arg=month + "-01",
     )
-    ready(desk)
+    desk.ready()
 
 
 def ranking(groups: list[dict[str, Any]]) -> list[tuple[str, int | None]]:
@@ -200,7 +194,7 @@ def ranking(groups: list[dict[str, Any]]) -> list[tuple[str, int | None]]:
 def test_the_supervisors_figures_equal_the_api_s(console: Console) -> None:
     desk = console.open("sun.hong", "/dashboard")
     page = desk.page
-    ready(desk)
+    desk.ready()
     # The month of the server's clock (2 Nov) up to today, against the two days before.
     assert page.input_value("#dash-month") == "2026-11"
     assert (page.input_value("#dash-from"), page.input_value("#dash-to")) == (
@@ -293,7 +287,7 @@ def test_the_supervisors_figures_equal_the_api_s(console: Console) -> None:
 def test_the_township_ranking_and_its_change(console: Console) -> None:
     period = ("2026-09-24", "2026-10-31")  # 38 days: 17 Aug - 23 Sep before, with nothing
     desk = console.open("sun.hong", f"/dashboard?from={period[0]}&to={period[1]}")
-    ready(desk)
+    desk.ready()
     page = desk.page
     now = stats(console, "sun.hong", period, "township")
     before = stats(console, "sun.hong", previous(period), "township")
@@ -331,7 +325,7 @@ def test_grouped_by_village_item_and_department_with_a_constant_number_of_calls(
     console: Console,
 ) -> None:
     desk = console.open("sun.hong", f"/dashboard?from={OCTOBER[0]}&to={OCTOBER[1]}")
-    ready(desk)
+    desk.ready()
     page = desk.page
     for group_by in ("village", "item", "department"):
         desk.reset_calls()
@@ -340,7 +334,7 @@ def test_grouped_by_village_item_and_department_with_a_constant_number_of_calls(
             "name => document.querySelector('#groups-title')?.textContent === '按' + name",
             arg={"village": "村（社区）", "item": "事项", "department": "县级部门"}[group_by],
         )
-        ready(desk)
+        desk.ready()
         # The grouping and the ranking's townships, each for both periods: four calls.
         assert len(desk.api_calls()) == 4, desk.api_calls()
         now = stats(console, "sun.hong", OCTOBER, group_by)
@@ -358,7 +352,7 @@ def test_grouped_by_village_item_and_department_with_a_constant_number_of_calls(
     # A department's 收件数 opens the department's cases of the period: the same count
     # (September, when the world's cases were registered).
     desk.go(f"/dashboard?from={BEFORE_OCTOBER[0]}&to={BEFORE_OCTOBER[1]}&group_by=department")
-    ready(desk)
+    desk.ready()
     september = stats(console, "sun.hong", BEFORE_OCTOBER, "department")
     busy = [g for g in september["groups"] if g["unit"] and g["figures"]["registered"]]
     assert busy, "the world registers cases of some department in September"
@@ -370,7 +364,7 @@ def test_grouped_by_village_item_and_department_with_a_constant_number_of_calls(
         listed = api(console, "sun.hong", "/cases", **dict(parse_qsl(query)))["total"]
         assert listed == group["figures"]["registered"], (group["unit"], link)
     desk.go(f"/dashboard?from={OCTOBER[0]}&to={OCTOBER[1]}&group_by=department")
-    ready(desk)
+    desk.ready()
     # The chart shows the figure chosen, the table gets its column.
     page.select_option("#dash-figure", "satisfaction_rate")
     page.wait_for_function(
@@ -383,7 +377,7 @@ def test_grouped_by_village_item_and_department_with_a_constant_number_of_calls(
 
 def test_each_figure_drills_down_to_its_cases(console: Console) -> None:
     desk = console.open("sun.hong", f"/dashboard?from={OCTOBER[0]}&to={OCTOBER[1]}")
-    ready(desk)
+    desk.ready()
     page = desk.page
     now = stats(console, "sun.hong", OCTOBER, "township")
     qingsi = next(g for g in now["groups"] if g["unit"] == QINGSI)
@@ -399,7 +393,7 @@ def test_each_figure_drills_down_to_its_cases(console: Console) -> None:
     assert listed["total"] == qingsi["figures"]["registered"]
     # Open cases past their due date: overdue=true, the period's end being past.
     desk.go(f"/dashboard?from={OCTOBER[0]}&to={OCTOBER[1]}")
-    ready(desk)
+    desk.ready()
     card = page.locator("li.kpi[data-figure='overdue'] a")
     path, _, text = (card.get_attribute("href") or "").lstrip("#").partition("?")
     assert (path, dict(parse_qsl(text))) == ("/cases", {"overdue": "true"})
@@ -423,7 +417,7 @@ def test_each_figure_drills_down_to_its_cases(console: Console) -> None:
 
 def test_the_township_leader_sees_the_villages_of_the_township(console: Console) -> None:
     desk = console.open("chen.jing", f"/dashboard?from={OCTOBER[0]}&to={OCTOBER[1]}")
-    ready(desk)
+    desk.ready()
     page = desk.page
     assert page.input_value("#dash-group") == "village"
     now = stats(console, "chen.jing", OCTOBER, "village")
@@ -444,7 +438,7 @@ def test_the_township_leader_sees_the_villages_of_the_township(console: Console)
 def test_the_dashboard_on_a_phone(console: Console) -> None:
     desk = console.open("sun.hong", viewport=PHONE)
     desk.go(f"/dashboard?from={OCTOBER[0]}&to={OCTOBER[1]}")
-    ready(desk)
+    desk.ready()
     page = desk.page
     page.wait_for_function(
         "() => window.Chart && Chart.getChart(document.querySelector('.chart canvas'))"
@@ -495,7 +489,7 @@ def test_an_issue_through_the_ledger_s_three_transfers(console: Console) -> None
     # The village agent records a resident's issue through the page.
     agent = console.open("tan.xiaoyan", "/ledger")
     page = agent.page
-    ready(agent)
+    agent.ready()
     page.click("a[href='#/ledger/new']")
     page.wait_for_selector("#record-name")
     page.click(".record-form button[type=submit]")
@@ -533,7 +527,7 @@ def test_an_issue_through_the_ledger_s_three_transfers(console: Console) -> None
     # The township answers; the resident is not satisfied; it goes to a county department.
     window = console.open("wang.fang", f"/ledger/{issue_id}")
     page = window.page
-    ready(window)
+    window.ready()
     found = issue_status(window, console, issue_id)
     assert found["actions"] == ["answer", "transfer", "resolve"]
     assert page.inner_text("#issue-phone") == found["resident_phone"]
@@ -555,7 +549,7 @@ def test_an_issue_through_the_ledger_s_three_transfers(console: Console) -> None
 
     # The county department resolves it; the resident is not satisfied again.
     county = console.open("deng.hui", f"/ledger/{issue_id}")
-    ready(county)
+    county.ready()
     assert issue_status(county, console, issue_id)["actions"] == ["answer", "resolve"]
     act(county, "resolve", "已协调资金，道路已修复")
     assert issue_status(county, console, issue_id)["status"] == "resolved"
@@ -566,7 +560,7 @@ def test_an_issue_through_the_ledger_s_three_transfers(console: Console) -> None
 
     # The supervisor reads it: no actions, the phone masked as the API masks it.
     supervisor = console.open("sun.hong", f"/ledger/{issue_id}")
-    ready(supervisor)
+    supervisor.ready()
     found = issue_status(supervisor, console, issue_id)
     assert found["actions"] == [] and found["read_only"] is True
     assert supervisor.page.inner_text("#issue-phone") == found["resident_phone"] != "13800001234"
@@ -579,7 +573,7 @@ def test_an_issue_through_the_ledger_s_three_transfers(console: Console) -> None
 
 def test_the_supervisor_filters_the_ledger(console: Console) -> None:
     desk = console.open("sun.hong", "/ledger")
-    ready(desk)
+    desk.ready()
     page = desk.page
     everything = api(console, "sun.hong", "/ledger")
     ids = page.locator("tbody tr").evaluate_all("rs => rs.map(r => Number(r.dataset.issue))")
@@ -606,7 +600,7 @@ def test_the_supervisor_filters_the_ledger(console: Console) -> None:
           .map(r => Number(r.dataset.issue))) === JSON.stringify(ids)""",
         arg=[i["id"] for i in filtered["items"]],
     )
-    ready(desk)
+    desk.ready()
     assert len(desk.api_calls()) == 1
     assert route_query(desk) == ("/ledger", query)
     for item in filtered["items"]:
@@ -623,7 +617,7 @@ def test_the_supervisor_filters_the_ledger(console: Console) -> None:
         "n => document.querySelectorAll('tbody tr').length === n",
         arg=len(api(console, "sun.hong", "/ledger")["items"]),
     )
-    ready(desk)
+    desk.ready()
     desk.shoot("supervision-ledger")
     assert desk.axe() == []
     desk.close()

@@ -96,9 +96,12 @@ class Desk:
         if wait:
             self.page.wait_for_selector(wait)
 
-    def ready(self) -> None:
-        """Wait until nothing is loading (no ``.state.loading`` left on the page)."""
-        self.page.wait_for_function("() => !document.querySelector('.state.loading')")
+    def ready(self, timeout: float = 30000) -> None:
+        """Wait until nothing is loading (no ``.state.loading`` left on the page): a
+        locator that waits, so no script is evaluated that the page's policy would refuse."""
+        from playwright.sync_api import expect
+
+        expect(self.page.locator(".state.loading")).to_have_count(0, timeout=timeout)
 
     def api_calls(self) -> list[str]:
         calls: list[str] = self.page.evaluate("window.daibanApiCalls || []")
