@@ -34,6 +34,7 @@ from engine.errors import (
     Unavailable,
 )
 from engine.exports.common import ExportSource
+from engine.files import DirectoryStore, FileStore, MemoryStore
 from engine.identity import DEFAULT_TOKEN_HOURS, IdentityService, IssuedToken, Principal
 from engine.ledger.service import LedgerService
 from engine.people import PeopleService
@@ -64,6 +65,10 @@ class Engine:
     ``holiday_file`` (None: the shipped ``processes/holidays.yaml``) becomes the
     process-wide calendar the BPMN script helpers use (``engine.calendar``).
 
+    ``files`` (None: memory for an in-memory database, else the folder ``<database
+    file>.files`` beside a SQLite file, else ``daiban-files`` in the working directory) is
+    the content-addressed store of issued documents and attached scans (``engine.files``).
+
     ``clock`` (None: the system clock) is the wall clock: logins, tokens and deployments
     run on it. Cases, the ledger and the figures run on ``self.clock``, which is the wall
     clock plus the offset of a training or demo database (``engine.training``; none on a
@@ -86,6 +91,7 @@ class Engine:
         holiday_file: Path | None = None,
         warning_share: float = DEFAULT_WARNING_SHARE,
         token_hours: float = DEFAULT_TOKEN_HOURS,
+        files: FileStore | None = None,
     ) -> None:
         self.wall_clock: Clock = clock or SystemClock()
         self.calendar = use_holiday_file(holiday_file)
@@ -93,6 +99,7 @@ class Engine:
         self.warning_share = warning_share
         self.token_hours = token_hours
         self.store = Store(database_url)
+        self.files: FileStore = files or _default_files(self.store)
         if migrate:
             self.store.migrate()
         # An in-memory database is this process's alone: its flag changes only here.
@@ -110,7 +117,7 @@ class Engine:
         self.cases = CaseService(
             self.store, self.definitions, self.clock, cache_size, warning_share=warning_share
         )
-        self.audit = Auditor(self.store, self.definitions)
+        self.audit = Auditor(self.store, self.definitions, self.files)
         self._org, self._org_file = org, org_file
         self._catalogue, self._catalogue_dir = catalogue, catalogue_dir
 
@@ -198,6 +205,15 @@ class Engine:
         self.store.dispose()
 
 
+def _default_files(store: Store) -> FileStore:
+    if store.in_memory:
+        return MemoryStore()
+    database = store.sqlite_path
+    if database is not None:
+        return DirectoryStore(database.with_name(database.name + ".files"))
+    return DirectoryStore(Path("daiban-files"))
+
+
 __all__ = [
     "DEFAULT_DATABASE_URL",
     "SYSTEM",
@@ -212,15 +228,18 @@ __all__ = [
     "DefinitionError",
     "DefinitionRegistry",
     "DeployResult",
+    "DirectoryStore",
     "Engine",
     "EngineBounds",
     "EngineError",
+    "FileStore",
     "Forbidden",
     "IdentityService",
     "InvalidState",
     "IssuedToken",
     "LoginLocked",
     "ManualClock",
+    "MemoryStore",
     "NotAuthenticated",
     "NotFound",
     "OutcomeUnknown",

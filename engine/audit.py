@@ -17,6 +17,7 @@ from typing import Any
 from engine.definitions.registry import DefinitionRegistry
 from engine.errors import EngineError, NotFound
 from engine.field_labels import DefinitionNames, HistoryLabels, definition_names, history_labels
+from engine.files import FileStore, sha256
 from engine.history import GENESIS, encode_payload, event_hash
 from engine.logs import get_logger
 from engine.records import CaseRecord, EventRecord, ProcessVersionRecord, TaskRecord
@@ -32,6 +33,9 @@ from engine.runtime.snapshot import state_digest, unpack
 from engine.store import Store
 
 log = get_logger(__name__)
+
+
+EventCheck = Callable[[EventRecord], str | None]
 
 
 @dataclass(frozen=True)
@@ -118,9 +122,16 @@ class VerifyReport:
 class Auditor:
     NAMES_CACHED = 256  # process versions whose form titles are kept
 
-    def __init__(self, store: Store, registry: DefinitionRegistry) -> None:
+    def __init__(
+        self, store: Store, registry: DefinitionRegistry, files: FileStore | None = None
+    ) -> None:
         self.store = store
         self.registry = registry
+        self.files = files
+        # What ``verify`` checks beyond the chain and the replay: each check reads one
+        # event and answers the problem it finds (None: none), e.g. that the file an
+        # event recorded is in the store with the recorded SHA-256.
+        self.event_checks: list[EventCheck] = [self._check_files]
         self._names: OrderedDict[str, DefinitionNames] = OrderedDict()
         self._names_lock = threading.Lock()
 
@@ -251,7 +262,33 @@ class Auditor:
             return report
         if live is not None and state_digest(unpack(record.snapshot)) != state_digest(live.state()):
             problem(Disagreement(None, "办件快照与重放结果不符"))
+            return report
+        for event, _ in events:
+            for check in self.event_checks:
+                message = check(event)
+                if message is not None:
+                    problem(Disagreement(event.seq, message))
+                    return report
         return report
+
+    def _check_files(self, event: EventRecord) -> str | None:
+        """Every file an event recorded (``files``: a list of {"sha256", "name"?}) is in
+        the store, and its bytes hash to the recorded digest."""
+        recorded = event.payload.get("files")
+        if not isinstance(recorded, list) or self.files is None:
+            return None
+        for entry in recorded:
+            digest = entry.get("sha256") if isinstance(entry, dict) else None
+            if not isinstance(digest, str):
+                continue
+            name = entry.get("name") or digest[:12]
+            try:
+                data = self.files.get(digest)
+            except NotFound:
+                return f"文件“{name}”不在存储中（SHA-256 {digest}）"
+            if sha256(data) != digest:
+                return f"文件“{name}”的内容被改动（与记录的 SHA-256 不符）"
+        return None
 
     @staticmethod
     def _check_chain(

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from engine import DEFAULT_DATABASE_URL, Clock, Engine, EngineBounds, logs
+from engine import DEFAULT_DATABASE_URL, Clock, DirectoryStore, Engine, EngineBounds, logs
 from engine.identity import DEFAULT_TOKEN_HOURS
 from engine.runtime.bounds import DEFAULT_LOOP_MAXIMUM, DEFAULT_MAX_STEPS
 from engine.steps import DEFAULT_WARNING_SHARE
@@ -44,6 +44,7 @@ class Settings:
     catalogue_dir: Path = resources.CATALOGUE_DIR
     org_file: Path | None = None  # None: the demo organisation
     holiday_file: Path = resources.HOLIDAY_FILE
+    files_dir: Path | None = None  # None: the engine's default (engine.Engine, ``files``)
     warning_share: float = DEFAULT_WARNING_SHARE
     engine_max_steps: int = DEFAULT_MAX_STEPS
     loop_maximum: int = DEFAULT_LOOP_MAXIMUM
@@ -121,6 +122,7 @@ def build_engine(
         holiday_file=settings.holiday_file,
         warning_share=settings.warning_share,
         token_hours=settings.token_hours,
+        files=DirectoryStore(settings.files_dir) if settings.files_dir else None,
     )
 
 
@@ -221,6 +223,7 @@ PARSERS: dict[str, Parser] = {
     "CATALOGUE_DIR": _path,
     "ORG_FILE": _path,
     "HOLIDAY_FILE": _path,
+    "FILES_DIR": _path,
     "WARNING_SHARE": _share,
     "ENGINE_MAX_STEPS": _positive_int,
     "LOOP_MAXIMUM": _positive_int,

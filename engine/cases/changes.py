@@ -23,7 +23,7 @@ from engine.errors import (
 )
 from engine.history import seal
 from engine.logs import get_logger
-from engine.records import Actor, CaseRecord, TaskRecord
+from engine.records import Actor, CaseRecord, EventRecord, TaskRecord
 from engine.runtime.case import CLAIM_EVENTS, OPEN, EventInput, LiveCase, apply_event
 from engine.runtime.snapshot import pack, state_digest, unpack
 from engine.store import Store, UnitOfWork
@@ -35,6 +35,14 @@ DUE_DATE_VARIABLE = "due_on"
 _LOGGED_AS = {"message_received": "message_delivered"}
 
 Prepare = Callable[[LiveCase], dict[str, Any]]
+# Decides, inside the transaction, what a note on a case records: its payload, or None to
+# record nothing (the reason for refusing is raised as an ``EngineError``). It may write
+# rows of its own through the unit of work: they commit with the event or not at all.
+Decide = Callable[[UnitOfWork, CaseRecord], dict[str, Any] | None]
+# Called inside the transaction of every state change after its event is appended (the
+# case row before it, None for a new case; the row after; the case; the event): what must
+# commit with the event (the notice outbox) is written here.
+Observer = Callable[[UnitOfWork, CaseRecord | None, CaseRecord, LiveCase, EventInput], None]
 
 
 class CaseChanges:
@@ -45,6 +53,7 @@ class CaseChanges:
         # Called inside the transaction just before commit; tests use it to race two writers.
         self.before_commit: Callable[[], None] | None = None
         self.after_load: Callable[[], None] | None = None
+        self.observers: list[Observer] = []
 
     def apply(
         self,
@@ -85,6 +94,59 @@ class CaseChanges:
                 code=error.code,
             )
             raise
+
+    def note(
+        self, case_id: int, event_type: str, actor: Actor, decide: Decide
+    ) -> EventRecord | None:
+        """Append one event that records a fact about the case without changing its
+        workflow (a document issued, a file attached, a rating appealed): the state
+        digest stays the case's, so replay and ``verify`` pass over it as over a warning.
+        ``decide`` runs inside the transaction on the case row as it is now; what it
+        returns is the payload (None: nothing is written). The written event, or None."""
+        with self.store.unit_of_work(operation=event_type, case_id=case_id) as uow:
+            record = uow.cases.get(case_id)
+            payload = decide(uow, record)
+            if payload is None:
+                return None
+            reading = read_clock(self.clock, uow.settings.training)
+            sealed, payload_json = seal(
+                case_uid=record.uid,
+                case_id=case_id,
+                seq=record.last_seq + 1,
+                type=event_type,
+                at=reading.at,
+                payload=payload,
+                actor=actor,
+                prev_hash=record.last_hash,
+                state_digest=state_digest(unpack(record.snapshot)),
+                clock_offset=reading.offset,
+            )
+            new = replace(
+                record,
+                version=record.version + 1,
+                last_seq=sealed.seq,
+                last_hash=sealed.hash,
+                updated_at=reading.at,
+            )
+            live = self.cache.take(case_id, record.version)
+            uow.cases.update(new, record.version)
+            uow.events.append([sealed], [payload_json])
+            self.commit(uow)
+        if live is not None:
+            self.cache.put(case_id, new.version, live)
+        log.info(event_type, case=case_id, seq=sealed.seq, user=actor.user)
+        return sealed
+
+    def observe(
+        self,
+        uow: UnitOfWork,
+        before: CaseRecord | None,
+        after: CaseRecord,
+        live: LiveCase,
+        event: EventInput,
+    ) -> None:
+        for observer in self.observers:
+            observer(uow, before, after, live, event)
 
     def commit(self, uow: UnitOfWork) -> None:
         if self.before_commit is not None:
@@ -172,6 +234,7 @@ class CaseChanges:
         known = {task_id: due_at for task_id, (_, due_at) in existing.items()}
         rows = task_records(new, live, event.seq, event.at, known)
         uow.tasks.replace(record.id, rows, event.seq, existing)
+        self.observe(uow, record, new, live, event)
         return new, rows
 
     def _incident(self, case_id: int, failed: EventInput, error: EngineError, actor: Actor) -> None:

@@ -120,6 +120,7 @@ class CaseCommands:
                 uow.events.append([replace(sealed, case_id=record.id)], [payload_json])
                 rows = task_records(record, live, 1, event.at, {})
                 uow.tasks.replace(record.id, rows, 1, existing={})  # a new case has none
+                self.changes.observe(uow, None, record, live, event)
                 self.changes.commit(uow)
         except ConflictError:
             if idempotency_key:

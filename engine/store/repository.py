@@ -16,7 +16,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -59,6 +59,14 @@ class Store:
         )
         self._writer = sessionmaker(self._write_engine, expire_on_commit=False)
         self._reader = sessionmaker(self._read_engine, expire_on_commit=False)
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The database file of a SQLite database (None: in memory, or another database)."""
+        if self.in_memory or not is_sqlite(self.url):
+            return None
+        database = make_url(self.url).database
+        return Path(database) if database else None
 
     @property
     def dialect(self) -> str:

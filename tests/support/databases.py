@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from engine import Engine, ManualClock, SourceFile, read_sources
+from engine import DirectoryStore, Engine, ManualClock, SourceFile, read_sources
 from engine.clock import SHANGHAI
 from engine.store.testing import copy_database, isolated_database
 from processes.catalogue import Catalogue
@@ -54,6 +54,7 @@ class Databases:
         self, base_url: str | None, folder: Path, catalogue: Catalogue, org: Organization
     ) -> None:
         self.base_url, self.folder = base_url, folder
+        self.files = DirectoryStore(folder / "files")
         self.catalogue, self.org = catalogue, org
         self._templates: dict[tuple[Any, ...], str] = {}
         self._prepared: dict[tuple[Any, ...], Prepared[Any]] = {}
@@ -150,6 +151,9 @@ class Databases:
     def _engine(self, url: str, clock: ManualClock, **options: Any) -> Engine:
         options.setdefault("catalogue", self.catalogue)
         options.setdefault("org", self.org)
+        # One content-addressed store for every database of the session: a copy of a
+        # template refers to the files its builder stored, and equal bytes are one file.
+        options.setdefault("files", self.files)
         return Engine(url, clock, **options)
 
 
