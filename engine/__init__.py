@@ -50,6 +50,8 @@ from engine.training import TrainingService
 from processes.catalogue import Catalogue, load_catalogue
 from processes.org import Organization, load_org
 
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
+
 
 class Engine:
     """The composition root: every service, built once from explicit values.
@@ -92,6 +94,7 @@ class Engine:
         warning_share: float = DEFAULT_WARNING_SHARE,
         token_hours: float = DEFAULT_TOKEN_HOURS,
         files: FileStore | None = None,
+        public_url: str = DEFAULT_PUBLIC_URL,
     ) -> None:
         self.wall_clock: Clock = clock or SystemClock()
         self.calendar = use_holiday_file(holiday_file)
@@ -100,6 +103,9 @@ class Engine:
         self.token_hours = token_hours
         self.store = Store(database_url)
         self.files: FileStore = files or _default_files(self.store)
+        # Where residents reach the public pages (progress lookup, rating): the links in
+        # documents' QR codes and in notices start with it (DAIBAN_PUBLIC_URL).
+        self.public_url = public_url.rstrip("/")
         if migrate:
             self.store.migrate()
         # An in-memory database is this process's alone: its flag changes only here.
@@ -216,6 +222,7 @@ def _default_files(store: Store) -> FileStore:
 
 __all__ = [
     "DEFAULT_DATABASE_URL",
+    "DEFAULT_PUBLIC_URL",
     "SYSTEM",
     "Actor",
     "Auditor",

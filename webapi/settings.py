@@ -15,7 +15,15 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from engine import DEFAULT_DATABASE_URL, Clock, DirectoryStore, Engine, EngineBounds, logs
+from engine import (
+    DEFAULT_DATABASE_URL,
+    DEFAULT_PUBLIC_URL,
+    Clock,
+    DirectoryStore,
+    Engine,
+    EngineBounds,
+    logs,
+)
 from engine.identity import DEFAULT_TOKEN_HOURS
 from engine.runtime.bounds import DEFAULT_LOOP_MAXIMUM, DEFAULT_MAX_STEPS
 from engine.steps import DEFAULT_WARNING_SHARE
@@ -44,6 +52,7 @@ class Settings:
     catalogue_dir: Path = resources.CATALOGUE_DIR
     org_file: Path | None = None  # None: the demo organisation
     holiday_file: Path = resources.HOLIDAY_FILE
+    public_url: str = DEFAULT_PUBLIC_URL  # where residents reach the public pages
     files_dir: Path | None = None  # None: the engine's default (engine.Engine, ``files``)
     warning_share: float = DEFAULT_WARNING_SHARE
     engine_max_steps: int = DEFAULT_MAX_STEPS
@@ -122,6 +131,7 @@ def build_engine(
         holiday_file=settings.holiday_file,
         warning_share=settings.warning_share,
         token_hours=settings.token_hours,
+        public_url=settings.public_url,
         files=DirectoryStore(settings.files_dir) if settings.files_dir else None,
     )
 
@@ -134,6 +144,13 @@ def _text(name: str, value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise ConfigError(f"{ENV_PREFIX}{name} 应为非空文本")
     return value
+
+
+def _public_url(name: str, value: Any) -> str:
+    text = _text(name, value).rstrip("/")
+    if not text.startswith(("http://", "https://")) or "?" in text or "#" in text:
+        raise ConfigError(f"{ENV_PREFIX}{name} 应为 http:// 或 https:// 开头的网址，不含查询和片段")
+    return text
 
 
 def _path(name: str, value: Any) -> Path:
@@ -224,6 +241,7 @@ PARSERS: dict[str, Parser] = {
     "ORG_FILE": _path,
     "HOLIDAY_FILE": _path,
     "FILES_DIR": _path,
+    "PUBLIC_URL": _public_url,
     "WARNING_SHARE": _share,
     "ENGINE_MAX_STEPS": _positive_int,
     "LOOP_MAXIMUM": _positive_int,
