@@ -158,6 +158,7 @@ _REFUSALS: dict[Reason, tuple[int, str]] = {
     Reason.NOT_YOUR_TASK: (403, "not_your_task"),
     Reason.NOT_HELD_HERE: (403, "not_held_here"),
     Reason.CLAIMED: (409, "claimed"),
+    Reason.RESIDENT_ONLY: (403, "resident_only"),
 }
 
 

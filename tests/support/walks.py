@@ -106,6 +106,19 @@ class Counter:
             self.done[case_id].append(("message_received", user, name))
         return response
 
+    def rate(
+        self, case_id: int, level: int, reasons: tuple[str, ...] = (), comment: str = ""
+    ) -> TestResponse:
+        """The resident rates the case through its one-time link (the public endpoint, no
+        account): the link the 办结通知书 prints (``engine.ratings``)."""
+        url = self.engine.ratings.invitation_url(case_id)
+        assert url is not None and "#" in url, url
+        body = {"level": level, "reasons": list(reasons), "comment": comment}
+        response = self.client.post(f"/api/v1/public/ratings/{url.split('#', 1)[1]}", json=body)
+        if response.status_code == 200:
+            self.done[case_id].append(("message_received", "resident", "rating"))
+        return response
+
     def tick(self, case_id: int) -> None:
         """The timer job runs (``daiban tick``): due timers fire, yellow/red warnings are raised."""
         seq = self.engine.cases.record(case_id).last_seq
