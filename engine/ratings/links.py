@@ -28,7 +28,7 @@ import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from engine.cases.cache import LiveCache
 from engine.clock import Clock
@@ -76,9 +76,9 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def new_invitation(case_id: int, at: object) -> RatingInvitation:
+def new_invitation(case_id: int, at: datetime) -> RatingInvitation:
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    return RatingInvitation(case_id, token_hash(token), token, at)  # type: ignore[arg-type]
+    return RatingInvitation(case_id, token_hash(token), token, at)
 
 
 def mask_number(number: str | None) -> str:
