@@ -39,6 +39,7 @@ from engine.identity import DEFAULT_TOKEN_HOURS, IdentityService, IssuedToken, P
 from engine.ledger.service import LedgerService
 from engine.people import PeopleService
 from engine.progress import ProgressService
+from engine.ratings import RatingLinks, RatingService
 from engine.records import CaseFilter, CaseScope, TrainingSetting
 from engine.registration import RegistrationService
 from engine.runtime.bounds import EngineBounds
@@ -124,6 +125,7 @@ class Engine:
             self.store, self.definitions, self.clock, cache_size, warning_share=warning_share
         )
         self.audit = Auditor(self.store, self.definitions, self.files)
+        self.cases.changes.observers.append(self.ratings.links.observe)  # rating links
         self._org, self._org_file = org, org_file
         self._catalogue, self._catalogue_dir = catalogue, catalogue_dir
 
@@ -173,6 +175,19 @@ class Engine:
         return ProgressService(
             self.store, self.cases.cache, self.clock, self.wall_clock, self.org, names
         )
+
+    @cached_property
+    def ratings(self) -> RatingService:
+        """好差评: the resident's one-time rating link, entered ratings, appeals."""
+        links = RatingLinks(
+            self.store,
+            self.cases.cache,
+            self.wall_clock,
+            self.public_url,
+            lambda: self.org,
+            lambda: {item.code: item.name for item in self.catalogue},
+        )
+        return RatingService(self.cases.changes, links)
 
     @cached_property
     def stats(self) -> StatsService:

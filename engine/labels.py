@@ -44,7 +44,9 @@ __all__ = [
     "KIND_NAMES",
     "LIMIT_UNITS",
     "MESSAGES",
+    "RATING_CHANNELS",
     "RATING_LEVELS",
+    "RATING_REASONS",
     "REGISTRATION_FIELDS",
     "REGISTRATION_VALUES",
     "ROLES",
@@ -74,6 +76,8 @@ EVENT_TYPES = {
     "incident": "流程异常",
     "warning_yellow": "黄牌预警",
     "warning_red": "红牌预警",
+    "rating_appealed": "评价申诉",
+    "rating_appeal_decided": "评价申诉裁定",
 }
 
 # The messages the shared activities wait for (engine/elements.py).
@@ -122,6 +126,22 @@ RATING_LEVELS = {
     "basic": "基本满意",
     "dissatisfied": "不满意",
     "very_dissatisfied": "非常不满意",
+}
+# How a rating reached the case (engine/ratings.py): only the resident's link is genuine.
+RATING_CHANNELS = {
+    "link": "群众本人（评价链接）",
+    "paper": "纸质评价表（工作人员录入）",
+    "pad": "窗口评价器（工作人员录入）",
+}
+# The reasons a resident gives for a bad rating (不满意、非常不满意), to choose from.
+RATING_REASONS = {
+    "slow": "办理时间长",
+    "many_trips": "多次跑腿",
+    "attitude": "服务态度不好",
+    "unclear": "告知不清楚、不一次性",
+    "materials": "要求的材料多",
+    "result": "对办理结果不满意",
+    "other": "其他",
 }
 
 # The catalogue (processes/catalogue.py): kinds and types of item, where an item is decided,
@@ -216,11 +236,18 @@ EVENT_FIELDS = {
     "spec_id": "环节",
     "due_at": "环节时限",
     "due_date": "办结期限",
+    "rating_channel": "评价渠道",
+    "rating_seq": "所申诉的评价（事件序号）",
+    "appeal_reason": "申诉理由",
+    "appeal_seq": "所裁定的申诉（事件序号）",
+    "upheld": "申诉是否成立",
+    "opinion": "裁定意见",
 }
 # The codes among them, by path (a message's ``name``, an incident's ``action``).
 EVENT_FIELD_VALUES: dict[str, Mapping[str, str]] = {
     "name": MESSAGES,
     "action": EVENT_TYPES,
+    "rating_channel": RATING_CHANNELS,
 }
 
 
@@ -295,7 +322,9 @@ FIGURES: dict[str, Figure] = {
     ),
     "yellow_warnings": _count("黄牌预警数", "统计期内发出的黄牌预警"),
     "red_warnings": _count("红牌预警数", "统计期内发出的红牌预警"),
-    "ratings": _count("评价数", "统计期内收到的有效评价"),
+    "ratings": _count(
+        "评价数", "统计期内群众本人通过评价链接提交的评价（不含工作人员录入的和申诉成立的）"
+    ),
     "ratings_by_level": Figure("各等级评价数", "各评价等级的评价数", "levels"),
     "satisfied": _count("满意数", "非常满意、满意、基本满意的评价"),
     "satisfaction_rate": _rate("满意率", "满意数 / 评价数"),
@@ -303,6 +332,12 @@ FIGURES: dict[str, Figure] = {
     "rectified": _count("差评整改数", "统计期末前已回访整改的差评"),
     "rectified_on_time": _count("按期整改数", "15 个工作日内整改的差评"),
     "rectification_rate": _rate("差评整改率", "差评整改数 / 差评数"),
+    "entered_ratings": _count(
+        "录入评价数", "统计期内工作人员录入的纸质、评价器评价（另列，不计入评价数和满意率）"
+    ),
+    "appeal_upheld_ratings": _count(
+        "申诉成立评价数", "统计期内群众本人的评价中经申诉裁定成立的（另列，不计入评价数和满意率）"
+    ),
     "ledger_recorded": _count(
         "问题台账登记数",
         "统计期内登记的问题（按事项、部门分组或筛选、县级部门查看时为 null）",
@@ -326,6 +361,8 @@ TABLES: dict[str, Mapping[str, str]] = {
     "issue_categories": ISSUE_CATEGORIES,
     "issue_sources": ISSUE_SOURCES,
     "rating_levels": RATING_LEVELS,
+    "rating_channels": RATING_CHANNELS,
+    "rating_reasons": RATING_REASONS,
     "item_kinds": KIND_NAMES,
     "item_types": TYPE_NAMES,
     "decided_at": DECIDED_AT,

@@ -7,7 +7,9 @@ read some of its members (``processes/bpmn/common``, written by
 
 - ``county_decision`` (variable ``county_callback``): ``approved`` (true: 准予) and
   ``opinion``;
-- ``rating`` (``rating_input``): ``level`` (one of ``RATING_LEVELS``) and ``comment``;
+- ``rating`` (``rating_input``): ``level`` (one of ``RATING_LEVELS``), ``comment`` and,
+  for the record, ``reasons`` (codes of ``labels.RATING_REASONS``); the resident sends it
+  through the one-time link, staff enter one given on paper (``engine.ratings``);
 - ``materials_resubmitted``, ``pledge_fulfilled``, ``public_notice_objection``,
   ``hearing_requested``: nothing; the payload stays in the case data for the task that
   follows (the window rechecks the materials, the back office checks the objection,
@@ -166,6 +168,14 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         {
             "level": _choice("评价等级", "五级评价，从非常满意到非常不满意", labels.RATING_LEVELS),
             "comment": _text("评价意见", "申请人的意见或建议", MAX_OPINION),
+            "reasons": {
+                "type": "array",
+                "title": "不满意的原因",
+                "description": "不满意、非常不满意的原因（可多选）",
+                "maxItems": len(labels.RATING_REASONS),
+                "uniqueItems": True,
+                "items": _choice("原因", "不满意的原因", labels.RATING_REASONS),
+            },
         },
         ["level"],
     ),
@@ -224,6 +234,8 @@ def _reasons(error: ValidationError) -> list[tuple[str, str]]:
         return [(field, "不能为空")]
     if kind == "maxItems":
         return [(field, f"不能超过 {expected} 项")]
+    if kind == "uniqueItems":
+        return [(field, "不能有重复项")]
     if kind == "pattern":
         return [(field, "不能包含 NUL 字符（U+0000）或孤立的 UTF-16 代理项")]
     return [(field, "取值不正确")]

@@ -117,8 +117,8 @@ class ProgressService:
         address = client_subject(client)
         counters = sorted(
             (
-                _counter(CLIENT_KIND, address, CLIENT_LIMIT, CLIENT_WINDOW, address),
-                _counter(NUMBER_KIND, number, NUMBER_LIMIT, NUMBER_WINDOW, None),
+                throttle_counter(CLIENT_KIND, address, CLIENT_LIMIT, CLIENT_WINDOW, address),
+                throttle_counter(NUMBER_KIND, number, NUMBER_LIMIT, NUMBER_WINDOW, None),
             ),
             key=lambda c: c.key,
         )
@@ -127,7 +127,7 @@ class ProgressService:
             admission = uow.throttles.reserve_attempt(counters, now)
             if not admission.admitted:
                 log.warning("progress_lookup_limited", client=client)
-                raise _limited(admission.until or now, now)
+                raise too_many_requests(admission.until or now, now)
             record = uow.cases.by_number(number)
             stored = record.applicant_id_tail if record is not None else None
             right = hmac.compare_digest(
@@ -196,7 +196,7 @@ class ProgressService:
         ]
 
 
-def _counter(
+def throttle_counter(
     kind: str, subject: str, limit: int, window: timedelta, address: str | None
 ) -> Counter:
     # Hashed with the kind: a fixed-length key in a namespace of its own.
@@ -204,7 +204,7 @@ def _counter(
     return Counter(key, kind, None, address, limit, window, window)
 
 
-def _limited(until: datetime, now: datetime) -> TooManyRequests:
+def too_many_requests(until: datetime, now: datetime) -> TooManyRequests:
     seconds = max(1, math.ceil((until - now).total_seconds()))
     minutes = max(1, -(-seconds // 60))
     return TooManyRequests(f"查询过于频繁，请 {minutes} 分钟后再试", retry_after=seconds)

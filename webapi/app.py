@@ -13,7 +13,16 @@ from flask.json.provider import DefaultJSONProvider
 from engine import Engine, logs
 from processes.catalogue import Catalogue, load_catalogue
 from processes.yamlfile import DataFileError
-from webapi import console, headers, openapi, problems, progress_page, request_body, viewer
+from webapi import (
+    console,
+    headers,
+    openapi,
+    problems,
+    progress_page,
+    rating_page,
+    request_body,
+    viewer,
+)
 from webapi.blueprints import BLUEPRINTS, audit, cases, messages, tasks
 from webapi.config import load_settings
 from webapi.services import EXTENSION, Identity, Services
@@ -56,6 +65,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     viewer.init_app(app)
     console.init_app(app)
     progress_page.init_app(app)
+    rating_page.init_app(app)
     request_body.init_app(app)
     headers.init_app(app)
     api = openapi.init_app(app)

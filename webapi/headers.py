@@ -34,7 +34,7 @@ from typing import Any
 from flask import Flask, Response, request
 from werkzeug.serving import WSGIRequestHandler
 
-from webapi import console, openapi, progress_page, viewer
+from webapi import console, openapi, progress_page, rating_page, viewer
 
 API_POLICY = "default-src 'none'; frame-ancestors 'none'"
 HEADERS = {
@@ -49,6 +49,7 @@ PAGE_POLICIES = {
     "viewer.definition_diagram_page": viewer.POLICY,
     "console.console_page": console.POLICY,
     "progress.progress_page": progress_page.POLICY,
+    "rating.rating_page": rating_page.POLICY,
 }
 # Pages the console frames: X-Frame-Options SAMEORIGIN (their CSP: frame-ancestors 'self').
 FRAMED_BY_CONSOLE = frozenset({"viewer.definition_diagram_page", "viewer.case_diagram_page"})
@@ -60,6 +61,7 @@ CACHEABLE_ENDPOINTS = frozenset(
         "static",
         "console.console_asset",
         "progress.progress_asset",
+        "rating.rating_asset",
     }
 )
 

@@ -98,6 +98,7 @@ CODES: dict[str, tuple[int, str]] = {
     "read_only": (403, "只有查看权限（如县级督查），不能办理"),
     "not_your_task": (403, "不担任该任务的岗位（角色与单位）"),
     "not_held_here": (403, "该问题当前由其他层级或单位办理"),
+    "resident_only": (403, "评价只能由群众本人通过评价链接提交，工作人员不能代为评价"),
     "not_found": (404, "不存在，或不在调用者的范围内（不区分二者）"),
     "method_not_allowed": (405, "此地址不支持该请求方法"),
     "not_acceptable": (406, "接口只返回 JSON"),
@@ -112,6 +113,7 @@ CODES: dict[str, tuple[int, str]] = {
     "database_in_use": (409, "数据库已有正式办件（或台账问题），不能标为培训或演示数据库"),
     "absence_overlap": (409, "与该人员已登记的另一离岗重叠，什么也没登记"),
     "absence_in_org_file": (409, "该离岗来自组织机构文件，只能在文件中修改"),
+    "rating_closed": (409, "办件已不再等待评价（评价期已结束或已撤件），评价链接失效"),
     "precondition_failed": (412, "If-Match 或 expected_version 给出的办件版本已过时，什么也没改"),
     "payload_too_large": (413, "请求体超过上限"),
     "unsupported_media_type": (415, "请求体的媒体类型不对（应为 JSON 或上传文件）"),
@@ -158,6 +160,7 @@ _REFUSALS: dict[Reason, tuple[int, str]] = {
     Reason.NOT_YOUR_TASK: (403, "not_your_task"),
     Reason.NOT_HELD_HERE: (403, "not_held_here"),
     Reason.CLAIMED: (409, "claimed"),
+    Reason.RESIDENT_ONLY: (403, "resident_only"),
 }
 
 

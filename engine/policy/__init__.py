@@ -33,7 +33,13 @@ CHANGE_CASE         cancel, and every write on a case: the case lies in the call
                     county-wide or as its registering window is not enough
                     (``case_refusal``, ``may_change_case``)
 DELIVER_MESSAGE     CHANGE_CASE; the county's decision (``county_decision``) only an officer
-                    of the department the case was handed to (``case_refusal``)
+                    of the department the case was handed to; the rating (``rating``)
+                    nobody: the resident rates through its link (``case_refusal``,
+                    reason ``resident_only``)
+ENTER_RATING        a rating given on paper or on the rating pad: CHANGE_CASE
+                    (``rating_refusal``; ``engine.policy.ratings``)
+APPEAL_RATING       the township staff of the case's own township (``rating_refusal``)
+DECIDE_APPEAL       the supervisor (``rating_refusal``)
 SEE_TASK            works the task, or sees its case (``task_refusal``)
 WORK_TASK           claim, release, complete: an unclaimed task whoever holds its lane's
                     role in a unit containing the task's, or stands in for such a holder
@@ -92,6 +98,7 @@ from engine.policy.issues import (
     recording_refusal,
 )
 from engine.policy.people import PeopleScope, absence_refusal, people_scope, sees_person
+from engine.policy.ratings import rating_actor, rating_refusal
 from engine.policy.refusals import Action, Reason, Refusal
 from engine.policy.rights import (
     Candidate,
@@ -150,6 +157,8 @@ __all__ = [
     "may_take",
     "people_scope",
     "queue_reach",
+    "rating_actor",
+    "rating_refusal",
     "recording_refusal",
     "refusal",
     "registering_actor",

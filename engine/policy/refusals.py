@@ -18,6 +18,9 @@ class Action(StrEnum):
     SEE_CASE = "see_case"
     CHANGE_CASE = "change_case"
     DELIVER_MESSAGE = "deliver_message"
+    ENTER_RATING = "enter_rating"
+    APPEAL_RATING = "appeal_rating"
+    DECIDE_APPEAL = "decide_appeal"
     SEE_TASK = "see_task"
     WORK_TASK = "work_task"
     ASSIGN_TASK = "assign_task"
@@ -44,6 +47,7 @@ class Reason(StrEnum):
     NOT_YOUR_TASK = "not_your_task"  # holds no post of the task's lane and unit
     CLAIMED = "claimed"  # another user holds the task
     NOT_HELD_HERE = "not_held_here"  # the issue is held at another level or unit
+    RESIDENT_ONLY = "resident_only"  # the resident's own act (the rating), never staff's
 
 
 @dataclass(frozen=True)

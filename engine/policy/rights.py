@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from engine.elements import COUNTY_DECISION
+from engine.elements import COUNTY_DECISION, RATING
 from engine.identity import Principal
 from engine.policy.people import people_scope
+from engine.policy.ratings import RESIDENT_ONLY
 from engine.policy.refusals import Action, Reason, Refusal, refuse
 from engine.policy.roles import ADMIN_ROLE, ASSIGNING_ROLE, DECIDING_ROLE, DEPLOYING_ROLE
 from engine.policy.scopes import case_scope, figures_scope, may_change_case, sees_case
@@ -53,7 +54,10 @@ def refusal(principal: Principal, action: Action) -> Refusal | None:
 
 def may_deliver(principal: Principal, case: CaseRecord, name: str) -> bool:
     """Whether the caller may deliver message ``name`` to a case it may change: the county's
-    decision (``county_decision``) only an officer of the department it was handed to."""
+    decision (``county_decision``) only an officer of the department it was handed to; the
+    rating (``rating``) nobody: the resident rates through the link (``engine.ratings``)."""
+    if name == RATING:
+        return False
     if name == COUNTY_DECISION:
         return principal.has_role(DECIDING_ROLE) and principal.unit == case.department
     return True
@@ -68,6 +72,10 @@ def case_refusal(
         return refuse(action, principal, Reason.OUT_OF_SCOPE, case=case.id)
     if action is Action.SEE_CASE:
         return None
+    if action is Action.DELIVER_MESSAGE and name == RATING:
+        return refuse(
+            action, principal, Reason.RESIDENT_ONLY, RESIDENT_ONLY, case=case.id, message=name
+        )
     if not may_change_case(principal, case):
         text = "您对该办件只有查看权限，不能办理"
         return refuse(action, principal, Reason.READ_ONLY, text, case=case.id)

@@ -31,6 +31,7 @@ from engine.records.ledger import (
     UnitFigures,
 )
 from engine.records.logins import AccountStatus, Admission, Counter, LockRow
+from engine.records.ratings import RatingInvitation
 from engine.records.settings import TrainingSetting
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "LockRow",
     "Milestone",
     "ProcessVersionRecord",
+    "RatingInvitation",
     "StoredFile",
     "TaskFacts",
     "TaskRecord",

@@ -1,6 +1,6 @@
 """Counting the cases: what each case contributes to its group's ``Figures``, gathered
 from its row, the task index (the tasks whose reaching or closing is a fact of a figure)
-and a few events (ratings), and the counts the database does alone (step-level overdue,
+and a few events (ratings and their appeals), and the counts the database does alone (step-level overdue,
 warnings).
 
 Cases are read in batches (``cases``), so memory stays flat however many there are; never
@@ -16,7 +16,8 @@ from typing import Any
 
 from engine import elements
 from engine.calendar import WorkingCalendar
-from engine.records import CaseFacts, CaseFilter, CaseScope, Milestone
+from engine.ratings.service import APPEALED, DECIDED, LINK
+from engine.records import CaseFacts, CaseFilter, CaseScope, EventFacts, Milestone
 from engine.stats.figures import RATING_LEVELS, Figures, Period
 from engine.steps import PHASES, RED, TASK_PHASES, WARNING_EVENTS, YELLOW, end_of, local_day
 from engine.store import Store
@@ -68,7 +69,9 @@ class _Case:
     delivered_at: datetime | None = None
     rectified_at: datetime | None = None
     rectify_due_at: datetime | None = None
-    ratings: list[tuple[datetime, str]] = field(default_factory=list)
+    ratings: list[tuple[datetime, str]] = field(default_factory=list)  # genuine, counted
+    entered_ratings: list[datetime] = field(default_factory=list)  # from paper, the pad
+    upheld_ratings: list[datetime] = field(default_factory=list)  # appealed with success
 
     @property
     def completed_at(self) -> datetime | None:
@@ -109,12 +112,18 @@ def read_cases(
             ids = [row.id for row in rows]
             facts = uow.figures.milestones(ids, MILESTONES)
             ratings = uow.figures.events_of(ids, ["message_received"], elements.RATING)
+            appeals = uow.figures.events_of(ids, [APPEALED, DECIDED])
         by_case = {row.id: _Case(row, **_booleans(facts.get(row.id, {}))) for row in rows}
+        upheld = _upheld(appeals)
         for event in ratings:
+            case = by_case[event.case_id]
             level = (event.payload.get("payload") or {}).get("level")
-            by_case[event.case_id].ratings.append(
-                (event.at, level if level in RATING_LEVELS else "invalid")
-            )
+            if event.payload.get("rating_channel") != LINK:
+                case.entered_ratings.append(event.at)
+            elif (event.case_id, event.seq) in upheld:
+                case.upheld_ratings.append(event.at)
+            else:
+                case.ratings.append((event.at, level if level in RATING_LEVELS else "invalid"))
         yield from by_case.values()
         after = ids[-1]
 
@@ -169,6 +178,8 @@ def count_case(
             f.handover_on_time += handed < case.handover_due_at
         else:
             f.handover_on_time += held <= HANDOVER_LIMIT
+    f.entered_ratings += sum(start <= at < end for at in case.entered_ratings)
+    f.appeal_upheld_ratings += sum(start <= at < end for at in case.upheld_ratings)
     for at, level in case.ratings:
         if not start <= at < end or level not in RATING_LEVELS:
             continue
@@ -221,6 +232,20 @@ def count_in_sql(
             f.yellow_warnings += count
         elif kind == RED:
             f.red_warnings += count
+
+
+def _upheld(events: list[EventFacts]) -> set[tuple[int, int]]:
+    """(case, rating event) of every rating whose appeal the supervisor upheld."""
+    appealed = {
+        (e.case_id, e.seq): int(e.payload["rating_seq"]) for e in events if e.type == APPEALED
+    }
+    return {
+        (e.case_id, appealed[(e.case_id, int(e.payload["appeal_seq"]))])
+        for e in events
+        if e.type == DECIDED
+        and e.payload.get("upheld") is True
+        and (e.case_id, int(e.payload["appeal_seq"])) in appealed
+    }
 
 
 def _booleans(facts: dict[str, Any]) -> dict[str, Any]:

@@ -70,6 +70,8 @@ class Figures:
     bad_ratings: int = 0
     rectified: int = 0
     rectified_on_time: int = 0
+    entered_ratings: int = 0  # entered by staff from paper or the pad: apart, not genuine
+    appeal_upheld_ratings: int = 0  # genuine, but the appeal was upheld: apart
     ledger_recorded: int | None = None
     ledger_resolved: int | None = None
 

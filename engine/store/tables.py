@@ -267,3 +267,19 @@ class AbsenceRow(Base):
     returned_on: Mapped[date | None] = mapped_column(Date)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class RatingInvitationRow(Base):
+    """A case's one-time rating link (``engine.ratings``): looked up by the token's hash;
+    the token itself is kept only until the link is used (it is printed and sent again
+    until then)."""
+
+    __tablename__ = "rating_invitations"
+    case_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("cases.id"), primary_key=True, autoincrement=False
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    used_seq: Mapped[int | None] = mapped_column(Integer)

@@ -67,9 +67,7 @@ def walk(counter: Counter, clock: ManualClock) -> tuple[int, list[Captured]]:
     ]:
         counter.act(user, case_id, spec, data, claim=False)
         live.append(capture(engine, case_id))
-    assert (
-        counter.message("zhang.min", case_id, "rating", {"level": "satisfied"}).status_code == 200
-    )
+    assert counter.rate(case_id, 4).status_code == 200  # the resident, by the link
     live.append(capture(engine, case_id))
     assert live[-1]["status"] == "completed"
     return case_id, live

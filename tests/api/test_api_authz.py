@@ -208,12 +208,26 @@ OTHER_MESSAGES: dict[str, dict[str, Any]] = {
     "pledge_fulfilled": {},
     "public_notice_objection": {"content": "收入情况不实"},
     "hearing_requested": {"kind": "hearing"},
-    "rating": {"level": "satisfied"},
 }
 UNDEFINED_MESSAGE = ("POST", "/api/v1/cases/<int:case_id>/messages/<name>")
+RATING_MESSAGE = ("POST", "/api/v1/cases/<int:case_id>/messages/rating")
 MESSAGE_ENDPOINTS = {
     ("POST", f"/api/v1/cases/<int:case_id>/messages/{name}") for name in OTHER_MESSAGES
-} | {UNDEFINED_MESSAGE}
+} | {UNDEFINED_MESSAGE, RATING_MESSAGE}
+
+# 好差评 (test_ratings_follow_the_case_rights; tests/api/test_api_ratings.py): the rating
+# message is the resident's alone (403 resident_only to every member of staff who sees the
+# case); reading a case's ratings follows the case column; entering one from paper the
+# cancel column (then 409: no object waits for a rating); appealing the township staff of
+# the case's own township (409: nothing rated), ruling the supervisor (409: no appeal).
+RATINGS = "/api/v1/cases/<int:case_id>/ratings"
+RATING_ENDPOINTS = {
+    ("GET", RATINGS),
+    ("POST", RATINGS),
+    ("POST", f"{RATINGS}/appeal"),
+    ("POST", f"{RATINGS}/appeal/decision"),
+}
+APPEALING_ROLES = {"township_window", "township_backoffice", "township_leader"}
 
 # -- endpoints without an object -------------------------------------------------------
 # The same for every signed-in user, except where EXCEPTIONS says otherwise.
@@ -277,6 +291,12 @@ PUBLIC: dict[tuple[str, str], int] = {
     # the public progress page (办件进度查询): static files; its script asks the API
     ("GET", "/progress"): 200,
     ("GET", "/progress/assets/<path:filename>"): 200,
+    # 好差评 by the one-time link: an unknown link 404, a rating without a body 422
+    # (tests/api/test_api_ratings.py); the rating page: static files
+    ("GET", "/api/v1/public/ratings/<token>"): 404,
+    ("POST", "/api/v1/public/ratings/<token>"): 422,
+    ("GET", "/rating"): 200,
+    ("GET", "/rating/assets/<path:filename>"): 200,
 }
 
 # -- the issue ledger (问题台账, 三转): its own objects and matrix ------------------------
@@ -400,6 +420,7 @@ COVERED = (
     | LEDGER_COVERED
     | set(AUDIT_ENDPOINTS)
     | MESSAGE_ENDPOINTS
+    | RATING_ENDPOINTS
     | {STATS}
     | EXPORTS
     | CLOCK
@@ -666,6 +687,45 @@ def test_other_messages_follow_the_case_rights(
     assert world.state(obj) == before
 
 
+@pytest.mark.parametrize(("user", "kind"), AUDIT_CELLS, ids=["-".join(c) for c in AUDIT_CELLS])
+def test_ratings_follow_the_case_rights(
+    world: World, shared: dict[str, Obj], user: str, kind: str
+) -> None:
+    """The rating message, the case's ratings, entering, appealing and ruling: out of scope
+    404; otherwise the role decides (403), then the case's state (409). Nothing changes."""
+    obj = shared[kind]
+    case, headers = f"{API}/cases/{obj.case_id}", world.headers(user)
+    sees, acts = expected(user, kind, "case") == 200, expected(user, kind, "cancel") == 200
+    township_staff = bool(APPEALING_ROLES & set(world.engine.org.users[user].roles))
+    before = world.state(obj)
+    calls = [
+        (f"{case}/messages/rating", {"level": "satisfied"}, 403),
+        (f"{case}/ratings", {"level": 4, "channel": "paper"}, 409 if acts else 403),
+        (f"{case}/ratings/appeal", {"reason": "恶意差评"}, 409 if acts and township_staff else 403),
+        (
+            f"{case}/ratings/appeal/decision",
+            {"upheld": True, "opinion": "成立"},
+            409 if user == "sun.hong" else 403,
+        ),
+    ]
+    for path, body, status in calls:
+        response = world.client.post(path, json=body, headers=headers)
+        if not sees:
+            assert_not_found(response)
+            continue
+        assert response.status_code == status, (path, response.get_json())
+        assert response.mimetype == PROBLEM
+        if path.endswith("/messages/rating"):
+            assert response.get_json()["code"] == "resident_only"
+    shown = world.client.get(f"{case}/ratings", headers=headers)
+    if not sees:
+        assert_not_found(shown)
+    else:
+        assert shown.status_code == 200, shown.get_json()
+        assert shown.get_json() == {"waiting": False, "invitation_url": None, "ratings": []}
+    assert world.state(obj) == before
+
+
 def test_nonexistent_objects_look_like_out_of_scope_ones(
     world: World, shared: dict[str, Obj]
 ) -> None:
@@ -817,6 +877,8 @@ def _concrete(rule: str, obj: Obj) -> str:
         return "/console/js/app.js"
     if rule.startswith("/progress/assets/"):
         return "/progress/assets/progress.js"
+    if rule.startswith("/rating/assets/"):
+        return "/rating/assets/rating.js"
     return (
         rule.replace("<int:case_id>", str(obj.case_id))
         .replace("<task_id>", obj.task_id)

@@ -56,6 +56,10 @@ DOMAIN_CHECKED = [
     # OpenAPI 3.0 cannot state "opinion required when approved is false" (if/then)
     ("POST", "/api/v1/cases/{case_id}/messages/county_decision"),
     ("POST", "/api/v1/definitions"),
+    # a bad rating needs a reason; a reason or opinion of blanks only is none
+    ("POST", "/api/v1/cases/{case_id}/ratings"),
+    ("POST", "/api/v1/cases/{case_id}/ratings/appeal"),
+    ("POST", "/api/v1/cases/{case_id}/ratings/appeal/decision"),
     ("POST", "/api/v1/ledger"),  # only a village agent, for its own village
     ("POST", "/api/v1/ledger/{issue_id}/transfer"),  # a known department, from the township
     ("GET", "/api/v1/stats"),  # a period that ends before it starts
@@ -70,11 +74,19 @@ ACCEPTED = ["2xx", "401", "403", "404", "409", "412"]
 # many times from one address, and unknown names are locked like real ones (no hint which
 # exist), so login answers 429 once the address or the pair is locked.
 # The public progress lookup likewise: 20 lookups per address and 10 minutes, and 5
-# failed ones per case number and hour, then 429.
-RATE_LIMITED = [("POST", "/api/v1/auth/login"), ("GET", "/api/v1/public/progress")]
+# failed ones per case number and hour, then 429. The rating link: 30 requests per address
+# and 10 minutes.
+RATE_LIMITED = [
+    ("POST", "/api/v1/auth/login"),
+    ("GET", "/api/v1/public/progress"),
+    ("GET", "/api/v1/public/ratings/{token}"),
+]
 # Changing one's password checks the old one as a login does: a wrong one is 422, and
 # after a few (counted on the login counters of the fuzzer's one address) 429.
 OLD_PASSWORD_CHECKED = [("POST", "/api/v1/auth/password")]
+# The resident's rating is both: limited as the link's lookup, and a bad rating needs a
+# reason (422), which the document cannot state.
+RATING_CHECKED = [("POST", "/api/v1/public/ratings/{token}")]
 
 SETTINGS: dict[str, Any] = {
     "generation": {
@@ -99,7 +111,7 @@ SETTINGS: dict[str, Any] = {
                 "positive_data_acceptance": {"expected-statuses": [*ACCEPTED, "422", "429"]}
             },
         }
-        for method, path in OLD_PASSWORD_CHECKED
+        for method, path in [*OLD_PASSWORD_CHECKED, *RATING_CHECKED]
     ]
     + [
         {

@@ -4,52 +4,23 @@ delivered), the right one delivered and counted."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from flask.testing import FlaskClient
 
-from engine import Engine, ManualClock, elements, messages
+from engine import Engine, ManualClock, messages
 from engine.clock import SHANGHAI
-from engine.simulate import fill_form
 from tests.support.module_fixtures import module_engine
 from tests.support.paths import BPMN
+from tests.support.walks import waiting_for_rating
 from webapi.schemas.messages import component_name
 
-ID = "11010519491231002X"
 ITEM = "zf002"  # a devolved window item
 clock, engine = module_engine((BPMN / "common", BPMN / "items" / f"item_{ITEM}.bpmn"))
 
 
 def auth(tokens: dict[str, str], user: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens[user]}"}
-
-
-def waiting_for_rating(
-    client: FlaskClient, tokens: dict[str, str], engine: Engine, clock: ManualClock
-) -> int:
-    """A case of the window item, worked through the engine until it waits for a rating."""
-    body = {
-        "item_code": ITEM.upper(),
-        "applicant": {"name": "张三", "id_number": ID, "village": "511725201003"},
-        "channel": "township_window",
-        "materials": [],
-    }
-    response = client.post("/api/v1/cases", json=body, headers=auth(tokens, "wang.fang"))
-    assert response.status_code == 201, response.get_json()
-    case_id: int = response.get_json()["id"]
-    cases = engine.cases
-    for _ in range(30):
-        view = cases.get(case_id)
-        if not view.tasks:
-            break
-        task = view.tasks[0]
-        form = engine.definitions.compiled(view.definition_hash).form(task.process_id, task.spec_id)
-        today = clock.now().astimezone(SHANGHAI).date().isoformat()
-        cases.complete_task(case_id, task.id, fill_form(form, {}, today))
-        clock.advance(timedelta(minutes=5))
-    assert cases.get(case_id).waiting_messages == [elements.RATING]
-    return case_id
 
 
 def ratings(client: FlaskClient, tokens: dict[str, str], clock: ManualClock) -> Any:
@@ -59,21 +30,29 @@ def ratings(client: FlaskClient, tokens: dict[str, str], clock: ManualClock) -> 
     return shown.get_json()["total"]["ratings"]
 
 
-def test_a_rating_in_the_wrong_shape_is_refused_and_nothing_is_delivered(
+def test_staff_may_not_rate_and_a_rating_in_the_wrong_shape_delivers_nothing(
     client: FlaskClient, tokens: dict[str, str], engine: Engine, clock: ManualClock
 ) -> None:
-    case_id = waiting_for_rating(client, tokens, engine, clock)
+    case_id = waiting_for_rating(client, tokens["wang.fang"], engine, clock, ITEM)
     before = engine.cases.record(case_id)
     url = f"/api/v1/cases/{case_id}/messages/rating"
-    wrong = client.post(url, json={"rating": "satisfied"}, headers=auth(tokens, "wang.fang"))
+    # The clerk of the case, rightly shaped or not: the rating is the resident's alone.
+    for payload in ({"rating": "satisfied"}, {"level": "satisfied"}):
+        faked = client.post(url, json=payload, headers=auth(tokens, "wang.fang"))
+        assert faked.status_code == 403, faked.get_json()
+        assert faked.mimetype == "application/problem+json"
+        assert faked.get_json()["code"] == "resident_only"
+        assert "群众本人" in faked.get_json()["detail"]
+    # The resident's link, with a wrong body: every field named, nothing delivered.
+    link = engine.ratings.invitation_url(case_id)
+    assert link is not None
+    public = f"/api/v1/public/ratings/{link.split('#', 1)[1]}"
+    wrong = client.post(public, json={"level": 7, "rating": "satisfied"})
     assert wrong.status_code == 422, wrong.get_json()
-    assert wrong.mimetype == "application/problem+json"
-    problem = wrong.get_json()
-    assert problem["code"] == "validation_failed"
-    assert sorted(problem["errors"], key=lambda e: e["field"]) == [
-        {"field": "level", "in": "body", "reason": "必填"},
-        {"field": "rating", "in": "body", "reason": "该消息没有这个字段"},
-    ]
+    assert {e["field"] for e in wrong.get_json()["errors"]} == {"level", "rating"}
+    unexplained = client.post(public, json={"level": 1})
+    assert unexplained.status_code == 422, unexplained.get_json()
+    assert unexplained.get_json()["errors"][0]["field"] == "reasons"
     after = engine.cases.record(case_id)
     assert (after.version, after.last_seq, after.status) == (
         before.version,
@@ -83,9 +62,10 @@ def test_a_rating_in_the_wrong_shape_is_refused_and_nothing_is_delivered(
     assert engine.cases.get(case_id).waiting_messages == ["rating"]
     counted = ratings(client, tokens, clock)
 
-    right = client.post(url, json={"level": "satisfied"}, headers=auth(tokens, "wang.fang"))
+    right = client.post(public, json={"level": 4})
     assert right.status_code == 200, right.get_json()
-    assert right.get_json()["status"] == "completed"
+    assert right.get_json()["level"] == "satisfied"
+    assert engine.cases.get(case_id).status == "completed"
     assert engine.cases.get(case_id).data["rating"] == "satisfied"
     assert ratings(client, tokens, clock) == counted + 1
 
@@ -93,7 +73,7 @@ def test_a_rating_in_the_wrong_shape_is_refused_and_nothing_is_delivered(
 def test_an_undefined_message_is_not_found(
     client: FlaskClient, tokens: dict[str, str], engine: Engine, clock: ManualClock
 ) -> None:
-    case_id = waiting_for_rating(client, tokens, engine, clock)
+    case_id = waiting_for_rating(client, tokens["wang.fang"], engine, clock, ITEM)
     response = client.post(
         f"/api/v1/cases/{case_id}/messages/rated", json={}, headers=auth(tokens, "wang.fang")
     )

@@ -217,8 +217,12 @@ def test_proxy_item_from_the_village_to_the_county_and_back(
     assert case["tasks"] == [] and case["waiting_messages"] == ["rating"]
     assert case["status"] == "open"
 
-    rated = counter.message("wang.fang", case_id, "rating", {"level": "very_satisfied"})
+    # The clerk cannot rate for the resident; the resident rates through the link.
+    faked = counter.message("wang.fang", case_id, "rating", {"level": "very_satisfied"})
+    assert (faked.status_code, faked.get_json()["code"]) == (403, "resident_only")
+    rated = counter.rate(case_id, 5)
     assert rated.status_code == 200, rated.get_json()
+    assert rated.get_json()["level"] == "very_satisfied"
 
     case = counter.case("tan.xiaoyan", case_id)
     assert case["status"] == "completed"
@@ -242,6 +246,7 @@ def test_proxy_item_from_the_village_to_the_county_and_back(
         "huang.li",
         "jiang.wei",
         "system:timer",
+        "resident",  # the rating, through the link
     }
 
 
@@ -330,9 +335,9 @@ def test_devolved_item_handled_entirely_at_the_township_window(
         hidden_from=("he.dong", "yang.fan", "zhao.gang", "pan.hong"),
     )
     assert case["waiting_messages"] == ["rating"]
-    rated = counter.message("zhang.min", case_id, "rating", {"level": "satisfied"})
+    rated = counter.rate(case_id, 4)
     assert rated.status_code == 200, rated.get_json()
-    assert rated.get_json()["status"] == "completed"
+    assert counter.case("zhang.min", case_id)["status"] == "completed"
 
     assert counter.case("wang.fang", case_id)["status"] == "completed"
     counter.check_history(case_id)
@@ -342,6 +347,7 @@ def test_devolved_item_handled_entirely_at_the_township_window(
         "yang.fan",
         "zhao.gang",
         "zhang.min",
+        "resident",  # the rating, through the link
     }
     # The county was never involved.
     assert counter.get("qin.zheng", f"/api/v1/cases/{case_id}").status_code == 404
@@ -365,7 +371,11 @@ def test_messages_on_an_open_case(counter: Counter, clock: ManualClock) -> None:
     version = case["version"]
 
     # A message the case is not waiting for: a conflict in Chinese, nothing recorded.
-    for name, payload in (("rating", {"level": "satisfied"}), ("pledge_fulfilled", {})):
+    # (The rating is the resident's alone: staff are refused it whatever the case waits for.)
+    faked = counter.message("wang.fang", case_id, "rating", {"level": "satisfied"})
+    assert (faked.status_code, faked.get_json()["code"]) == (403, "resident_only")
+    assert "群众本人" in faked.get_json()["detail"]
+    for name, payload in (("pledge_fulfilled", {}),):
         refused = counter.message("wang.fang", case_id, name, payload)
         assert refused.status_code == 409, refused.get_json()
         problem = refused.get_json()

@@ -42,7 +42,7 @@ FORM = "task-form"
 # here the handover is on time, so the leader's escalation (and the timer) never happen.
 API_WALK_ACTORS = {
     "tan.xiaoyan", "chen.jing", "wang.fang", "zhang.min", "yang.fan", "liu.yang",
-    "deng.hui", "huang.li", "jiang.wei", "system:timer",
+    "deng.hui", "huang.li", "jiang.wei", "system:timer", "resident",
 }  # fmt: skip
 BEIMEN = "511725001001"  # 北门社区, 渠江街道: the queue measured with 200 tasks is there
 
@@ -229,14 +229,22 @@ def test_the_proxy_item_walked_through_the_pages_from_the_village_to_the_county_
                    {"slip_signed": "是", "received_by": "张秀兰"})  # fmt: skip
     assert "评价" in heading  # nothing left to do but wait for the resident's rating
 
-    # The rating, through the case page's form for what the case waits for.
+    # The rating is the resident's: the case page offers no rating message form, only the
+    # one-time link to hand over (the 办结通知书 prints it as a QR code).
     desk = signed_in(console, "wang.fang", f"/cases/{case_id}")
-    form = desk.page.locator("form.message-form")
-    expect(form).to_have_count(1)
-    fill(desk.page, {"level": "非常满意"}, prefix="msg-rating")
-    form.locator("button[type=submit]").click()
     expect(desk.page.locator("form.message-form")).to_have_count(0)
+    expect(desk.page.locator(".waiting-messages")).to_contain_text("由群众本人评价")
+    link = desk.page.locator("#rating-link").input_value()
+    assert link.startswith(engine.public_url + "/rating#")
     desk.close()
+    # The resident opens it (no account; the test server stands for the public address).
+    resident = console.open()
+    resident.page.goto(console.base + "/rating#" + link.split("#", 1)[1])
+    expect(resident.page.locator(".subject .item-name")).to_have_text(PROXY_ITEM.name)
+    resident.page.get_by_label("非常满意").check()
+    resident.page.click("button[type=submit]")
+    expect(resident.page.locator(".thanks .level-name")).to_have_text("非常满意")
+    resident.close()
 
     case = counter.case("tan.xiaoyan", case_id)
     assert case["status"] == "completed" and case["waiting_messages"] == []

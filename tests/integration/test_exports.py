@@ -171,7 +171,7 @@ def test_the_proxy_case_as_a_trace(world: Cases) -> None:
     decision = got.index(("县级部门审批决定", "complete", "deng.hui"))
     assert got[decision - 1] == ("县级部门审批决定", "schedule", "wang.fang")
     assert not [g for g in got if g[0] == "收到消息：县级部门办理结果"]
-    assert got[-1] == ("收到消息：办事评价", "complete", "wang.fang")
+    assert got[-1] == ("收到消息：办事评价", "complete", "resident")  # by the link
     steps = list(activities(history))
     # the same task instance from schedule to complete
     review = [s for s in steps if s.activity == "后台审核（B岗）"]

@@ -135,6 +135,12 @@ class Desk:
     def send(self, case_id: int, name: str, payload: dict[str, Any]) -> None:
         self.engine.cases.deliver_message(case_id, name, payload, Actor("resident"))
 
+    def rate(self, case_id: int, level: int, *reasons: str) -> None:
+        """The resident rates through the case's one-time link (``engine.ratings``)."""
+        url = self.engine.ratings.invitation_url(case_id)
+        assert url is not None, case_id
+        self.engine.ratings.rate(url.split("#", 1)[1], level, list(reasons), "", "127.0.0.1")
+
 
 def build(engine: Engine, clock: ManualClock, catalogue: Catalogue) -> World:
     engine.definitions.deploy(
@@ -194,7 +200,7 @@ def build(engine: Engine, clock: ManualClock, catalogue: Catalogue) -> World:
         ids["D"], "Task_prepare_result", "wang.fang", delivery_mode="window"
     )
     desk.at("2026-09-24 11:15").do(ids["D"], "Task_window_pickup", "wang.fang")
-    desk.at("2026-09-24 11:20").send(ids["D"], "rating", {"level": "basic"})
+    desk.at("2026-09-24 11:20").rate(ids["D"], 3)  # basic
     ids["E"] = desk.at("2026-09-24 14:00").register(
         "wang.fang", "MZ004", "511725201004", "township_window"
     )
@@ -270,12 +276,10 @@ def build(engine: Engine, clock: ManualClock, catalogue: Catalogue) -> World:
     )
     desk.do(ids["B"], "Task_prepare_result", "wang.fang", delivery_mode="window")
     desk.at("2026-10-09 11:00").do(ids["A"], "Task_window_pickup", "wang.fang")
-    desk.at("2026-10-09 11:30").send(ids["A"], "rating", {"level": "very_satisfied"})
+    desk.at("2026-10-09 11:30").rate(ids["A"], 5)  # very_satisfied
     # Mon 12 Oct - Wed 14 Oct
     desk.at("2026-10-12 09:00").do(ids["B"], "Task_window_pickup", "wang.fang")
-    desk.at("2026-10-12 09:30").send(
-        ids["B"], "rating", {"level": "dissatisfied", "comment": "等太久"}
-    )
+    desk.at("2026-10-12 09:30").rate(ids["B"], 2, "slow")  # dissatisfied: 等太久
     desk.at("2026-10-14 10:00").do(ids["B"], "Task_rectify", "chen.jing")
     # Fri 30 Oct
     tick("2026-10-30 10:00")
@@ -379,6 +383,10 @@ SEP_OCT_TOTAL: dict[str, Any] = {
     "rectified": 1,
     "rectified_on_time": 1,
     "rectification_rate": 1.0,
+    # All three ratings came through the residents' links; none entered, none appealed
+    # (tests/api/test_api_ratings.py counts those).
+    "entered_ratings": 0,
+    "appeal_upheld_ratings": 0,
     # The ledger: 4 issues recorded 24 Sep (3 in 青丝社区, 1 in 桂花村), 2 resolved 29 Sep.
     "ledger_recorded": 4,
     "ledger_resolved": 2,

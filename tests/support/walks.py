@@ -4,16 +4,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import jsonschema
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from engine import Engine, ManualClock
+from engine import Engine, ManualClock, elements
 from engine.clock import SHANGHAI
 from engine.identity import DEMO_PASSWORD
+from engine.simulate import fill_form
 from processes.catalogue import Item
 from tests.support.paths import BPMN
 from tests.support.shipped import shipped_catalogue
@@ -104,6 +105,19 @@ class Counter:
         response = self.post(user, f"/api/v1/cases/{case_id}/messages/{name}", payload)
         if response.status_code == 200:
             self.done[case_id].append(("message_received", user, name))
+        return response
+
+    def rate(
+        self, case_id: int, level: int, reasons: tuple[str, ...] = (), comment: str = ""
+    ) -> TestResponse:
+        """The resident rates the case through its one-time link (the public endpoint, no
+        account): the link the 办结通知书 prints (``engine.ratings``)."""
+        url = self.engine.ratings.invitation_url(case_id)
+        assert url is not None and "#" in url, url
+        body = {"level": level, "reasons": list(reasons), "comment": comment}
+        response = self.client.post(f"/api/v1/public/ratings/{url.split('#', 1)[1]}", json=body)
+        if response.status_code == 200:
+            self.done[case_id].append(("message_received", "resident", "rating"))
         return response
 
     def tick(self, case_id: int) -> None:
@@ -205,3 +219,38 @@ def specs(case: dict[str, Any]) -> list[str]:
 
 def at(clock: ManualClock, day: str, hour: int = 9) -> None:
     clock.set(datetime.fromisoformat(day).replace(hour=hour, tzinfo=SHANGHAI))
+
+
+def waiting_for_rating(
+    client: FlaskClient,
+    token: str,
+    engine: Engine,
+    clock: ManualClock,
+    item: str,
+    village: str = "511725201003",
+) -> int:
+    """A case of a window item registered by 王芳 (whose bearer ``token`` is given), worked
+    through the engine (every form filled as ``engine.simulate`` does) until it waits for
+    its rating."""
+    body = {
+        "item_code": item.upper(),
+        "applicant": {"name": "张三", "id_number": APPLICANT["id_number"], "village": village},
+        "channel": "township_window",
+        "materials": [],
+    }
+    headers = {"Authorization": f"Bearer {token}"}
+    response = client.post("/api/v1/cases", json=body, headers=headers)
+    assert response.status_code == 201, response.get_json()
+    case_id: int = response.get_json()["id"]
+    cases = engine.cases
+    for _ in range(30):
+        view = cases.get(case_id)
+        if not view.tasks:
+            break
+        task = view.tasks[0]
+        form = engine.definitions.compiled(view.definition_hash).form(task.process_id, task.spec_id)
+        today = clock.now().astimezone(SHANGHAI).date().isoformat()
+        cases.complete_task(case_id, task.id, fill_form(form, {}, today))
+        clock.advance(timedelta(minutes=5))
+    assert cases.get(case_id).waiting_messages == [elements.RATING]
+    return case_id

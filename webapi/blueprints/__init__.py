@@ -13,6 +13,7 @@ from webapi.blueprints import (
     ledger,
     people,
     public,
+    ratings,
     stats,
     units,
 )
@@ -31,4 +32,5 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     absences.blp,
     units.blp,
     public.blp,
+    ratings.blp,
 )

@@ -5,6 +5,7 @@
 // (GET /cases/{id}/state?at=N), and the verification of its record (GET /cases/{id}/verify).
 import * as api from "../api.js";
 import { WaitingMessages } from "../parts/messages.js";
+import { Ratings } from "../parts/ratings.js";
 import {
   DueMark,
   Empty,
@@ -517,6 +518,7 @@ export default function Case({ user, params }) {
     <${Facts} detail=${detail} />
     <${Tasks} detail=${detail} user=${user} />
     <div class="no-print"><${WaitingMessages} detail=${detail} onDone=${loaded.reload} /></div>
+    <${Ratings} detail=${detail} user=${user} onDone=${loaded.reload} />
     ${!detail.read_only && detail.status === "open"
       ? html`<${Cancel} detail=${detail} onDone=${loaded.reload} />`
       : null}

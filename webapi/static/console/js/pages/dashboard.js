@@ -74,12 +74,13 @@ const COMPLETED_FAMILY = new Set([
   "completed", "completed_with_due_date", "on_time", "on_time_rate", "early", "early_rate",
   "overdue_completed", "handling_days", "handling_cases", "avg_handling_days", "ratings",
   "ratings_by_level", "satisfied", "satisfaction_rate", "bad_ratings", "rectified",
-  "rectified_on_time", "rectification_rate",
+  "rectified_on_time", "rectification_rate", "entered_ratings", "appeal_upheld_ratings",
 ]);
 const LEDGER = new Set(["ledger_recorded", "ledger_resolved", "ledger_resolution_rate"]);
+// Only the residents' own ratings (by the link) count; entered and upheld ones are apart.
 const RATINGS = new Set([
   "ratings", "ratings_by_level", "satisfied", "satisfaction_rate", "bad_ratings", "rectified",
-  "rectified_on_time", "rectification_rate",
+  "rectified_on_time", "rectification_rate", "entered_ratings", "appeal_upheld_ratings",
 ]);
 
 // ------------------------------------------------------------------- dates

@@ -40,7 +40,7 @@ export function messageForms() {
 // only leaves out the forms it would refuse: read-only callers, the county's decision for
 // anyone but an officer of the department the case was handed to).
 function mayPost(detail, name) {
-  if (detail.read_only) return false;
+  if (detail.read_only || name === "rating") return false; // the resident's own (parts/ratings.js)
   if (name !== "county_decision") return true;
   const user = (api.session() || {}).user || {};
   return (user.roles || []).includes("county_officer") && user.org_unit === detail.department;
@@ -70,7 +70,8 @@ export function WaitingMessages({ detail, onDone }) {
       const form = forms[name];
       const title = form ? form.title : name;
       if (!form || !mayPost(detail, name)) {
-        return html`<p class="notice info" key=${name}>等待：${title}${detail.read_only ? "（您只能查看）" : "（由承办部门回传）"}</p>`;
+        const by = name === "rating" ? "（由群众本人评价，见「好差评」）" : detail.read_only ? "（您只能查看）" : "（由承办部门回传）";
+        return html`<p class="notice info" key=${name}>等待：${title}${by}</p>`;
       }
       return html`<${MessageForm} key=${name + detail.version} name=${name} form=${form} detail=${detail} onDone=${onDone} />`;
     })}
