@@ -30,6 +30,7 @@ CATALOGUE_DIR = PACKAGE_DIR / "catalogue"
 CATALOGUE_SCHEMA = PACKAGE_DIR / "schema" / "catalogue.schema.json"
 DEMO_ORG_FILE = PACKAGE_DIR / "org" / "demo.yaml"
 HOLIDAY_FILE = PACKAGE_DIR / "holidays.yaml"
+NOTICE_TEMPLATES = PACKAGE_DIR / "notices.yaml"  # 短信通知模板 (engine.notices)
 # The checkout the package was imported from (in an installed wheel: site-packages,
 # which has no tools/ folder).
 SOURCE_TREE = PACKAGE_DIR.parent
@@ -41,6 +42,7 @@ __all__ = [
     "CATALOGUE_SCHEMA",
     "DEMO_ORG_FILE",
     "HOLIDAY_FILE",
+    "NOTICE_TEMPLATES",
     "LAYOUT_TOOL",
     "PACKAGE_DIR",
     "SOURCE_TREE",
