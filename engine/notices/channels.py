@@ -48,7 +48,8 @@ SENT_OUTCOME = Outcome(True)
 
 
 class Channel(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def send(self, delivery: Delivery) -> Outcome: ...
 
