@@ -11,6 +11,7 @@ from webapi.blueprints import (
     health,
     items,
     ledger,
+    notices,
     people,
     public,
     stats,
@@ -31,4 +32,5 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     absences.blp,
     units.blp,
     public.blp,
+    notices.blp,
 )
