@@ -42,8 +42,8 @@ __all__ = [
     "CATALOGUE_SCHEMA",
     "DEMO_ORG_FILE",
     "HOLIDAY_FILE",
-    "NOTICE_TEMPLATES",
     "LAYOUT_TOOL",
+    "NOTICE_TEMPLATES",
     "PACKAGE_DIR",
     "SOURCE_TREE",
 ]

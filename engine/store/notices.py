@@ -67,6 +67,8 @@ class NoticeRepository(Repository):
         if query.state is not None:
             conditions.append(c.state == query.state)
         if query.case_id is not None:
+            if not 0 < query.case_id <= MAX_ID:
+                return [], 0  # no such case; a larger number would not fit the column
             conditions.append(c.case_id == query.case_id)
         if query.kind is not None:
             conditions.append(c.kind == query.kind)

@@ -6,7 +6,6 @@ from marshmallow import Schema, fields, validate
 
 from engine.labels import choices
 from engine.records import NOTICE_KINDS, NOTICE_STATES
-from engine.store.rows import MAX_ID
 from webapi.schemas.common import LocalDateTime, PageArgsSchema, PageSchema
 
 
@@ -20,7 +19,7 @@ class NoticeQuerySchema(PageArgsSchema):
         metadata={"description": f"只看此类通知：{choices(NOTICE_KINDS)}"},
     )
     case = fields.Integer(
-        validate=validate.Range(min=1, max=MAX_ID),
+        validate=validate.Range(min=1),
         metadata={"description": "只看此办件（办件 id）的通知"},
     )
 
