@@ -183,7 +183,7 @@ class Engine:
         return NoticeService(
             self.store,
             self.clock,
-            self.org,
+            lambda: self.org,
             lambda: {item.code: item.name for item in self.catalogue},
             self.public_url,
         )

@@ -67,7 +67,8 @@ class SendReport:
 
 class NoticeService:
     """``observe`` is registered on every case change (``Engine``); ``send_due`` is the
-    worker's; ``find`` and ``retry`` the administrators'.
+    worker's; ``find`` and ``retry`` the administrators'. The organisation, the item names
+    and the templates are read on the first notice written (most changes write none).
 
     ``invitation_url`` (None: no link yet) gives the resident's one-time rating link of a
     case; it runs inside the change's transaction, so it must not write on its own."""
@@ -76,14 +77,14 @@ class NoticeService:
         self,
         store: Store,
         clock: Clock,
-        org: Organization,
+        org: Callable[[], Organization],
         item_names: Callable[[], dict[str, str]],
         public_url: str,
         templates: Callable[[], dict[str, Template]] = load_templates,
     ) -> None:
         self.store = store
         self.clock = clock
-        self.org = org
+        self._org = org
         self._item_names = item_names
         self._templates = templates
         self.public_url = public_url
@@ -92,6 +93,10 @@ class NoticeService:
     @cached_property
     def templates(self) -> dict[str, Template]:
         return self._templates()
+
+    @cached_property
+    def org(self) -> Organization:
+        return self._org()
 
     @cached_property
     def item_names(self) -> dict[str, str]:

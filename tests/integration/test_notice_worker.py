@@ -1,8 +1,9 @@
-"""``daiban worker`` killed (SIGKILL) between the gateway's delivery and marking the
+"""The sender as the worker runs it. ``daiban worker`` killed (SIGKILL) between the gateway's delivery and marking the
 notice sent: the next worker takes the notice once the claim's lease has run out and
 sends it again with the same idempotency id; the gateway drops the duplicate, nothing is
 lost. The kill window is made certain by the fake gateway, which holds its answer back
-(after recording the delivery) until the test has killed the worker."""
+(after recording the delivery) until the test has killed the worker. Two senders racing
+on one database; the worker and ``daiban notices`` with the log channel."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,12 +20,14 @@ from pathlib import Path
 import pytest
 
 from engine import Actor, Engine, ManualClock
+from engine.notices import HttpGateway, SendPolicy, SendReport
 from engine.records import NoticeQuery, NoticeRecord
 from engine.simulate import fill_form
 from tests.support.databases import Deployed
 from tests.support.generated import catalogue_of_shapes, generated_processes
 from tests.support.paths import ROOT
 from tests.support.sms_gateway import KEY, fake_gateway
+from webapi.cli import main
 
 PHONE = "13912345678"
 WAIT = 60  # seconds: a bound on waiting for a worker that is stuck, never a measured time
@@ -107,3 +111,59 @@ def test_a_worker_killed_between_sending_and_marking_sends_again_with_the_same_i
     output = log.read_text()
     assert "notice_sent" in output and "phone=139****5678" in output
     assert PHONE not in output
+
+
+def test_two_senders_racing_on_one_database_send_each_notice_once(
+    engine: Engine, clock: ManualClock
+) -> None:
+    """Two workers (two engines, two threads) read the same due notices at once: every
+    claim is decided by the database, so each notice goes to the gateway exactly once."""
+    queued = [accepted_case(engine, clock) for _ in range(8)]
+    other = Engine(
+        engine.database_url, clock, migrate=False, org=engine.org, catalogue=engine.catalogue
+    )
+    start = threading.Barrier(2)
+    reports: dict[str, SendReport] = {}
+    try:
+        with fake_gateway(fail_every_other=False) as gateway:
+            channel = HttpGateway(gateway.url, "签名", {"accepted": "SMS_001"}, KEY, timeout=5)
+
+            def send(name: str, instance: Engine) -> None:
+                start.wait(WAIT)
+                reports[name] = instance.notices.send_due(channel, SendPolicy(), name)
+
+            threads = [
+                threading.Thread(target=send, args=("one", engine)),
+                threading.Thread(target=send, args=("two", other)),
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(WAIT)
+    finally:
+        other.close()
+    ids = sorted(n.idempotency_id for n in queued)
+    assert sorted(r["idempotency_id"] for r in gateway.requests) == ids  # once each
+    assert gateway.duplicates == []
+    sent = reports["one"].sent + reports["two"].sent
+    assert sorted(sent) == sorted(n.id for n in queued)
+    assert {current(engine, n.id).state for n in queued} == {"sent"}
+
+
+def test_the_worker_and_the_notices_commands_with_the_log_channel(
+    engine: Engine, clock: ManualClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    notice = accepted_case(engine, clock)
+    url = ["--database-url", engine.database_url]
+    assert main([*url, "notices", "list", "--state", "pending"]) == 0
+    out, _ = capsys.readouterr()
+    assert f"{notice.id}  办件 {notice.case_id}  受理通知  139****5678  待发送  尝试 0 次" in out
+    assert main([*url, "worker", "--once"]) == 0
+    out, err = capsys.readouterr()
+    assert "通知发送 1 条，待重试 0 条，失败 0 条" in out
+    assert f"notice_sent channel=log notice={notice.id}" in err and "phone=139****5678" in err
+    assert PHONE not in out + err
+    assert current(engine, notice.id).state == "sent"
+    assert main([*url, "notices", "retry", str(notice.id)]) == 2
+    _, err = capsys.readouterr()
+    assert "只有发送失败的通知可以重新发送" in err
