@@ -37,6 +37,7 @@ from engine.exports.common import ExportSource
 from engine.files import DirectoryStore, FileStore, MemoryStore
 from engine.identity import DEFAULT_TOKEN_HOURS, IdentityService, IssuedToken, Principal
 from engine.ledger.service import LedgerService
+from engine.notices import NoticeService
 from engine.people import PeopleService
 from engine.progress import ProgressService
 from engine.ratings import RatingLinks, RatingService
@@ -128,6 +129,8 @@ class Engine:
         self.cases.changes.observers.append(self.ratings.links.observe)  # rating links
         self._org, self._org_file = org, org_file
         self._catalogue, self._catalogue_dir = catalogue, catalogue_dir
+        # The notice outbox is written in every change's transaction (built on first use).
+        self.cases.changes.observers.append(lambda *change: self.notices.observe(*change))
 
     @cached_property
     def org(self) -> Organization:
@@ -188,6 +191,17 @@ class Engine:
             lambda: {item.code: item.name for item in self.catalogue},
         )
         return RatingService(self.cases.changes, links)
+
+    @cached_property
+    def notices(self) -> NoticeService:
+        """短信通知: the notice outbox and its sender (``engine.notices``)."""
+        return NoticeService(
+            self.store,
+            self.clock,
+            lambda: self.org,
+            lambda: {item.code: item.name for item in self.catalogue},
+            self.public_url,
+        )
 
     @cached_property
     def stats(self) -> StatsService:

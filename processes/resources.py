@@ -30,6 +30,7 @@ CATALOGUE_DIR = PACKAGE_DIR / "catalogue"
 CATALOGUE_SCHEMA = PACKAGE_DIR / "schema" / "catalogue.schema.json"
 DEMO_ORG_FILE = PACKAGE_DIR / "org" / "demo.yaml"
 HOLIDAY_FILE = PACKAGE_DIR / "holidays.yaml"
+NOTICE_TEMPLATES = PACKAGE_DIR / "notices.yaml"  # 短信通知模板 (engine.notices)
 # The checkout the package was imported from (in an installed wheel: site-packages,
 # which has no tools/ folder).
 SOURCE_TREE = PACKAGE_DIR.parent
@@ -42,6 +43,7 @@ __all__ = [
     "DEMO_ORG_FILE",
     "HOLIDAY_FILE",
     "LAYOUT_TOOL",
+    "NOTICE_TEMPLATES",
     "PACKAGE_DIR",
     "SOURCE_TREE",
 ]

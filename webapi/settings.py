@@ -25,6 +25,12 @@ from engine import (
     logs,
 )
 from engine.identity import DEFAULT_TOKEN_HOURS
+from engine.notices.service import (
+    DEFAULT_LEASE_SECONDS,
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_RETRY_SECONDS,
+)
+from engine.records import NOTICE_KINDS
 from engine.runtime.bounds import DEFAULT_LOOP_MAXIMUM, DEFAULT_MAX_STEPS
 from engine.steps import DEFAULT_WARNING_SHARE
 from processes import resources
@@ -63,6 +69,15 @@ class Settings:
     trusted_proxy_count: int = 1
     log_level: str | None = None  # None: INFO for the server and jobs, WARNING otherwise
     log_format: str = "text"
+    # 短信通知 (``engine.notices``; the worker sends): no URL, the log channel.
+    sms_url: str | None = None
+    sms_sign_name: str = "政务服务"
+    sms_templates: Mapping[str, str] | None = None  # kind -> the gateway's template id
+    sms_key: str | None = None
+    sms_timeout: float = 10.0
+    sms_max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    sms_retry_seconds: float = DEFAULT_RETRY_SECONDS
+    sms_lease_seconds: float = DEFAULT_LEASE_SECONDS
 
     @classmethod
     def from_environ(
@@ -233,6 +248,24 @@ def _choice(choices: tuple[str, ...], *, upper: bool) -> Parser:
     return check
 
 
+def _sms_templates(name: str, value: Any) -> Mapping[str, str]:
+    """``accepted=SMS_001,supplement=SMS_002,…``: the gateway's template id of each kind."""
+    if isinstance(value, Mapping):
+        pairs = list(value.items())
+    else:
+        pairs = [part.partition("=")[::2] for part in _text(name, value).split(",") if part.strip()]
+    found: dict[str, str] = {}
+    for kind, template in pairs:
+        kind, template = str(kind).strip(), str(template).strip()
+        if kind not in NOTICE_KINDS or not template:
+            raise ConfigError(
+                f"{ENV_PREFIX}{name} 应为“通知类型=模板编号”，以逗号分隔；"
+                f"通知类型为 {'、'.join(NOTICE_KINDS)} 之一，现有 {kind!r}"
+            )
+        found[kind] = template
+    return found
+
+
 # Every variable (without its prefix) and its check; the keys are the fields, upper case.
 PARSERS: dict[str, Parser] = {
     "DATABASE_URL": _text,
@@ -251,4 +284,12 @@ PARSERS: dict[str, Parser] = {
     "TRUSTED_PROXY_COUNT": _proxy_count,
     "LOG_LEVEL": _choice(LOG_LEVELS, upper=True),
     "LOG_FORMAT": _choice(LOG_FORMATS, upper=False),
+    "SMS_URL": _public_url,
+    "SMS_SIGN_NAME": _text,
+    "SMS_TEMPLATES": _sms_templates,
+    "SMS_KEY": _text,
+    "SMS_TIMEOUT": _positive(float),
+    "SMS_MAX_ATTEMPTS": _positive_int,
+    "SMS_RETRY_SECONDS": _positive(float),
+    "SMS_LEASE_SECONDS": _positive(float),
 }

@@ -69,6 +69,8 @@ MANAGE_ABSENCES     register an absence and its return (返岗): as SEE_PEOPLE, 
 MANAGE_ACCOUNTS     see an account's password, lock and tokens, reset a password, revoke
                     a user's tokens: the administrator (``refusal``); a user changes its
                     own password with the old one (no right needed)
+MANAGE_NOTICES      see the notice outbox (短信通知, phones masked) and send a dead notice
+                    again: the administrator (``refusal``; ``engine.notices``)
 ==================  =====================================================================
 
 Personal data: ID numbers and phones are shown in clear only to who may change the case

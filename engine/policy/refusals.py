@@ -35,6 +35,7 @@ class Action(StrEnum):
     SEE_PEOPLE = "see_people"
     MANAGE_ABSENCES = "manage_absences"
     MANAGE_ACCOUNTS = "manage_accounts"
+    MANAGE_NOTICES = "manage_notices"
 
 
 class Reason(StrEnum):

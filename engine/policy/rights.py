@@ -25,6 +25,7 @@ _GLOBAL_REFUSALS = {  # actions without an object: the message when the caller m
     Action.SEE_PEOPLE: "只有系统管理员和乡镇分管领导可以查看人员及其离岗登记",
     Action.MANAGE_ABSENCES: "只有系统管理员和乡镇分管领导可以登记离岗、返岗",
     Action.MANAGE_ACCOUNTS: "只有系统管理员可以查看账号状态、重置密码或注销他人的令牌",
+    Action.MANAGE_NOTICES: "只有系统管理员可以查看短信通知的发送情况或重发通知",
 }
 
 
@@ -37,7 +38,7 @@ def may(principal: Principal, action: Action) -> bool:
         return not case_scope(principal).empty
     if action is Action.DEPLOY_DEFINITIONS:
         return principal.has_role(DEPLOYING_ROLE)
-    if action in (Action.MANAGE_CLOCK, Action.MANAGE_ACCOUNTS):
+    if action in (Action.MANAGE_CLOCK, Action.MANAGE_ACCOUNTS, Action.MANAGE_NOTICES):
         return principal.has_role(ADMIN_ROLE)
     if action in (Action.SEE_PEOPLE, Action.MANAGE_ABSENCES):
         return not people_scope(principal).empty

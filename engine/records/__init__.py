@@ -31,12 +31,20 @@ from engine.records.ledger import (
     UnitFigures,
 )
 from engine.records.logins import AccountStatus, Admission, Counter, LockRow
+from engine.records.notices import (
+    NOTICE_KINDS,
+    NOTICE_STATES,
+    NoticeQuery,
+    NoticeRecord,
+)
 from engine.records.ratings import RatingInvitation
 from engine.records.settings import TrainingSetting
 
 __all__ = [
     "ABSENCE_SOURCES",
     "ABSENCE_STATUSES",
+    "NOTICE_KINDS",
+    "NOTICE_STATES",
     "AbsenceRecord",
     "AccountStatus",
     "Actor",
@@ -55,6 +63,8 @@ __all__ = [
     "LedgerScope",
     "LockRow",
     "Milestone",
+    "NoticeQuery",
+    "NoticeRecord",
     "ProcessVersionRecord",
     "RatingInvitation",
     "StoredFile",

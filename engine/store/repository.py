@@ -30,6 +30,7 @@ from engine.store.exports import ExportRepository
 from engine.store.failures import log, translate
 from engine.store.figures import FigureRepository
 from engine.store.ledger import LedgerRepository
+from engine.store.notices import NoticeRepository
 from engine.store.ratings import RatingRepository
 from engine.store.settings import SettingsRepository
 from engine.store.tables import Base
@@ -125,6 +126,7 @@ class UnitOfWork:
         self.settings = SettingsRepository(session)
         self.absences = AbsenceRepository(session)
         self.ratings = RatingRepository(session)
+        self.notices = NoticeRepository(session)
 
     def __enter__(self) -> UnitOfWork:
         return self

@@ -283,3 +283,29 @@ class RatingInvitationRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     used_seq: Mapped[int | None] = mapped_column(Integer)
+
+
+class NoticeRow(Base):
+    """The notice outbox (短信通知, ``engine.notices``): written in the transaction of the
+    event that causes each notice, worked through by the sender (``daiban worker``)."""
+
+    __tablename__ = "notices"
+    __table_args__ = (Index("ix_notices_due", "state", "next_at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    event_seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    idempotency_id: Mapped[str] = mapped_column(String(120), unique=True)
+    # Erased once the notice is sent; the masked form stays for the list.
+    phone: Mapped[str | None] = mapped_column(String(32))
+    phone_masked: Mapped[str] = mapped_column(String(32))
+    params: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

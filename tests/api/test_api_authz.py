@@ -411,6 +411,11 @@ OWN_PASSWORD = ("POST", "/api/v1/auth/password")
 QINGSI_PERSON, FENGLE_PERSON = "luo.yong", "wei.na"
 ABSENT_DAY = "2026-11-02"
 
+# -- the notice outbox (短信通知) --------------------------------------------------------
+# The administrator alone lists notices and sends a dead one again (test_notices_by_role).
+NOTICES = {("GET", "/api/v1/notices"), ("POST", "/api/v1/notices/<int:notice_id>/retry")}
+NOTICE_KEEPER = "he.jun"
+
 COVERED = (
     {(method, rule) for _, method, rule in OBJECT_ENDPOINTS}
     | set(EVERYONE)
@@ -427,6 +432,7 @@ COVERED = (
     | PEOPLE_LISTS
     | {ABSENCE_CREATE, ABSENCE_END, OWN_PASSWORD}
     | ACCOUNTS
+    | NOTICES
 )
 
 # -- fixtures --------------------------------------------------------------------------
@@ -888,6 +894,7 @@ def _concrete(rule: str, obj: Obj) -> str:
         .replace("<int:version>", "1")
         .replace("<int:issue_id>", "1")
         .replace("<int:absence_id>", "1")
+        .replace("<int:notice_id>", "1")
         .replace("<user_id>", "wang.fang")
         .replace("<path:filename>", "swagger-ui-bundle.js")
     )
@@ -1219,6 +1226,26 @@ def test_accounts_by_role(world: World, user: str) -> None:
         else:
             assert response.status_code == 403, response.get_json()
             assert response.mimetype == PROBLEM and response.get_json()["code"] == "forbidden"
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_notices_by_role(world: World, user: str) -> None:
+    """Only the administrator sees the notice outbox or sends a notice again (the matrix's
+    notices are pending: a retry is 409; one that does not exist 404)."""
+    headers = world.headers(user)
+    listed = world.client.get(f"{API}/notices?page_size=100", headers=headers)
+    missing = world.client.post(f"{API}/notices/999999/retry", headers=headers)
+    if user != NOTICE_KEEPER:
+        for response in (listed, missing):
+            assert response.status_code == 403, response.get_json()
+            assert response.mimetype == PROBLEM and response.get_json()["code"] == "forbidden"
+        return
+    assert listed.status_code == 200, listed.get_json()
+    assert missing.status_code == 404 and missing.mimetype == PROBLEM
+    for notice in listed.get_json()["items"]:
+        assert "****" in notice["phone"]
+        retried = world.client.post(f"{API}/notices/{notice['id']}/retry", headers=headers)
+        assert retried.status_code == 409 and retried.get_json()["code"] == "invalid_state"
 
 
 @pytest.mark.parametrize("user", USERS)

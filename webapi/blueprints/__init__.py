@@ -11,6 +11,7 @@ from webapi.blueprints import (
     health,
     items,
     ledger,
+    notices,
     people,
     public,
     ratings,
@@ -33,4 +34,5 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     units.blp,
     public.blp,
     ratings.blp,
+    notices.blp,
 )

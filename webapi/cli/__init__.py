@@ -30,6 +30,7 @@ from webapi.cli.exports import add_parser as add_exports
 from webapi.cli.ledger import add_parser as add_ledger
 from webapi.cli.openapi import add_parser as add_openapi
 from webapi.cli.stats import add_parser as add_stats
+from webapi.cli.worker import add_parser as add_worker
 from webapi.config import ConfigError
 from webapi.settings import configure_logging
 
@@ -132,11 +133,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_exports(sub)
     add_clock(sub)
     add_openapi(sub)
+    add_worker(sub)
     return parser
 
 
 # The commands that are jobs or servers: their logs are the record of what they did.
-LOGGED_COMMANDS = frozenset({"serve", "tick", "verify", "deploy"})
+LOGGED_COMMANDS = frozenset({"serve", "tick", "verify", "deploy", "worker", "notices"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,7 +4,7 @@ token; the token itself is kept until the link is used. Taking it back drops the
 (residents holding one can then no longer rate; the ratings themselves are events).
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 """
 
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ from alembic import op
 from engine.store.tables import UTCDateTime
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

@@ -24,6 +24,7 @@ export const ROUTES = [
   { path: "/exports", module: "exports", label: "数据导出", roles: ["supervisor"] },
   { path: "/admin/people", module: "people", label: "人员与岗位", roles: ["admin"] },
   { path: "/admin/absences", module: "absences", label: "离岗登记", roles: ["admin", "township_leader"] },
+  { path: "/admin/notices", module: "notices", label: "通知发送", roles: ["admin"] },
   { path: "/designer", module: "definitions", label: "流程定义", roles: ["designer"] },
   { path: "/designer/:id", module: "definition" },
   { path: "/account", module: "account", label: "修改密码", roles: null },
