@@ -17,6 +17,7 @@ from engine.cases import SYSTEM, Actor, CaseService, CaseView, TickReport
 from engine.clock import OFFSET_TTL, Clock, DatabaseClock, ManualClock, SystemClock
 from engine.definitions.compiler import SourceFile, lint, read_sources
 from engine.definitions.registry import DefinitionRegistry, DeployResult
+from engine.documents import DocumentService, Templates
 from engine.errors import (
     ConflictError,
     DataValidationError,
@@ -47,6 +48,7 @@ from engine.steps import DEFAULT_WARNING_SHARE
 from engine.store import Store
 from engine.store.database import DEFAULT_URL as DEFAULT_DATABASE_URL
 from engine.training import TrainingService
+from processes import resources
 from processes.catalogue import Catalogue, load_catalogue
 from processes.org import Organization, load_org
 
@@ -95,6 +97,7 @@ class Engine:
         token_hours: float = DEFAULT_TOKEN_HOURS,
         files: FileStore | None = None,
         public_url: str = DEFAULT_PUBLIC_URL,
+        documents_dir: Path | None = None,
     ) -> None:
         self.wall_clock: Clock = clock or SystemClock()
         self.calendar = use_holiday_file(holiday_file)
@@ -126,6 +129,7 @@ class Engine:
         self.audit = Auditor(self.store, self.definitions, self.files)
         self._org, self._org_file = org, org_file
         self._catalogue, self._catalogue_dir = catalogue, catalogue_dir
+        self.documents_dir = documents_dir  # a county's own document templates (file by file)
 
     @cached_property
     def org(self) -> Organization:
@@ -173,6 +177,15 @@ class Engine:
         return ProgressService(
             self.store, self.cases.cache, self.clock, self.wall_clock, self.org, names
         )
+
+    @cached_property
+    def documents(self) -> DocumentService:
+        """文书: the documents printed from a case, issued into its history."""
+        templates = Templates(resources.DOCUMENTS_DIR, self.documents_dir)
+        return DocumentService(
+            self.store, self.definitions, self.audit, self.cases.changes, self.files,
+            self.catalogue, self.org, templates, self.public_url,
+        )  # fmt: skip
 
     @cached_property
     def stats(self) -> StatsService:

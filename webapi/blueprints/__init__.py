@@ -8,6 +8,7 @@ from webapi.blueprints import (
     audit_export,
     auth,
     definitions,
+    documents,
     health,
     items,
     ledger,
@@ -31,4 +32,5 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     absences.blp,
     units.blp,
     public.blp,
+    documents.blp,
 )
