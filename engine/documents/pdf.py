@@ -124,7 +124,9 @@ def _add_fonts(pdf: FPDF) -> None:
         prototype, data = _prototype(style)
         font = copy.copy(prototype)  # metrics and character widths shared, read-only
         font.i = len(pdf.fonts) + 1
-        font.ttfont = ttLib.TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
+        font.ttfont = ttLib.TTFont(
+            io.BytesIO(data), recalcTimestamp=False, recalcBBoxes=False, lazy=True
+        )
         font.subset = SubsetMap(font)
         font.missing_glyphs = []
         font.biggest_size_pt = 0
