@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,15 +106,15 @@ def main() -> None:
         listing, first, again, sizes, first_cpu = [], [], [], [], []
         actor = Actor("tan.xiaoyan")
         for case_id in ids:
-            listing.append(timed(lambda: documents.entries(case_id)))
+            listing.append(timed(partial(documents.entries, case_id)))
             for entry in documents.entries(case_id):
                 if entry.document_id is None:
                     continue
-                document_id = entry.document_id
-                first.append(timed(lambda: documents.document(case_id, document_id, actor)))
+                fetch = partial(documents.document, case_id, entry.document_id, actor)
+                first.append(timed(fetch))
                 first_cpu.append(CPU[-1])
-                again.append(timed(lambda: documents.document(case_id, document_id, actor)))
-                sizes.append(len(documents.document(case_id, document_id, actor).data))
+                again.append(timed(fetch))
+                sizes.append(len(fetch().data))
         print(f"{args.database}: {len(ids)} cases, {len(first)} documents")
         print(line("list a case's documents", listing))
         print(line("first print (issue)", first))
