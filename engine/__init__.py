@@ -17,6 +17,7 @@ from engine.cases import SYSTEM, Actor, CaseService, CaseView, TickReport
 from engine.clock import OFFSET_TTL, Clock, DatabaseClock, ManualClock, SystemClock
 from engine.definitions.compiler import SourceFile, lint, read_sources
 from engine.definitions.registry import DefinitionRegistry, DeployResult
+from engine.documents import DocumentService, Templates
 from engine.errors import (
     ConflictError,
     DataValidationError,
@@ -49,6 +50,7 @@ from engine.steps import DEFAULT_WARNING_SHARE
 from engine.store import Store
 from engine.store.database import DEFAULT_URL as DEFAULT_DATABASE_URL
 from engine.training import TrainingService
+from processes import resources
 from processes.catalogue import Catalogue, load_catalogue
 from processes.org import Organization, load_org
 
@@ -97,6 +99,7 @@ class Engine:
         token_hours: float = DEFAULT_TOKEN_HOURS,
         files: FileStore | None = None,
         public_url: str = DEFAULT_PUBLIC_URL,
+        documents_dir: Path | None = None,
     ) -> None:
         self.wall_clock: Clock = clock or SystemClock()
         self.calendar = use_holiday_file(holiday_file)
@@ -131,6 +134,7 @@ class Engine:
         self._catalogue, self._catalogue_dir = catalogue, catalogue_dir
         # The notice outbox is written in every change's transaction (built on first use).
         self.cases.changes.observers.append(lambda *change: self.notices.observe(*change))
+        self.documents_dir = documents_dir  # a county's own document templates (file by file)
 
     @cached_property
     def org(self) -> Organization:
@@ -195,13 +199,26 @@ class Engine:
     @cached_property
     def notices(self) -> NoticeService:
         """短信通知: the notice outbox and its sender (``engine.notices``)."""
-        return NoticeService(
+        service = NoticeService(
             self.store,
             self.clock,
             lambda: self.org,
             lambda: {item.code: item.name for item in self.catalogue},
             self.public_url,
         )
+        service.invitation_url = self.ratings.links.url_in  # the evaluation's invitation
+        return service
+
+    @cached_property
+    def documents(self) -> DocumentService:
+        """文书: the documents printed from a case, issued into its history."""
+        templates = Templates(resources.DOCUMENTS_DIR, self.documents_dir)
+        service = DocumentService(
+            self.store, self.definitions, self.audit, self.cases.changes, self.files,
+            self.catalogue, self.org, templates, self.public_url,
+        )  # fmt: skip
+        service.rating_url = self.ratings.invitation_url  # the 办结通知书's rating QR
+        return service
 
     @cached_property
     def stats(self) -> StatsService:

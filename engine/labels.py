@@ -30,6 +30,7 @@ __all__ = [
     "CASE_STATUSES",
     "CHANNELS",
     "DECIDED_AT",
+    "DOCUMENT_KINDS",
     "ENTRY_TYPES",
     "EVENT_FIELDS",
     "EVENT_FIELD_VALUES",
@@ -43,6 +44,7 @@ __all__ = [
     "ISSUE_STATUSES",
     "KIND_NAMES",
     "LIMIT_UNITS",
+    "MATERIAL_FORMS",
     "MESSAGES",
     "RATING_CHANNELS",
     "RATING_LEVELS",
@@ -78,6 +80,27 @@ EVENT_TYPES = {
     "warning_red": "红牌预警",
     "rating_appealed": "评价申诉",
     "rating_appeal_decided": "评价申诉裁定",
+    "document_issued": "出具文书",
+}
+
+# How a catalogue material is handed in (processes/catalogue.py Material.form).
+MATERIAL_FORMS = {
+    "original": "原件",
+    "copy": "复印件",
+    "original_and_copy": "原件及复印件",
+    "electronic": "电子材料",
+}
+
+# The documents printed from a case (文书, engine/documents/kinds.py).
+DOCUMENT_KINDS = {
+    "receipt": "收件回执",
+    "entrustment": "代办委托书",
+    "handover": "材料交接单",
+    "acceptance": "受理通知书",
+    "supplement": "补正材料通知书（一次性告知书）",
+    "refusal": "不予受理通知书",
+    "completion": "办结通知书",
+    "service_record": "送达回证",
 }
 
 # The messages the shared activities wait for (engine/elements.py).
@@ -242,12 +265,19 @@ EVENT_FIELDS = {
     "appeal_seq": "所裁定的申诉（事件序号）",
     "upheld": "申诉是否成立",
     "opinion": "裁定意见",
+    "kind": "文书种类",
+    "document_id": "文书编号",
+    "files": "文件",
+    "files.sha256": "SHA-256",
+    "files.name": "文件名",
+    "files.size": "大小（字节）",
 }
 # The codes among them, by path (a message's ``name``, an incident's ``action``).
 EVENT_FIELD_VALUES: dict[str, Mapping[str, str]] = {
     "name": MESSAGES,
     "action": EVENT_TYPES,
     "rating_channel": RATING_CHANNELS,
+    "kind": DOCUMENT_KINDS,
 }
 
 

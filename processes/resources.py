@@ -11,6 +11,7 @@ an installed wheel find the same files in the same place:
 | ``CATALOGUE_SCHEMA`` | the JSON Schema every catalogue file is checked against | — |
 | ``DEMO_ORG_FILE`` | the demo organisation | ``DAIBAN_ORG_FILE`` |
 | ``HOLIDAY_FILE`` | holiday-calendar overrides (节假日安排) | ``DAIBAN_HOLIDAY_FILE`` |
+| ``DOCUMENTS_DIR`` | the document templates (文书模板), one HTML file per kind | ``DAIBAN_DOCUMENTS_DIR`` (file by file) |
 
 The settings are read by ``webapi.settings`` (``engine`` and ``processes`` never read the
 environment) and handed to the engine as plain paths.
@@ -31,6 +32,7 @@ CATALOGUE_SCHEMA = PACKAGE_DIR / "schema" / "catalogue.schema.json"
 DEMO_ORG_FILE = PACKAGE_DIR / "org" / "demo.yaml"
 HOLIDAY_FILE = PACKAGE_DIR / "holidays.yaml"
 NOTICE_TEMPLATES = PACKAGE_DIR / "notices.yaml"  # 短信通知模板 (engine.notices)
+DOCUMENTS_DIR = PACKAGE_DIR / "documents"
 # The checkout the package was imported from (in an installed wheel: site-packages,
 # which has no tools/ folder).
 SOURCE_TREE = PACKAGE_DIR.parent
@@ -41,6 +43,7 @@ __all__ = [
     "CATALOGUE_DIR",
     "CATALOGUE_SCHEMA",
     "DEMO_ORG_FILE",
+    "DOCUMENTS_DIR",
     "HOLIDAY_FILE",
     "LAYOUT_TOOL",
     "NOTICE_TEMPLATES",

@@ -60,6 +60,7 @@ class Settings:
     holiday_file: Path = resources.HOLIDAY_FILE
     public_url: str = DEFAULT_PUBLIC_URL  # where residents reach the public pages
     files_dir: Path | None = None  # None: the engine's default (engine.Engine, ``files``)
+    documents_dir: Path | None = None  # a county's own document templates (None: shipped)
     warning_share: float = DEFAULT_WARNING_SHARE
     engine_max_steps: int = DEFAULT_MAX_STEPS
     loop_maximum: int = DEFAULT_LOOP_MAXIMUM
@@ -148,6 +149,7 @@ def build_engine(
         token_hours=settings.token_hours,
         public_url=settings.public_url,
         files=DirectoryStore(settings.files_dir) if settings.files_dir else None,
+        documents_dir=settings.documents_dir,
     )
 
 
@@ -172,6 +174,13 @@ def _path(name: str, value: Any) -> Path:
     if isinstance(value, Path):
         return value
     return Path(_text(name, value))
+
+
+def _folder(name: str, value: Any) -> Path:
+    path = _path(name, value)
+    if not path.is_dir():
+        raise ConfigError(f"{ENV_PREFIX}{name} 应为已有的文件夹：{path}")
+    return path
 
 
 def _positive(convert: Callable[[str], float]) -> Parser:
@@ -274,6 +283,7 @@ PARSERS: dict[str, Parser] = {
     "ORG_FILE": _path,
     "HOLIDAY_FILE": _path,
     "FILES_DIR": _path,
+    "DOCUMENTS_DIR": _folder,
     "PUBLIC_URL": _public_url,
     "WARNING_SHARE": _share,
     "ENGINE_MAX_STEPS": _positive_int,

@@ -33,7 +33,8 @@ DEFAULT_MAX_ATTEMPTS = 8
 DEFAULT_RETRY_SECONDS = 30.0
 DEFAULT_LEASE_SECONDS = 60.0
 MAX_BACKOFF = timedelta(hours=2)
-InvitationUrl = Callable[[int], str | None]
+# The case's rating link, read inside the change's transaction (None: none).
+InvitationUrl = Callable[[UnitOfWork, int], str | None]
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ class NoticeService:
             "item": self.item_names.get(case.item_code or "", case.process_id),
             "unit": self._unit(case.org_unit),
             "due_date": _day(case.due_date),
-            "link": self._link(case, moment),
+            "link": self._link(uow, case, moment),
             **moment.params,
         }
         suffix = "" if moment.kind in ONCE_PER_CASE else f"-{event.seq}"
@@ -172,10 +173,10 @@ class NoticeService:
         unit = self.org.units.get(code) if code else None
         return unit.name if unit is not None else "便民服务中心"
 
-    def _link(self, case: CaseRecord, moment: Moment) -> str:
+    def _link(self, uow: UnitOfWork, case: CaseRecord, moment: Moment) -> str:
         if moment.kind == "rating_invitation":
             provider = self.invitation_url
-            return (provider(case.id) if provider is not None else None) or ""
+            return (provider(uow, case.id) if provider is not None else None) or ""
         return f"{self.public_url}/progress"
 
     # -- the sender --------------------------------------------------------------------

@@ -123,6 +123,14 @@ class RatingLinks:
     def url(self, token: str) -> str:
         return f"{self.public_url}{PAGE}#{token}"
 
+    def url_in(self, uow: UnitOfWork, case_id: int) -> str | None:
+        """The case's unused link as the transaction ``uow`` sees it (a notice written in
+        the same change prints it); None: no link, or used."""
+        invitation = uow.ratings.of_case(case_id)
+        if invitation is None or invitation.token is None:
+            return None
+        return self.url(invitation.token)
+
     def invitation_url(self, case_id: int) -> str | None:
         """The case's rating link while the case waits for its rating; None otherwise.
         A case that waited already before links existed gets its link now."""

@@ -372,6 +372,14 @@ AUDIT_ENDPOINTS: tuple[tuple[str, str], ...] = (
     ("GET", "/api/v1/cases/<int:case_id>/diagram"),
 )
 
+# -- documents (文书) ---------------------------------------------------------------------
+# Whoever sees the case may list and print its documents (the ``case`` column); the first
+# print of a document issues it (``document_issued`` in the case's history), once.
+DOCUMENT_ENDPOINTS: tuple[tuple[str, str], ...] = (
+    ("GET", "/api/v1/cases/<int:case_id>/documents"),
+    ("GET", "/api/v1/cases/<int:case_id>/documents/<document_id>"),
+)
+
 # -- supervision figures (效能监督统计) ---------------------------------------------------
 # Scoped like cases (what each user's figures cover: tests/api/test_api_stats.py); designers
 # and administrators have no figures (403); every other user 200.
@@ -424,6 +432,7 @@ COVERED = (
     | set(PUBLIC)
     | LEDGER_COVERED
     | set(AUDIT_ENDPOINTS)
+    | set(DOCUMENT_ENDPOINTS)
     | MESSAGE_ENDPOINTS
     | RATING_ENDPOINTS
     | {STATS}
@@ -674,6 +683,23 @@ def test_audit_views_follow_the_case_column(
 
 
 @pytest.mark.parametrize(("user", "kind"), AUDIT_CELLS, ids=["-".join(c) for c in AUDIT_CELLS])
+def test_documents_follow_the_case_column(
+    world: World, shared: dict[str, Obj], user: str, kind: str
+) -> None:
+    obj = shared[kind]
+    status = expected(user, kind, "case")
+    for _, rule in DOCUMENT_ENDPOINTS:
+        response = world.client.get(_concrete(rule, obj), headers=world.headers(user))
+        assert response.status_code == status, (rule, response.get_json())
+        if status == 404:
+            assert_not_found(response)
+        elif rule.endswith("<document_id>"):
+            assert response.mimetype == "application/pdf"
+        else:
+            assert response.get_json()["documents"][0]["document_id"] == "receipt-1"
+
+
+@pytest.mark.parametrize(("user", "kind"), AUDIT_CELLS, ids=["-".join(c) for c in AUDIT_CELLS])
 def test_other_messages_follow_the_case_rights(
     world: World, shared: dict[str, Obj], user: str, kind: str
 ) -> None:
@@ -896,6 +922,7 @@ def _concrete(rule: str, obj: Obj) -> str:
         .replace("<int:absence_id>", "1")
         .replace("<int:notice_id>", "1")
         .replace("<user_id>", "wang.fang")
+        .replace("<document_id>", "receipt-1")
         .replace("<path:filename>", "swagger-ui-bundle.js")
     )
 

@@ -81,22 +81,25 @@ def test_a_case_to_its_end_queues_acceptance_result_and_invitation(
     assert {(n.state, n.phone, n.phone_masked) for n in found} == {("pending", PHONE, MASKED)}
     assert "已受理" in accepted.text and "http://127.0.0.1:5000/progress" in accepted.text
     assert json.loads(ready.params)["delivery"] in ready.text
-    # No rating link yet (the rating service gives it): the text without a link.
-    assert "办理窗口评价器" in invitation.text and "http" not in invitation.text
+    # The resident's one-time rating link (engine.ratings), with the counter's pad beside.
+    assert (
+        "办理窗口评价器" in invitation.text and "http://127.0.0.1:5000/rating#" in invitation.text
+    )
     # The events stay as they were: the outbox is no part of the history.
     assert engine.audit.verify(trace.case.id).ok
 
 
-def test_a_rating_link_from_the_provider_goes_into_the_invitation(
+def test_the_invitation_carries_the_cases_own_rating_link(
     engine: Engine, clock: ManualClock
 ) -> None:
-    engine.notices.invitation_url = lambda case_id: f"https://example.org/rate/{case_id}"
     item = CATALOGUE.items["TT004"]
     trace = run(
         engine.cases, clock, item.process_id, Scenario(start=start_data("TT004"), messages={})
     )
     [invitation] = notices(engine, case_id=trace.case.id, kind="rating_invitation")
-    assert f"https://example.org/rate/{trace.case.id}" in invitation.text
+    with engine.store.unit_of_work(write=False) as uow:
+        link = engine.ratings.links.url_in(uow, trace.case.id)
+    assert link is not None and link in invitation.text
 
 
 def test_supplement_lists_the_missing_materials_and_refusal_is_noticed(

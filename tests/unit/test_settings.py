@@ -47,6 +47,7 @@ def test_each_variable_sets_its_field(tmp_path: Path) -> None:
         CATALOGUE_DIR=str(tmp_path / "catalogue"),
         ORG_FILE=str(tmp_path / "org.yaml"),
         HOLIDAY_FILE=str(tmp_path / "holidays.yaml"),
+        DOCUMENTS_DIR=str(tmp_path),
         WARNING_SHARE="0.75",
         ENGINE_MAX_STEPS="800",
         LOOP_MAXIMUM="20",
@@ -63,6 +64,7 @@ def test_each_variable_sets_its_field(tmp_path: Path) -> None:
         catalogue_dir=tmp_path / "catalogue",
         org_file=tmp_path / "org.yaml",
         holiday_file=tmp_path / "holidays.yaml",
+        documents_dir=tmp_path,
         warning_share=0.75,
         engine_max_steps=800,
         loop_maximum=20,
@@ -98,6 +100,7 @@ def test_every_field_is_a_variable() -> None:
         ("TRUSTED_PROXY_HEADER", "Forwarded"),
         ("LOG_LEVEL", "verbose"),
         ("LOG_FORMAT", "xml"),
+        ("DOCUMENTS_DIR", "/nonexistent/daiban-documents"),
     ],
 )
 def test_a_bad_value_names_its_variable(name: str, bad: str) -> None:

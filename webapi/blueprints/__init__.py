@@ -8,6 +8,7 @@ from webapi.blueprints import (
     audit_export,
     auth,
     definitions,
+    documents,
     health,
     items,
     ledger,
@@ -35,4 +36,5 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     public.blp,
     ratings.blp,
     notices.blp,
+    documents.blp,
 )

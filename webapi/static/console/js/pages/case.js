@@ -4,6 +4,7 @@
 // diagram page, framed) with a step slider and the state after the chosen event
 // (GET /cases/{id}/state?at=N), and the verification of its record (GET /cases/{id}/verify).
 import * as api from "../api.js";
+import { CaseDocuments } from "../parts/documents.js";
 import { WaitingMessages } from "../parts/messages.js";
 import { Ratings } from "../parts/ratings.js";
 import {
@@ -522,6 +523,7 @@ export default function Case({ user, params }) {
     ${!detail.read_only && detail.status === "open"
       ? html`<${Cancel} detail=${detail} onDone=${loaded.reload} />`
       : null}
+    <${CaseDocuments} caseId=${detail.id} version=${detail.version} />
     <${Replay} key=${history.events.length} detail=${detail} history=${history} who=${who} />
     <${Timeline} history=${history} who=${who} />
     <${Verify} caseId=${detail.id} />
