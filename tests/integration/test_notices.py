@@ -81,10 +81,8 @@ def test_a_case_to_its_end_queues_acceptance_result_and_invitation(
     assert {(n.state, n.phone, n.phone_masked) for n in found} == {("pending", PHONE, MASKED)}
     assert "已受理" in accepted.text and "http://127.0.0.1:5000/progress" in accepted.text
     assert json.loads(ready.params)["delivery"] in ready.text
-    # The resident's one-time rating link (engine.ratings), with the counter's pad beside.
-    assert (
-        "办理窗口评价器" in invitation.text and "http://127.0.0.1:5000/rating#" in invitation.text
-    )
+    # The resident's one-time rating link (engine.ratings) instead of the counter's pad.
+    assert "http://127.0.0.1:5000/rating#" in invitation.text and "评价器" not in invitation.text
     # The events stay as they were: the outbox is no part of the history.
     assert engine.audit.verify(trace.case.id).ok
 
