@@ -74,6 +74,7 @@ EVENT_TYPES = {
     "incident": "流程异常",
     "warning_yellow": "黄牌预警",
     "warning_red": "红牌预警",
+    "attachment_added": "上传材料附件",
 }
 
 # The messages the shared activities wait for (engine/elements.py).
@@ -216,6 +217,12 @@ EVENT_FIELDS = {
     "spec_id": "环节",
     "due_at": "环节时限",
     "due_date": "办结期限",
+    "attachment_id": "附件编号",
+    "material": "材料",
+    "media_type": "文件类型",
+    "size": "大小（字节）",
+    "note": "备注",
+    "files": "文件",
 }
 # The codes among them, by path (a message's ``name``, an incident's ``action``).
 EVENT_FIELD_VALUES: dict[str, Mapping[str, str]] = {

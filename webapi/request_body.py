@@ -11,6 +11,7 @@ against what each operation declares (``webapi.arguments.check_query``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Request, current_app, request
@@ -23,6 +24,9 @@ from webapi.smorest import View
 
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 UPLOADS_ATTRIBUTE = "daiban_accepts"
+LIMIT_ATTRIBUTE = "daiban_body_limit"
+# Room for a multipart body's boundaries, part headers and small fields around its file.
+MULTIPART_ALLOWANCE = 64 * 1024
 
 
 def is_json(mimetype: str) -> bool:
@@ -36,12 +40,16 @@ def check_body() -> None:
     if request.routing_exception is not None:
         return  # no such route or method: the router's 404 or 405 comes first
     length = request.content_length
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    view = current_app.view_functions.get(request.endpoint or "")
+    limit_key = getattr(view, LIMIT_ATTRIBUTE, None)
+    if limit_key is not None:
+        # werkzeug stops reading a (chunked) body past the limit: 413 as well
+        request.max_content_length = current_app.config[limit_key] + MULTIPART_ALLOWANCE
+    limit = request.max_content_length
     if length is not None and limit is not None and length > limit:
         raise RequestEntityTooLarge()
     has_body = bool(length) or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
     if request.method in _WITH_BODY and has_body and not is_json(request.mimetype):
-        view = current_app.view_functions.get(request.endpoint or "")
         accepted = getattr(view, UPLOADS_ATTRIBUTE, ())
         if request.mimetype in accepted:
             return
@@ -64,6 +72,17 @@ def accepts_uploads(view: View) -> View:
     """Mark a view as taking ``multipart/form-data`` (file uploads) besides JSON."""
     setattr(view, UPLOADS_ATTRIBUTE, frozenset({"multipart/form-data"}))
     return view
+
+
+def upload_limit(config_key: str) -> Callable[[View], View]:
+    """Give a view taking uploads its own body limit: the config value ``config_key``
+    (bytes of the file) instead of ``MAX_CONTENT_LENGTH``."""
+
+    def mark(view: View) -> View:
+        setattr(view, LIMIT_ATTRIBUTE, config_key)
+        return view
+
+    return mark
 
 
 class _StrictJson:

@@ -32,6 +32,8 @@ class Action(StrEnum):
     SEE_PEOPLE = "see_people"
     MANAGE_ABSENCES = "manage_absences"
     MANAGE_ACCOUNTS = "manage_accounts"
+    ATTACH_SCAN = "attach_scan"
+    SEE_SCAN = "see_scan"
 
 
 class Reason(StrEnum):

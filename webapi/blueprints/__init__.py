@@ -5,6 +5,7 @@ from __future__ import annotations
 from webapi.blueprints import (
     absences,
     admin,
+    attachments,
     audit_export,
     auth,
     definitions,
@@ -31,4 +32,5 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     absences.blp,
     units.blp,
     public.blp,
+    attachments.blp,
 )
