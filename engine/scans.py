@@ -164,6 +164,8 @@ def _clean_pdf(data: bytes) -> bytes:
         for holder in (writer.root_object, *writer.pages):
             for key in ("/Metadata", "/PieceInfo"):
                 holder.pop(NameObject(key), None)
+        # the objects they were leave the file too (pypdf writes unreferenced ones)
+        writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
         out = io.BytesIO()
         writer.write(out)
         cleaned = out.getvalue()
