@@ -120,7 +120,7 @@ class AttachmentService:
                 "files": [{"sha256": digest, "name": name, "size": len(scan.data)}],
             }
 
-        event = self.changes.note(case_id, EVENT, actor, decide)
+        event = self.changes.note(case_id, "attachment_added", actor, decide)
         if event is None:
             return found[0], False
         return _attachment(event), True

@@ -24,10 +24,9 @@ from webapi.openapi import problem_response
 from webapi.problems import ApiProblem, refused
 from webapi.request_body import accepts_uploads, upload_limit
 from webapi.schemas.attachments import (
-    AttachmentFileSchema,
-    AttachmentFormSchema,
     AttachmentListSchema,
     AttachmentSchema,
+    AttachmentUploadSchema,
 )
 from webapi.services import services
 from webapi.smorest import Blueprint
@@ -49,8 +48,7 @@ _FILE_RESPONSE = {
 @accepts_uploads
 @upload_limit("ATTACHMENT_MAX_BYTES")
 @require_auth
-@blp.arguments(AttachmentFormSchema, location="form")
-@blp.arguments(AttachmentFileSchema, location="files")
+@blp.arguments(AttachmentUploadSchema, location="files")
 @blp.response(201, AttachmentSchema, description="已上传，记入办件历史（attachment_added）")
 @blp.alt_response(
     200, schema=AttachmentSchema, description="同一文件已作为该材料上传过：原附件，未重复记录"
@@ -73,9 +71,7 @@ _FILE_RESPONSE = {
         "文件已损坏或不予接收，或材料名称有误", "unreadable_file", "validation_failed"
     ),
 )
-def add_attachment(
-    form: dict[str, Any], upload: dict[str, Any], case_id: int
-) -> tuple[dict[str, Any], int]:
+def add_attachment(upload: dict[str, Any], case_id: int) -> tuple[dict[str, Any], int]:
     """上传材料附件：收件登记后、补正材料时、送达时（multipart/form-data）
 
     字段 `file`（扫描件）、`material`（材料名称）、`note`（备注，可选）。类型按文件内容判断，
@@ -92,9 +88,9 @@ def add_attachment(
     attachment, created = services().engine.attachments.attach(
         case_id,
         policy.attaching_actor(principal, record),
-        form["material"],
+        upload["material"],
         data,
-        form.get("note"),
+        upload.get("note"),
     )
     return _shown(attachment, withheld=False), 201 if created else 200
 

@@ -10,7 +10,9 @@ from webapi.schemas.common import BLANK, NOT_BLANK, LocalDateTime
 from webapi.smorest import Upload
 
 
-class AttachmentFormSchema(Schema):
+class AttachmentUploadSchema(Schema):
+    """The upload's one multipart body: the file, which material it is, a note."""
+
     material = fields.String(
         required=True,
         validate=[validate.Length(min=1, max=MAX_MATERIAL), Pattern(NOT_BLANK, error=BLANK)],
@@ -27,8 +29,6 @@ class AttachmentFormSchema(Schema):
         },
     )
 
-
-class AttachmentFileSchema(Schema):
     file = Upload(
         required=True,
         metadata={

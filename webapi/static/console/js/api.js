@@ -77,7 +77,8 @@ function url(path, query) {
 }
 
 // One request. Returns {data, etag, status, response}; throws ApiError on 4xx/5xx.
-export async function request(method, path, { query, body, headers, text } = {}) {
+// `text` / `blob`: the body as text or as a Blob (a file) instead of JSON.
+export async function request(method, path, { query, body, headers, text, blob } = {}) {
   const current = session();
   const sent = { Accept: "application/json", ...(headers || {}) };
   if (current) sent.Authorization = "Bearer " + current.token;
@@ -111,7 +112,7 @@ export async function request(method, path, { query, body, headers, text } = {})
     throw new ApiError(response.status, problem);
   }
   if (response.status === 204) return { data: null, etag, status: 204, response };
-  const data = text ? await response.text() : await response.json();
+  const data = text ? await response.text() : blob ? await response.blob() : await response.json();
   return { data, etag, status: response.status, response };
 }
 
