@@ -330,3 +330,27 @@ def test_verify_detects_a_scan_replaced_or_removed_on_disk(
     finally:
         path.write_bytes(original)
     assert engine.audit.verify(case).ok
+
+
+def test_the_window_that_registered_for_another_township_attaches_but_does_not_open(
+    shared_client: FlaskClient, shared_tokens_: Tokens
+) -> None:
+    # 全县域通办: 青丝乡's window registers a case of 石桥乡's village and holds the paper
+    case = register(
+        shared_client,
+        shared_tokens_,
+        "wang.fang",
+        village="511725202003",
+        channel="township_window",
+    )
+    sent = upload(shared_client, shared_tokens_, case["id"], png_with_gps(seed()), user="wang.fang")
+    assert sent.status_code == 201, sent.get_json()
+    shown = sent.get_json()
+    base = f"/api/v1/cases/{case['id']}/attachments"
+    theirs = shared_client.get(base, headers=shared_tokens_.headers("wang.fang")).get_json()
+    assert theirs["may_attach"] is True and theirs["items"][0]["withheld"] is True
+    opened = shared_client.get(shown["href"], headers=shared_tokens_.headers("wang.fang"))
+    assert opened.status_code == 403
+    # the township that handles it opens it
+    handling = shared_client.get(shown["href"], headers=shared_tokens_.headers("pan.hong"))
+    assert handling.status_code == 200 and handling.mimetype == "image/png"

@@ -40,8 +40,9 @@ def _scan(tmp_path: Path, seed: int, name: str) -> Path:
 
 
 def test_a_scan_uploaded_on_the_case_page_is_listed_and_opens(
-    console: Console, case: dict[str, Any], tmp_path: Path
+    console: Console, counter: Counter, tmp_path: Path
 ) -> None:
+    case = counter.register(AGENT, PROXY_ITEM, QINGSI_COMMUNITY, "village_point")
     desk = console.open(AGENT, f"/cases/{case['id']}")
     desk.ready()
     page = desk.page
