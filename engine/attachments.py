@@ -80,8 +80,15 @@ class AttachmentService:
         self.max_pixels = max_pixels
 
     def materials(self, record: CaseRecord) -> list[str]:
-        """What may be attached to the case: its item's materials, then the proofs of
-        delivery."""
+        """What may be attached to the case now: to an open one its item's materials,
+        then the proofs of delivery; to a completed one the proofs; to a cancelled one
+        nothing."""
+        if record.status == "open":
+            return self._known(record)
+        return list(DELIVERY_PROOFS) if record.status == "completed" else []
+
+    def _known(self, record: CaseRecord) -> list[str]:
+        """The item's materials, then the proofs of delivery."""
         item = self.catalogue.get(record.item_code or "")
         names = [material.name for material in item.materials] if item is not None else []
         return names + [name for name in DELIVERY_PROOFS if name not in names]
@@ -160,7 +167,7 @@ class AttachmentService:
         errors: dict[str, str] = {}
         if not material:
             errors["material"] = "请选择这是哪一项材料"
-        elif len(material) > MAX_MATERIAL or material not in self.materials(record):
+        elif len(material) > MAX_MATERIAL or material not in self._known(record):
             errors["material"] = "不是该事项的申请材料（见事项的材料清单），也不是办结单或送达回证"
         if note is not None and len(note) > MAX_NOTE:
             errors["note"] = f"备注最多 {MAX_NOTE} 个字"

@@ -302,6 +302,10 @@ def test_a_cancelled_case_takes_no_more_scans(
     assert answer.status_code == 409 and answer.get_json()["code"] == "invalid_state"
     proof = upload(shared_client, shared_tokens_, case, png_with_gps(seed()), material="办结单")
     assert proof.status_code == 409
+    listed = shared_client.get(
+        f"/api/v1/cases/{case}/attachments", headers=shared_tokens_.headers(AGENT)
+    ).get_json()
+    assert listed["materials"] == [] and listed["may_attach"] is False
 
 
 def test_verify_detects_a_scan_replaced_or_removed_on_disk(

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from tests.support.api import make_app
 from tests.support.console import Console
 from tests.support.module_fixtures import module_engine
-from tests.support.scans import png_with_gps
+from tests.support.scans import pdf_with_metadata, png_with_gps
 from tests.support.walks import PROXY_ITEM, QINGSI_COMMUNITY, WALKED, Counter
 
 clock, engine = module_engine(WALKED)
@@ -72,6 +72,30 @@ def test_a_scan_uploaded_on_the_case_page_is_listed_and_opens(
     )
     size = image.evaluate("i => [i.naturalWidth, i.naturalHeight]")
     assert size == [120, 80]
+    desk.close()
+
+
+def test_a_pdf_scan_is_saved_from_its_blob(
+    console: Console, counter: Counter, tmp_path: Path
+) -> None:
+    case = counter.register(AGENT, PROXY_ITEM, QINGSI_COMMUNITY, "village_point")
+    desk = console.open(AGENT, f"/cases/{case['id']}")
+    desk.ready()
+    page = desk.page
+    scan = tmp_path / "户口簿.jpg"  # a PDF, whatever its name says
+    scan.write_bytes(pdf_with_metadata(9_705))
+    page.set_input_files("#attachment-file", str(scan))
+    page.click("form.attachment-upload button[type=submit]")
+    row = page.locator("section.case-attachments tbody tr")
+    expect(row).to_have_count(1)
+    expect(row.first).to_contain_text("PDF")
+    row.first.get_by_role("button", name="查看").click()
+    save = page.locator(".attachment-preview a[download]")
+    assert (save.get_attribute("href") or "").startswith("blob:")
+    with page.expect_download() as download:
+        save.click()
+    saved = Path(download.value.path()).read_bytes()
+    assert saved.startswith(b"%PDF") and b"/Author" not in saved
     desk.close()
 
 

@@ -105,10 +105,11 @@ def list_attachments(case_id: int) -> dict[str, Any]:
     record = visible_case(principal, case_id)
     attachments = services().engine.attachments
     withheld = policy.withholds_scans(principal, record)
+    materials = attachments.materials(record)
     return {
         "items": [_shown(a, withheld) for a in attachments.list(case_id)],
-        "materials": attachments.materials(record),
-        "may_attach": policy.attach_refusal(principal, record) is None and record.status == "open",
+        "materials": materials,
+        "may_attach": bool(materials) and policy.attach_refusal(principal, record) is None,
         "max_bytes": current_app.config["ATTACHMENT_MAX_BYTES"],
     }
 

@@ -91,7 +91,10 @@ class AttachmentListSchema(Schema):
     materials = fields.List(
         fields.String(),
         required=True,
-        metadata={"description": "可以上传的材料：事项的材料清单，加上办结单、送达回证"},
+        metadata={
+            "description": "此刻可以上传的材料：在办的办件为事项的材料清单加上办结单、送达回证，"
+            "已办结的只有办结单、送达回证，已撤件的没有"
+        },
     )
     may_attach = fields.Boolean(required=True, metadata={"description": "调用者可以上传材料附件"})
     max_bytes = fields.Integer(

@@ -1,6 +1,6 @@
 // 材料附件: the scans of a case (GET /cases/{id}/attachments), opened through the API with
-// this tab's bearer token (fetch → blob → object URL: an <img> for a picture, a new tab
-// for a PDF), and an upload control (POST /cases/{id}/attachments, multipart) for who may
+// this tab's bearer token (fetch → blob → object URL: an <img> for a picture, links to
+// open or save a PDF), and an upload control (POST /cases/{id}/attachments, multipart) for who may
 // attach. The case page and the receipt shown right after registration render it:
 // <Attachments caseId=${id} onChange=${fn} />; onChange() after each upload (the case's
 // history has a new event).
@@ -37,13 +37,7 @@ export function Attachments({ caseId, onChange }) {
     setFailure(null);
     try {
       const blob = await fetchBlob(item.href);
-      const url = URL.createObjectURL(blob);
-      if (item.media_type === "application/pdf") {
-        window.open(url, "_blank", "noopener");
-        setTimeout(() => URL.revokeObjectURL(url), 60000);
-        return;
-      }
-      setShown({ id: item.id, url, media_type: item.media_type, material: item.material, name: item.name });
+      setShown({ ...item, url: URL.createObjectURL(blob) });
     } catch (error) {
       setFailure(error);
     }
@@ -80,17 +74,24 @@ export function Attachments({ caseId, onChange }) {
       ? html`<p class="hint">扫描件含申请人的证件等个人材料，只有办理该办件的人员可以查看。</p>`
       : null}
     ${failure ? html`<${ErrorBox} error=${failure} />` : null}
-    ${shown
-      ? html`<figure class="attachment-preview">
-          <img src=${shown.url} alt=${"扫描件：" + shown.material} />
-          <figcaption>${shown.name}
-            <a class="button" href=${shown.url} download=${shown.name}>下载</a>
-            <button type="button" onClick=${() => setShown(null)}>关闭</button>
-          </figcaption>
-        </figure>`
-      : null}
+    ${shown ? html`<${Opened} shown=${shown} onClose=${() => setShown(null)} />` : null}
     ${data.may_attach ? html`<${Upload} caseId=${caseId} data=${data} onDone=${uploaded} />` : null}
   </section>`;
+}
+
+// The opened scan: a picture shown below the list; a PDF as links (a tab opened by the
+// page itself after the download would be a pop-up, which browsers block), both from
+// the blob: URL, so the file is never fetched again without the token.
+function Opened({ shown, onClose }) {
+  const pdf = shown.media_type === "application/pdf";
+  return html`<figure class="attachment-preview" aria-label=${"扫描件：" + shown.material}>
+    ${pdf ? null : html`<img src=${shown.url} alt=${"扫描件：" + shown.material} />`}
+    <figcaption>${shown.name}
+      ${pdf ? html`<a class="button" href=${shown.url} target="_blank" rel="noopener">在新标签页打开</a>` : null}
+      <a class="button" href=${shown.url} download=${shown.name}>下载</a>
+      <button type="button" onClick=${onClose}>关闭</button>
+    </figcaption>
+  </figure>`;
 }
 
 function Upload({ caseId, data, onDone }) {
