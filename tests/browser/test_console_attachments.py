@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Locator, expect
 
 from tests.support.api import make_app
-from tests.support.console import Console
+from tests.support.console import Console, Desk
 from tests.support.module_fixtures import module_engine
 from tests.support.scans import pdf_with_metadata, png_with_gps
 from tests.support.walks import PROXY_ITEM, QINGSI_COMMUNITY, WALKED, Counter
@@ -39,22 +39,33 @@ def _scan(tmp_path: Path, seed: int, name: str) -> Path:
     return path
 
 
-def test_a_scan_uploaded_on_the_case_page_is_listed_and_opens(
-    console: Console, counter: Counter, tmp_path: Path
-) -> None:
+def _upload_on_a_new_case(
+    console: Console, counter: Counter, scan: Path, note: str | None = None
+) -> tuple[Desk, Locator]:
+    """A new case's page for the agent, after uploading ``scan`` there: the tab, and the
+    rows of the attachment list once it shows the one scan."""
     case = counter.register(AGENT, PROXY_ITEM, QINGSI_COMMUNITY, "village_point")
     desk = console.open(AGENT, f"/cases/{case['id']}")
     desk.ready()
     page = desk.page
-    section = page.locator("section.case-attachments")
-    expect(section.locator("h2")).to_contain_text("材料附件（0 个扫描件）")
+    expect(page.locator("section.case-attachments h2")).to_contain_text("材料附件（0 个扫描件）")
     page.select_option("#attachment-material", MATERIAL)
-    page.set_input_files("#attachment-file", str(_scan(tmp_path, 9_701, "身份证正面.png")))
-    page.fill("#attachment-note", "正面")
+    page.set_input_files("#attachment-file", str(scan))
+    if note is not None:
+        page.fill("#attachment-note", note)
     page.click("form.attachment-upload button[type=submit]")
+    rows = page.locator("section.case-attachments tbody tr")
+    expect(rows).to_have_count(1)
+    return desk, rows
 
-    row = section.locator("tbody tr")
-    expect(row).to_have_count(1)
+
+def test_a_scan_uploaded_on_the_case_page_is_listed_and_opens(
+    console: Console, counter: Counter, tmp_path: Path
+) -> None:
+    scan = _scan(tmp_path, 9_701, "身份证正面.png")
+    desk, row = _upload_on_a_new_case(console, counter, scan, note="正面")
+    page = desk.page
+    section = page.locator("section.case-attachments")
     expect(row.first).to_contain_text(MATERIAL)
     expect(row.first).to_contain_text("PNG 图片")
     expect(row.first).to_contain_text("谭晓燕")
@@ -78,16 +89,10 @@ def test_a_scan_uploaded_on_the_case_page_is_listed_and_opens(
 def test_a_pdf_scan_is_saved_from_its_blob(
     console: Console, counter: Counter, tmp_path: Path
 ) -> None:
-    case = counter.register(AGENT, PROXY_ITEM, QINGSI_COMMUNITY, "village_point")
-    desk = console.open(AGENT, f"/cases/{case['id']}")
-    desk.ready()
-    page = desk.page
     scan = tmp_path / "户口簿.jpg"  # a PDF, whatever its name says
     scan.write_bytes(pdf_with_metadata(9_705))
-    page.set_input_files("#attachment-file", str(scan))
-    page.click("form.attachment-upload button[type=submit]")
-    row = page.locator("section.case-attachments tbody tr")
-    expect(row).to_have_count(1)
+    desk, row = _upload_on_a_new_case(console, counter, scan)
+    page = desk.page
     expect(row.first).to_contain_text("PDF")
     row.first.get_by_role("button", name="查看").click()
     save = page.locator(".attachment-preview a[download]")
