@@ -12,7 +12,7 @@ against what each operation declares (``webapi.arguments.check_query``)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import IO, Any
 
 from flask import Flask, Request, current_app, request
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge, UnsupportedMediaType
@@ -94,7 +94,27 @@ class _StrictJson:
 
 
 class StrictRequest(Request):
-    """Flask's request, whose ``get_json()`` reads bodies with ``read_json``."""
+    """Flask's request, whose ``get_json()`` reads bodies with ``read_json``, and which
+    closes every file an upload was spooled to, also one cut off by the size limit
+    (werkzeug's ``close`` reaches only the files of a form it finished parsing)."""
+
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
+        stream = super()._get_file_stream(
+            total_content_length, content_type, filename, content_length
+        )
+        self.__dict__.setdefault("_daiban_spooled", []).append(stream)
+        return stream
+
+    def close(self) -> None:
+        super().close()
+        for stream in self.__dict__.get("_daiban_spooled", ()):
+            stream.close()
 
     @property
     def json_module(self) -> Any:

@@ -4,7 +4,9 @@ limits and refusals, who sees what, and the history's record that ``verify`` che
 from __future__ import annotations
 
 import hashlib
+import http.client
 import io
+import json
 from itertools import count
 from typing import Any
 
@@ -31,6 +33,8 @@ from tests.support.scans import (
     pdf_with_metadata,
     png_with_gps,
 )
+from tests.support.servers import served
+from webapi.headers import QuietRequestHandler
 
 clock, engine = module_engine(LIBRARY)
 
@@ -358,3 +362,33 @@ def test_the_window_that_registered_for_another_township_attaches_but_does_not_o
     # the township that handles it opens it
     handling = shared_client.get(shown["href"], headers=shared_tokens_.headers("pan.hong"))
     assert handling.status_code == 200 and handling.mimetype == "image/png"
+
+
+def test_a_chunked_upload_past_the_limit_is_cut_off_with_413(engine: Engine) -> None:
+    """No Content-Length to refuse up front: the server stops reading at the limit."""
+    app = make_app(engine, ATTACHMENT_MAX_BYTES=1000)
+    tokens = Tokens(engine)
+    case = int(register(app.test_client(), tokens, AGENT)["id"])
+    head = (
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n'
+        b"Content-Type: image/png\r\n\r\n"
+    )
+    body = head + noisy_png(seed(), (200, 200)) + b"\r\n--b--\r\n"  # ~120 KB
+    with served(app, QuietRequestHandler) as base:
+        connection = http.client.HTTPConnection(base.removeprefix("http://"), timeout=30)
+        connection.request(
+            "POST",
+            f"/api/v1/cases/{case}/attachments",
+            body=(body[i : i + 8192] for i in range(0, len(body), 8192)),
+            headers={
+                **tokens.headers(AGENT),
+                "Content-Type": "multipart/form-data; boundary=b",
+            },
+            encode_chunked=True,
+        )
+        answer = connection.getresponse()
+        problem = json.loads(answer.read())
+        connection.close()
+    assert answer.status == 413 and answer.getheader("Content-Type") == "application/problem+json"
+    assert problem["code"] == "payload_too_large"
+    assert engine.attachments.list(case) == []
