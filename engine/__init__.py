@@ -11,6 +11,7 @@ from functools import cached_property
 from pathlib import Path
 
 from engine.absences import AbsenceService
+from engine.attachments import AttachmentService
 from engine.audit import Auditor, ReplayedState, VerifyReport
 from engine.calendar import use_holiday_file
 from engine.cases import SYSTEM, Actor, CaseService, CaseView, TickReport
@@ -172,6 +173,11 @@ class Engine:
         return RegistrationService(self, self.catalogue)
 
     @cached_property
+    def attachments(self) -> AttachmentService:
+        """材料附件: scans attached to cases (``engine.attachments``)."""
+        return AttachmentService(self.store, self.cases.changes, self.files, self.catalogue)
+
+    @cached_property
     def ledger(self) -> LedgerService:
         return LedgerService(self.store, self.clock, self.org)
 
@@ -271,6 +277,7 @@ __all__ = [
     "DEFAULT_PUBLIC_URL",
     "SYSTEM",
     "Actor",
+    "AttachmentService",
     "Auditor",
     "CaseService",
     "CaseView",

@@ -81,6 +81,7 @@ EVENT_TYPES = {
     "rating_appealed": "评价申诉",
     "rating_appeal_decided": "评价申诉裁定",
     "document_issued": "出具文书",
+    "attachment_added": "上传材料附件",
 }
 
 # How a catalogue material is handed in (processes/catalogue.py Material.form).
@@ -220,6 +221,7 @@ REGISTRATION_FIELDS = {
     "materials": "收件材料",
     "agent": "代办员",
 }
+
 # The codes among them, by path: code -> name.
 REGISTRATION_VALUES: dict[str, Mapping[str, str]] = {
     "channel": CHANNELS,
@@ -271,7 +273,13 @@ EVENT_FIELDS = {
     "files.sha256": "SHA-256",
     "files.name": "文件名",
     "files.size": "大小（字节）",
+    "attachment_id": "附件编号",
+    "material": "材料",
+    "media_type": "文件类型",
+    "size": "大小（字节）",
+    "note": "备注",
 }
+
 # The codes among them, by path (a message's ``name``, an incident's ``action``).
 EVENT_FIELD_VALUES: dict[str, Mapping[str, str]] = {
     "name": MESSAGES,

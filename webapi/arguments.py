@@ -24,6 +24,7 @@ import marshmallow
 from flask import Flask, current_app, request
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
+from werkzeug.datastructures import MultiDict
 
 from webapi.json_body import read_json, text_problem
 from webapi.problems import ApiProblem
@@ -39,6 +40,14 @@ class Parser(FlaskParser):
         if not is_json_request(req):
             return core.missing
         return read_json(req.get_data(cache=True))
+
+    def load_files(self, req: Any, schema: marshmallow.Schema) -> Any:
+        """A ``multipart/form-data`` body's fields and files together: one schema
+        (location ``files``) declares both, the operation's one request body."""
+        parts = MultiDict(req.form)
+        for name, upload in req.files.items(multi=True):
+            parts.add(name, upload)
+        return self._makeproxy(parts, schema)
 
     def pre_load(
         self, location_data: Any, *, schema: marshmallow.Schema, req: Any, location: str

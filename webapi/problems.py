@@ -36,6 +36,7 @@ from engine import (
 )
 from engine.errors import StaleVersion
 from engine.policy import Reason, Refusal
+from engine.scans import UnsupportedFileType
 from webapi.field_errors import field_errors
 
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -55,6 +56,7 @@ _ENGINE_ERRORS: list[tuple[type[EngineError], int, str]] = [
     (StaleVersion, 412, "办件已变化"),
     (ConflictError, 409, "操作冲突"),
     (InvalidState, 409, "当前状态不允许此操作"),
+    (UnsupportedFileType, 415, "不支持的文件类型"),
     (DataValidationError, 422, "数据校验未通过"),
     (DefinitionError, 422, "流程定义有误"),
     (ScriptError, 422, "脚本错误"),
@@ -117,7 +119,9 @@ CODES: dict[str, tuple[int, str]] = {
     "precondition_failed": (412, "If-Match 或 expected_version 给出的办件版本已过时，什么也没改"),
     "payload_too_large": (413, "请求体超过上限"),
     "unsupported_media_type": (415, "请求体的媒体类型不对（应为 JSON 或上传文件）"),
+    "unsupported_file_type": (415, "上传的文件按内容判断不是 PDF、JPEG 或 PNG"),
     "validation_failed": (422, "数据校验未通过，errors 逐项列出字段"),
+    "unreadable_file": (422, "上传的文件已损坏，或含有不接收的内容（加密、脚本、像素过多）"),
     "invalid_definition": (422, "流程定义有误，problems 逐项列出"),
     "script_error": (422, "流程中的脚本或条件出错，办件保持不变"),
     "script_limit_exceeded": (422, "脚本超出时间、步数或内存限制，办件保持不变"),
@@ -247,7 +251,7 @@ def http_problem(error: HTTPException) -> Response:
         allowed = "、".join(m for m in sorted(getattr(error, "valid_methods", None) or ()))
         detail = f"此地址不支持 {request.method} 方法" + (f"，可用：{allowed}" if allowed else "")
     elif status == 413:
-        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        limit = request.max_content_length
         detail = f"请求体超过上限（{limit} 字节）" if limit else detail
     headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
     if status == 401:

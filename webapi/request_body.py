@@ -11,7 +11,8 @@ against what each operation declares (``webapi.arguments.check_query``)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import IO, Any
 
 from flask import Flask, Request, current_app, request
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge, UnsupportedMediaType
@@ -23,6 +24,9 @@ from webapi.smorest import View
 
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 UPLOADS_ATTRIBUTE = "daiban_accepts"
+LIMIT_ATTRIBUTE = "daiban_body_limit"
+# Room for a multipart body's boundaries, part headers and small fields around its file.
+MULTIPART_ALLOWANCE = 64 * 1024
 
 
 def is_json(mimetype: str) -> bool:
@@ -36,12 +40,16 @@ def check_body() -> None:
     if request.routing_exception is not None:
         return  # no such route or method: the router's 404 or 405 comes first
     length = request.content_length
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    view = current_app.view_functions.get(request.endpoint or "")
+    limit_key = getattr(view, LIMIT_ATTRIBUTE, None)
+    if limit_key is not None:
+        # werkzeug stops reading a (chunked) body past the limit: 413 as well
+        request.max_content_length = current_app.config[limit_key] + MULTIPART_ALLOWANCE
+    limit = request.max_content_length
     if length is not None and limit is not None and length > limit:
         raise RequestEntityTooLarge()
     has_body = bool(length) or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
     if request.method in _WITH_BODY and has_body and not is_json(request.mimetype):
-        view = current_app.view_functions.get(request.endpoint or "")
         accepted = getattr(view, UPLOADS_ATTRIBUTE, ())
         if request.mimetype in accepted:
             return
@@ -66,6 +74,17 @@ def accepts_uploads(view: View) -> View:
     return view
 
 
+def upload_limit(config_key: str) -> Callable[[View], View]:
+    """Give a view taking uploads its own body limit: the config value ``config_key``
+    (bytes of the file) instead of ``MAX_CONTENT_LENGTH``."""
+
+    def mark(view: View) -> View:
+        setattr(view, LIMIT_ATTRIBUTE, config_key)
+        return view
+
+    return mark
+
+
 class _StrictJson:
     """What ``Request.get_json`` calls ``loads`` on: the limits of ``read_json``."""
 
@@ -75,7 +94,27 @@ class _StrictJson:
 
 
 class StrictRequest(Request):
-    """Flask's request, whose ``get_json()`` reads bodies with ``read_json``."""
+    """Flask's request, whose ``get_json()`` reads bodies with ``read_json``, and which
+    closes every file an upload was spooled to, also one cut off by the size limit
+    (werkzeug's ``close`` reaches only the files of a form it finished parsing)."""
+
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
+        stream = super()._get_file_stream(
+            total_content_length, content_type, filename, content_length
+        )
+        self.__dict__.setdefault("_daiban_spooled", []).append(stream)
+        return stream
+
+    def close(self) -> None:
+        super().close()
+        for stream in self.__dict__.get("_daiban_spooled", ()):
+            stream.close()
 
     @property
     def json_module(self) -> Any:

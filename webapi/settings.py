@@ -22,6 +22,7 @@ from engine import (
     DirectoryStore,
     Engine,
     EngineBounds,
+    FileStore,
     logs,
 )
 from engine.identity import DEFAULT_TOKEN_HOURS
@@ -40,6 +41,7 @@ log = logs.get_logger(__name__)
 
 ENV_PREFIX = "DAIBAN_"
 DEFAULT_MAX_CONTENT_LENGTH = 1024 * 1024
+DEFAULT_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 MAX_TRUSTED_PROXIES = 10
 # Read by earlier versions and never used; setting it now only earns a warning.
 RETIRED = ("SECRET_KEY",)
@@ -61,6 +63,9 @@ class Settings:
     public_url: str = DEFAULT_PUBLIC_URL  # where residents reach the public pages
     files_dir: Path | None = None  # None: the engine's default (engine.Engine, ``files``)
     documents_dir: Path | None = None  # a county's own document templates (None: shipped)
+    files_url: str | None = None  # s3://bucket/prefix: an S3-compatible store instead
+    s3_endpoint_url: str | None = None  # None: AWS itself (or the AWS_* variables' choice)
+    attachment_max_bytes: int = DEFAULT_ATTACHMENT_MAX_BYTES
     warning_share: float = DEFAULT_WARNING_SHARE
     engine_max_steps: int = DEFAULT_MAX_STEPS
     loop_maximum: int = DEFAULT_LOOP_MAXIMUM
@@ -100,6 +105,8 @@ class Settings:
             raise ConfigError(
                 f"{ENV_PREFIX}TRUSTED_PROXY_COUNT 需与 {ENV_PREFIX}TRUSTED_PROXY_HEADER 一起设置"
             )
+        if "FILES_URL" in raw and "FILES_DIR" in raw:
+            raise ConfigError(f"{ENV_PREFIX}FILES_DIR 与 {ENV_PREFIX}FILES_URL 只能设置一个")
         for key in RETIRED:
             if environ.get(ENV_PREFIX + key):
                 log.warning("setting_ignored", variable=ENV_PREFIX + key, reason="unused")
@@ -148,9 +155,18 @@ def build_engine(
         warning_share=settings.warning_share,
         token_hours=settings.token_hours,
         public_url=settings.public_url,
-        files=DirectoryStore(settings.files_dir) if settings.files_dir else None,
         documents_dir=settings.documents_dir,
+        files=_file_store(settings),
     )
+
+
+def _file_store(settings: Settings) -> FileStore | None:
+    """The file store the settings name (None: the engine's default)."""
+    if settings.files_url:
+        from engine.files_s3 import S3Store
+
+        return S3Store.from_url(settings.files_url, settings.s3_endpoint_url)
+    return DirectoryStore(settings.files_dir) if settings.files_dir else None
 
 
 # -- the checks: (name without prefix, raw value: text, or a value from an override) ------
@@ -167,6 +183,14 @@ def _public_url(name: str, value: Any) -> str:
     text = _text(name, value).rstrip("/")
     if not text.startswith(("http://", "https://")) or "?" in text or "#" in text:
         raise ConfigError(f"{ENV_PREFIX}{name} 应为 http:// 或 https:// 开头的网址，不含查询和片段")
+    return text
+
+
+def _files_url(name: str, value: Any) -> str:
+    text = _text(name, value)
+    bucket = text.removeprefix("s3://").split("/", 1)[0]
+    if not text.startswith("s3://") or not bucket or "?" in text or "#" in text:
+        raise ConfigError(f"{ENV_PREFIX}{name} 应为 s3://存储桶/前缀，如 s3://daiban-files/qu")
     return text
 
 
@@ -284,6 +308,9 @@ PARSERS: dict[str, Parser] = {
     "HOLIDAY_FILE": _path,
     "FILES_DIR": _path,
     "DOCUMENTS_DIR": _folder,
+    "FILES_URL": _files_url,
+    "S3_ENDPOINT_URL": _public_url,
+    "ATTACHMENT_MAX_BYTES": _positive_int,
     "PUBLIC_URL": _public_url,
     "WARNING_SHARE": _share,
     "ENGINE_MAX_STEPS": _positive_int,

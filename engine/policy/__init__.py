@@ -66,6 +66,10 @@ SEE_PEOPLE          list users and their absences (离岗登记): the administra
                     ``people_scope``, ``absence_refusal``)
 MANAGE_ABSENCES     register an absence and its return (返岗): as SEE_PEOPLE, for the
                     people it sees (``refusal``, ``absence_refusal``; ``engine.absences``)
+ATTACH_SCAN         attach a scanned material (材料附件): CHANGE_CASE, or the unit that
+                    registered the case (``attach_refusal``; ``scans``)
+SEE_SCAN            open the scans: CHANGE_CASE; others who see the case get the list only
+                    (``scan_refusal``, ``withholds_scans``)
 MANAGE_ACCOUNTS     see an account's password, lock and tokens, reset a password, revoke
                     a user's tokens: the administrator (``refusal``); a user changes its
                     own password with the old one (no right needed)
@@ -118,6 +122,13 @@ from engine.policy.rights import (
     task_refusal,
 )
 from engine.policy.roles import CASE_BLIND, COUNTY_READERS, DESK_ORDER
+from engine.policy.scans import (
+    attach_refusal,
+    attaching_actor,
+    registered_here,
+    scan_refusal,
+    withholds_scans,
+)
 from engine.policy.scopes import (
     case_scope,
     changing_roles,
@@ -141,6 +152,8 @@ __all__ = [
     "absence_refusal",
     "acts_on_task",
     "assigning_actor",
+    "attach_refusal",
+    "attaching_actor",
     "candidates",
     "case_actor",
     "case_refusal",
@@ -163,11 +176,14 @@ __all__ = [
     "rating_refusal",
     "recording_refusal",
     "refusal",
+    "registered_here",
     "registering_actor",
     "registration_refusal",
+    "scan_refusal",
     "sees_case",
     "sees_issue",
     "sees_person",
     "task_actor",
     "task_refusal",
+    "withholds_scans",
 ]

@@ -36,6 +36,8 @@ class Action(StrEnum):
     MANAGE_ABSENCES = "manage_absences"
     MANAGE_ACCOUNTS = "manage_accounts"
     MANAGE_NOTICES = "manage_notices"
+    ATTACH_SCAN = "attach_scan"
+    SEE_SCAN = "see_scan"
 
 
 class Reason(StrEnum):

@@ -122,6 +122,16 @@ SETTINGS: dict[str, Any] = {
     ]
     + [
         {
+            # a material of the case's item, a file whose content is a clean PDF, JPEG or
+            # PNG (415 for any other content, 422 for a damaged one)
+            "include-name": "POST /api/v1/cases/{case_id}/attachments",
+            "checks": {
+                "positive_data_acceptance": {"expected-statuses": [*ACCEPTED, "415", "422"]}
+            },
+        }
+    ]
+    + [
+        {
             "include-name": f"{method} {path}",
             "checks": {"positive_data_acceptance": {"expected-statuses": [*ACCEPTED, "422"]}},
         }

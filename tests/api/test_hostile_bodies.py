@@ -66,6 +66,7 @@ def real(engine: Engine, databases: Databases) -> dict[str, str]:
         "absence_id": "1",
         "user_id": "wang.fang",
         "token": "a-rating-link-token-nobody-holds",  # the public rating's path: unknown
+        "attachment_id": "1",
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from webapi.blueprints import (
     absences,
     admin,
+    attachments,
     audit_export,
     auth,
     definitions,
@@ -37,4 +38,5 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     ratings.blp,
     notices.blp,
     documents.blp,
+    attachments.blp,
 )

@@ -77,6 +77,7 @@ function url(path, query) {
 }
 
 // One request. Returns {data, etag, status, response}; throws ApiError on 4xx/5xx.
+// `text` / `blob`: the body as text or as a Blob (a file) instead of JSON.
 export async function request(method, path, { query, body, headers, text, blob } = {}) {
   const current = session();
   const sent = { Accept: "application/json", ...(headers || {}) };

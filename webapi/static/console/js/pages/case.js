@@ -2,9 +2,11 @@
 // masked as the API masks it), its open tasks and who acts next, the messages it waits
 // for, cancelling it (撤件), its history (GET /cases/{id}/history), the diagram (the case
 // diagram page, framed) with a step slider and the state after the chosen event
-// (GET /cases/{id}/state?at=N), and the verification of its record (GET /cases/{id}/verify).
+// (GET /cases/{id}/state?at=N), the verification of its record (GET /cases/{id}/verify),
+// and its scanned materials (材料附件, js/parts/attachments.js).
 import * as api from "../api.js";
 import { CaseDocuments } from "../parts/documents.js";
+import { Attachments } from "../parts/attachments.js";
 import { WaitingMessages } from "../parts/messages.js";
 import { Ratings } from "../parts/ratings.js";
 import {
@@ -520,6 +522,7 @@ export default function Case({ user, params }) {
     <${Tasks} detail=${detail} user=${user} />
     <div class="no-print"><${WaitingMessages} detail=${detail} onDone=${loaded.reload} /></div>
     <${Ratings} detail=${detail} user=${user} onDone=${loaded.reload} />
+    <${Attachments} caseId=${detail.id} onChange=${loaded.reload} />
     ${!detail.read_only && detail.status === "open"
       ? html`<${Cancel} detail=${detail} onDone=${loaded.reload} />`
       : null}

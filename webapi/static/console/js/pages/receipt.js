@@ -1,7 +1,8 @@
 // 收件回执: what the applicant takes home after registration — case number, item,
 // applicant (ID number masked, as the registration answer gives it), materials received,
 // what is still to bring (一次性告知), when it was registered and when it is due. Printing
-// shows the receipt alone (counter.css, @media print).
+// shows the receipt alone (counter.css, @media print). Below it, not printed, the scans of
+// the materials received are uploaded (材料附件, js/parts/attachments.js).
 //
 // Right after registering, the registration's answer (kept for this tab) gives the masked
 // applicant and the due rule; a receipt opened later is rebuilt from the case
@@ -9,6 +10,7 @@
 
 import * as api from "../api.js";
 import { missingOf, formOf } from "./register.js";
+import { Attachments } from "../parts/attachments.js";
 import { Loaded, Page, dateTime, day, html, useLoad } from "../ui.js";
 
 // The mask of processes/patterns.mask_id: region code and last four characters visible.
@@ -39,7 +41,8 @@ export default function Receipt({ params }) {
     <a class="button" href="#/register">继续登记</a>`;
   return html`<${Page} title="收件回执" actions=${actions}>
     <${Loaded} state=${state} loadingText="正在读取回执…">
-      ${(data) => html`<${ReceiptSheet} data=${data} />`}
+      ${(data) => html`<${ReceiptSheet} data=${data} />
+        <div class="no-print"><${Attachments} caseId=${data.detail.id} /></div>`}
     <//>
   <//>`;
 }
