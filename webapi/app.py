@@ -58,6 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             log.warning("demo_organisation_in_use", reason="DAIBAN_ORG_FILE unset")
     else:
         catalogue = _catalogue(lambda: engine.catalogue)
+    engine.notices.templates  # noqa: B018 (a broken notices.yaml stops the app, not a case change)
     app.extensions[EXTENSION] = Services(
         engine, _identity(engine, settings, app.config), catalogue, owns_engine
     )

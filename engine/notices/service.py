@@ -15,7 +15,7 @@ from functools import cached_property
 from engine.clock import Clock
 from engine.errors import InvalidState
 from engine.logs import get_logger
-from engine.notices.channels import Channel, Delivery
+from engine.notices.channels import Channel, Delivery, Outcome
 from engine.notices.moments import ONCE_PER_CASE, Moment, completed_moment, reached_moments
 from engine.notices.templates import Template, load_templates
 from engine.records import CaseRecord
@@ -136,14 +136,7 @@ class NoticeService:
         if not isinstance(phone, str) or not _MOBILE.match(phone):
             log.info("notice_skipped", case=case.id, kind=moment.kind, reason="no_mobile")
             return
-        params = {
-            "case_number": case.case_number or str(case.id),
-            "item": self.item_names.get(case.item_code or "", case.process_id),
-            "unit": self._unit(case.org_unit),
-            "due_date": _day(case.due_date),
-            "link": self._link(uow, case, moment),
-            **moment.params,
-        }
+        params = self._params(uow, case, moment)
         suffix = "" if moment.kind in ONCE_PER_CASE else f"-{event.seq}"
         idempotency_id = f"{case.uid}-{moment.kind}{suffix}"
         record = NoticeRecord(
@@ -168,6 +161,17 @@ class NoticeService:
         notice_id = uow.notices.add(record)
         if notice_id is not None:
             log.info("notice_queued", case=case.id, kind=moment.kind, notice=notice_id)
+
+    def _params(self, uow: UnitOfWork, case: CaseRecord, moment: Moment) -> dict[str, str]:
+        """The template's parameters for a notice of ``case`` at ``moment``."""
+        return {
+            "case_number": case.case_number or str(case.id),
+            "item": self.item_names.get(case.item_code or "", case.process_id),
+            "unit": self._unit(case.org_unit),
+            "due_date": _day(case.due_date),
+            "link": self._link(uow, case, moment),
+            **moment.params,
+        }
 
     def _unit(self, code: str | None) -> str:
         unit = self.org.units.get(code) if code else None
@@ -206,17 +210,20 @@ class NoticeService:
             report.lost.append(notice.id)
             return
         attempt = notice.attempts + 1
-        outcome = channel.send(
-            Delivery(
-                notice.id,
-                notice.case_id,
-                notice.kind,
-                notice.idempotency_id,
-                notice.phone,
-                json.loads(notice.params),
-                notice.text,
-            )
+        delivery = Delivery(
+            notice.id,
+            notice.case_id,
+            notice.kind,
+            notice.idempotency_id,
+            notice.phone,
+            json.loads(notice.params),
+            notice.text,
         )
+        try:
+            outcome = channel.send(delivery)
+        except Exception as error:  # a channel's bug must not stop the worker's other work
+            log.error("notice_channel_failed", notice=notice.id, error=type(error).__name__)
+            outcome = Outcome(False, False, f"发送通道出错（{type(error).__name__}）")
         at = self.clock.now()
         if outcome.sent:
             state, next_at, bucket = SENT, None, report.sent

@@ -64,6 +64,7 @@ def real(engine: Engine, databases: Databases) -> dict[str, str]:
         "process_id": "common_intake",
         "version": "1",
         "absence_id": "1",
+        "notice_id": "1",
         "user_id": "wang.fang",
         "token": "a-rating-link-token-nobody-holds",  # the public rating's path: unknown
         "attachment_id": "1",

@@ -39,13 +39,18 @@ def test_the_administrator_sends_a_refused_notice_again(console: Console, engine
     desk = console.open("he.jun", "/admin/notices")
     desk.ready()
     page = desk.page
-    row = page.locator("table.notices tbody tr", has_text=case["case_number"])
+    row = page.locator("table.outbox tbody tr", has_text=case["case_number"])
     expect(row.locator("td[data-label='通知']")).to_contain_text("受理通知")
     expect(row.locator("td[data-label='手机号']")).to_have_text("138****1234")
     expect(row.locator("td[data-label='状态']")).to_have_text("发送失败")
     expect(row.locator("td[data-label='失败原因']")).to_have_text("短信网关拒绝（HTTP 400）")
     assert APPLICANT["phone"] not in page.content()
+    # The list sits in its card (a class named like the toast region once floated it away).
+    card, shown = page.locator("section.card").bounding_box(), row.bounding_box()
+    assert card is not None and shown is not None
+    assert card["y"] < shown["y"] and shown["y"] + shown["height"] < card["y"] + card["height"]
     assert desk.axe() == []
+    desk.shoot("admin-notices")
     row.get_by_role("button", name="重发").click()
     expect(row.locator("td[data-label='状态']")).to_have_text("待发送")
     expect(row.locator("td[data-label='尝试']")).to_have_text("0 次")

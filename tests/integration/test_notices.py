@@ -250,3 +250,22 @@ def test_the_phone_never_reaches_the_log_in_clear(
     assert len(sent) == 3 and all(f"phone={MASKED}" in line for line in sent)
     assert any(line.startswith("notice_failed") for line in lines)
     assert not [line for line in lines if PHONE in line]
+
+
+class BrokenChannel:
+    name = "broken"
+
+    def send(self, delivery: Any) -> Any:
+        raise ValueError("a bug in a channel")
+
+
+def test_a_failing_channel_leaves_the_notice_to_retry(engine: Engine, clock: ManualClock) -> None:
+    notice = accepted_case(engine, clock)
+    report = engine.notices.send_due(BrokenChannel(), AT_ONCE, "worker-1")
+    assert report.retried == [notice.id]
+    [again] = notices(engine)
+    assert (again.state, again.attempts, again.last_error) == (
+        "pending",
+        1,
+        "发送通道出错（ValueError）",
+    )

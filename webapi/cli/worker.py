@@ -76,6 +76,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     engine = engine_for(args)
     settings = settings_for(args)
     channel, policy, name = channel_of(settings), policy_of(settings), worker_name()
+    engine.notices.templates  # noqa: B018 (a broken notices.yaml stops here, not a change)
     while True:
         report = engine.cases.tick()
         sent = engine.notices.send_due(channel, policy, name)

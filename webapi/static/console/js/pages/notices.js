@@ -55,7 +55,7 @@ export default function Notices() {
         ${(data) =>
           data.items.length
             ? html`<div class="table-wrap">
-                  <table class="list stack notices">
+                  <table class="list stack outbox">
                     <caption class="visually-hidden">短信通知，新的在前</caption>
                     <thead><tr>
                       <th scope="col">办件</th><th scope="col">通知</th><th scope="col">手机号</th>
@@ -84,7 +84,7 @@ function NoticeRow({ notice: n, onDone }) {
       notify(`已重新排队发送：${n.kind_name}（${n.case_number || n.case_id}）`);
       onDone();
     } catch (error) {
-      notify(error.message, "error");
+      notify(error.message, "warn");
     } finally {
       setBusy(false);
     }
