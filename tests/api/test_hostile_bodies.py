@@ -65,6 +65,7 @@ def real(engine: Engine, databases: Databases) -> dict[str, str]:
         "version": "1",
         "absence_id": "1",
         "user_id": "wang.fang",
+        "document_id": "receipt-1",
     }
 
 
