@@ -68,6 +68,7 @@ def real(engine: Engine, databases: Databases) -> dict[str, str]:
         "user_id": "wang.fang",
         "token": "a-rating-link-token-nobody-holds",  # the public rating's path: unknown
         "attachment_id": "1",
+        "document_id": "receipt-1",
     }
 
 
