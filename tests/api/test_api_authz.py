@@ -380,6 +380,17 @@ DOCUMENT_ENDPOINTS: tuple[tuple[str, str], ...] = (
     ("GET", "/api/v1/cases/<int:case_id>/documents/<document_id>"),
 )
 
+# -- scanned materials (材料附件) ----------------------------------------------------------
+# The list as the ``case`` column; attaching as ``cancel``, and also the window that
+# registered the case for another township (county_wide); opening a scan as ``cancel``
+# (test_attachments_follow_the_case_rights).
+ATTACHMENT_ENDPOINTS = {
+    ("GET", "/api/v1/cases/<int:case_id>/attachments"),
+    ("POST", "/api/v1/cases/<int:case_id>/attachments"),
+    ("GET", "/api/v1/cases/<int:case_id>/attachments/<int:attachment_id>"),
+}
+REGISTERING_UNIT = "511725201"  # 青丝乡, whose window registered the county_wide case
+
 # -- supervision figures (效能监督统计) ---------------------------------------------------
 # Scoped like cases (what each user's figures cover: tests/api/test_api_stats.py); designers
 # and administrators have no figures (403); every other user 200.
@@ -433,6 +444,7 @@ COVERED = (
     | LEDGER_COVERED
     | set(AUDIT_ENDPOINTS)
     | set(DOCUMENT_ENDPOINTS)
+    | ATTACHMENT_ENDPOINTS
     | MESSAGE_ENDPOINTS
     | RATING_ENDPOINTS
     | {STATS}
@@ -700,6 +712,37 @@ def test_documents_follow_the_case_column(
 
 
 @pytest.mark.parametrize(("user", "kind"), AUDIT_CELLS, ids=["-".join(c) for c in AUDIT_CELLS])
+def test_attachments_follow_the_case_rights(
+    world: World, shared: dict[str, Obj], user: str, kind: str
+) -> None:
+    """Nothing is written: the upload names no material of the item (422 once allowed),
+    the download a scan the case does not have (404 naming it once allowed)."""
+    obj = shared[kind]
+    base = f"{API}/cases/{obj.case_id}/attachments"
+    headers = world.headers(user)
+    listed = world.client.get(base, headers=headers)
+    assert listed.status_code == expected(user, kind, "case")
+    if listed.status_code == 404:
+        assert_not_found(listed)
+    acts = expected(user, kind, "cancel") == 200
+    registered_here = (
+        kind == "county_wide" and world.engine.org.users[user].unit == REGISTERING_UNIT
+    )
+    upload = world.client.post(
+        base,
+        data={"material": "不是材料", "file": (io.BytesIO(b"%PDF-1.4"), "a.pdf")},
+        content_type="multipart/form-data",
+        headers=headers,
+    )
+    want = 404 if listed.status_code == 404 else 422 if acts or registered_here else 403
+    assert upload.status_code == want, upload.get_json()
+    opened = world.client.get(f"{base}/1", headers=headers)
+    assert opened.status_code == (404 if listed.status_code == 404 or acts else 403)
+    if acts:
+        assert "材料附件" in opened.get_json()["detail"]
+
+
+@pytest.mark.parametrize(("user", "kind"), AUDIT_CELLS, ids=["-".join(c) for c in AUDIT_CELLS])
 def test_other_messages_follow_the_case_rights(
     world: World, shared: dict[str, Obj], user: str, kind: str
 ) -> None:
@@ -921,6 +964,7 @@ def _concrete(rule: str, obj: Obj) -> str:
         .replace("<int:issue_id>", "1")
         .replace("<int:absence_id>", "1")
         .replace("<int:notice_id>", "1")
+        .replace("<int:attachment_id>", "1")
         .replace("<user_id>", "wang.fang")
         .replace("<document_id>", "receipt-1")
         .replace("<path:filename>", "swagger-ui-bundle.js")
