@@ -141,7 +141,7 @@ class RatingService:
                 raise InvalidState("该评价已经申诉过，每条评价只能申诉一次", case_id=case_id)
             return {"rating_seq": rating.seq, "appeal_reason": reason}
 
-        return self._note(case_id, APPEALED, actor, decide)
+        return _written(self.changes.note(case_id, "rating_appealed", actor, decide))
 
     def decide(self, case_id: int, upheld: bool, opinion: str, actor: Actor) -> EventRecord:
         """The supervisor's ruling on the pending appeal."""
@@ -160,7 +160,7 @@ class RatingService:
                 raise InvalidState("该办件没有待裁定的评价申诉", case_id=case_id)
             return {"appeal_seq": pending.seq, "upheld": upheld, "opinion": opinion}
 
-        return self._note(case_id, DECIDED, actor, decide)
+        return _written(self.changes.note(case_id, "rating_appeal_decided", actor, decide))
 
     def of_case(self, case_id: int, with_link: bool) -> CaseRatings:
         """The case's ratings with their appeals; its link if ``with_link`` (staff who
@@ -180,15 +180,15 @@ class RatingService:
 
         return self.changes.apply(case_id, "message_received", body, actor, None, validate)[0]
 
-    def _note(self, case_id: int, kind: str, actor: Actor, decide: Any) -> EventRecord:
-        event = self.changes.note(case_id, kind, actor, decide)
-        assert event is not None  # decide always records or refuses
-        return event
-
     def _used(self, case_id: int) -> bool:
         with self.changes.store.unit_of_work(write=False) as uow:
             invitation = uow.ratings.of_case(case_id)
         return invitation is not None and invitation.used_at is not None
+
+
+def _written(event: EventRecord | None) -> EventRecord:
+    assert event is not None  # the decisions always record or refuse
+    return event
 
 
 def _payload(score: int, reasons: list[str], comment: str) -> dict[str, Any]:

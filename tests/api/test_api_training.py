@@ -81,7 +81,11 @@ def answers(engine: Engine, case_id: int, task_id: str) -> dict[str, Any]:
 
 
 def deliver(counter: Counter, case: dict[str, Any], name: str) -> None:
-    """A message the case waits for, from whoever may send it."""
+    """A message the case waits for, from whoever may send it (the rating: the resident,
+    through the case's link)."""
+    if name == "rating":
+        assert counter.rate(case["id"], 5).status_code == 200
+        return
     payload = HAPPY_MESSAGES.get(name, {"approved": True, "opinion": "同意"})
     path = f"/api/v1/cases/{case['id']}/messages/{name}"
     for user in (AGENT, "wang.fang", "deng.hui"):
