@@ -71,7 +71,7 @@ class NoticeService:
     worker's; ``find`` and ``retry`` the administrators'. The organisation, the item names
     and the templates are read on the first notice written (most changes write none).
 
-    ``invitation_url`` (None: no link yet) gives the resident's one-time rating link of a
+    ``invitation_url`` (None: none wired; the engine wires ``RatingLinks.url_in``) gives the resident's one-time rating link of a
     case; it runs inside the change's transaction, so it must not write on its own."""
 
     def __init__(
