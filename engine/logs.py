@@ -29,12 +29,24 @@ from processes.patterns import mask_text
 _PLAIN = re.compile(r"^[^\s\"=]+$")
 
 
+def _encodable(text: str) -> str:
+    """``text`` with any lone UTF-16 surrogate (a login name or an address a client made
+    up) written as its escape ``\\ud800``: a log line is always valid UTF-8, so no
+    collector, terminal or test runner chokes on it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
 def _safe(value: Any) -> Any:
     """``value`` as logged: None, booleans and numbers kept as they are (a number that
-    reads as an ID number or a phone becomes its masked text), anything else masked text."""
+    reads as an ID number or a phone becomes its masked text), anything else masked text
+    (lone surrogates escaped)."""
     if value is None or isinstance(value, bool):
         return value
-    text = mask_text(value if isinstance(value, str) else str(value))
+    text = _encodable(mask_text(value if isinstance(value, str) else str(value)))
     return value if isinstance(value, int | float) and text == str(value) else text
 
 
@@ -116,7 +128,7 @@ class JsonFormatter(logging.Formatter):
             line["event"] = getattr(record, "event", "")
             line.update({key: _safe(value) for key, value in fields.items()})
         else:  # a library's record: its message, masked all the same
-            line["message"] = mask_text(record.getMessage())
+            line["message"] = _encodable(mask_text(record.getMessage()))
         if record.exc_info:
             line["exception"] = mask_text(self.formatException(record.exc_info))
         return json.dumps(line, ensure_ascii=False, default=str)
@@ -130,7 +142,7 @@ class PlainFormatter(logging.Formatter):
         text = f"{when[:-3]}Z {record.levelname.lower()} {record.name} "
         message = record.getMessage()
         # daiban's own records are masked field by field already (``_Line``)
-        text += message if isinstance(record.msg, _Line) else mask_text(message)
+        text += message if isinstance(record.msg, _Line) else _encodable(mask_text(message))
         if record.exc_info:
             text += "\n" + mask_text(self.formatException(record.exc_info))
         return text

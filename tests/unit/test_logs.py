@@ -47,6 +47,25 @@ def test_no_id_number_or_phone_in_clear(caplog: pytest.LogCaptureFixture) -> Non
     assert "138****5678" in line and "110105********002X" in line and "0818-***5678" in line
 
 
+def test_a_lone_surrogate_is_logged_as_its_escape(caplog: pytest.LogCaptureFixture) -> None:
+    """A made-up login name or address may hold a lone surrogate: every line stays valid
+    UTF-8 (a test runner passing captured logs between processes, or a collector, would
+    otherwise fail on it)."""
+    with caplog.at_level(logging.INFO):
+        get_logger("engine.cases").warning("login_failed", user="\ud800x", address="a\udfff")
+    record = _record(caplog)
+    line = record.getMessage()
+    assert line.encode("utf-8").decode("utf-8") == line
+    assert "\\ud800x" in line and "\\udfff" in line
+    for formatter in (PlainFormatter(), JsonFormatter()):
+        formatter.format(record).encode("utf-8")  # raises if a surrogate got through
+    library = logging.LogRecord(
+        "psycopg", logging.WARNING, __file__, 1, "bad %s", ("\ud800",), None
+    )
+    for formatter in (PlainFormatter(), JsonFormatter()):
+        formatter.format(library).encode("utf-8")
+
+
 def test_the_formatters_mask_other_libraries_messages_too() -> None:
     record = logging.LogRecord(
         "sqlalchemy", logging.WARNING, __file__, 1, "phone %s", (MOBILE,), None
