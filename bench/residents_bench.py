@@ -32,25 +32,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+# The same MZ004 case as bench/documents_bench.py (bench/ is on the path of a script run)
+from documents_bench import accepted_case  # noqa: E402
 from PIL import Image  # noqa: E402
 from pypdf import PdfWriter  # noqa: E402
 
-from engine import Actor, Engine, ManualClock, read_sources  # noqa: E402
+from engine import Engine, ManualClock, read_sources  # noqa: E402
 from engine.clock import SHANGHAI  # noqa: E402
-from engine.identity import Principal  # noqa: E402
 from engine.notices.channels import LogChannel  # noqa: E402
 from engine.notices.service import SendPolicy  # noqa: E402
 from engine.records import NoticeQuery  # noqa: E402
-from engine.registration import Applicant, Registration  # noqa: E402
 from engine.scans import clean  # noqa: E402
-from engine.simulate import fill_form  # noqa: E402
 
 BPMN = ROOT / "processes" / "bpmn"
 NOW = datetime(2026, 9, 24, 9, 0, tzinfo=SHANGHAI)
-ANSWERS = {
-    "Task_handover": {"handover_items": 3, "handover_originals": 1, "received_by": "王芳"},
-    "Task_check_materials": {"intake_decision": "accept"},
-}
 
 
 def engine_in(folder: Path, name: str, outbox: bool) -> Engine:
@@ -62,27 +57,6 @@ def engine_in(folder: Path, name: str, outbox: bool) -> Engine:
             o for o in engine.cases.changes.observers if o == links
         ]
     return engine
-
-
-def accepted_case(engine: Engine, n: int) -> int:
-    """A case of MZ004 registered at 青丝社区 and accepted: five changes."""
-    item = engine.catalogue.get("MZ004")
-    assert item is not None
-    agent = engine.org.users["tan.xiaoyan"]
-    principal = Principal(agent.id, agent.name, frozenset(agent.roles), agent.unit)
-    applicant = Applicant("张秀兰", "11010519491231002X", "511725201001", "13800001234", f"{n}号")
-    registration = Registration(
-        "MZ004", applicant, "village_point", "tan.xiaoyan", [m.name for m in item.materials]
-    )
-    view = engine.registration.register(principal, registration)
-    while "Task_check_materials" not in {t.spec_id for t in view.tasks}:
-        task = view.tasks[0]
-        form = engine.definitions.compiled(view.definition_hash).form(task.process_id, task.spec_id)
-        data = fill_form(form, ANSWERS.get(task.spec_id, {}), "2026-09-24")
-        view = engine.cases.complete_task(view.id, task.id, data, Actor("bench"))
-    task = next(t for t in view.tasks if t.spec_id == "Task_check_materials")
-    engine.cases.complete_task(view.id, task.id, ANSWERS[task.spec_id], Actor("bench"))
-    return view.id
 
 
 def ms(action: Callable[[], object]) -> float:
