@@ -81,6 +81,7 @@ def test_the_resident_rates_on_a_phone(
     expect(page.locator("#reasons-error")).to_have_text("不满意时请至少选择一项原因")
     assert [url for url, _ in calls if "POST" in url] == []
     page.get_by_label("办理时间长").check()
+    expect(page.locator("#reasons-error")).to_have_count(0)  # answered: the reminder goes
     page.get_by_label("多次跑腿").check()
     page.fill("#comment", "跑了三趟")
     assert desk.axe() == []

@@ -97,8 +97,10 @@ function RatingForm({ token, onDone }) {
   const [failure, setFailure] = useState("");
   const bad = level !== null && level <= 2;
 
-  const toggle = (code) =>
+  const toggle = (code) => {
     setReasons((old) => (old.includes(code) ? old.filter((c) => c !== code) : [...old, code]));
+    setErrors((old) => ({ ...old, reasons: "" })); // answered: the reminder goes
+  };
 
   const onSubmit = async (event) => {
     event.preventDefault();
