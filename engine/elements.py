@@ -31,6 +31,7 @@ COUNTY_HANDOFF = "common_county_handoff"
 RESULT_DELIVERY = "common_result_delivery"
 EVALUATION = "common_evaluation"
 ENFORCEMENT = "common_enforcement"
+INSPECTION = "common_inspection"
 SHARED_ACTIVITIES = (
     INTAKE,
     PLEDGE,
@@ -40,6 +41,7 @@ SHARED_ACTIVITIES = (
     RESULT_DELIVERY,
     EVALUATION,
     ENFORCEMENT,
+    INSPECTION,
 )
 
 # Tasks whose reaching or closing is a fact of a figure, a step limit or a warning

@@ -27,6 +27,7 @@ from processes.org import ROLES, UNIT_KINDS, Organization
 __all__ = [
     "ABSENCE_SOURCES",
     "ABSENCE_STATUSES",
+    "APPLICANT_KINDS",
     "CASE_STATUSES",
     "CHANNELS",
     "DECIDED_AT",
@@ -168,6 +169,9 @@ RATING_REASONS = {
     "other": "其他",
 }
 
+# Who applies (engine/registration.py): a person, or a legal person or other organisation.
+APPLICANT_KINDS = {"person": "自然人", "organisation": "法人或其他组织"}
+
 # The catalogue (processes/catalogue.py): kinds and types of item, where an item is decided,
 # how its limits are counted.
 DECIDED_AT = {"T": "乡镇办结", "T->C": "乡镇受理、县级部门决定", "C": "县级部门办理"}
@@ -212,6 +216,9 @@ REGISTRATION_FIELDS = {
     "applicant": "申请人",
     "applicant.name": "姓名",
     "applicant.id_number": "公民身份号码",
+    "applicant.kind": "申请人类型",
+    "applicant.uscc": "统一社会信用代码",
+    "applicant.legal_representative": "法定代表人（负责人）",
     "applicant.phone": "联系电话",
     "applicant.address": "住址",
     "applicant.village": "所在村（社区）",
@@ -225,6 +232,7 @@ REGISTRATION_FIELDS = {
 # The codes among them, by path: code -> name.
 REGISTRATION_VALUES: dict[str, Mapping[str, str]] = {
     "channel": CHANNELS,
+    "applicant.kind": APPLICANT_KINDS,
     "item.kind": KIND_NAMES,
     "item.type": TYPE_NAMES,
     "item.decided_at": DECIDED_AT,

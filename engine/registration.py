@@ -19,18 +19,18 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from engine import elements, labels
 from engine.cases import CaseView
-from engine.definitions.form_formats import is_valid_id_number
+from engine.definitions.form_formats import is_valid_id_number, is_valid_uscc
 from engine.errors import DataValidationError
 from engine.identity import Principal
 from engine.logs import get_logger
 from engine.policy import registering_actor, registration_refusal
 from engine.routing import Routing
 from processes.catalogue import Catalogue, Item
-from processes.channels import CHANNELS, PROXY_CHANNELS
+from processes.channels import CHANNELS, ENFORCEMENT_CHANNEL, PROXY_CHANNELS
 from processes.org import AGENT_ROLES
 from processes.patterns import PHONE_RE, mask_id
 
@@ -41,19 +41,54 @@ if TYPE_CHECKING:
 
 _VILLAGE = re.compile(r"^[0-9]{12}\Z")
 MAX_NAME = 50
+MAX_ORGANISATION_NAME = 100
 MAX_ADDRESS = 200
 MAX_MATERIALS = 50
+MAX_FACTS = 2000
+
+
+APPLICANT_KINDS = labels.APPLICANT_KINDS  # person (自然人) · organisation (法人或其他组织)
 
 
 @dataclass(frozen=True)
 class Applicant:
-    """The resident the case is for (申请人)."""
+    """Whom the case is for (申请人; 当事人 of an enforcement case): a person (name, citizen
+    ID number) or an organisation (名称, 统一社会信用代码, 法定代表人), and the village
+    (社区) it lives or stands in: for an enforcement case, where the violation happened."""
 
     name: str
     id_number: str
     village: str
     phone: str | None = None
     address: str | None = None
+    kind: str = "person"
+    uscc: str | None = None
+    legal_representative: str | None = None
+
+    def data(self) -> dict[str, str | None]:
+        """The applicant as the case keeps it. A person's data has no ``kind`` (the shape
+        of every case registered before organisations could apply, so a missing kind is
+        a person); an organisation's has ``uscc`` and ``legal_representative`` instead of
+        an ID number."""
+        common = {"phone": self.phone, "address": self.address, "village": self.village}
+        if self.kind != "organisation":
+            return {"name": self.name.strip(), "id_number": self.id_number.upper(), **common}
+        return {
+            "kind": "organisation",
+            "name": self.name.strip(),
+            "uscc": (self.uscc or "").upper(),
+            "legal_representative": (self.legal_representative or "").strip(),
+            **common,
+        }
+
+
+def applicant_shown(applicant: Mapping[str, Any]) -> str:
+    """A case's applicant (its ``applicant`` data) as receipts and the history name it:
+    a person with the masked ID number, an organisation with its credit code (public)."""
+    name = str(applicant.get("name") or "")
+    if applicant.get("kind") == "organisation":
+        return f"{name}（{applicant.get('uscc') or ''}）"
+    return f"{name}（{mask_id(str(applicant.get('id_number') or ''))}）"
 
 
 @dataclass(frozen=True)
@@ -64,6 +99,8 @@ class Registration:
     agent: str | None = None
     materials: tuple[str, ...] | list[str] = field(default_factory=tuple)
     emergency: bool = False
+    facts: str | None = None  # an enforcement case: the clue or facts found (案情、线索)
+    place: str | None = None  # an enforcement case: where the violation happened (违法地点)
 
 
 LIMIT_UNITS = labels.LIMIT_UNITS  # the units a limit counts in (工作日, 自然日)
@@ -98,6 +135,47 @@ def due_rule(item: Item, starts: str) -> DueRule:
     return DueRule(starts, item.promised_limit, item.limit_unit, item.on_the_spot, text)
 
 
+def _party_errors(applicant: Applicant) -> dict[str, str]:
+    """The problems of the applicant's identity: a person's name and citizen ID number
+    (GB 11643), or an organisation's name, credit code (GB 32100-2015 check character)
+    and legal representative."""
+    errors: dict[str, str] = {}
+    name = applicant.name.strip() if isinstance(applicant.name, str) else ""
+    limit = MAX_ORGANISATION_NAME if applicant.kind == "organisation" else MAX_NAME
+    if not name:
+        errors["applicant.name"] = "必填"
+    elif len(name) > limit:
+        errors["applicant.name"] = f"不能超过 {limit} 个字"
+    if applicant.kind not in APPLICANT_KINDS:
+        errors["applicant.kind"] = "取值应为：" + "、".join(APPLICANT_KINDS)
+    elif applicant.kind == "person":
+        if not isinstance(applicant.id_number, str) or not is_valid_id_number(applicant.id_number):
+            errors["applicant.id_number"] = "公民身份号码不正确（位数、出生日期或校验码有误）"
+    else:
+        if not applicant.uscc or not is_valid_uscc(applicant.uscc.upper()):
+            errors["applicant.uscc"] = (
+                "统一社会信用代码不正确（应为 18 位，校验码符合 GB 32100-2015）"
+            )
+        representative = (applicant.legal_representative or "").strip()
+        if not representative:
+            errors["applicant.legal_representative"] = "必填"
+        elif len(representative) > MAX_NAME:
+            errors["applicant.legal_representative"] = f"不能超过 {MAX_NAME} 个字"
+    return errors
+
+
+def _clue_errors(registration: Registration) -> dict[str, str]:
+    """An enforcement case is opened on what the officers found, where (立案: 案情与地点)."""
+    errors: dict[str, str] = {}
+    for name, limit in (("facts", MAX_FACTS), ("place", MAX_ADDRESS)):
+        value = (getattr(registration, name) or "").strip()
+        if not value:
+            errors[name] = "执法立案必填"
+        elif len(value) > limit:
+            errors[name] = f"不能超过 {limit} 个字"
+    return errors
+
+
 class RegistrationService:
     def __init__(self, engine: Engine, catalogue: Catalogue) -> None:
         self.engine = engine
@@ -126,27 +204,22 @@ class RegistrationService:
                 fields=",".join(sorted(errors)),
             )
             raise DataValidationError(f"收件登记有 {len(errors)} 处错误", errors)
-        applicant = registration.applicant
-        data = {
+        applicant = registration.applicant.data()
+        data: dict[str, Any] = {
             "item": item.process_data(),
-            "applicant": {
-                "name": applicant.name.strip(),
-                "id_number": applicant.id_number.upper(),
-                "phone": applicant.phone,
-                "address": applicant.address,
-                "village": applicant.village,
-            },
+            "applicant": applicant,
             "channel": registration.channel,
             "via_proxy": registration.channel in PROXY_CHANNELS,
             "emergency": registration.emergency,
             "materials": list(registration.materials),
             "agent": registration.agent,
         }
-        actor = registering_actor(
-            principal,
-            registration.channel,
-            f"{applicant.name.strip()}（{mask_id(applicant.id_number.upper())}）",
-        )
+        if registration.channel == ENFORCEMENT_CHANNEL:
+            data["clue"] = {
+                "facts": (registration.facts or "").strip(),
+                "place": (registration.place or "").strip(),
+            }
+        actor = registering_actor(principal, registration.channel, applicant_shown(applicant))
         # Keys are per caller and stored hashed: fixed length, and one caller's key never
         # finds another caller's case.
         key = (
@@ -194,16 +267,14 @@ class RegistrationService:
         item = self.catalogue.get(registration.item_code.strip().upper())
         if item is None:
             errors["item_code"] = "事项目录中没有这个事项"
-        elif item.initiated_by == "staff":
-            errors["item_code"] = "该事项由执法人员立案，不能由申请人申请登记"
+        elif (item.initiated_by == "staff") != (registration.channel == ENFORCEMENT_CHANNEL):
+            errors["item_code"] = (
+                "该事项由执法人员依职权立案（渠道 enforcement），不能由申请人申请登记"
+                if item.initiated_by == "staff"
+                else "执法立案渠道只能用于由执法人员依职权立案的事项"
+            )
         applicant = registration.applicant
-        name = applicant.name.strip() if isinstance(applicant.name, str) else ""
-        if not name:
-            errors["applicant.name"] = "必填"
-        elif len(name) > MAX_NAME:
-            errors["applicant.name"] = f"不能超过 {MAX_NAME} 个字"
-        if not isinstance(applicant.id_number, str) or not is_valid_id_number(applicant.id_number):
-            errors["applicant.id_number"] = "公民身份号码不正确（位数、出生日期或校验码有误）"
+        errors.update(_party_errors(applicant))
         if applicant.phone and not PHONE_RE.match(applicant.phone):
             errors["applicant.phone"] = "应为 11 位手机号或 0818-1234567 式座机号"
         if applicant.address and len(applicant.address) > MAX_ADDRESS:
@@ -236,6 +307,8 @@ class RegistrationService:
             agent = org.users.get(registration.agent)
             if agent is None or not set(agent.roles) & AGENT_ROLES:
                 errors["agent"] = "不是本县登记的代办员"
+        if channel == ENFORCEMENT_CHANNEL:
+            errors.update(_clue_errors(registration))
         if len(registration.materials) > MAX_MATERIALS:
             errors["materials"] = f"最多 {MAX_MATERIALS} 项"
         elif item is not None:

@@ -85,6 +85,9 @@ def sample_value(spec: FormField, today: str) -> Any:
 
 def fill_form(form: Form | None, overrides: dict[str, Any], today: str) -> dict[str, Any]:
     data = {} if form is None else {f.name: sample_value(f, today) for f in form.fields}
+    for rule in form.rules if form is not None else ():
+        if rule.check == "ne" and rule.field not in overrides:  # two different people
+            data[rule.field] = f"{data[rule.field]}二"
     data.update(overrides)
     return data
 
@@ -107,8 +110,9 @@ def run(
             task = view.tasks[0]
             compiled = cases.registry.compiled(view.definition_hash)
             today = clock.now().astimezone(SHANGHAI).date().isoformat()
+            form = compiled.form(task.process_id, task.spec_id)
             data = fill_form(
-                compiled.form(task.process_id, task.spec_id),
+                form.narrowed(view.data) if form is not None else None,
                 scenario.tasks.get(task.spec_id, {}),
                 today,
             )

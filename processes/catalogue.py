@@ -20,6 +20,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from processes import resources
+from processes.remedies import DEFAULT_REMEDIES
 from processes.yamlfile import DataFileError, field_path, line_at, load_yaml
 
 CATALOGUE_DIR = resources.CATALOGUE_DIR
@@ -99,6 +100,7 @@ class Item:
     visits: int = 1
     appeal: str = ""
     county_decision: str = COUNTY_BY_TASK  # the route of the county's decision
+    remedies: tuple[str, ...] = ()  # an enforcement item's measures (processes.remedies)
 
     @property
     def type_name(self) -> str:
@@ -142,6 +144,8 @@ class Item:
             "tolerable_materials": [m.name for m in self.materials if m.tolerable],
             "urgent": self.urgent,
             "county_decision": self.county_decision,
+            # only enforcement items carry it: other items' case data keeps its shape
+            **({"remedies": list(self.remedies)} if self.remedies else {}),
         }
 
 
@@ -348,6 +352,7 @@ def _item(raw: dict[str, Any], department: Mapping[str, Any], source: str, line:
         public_notice_unit=notice.get("unit", "calendar_days"),
         public_notice_yearly=notice.get("yearly", False),
         special_steps=tuple(raw.get("special_steps", ())),
+        remedies=tuple(raw.get("remedies", DEFAULT_REMEDIES if raw["type"] == "penalty" else ())),
         online_depth=raw.get("online_depth", 1),
         visits=raw.get("visits", 1),
         appeal=raw.get("appeal", ""),

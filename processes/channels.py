@@ -10,6 +10,7 @@ CHANNELS = {
     "mobile_post": "流动代办",
     "township_window": "乡镇便民服务中心窗口",
     "county_centre": "县政务服务中心",
+    "enforcement": "执法人员依职权立案",
 }
 # Registered by a proxy agent for the resident (代办): the case remembers it.
 PROXY_CHANNELS = frozenset({"village_point", "mobile_post"})
@@ -19,4 +20,9 @@ CHANNEL_ROLES = {
     "mobile_post": "mobile_agent",
     "township_window": "township_window",
     "county_centre": "county_officer",
+    "enforcement": "township_backoffice",
 }
+# A township's enforcement officers (综合行政执法人员: its back office, in the demo the
+# 社会治安办) open the cases of items ``initiated_by: staff`` through this channel only,
+# for violations in their own township.
+ENFORCEMENT_CHANNEL = "enforcement"

@@ -327,8 +327,9 @@ def _no_op(
 
 
 def _due_date(live: LiveCase) -> date | None:
-    """The case's due date, from the ``due_on`` variable a process sets (at acceptance)."""
-    value = live.data().get(DUE_DATE_VARIABLE)
+    """The case's due date, from the ``due_on`` variable a process sets (at acceptance,
+    at 立案), or changes (an extension)."""
+    value = live.current(DUE_DATE_VARIABLE)
     if not isinstance(value, str):
         return None
     try:

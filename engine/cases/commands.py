@@ -227,7 +227,7 @@ def _validated(live: LiveCase, task_id: str, data: dict[str, Any]) -> dict[str, 
     form = live.compiled.form(task.process_id, task.spec_id)
     if form is None:
         return {"task_id": task_id, "data": data}
-    clean, errors = form.validate(data)
+    clean, errors = form.narrowed(live.data()).validate(data)
     if errors:
         raise DataValidationError("表单数据有误", errors)
     return {"task_id": task_id, "data": clean}

@@ -72,7 +72,9 @@ def _consistency(item: Item, outline: ProcessOutline) -> list[Problem]:
     expectations = [
         (elements.COUNTY_HANDOFF, item.county_decides, "县级决定（T->C、C）"),
         (elements.PROXY, item.proxy_allowed, "允许代办"),
-        (elements.ENFORCEMENT, item.initiated_by == "staff", "依职权发起的执法事项"),
+        (elements.ENFORCEMENT, item.initiated_by == "staff" and item.type != "inspection",
+         "依职权发起的执法事项"),
+        (elements.INSPECTION, item.type == "inspection", "行政检查事项"),
         (elements.TOWNSHIP_REVIEW, item.decided_at != "C" and not item.on_the_spot and item.initiated_by != "staff",
          "乡镇审核"),
     ]  # fmt: skip

@@ -31,7 +31,7 @@ import math
 import operator
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
 from typing import Any
@@ -55,6 +55,7 @@ FIELD_TYPES = frozenset(
 NUMERIC = frozenset({"integer", "number"})
 TEXTUAL = frozenset({"string", "text"})
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
+DATA_PATH = re.compile(r"[a-z][a-z0-9_]{0,63}(?:\.[a-z][a-z0-9_]{0,63}){0,3}")
 
 REQUIRED = "必填"
 UNKNOWN_FIELD = "表单中没有这个字段"
@@ -125,6 +126,20 @@ class FormField:
     required_when: tuple[str, tuple[str, ...]] | None = None  # (other field, its values)
     bounds: Bounds | None = None  # None: the defaults of its type
     description: str = ""  # the designer's hint, before what the schema says
+    # An enum whose choices a case narrows: the path of a list in the case's data
+    # (``item.remedies``: an enforcement decision offers its item's measures only).
+    choices_from: str = ""
+
+    def narrowed(self, case_data: Mapping[str, Any]) -> FormField:
+        """This field for one case: an enum with ``choices_from`` keeps the values the
+        case's data lists there (all of them when the data lists none of them)."""
+        found: Any = case_data
+        for key in self.choices_from.split(".") if self.choices_from else ():
+            found = found.get(key) if isinstance(found, Mapping) else None
+        if not self.choices_from or not isinstance(found, list):
+            return self
+        kept = tuple((value, label) for value, label in self.values if value in found)
+        return replace(self, values=kept) if kept else self
 
     @property
     def limits(self) -> Bounds:
@@ -212,6 +227,7 @@ RULE_CHECKS: dict[str, tuple[str, Callable[[Any, Any], bool]]] = {
     "le": ("≤", operator.le),
     "gt": (">", operator.gt),
     "ge": ("≥", operator.ge),
+    "ne": ("≠", operator.ne),  # two people who must differ (two officers, 第四十二条)
 }
 
 
@@ -245,6 +261,12 @@ class Form:
 
     def field_named(self, name: str) -> FormField | None:
         return self._by_name.get(name)
+
+    def narrowed(self, case_data: Mapping[str, Any]) -> Form:
+        """The form as one case shows and checks it (``FormField.narrowed``)."""
+        if not any(f.choices_from for f in self.fields):
+            return self
+        return replace(self, fields=tuple(f.narrowed(case_data) for f in self.fields))
 
     def to_json_schema(self) -> dict[str, Any]:
         """The form as a JSON Schema (draft 2020-12): what the server validates with."""
@@ -450,6 +472,11 @@ def _read_field(node: etree._Element, seen: set[str]) -> tuple[FormField | None,
         problems.append(f"表单字段“{name}”已是必填（required），不应再写 requiredWhen")
     bounds, bound_problems = read_bounds(node, name, kind)
     problems += bound_problems
+    choices_from = node.get("choicesFrom", "")
+    if choices_from and (kind != "enum" or not DATA_PATH.fullmatch(choices_from)):
+        problems.append(
+            f"表单字段“{name}”的 choicesFrom 只适用于 enum 字段，应为办件数据中的路径（如 item.remedies）"
+        )
     if problems:
         return None, problems
     return FormField(
@@ -461,6 +488,7 @@ def _read_field(node: etree._Element, seen: set[str]) -> tuple[FormField | None,
         required_when,
         bounds,
         node.get("description", "").strip(),
+        choices_from,
     ), []
 
 
@@ -512,11 +540,13 @@ def _read_rule(
     if names[0] == names[1]:
         problems.append(f"表单规则“{ident}”的 field 与 other 不能是同一个字段")
     kinds = {fields[n].type for n in names if n in fields}
-    if not (kinds <= NUMERIC or kinds == {"date"}):
+    if check == "ne" and kinds == {"string"}:
+        pass  # two people (user names) who must differ
+    elif not (kinds <= NUMERIC or kinds == {"date"}):
         shown = "、".join(sorted(kinds))
         problems.append(
             f"表单规则“{ident}”只能比较两个数值字段（integer、number）或两个日期字段"
-            f"（date），不能比较 {shown}"
+            f"（date），不能比较 {shown}（ne 另可比较两个 string 字段）"
         )
     if problems or not all(n in fields for n in names):
         return None, problems

@@ -45,6 +45,7 @@ class Field:
     required_when: str = ""  # "other_field:value1|value2"
     min: str = ""  # bounds of integer and number fields (engine.definitions.form_bounds)
     max: str = ""
+    choices_from: str = ""  # an enum narrowed by a list in the case's data (item.remedies)
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class Rule:
 
     id: str
     field: str
-    check: str  # lt | le | gt | ge
+    check: str  # lt | le | gt | ge | ne
     other: str
     message: str
 
@@ -144,6 +145,8 @@ class ProcessBuilder:
                     attrs["min"] = spec.min
                 if spec.max:
                     attrs["max"] = spec.max
+                if spec.choices_from:
+                    attrs["choicesFrom"] = spec.choices_from
                 etree.SubElement(form, _q("field", DAIBAN_NS), attrib=attrs)
             for rule in rules:
                 etree.SubElement(

@@ -14,7 +14,7 @@ from engine.policy.refusals import Action, Reason, Refusal, refuse
 from engine.policy.roles import ADMIN_ROLE, ASSIGNING_ROLE, DECIDING_ROLE, DEPLOYING_ROLE
 from engine.policy.scopes import case_scope, figures_scope, may_change_case, sees_case
 from engine.records import CaseRecord, TaskRecord
-from processes.channels import CHANNEL_ROLES, CHANNELS
+from processes.channels import CHANNEL_ROLES, CHANNELS, ENFORCEMENT_CHANNEL
 from processes.org import ROLES, Organization, OrgUnit
 
 _GLOBAL_REFUSALS = {  # actions without an object: the message when the caller may not
@@ -225,6 +225,8 @@ def registration_refusal(
         text = "流动代办员只能为本乡镇各村（社区）居民登记"
     elif channel == "township_window" and org.township_of(principal.unit) is None:
         text = "窗口人员不属于任何乡镇"
+    elif channel == ENFORCEMENT_CHANNEL and principal.unit != township.code:
+        text = "执法人员只能对本乡镇（街道）行政区域内的违法行为立案"
     else:
         return None
     return refuse(Action.REGISTER_CASE, principal, Reason.WRONG_UNIT, text, channel=channel)

@@ -55,6 +55,17 @@ def calendar_days_after(start: Any, days: Any) -> str:
     )
 
 
+def months_after(start: Any, months: Any) -> str:
+    """``months`` months after ``start``: the same day of the month (the month's last day
+    when it has none, 《民法典》第二百零二条), moved past a final holiday."""
+    day, count = _as_date(start), _days(months)
+    index = day.month - 1 + count
+    year, month = day.year + index // 12, index % 12 + 1
+    last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+    target = date(year, month, min(day.day, last))
+    return WorkingCalendar.default().add_calendar_days(target, 0).date.isoformat()
+
+
 def working_days_between(start: Any, end: Any) -> int:
     """Working days after ``start`` up to and including ``end``."""
     return WorkingCalendar.default().working_days_between(_as_date(start), _as_date(end))
@@ -85,6 +96,7 @@ HELPERS: dict[str, Callable[..., Any]] = {
     "now": now,
     "working_days_after": working_days_after,
     "calendar_days_after": calendar_days_after,
+    "months_after": months_after,
     "working_days_between": working_days_between,
     "deadline_working_days": deadline_working_days,
     "end_of_day": end_of_day,

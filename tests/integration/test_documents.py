@@ -152,7 +152,11 @@ def test_an_enforcement_decision_has_its_service_record(engine: Engine, clock: M
     answers = {
         "Task_file": {"filing": "file", "filing_reason": "群众举报"},
         "Task_investigate": {"violation_found": True},
-        "Task_decide": {"decision": "penalty", "decision_no": "青执罚〔2026〕7号"},
+        "Task_decide": {
+            "decision": "penalty",
+            "measure": "stop_construction",
+            "decision_no": "青执罚〔2026〕7号",
+        },
     }
     for _ in range(10):
         if view.tasks:

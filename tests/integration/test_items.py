@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 
@@ -42,9 +43,17 @@ def test_happy_path(library: tuple[Engine, ManualClock], item: Item) -> None:
     case = trace.case
     assert case.status == "completed", [str(s) for s in trace.steps]
     tasks = trace.names("task")
-    if item.initiated_by == "staff":
+    if item.type == "inspection":  # plan → inspect → order → re-inspect → close
+        assert case.data["inspection_result"] == "rectified"
+        assert tasks == [
+            "Task_plan", "Task_inspect", "Task_order", "Task_reinspect", "Task_close_inspection",
+        ]  # fmt: skip
+    elif item.initiated_by == "staff":  # the general procedure, serious: reviewed, discussed
         assert case.data["enforcement_result"] == "closed"
         assert tasks[0] == "Task_file" and tasks[-1] == "Task_close"
+        assert {"Task_legal_review", "Task_collective", "Task_serve"} <= set(tasks)
+        # 90 calendar days from 立案 on 2026-09-24 (第六十条): 2026-12-23
+        assert case.due_date == date(2026, 12, 23)
     else:
         assert case.data["intake_result"] == "accepted"
         assert ("Task_entrust" in tasks) == item.proxy_allowed

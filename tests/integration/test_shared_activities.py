@@ -319,7 +319,7 @@ def test_enforcement_with_hearing(engine: Engine, items: Catalogue, clock: Manua
     item = items.items["TT005"]
     view = engine.cases.start(item.process_id, {"item": item.process_data()}, Actor("officer"))
     view = do(engine, view, "Task_file", clock, filing="file", filing_reason="群众举报")
-    view = do(engine, view, "Task_investigate", clock, violation_found=True)
+    view = do(engine, view, "Task_investigate", clock, violation_found=True, serious=False)
     view = do(engine, view, "Task_notify", clock)
     assert view.waiting_messages == ["hearing_requested"]
     view = engine.cases.deliver_message(view.id, "hearing_requested", {"kind": "hearing"})
@@ -330,11 +330,12 @@ def test_enforcement_with_hearing(engine: Engine, items: Catalogue, clock: Manua
         "Task_decide",
         clock,
         decision="penalty",
+        measure="fine",
         decision_no="青执罚〔2026〕1号",
         penalty_amount=500,
     )
     view = do(engine, view, "Task_serve", clock, service_method="direct")
-    view = do(engine, view, "Task_execute", clock)
+    view = do(engine, view, "Task_perform", clock, performed=True)
     view = do(engine, view, "Task_close", clock)
     assert view.status == "completed"
     assert view.data["enforcement_result"] == "closed"

@@ -104,7 +104,11 @@ def test_values_are_in_chinese(catalogue: Catalogue) -> None:
 
 def test_limits_hang_together(catalogue: Catalogue) -> None:
     for item in catalogue:
-        assert item.limit_unit == "working_days", item.code
+        if item.initiated_by == "staff" and item.type != "inspection":
+            # 《行政处罚法》第六十条: decided within 90 days of 立案, calendar days
+            assert (item.limit_unit, item.statutory_limit) == ("calendar_days", 90), item.code
+        else:
+            assert item.limit_unit == "working_days", item.code
         assert item.promised_limit <= item.statutory_limit, item.code
         if item.on_the_spot:
             assert item.promised_limit == 0, item.code

@@ -14,7 +14,7 @@ from engine.clock import SHANGHAI
 from engine.labels import CASE_STATUSES, name_of, unit_name
 from engine.policy import Action
 from engine.records import CaseFilter, CaseRecord
-from engine.registration import Applicant, Registration
+from engine.registration import Applicant, Registration, applicant_shown
 from processes.patterns import mask_id, mask_phone
 from webapi.auth import current_principal, require_auth
 from webapi.blueprints.tasks import expected_version, open_tasks
@@ -45,7 +45,10 @@ blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="办�
 @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 def create_case(body: dict[str, Any]) -> dict[str, Any]:
-    """收件登记：代办点、流动代办、乡镇窗口（全县域通办）或县政务服务中心
+    """收件登记：代办点、流动代办、乡镇窗口（全县域通办）、县政务服务中心，或执法立案
+
+    由执法人员依职权立案的事项（综合行政执法）只能由本乡镇的执法人员以渠道 `enforcement`
+    立案，须填当事人（自然人或法人、其他组织）、案情 `facts` 与违法地点 `place`。
 
     请求头 `Idempotency-Key` 可选：同一调用者以同一键重试（包括同时发出的多个请求）时，
     每个请求都得到 201 和同一办件（案号、回执相同；响应体反映办件的当前状态），不会重复登记。
@@ -66,11 +69,16 @@ def create_case(body: dict[str, Any]) -> dict[str, Any]:
             village=raw.get("village", ""),
             phone=raw.get("phone") or None,
             address=raw.get("address") or None,
+            kind=raw.get("kind", "person"),
+            uscc=raw.get("uscc") or None,
+            legal_representative=raw.get("legal_representative") or None,
         ),
         channel=body.get("channel", ""),
         agent=body.get("agent") or None,
         materials=tuple(body.get("materials", ())),
         emergency=body.get("emergency", False),
+        facts=body.get("facts") or None,
+        place=body.get("place") or None,
     )
     key = request.headers.get("Idempotency-Key", "").strip() or None
     registrations = services().engine.registration
@@ -87,7 +95,7 @@ def create_case(body: dict[str, Any]) -> dict[str, Any]:
         "receipt": {
             "case_number": view.case_number,
             "item_name": view.data.get("item", {}).get("name", ""),
-            "applicant": f"{applicant.get('name', '')}（{mask_id(applicant.get('id_number', ''))}）",
+            "applicant": applicant_shown(applicant),
             "registered_at": view.created_at,
             "materials": list(view.data.get("materials", [])),
         },
@@ -176,7 +184,9 @@ def case_detail(case_id: int, changed: CaseView | None = None) -> dict[str, Any]
     data = view.data
     applicant = dict(data.get("applicant") or {}) or None
     if applicant is not None and policy.masks_personal_data(principal, record):
-        applicant["id_number"] = mask_id(str(applicant.get("id_number") or ""))
+        # an organisation's name and credit code are public; its phone may be a person's
+        if "id_number" in applicant:
+            applicant["id_number"] = mask_id(str(applicant.get("id_number") or ""))
         if applicant.get("phone"):
             applicant["phone"] = mask_phone(str(applicant["phone"]))
     return {

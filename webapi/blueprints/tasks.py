@@ -99,6 +99,8 @@ def _detail(principal: Principal, task_id: str) -> dict[str, Any]:
     task, record = _allowed(principal, task_id, Action.SEE_TASK)
     engine = services().engine
     form = engine.definitions.compiled(record.definition_hash).form(task.process_id, task.spec_id)
+    if form is not None and any(f.choices_from for f in form.fields):
+        form = form.narrowed(engine.cases.get(record.id).data)  # the case's own choices
     schema = form.to_json_schema() if form is not None else {"type": "object", "properties": {}}
     outcomes = (
         {f.name: [v for v, _ in f.values] for f in form.fields if f.type == "enum"} if form else {}

@@ -11,6 +11,7 @@ from typing import Any
 
 from engine import lint, read_sources
 from engine.clock import SHANGHAI
+from engine.labels import LIMIT_UNITS
 from processes.yamlfile import DataFileError
 from webapi.cli.common import engine_for, paths, settings_for
 from webapi.settings import build_engine
@@ -121,7 +122,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     library = settings.bpmn_dir
     item_file = library / "items" / f"{item.process_id}.bpmn"
     engine.definitions.deploy(read_sources([library / "common", item_file]))
-    print(f"{item.code} {item.name}（{item.decided_at}，承诺 {item.promised_limit} 个工作日）")
+    print(
+        f"{item.code} {item.name}（{item.decided_at}，承诺 {item.promised_limit} 个{LIMIT_UNITS[item.limit_unit]}）"
+    )
     trace = run(engine.cases, clock, item.process_id, scenario)
     for step in trace.steps:
         print(f"  {step}")

@@ -9,8 +9,17 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 from marshmallow.types import UnknownOption
 
-from engine.labels import CASE_STATUSES, choices
-from engine.registration import CLOCK_STARTS, LIMIT_UNITS, MAX_ADDRESS, MAX_MATERIALS, MAX_NAME
+from engine.definitions.form_formats import USCC_PATTERN
+from engine.labels import APPLICANT_KINDS, CASE_STATUSES, choices
+from engine.registration import (
+    CLOCK_STARTS,
+    LIMIT_UNITS,
+    MAX_ADDRESS,
+    MAX_FACTS,
+    MAX_MATERIALS,
+    MAX_NAME,
+    MAX_ORGANISATION_NAME,
+)
 from processes.channels import CHANNELS
 from processes.patterns import PHONE
 from webapi.field_errors import field_errors, translate
@@ -95,26 +104,60 @@ class ReportingAll(Schema):
 
 
 class ApplicantInSchema(Schema):
-    """申请人：姓名、公民身份号码与所在村（社区）必填"""
+    """申请人（执法案件的当事人）：自然人填姓名与公民身份号码，法人或其他组织填名称、
+    统一社会信用代码与法定代表人；所在村（社区）必填"""
 
     class Meta:
         title = "申请人"
 
+    kind = fields.String(
+        load_default="person",
+        validate=validate.OneOf(list(APPLICANT_KINDS)),
+        metadata={
+            "title": "申请人类型",
+            "description": f"申请人类型（默认 person）：{choices(APPLICANT_KINDS)}",
+            "x-enum-descriptions": list(APPLICANT_KINDS.values()),
+            "example": "person",
+        },
+    )
     name = fields.String(
         required=True,
         validate=[
-            validate.Length(min=1, max=MAX_NAME),
+            validate.Length(min=1, max=MAX_ORGANISATION_NAME),
             Pattern(r"\S", error="不能只有空白"),
         ],
-        metadata={"title": "姓名", "description": "申请人姓名", "example": "张三"},
+        metadata={
+            "title": "姓名或名称",
+            "description": f"自然人姓名（最多 {MAX_NAME} 字）或组织名称（最多 {MAX_ORGANISATION_NAME} 字）",
+            "example": "张三",
+        },
     )
     id_number = fields.String(
-        required=True,
-        validate=Pattern(r"^[0-9]{17}[0-9Xx]$", error="公民身份号码应为 18 位（末位可为 X）"),
+        load_default="",
+        validate=Pattern(r"^(?:[0-9]{17}[0-9Xx])?$", error="公民身份号码应为 18 位（末位可为 X）"),
         metadata={
             "title": "公民身份号码",
-            "description": "18 位，末位可为 X；服务器另核验出生日期与校验码（GB 11643）",
+            "description": "自然人必填：18 位，末位可为 X；服务器另核验出生日期与校验码（GB 11643）",
             "example": "11010519491231002X",
+        },
+    )
+    uscc = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=Pattern(f"^(?:{USCC_PATTERN[1:-1]})?$", error="统一社会信用代码应为 18 位"),
+        metadata={
+            "title": "统一社会信用代码",
+            "description": "法人或其他组织必填：18 位；服务器另核验校验码（GB 32100-2015）",
+            "example": "91511725MA6XXXXXXX",
+        },
+    )
+    legal_representative = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=_at_most(MAX_NAME),
+        metadata={
+            "title": "法定代表人（负责人）",
+            "description": "法人或其他组织必填：法定代表人或负责人姓名",
         },
     )
     phone = fields.String(
@@ -191,6 +234,24 @@ class CaseCreateSchema(ReportingAll):
         load_default=False,
         metadata={"title": "急事急办", "description": "急事急办（默认 false）"},
     )
+    facts = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=_at_most(MAX_FACTS),
+        metadata={
+            "title": "案情（违法线索）",
+            "description": "执法立案（渠道 enforcement）必填：发现的违法线索或事实",
+        },
+    )
+    place = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=_at_most(MAX_ADDRESS),
+        metadata={
+            "title": "违法地点",
+            "description": "执法立案必填；违法行为发生的村（社区）填在 applicant.village",
+        },
+    )
 
 
 class DueRuleSchema(Schema):
@@ -257,8 +318,13 @@ class CaseCreatedSchema(Schema):
 
 
 class ApplicantOutSchema(Schema):
+    kind = fields.String(
+        metadata={"description": f"申请人类型；无此字段为自然人：{choices(APPLICANT_KINDS)}"}
+    )
     name = fields.String()
-    id_number = fields.String(metadata={"description": "无办理权限时遮蔽"})
+    id_number = fields.String(metadata={"description": "自然人的公民身份号码；无办理权限时遮蔽"})
+    uscc = fields.String(metadata={"description": "组织的统一社会信用代码（公开信息，不遮蔽）"})
+    legal_representative = fields.String(metadata={"description": "组织的法定代表人（负责人）"})
     phone = fields.String(allow_none=True)
     address = fields.String(allow_none=True)
     village = fields.String(allow_none=True)

@@ -16,6 +16,7 @@ from engine.design.builder import ProcessBuilder
 from engine.design.templates.county_handoff import county_handoff
 from engine.design.templates.enforcement import enforcement
 from engine.design.templates.evaluation import evaluation
+from engine.design.templates.inspection import inspection
 from engine.design.templates.intake import intake
 from engine.design.templates.pledge import pledge
 from engine.design.templates.proxy import proxy
@@ -31,4 +32,5 @@ COMMON: dict[str, Callable[[], ProcessBuilder]] = {
     elements.RESULT_DELIVERY: result_delivery,
     elements.EVALUATION: evaluation,
     elements.ENFORCEMENT: enforcement,
+    elements.INSPECTION: inspection,
 }

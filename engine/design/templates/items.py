@@ -16,6 +16,7 @@ from engine.design.builder import Field, ProcessBuilder
 from engine.design.templates.lanes import AGENT, COUNTY, LANE_LABELS, LEADER
 from engine.design.templates.lanes import BACKOFFICE as BO
 from engine.design.templates.lanes import WINDOW as W
+from engine.labels import LIMIT_UNITS
 from processes.catalogue import Item
 
 
@@ -76,7 +77,7 @@ def item_process(item: Item) -> ProcessBuilder:
 def _builder(item: Item, lanes: list[str]) -> ProcessBuilder:
     documentation = (
         f"{item.code} {item.name}（{item.department}；{item.type_name}；"
-        f"{'即办件' if item.on_the_spot else f'承诺时限 {item.promised_limit} 个工作日'}；办理层级 {item.decided_at}）"
+        f"{'即办件' if item.on_the_spot else f'承诺时限 {item.promised_limit} 个{LIMIT_UNITS[item.limit_unit]}'}；办理层级 {item.decided_at}）"
     )
     return ProcessBuilder(
         item.process_id, item.name, documentation, {lane: LANE_LABELS[lane] for lane in lanes}
@@ -85,6 +86,12 @@ def _builder(item: Item, lanes: list[str]) -> ProcessBuilder:
 
 def _enforcement_item(item: Item) -> ProcessBuilder:
     b = _builder(item, [BO])
+    if item.type == "inspection":
+        b.start("Start_item", "启动检查", BO)
+        b.call("Call_inspection", "行政检查程序", BO, elements.INSPECTION)
+        b.end("End_item", "检查结束", BO)
+        b.chain("Start_item", "Call_inspection", "End_item")
+        return b
     b.start("Start_item", "发现违法线索", BO)
     b.call("Call_enforcement", "综合行政执法程序", BO, elements.ENFORCEMENT)
     b.end("End_item", "结案", BO)

@@ -206,10 +206,11 @@ export function collect(schema, data) {
   return payload;
 }
 
-// The cross-field rules (x-daiban-rules) whose two fields are both valid numbers/dates.
+// The cross-field rules (x-daiban-rules) whose two fields are both valid numbers/dates
+// (ne also two texts: two officers who must be different people).
 function ruleProblems(schema, data) {
   const found = {};
-  const tests = { lt: (a, b) => a < b, le: (a, b) => a <= b, gt: (a, b) => a > b, ge: (a, b) => a >= b };
+  const tests = { lt: (a, b) => a < b, le: (a, b) => a <= b, gt: (a, b) => a > b, ge: (a, b) => a >= b, ne: (a, b) => a !== b };
   const payload = collect(schema, data);
   for (const rule of schema["x-daiban-rules"] || []) {
     const [a, b] = rule.fields || [];
@@ -217,7 +218,7 @@ function ruleProblems(schema, data) {
     if (!test || !(a in payload) || !(b in payload)) continue;
     const x = payload[a];
     const y = payload[b];
-    if (typeof x !== typeof y || (typeof x === "string" && !/^\d{4}-\d{2}-\d{2}$/.test(x))) continue;
+    if (typeof x !== typeof y || (typeof x === "string" && rule.check !== "ne" && !/^\d{4}-\d{2}-\d{2}$/.test(x))) continue;
     if (!test(x, y)) found[a] = rule.message;
   }
   return found;
