@@ -218,7 +218,7 @@ class CaseChanges:
         new = replace(
             record,
             status=live.status,
-            due_date=_due_date(live) or record.due_date,
+            due_date=due_date_of(live) or record.due_date,
             county_since=county_since(record, live, event.at),
             version=record.version + 1,
             last_seq=event.seq,
@@ -326,7 +326,7 @@ def _no_op(
     return holder == (actor.user if event_type == "task_claimed" else payload["user"])
 
 
-def _due_date(live: LiveCase) -> date | None:
+def due_date_of(live: LiveCase) -> date | None:
     """The case's due date, from the ``due_on`` variable a process sets (at acceptance,
     at 立案), or changes (an extension)."""
     value = live.current(DUE_DATE_VARIABLE)

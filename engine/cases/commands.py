@@ -8,7 +8,7 @@ from dataclasses import asdict, replace
 from datetime import date
 from typing import Any
 
-from engine.cases.changes import CaseChanges
+from engine.cases.changes import CaseChanges, due_date_of
 from engine.cases.task_index import county_since, task_records
 from engine.cases.views import CaseView, case_view
 from engine.clock import SHANGHAI, read_clock
@@ -99,7 +99,7 @@ class CaseCommands:
             updated_at=event.at,
             item_code=item_code,
             org_unit=org_unit,
-            due_date=due_date,
+            due_date=due_date or due_date_of(live),
             next_timer_at=live.next_timer_at(),
             closed_at=None if live.status == OPEN else event.at,
             idempotency_key=idempotency_key,

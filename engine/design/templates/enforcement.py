@@ -17,7 +17,9 @@ Two roads from the case an officer opens (``engine.registration``, channel
   《行政复议法》第二十条, 《行政诉讼法》第四十六条) and 强制执行 applied for within the 3
   months after them (《行政强制法》第五十三条) → 结案.
 
-A leader may extend the 90 days while the investigation runs (reason and new date in
+Its 五日 and 七日 are working days (第八十五条: 不含法定节假日); the 15 days to pay and the
+periods of the other laws are calendar days, a period ending on a holiday running to the
+next working day. A leader may extend the 90 days while the investigation runs (reason and new date in
 the history; extensions themselves are rules of the departments, e.g. 《市场监督管理行政
 处罚程序规定》第六十四条). The decision offers the measures its item lists
 (``item["remedies"]``, the field's ``choicesFrom``): the engine refuses any other.
@@ -168,7 +170,7 @@ def _general(b: ProcessBuilder) -> None:
     b.receive("Receive_hearing", "等待陈述申辩或听证申请", STAFF,
               elements.HEARING_REQUESTED, "hearing_request")  # fmt: skip
     b.boundary_timer("Timer_no_hearing", "5日内未提出", "Receive_hearing",
-                     "deadline_calendar_days(5)", interrupting=True)  # fmt: skip
+                     "deadline_working_days(5)", interrupting=True)  # fmt: skip
     b.user_task("Task_hearing", "听取陈述申辩或组织听证", STAFF,
                 [Field("hearing_record", "text", "听证（申辩）记录", True)])  # fmt: skip
     b.xor("Gateway_serious", "是否情节复杂或重大违法", STAFF)
@@ -216,7 +218,7 @@ def _execution(b: ProcessBuilder) -> None:
               "direct:直接送达,post:邮寄送达,electronic:电子送达,notice:公告送达"),
     ])  # fmt: skip
     b.boundary_timer("Timer_serve_late", "7日内未送达", "Task_serve",
-                     "deadline_calendar_days(7)", interrupting=False)  # fmt: skip
+                     "deadline_working_days(7)", interrupting=False)  # fmt: skip
     b.user_task(
         "Task_serve_late",
         "送达超期督办",

@@ -1,0 +1,354 @@
+"""综合行政执法 through the HTTP API: officers open cases for their township, the leaders
+see and decide them; 简易程序, the general procedure with hearing, legal review and
+collective discussion, service within 7 days, 催告 and the appeal periods before 强制,
+the 90-day limit and its extension, ZF004's remedies, an inspection.
+
+Dates are hand-checked in the comments: 《行政处罚法》第六十条 counts the 90 days from 立案
+in calendar days, a period ending on a holiday ending on the next working day; its 五日 and
+七日 are working days (第八十五条). In 2026, 25 Sep (中秋) and 1–7 Oct (国庆) are holidays,
+Sat 10 Oct is a working day."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from engine import Engine, ManualClock
+from engine.clock import SHANGHAI
+from engine.definitions.form_formats import uscc_check_character
+from engine.simulate import fill_form
+from processes.catalogue import Item
+from tests.support.databases import Deployed
+from tests.support.paths import BPMN
+from tests.support.walks import APPLICANT, CATALOGUE, QINGSI, SHIQIAO, Counter, at, specs
+
+BUILDING: Item = CATALOGUE["ZF004"]  # 未取得乡村建设规划许可证进行建设: 责令停止建设、限期改正、拆除
+STREET: Item = CATALOGUE["ZF013"]  # 擅自占道经营、堆放物料: warning or fine
+SAFETY: Item = CATALOGUE["ZF008"]  # 小微生产经营单位安全生产违法
+HOUSES: Item = CATALOGUE["ZF010"]  # 农村自建房安全检查
+SIGNS: Item = CATALOGUE["ZF003"]  # 规范户外招牌设施设置: a business applies at the window
+OFFICERS = ("wu.qiang", "xu.hui")  # 青丝乡 社会治安办
+LEADERS = ("zhao.gang", "chen.jing")
+TUXI_OFFICER = "lei.ming"  # 土溪镇
+COMPANY = "91511725MA6ABCDE1"  # the first 17 characters of a credit code
+USCC = COMPANY + uscc_check_character(COMPANY)
+ORGANISATION = {
+    "kind": "organisation",
+    "name": "渠县青丝石材加工厂",
+    "uscc": USCC,
+    "legal_representative": "李大山",
+}
+
+
+@pytest.fixture
+def deployed() -> Deployed:
+    items = (BUILDING, STREET, SAFETY, HOUSES, SIGNS)
+    return (BPMN / "common", *(BPMN / "items" / f"{i.process_id}.bpmn" for i in items))
+
+
+def open_case(
+    counter: Counter, item: Item, party: dict[str, Any] | None = None, officer: str = "wu.qiang"
+) -> dict[str, Any]:
+    body = {
+        "item_code": item.code,
+        "applicant": {**(party or APPLICANT), "village": SHIQIAO},
+        "channel": "enforcement",
+        "facts": "巡查发现当事人在石桥村村道旁擅自搭建并占道堆放物料",
+        "place": "石桥村三组村道旁",
+    }
+    response = counter.post(officer, "/api/v1/cases", body)
+    assert response.status_code == 201, response.get_json()
+    case = response.get_json()
+    counter.done[case["id"]] = [("case_started", officer, "")]
+    return case
+
+
+def act(
+    counter: Counter, clock: ManualClock, user: str, case_id: int, spec: str, **data: Any
+) -> dict[str, Any]:
+    """``user`` completes the task through the API; fields not given are sample values."""
+    engine = counter.engine
+    view = engine.cases.get(case_id)
+    task = next(t for t in view.tasks if t.spec_id == spec)
+    form = engine.definitions.compiled(view.definition_hash).form(task.process_id, task.spec_id)
+    assert form is not None
+    today = clock.now().astimezone(SHANGHAI).date().isoformat()
+    return counter.act(user, case_id, spec, fill_form(form.narrowed(view.data), data, today))
+
+
+def complete(counter: Counter, user: str, case_id: int, spec: str, data: dict[str, Any]) -> Any:
+    """The raw answer of completing ``spec`` (for refusals)."""
+    [task] = [t for t in counter.queue(user, case_id) if t["spec_id"] == spec]
+    return counter.post(user, f"/api/v1/tasks/{task['id']}/complete", data)
+
+
+def current(engine: Engine, case_id: int) -> Any:
+    """The case's variables as its running call activity (``common_enforcement``) has them."""
+    live = engine.cases.cache.load(engine.cases.record(case_id))
+    return lambda name: live.current(name)
+
+
+def tick(engine: Engine, clock: ManualClock, day: str) -> None:
+    at(clock, day, 1)
+    engine.cases.tick()
+
+
+def investigate(counter: Counter, clock: ManualClock, case_id: int, **data: Any) -> None:
+    act(counter, clock, "wu.qiang", case_id, "Task_investigate",
+        investigator_1="wu.qiang", investigator_2="xu.hui", violation_found=True, **data)  # fmt: skip
+
+
+def decided(
+    counter: Counter, clock: ManualClock, engine: Engine, item: Item, measure: str, **data: Any
+) -> int:
+    """A case filed, investigated (not serious) and notified on Thu 24 Sep; nobody asks to
+    be heard within 5 working days (28–30 Sep, 8–9 Oct); the leader decides on 10 Oct."""
+    case_id: int = open_case(counter, item)["id"]
+    act(counter, clock, "zhao.gang", case_id, "Task_file", filing="file")
+    investigate(counter, clock, case_id, serious=False)
+    act(counter, clock, "wu.qiang", case_id, "Task_notify")
+    tick(engine, clock, "2026-10-09")
+    assert counter.engine.cases.get(case_id).waiting_messages == ["hearing_requested"]
+    tick(engine, clock, "2026-10-10")
+    act(counter, clock, "zhao.gang", case_id, "Task_decide", decision="penalty", measure=measure,
+        decision_no="青执罚〔2026〕5号", **data)  # fmt: skip
+    return case_id
+
+
+def test_an_officer_opens_a_case_the_township_leader_sees_it(
+    counter: Counter, clock: ManualClock
+) -> None:
+    case = open_case(counter, STREET)
+    case_id = case["id"]
+    assert case["case_number"].startswith(SHIQIAO + "20260924")
+    assert specs(case) == ["Task_file"] and case["due_date"] is None  # the limit runs from 立案
+    assert case["receipt"]["applicant"] == "张秀兰（110105********002X）"
+    detail = counter.case("zhao.gang", case_id)
+    assert detail["township"] == QINGSI and detail["channel"] == "enforcement"
+    assert [t["spec_id"] for t in counter.queue("zhao.gang", case_id)] == ["Task_file"]
+    assert not counter.sees("yuan.hua", case_id)  # 土溪镇's leader: another township
+    after = act(counter, clock, "zhao.gang", case_id, "Task_file", filing="file")
+    # 立案 on Thu 24 Sep 2026 + 90 days = Wed 23 Dec 2026 (6 + 31 + 30 + 23)
+    assert after["due_date"] == "2026-12-23"
+    assert specs(after) == ["Task_investigate"]
+    assert counter.queue("wu.qiang", case_id) and counter.queue("xu.hui", case_id)
+
+
+def test_who_may_open_what(counter: Counter) -> None:
+    body = {
+        "item_code": STREET.code,
+        "applicant": {**APPLICANT, "village": SHIQIAO},
+        "channel": "enforcement",
+        "facts": "占道经营",
+        "place": "石桥村",
+    }
+    refused = counter.post(TUXI_OFFICER, "/api/v1/cases", body)  # 土溪镇's officer in 青丝乡
+    assert refused.status_code == 422
+    reasons = {e["field"]: e["reason"] for e in refused.get_json()["errors"]}
+    assert reasons["channel"] == "执法人员只能对本乡镇（街道）行政区域内的违法行为立案"
+    by_window = counter.post("wang.fang", "/api/v1/cases", body)  # 窗口 (A岗), not an officer
+    assert by_window.status_code == 422
+    at_window = counter.post("wang.fang", "/api/v1/cases", {**body, "channel": "township_window"})
+    reasons = {e["field"]: e["reason"] for e in at_window.get_json()["errors"]}
+    assert "依职权立案" in reasons["item_code"]
+    licence = counter.post("wu.qiang", "/api/v1/cases", {**body, "item_code": SIGNS.code})
+    reasons = {e["field"]: e["reason"] for e in licence.get_json()["errors"]}
+    assert reasons["item_code"] == "执法立案渠道只能用于由执法人员依职权立案的事项"
+    bare = counter.post("wu.qiang", "/api/v1/cases", {**body, "facts": "", "place": None})
+    reasons = {e["field"]: e["reason"] for e in bare.get_json()["errors"]}
+    assert reasons["facts"] == reasons["place"] == "执法立案必填"
+
+
+def test_an_organisation_as_party_and_as_applicant(counter: Counter) -> None:
+    case = open_case(counter, SAFETY, ORGANISATION)
+    assert case["receipt"]["applicant"] == f"渠县青丝石材加工厂（{USCC}）"
+    party = counter.case("zhao.gang", case["id"])["applicant"]
+    assert party["kind"] == "organisation" and party["uscc"] == USCC
+    assert party["legal_representative"] == "李大山" and "id_number" not in party
+    wrong = USCC[:-1] + ("0" if USCC[-1] != "0" else "1")  # the check character broken
+    bad = {**ORGANISATION, "uscc": wrong, "legal_representative": ""}
+    body = {"item_code": SAFETY.code, "applicant": {**bad, "village": SHIQIAO},
+            "channel": "enforcement", "facts": "未按规定排查隐患", "place": "石桥村"}  # fmt: skip
+    refused = counter.post("wu.qiang", "/api/v1/cases", body)
+    reasons = {e["field"]: e["reason"] for e in refused.get_json()["errors"]}
+    assert "GB 32100-2015" in reasons["applicant.uscc"]
+    assert reasons["applicant.legal_representative"] == "必填"
+    # a licensing item applied for by a business at the township window
+    body = {"item_code": SIGNS.code, "applicant": {**ORGANISATION, "village": SHIQIAO},
+            "channel": "township_window", "materials": []}  # fmt: skip
+    licence = counter.post("wang.fang", "/api/v1/cases", body)
+    assert licence.status_code == 201, licence.get_json()
+    assert counter.case("wang.fang", licence.get_json()["id"])["applicant"]["uscc"] == USCC
+
+
+def test_on_the_spot_within_the_bounds_and_beyond_them(
+    counter: Counter, clock: ManualClock
+) -> None:
+    # 第五十一条: a person fined 150 yuan on the spot; the decision is served at once
+    case_id = open_case(counter, STREET)["id"]
+    act(counter, clock, "zhao.gang", case_id, "Task_file", filing="simple")
+    same = complete(counter, "wu.qiang", case_id, "Task_on_the_spot",
+                    {"officer_1": "wu.qiang", "officer_2": "wu.qiang", "facts": "占道经营",
+                     "measure": "fine", "penalty_amount": 150, "decision_no": "青执当〔2026〕1号"})  # fmt: skip
+    assert same.status_code == 422
+    assert same.get_json()["errors"][0]["field"] == "officer_2"
+    after = act(counter, clock, "wu.qiang", case_id, "Task_on_the_spot",
+                officer_1="wu.qiang", officer_2="xu.hui", measure="fine", penalty_amount=150)  # fmt: skip
+    assert specs(after) == ["Task_perform"]  # served at once: payment within 15 days
+    done = act(counter, clock, "wu.qiang", case_id, "Task_perform", performed=True)
+    done = act(counter, clock, "wu.qiang", case_id, "Task_close")
+    assert done["status"] == "completed"
+    data = counter.engine.cases.get(case_id).data  # the case is closed: all of it
+    assert (data["procedure"], data["served_on"]) == ("simple", "2026-09-24")
+    # 500 yuan for a person is beyond the on-the-spot bound: the case goes the general way
+    other = open_case(counter, STREET)["id"]
+    act(counter, clock, "zhao.gang", other, "Task_file", filing="simple")
+    general = act(counter, clock, "wu.qiang", other, "Task_on_the_spot",
+                  officer_1="wu.qiang", officer_2="xu.hui", measure="fine", penalty_amount=500)  # fmt: skip
+    assert specs(general) == ["Task_investigate"] and general["due_date"] == "2026-12-23"
+    # … while 2500 yuan for an organisation is within its bound (3000)
+    company = open_case(counter, STREET, ORGANISATION)["id"]
+    act(counter, clock, "zhao.gang", company, "Task_file", filing="simple")
+    spot = act(counter, clock, "wu.qiang", company, "Task_on_the_spot",
+               officer_1="wu.qiang", officer_2="xu.hui", measure="fine", penalty_amount=2500)  # fmt: skip
+    assert specs(spot) == ["Task_perform"]
+
+
+def test_general_procedure_with_hearing_review_and_collective_discussion(
+    counter: Counter, clock: ManualClock
+) -> None:
+    case_id = open_case(counter, SAFETY, ORGANISATION)["id"]
+    act(counter, clock, "zhao.gang", case_id, "Task_file", filing="file")
+    refused = complete(counter, "wu.qiang", case_id, "Task_investigate",
+                       {"investigator_1": "wu.qiang", "investigator_2": "wu.qiang", "facts": "未排查隐患",
+                        "evidence_count": 3, "violation_found": True, "serious": True})  # fmt: skip
+    assert refused.status_code == 422
+    [error] = refused.get_json()["errors"]
+    assert error["field"] == "investigator_2" and "两名不同的人员" in error["reason"]
+    investigate(counter, clock, case_id, serious=True)
+    act(counter, clock, "wu.qiang", case_id, "Task_notify", hearing_right=True)
+    heard = counter.message("wu.qiang", case_id, "hearing_requested", {"kind": "hearing"})
+    assert heard.status_code == 200, heard.get_json()
+    act(counter, clock, "xu.hui", case_id, "Task_hearing", hearing_record="听证笔录")
+    reviewed = act(counter, clock, "xu.hui", case_id, "Task_legal_review",
+                   legal_reviewer="sun.li", legal_review="agree")  # fmt: skip
+    assert [t["spec_id"] for t in counter.queue("zhao.gang", case_id)] == ["Task_collective"]
+    assert specs(reviewed) == ["Task_collective"]
+    act(counter, clock, "zhao.gang", case_id, "Task_collective", participants=5)
+    decided = act(counter, clock, "chen.jing", case_id, "Task_decide", decision="penalty",
+                  measure="fine", penalty_amount=20000, decision_no="青执罚〔2026〕3号")  # fmt: skip
+    assert specs(decided) == ["Task_serve"]
+    act(counter, clock, "wu.qiang", case_id, "Task_serve", service_method="direct")
+    act(counter, clock, "wu.qiang", case_id, "Task_perform", performed=True)
+    closed = act(counter, clock, "wu.qiang", case_id, "Task_close")
+    assert closed["status"] == "completed"
+    counter.check_history(case_id)
+
+
+def test_late_service_raises_the_leaders_task(
+    counter: Counter, clock: ManualClock, engine: Engine
+) -> None:
+    case_id = decided(counter, clock, engine, STREET, "fine", penalty_amount=1000)
+    # decided Sat 10 Oct; 7 working days: 12–16, 19, 20 Oct; late from 21 Oct
+    tick(engine, clock, "2026-10-20")
+    assert "Task_serve_late" not in specs(counter.case("zhao.gang", case_id))
+    tick(engine, clock, "2026-10-21")
+    assert [t["spec_id"] for t in counter.queue("zhao.gang", case_id)] == ["Task_serve_late"]
+
+
+def test_unpaid_fine_demand_appeal_periods_then_court(
+    counter: Counter, clock: ManualClock, engine: Engine
+) -> None:
+    case_id = decided(counter, clock, engine, STREET, "fine", penalty_amount=1000)
+    act(counter, clock, "wu.qiang", case_id, "Task_serve", served_on="2026-10-12")
+    data = current(engine, case_id)
+    # served Mon 12 Oct: 复议 60 days to Fri 11 Dec; 诉讼 6 months to Mon 12 Apr 2027;
+    # 强制执行 applied for within the 3 months after: by Mon 12 Jul 2027
+    assert data("review_until") == "2026-12-11"
+    assert (data("appeal_until"), data("enforce_by")) == ("2027-04-12", "2027-07-12")
+    # 15 days to pay (第六十七条): to Tue 27 Oct; unpaid on 28 Oct → 催告
+    tick(engine, clock, "2026-10-27")
+    assert specs(counter.case("wu.qiang", case_id)) == ["Task_perform"]
+    tick(engine, clock, "2026-10-28")
+    assert specs(counter.case("wu.qiang", case_id)) == ["Task_demand"]
+    act(counter, clock, "wu.qiang", case_id, "Task_demand", demand_served_on="2026-10-28",
+        announced=False)  # fmt: skip
+    tick(engine, clock, "2027-04-12")  # the periods run to the end of 12 Apr 2027
+    assert specs(counter.case("wu.qiang", case_id)) == ["Task_await_periods"]
+    tick(engine, clock, "2027-04-13")
+    assert [t["spec_id"] for t in counter.queue("zhao.gang", case_id)] == ["Task_enforce"]
+    act(counter, clock, "zhao.gang", case_id, "Task_enforce", enforcement_route="court")
+    closed = act(counter, clock, "wu.qiang", case_id, "Task_close")
+    assert closed["status"] == "completed"
+
+
+def test_the_90_days_extended_by_the_leader(
+    counter: Counter, clock: ManualClock, engine: Engine
+) -> None:
+    case_id = open_case(counter, STREET)["id"]
+    act(counter, clock, "zhao.gang", case_id, "Task_file", filing="file")
+    # filed 24 Sep; asked 10 days before the 90 run out: day 80 is Sun 13 Dec → Mon 14 Dec
+    tick(engine, clock, "2026-12-14")
+    assert "Task_extend" not in specs(counter.case("zhao.gang", case_id))
+    tick(engine, clock, "2026-12-15")
+    assert "Task_investigate" not in specs(counter.case("zhao.gang", case_id))
+    assert "Task_extend" in [t["spec_id"] for t in counter.queue("zhao.gang", case_id)]
+    after = act(counter, clock, "zhao.gang", case_id, "Task_extend", extend="approve",
+                extension_reason="需委托鉴定违法建设面积", extension_days=30)  # fmt: skip
+    # 23 Dec + 30 days = Fri 22 Jan 2027
+    assert after["due_date"] == "2027-01-22" and "Task_investigate" in specs(after)
+    events = engine.audit.history(case_id)[1]
+    assert any("需委托鉴定违法建设面积" in str(e) for e in events)
+    assert current(engine, case_id)("extensions") == 1
+
+
+def test_zf004_offers_its_remedies_and_demolition(
+    counter: Counter, clock: ManualClock, engine: Engine
+) -> None:
+    case_id = open_case(counter, BUILDING)["id"]
+    act(counter, clock, "zhao.gang", case_id, "Task_file", filing="file")
+    investigate(counter, clock, case_id, serious=False)
+    act(counter, clock, "wu.qiang", case_id, "Task_notify")
+    tick(engine, clock, "2026-10-10")
+    [task] = counter.queue("zhao.gang", case_id)
+    form = counter.get("zhao.gang", f"/api/v1/tasks/{task['id']}").get_json()["form"]
+    offered = [c["const"] for c in form["properties"]["measure"]["oneOf"]]
+    assert offered == ["stop_construction", "rectify", "demolish"]  # 城乡规划法第六十五条
+    fined = complete(counter, "zhao.gang", case_id, "Task_decide",
+                     {"decision": "penalty", "measure": "fine", "decision_no": "青执〔2026〕6号"})  # fmt: skip
+    assert fined.status_code == 422
+    assert fined.get_json()["errors"][0]["field"] == "measure"
+    act(counter, clock, "zhao.gang", case_id, "Task_decide", decision="penalty",
+        measure="demolish", rectify_by="2026-10-30", decision_no="青执〔2026〕6号")  # fmt: skip
+    act(counter, clock, "wu.qiang", case_id, "Task_serve", served_on="2026-10-12")
+    tick(engine, clock, "2026-10-31")  # not demolished by Fri 30 Oct: 公告, 限期自行拆除
+    assert specs(counter.case("wu.qiang", case_id)) == ["Task_demand"]
+    act(counter, clock, "wu.qiang", case_id, "Task_demand", announced=True)
+    tick(engine, clock, "2027-04-13")  # 6 months from 12 Oct 2026 have run out (12 Apr)
+    done = act(counter, clock, "zhao.gang", case_id, "Task_enforce", enforcement_route="own")
+    assert specs(done) == ["Task_close"]
+
+
+def test_an_inspection_orders_rectification_and_hands_over(
+    counter: Counter, clock: ManualClock, engine: Engine
+) -> None:
+    case = open_case(counter, HOUSES)
+    case_id = case["id"]
+    # ZF010: 20 working days from Thu 24 Sep: 28–30 Sep, 8–10, 12–16, 19–23, 26–29 Oct
+    assert specs(case) == ["Task_plan"] and case["due_date"] == "2026-10-29"
+    act(counter, clock, "wu.qiang", case_id, "Task_plan")
+    refused = complete(counter, "wu.qiang", case_id, "Task_inspect",
+                       {"inspector_1": "xu.hui", "inspector_2": "xu.hui", "inspected_on": "2026-09-24",
+                        "findings": "外墙开裂", "hazards_found": True})  # fmt: skip
+    assert refused.status_code == 422
+    act(counter, clock, "wu.qiang", case_id, "Task_inspect",
+        inspector_1="wu.qiang", inspector_2="xu.hui", hazards_found=True)  # fmt: skip
+    act(counter, clock, "wu.qiang", case_id, "Task_order", rectify_days=10)
+    # 10 days from 24 Sep end on 4 Oct, in the holiday: the next working day, Thu 8 Oct
+    assert current(engine, case_id)("rectify_by") == "2026-10-08"
+    done = act(counter, clock, "xu.hui", case_id, "Task_reinspect", rectified="not_rectified")
+    done = act(counter, clock, "xu.hui", case_id, "Task_close_inspection")
+    assert done["status"] == "completed"
+    assert engine.cases.get(case_id).data["inspection_result"] == "handed_over"
