@@ -24,7 +24,9 @@ from tests.support.databases import Deployed
 from tests.support.paths import BPMN
 from tests.support.walks import APPLICANT, CATALOGUE, QINGSI, SHIQIAO, Counter, at, specs
 
-BUILDING: Item = CATALOGUE["ZF004"]  # 未取得乡村建设规划许可证进行建设: 责令停止建设、限期改正、拆除
+BUILDING: Item = CATALOGUE[
+    "ZF004"
+]  # 未取得乡村建设规划许可证进行建设: 责令停止建设、限期改正、拆除
 STREET: Item = CATALOGUE["ZF013"]  # 擅自占道经营、堆放物料: warning or fine
 SAFETY: Item = CATALOGUE["ZF008"]  # 小微生产经营单位安全生产违法
 HOUSES: Item = CATALOGUE["ZF010"]  # 农村自建房安全检查

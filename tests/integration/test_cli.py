@@ -107,6 +107,22 @@ def test_walk_a_case_from_the_command_line(
     assert code == 2 and "办件不存在" in err
 
 
+def test_start_gives_an_enforcement_case_its_township(
+    capsys: pytest.CaptureFixture[str], database_url: str
+) -> None:
+    db = ["--database-url", database_url]
+    common, item = ROOT / "processes" / "bpmn" / "common", "item_zf013"
+    target = ROOT / "processes" / "bpmn" / "items" / f"{item}.bpmn"
+    assert run(capsys, *db, "deploy", str(common), str(target))[0] == 0
+    # 吴强, an officer of 青丝乡: the case is the township's, its leader files it
+    code, out, _ = run(capsys, *db, "--user", "wu.qiang", "start", item)
+    assert code == 0 and "Task_file" in out and "办理乡镇 511725201" in out
+    code, out, _ = run(capsys, *db, "--user", "cli", "start", item, "--township", "511725103")
+    assert code == 0 and "办理乡镇 511725103" in out
+    code, _, err = run(capsys, *db, "start", item, "--township", "511725201001")
+    assert code == 2 and "township: 应为本县一个乡镇（街道）的 9 位区划代码" in err
+
+
 def test_bad_json_argument_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         main(["start", "p", "--data", "{not json"])

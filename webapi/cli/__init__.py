@@ -75,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
     start = add("start", cmd_start, "发起办件")
     start.add_argument("process_id")
     start.add_argument("--data", type=json_arg, default={})
+    start.add_argument(
+        "--township",
+        help="办理乡镇（街道）9 位区划代码（默认：申请人所在村所属乡镇，否则操作人所在乡镇）",
+    )
     add("show", cmd_show, "查看办件").add_argument("case", type=int)
     complete = add("complete", cmd_complete, "办理待办任务")
     complete.add_argument("case", type=int)

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from engine import Actor, VerifyReport, read_sources
+from engine.routing import start_routing
 from engine.labels import CASE_STATUSES, name_of
 from engine.logs import get_logger
 from webapi.cli.common import engine_for, print_case, role_shown, settings_for
@@ -18,7 +19,22 @@ log = get_logger(__name__)
 
 
 def cmd_start(args: argparse.Namespace) -> int:
-    view = engine_for(args).cases.start(args.process_id, args.data, Actor(args.user))
+    """Start a case of a process; a catalogue item's case gets its item data and code, and
+    every case a township (``--township``, else the applicant's village's, else the
+    user's), so that the township's staff see it and have its tasks."""
+    engine = engine_for(args)
+    item = engine.catalogue.by_process_id().get(args.process_id)
+    data = dict(args.data)
+    if item is not None:
+        data.setdefault("item", item.process_data())
+    routing = start_routing(engine.org, args.user, data, args.township)
+    view = engine.cases.start(
+        args.process_id,
+        data,
+        Actor(args.user),
+        item_code=item.code if item else None,
+        routing=routing,
+    )
     print_case(view)
     return 0
 

@@ -54,6 +54,8 @@ def print_case(view: Any) -> None:
     print(
         f"办件 {view.id}  流程 {view.process_id}  状态 {status}（{view.status}）  版本 {view.version}"
     )
+    if getattr(view, "org_unit", None) or getattr(view, "due_date", None):
+        print(f"  办理乡镇 {view.org_unit or '-'}  办结期限 {view.due_date or '-'}")
     for task in view.tasks:
         print(f"  待办 {task.id}  {task.spec_id}  {task.name}  岗位 {role_shown(task.lane)}")
     if view.has_incident:
