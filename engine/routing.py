@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-
-from collections.abc import Mapping
 from typing import Any
 
 from engine.clock import SHANGHAI

@@ -10,7 +10,6 @@ Sat 10 Oct is a working day."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Any
 
 import pytest

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from engine import Actor, VerifyReport, read_sources
-from engine.routing import start_routing
 from engine.labels import CASE_STATUSES, name_of
 from engine.logs import get_logger
+from engine.routing import start_routing
 from webapi.cli.common import engine_for, print_case, role_shown, settings_for
 
 log = get_logger(__name__)

@@ -13,7 +13,8 @@ const FRONT = ["village_agent", "mobile_agent", "township_window"];
 export const ROUTES = [
   { path: "/tasks", module: "tasks", label: "我的待办", roles: STAFF },
   { path: "/tasks/:id", module: "task" },
-  { path: "/register", module: "register", label: "办件登记", roles: FRONT },
+  // township_backoffice: the enforcement officers' 执法立案 (the same page, channel enforcement)
+  { path: "/register", module: "register", label: "办件登记", roles: [...FRONT, "township_backoffice"] },
   { path: "/receipt/:id", module: "receipt" },
   { path: "/cases", module: "cases", label: "办件查询", roles: [...STAFF, "supervisor"] },
   { path: "/cases/:id", module: "case" },

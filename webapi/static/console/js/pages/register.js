@@ -5,9 +5,14 @@
 // allows it) with the one-time notice (一次性告知) of what is missing, printable; then
 // POST /cases with an Idempotency-Key (one random key per form: a double click or a
 // retry after a lost answer makes one case) and on to the receipt (#/receipt/{id}).
+// The applicant is a person (ID number) or an organisation (法人或其他组织: 统一社会信用
+// 代码 checked as typed, GB 32100-2015, and its legal representative).
+// 执法立案: a township's enforcement officer (后台 B岗) opens a case of an item officers
+// open (综合行政执法, initiated_by staff) for a violation in the township: the party
+// (当事人), the facts found and the place; then on to the case (#/cases/{id}).
 
 import * as api from "../api.js";
-import { ErrorSummary, fieldId, idNumberProblem, serverErrors } from "../parts/form.js";
+import { ErrorSummary, fieldId, idNumberProblem, serverErrors, usccProblem } from "../parts/form.js";
 import { Empty, ErrorBox, Loading, Page, html, navigate, notify, useEffect, useRef, useState } from "../ui.js";
 
 // The channel each role registers through (processes/channels.py).
@@ -16,14 +21,21 @@ const CHANNELS = [
   ["mobile_agent", "mobile_post", "流动代办"],
   ["township_window", "township_window", "乡镇便民服务中心窗口"],
   ["county_officer", "county_centre", "县政务服务中心"],
+  ["township_backoffice", "enforcement", "执法人员依职权立案"],
 ];
+const ENFORCEMENT = "enforcement";
 const PROXY = ["village_point", "mobile_post"];
 const PREFIX = "reg";
 const FIELD_LABELS = {
   item_code: "事项",
   channel: "收件渠道",
-  "applicant.name": "申请人姓名",
+  "applicant.kind": "申请人类型",
+  "applicant.name": "姓名或名称",
   "applicant.id_number": "公民身份号码",
+  "applicant.uscc": "统一社会信用代码",
+  "applicant.legal_representative": "法定代表人（负责人）",
+  facts: "案情（违法线索）",
+  place: "违法地点",
   "applicant.phone": "联系电话",
   "applicant.address": "住址",
   "applicant.village": "所在村（社区）",
@@ -57,7 +69,10 @@ export default function Register({ user }) {
   const channels = channelsOf(user);
   const [channel, setChannel] = useState(channels.length ? channels[0].code : "");
   const [item, setItem] = useState(null); // the chosen item's catalogue entry
-  const [applicant, setApplicant] = useState({ name: "", id_number: "", phone: "", address: "", village: "" });
+  const [applicant, setApplicant] = useState({
+    kind: "person", name: "", id_number: "", uscc: "", legal_representative: "", phone: "", address: "", village: "",
+  });
+  const [clue, setClue] = useState({ facts: "", place: "" });
   const [states, setStates] = useState({});
   const [emergency, setEmergency] = useState(false);
   const [errors, setErrors] = useState({});
@@ -72,7 +87,13 @@ export default function Register({ user }) {
     <//>`;
   }
 
+  const enforcing = channel === ENFORCEMENT;
   function choose(entry) {
+    if ((entry.initiated_by === "staff") !== enforcing) {
+      const reason = enforcing ? "执法立案只能选择由执法人员依职权立案的事项（综合行政执法）" : "该事项由执法人员依职权立案，不能由申请人申请登记";
+      setErrors((e) => ({ ...e, item_code: reason }));
+      return;
+    }
     setItem(entry);
     setStates(Object.fromEntries(entry.materials.map((m) => [m.name, "missing"])));
     setErrors((e) => ({ ...e, item_code: undefined, materials: undefined }));
@@ -90,6 +111,8 @@ export default function Register({ user }) {
     if (name === "id_number" && value) problem = idNumberProblem(value);
     if (name === "phone" && value && !PHONE.test(value)) problem = "应为 11 位手机号或 0818-1234567 式座机号";
     if (name === "name" && !value) problem = "必填";
+    if (name === "uscc" && value) problem = usccProblem(value.toUpperCase());
+    if (name === "legal_representative" && !value) problem = "必填";
     setErrors((e) => ({ ...e, ["applicant." + name]: problem }));
   }
 
@@ -102,15 +125,18 @@ export default function Register({ user }) {
       item_code: item ? item.code : "",
       applicant: {
         name: applicant.name.trim(),
-        id_number: applicant.id_number.trim().toUpperCase(),
+        ...(applicant.kind === "organisation"
+          ? { kind: "organisation", uscc: applicant.uscc.trim().toUpperCase(), legal_representative: applicant.legal_representative.trim() }
+          : { id_number: applicant.id_number.trim().toUpperCase() }),
         phone: applicant.phone.trim() || null,
         address: applicant.address.trim() || null,
         village: applicant.village,
       },
       channel,
-      materials: item ? item.materials.filter((m) => states[m.name] === "received").map((m) => m.name) : [],
-      emergency,
+      materials: item && !enforcing ? item.materials.filter((m) => states[m.name] === "received").map((m) => m.name) : [],
+      emergency: enforcing ? false : emergency,
     };
+    if (enforcing) Object.assign(body, { facts: clue.facts.trim(), place: clue.place.trim() });
     if (PROXY.includes(channel)) body.agent = user.id;
     try {
       const { data } = await api.request("POST", "/cases", { body, headers: { "Idempotency-Key": key.current } });
@@ -123,8 +149,8 @@ export default function Register({ user }) {
         // storage full or off: the receipt page reads the case instead
       }
       key.current = newKey();
-      notify(`已登记：${data.case_number}`);
-      navigate(`/receipt/${data.id}`);
+      notify(`${enforcing ? "已立案" : "已登记"}：${data.case_number}`);
+      navigate(enforcing ? `/cases/${data.id}` : `/receipt/${data.id}`);
     } catch (error) {
       if (error.status === 422) {
         const found = serverErrors(error.problem, Object.keys(FIELD_LABELS));
@@ -139,13 +165,15 @@ export default function Register({ user }) {
   }
 
   const agentOnly = PROXY.includes(channel) && item && !item.proxy_allowed;
-  const missing = item ? missingOf(item.materials, states) : [];
+  const missing = item && !enforcing ? missingOf(item.materials, states) : [];
+  const organisation = applicant.kind === "organisation";
+  const who = enforcing ? "当事人" : "申请人";
   return html`<${Page} title="办件登记">
     <form class="register" onSubmit=${submit} novalidate aria-describedby="register-intro">
       <p id="register-intro" class="intro">
         收件渠道：${channels.length > 1
           ? html`<select id=${fieldId(PREFIX, "channel")} aria-label="收件渠道" value=${channel}
-              onChange=${(e) => setChannel(e.target.value)}>
+              onChange=${(e) => { setChannel(e.target.value); setItem(null); }}>
               ${channels.map((c) => html`<option value=${c.code}>${c.name}</option>`)}
             </select>`
           : html`<strong>${channels[0].name}</strong>`}
@@ -162,14 +190,28 @@ export default function Register({ user }) {
         : null}
 
       <fieldset class="card register-applicant">
-        <legend><span class="step">2</span> 申请人</legend>
-        <${TextField} name="name" label="姓名" required value=${applicant.name} error=${errors["applicant.name"]}
-          set=${setField} leave=${leave} maxlength="50" autocomplete="off" />
-        <${TextField} name="id_number" label="公民身份号码" required value=${applicant.id_number}
-          error=${errors["applicant.id_number"]} set=${setField} leave=${leave} maxlength="18"
-          hint=${applicant.id_number.trim().length === 18 && !errors["applicant.id_number"]
-            ? "号码校验通过（位数、出生日期、校验码）"
-            : `18 位，末位为校验码（0–9 或 X）；已输入 ${applicant.id_number.trim().length} 位`} />
+        <legend><span class="step">2</span> ${who}</legend>
+        <div class="choices" role="radiogroup" aria-label=${who + "类型"}>
+          ${[["person", "自然人"], ["organisation", "法人或其他组织"]].map(([kind, label]) => html`<label class="choice-option">
+            <input type="radio" name="applicant-kind" value=${kind} id=${fieldId(PREFIX, "applicant.kind." + kind)}
+              checked=${applicant.kind === kind} onChange=${() => setField("kind", kind)} />
+            <span>${label}</span>
+          </label>`)}
+        </div>
+        <${TextField} name="name" label=${organisation ? "名称" : "姓名"} required value=${applicant.name} error=${errors["applicant.name"]}
+          set=${setField} leave=${leave} maxlength=${organisation ? "100" : "50"} autocomplete="off" />
+        ${organisation
+          ? html`<${TextField} name="uscc" label="统一社会信用代码" required value=${applicant.uscc}
+              error=${errors["applicant.uscc"]} set=${setField} leave=${leave} maxlength="18"
+              hint="18 位，末位为校验码（GB 32100-2015）" />
+            <${TextField} name="legal_representative" label="法定代表人（负责人）" required
+              value=${applicant.legal_representative} error=${errors["applicant.legal_representative"]}
+              set=${setField} leave=${leave} maxlength="50" />`
+          : html`<${TextField} name="id_number" label="公民身份号码" required value=${applicant.id_number}
+              error=${errors["applicant.id_number"]} set=${setField} leave=${leave} maxlength="18"
+              hint=${applicant.id_number.trim().length === 18 && !errors["applicant.id_number"]
+                ? "号码校验通过（位数、出生日期、校验码）"
+                : `18 位，末位为校验码（0–9 或 X）；已输入 ${applicant.id_number.trim().length} 位`} />`}
         <${TextField} name="phone" label="联系电话" value=${applicant.phone} error=${errors["applicant.phone"]}
           set=${setField} leave=${leave} maxlength="20" type="tel" hint="11 位手机号，或 0818-1234567 式座机号" />
         <${TextField} name="address" label="住址" value=${applicant.address} error=${errors["applicant.address"]}
@@ -178,26 +220,53 @@ export default function Register({ user }) {
           set=${(v) => setField("village", v)} error=${errors["applicant.village"]} />
       </fieldset>
 
-      ${item
+      ${enforcing
+        ? html`<${Clue} clue=${clue} setClue=${setClue} errors=${errors} />`
+        : null}
+
+      ${item && !enforcing
         ? html`<${Materials} item=${item} states=${states} setStates=${setStates} error=${errors.materials} missing=${missing}
             applicant=${applicant} user=${user} />`
         : null}
 
       <fieldset class="card register-submit">
-        <legend><span class="step">4</span> 登记</legend>
-        <label class="check">
-          <input type="checkbox" id=${fieldId(PREFIX, "emergency")} checked=${emergency}
-            onChange=${(e) => setEmergency(e.target.checked)} />
-          急事急办（当日移交、优先办理）
-        </label>
+        <legend><span class="step">4</span> ${enforcing ? "立案" : "登记"}</legend>
+        ${enforcing
+          ? null
+          : html`<label class="check">
+              <input type="checkbox" id=${fieldId(PREFIX, "emergency")} checked=${emergency}
+                onChange=${(e) => setEmergency(e.target.checked)} />
+              急事急办（当日移交、优先办理）
+            </label>`}
         <p>
           <button type="submit" class="primary" id="register-submit" disabled=${busy || agentOnly}>
-            ${busy ? "正在登记…" : "登记并出具回执"}
+            ${busy ? "正在提交…" : enforcing ? "立案并报领导审批" : "登记并出具回执"}
           </button>
         </p>
       </fieldset>
     </form>
   <//>`;
+}
+
+// 执法立案: what the officers found and where (the village is the place's, above).
+function Clue({ clue, setClue, errors }) {
+  const facts = fieldId(PREFIX, "facts");
+  const place = fieldId(PREFIX, "place");
+  return html`<fieldset class="card register-clue">
+    <legend><span class="step">3</span> 案情</legend>
+    <div class=${"field" + (errors.facts ? " invalid" : "")}>
+      <label for=${facts}>案情（违法线索）<span class="required" aria-hidden="true"> *</span></label>
+      <textarea id=${facts} rows="4" maxlength="2000" aria-required="true" aria-invalid=${errors.facts ? "true" : null}
+        value=${clue.facts} onInput=${(e) => setClue((c) => ({ ...c, facts: e.target.value }))}></textarea>
+      ${errors.facts ? html`<p class="field-error" role="alert">${errors.facts}</p>` : null}
+    </div>
+    <div class=${"field" + (errors.place ? " invalid" : "")}>
+      <label for=${place}>违法地点<span class="required" aria-hidden="true"> *</span></label>
+      <input id=${place} maxlength="200" aria-required="true" aria-invalid=${errors.place ? "true" : null}
+        value=${clue.place} onInput=${(e) => setClue((c) => ({ ...c, place: e.target.value }))} />
+      ${errors.place ? html`<p class="field-error" role="alert">${errors.place}</p>` : null}
+    </div>
+  </fieldset>`;
 }
 
 function TextField({ name, label, required, value, error, hint, set, leave, type, maxlength, autocomplete }) {
@@ -254,7 +323,9 @@ function ItemPicker({ item, choose, clear, channel, error }) {
         <button type="button" class="link" onClick=${clear}>更换事项</button></p>
       <dl class="facts">
         <dt>承诺时限</dt>
-        <dd>${item.on_the_spot ? "即办件（受理后当场办结）" : `受理之日起 ${item.promised_limit} 个${item.limit_unit_name}内办结`}</dd>
+        <dd>${item.initiated_by === "staff"
+          ? `立案之日起 ${item.promised_limit} 个${item.limit_unit_name}内作出决定`
+          : item.on_the_spot ? "即办件（受理后当场办结）" : `受理之日起 ${item.promised_limit} 个${item.limit_unit_name}内办结`}</dd>
         <dt>办理层级</dt><dd>${item.decided_at_name}</dd>
         <dt>代办</dt><dd>${item.proxy.allowed ? "可代办" + (item.proxy.urgent ? "（急事急办）" : "") : "不可代办，须到窗口办理"}</dd>
         ${item.fees ? html`<dt>收费</dt><dd>${item.fees}</dd>` : null}
@@ -310,7 +381,8 @@ function VillageField({ user, channel, value, set, error }) {
       return;
     }
     let live = true;
-    const query = channel === "mobile_post" ? { kind: "village", within: user.org_unit } : { kind: "village" };
+    const ownTownship = channel === "mobile_post" || channel === ENFORCEMENT;
+    const query = ownTownship ? { kind: "village", within: user.org_unit } : { kind: "village" };
     api.get("/units", query).then(
       (found) => live && setUnits(found.items),
       (failed) => live && setFailure(failed),
@@ -336,7 +408,7 @@ function VillageField({ user, channel, value, set, error }) {
   }
   groups.sort((a, b) => (b.code === user.org_unit) - (a.code === user.org_unit));
   return html`<div class=${"field" + (error ? " invalid" : "")}>
-    <label for=${id}>所在村（社区）<span class="required" aria-hidden="true"> *</span></label>
+    <label for=${id}>${channel === ENFORCEMENT ? "违法行为发生地（村、社区）" : "所在村（社区）"}<span class="required" aria-hidden="true"> *</span></label>
     <select id=${id} aria-required="true" aria-invalid=${error ? "true" : null} aria-describedby=${described}
       disabled=${!units} onChange=${(e) => set(e.target.value)}>
       <option value="" selected=${!value}>${units ? "请选择" : "正在读取…"}</option>
