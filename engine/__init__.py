@@ -53,7 +53,7 @@ from engine.store.database import DEFAULT_URL as DEFAULT_DATABASE_URL
 from engine.training import TrainingService
 from processes import resources
 from processes.catalogue import Catalogue, load_catalogue
-from processes.org import Organization, load_org
+from processes.org import TOWNSHIP_STAFF_ROLES, Organization, load_org
 
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
 
@@ -131,6 +131,7 @@ class Engine:
         )
         self.audit = Auditor(self.store, self.definitions, self.files)
         self.cases.changes.observers.append(self.ratings.links.observe)  # rating links
+        self.cases.commands.staff_check = self._works_in  # officers named on forms
         self._org, self._org_file = org, org_file
         self._catalogue, self._catalogue_dir = catalogue, catalogue_dir
         # The notice outbox is written in every change's transaction (built on first use).
@@ -141,6 +142,18 @@ class Engine:
     def org(self) -> Organization:
         """The organisation: as given, else ``org_file``, else the demo organisation."""
         return self._org if self._org is not None else load_org(self._org_file)
+
+    def _works_in(self, unit: str | None, user: str) -> bool:
+        """Whether ``user`` is on the staff of township ``unit`` (a case's). A case of no
+        township (a dry run, ``daiban simulate``) has no staff to check against."""
+        if unit is None:
+            return True
+        person = self.org.users.get(user)
+        return (
+            person is not None
+            and person.unit == unit
+            and bool(TOWNSHIP_STAFF_ROLES.intersection(person.roles))
+        )
 
     @cached_property
     def catalogue(self) -> Catalogue:

@@ -34,7 +34,7 @@ DUE_DATE_VARIABLE = "due_on"
 # The log line of each kind of change (the event type, as operators know it).
 _LOGGED_AS = {"message_received": "message_delivered"}
 
-Prepare = Callable[[LiveCase], dict[str, Any]]
+Prepare = Callable[[CaseRecord, LiveCase], dict[str, Any]]
 # Decides, inside the transaction, what a note on a case records: its payload, or None to
 # record nothing (the reason for refusing is raised as an ``EngineError``). It may write
 # rows of its own through the unit of work: they commit with the event or not at all.
@@ -179,7 +179,7 @@ class CaseChanges:
                 self.cache.put(record.id, record.version, live)
                 return case_view(record, live), False
             if prepare is not None:
-                payload = prepare(live)
+                payload = prepare(record, live)
             event = EventInput(record.last_seq + 1, event_type, reading.at, payload, actor.user)
             try:
                 apply_event(live, record.uid, event)

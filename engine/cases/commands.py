@@ -4,6 +4,7 @@ release and assign; each one change (``engine.cases.changes``)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from datetime import date
 from typing import Any
@@ -28,11 +29,21 @@ log = get_logger(__name__)
 SYSTEM = Actor("system")
 
 
+# Whether user ``user`` works in org unit ``unit`` (a case's township): set by the engine,
+# which has the organisation; None (a bare case service) accepts any name.
+StaffCheck = Callable[[str | None, str], bool]
+
+
 class CaseCommands:
     def __init__(self, changes: CaseChanges, registry: DefinitionRegistry) -> None:
         self.changes = changes
         self.registry = registry
         self.store, self.clock, self.cache = changes.store, changes.clock, changes.cache
+        self.staff_check: StaffCheck | None = None
+
+    def _staff_of(self, unit: str | None) -> Callable[[str], bool]:
+        check = self.staff_check
+        return (lambda user: True) if check is None else (lambda user: check(unit, user))
 
     def start(
         self,
@@ -153,8 +164,8 @@ class CaseCommands:
         ``acting_for``: the absent colleague whose claimed task a stand-in completes
         (the caller checks the absence register); recorded in the event."""
 
-        def validate(live: LiveCase) -> dict[str, Any]:
-            payload = _validated(live, task_id, data or {})
+        def validate(record: CaseRecord, live: LiveCase) -> dict[str, Any]:
+            payload = _validated(live, task_id, data or {}, self._staff_of(record.org_unit))
             return {**payload, "acting_for": acting_for} if acting_for else payload
 
         return self.changes.apply(
@@ -173,7 +184,7 @@ class CaseCommands:
         payload that does not match is refused and nothing is delivered."""
         body = {"name": name, "payload": {} if payload is None else payload}
 
-        def validate(live: LiveCase) -> dict[str, Any]:
+        def validate(record: CaseRecord, live: LiveCase) -> dict[str, Any]:
             return {"name": name, "payload": validate_payload(name, body["payload"])}
 
         return self.changes.apply(
@@ -220,7 +231,9 @@ class CaseCommands:
         return case_view(record, self.cache.load(record)) if record else None
 
 
-def _validated(live: LiveCase, task_id: str, data: dict[str, Any]) -> dict[str, Any]:
+def _validated(
+    live: LiveCase, task_id: str, data: dict[str, Any], staff: Callable[[str], bool]
+) -> dict[str, Any]:
     task = next((t for t in live.ready_tasks() if t.id == task_id), None)
     if task is None:
         return {"task_id": task_id, "data": data}  # apply() reports missing/closed task
@@ -228,6 +241,9 @@ def _validated(live: LiveCase, task_id: str, data: dict[str, Any]) -> dict[str, 
     if form is None:
         return {"task_id": task_id, "data": data}
     clean, errors = form.narrowed(live.data()).validate(data)
+    for spec in form.fields:
+        if spec.people and spec.name in clean and not staff(clean[spec.name]):
+            errors[spec.name] = "不是本乡镇（街道）的工作人员（应填其用户名）"
     if errors:
         raise DataValidationError("表单数据有误", errors)
     return {"task_id": task_id, "data": clean}

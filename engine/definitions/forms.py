@@ -129,6 +129,9 @@ class FormField:
     # An enum whose choices a case narrows: the path of a list in the case's data
     # (``item.remedies``: an enforcement decision offers its item's measures only).
     choices_from: str = ""
+    # A user name of a person of the case's township (``township``): an officer named on
+    # the form (两名执法人员) must be one of its staff; checked when the task is completed.
+    people: str = ""
 
     def narrowed(self, case_data: Mapping[str, Any]) -> FormField:
         """This field for one case: an enum with ``choices_from`` keeps the values the
@@ -472,6 +475,9 @@ def _read_field(node: etree._Element, seen: set[str]) -> tuple[FormField | None,
         problems.append(f"表单字段“{name}”已是必填（required），不应再写 requiredWhen")
     bounds, bound_problems = read_bounds(node, name, kind)
     problems += bound_problems
+    people = node.get("people", "")
+    if people and (kind != "string" or people != "township"):
+        problems.append(f"表单字段“{name}”的 people 只适用于 string 字段，取值为 township")
     choices_from = node.get("choicesFrom", "")
     if choices_from and (kind != "enum" or not DATA_PATH.fullmatch(choices_from)):
         problems.append(
@@ -489,6 +495,7 @@ def _read_field(node: etree._Element, seen: set[str]) -> tuple[FormField | None,
         bounds,
         node.get("description", "").strip(),
         choices_from,
+        people,
     ), []
 
 

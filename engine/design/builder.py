@@ -46,6 +46,7 @@ class Field:
     min: str = ""  # bounds of integer and number fields (engine.definitions.form_bounds)
     max: str = ""
     choices_from: str = ""  # an enum narrowed by a list in the case's data (item.remedies)
+    people: str = ""  # "township": a user name of the case's township's staff
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,8 @@ class ProcessBuilder:
                     attrs["max"] = spec.max
                 if spec.choices_from:
                     attrs["choicesFrom"] = spec.choices_from
+                if spec.people:
+                    attrs["people"] = spec.people
                 etree.SubElement(form, _q("field", DAIBAN_NS), attrib=attrs)
             for rule in rules:
                 etree.SubElement(

@@ -175,7 +175,7 @@ class RatingService:
     ) -> CaseView:
         body = {"name": RATING, "payload": payload, "rating_channel": channel}
 
-        def validate(live: LiveCase) -> dict[str, Any]:
+        def validate(record: CaseRecord, live: LiveCase) -> dict[str, Any]:
             return {**body, "payload": validate_payload(RATING, payload)}
 
         return self.changes.apply(case_id, "message_received", body, actor, None, validate)[0]

@@ -195,6 +195,14 @@ def test_on_the_spot_within_the_bounds_and_beyond_them(
                      "measure": "fine", "penalty_amount": 150, "decision_no": "青执当〔2026〕1号"})  # fmt: skip
     assert same.status_code == 422
     assert same.get_json()["errors"][0]["field"] == "officer_2"
+    outsider = complete(counter, "wu.qiang", case_id, "Task_on_the_spot",
+                        {"officer_1": "wu.qiang", "officer_2": TUXI_OFFICER, "facts": "占道经营",
+                         "measure": "warning", "decision_no": "青执当〔2026〕1号"})  # fmt: skip
+    [error] = outsider.get_json()["errors"]  # 土溪镇's officer is not one of 青丝乡's staff
+    assert (error["field"], error["reason"]) == (
+        "officer_2",
+        "不是本乡镇（街道）的工作人员（应填其用户名）",
+    )
     after = act(counter, clock, "wu.qiang", case_id, "Task_on_the_spot",
                 officer_1="wu.qiang", officer_2="xu.hui", measure="fine", penalty_amount=150)  # fmt: skip
     assert specs(after) == ["Task_perform"]  # served at once: payment within 15 days

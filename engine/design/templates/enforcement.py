@@ -58,10 +58,11 @@ EXTEND = (
 
 
 def officers(first: str, second: str, what: str) -> tuple[list[Field], Rule]:
-    """Two officers' user names and the rule that they are different people."""
+    """Two officers' user names, each of the case's township's staff (``people``), and
+    the rule that they are different people."""
     fields = [
-        Field(first, "string", f"{what}（一）用户名", True),
-        Field(second, "string", f"{what}（二）用户名", True),
+        Field(first, "string", f"{what}（一）用户名", True, people="township"),
+        Field(second, "string", f"{what}（二）用户名", True, people="township"),
     ]
     rule = Rule(
         f"{second}_differs", second, "ne", first,
@@ -177,7 +178,7 @@ def _general(b: ProcessBuilder) -> None:
     b.chain("Task_notify", "Receive_hearing", "Task_hearing", "Gateway_serious")
     b.flow("Timer_no_hearing", "Gateway_serious")
     b.user_task("Task_legal_review", "法制审核", STAFF, [
-        Field("legal_reviewer", "string", "法制审核人员用户名", True),
+        Field("legal_reviewer", "string", "法制审核人员用户名", True, people="township"),
         Field("legal_review", "enum", "审核意见", True, "agree:同意,revise:建议补充调查"),
         Field("legal_review_notes", "text", "审核意见说明", True),
     ], documentation="《行政处罚法》第五十八条：涉及重大公共利益、直接关系当事人重大权益经过听证、"
