@@ -310,7 +310,7 @@ def test_the_90_days_extended_by_the_leader(
     assert after["due_date"] == "2027-01-22" and "Task_investigate" in specs(after)
     events = engine.audit.history(case_id)[1]
     assert any("需委托鉴定违法建设面积" in str(e) for e in events)
-    assert current(engine, case_id)("extensions") == 1
+    assert current(engine, case_id)("extension_ask_on") == "2027-01-13"  # 14 Dec + 30 days
 
 
 def test_zf004_offers_its_remedies_and_demolition(

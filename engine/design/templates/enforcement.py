@@ -25,7 +25,7 @@ the history; extensions themselves are rules of the departments, e.g. 《市场�
 (``item["remedies"]``, the field's ``choicesFrom``): the engine refuses any other.
 
 Adds ``enforcement_result`` (dismissed | not_established | closed),
-``procedure``, ``filed_on``, ``due_on``, ``extensions``, ``served_on``, ``review_until``,
+``procedure``, ``filed_on``, ``due_on``, ``served_on``, ``review_until``,
 ``appeal_until``, ``enforce_by``.
 """
 
@@ -50,7 +50,6 @@ EXTENSION_NOTICE_DAYS = 10
 # An approved extension moves the due date and the next reminder by its days; a refused
 # one asks again in EXTENSION_NOTICE_DAYS days.
 EXTEND = (
-    'extensions = extensions + (1 if extend == "approve" else 0)\n'
     'due_on = calendar_days_after(due_on, extension_days) if extend == "approve" else due_on\n'
     'extension_ask_on = calendar_days_after(extension_ask_on, extension_days) if extend == "approve" '
     f"else calendar_days_after(today(), {EXTENSION_NOTICE_DAYS})"
@@ -126,7 +125,7 @@ def _general(b: ProcessBuilder) -> None:
     investigate = elements.INVESTIGATE.task
     b.script("Script_filed", "立案登记（起算九十日办案期限）", LEAD,
              f'procedure = "general"\nfiled_on = today()\ndue_on = calendar_days_after(filed_on, {DECISION_DAYS})\n'
-             f"extension_ask_on = calendar_days_after(filed_on, {DECISION_DAYS - EXTENSION_NOTICE_DAYS})\nextensions = 0")  # fmt: skip
+             f"extension_ask_on = calendar_days_after(filed_on, {DECISION_DAYS - EXTENSION_NOTICE_DAYS})")  # fmt: skip
     b.flow("Gateway_file", "Script_filed", condition='filing == "file"', name="立案")
     fields, rule = officers("investigator_1", "investigator_2", "调查取证执法人员")
     b.user_task(investigate, "调查取证（两名执法人员）", STAFF, [
