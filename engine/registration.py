@@ -104,7 +104,7 @@ class Registration:
 
 
 LIMIT_UNITS = labels.LIMIT_UNITS  # the units a limit counts in (工作日, 自然日)
-CLOCK_STARTS = {"acceptance": "受理", "registration": "登记"}
+CLOCK_STARTS = {"acceptance": "受理", "registration": "登记", "filing": "立案"}
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,11 @@ class DueRule:
 def due_rule(item: Item, starts: str) -> DueRule:
     """The catalogue's promised limit of ``item`` with its clock starting at ``starts``."""
     start = CLOCK_STARTS[starts]
+    if starts == "filing":  # 《行政处罚法》第六十条: the decision, within its limit of 立案
+        text = (
+            f"{start}之日起 {item.statutory_limit} 个{LIMIT_UNITS[item.limit_unit]}内作出处理决定"
+        )
+        return DueRule(starts, item.statutory_limit, item.limit_unit, False, text)
     if item.on_the_spot:
         text = f"即办件：{start}后当场办结"
     else:
@@ -246,7 +251,8 @@ class RegistrationService:
         return view
 
     def due_rule(self, view: CaseView) -> DueRule | None:
-        """The due rule of a registered case: from acceptance when its process has the
+        """The due rule of a registered case: from 立案 for an enforcement case (the
+        decision within the statutory limit), from acceptance when its process has the
         materials check (the due date is set then; a retried registration may show it),
         else from registration when the process set a due date at its start; None for a
         case of no catalogue item or a process that sets no due date."""
@@ -254,6 +260,8 @@ class RegistrationService:
         if item is None:
             return None
         compiled = self.engine.definitions.compiled(view.definition_hash)
+        if elements.ENFORCEMENT in compiled.outlines:
+            return due_rule(item, "filing")
         if elements.INTAKE in compiled.outlines:
             return due_rule(item, "acceptance")
         return due_rule(item, "registration") if view.due_date is not None else None

@@ -125,6 +125,7 @@ def test_an_officer_opens_a_case_the_township_leader_sees_it(
     case_id = case["id"]
     assert case["case_number"].startswith(SHIQIAO + "20260924")
     assert specs(case) == ["Task_file"] and case["due_date"] is None  # the limit runs from 立案
+    assert case["due_rule"]["text"] == "立案之日起 90 个自然日内作出处理决定"
     assert case["receipt"]["applicant"] == "张秀兰（110105********002X）"
     detail = counter.case("zhao.gang", case_id)
     assert detail["township"] == QINGSI and detail["channel"] == "enforcement"

@@ -261,7 +261,8 @@ class DueRuleSchema(Schema):
         required=True,
         validate=validate.OneOf(list(CLOCK_STARTS)),
         metadata={
-            "description": "起算时点：acceptance 受理（材料审查受理之日）· registration 登记",
+            "description": "起算时点：acceptance 受理（材料审查受理之日）· registration 登记 · "
+            "filing 立案（执法案件，立案前 due_date 为 null）",
             "x-enum-descriptions": list(CLOCK_STARTS.values()),
         },
     )
