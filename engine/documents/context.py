@@ -115,6 +115,9 @@ def template_context(
         "applicant": {
             "name": applicant.get("name") or "",
             "id_number": mask_id(str(applicant.get("id_number") or "")),
+            # an organisation (法人或其他组织): its credit code and representative, public
+            "uscc": applicant.get("uscc") or "",
+            "legal_representative": applicant.get("legal_representative") or "",
             "phone": mask_phone(str(applicant.get("phone") or "")),
             "address": applicant.get("address") or "",
             "village": unit_name(org, applicant.get("village")) or "",

@@ -50,7 +50,8 @@ def test_an_officer_opens_a_case_against_a_business(
     page.fill("#reg-facts", "巡查发现该厂在村道旁占道堆放石料")
     page.fill("#reg-place", "石桥村三组村道旁")
     page.click("#register-submit")
-    expect(page.locator("#page-title")).not_to_have_text("办件登记")
+    expect(page.locator(".case-clue")).to_have_text("巡查发现该厂在村道旁占道堆放石料")
+    expect(page.locator(".applicant-uscc")).to_have_text(USCC)
     case_id = int(page.url.rsplit("/", 1)[1])
     case = engine.cases.get(case_id)
     assert case.org_unit == "511725201" and case.data["channel"] == "enforcement"

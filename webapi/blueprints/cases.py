@@ -199,6 +199,7 @@ def case_detail(case_id: int, changed: CaseView | None = None) -> dict[str, Any]
         "emergency": data.get("emergency"),
         "materials": data.get("materials"),
         "agent": data.get("agent"),
+        "clue": data.get("clue"),
         "tasks": open_tasks(
             changed if changed is not None and changed.version == view.version else view
         ),

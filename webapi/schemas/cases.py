@@ -364,6 +364,11 @@ class CaseSummarySchema(Schema):
     created_at = LocalDateTime(allow_none=True)
 
 
+class ClueSchema(Schema):
+    facts = fields.String(metadata={"description": "案情（违法线索）"})
+    place = fields.String(metadata={"description": "违法地点"})
+
+
 class CaseDetailSchema(CaseSummarySchema):
     version = fields.Integer(required=True)
     read_only = fields.Boolean(required=True, metadata={"description": "调用者只能查看"})
@@ -373,6 +378,9 @@ class CaseDetailSchema(CaseSummarySchema):
     emergency = fields.Boolean(allow_none=True)
     materials = fields.List(fields.String(), allow_none=True)
     agent = fields.String(allow_none=True)
+    clue = fields.Nested(
+        ClueSchema, allow_none=True, metadata={"description": "执法案件立案时的案情与地点"}
+    )
     tasks = fields.List(
         fields.Nested(OpenTaskSchema),
         required=True,

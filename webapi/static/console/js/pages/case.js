@@ -33,6 +33,7 @@ const CHANNELS = {
   mobile_post: "流动代办",
   township_window: "乡镇便民服务中心窗口",
   county_centre: "县政务服务中心",
+  enforcement: "执法人员依职权立案",
 };
 const STATUS_TAGS = { open: "blue", completed: "green", cancelled: "" };
 const NOT_FOUND = Symbol("not found");
@@ -144,8 +145,11 @@ function Facts({ detail }) {
         ${detail.has_incident ? html` <span class="tag yellow">流程异常，待处理</span>` : null}
         ${detail.read_only ? html` <span class="tag">只读：您只能查看</span>` : null}
       </dd>
-      <dt>申请人</dt><dd class="applicant-name">${applicant.name || "—"}</dd>
-      <dt>公民身份号码</dt><dd class="applicant-id">${applicant.id_number || "—"}</dd>
+      <dt>${detail.channel === "enforcement" ? "当事人" : "申请人"}</dt><dd class="applicant-name">${applicant.name || "—"}</dd>
+      ${applicant.kind === "organisation"
+        ? html`<dt>统一社会信用代码</dt><dd class="applicant-uscc">${applicant.uscc || "—"}</dd>
+            <dt>法定代表人（负责人）</dt><dd>${applicant.legal_representative || "—"}</dd>`
+        : html`<dt>公民身份号码</dt><dd class="applicant-id">${applicant.id_number || "—"}</dd>`}
       <dt>联系电话</dt><dd class="applicant-phone">${applicant.phone || "—"}</dd>
       ${applicant.address ? html`<dt>住址</dt><dd>${applicant.address}</dd>` : null}
       <dt>收件渠道</dt>
@@ -153,6 +157,10 @@ function Facts({ detail }) {
         ? html` <span class="tag blue">代办</span>${detail.agent ? "（代办员 " + detail.agent + "）" : ""}`
         : null}</dd>
       <dt>所在村（社区）· 乡镇</dt><dd>${place || "—"}</dd>
+      ${detail.clue
+        ? html`<dt>案情（违法线索）</dt><dd class="case-clue">${detail.clue.facts}</dd>
+            <dt>违法地点</dt><dd>${detail.clue.place}</dd>`
+        : null}
       ${detail.registered_unit && detail.registered_unit !== detail.township
         ? html`<dt>收件单位</dt><dd>${detail.registered_unit_name || detail.registered_unit}（全县域通办）</dd>`
         : null}

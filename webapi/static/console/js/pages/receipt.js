@@ -65,7 +65,7 @@ function ReceiptSheet({ data }) {
   const applicant = receipt
     ? receipt.applicant
     : detail.applicant
-      ? `${detail.applicant.name}（${maskId(detail.applicant.id_number)}）`
+      ? `${detail.applicant.name}（${detail.applicant.kind === "organisation" ? detail.applicant.uscc : maskId(detail.applicant.id_number)}）`
       : "—";
   const received = receipt ? receipt.materials : detail.materials || [];
   const missing = kept ? kept.missing || [] : item ? missingOf(item.materials, Object.fromEntries(received.map((m) => [m, "received"]))) : [];
