@@ -303,6 +303,10 @@ def _rules(item: dict[str, Any], department: str) -> Iterator[tuple[list[str | i
             yield ["type"], "依职权发起的事项应为行政处罚、行政强制或行政检查"
         if proxy["allowed"]:
             yield ["proxy", "allowed"], "依职权发起的执法事项不能代办"
+    if item.get("remedies") and (
+        item.get("initiated_by") != "staff" or item["type"] == "inspection"
+    ):
+        yield ["remedies"], "处理措施（remedies）只适用于依职权发起的行政处罚、行政强制事项"
     notice = item.get("public_notice")
     counted = (
         notice and "public_notice" not in limits.get("excluded", []) and not limits["on_the_spot"]

@@ -68,6 +68,11 @@ def test_enforcement_family(catalogue: Catalogue) -> None:
         assert not item.proxy_allowed and not item.pickup, item.code
         assert set(item.step_limits) <= {"investigation", "hearing", "execution"}, item.code
     assert {item.type for item in enforcement} >= {"penalty", "inspection"}
+    # 《城乡规划法》第六十五条: 责令停止建设、限期改正、拆除 — no fine for ZF004
+    remedies = {item.code: item.remedies for item in enforcement}
+    assert remedies["ZF004"] == ("stop_construction", "rectify", "demolish")
+    assert all(remedies[code] for code in remedies if catalogue.items[code].type == "penalty")
+    assert not any(item.remedies for item in enforcement if item.type == "inspection")
 
 
 def raw_items() -> list[tuple[Path, str, dict[str, object]]]:
@@ -412,6 +417,13 @@ CASES = [
         "proxy: {allowed: true",
         "items[0].proxy.allowed",
         "依职权发起的执法事项不能代办",
+    ),
+    (
+        "remedies on an applicant's item",
+        item("TS001", "    fees:", "    remedies: [fine]\n    fees:"),
+        "remedies: [fine]",
+        "items[0].remedies",
+        "处理措施（remedies）只适用于依职权发起的行政处罚、行政强制事项",
     ),
     (
         "notice longer than the limit",
