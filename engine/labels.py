@@ -23,6 +23,7 @@ from engine.records.absences import ABSENCE_SOURCES, ABSENCE_STATUSES
 from processes.catalogue import COUNTY_DECISION_ROUTES, KIND_NAMES, TYPE_NAMES
 from processes.channels import CHANNELS
 from processes.org import ROLES, UNIT_KINDS, Organization
+from processes.remedies import REMEDIES
 
 __all__ = [
     "ABSENCE_SOURCES",
@@ -52,6 +53,7 @@ __all__ = [
     "RATING_REASONS",
     "REGISTRATION_FIELDS",
     "REGISTRATION_VALUES",
+    "REMEDIES",
     "ROLES",
     "TABLES",
     "TYPE_NAMES",
@@ -213,6 +215,7 @@ REGISTRATION_FIELDS = {
     "item.tolerable_materials": "可容缺材料",
     "item.urgent": "急事急办事项",
     "item.county_decision": "县级部门决定方式",
+    "item.remedies": "处理措施",
     "applicant": "申请人",
     "applicant.name": "姓名",
     "applicant.id_number": "公民身份号码",

@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, pre_dump, validate
 
-from engine.labels import DECIDED_AT, LIMIT_UNITS, choices
+from engine.labels import DECIDED_AT, LIMIT_UNITS, REMEDIES, choices
 from processes.catalogue import COUNTY_DECISION_ROUTES, KIND_NAMES, TYPE_NAMES, Item
 from webapi.schemas.common import PageArgsSchema, PageSchema
 
@@ -127,6 +127,13 @@ class ItemDetailSchema(ItemSummarySchema):
     initiated_by = fields.String(
         required=True, metadata={"description": "applicant 依申请 · staff 依职权"}
     )
+    remedies = fields.List(
+        fields.String(),
+        required=True,
+        metadata={
+            "description": "执法事项决定可选的处理措施（其他事项为空）：" + choices(REMEDIES)
+        },
+    )
     legal_basis = fields.List(fields.String(), required=True, metadata={"description": "设定依据"})
     conditions = fields.List(fields.String(), required=True, metadata={"description": "受理条件"})
     materials = fields.List(fields.Nested(MaterialSchema), required=True)
@@ -194,6 +201,7 @@ def detail(item: Item) -> dict[str, Any]:
         **summary(item),
         "power": item.power,
         "initiated_by": item.initiated_by,
+        "remedies": list(item.remedies),
         "legal_basis": list(item.legal_basis),
         "conditions": list(item.conditions),
         "materials": [asdict(material) for material in item.materials],
