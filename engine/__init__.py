@@ -229,8 +229,9 @@ class Engine:
     @cached_property
     def stats(self) -> StatsService:
         names = {item.code: item.name for item in self.catalogue}
+        kinds = {item.code: item.kind for item in self.catalogue}
         return StatsService(
-            self.store, self.clock, self.org, names, self.calendar, self.warning_share
+            self.store, self.clock, self.org, names, self.calendar, self.warning_share, kinds
         )
 
     @property

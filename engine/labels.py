@@ -46,6 +46,7 @@ __all__ = [
     "LIMIT_UNITS",
     "MATERIAL_FORMS",
     "MESSAGES",
+    "RANKING_MEASURES",
     "RATING_CHANNELS",
     "RATING_LEVELS",
     "RATING_REASONS",
@@ -180,7 +181,11 @@ GROUPINGS = {
     "village": "村（社区）",
     "item": "事项",
     "department": "县级部门",
+    "kind": "事项类别（下放/代办）",
 }
+
+# What the townships are ranked by (engine/reports MEASURES).
+RANKING_MEASURES = {"satisfaction": "满意率", "on_time": "按期办结率"}
 
 # What a case records at registration (engine/registration.py: the ``data`` of its
 # ``case_started`` event), by the field's path in that data (``applicant.id_number``).
@@ -406,6 +411,7 @@ TABLES: dict[str, Mapping[str, str]] = {
     "decided_at": DECIDED_AT,
     "limit_units": LIMIT_UNITS,
     "groupings": GROUPINGS,
+    "ranking_measures": RANKING_MEASURES,
     "figures": {code: figure.name for code, figure in FIGURES.items()},
     "absence_sources": ABSENCE_SOURCES,
     "absence_statuses": ABSENCE_STATUSES,

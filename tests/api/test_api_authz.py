@@ -397,6 +397,14 @@ REGISTERING_UNIT = "511725201"  # 青丝乡, whose window registered the county_
 STATS = ("GET", "/api/v1/stats")
 STATS_REFUSED = {"lin.tao", "he.jun"}
 
+# -- reports (报表) -----------------------------------------------------------------------
+# The monthly tables are scoped like the figures (designers and administrators 403, a
+# township outside one's scope 404: tests/api/test_api_reports.py); the townships'
+# ranking is the supervisor's alone (everyone else 403).
+REPORTS_MONTHLY = ("GET", "/api/v1/reports/monthly")
+REPORTS_RANKING = ("GET", "/api/v1/reports/ranking")
+RANKING_READER = "sun.hong"
+
 # -- process-mining exports (XES, OCEL 2.0) ---------------------------------------------
 # Scoped like the case list (test_exports_are_scoped, and tests/api/test_api_exports.py);
 # designers and administrators are refused (403), as for the figures.
@@ -448,6 +456,7 @@ COVERED = (
     | MESSAGE_ENDPOINTS
     | RATING_ENDPOINTS
     | {STATS}
+    | {REPORTS_MONTHLY, REPORTS_RANKING}
     | EXPORTS
     | CLOCK
     | PEOPLE_LISTS
@@ -1157,6 +1166,35 @@ def test_stats_by_role(world: World, shared: dict[str, Obj], user: str) -> None:
         assert len(listed) == len(world.engine.org.of_kind("township"))
     elif world.engine.org.users[user].unit.isdigit():
         assert listed == [world.engine.org.users[user].unit[:9]], user
+
+
+# -- reports -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_reports_by_role(world: World, user: str) -> None:
+    """The monthly workbook for everyone with figures (its own township's tables, another
+    township 404); the ranking for the supervisor alone."""
+    headers = world.headers(user)
+    workbook = world.client.get(f"{API}/reports/monthly?month=2026-11", headers=headers)
+    ranking = world.client.get(f"{API}/reports/ranking?period=2026-11", headers=headers)
+    if user in STATS_REFUSED:
+        assert workbook.status_code == 403, workbook.get_json()
+        assert workbook.mimetype == PROBLEM and workbook.get_json()["code"] == "forbidden"
+    else:
+        assert workbook.status_code == 200, workbook.get_json()
+        unit = world.engine.org.users[user].unit
+        if user != "sun.hong" and unit.isdigit():
+            other = "511725202" if unit[:9] != "511725202" else "511725201"
+            elsewhere = world.client.get(
+                f"{API}/reports/monthly?month=2026-11&township={other}", headers=headers
+            )
+            assert elsewhere.status_code == 404, elsewhere.get_json()
+    if user == RANKING_READER:
+        assert ranking.status_code == 200, ranking.get_json()
+    else:
+        assert ranking.status_code == 403, ranking.get_json()
+        assert ranking.mimetype == PROBLEM and ranking.get_json()["code"] == "forbidden"
 
 
 # -- process-mining exports ------------------------------------------------------------

@@ -17,6 +17,7 @@ from webapi.blueprints import (
     people,
     public,
     ratings,
+    reports,
     stats,
     units,
 )
@@ -29,6 +30,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     definitions.blp,
     ledger.blp,
     stats.blp,
+    reports.blp,
     audit_export.blp,
     admin.blp,
     people.blp,
