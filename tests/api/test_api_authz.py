@@ -404,6 +404,9 @@ STATS_REFUSED = {"lin.tao", "he.jun"}
 REPORTS_MONTHLY = ("GET", "/api/v1/reports/monthly")
 REPORTS_RANKING = ("GET", "/api/v1/reports/ranking")
 RANKING_READER = "sun.hong"
+# A village's contact card (联系卡): scoped like the figures, by village (another
+# township's village 404; designers and administrators 403).
+CONTACT_CARD = ("GET", "/api/v1/reports/contact-cards/<village>.pdf")
 
 # -- process-mining exports (XES, OCEL 2.0) ---------------------------------------------
 # Scoped like the case list (test_exports_are_scoped, and tests/api/test_api_exports.py);
@@ -456,7 +459,7 @@ COVERED = (
     | MESSAGE_ENDPOINTS
     | RATING_ENDPOINTS
     | {STATS}
-    | {REPORTS_MONTHLY, REPORTS_RANKING}
+    | {REPORTS_MONTHLY, REPORTS_RANKING, CONTACT_CARD}
     | EXPORTS
     | CLOCK
     | PEOPLE_LISTS
@@ -976,6 +979,7 @@ def _concrete(rule: str, obj: Obj) -> str:
         .replace("<int:attachment_id>", "1")
         .replace("<user_id>", "wang.fang")
         .replace("<document_id>", "receipt-1")
+        .replace("<village>", "511725201001")
         .replace("<path:filename>", "swagger-ui-bundle.js")
     )
 
@@ -1174,7 +1178,8 @@ def test_stats_by_role(world: World, shared: dict[str, Obj], user: str) -> None:
 @pytest.mark.parametrize("user", USERS)
 def test_reports_by_role(world: World, user: str) -> None:
     """The monthly workbook for everyone with figures (its own township's tables, another
-    township 404); the ranking for the supervisor alone."""
+    township 404); the ranking for the supervisor alone; a village's contact card for
+    whoever's figures cover the village."""
     headers = world.headers(user)
     workbook = world.client.get(f"{API}/reports/monthly?month=2026-11", headers=headers)
     ranking = world.client.get(f"{API}/reports/ranking?period=2026-11", headers=headers)
@@ -1190,6 +1195,17 @@ def test_reports_by_role(world: World, user: str) -> None:
                 f"{API}/reports/monthly?month=2026-11&township={other}", headers=headers
             )
             assert elsewhere.status_code == 404, elsewhere.get_json()
+    cards = {
+        village: world.client.get(f"{API}/reports/contact-cards/{village}.pdf", headers=headers)
+        for village in ("511725201001", "511725202001")  # 青丝社区, 丰乐社区
+    }
+    for village, card in cards.items():
+        if user in STATS_REFUSED:
+            assert card.status_code == 403 and card.get_json()["code"] == "forbidden"
+            continue
+        unit = world.engine.org.users[user].unit
+        sees = user == "sun.hong" or (unit.isdigit() and village.startswith(unit))
+        assert card.status_code == (200 if sees else 404), (user, village, card.get_json())
     if user == RANKING_READER:
         assert ranking.status_code == 200, ranking.get_json()
     else:

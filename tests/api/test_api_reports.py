@@ -22,8 +22,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import subprocess
 import zipfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -287,3 +290,65 @@ def test_stats_grouped_by_item_kind(client: FlaskClient, tokens: dict[str, str])
     assert groups["devolved"]["figures"]["registered"] == 5
     assert shown["total"]["registered"] == 8
     assert shown["total"]["ledger_recorded"] is None  # the ledger knows no items
+
+
+# -- the contact card (联系卡) -----------------------------------------------------------
+
+
+def card(client: FlaskClient, tokens: dict[str, str], user: str, village: str) -> TestResponse:
+    return get(client, tokens, user, f"/reports/contact-cards/{village}.pdf")
+
+
+def pdf_text(data: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "card.pdf"
+    path.write_bytes(data)
+    found = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True
+    )
+    return re.sub(r"[ \u00a0]+", " ", found.stdout)
+
+
+def test_the_contact_card_lists_the_agents_phones_and_items(
+    client: FlaskClient, tokens: dict[str, str], tmp_path: Path
+) -> None:
+    """新民村 (demo org): agents 邓明 13908182021 (stand-in 李桂华) and 李桂华 13908182022;
+    青丝乡's window phones 0818-7451201 (王芳), 0818-7451202; the supervisor's 0818-7321001.
+    Its residents' devolved cases in the last year: RS010 (D, q1-q4)."""
+    response = card(client, tokens, "sun.hong", "511725201002")
+    assert response.status_code == 200, response.get_json()
+    assert response.mimetype == "application/pdf"
+    name = quote("青丝乡新民村代办服务联系卡.pdf")
+    assert response.headers["Content-Disposition"] == (
+        f"attachment; filename=\"contact-card-511725201002.pdf\"; filename*=UTF-8''{name}"
+    )
+    text = pdf_text(response.data, tmp_path)
+    for expected in (
+        "代办服务联系卡",
+        "渠县青丝乡新民村",
+        "邓明 13908182021 李桂华 13908182022",
+        "李桂华 13908182022 邓明 13908182021",
+        "0818-7451201",
+        "12345",
+        "0818-7321001",
+        "80周岁以上老年人高龄津贴发放",  # a proxy power (MZ004)
+        "本村群众常办的其他事项：社会保障卡挂失",
+        "第1页共1页",  # one page
+    ):
+        assert expected in text, expected
+
+
+def test_the_contact_card_is_scoped(client: FlaskClient, tokens: dict[str, str]) -> None:
+    own, other = "511725201001", "511725202001"  # 青丝社区, 丰乐社区
+    assert card(client, tokens, "tan.xiaoyan", own).status_code == 200  # its own village
+    assert card(client, tokens, "chen.jing", own).status_code == 200  # its township's
+    for user, village in (
+        ("tan.xiaoyan", "511725201002"),
+        ("chen.jing", other),
+        ("sun.hong", "511725201999"),  # no such village
+        ("sun.hong", QINGSI),  # a township, not a village
+    ):
+        response = card(client, tokens, user, village)
+        assert response.status_code == 404, (user, village)
+        assert response.get_json()["code"] == "not_found"
+    refused = card(client, tokens, "lin.tao", own)
+    assert refused.status_code == 403 and refused.get_json()["code"] == "forbidden"

@@ -26,8 +26,10 @@ from engine.reports import (
     rank_townships,
     xlsx_bytes,
 )
+from engine.reports.contact_card import VILLAGE_KINDS, CardSources, contact_card_pdf
 from webapi.auth import current_principal, require_auth
 from webapi.problems import ApiProblem, refused
+from webapi.schemas.documents import PDF_SCHEMA
 from webapi.schemas.reports import (
     XLSX_SCHEMA,
     MonthlyQuerySchema,
@@ -37,6 +39,7 @@ from webapi.schemas.reports import (
 from webapi.services import services
 from webapi.smorest import Blueprint
 
+PDF = "application/pdf"
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports", description="报表")
 
 _DISPOSITION = {
@@ -88,6 +91,38 @@ def get_monthly(args: dict[str, Any]) -> Response:
     )
 
 
+@blp.route("/contact-cards/<village>.pdf", methods=["GET"])
+@require_auth
+@blp.response(
+    200,
+    PDF_SCHEMA,
+    content_type=PDF,
+    description="代办服务联系卡 PDF（A4，一村一页）",
+    headers=_DISPOSITION,
+)
+@blp.alt_response(403, response="FORBIDDEN")
+@blp.alt_response(404, response="NOT_FOUND")
+def get_contact_card(village: str) -> Response:
+    """村（社区）代办服务联系卡：代办员（姓名、电话、顶岗代办员）、乡镇便民服务中心窗口
+    电话、可代办事项（全部代办服务职权及本村近一年常办的下放事项）、12345 与县效能监督
+    投诉电话、办理进度查询二维码
+
+    效能监督人员可取全县各村，乡镇工作人员取本乡镇各村，村代办员取本村；范围外 404；
+    没有办件查看范围的角色（流程设计员、系统管理员）403。模板为
+    processes/documents/contact_card.html，县里可在 DAIBAN_DOCUMENTS_DIR 中替换。
+    """
+    principal = current_principal()
+    scope = _figures_scope(principal)
+    engine = services().engine
+    unit = engine.org.units.get(village)
+    if unit is None or unit.kind not in VILLAGE_KINDS or not _sees_village(scope, unit.code):
+        raise ApiProblem(404, "not_found", "没有这个村（社区），或不在您的查看范围内")
+    data = contact_card_pdf(card_sources(engine), unit, engine.clock.now())
+    township = engine.org.units.get(unit.parent or "")
+    name = f"{township.name if township else ''}{unit.name}代办服务联系卡.pdf"
+    return attachment(data, PDF, name, f"contact-card-{unit.code}.pdf")
+
+
 @blp.route("/ranking", methods=["GET"])
 @require_auth
 @blp.arguments(RankingQuerySchema, location="query")
@@ -129,6 +164,13 @@ def ranking_json(ranking: Ranking, code: str, previous_code: str) -> dict[str, A
     }
 
 
+def card_sources(engine: Engine) -> CardSources:
+    """What a contact card is made from, on ``engine``."""
+    return CardSources(
+        engine.org, engine.catalogue, engine.stats, engine.documents.templates, engine.public_url
+    )
+
+
 def report_unit_name(engine: Engine, scope: CaseScope, township: str | None) -> str:
     """Whose cases a report covers: the township asked for, the county, or the caller's
     units."""
@@ -159,3 +201,7 @@ def _figures_scope(principal: Principal) -> CaseScope:
 
 def _sees_township(scope: CaseScope, township: str) -> bool:
     return scope.everything or township in scope.townships
+
+
+def _sees_village(scope: CaseScope, village: str) -> bool:
+    return scope.everything or village in scope.villages or village[:9] in scope.townships

@@ -19,8 +19,9 @@ from engine.reports import (
     rank_townships,
     xlsx_bytes,
 )
+from engine.reports.contact_card import VILLAGE_KINDS, contact_card_pdf
 from engine.reports.ranking import MIN_CASES
-from webapi.blueprints.reports import ranking_json, report_unit_name
+from webapi.blueprints.reports import card_sources, ranking_json, report_unit_name
 from webapi.cli.common import engine_for
 from webapi.schemas.reports import RankingSchema
 
@@ -51,6 +52,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--min-cases", type=int, default=MIN_CASES, help=f"参加排名的最少件数（默认 {MIN_CASES}）"
     )
     ranking.add_argument("--json", action="store_true", help="以 JSON 输出")
+    card = kinds.add_parser("contact-card", help="村（社区）代办服务联系卡（PDF，每村一页）")
+    card.set_defaults(handler=cmd_contact_card)
+    card.add_argument("--village", required=True, metavar="CODE", help="村（社区）代码")
+    card.add_argument("--out", required=True, metavar="FILE", help="输出文件（.pdf）")
 
 
 def cmd_monthly(args: argparse.Namespace) -> int:
@@ -99,6 +104,17 @@ def cmd_ranking(args: argparse.Namespace) -> int:
             f"  {rank:<6}{row.name}（{row.unit}）{name} {figure}（{row.cases} 件）{flag}"
             f"  上期 {before}  名次变化 {change}  指标变化 {delta} 个百分点"
         )
+    return 0
+
+
+def cmd_contact_card(args: argparse.Namespace) -> int:
+    engine = engine_for(args)
+    village = engine.org.units.get(args.village)
+    if village is None or village.kind not in VILLAGE_KINDS:
+        print(f"错误：没有这个村（社区）：{args.village}")
+        return 2
+    Path(args.out).write_bytes(contact_card_pdf(card_sources(engine), village, engine.clock.now()))
+    print(f"{village.name}代办服务联系卡，已写入 {args.out}")
     return 0
 
 
