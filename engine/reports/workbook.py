@@ -67,9 +67,9 @@ def _sheet(book: Workbook, table: Table) -> None:
         cell.border = _BORDER
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for code, name, values in table.rows:
-        sheet.append([code or "", name, *values])
+        sheet.append([code, name, *values])
         _format_row(sheet, sheet.max_row, table.columns)
-    sheet.append(["", "合计", *table.total])
+    sheet.append([None, "合计", *table.total])
     last = sheet.max_row
     _format_row(sheet, last, table.columns)
     for index in range(1, width + 1):
@@ -100,7 +100,6 @@ def _period_line(table: Table) -> str:
     return (
         f"填报单位：{table.unit_name}　统计期：{table.period_title}"
         f"（{period.first:%Y-%m-%d} 至 {period.last:%Y-%m-%d}，截至 {table.as_of_text}）"
-        "　口径：docs/supervision.md"
     )
 
 

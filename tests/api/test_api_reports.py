@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import subprocess
 import zipfile
@@ -39,6 +40,7 @@ from engine import Engine
 from engine.reports import TABLES
 from tests.support.databases import Databases
 from tests.support.stats_world import FENGLE, QINGSI, Desk, World, local, stats_world
+from webapi.cli import main
 
 API = "/api/v1"
 PROBLEM = "application/problem+json"
@@ -200,9 +202,7 @@ def test_the_monthly_workbook_equals_the_stats_of_the_month(
         assert len(rows[2]) == 2 + len(spec.figures)
         assert rows[-1][1] == "合计"
         assert rows[-1][2:] == [shown["total"][code] for code in spec.figures], spec.title
-        assert [row[:2] for row in rows[3:-1]] == [
-            [g["unit"] or "", g["name"]] for g in shown["groups"]
-        ]
+        assert [row[:2] for row in rows[3:-1]] == [[g["unit"], g["name"]] for g in shown["groups"]]
         assert [row[2:] for row in rows[3:-1]] == [
             [g["figures"][code] for code in spec.figures] for g in shown["groups"]
         ]
@@ -300,7 +300,7 @@ def card(client: FlaskClient, tokens: dict[str, str], user: str, village: str) -
 
 
 def pdf_text(data: bytes, tmp_path: Path) -> str:
-    path = tmp_path / "card.pdf"
+    path = tmp_path / "read.pdf"
     path.write_bytes(data)
     found = subprocess.run(
         ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True
@@ -352,3 +352,53 @@ def test_the_contact_card_is_scoped(client: FlaskClient, tokens: dict[str, str])
         assert response.get_json()["code"] == "not_found"
     refused = card(client, tokens, "lin.tao", own)
     assert refused.status_code == 403 and refused.get_json()["code"] == "forbidden"
+
+
+# -- the command line ------------------------------------------------------------------
+
+
+def _cells(data: bytes) -> dict[str, list[tuple[Any, ...]]]:
+    book = load_workbook(io.BytesIO(data))
+    return {name: list(book[name].iter_rows(values_only=True)) for name in book.sheetnames}
+
+
+def test_daiban_report_writes_what_the_api_answers(
+    world: World,
+    client: FlaskClient,
+    tokens: dict[str, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The command line reads the database with the system clock, later than the periods
+    asked for here (October, November), so it sees what the API sees."""
+    db = ["--database-url", world.engine.store.url, "report"]
+    out = tmp_path / "monthly.xlsx"
+    assert main([*db, "monthly", "--month", "2026-10", "--out", str(out)]) == 0
+    assert "渠县效能监督月报2026年10月：6 张表" in capsys.readouterr().out
+    shown = monthly(client, tokens, "month=2026-10")
+    assert _cells(out.read_bytes()) == _cells(shown.data)
+    zipped = tmp_path / "monthly.zip"
+    assert (
+        main([*db, "monthly", "--month", "2026-10", "--format", "csv", "--out", str(zipped)]) == 0
+    )
+    api_zip = monthly(client, tokens, "month=2026-10&format=csv").data
+    assert zipped.read_bytes() == api_zip  # fixed entry dates: the same bytes
+    capsys.readouterr()
+    assert main([*db, "ranking", "--period", "2026-11", "--min-cases", "2", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["rows"] == ranking(client, tokens, "period=2026-11&min_cases=2")
+    assert main([*db, "ranking", "--period", "2026-11", "--min-cases", "2"]) == 0
+    text = capsys.readouterr().out
+    assert "第1名 丰乐乡（511725202）满意率 100.00%（2 件）" in text
+    assert "第2名 青丝乡（511725201）满意率 50.00%（2 件）  上期 第1名  名次变化 -1" in text
+    card_file = tmp_path / "card.pdf"
+    assert main([*db, "contact-card", "--village", "511725201002", "--out", str(card_file)]) == 0
+    assert "邓明 13908182021" in pdf_text(card_file.read_bytes(), tmp_path)
+    assert main([*db, "contact-card", "--village", QINGSI, "--out", str(card_file)]) == 2
+    assert (
+        main([*db, "monthly", "--month", "2026-10", "--township", "5117252", "--out", str(out)])
+        == 2
+    )
+    with pytest.raises(SystemExit):
+        main([*db, "ranking", "--period", "2026-13"])
+    assert "统计期应为" in capsys.readouterr().err

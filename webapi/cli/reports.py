@@ -101,7 +101,7 @@ def cmd_ranking(args: argparse.Namespace) -> int:
         before = f"第{row.previous_rank}名" if row.previous_rank is not None else "-"
         flag = "（件数不足）" if row.few_cases else ""
         print(
-            f"  {rank:<6}{row.name}（{row.unit}）{name} {figure}（{row.cases} 件）{flag}"
+            f"  {rank} {row.name}（{row.unit}）{name} {figure}（{row.cases} 件）{flag}"
             f"  上期 {before}  名次变化 {change}  指标变化 {delta} 个百分点"
         )
     return 0
