@@ -12,6 +12,7 @@ from engine.stats import Period
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
 _YEAR = re.compile(r"^(\d{4})$")
+PERIOD_ERROR = "统计期应为月份（2026-11）、季度（2026-Q4）或年份（2026），年份在 2000–2099"
 
 
 class PeriodError(ValueError):
@@ -74,7 +75,7 @@ def parse_period(text: str) -> ReportPeriod:
         if not 2000 <= year <= 2099 or not 1 <= number <= 12:
             break
         return ReportPeriod(kind, year, number)
-    raise PeriodError("统计期应为月份（2026-11）、季度（2026-Q4）或年份（2026），年份在 2000–2099")
+    raise PeriodError(PERIOD_ERROR)
 
 
 def _add_months(day: date, months: int) -> date:

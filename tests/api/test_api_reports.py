@@ -290,6 +290,18 @@ def test_stats_grouped_by_item_kind(client: FlaskClient, tokens: dict[str, str])
     assert groups["devolved"]["figures"]["registered"] == 5
     assert shown["total"]["registered"] == 8
     assert shown["total"]["ledger_recorded"] is None  # the ledger knows no items
+    # Every case falls in one kind: the kinds add up to the county, step-level overdue and
+    # warnings (counted by the database) included.
+    county = stats(client, tokens, "from=2026-09-01&to=2026-10-31")["total"]
+    ledger = ("ledger_recorded", "ledger_resolved", "ledger_resolution_rate")
+    assert {k: v for k, v in shown["total"].items() if k not in ledger} == {
+        k: v for k, v in county.items() if k not in ledger
+    }
+    assert (
+        groups["devolved"]["figures"]["red_warnings"] + groups["proxy"]["figures"]["red_warnings"]
+        == county["red_warnings"]
+        > 0
+    )
 
 
 # -- the contact card (联系卡) -----------------------------------------------------------
