@@ -14,7 +14,7 @@ from engine.clock import SHANGHAI
 from engine.labels import FIGURES
 from engine.labels import GROUPINGS as GROUP_NAMES
 from engine.records import CaseFilter, CaseScope
-from engine.stats import Period, StatsService
+from engine.stats import Period, Report, StatsService
 
 _UNITS = {"count": "件", "rate": "%", "days": "个工作日"}
 # Counts that are not of cases (steps, warnings, ratings, issues) name their own unit.
@@ -149,8 +149,11 @@ def monthly_tables(
     """The tables of ``TABLES`` over ``period`` for the cases in ``scope`` matching
     ``where``."""
     tables = []
+    reports: dict[str, Report] = {}  # one count per grouping (three tables are by township)
     for spec in TABLES:
-        report = stats.figures(period, spec.group_by, scope, where)
+        report = reports.get(spec.group_by)
+        if report is None:
+            report = reports[spec.group_by] = stats.figures(period, spec.group_by, scope, where)
         columns = [column(code) for code in spec.figures]
         as_of = f"{report.as_of.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
         rows = []
