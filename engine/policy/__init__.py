@@ -50,7 +50,8 @@ ASSIGN_TASK         the township leader of the case's township; the assignee mus
                     to work the task's lane in its unit (``task_refusal``, ``may_take``)
 REGISTER_CASE       the channel's role: a village point for the agent's own village, a
                     mobile post for the villages of its township, a window in a township,
-                    the county centre for county officers (``registration_refusal``)
+                    a park window (工业园小窗口) for any village, the county centre for
+                    county officers (``registration_refusal``)
 SEE_ISSUE           the issue lies in the issue scope (``issue_refusal``)
 RECORD_ISSUE        a village agent, for its own village (``recording_refusal``)
 HANDLE_ISSUE        answer, transfer, resolve, reopen: who acts at the issue's current

@@ -154,6 +154,11 @@ def candidates(org: Organization, task: TaskRecord, day: date) -> list[Candidate
     return list(found.values())
 
 
+def _kind(org: Organization, code: str) -> str | None:
+    unit = org.units.get(code)
+    return unit.kind if unit is not None else None
+
+
 def _name(org: Organization, user_id: str) -> str:
     user = org.users.get(user_id)
     return user.name if user is not None else user_id
@@ -225,6 +230,8 @@ def registration_refusal(
         text = "流动代办员只能为本乡镇各村（社区）居民登记"
     elif channel == "township_window" and org.township_of(principal.unit) is None:
         text = "窗口人员不属于任何乡镇"
+    elif channel == "industrial_park_window" and _kind(org, principal.unit) != "park_window":
+        text = "工业园小窗口人员不属于任何工业园小窗口"
     else:
         return None
     return refuse(Action.REGISTER_CASE, principal, Reason.WRONG_UNIT, text, channel=channel)

@@ -184,6 +184,9 @@ MATRIX: dict[str, dict[str, str]] = {
         "fengle_village": HOLDS,
         "county_wide": ACTS,  # a resident of her village
     },
+    # 三汇工业园小窗口 (park window under 三汇镇): sees only what it registered
+    # (tests/api/test_api_channels.py), none of these
+    "ren.jie": {},
 }
 USERS = list(MATRIX)
 
@@ -268,6 +271,11 @@ REGISTRATIONS: list[tuple[str, str, str, int]] = [
     ("pan.hong", "township_window", "511725201001", 201),
     ("cai.ping", "village_point", "511725202003", 201),
     ("cai.ping", "village_point", "511725201001", 422),
+    # 工业园小窗口 (三汇镇's park window): any village of the county, its own channel only
+    ("ren.jie", "industrial_park_window", "511725201003", 201),
+    ("ren.jie", "industrial_park_window", "511725104003", 201),
+    ("ren.jie", "township_window", "511725104003", 422),
+    ("wang.fang", "industrial_park_window", "511725201003", 422),
 ]
 CREATE = ("POST", "/api/v1/cases")
 REGISTERED = "registered"  # the kind of the cases test_registration makes
@@ -346,6 +354,7 @@ LEDGER_MATRIX: dict[str, dict[str, str]] = {
     "he.jun": {},
     "pan.hong": {"issue_fengle": ISSUE_SEES},
     "cai.ping": {"issue_fengle": ISSUE_HOLDS},
+    "ren.jie": {},  # the park window keeps no ledger
 }
 # Recording (POST /ledger): a village agent, for its own village only (else 422 village).
 LEDGER_CREATE = ("POST", "/api/v1/ledger")
@@ -395,7 +404,8 @@ REGISTERING_UNIT = "511725201"  # 青丝乡, whose window registered the county_
 # Scoped like cases (what each user's figures cover: tests/api/test_api_stats.py); designers
 # and administrators have no figures (403); every other user 200.
 STATS = ("GET", "/api/v1/stats")
-STATS_REFUSED = {"lin.tao", "he.jun"}
+# The park window (工业园小窗口) registers for townships and handles none: no figures.
+STATS_REFUSED = {"lin.tao", "he.jun", "ren.jie"}
 
 # -- process-mining exports (XES, OCEL 2.0) ---------------------------------------------
 # Scoped like the case list (test_exports_are_scoped, and tests/api/test_api_exports.py);
