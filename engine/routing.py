@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from engine import elements
 from engine.clock import SHANGHAI
@@ -11,6 +13,7 @@ from processes.channels import PROXY_LANES
 from processes.org import ROLE_UNIT_KINDS, Organization, OrgUnit
 
 COUNTY_CODE_LENGTH = 6
+SCHEDULED = "scheduled"  # the pickup and delivery mode of a mobile post's rounds
 
 
 @dataclass(frozen=True)
@@ -71,11 +74,22 @@ def not_applicable(org: Organization, item_code: str, item_name: str, township: 
     return f"“{item_name}”（{item_code}）未下放到{township.name}，只能在{where}办理"
 
 
-def task_lane(lane: str | None, process_id: str, spec_id: str, channel: object) -> str | None:
-    """The lane (role) a ready task is worked in: the templates' lane, except that the
-    proxy tasks (every task of ``common_proxy``; the delivery to the home) of a case a
-    mobile agent took in go to the mobile post (``processes.channels.PROXY_LANES``)."""
-    proxy_task = process_id == elements.PROXY or (process_id, spec_id) == elements.HOME_DELIVERY
-    if not proxy_task or not isinstance(channel, str):
+def task_lane(
+    lane: str | None, process_id: str, spec_id: str, data: Mapping[str, Any]
+) -> str | None:
+    """The lane (role) a ready task is worked in: the templates' lane, except that
+
+    * the proxy tasks (every task of ``common_proxy``; the delivery to the home) of a case
+      a mobile agent took in go to the mobile post (``processes.channels.PROXY_LANES``);
+    * the handover of materials left for scheduled pickup (定期取件, ``pickup_mode``
+      ``scheduled``) goes to the mobile post, which collects them on its round and hands
+      them over (``engine.runs``)."""
+    task = (process_id, spec_id)
+    if task == elements.HANDOVER and data.get("pickup_mode") == SCHEDULED:
+        return PROXY_LANES["mobile_post"].get(lane or "", lane)
+    channel = data.get("channel")
+    if not (process_id == elements.PROXY or task == elements.HOME_DELIVERY):
+        return lane
+    if not isinstance(channel, str):
         return lane
     return PROXY_LANES.get(channel, {}).get(lane or "", lane)

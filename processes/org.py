@@ -151,11 +151,26 @@ class Absence:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """A mobile post's scheduled round (定期取件/定期送件): on ``weekdays`` (ISO: 1 Monday …
+    7 Sunday) the mobile agent ``agent`` goes to ``villages`` of its township, picks up
+    the materials waiting there and brings the results (``engine.runs``)."""
+
+    agent: str
+    weekdays: tuple[int, ...]
+    villages: tuple[str, ...]
+
+    def runs_on(self, day: date) -> bool:
+        return day.isoweekday() in self.weekdays
+
+
+@dataclass(frozen=True)
 class Organization:
     units: Mapping[str, OrgUnit]
     users: Mapping[str, User]
     absences: tuple[Absence, ...] = ()
     applicability: tuple[Applicability, ...] = ()
+    schedules: tuple[Schedule, ...] = ()
 
     @cached_property
     def _children(self) -> dict[str, list[OrgUnit]]:
@@ -296,7 +311,11 @@ def load_org(path: Path | None = None) -> Organization:
         )
         raise DataFileError([f"{path}:{line}: {where}: {m}" for line, where, m in located])
     return Organization(
-        reader.units, reader.users, tuple(reader.absences), tuple(reader.applicability)
+        reader.units,
+        reader.users,
+        tuple(reader.absences),
+        tuple(reader.applicability),
+        tuple(reader.schedules),
     )
 
 
@@ -315,6 +334,7 @@ class _Reader:
         self.users: dict[str, User] = {}
         self.absences: list[Absence] = []
         self.applicability: list[Applicability] = []
+        self.schedules: list[Schedule] = []
         self.where: dict[str, Where] = {}  # unit code or user id -> its place in the file
 
     def fail(self, where: Where, message: str) -> None:
@@ -322,7 +342,7 @@ class _Reader:
 
     def read(self, data: Any) -> None:
         required = ("county", "departments", "townships", "users")
-        top = self.fields(data, [], required, ("absences", "applicability"))
+        top = self.fields(data, [], required, ("absences", "applicability", "schedules"))
         if top is None:
             return
         county = None
@@ -340,6 +360,8 @@ class _Reader:
             self.absence(raw, where)
         for where, raw in self.entries(top, "applicability"):
             self.rule(raw, where)
+        for where, raw in self.entries(top, "schedules"):
+            self.schedule(raw, where)
 
     def fields(
         self, raw: Any, where: Where, required: Sequence[str], optional: Sequence[str] = ()
@@ -423,6 +445,39 @@ class _Reader:
         if code is not None and not code.startswith(township):
             self.fail([*where, "code"], f"工业园小窗口编码应为乡镇编码 {township} 加 P 和两位数字")
 
+    def schedule(self, raw: Any, where: Where) -> None:
+        """A mobile post's round: its agent, the weekdays, villages of its township."""
+        fields = self.fields(raw, where, ("agent", "weekdays", "villages"))
+        if fields is None:
+            return
+        agent = self.users.get(self.text(fields, "agent", where) or "")
+        if agent is None or "mobile_agent" not in agent.roles:
+            self.fail([*where, "agent"], "应为本县一名流动代办员（mobile_agent）的用户名")
+        days = fields.get("weekdays")
+        if (
+            not isinstance(days, list)
+            or not days
+            or len(set(days)) != len(days)
+            or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in days)
+        ):
+            self.fail([*where, "weekdays"], "应为不重复的星期几列表（1 星期一 … 7 星期日）")
+            days = []
+        villages = fields.get("villages")
+        if not isinstance(villages, list) or not villages:
+            self.fail([*where, "villages"], "应为村（社区）区划代码列表")
+            villages = []
+        for index, code in enumerate(villages):
+            unit = self.units.get(code) if isinstance(code, str) else None
+            if unit is None or unit.kind not in ("village", "community"):
+                self.fail([*where, "villages", index], f"未知村（社区）{code}")
+            elif agent is not None and unit.parent != agent.unit:
+                self.fail([*where, "villages", index], f"{unit.name}不属于 {agent.id} 所在乡镇")
+        if agent is not None and days and villages and not self.problems_at(where):
+            self.schedules.append(Schedule(agent.id, tuple(sorted(days)), tuple(villages)))
+
+    def problems_at(self, where: Where) -> bool:
+        return any(tuple(w[: len(where)]) == tuple(where) for w, _ in self.problems)
+
     def rule(self, raw: Any, where: Where) -> None:
         """An applicability rule: items, the township groups and/or townships, the basis."""
         fields = self.fields(raw, where, ("items", "basis"), ("groups", "townships"))
@@ -445,7 +500,7 @@ class _Reader:
         ):
             self.fail([*where, "townships"], "应为本县乡镇编码列表")
             towns = []
-        if not groups and not towns:
+        if not fields.get("groups") and not fields.get("townships"):
             self.fail(where, "应填写 groups（乡镇类别）或 townships（乡镇编码）")
         basis = self.text(fields, "basis", where)
         if items and (groups or towns) and basis:

@@ -157,6 +157,11 @@ def to_yaml(org: Organization, header: str = "") -> str:
     }
     if org.applicability:
         data["applicability"] = [_rule(rule) for rule in org.applicability]
+    if org.schedules:
+        data["schedules"] = [
+            {"agent": s.agent, "weekdays": list(s.weekdays), "villages": list(s.villages)}
+            for s in org.schedules
+        ]
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when built with it
     text = yaml.dump(
         data, Dumper=dumper, allow_unicode=True, sort_keys=False, default_flow_style=None, width=200

@@ -35,7 +35,7 @@ def task_records(
         due_at, own = steps.task_due(t.process_id, t.spec_id, t.data.get("item"), at, case_due)
         if own and t.id in known:
             due_at = known[t.id]
-        lane = task_lane(t.lane, t.process_id, t.spec_id, t.data.get("channel"))
+        lane = task_lane(t.lane, t.process_id, t.spec_id, t.data)
         rows.append(
             TaskRecord(
                 id=t.id,

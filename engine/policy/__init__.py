@@ -76,6 +76,10 @@ MANAGE_ACCOUNTS     see an account's password, lock and tokens, reset a password
                     own password with the old one (no right needed)
 MANAGE_NOTICES      see the notice outbox (短信通知, phones masked) and send a dead notice
                     again: the administrator (``refusal``; ``engine.notices``)
+SEE_RUNS            the scheduled pickup and delivery runs (定期取件/定期送件): the mobile
+                    agents and staff of the run's township, the supervisor all (``refusal``,
+                    ``run_scope``, ``run_refusal``; ``engine.runs``)
+COMPLETE_RUN        complete a run: a mobile agent of the run's township (``run_refusal``)
 ==================  =====================================================================
 
 Personal data: ID numbers and phones are shown in clear only to who may change the case
@@ -123,6 +127,7 @@ from engine.policy.rights import (
     task_refusal,
 )
 from engine.policy.roles import CASE_BLIND, COUNTY_READERS, DESK_ORDER
+from engine.policy.runs import RunScope, run_refusal, run_scope
 from engine.policy.scans import (
     attach_refusal,
     attaching_actor,
@@ -150,6 +155,7 @@ __all__ = [
     "QueueReach",
     "Reason",
     "Refusal",
+    "RunScope",
     "absence_refusal",
     "acts_on_task",
     "assigning_actor",
@@ -180,6 +186,8 @@ __all__ = [
     "registered_here",
     "registering_actor",
     "registration_refusal",
+    "run_refusal",
+    "run_scope",
     "scan_refusal",
     "sees_case",
     "sees_issue",

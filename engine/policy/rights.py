@@ -12,6 +12,7 @@ from engine.policy.people import people_scope
 from engine.policy.ratings import RESIDENT_ONLY
 from engine.policy.refusals import Action, Reason, Refusal, refuse
 from engine.policy.roles import ADMIN_ROLE, ASSIGNING_ROLE, DECIDING_ROLE, DEPLOYING_ROLE
+from engine.policy.runs import SEE_RUNS_REFUSED, run_scope
 from engine.policy.scopes import case_scope, figures_scope, may_change_case, sees_case
 from engine.records import CaseRecord, TaskRecord
 from processes.channels import CHANNEL_ROLES, CHANNELS
@@ -26,6 +27,7 @@ _GLOBAL_REFUSALS = {  # actions without an object: the message when the caller m
     Action.MANAGE_ABSENCES: "只有系统管理员和乡镇分管领导可以登记离岗、返岗",
     Action.MANAGE_ACCOUNTS: "只有系统管理员可以查看账号状态、重置密码或注销他人的令牌",
     Action.MANAGE_NOTICES: "只有系统管理员可以查看短信通知的发送情况或重发通知",
+    Action.SEE_RUNS: SEE_RUNS_REFUSED,
 }
 
 
@@ -42,6 +44,8 @@ def may(principal: Principal, action: Action) -> bool:
         return principal.has_role(ADMIN_ROLE)
     if action in (Action.SEE_PEOPLE, Action.MANAGE_ABSENCES):
         return not people_scope(principal).empty
+    if action is Action.SEE_RUNS:
+        return not run_scope(principal).empty
     raise ValueError(f"{action} needs an object")
 
 

@@ -17,6 +17,7 @@ from webapi.blueprints import (
     people,
     public,
     ratings,
+    runs,
     stats,
     units,
 )
@@ -39,4 +40,5 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     notices.blp,
     documents.blp,
     attachments.blp,
+    runs.blp,
 )

@@ -29,11 +29,8 @@ class ItemQuerySchema(PageArgsSchema):
         metadata={"description": "事项名称、事项编码（不分大小写）或县级部门名称包含的文字"},
     )
     township = fields.String(
-        validate=validate.Regexp(r"^[0-9]{9}\Z", error="应为 9 位乡镇区划代码"),
-        metadata={
-            "description": "乡镇区划代码：只列在该乡镇适用的事项（事项适用范围）",
-            "example": "511725104",
-        },
+        validate=validate.Regexp(r"^[0-9]{9}$", error="应为 9 位乡镇区划代码"),
+        metadata={"description": "乡镇区划代码：只列在该乡镇适用的事项（事项适用范围）"},
     )
 
 
