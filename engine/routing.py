@@ -70,8 +70,9 @@ def competent_township(
 
 def not_applicable(org: Organization, item_code: str, item_name: str, township: OrgUnit) -> str:
     """Why a case of the item cannot go to ``township``, naming where it applies."""
-    where = "、".join(t.name for t in org.townships_for(item_code)) or "任何乡镇"
-    return f"“{item_name}”（{item_code}）未下放到{township.name}，只能在{where}办理"
+    where = "、".join(t.name for t in org.townships_for(item_code))
+    text = f"“{item_name}”（{item_code}）未下放到{township.name}"
+    return f"{text}，只能在{where}办理" if where else f"{text}，本县没有乡镇承接该事项"
 
 
 def task_lane(

@@ -4,6 +4,7 @@ item applicability per township and the mobile posts' schedules; the lanes of pr
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from engine import elements
 from engine.routing import competent_township, not_applicable, task_lane
 from processes.catalogue import Catalogue
 from processes.channels import CHANNEL_ROLES, CHANNELS
-from processes.org import ROLES, TOWNSHIP_GROUPS, Organization, load_org
+from processes.org import ROLES, TOWNSHIP_GROUPS, Applicability, Organization, load_org
 from processes.yamlfile import DataFileError
 
 QINGSI, SANHUI, QUJIANG, TUXI = "511725201", "511725104", "511725001", "511725103"
@@ -61,6 +62,10 @@ def test_county_wide_handling_goes_where_the_item_applies(demo: Organization) ->
     assert competent_township(demo, "ZJ001", qingsi, TUXI) is None  # an ordinary 镇
     assert not_applicable(demo, "ZJ001", "夜间建筑施工许可", qingsi) == (
         "“夜间建筑施工许可”（ZJ001）未下放到青丝乡，只能在渠江街道、三汇镇办理"
+    )
+    nowhere = replace(demo, applicability=(Applicability(("ZJ001",), (), (), "某决定"),))
+    assert not_applicable(nowhere, "ZJ001", "夜间建筑施工许可", qingsi) == (
+        "“夜间建筑施工许可”（ZJ001）未下放到青丝乡，本县没有乡镇承接该事项"
     )
 
 
