@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
@@ -193,7 +193,7 @@ class Organization:
         database registers: ``engine.absences``); this one is left as it is."""
         if not extra:
             return self
-        return Organization(self.units, self.users, (*self.absences, *extra), self.applicability)
+        return replace(self, absences=(*self.absences, *extra))
 
     @property
     def county(self) -> OrgUnit:

@@ -13,7 +13,14 @@ from engine import elements
 from engine.routing import competent_township, not_applicable, task_lane
 from processes.catalogue import Catalogue
 from processes.channels import CHANNEL_ROLES, CHANNELS
-from processes.org import ROLES, TOWNSHIP_GROUPS, Applicability, Organization, load_org
+from processes.org import (
+    ROLES,
+    TOWNSHIP_GROUPS,
+    Absence,
+    Applicability,
+    Organization,
+    load_org,
+)
 from processes.yamlfile import DataFileError
 
 QINGSI, SANHUI, QUJIANG, TUXI = "511725201", "511725104", "511725001", "511725103"
@@ -90,6 +97,13 @@ def test_proxy_lanes_follow_the_channel_and_the_pickup_mode() -> None:
         task_lane(agent, "Process_MZ001", "Task_democratic_review", {"channel": "mobile_post"})
         == agent
     )
+
+
+def test_the_organisation_with_absences_keeps_its_channel_blocks(demo: Organization) -> None:
+    away = Absence("he.ping", dt.date(2026, 9, 25), dt.date(2026, 9, 25), "年休假")
+    current = demo.with_absences([away])
+    assert (current.applicability, current.schedules) == (demo.applicability, demo.schedules)
+    assert current.is_absent("he.ping", dt.date(2026, 9, 25))
 
 
 def test_schedules(demo: Organization) -> None:
