@@ -73,6 +73,8 @@ def test_the_park_window_registers_like_a_township_window(counter: Counter) -> N
     assert case["registered_unit_name"] == "三汇工业园小窗口"
     assert counter.case("ren.jie", case["id"])["read_only"] is True
     assert counter.queue("ren.jie", case["id"]) == []
+    listed = counter.get("ren.jie", "/api/v1/cases").get_json()
+    assert [c["id"] for c in listed["items"]] == [case["id"]]  # what it registered
     # 青丝乡's window checks the materials, as for a case its own window registered
     case = counter.act(
         "wang.fang",
