@@ -45,6 +45,7 @@ from engine.progress import ProgressService
 from engine.ratings import RatingLinks, RatingService
 from engine.records import CaseFilter, CaseScope, TrainingSetting
 from engine.registration import RegistrationService
+from engine.runs import RunService
 from engine.runtime.bounds import EngineBounds
 from engine.stats.service import StatsService
 from engine.steps import DEFAULT_WARNING_SHARE
@@ -151,6 +152,11 @@ class Engine:
     @cached_property
     def identity(self) -> IdentityService:
         return IdentityService(self.store, self.wall_clock, self.org, token_hours=self.token_hours)
+
+    @cached_property
+    def runs(self) -> RunService:
+        """Scheduled pickup and delivery runs of the mobile posts (定期取件/定期送件)."""
+        return RunService(self)
 
     @cached_property
     def absences(self) -> AbsenceService:

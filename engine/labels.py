@@ -20,9 +20,10 @@ from dataclasses import dataclass
 
 from engine import elements
 from engine.records.absences import ABSENCE_SOURCES, ABSENCE_STATUSES
+from engine.records.runs import RUN_KINDS, RUN_STATUSES
 from processes.catalogue import COUNTY_DECISION_ROUTES, KIND_NAMES, TYPE_NAMES
 from processes.channels import CHANNELS
-from processes.org import ROLES, UNIT_KINDS, Organization
+from processes.org import ROLES, TOWNSHIP_GROUPS, UNIT_KINDS, Organization
 
 __all__ = [
     "ABSENCE_SOURCES",
@@ -53,7 +54,10 @@ __all__ = [
     "REGISTRATION_FIELDS",
     "REGISTRATION_VALUES",
     "ROLES",
+    "RUN_KINDS",
+    "RUN_STATUSES",
     "TABLES",
+    "TOWNSHIP_GROUPS",
     "TYPE_NAMES",
     "UNIT_KINDS",
     "Figure",
@@ -415,6 +419,10 @@ TABLES: dict[str, Mapping[str, str]] = {
     "figures": {code: figure.name for code, figure in FIGURES.items()},
     "absence_sources": ABSENCE_SOURCES,
     "absence_statuses": ABSENCE_STATUSES,
+    # channels (docs/channels.md): scheduled runs, township groups of item applicability
+    "run_statuses": RUN_STATUSES,
+    "run_kinds": RUN_KINDS,
+    "township_groups": TOWNSHIP_GROUPS,
 }
 
 

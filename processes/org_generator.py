@@ -23,6 +23,7 @@ from processes.org import (
     OFFICES,
     TOWNSHIP_TYPES,
     Absence,
+    Applicability,
     Organization,
     OrgUnit,
     User,
@@ -150,19 +151,41 @@ def to_yaml(org: Organization, header: str = "") -> str:
     data = {
         "county": _unit(org.county),
         "departments": [_unit(u) for u in org.of_kind("department")],
-        "townships": [
-            _unit(t)
-            | {"offices": list(t.offices), "villages": [_unit(v) for v in org.children(t.code)]}
-            for t in org.of_kind("township")
-        ],
+        "townships": [_township(org, t) for t in org.of_kind("township")],
         "users": [_user(u) for u in org.users.values()],
         "absences": [_absence(a) for a in org.absences],
     }
+    if org.applicability:
+        data["applicability"] = [_rule(rule) for rule in org.applicability]
+    if org.schedules:
+        data["schedules"] = [
+            {"agent": s.agent, "weekdays": list(s.weekdays), "villages": list(s.villages)}
+            for s in org.schedules
+        ]
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when built with it
     text = yaml.dump(
         data, Dumper=dumper, allow_unicode=True, sort_keys=False, default_flow_style=None, width=200
     )
     return "".join(f"# {line}\n" for line in header.splitlines()) + text
+
+
+def _township(org: Organization, township: OrgUnit) -> dict[str, Any]:
+    data = _unit(township) | {"offices": list(township.offices)}
+    if township.reform is not None:
+        data["reform"] = township.reform
+    data["villages"] = [_unit(v) for v in org.children(township.code, "village", "community")]
+    if windows := org.children(township.code, "park_window"):
+        data["park_windows"] = [_unit(w) for w in windows]
+    return data
+
+
+def _rule(rule: Applicability) -> dict[str, Any]:
+    data: dict[str, Any] = {"items": list(rule.items)}
+    if rule.groups:
+        data["groups"] = list(rule.groups)
+    if rule.townships:
+        data["townships"] = list(rule.townships)
+    return data | {"basis": rule.basis}
 
 
 def _unit(unit: OrgUnit) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
+from typing import Any
 
 from engine.cases.cache import LiveCache
 from engine.cases.views import CaseView, case_view
@@ -152,6 +153,15 @@ class CaseQueries:
         if found is None:
             raise NotFound(TASK_NOT_FOUND, task_id=task_id)
         return found
+
+    def ready_data(self, case_id: int) -> dict[str, dict[str, Any]]:
+        """The data each ready task of the case sees, by task id (a task of a shared
+        activity sees what was entered in it, which the case's own data has not yet)."""
+        with self.store.unit_of_work(write=False) as uow:
+            record = uow.cases.get(case_id)
+        live = self.cache.load(record)
+        self.cache.put(record.id, record.version, live)
+        return {t.id: t.data for t in live.ready_tasks()}
 
     def task_with_case(self, task_id: str) -> tuple[TaskRecord, CaseRecord]:
         """One task of the index (open or closed) and its case row, read together."""

@@ -129,6 +129,9 @@ class CaseService:
     def task_with_case(self, task_id: str) -> tuple[TaskRecord, CaseRecord]:
         return self.queries.task_with_case(task_id)
 
+    def ready_data(self, case_id: int) -> dict[str, dict[str, Any]]:
+        return self.queries.ready_data(case_id)
+
     # -- commands (``engine.cases.commands``) --------------------------------------------
     def start(
         self,

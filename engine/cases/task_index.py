@@ -6,7 +6,7 @@ from datetime import datetime
 
 from engine import elements, steps
 from engine.records import CaseRecord, TaskRecord
-from engine.routing import Routing
+from engine.routing import Routing, task_lane
 from engine.runtime.case import LiveCase
 from processes.org import ROLE_UNIT_KINDS
 
@@ -35,6 +35,7 @@ def task_records(
         due_at, own = steps.task_due(t.process_id, t.spec_id, t.data.get("item"), at, case_due)
         if own and t.id in known:
             due_at = known[t.id]
+        lane = task_lane(t.lane, t.process_id, t.spec_id, t.data)
         rows.append(
             TaskRecord(
                 id=t.id,
@@ -42,8 +43,8 @@ def task_records(
                 spec_id=t.spec_id,
                 name=t.name,
                 process_id=t.process_id,
-                lane=t.lane,
-                org_unit=routing.unit_for(t.lane),
+                lane=lane,
+                org_unit=routing.unit_for(lane),
                 created_seq=seq,
                 due_at=due_at,
                 claimed_by=live.claims.get(t.id),

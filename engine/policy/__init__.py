@@ -50,7 +50,8 @@ ASSIGN_TASK         the township leader of the case's township; the assignee mus
                     to work the task's lane in its unit (``task_refusal``, ``may_take``)
 REGISTER_CASE       the channel's role: a village point for the agent's own village, a
                     mobile post for the villages of its township, a window in a township,
-                    the county centre for county officers (``registration_refusal``)
+                    a park window (工业园小窗口) for any village, the county centre for
+                    county officers (``registration_refusal``)
 SEE_ISSUE           the issue lies in the issue scope (``issue_refusal``)
 RECORD_ISSUE        a village agent, for its own village (``recording_refusal``)
 HANDLE_ISSUE        answer, transfer, resolve, reopen: who acts at the issue's current
@@ -75,6 +76,10 @@ MANAGE_ACCOUNTS     see an account's password, lock and tokens, reset a password
                     own password with the old one (no right needed)
 MANAGE_NOTICES      see the notice outbox (短信通知, phones masked) and send a dead notice
                     again: the administrator (``refusal``; ``engine.notices``)
+SEE_RUNS            the scheduled pickup and delivery runs (定期取件/定期送件): the mobile
+                    agents and staff of the run's township, the supervisor all (``refusal``,
+                    ``run_scope``, ``run_refusal``; ``engine.runs``)
+COMPLETE_RUN        complete a run: a mobile agent of the run's township (``run_refusal``)
 ==================  =====================================================================
 
 Personal data: ID numbers and phones are shown in clear only to who may change the case
@@ -122,6 +127,7 @@ from engine.policy.rights import (
     task_refusal,
 )
 from engine.policy.roles import CASE_BLIND, COUNTY_READERS, DESK_ORDER
+from engine.policy.runs import RunScope, run_refusal, run_scope
 from engine.policy.scans import (
     attach_refusal,
     attaching_actor,
@@ -149,6 +155,7 @@ __all__ = [
     "QueueReach",
     "Reason",
     "Refusal",
+    "RunScope",
     "absence_refusal",
     "acts_on_task",
     "assigning_actor",
@@ -179,6 +186,8 @@ __all__ = [
     "registered_here",
     "registering_actor",
     "registration_refusal",
+    "run_refusal",
+    "run_scope",
     "scan_refusal",
     "sees_case",
     "sees_issue",

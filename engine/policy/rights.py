@@ -12,6 +12,7 @@ from engine.policy.people import people_scope
 from engine.policy.ratings import RESIDENT_ONLY
 from engine.policy.refusals import Action, Reason, Refusal, refuse
 from engine.policy.roles import ADMIN_ROLE, ASSIGNING_ROLE, DECIDING_ROLE, DEPLOYING_ROLE
+from engine.policy.runs import SEE_RUNS_REFUSED, run_scope
 from engine.policy.scopes import case_scope, figures_scope, may_change_case, sees_case
 from engine.records import CaseRecord, TaskRecord
 from processes.channels import CHANNEL_ROLES, CHANNELS
@@ -26,6 +27,7 @@ _GLOBAL_REFUSALS = {  # actions without an object: the message when the caller m
     Action.MANAGE_ABSENCES: "只有系统管理员和乡镇分管领导可以登记离岗、返岗",
     Action.MANAGE_ACCOUNTS: "只有系统管理员可以查看账号状态、重置密码或注销他人的令牌",
     Action.MANAGE_NOTICES: "只有系统管理员可以查看短信通知的发送情况或重发通知",
+    Action.SEE_RUNS: SEE_RUNS_REFUSED,
 }
 
 
@@ -42,6 +44,8 @@ def may(principal: Principal, action: Action) -> bool:
         return principal.has_role(ADMIN_ROLE)
     if action in (Action.SEE_PEOPLE, Action.MANAGE_ABSENCES):
         return not people_scope(principal).empty
+    if action is Action.SEE_RUNS:
+        return not run_scope(principal).empty
     raise ValueError(f"{action} needs an object")
 
 
@@ -154,6 +158,11 @@ def candidates(org: Organization, task: TaskRecord, day: date) -> list[Candidate
     return list(found.values())
 
 
+def _kind(org: Organization, code: str) -> str | None:
+    unit = org.units.get(code)
+    return unit.kind if unit is not None else None
+
+
 def _name(org: Organization, user_id: str) -> str:
     user = org.users.get(user_id)
     return user.name if user is not None else user_id
@@ -225,6 +234,8 @@ def registration_refusal(
         text = "流动代办员只能为本乡镇各村（社区）居民登记"
     elif channel == "township_window" and org.township_of(principal.unit) is None:
         text = "窗口人员不属于任何乡镇"
+    elif channel == "industrial_park_window" and _kind(org, principal.unit) != "park_window":
+        text = "工业园小窗口人员不属于任何工业园小窗口"
     else:
         return None
     return refuse(Action.REGISTER_CASE, principal, Reason.WRONG_UNIT, text, channel=channel)

@@ -14,7 +14,8 @@ _VILLAGE_KINDS = frozenset({"village", "community"})
 
 def case_scope(principal: Principal) -> CaseScope:
     """The cases the caller sees: its village's, its township's (and what its window
-    registered for another township), or those handed to its department; the supervisor
+    registered for another township), what its park window (工业园小窗口) registered,
+    or those handed to its department; the supervisor
     all of them; designers and administrators none."""
     if reads_county(principal):
         return CaseScope(everything=True)
@@ -24,7 +25,7 @@ def case_scope(principal: Principal) -> CaseScope:
         villages=unit if kinds & _VILLAGE_KINDS else frozenset(),
         townships=unit if "township" in kinds else frozenset(),
         # a window or the county centre keeps reading what it registered elsewhere
-        registered_by=unit if kinds & {"township", "department"} else frozenset(),
+        registered_by=unit if kinds & {"township", "park_window", "department"} else frozenset(),
         departments=unit if "department" in kinds else frozenset(),
     )
 

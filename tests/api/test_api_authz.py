@@ -30,7 +30,7 @@ from engine.absences import NewAbsence
 from engine.identity import Principal
 from engine.ledger.service import LedgerService
 from engine.policy import sees_issue
-from engine.records import LedgerQuery, LedgerScope
+from engine.records import LedgerQuery, LedgerScope, RunRecord
 from engine.simulate import fill_form
 from processes.org import ROLES, load_org
 from processes.patterns import mask_id
@@ -184,6 +184,9 @@ MATRIX: dict[str, dict[str, str]] = {
         "fengle_village": HOLDS,
         "county_wide": ACTS,  # a resident of her village
     },
+    # 三汇工业园小窗口 (park window under 三汇镇): sees only what it registered
+    # (tests/api/test_api_channels.py), none of these
+    "ren.jie": {},
 }
 USERS = list(MATRIX)
 
@@ -268,6 +271,11 @@ REGISTRATIONS: list[tuple[str, str, str, int]] = [
     ("pan.hong", "township_window", "511725201001", 201),
     ("cai.ping", "village_point", "511725202003", 201),
     ("cai.ping", "village_point", "511725201001", 422),
+    # 工业园小窗口 (三汇镇's park window): any village of the county, its own channel only
+    ("ren.jie", "industrial_park_window", "511725201003", 201),
+    ("ren.jie", "industrial_park_window", "511725104003", 201),
+    ("ren.jie", "township_window", "511725104003", 422),
+    ("wang.fang", "industrial_park_window", "511725201003", 422),
 ]
 CREATE = ("POST", "/api/v1/cases")
 REGISTERED = "registered"  # the kind of the cases test_registration makes
@@ -346,6 +354,7 @@ LEDGER_MATRIX: dict[str, dict[str, str]] = {
     "he.jun": {},
     "pan.hong": {"issue_fengle": ISSUE_SEES},
     "cai.ping": {"issue_fengle": ISSUE_HOLDS},
+    "ren.jie": {},  # the park window keeps no ledger
 }
 # Recording (POST /ledger): a village agent, for its own village only (else 422 village).
 LEDGER_CREATE = ("POST", "/api/v1/ledger")
@@ -395,7 +404,8 @@ REGISTERING_UNIT = "511725201"  # 青丝乡, whose window registered the county_
 # Scoped like cases (what each user's figures cover: tests/api/test_api_stats.py); designers
 # and administrators have no figures (403); every other user 200.
 STATS = ("GET", "/api/v1/stats")
-STATS_REFUSED = {"lin.tao", "he.jun"}
+# The park window (工业园小窗口) registers for townships and handles none: no figures.
+STATS_REFUSED = {"lin.tao", "he.jun", "ren.jie"}
 
 # -- reports (报表) -----------------------------------------------------------------------
 # The monthly tables are scoped like the figures (designers and administrators 403, a
@@ -446,6 +456,18 @@ ABSENT_DAY = "2026-11-02"
 NOTICES = {("GET", "/api/v1/notices"), ("POST", "/api/v1/notices/<int:notice_id>/retry")}
 NOTICE_KEEPER = "he.jun"
 
+# -- scheduled pickup and delivery runs (定期取件/定期送件) --------------------------------
+# Seen by the mobile agents and township staff of the run's township and the supervisor
+# (others 403; another township's run 404); completed by its township's mobile agents
+# (test_runs_by_role; tests/api/test_api_runs.py walks a run).
+RUNS = {
+    ("GET", "/api/v1/runs"),
+    ("GET", "/api/v1/runs/<int:run_id>"),
+    ("POST", "/api/v1/runs/<int:run_id>/complete"),
+}
+RUN_SEERS = {"he.ping", "wang.fang", "liu.yang", "chen.jing", "sun.hong"}  # a 青丝乡 run
+RUN_OTHER_TOWNSHIP = {"pan.hong"}  # 丰乐乡's window: runs, but not this one
+
 COVERED = (
     {(method, rule) for _, method, rule in OBJECT_ENDPOINTS}
     | set(EVERYONE)
@@ -466,6 +488,7 @@ COVERED = (
     | {ABSENCE_CREATE, ABSENCE_END, OWN_PASSWORD}
     | ACCOUNTS
     | NOTICES
+    | RUNS
 )
 
 # -- fixtures --------------------------------------------------------------------------
@@ -977,6 +1000,7 @@ def _concrete(rule: str, obj: Obj) -> str:
         .replace("<int:absence_id>", "1")
         .replace("<int:notice_id>", "1")
         .replace("<int:attachment_id>", "1")
+        .replace("<int:run_id>", "1")
         .replace("<user_id>", "wang.fang")
         .replace("<document_id>", "receipt-1")
         .replace("<village>", "511725201001")
@@ -1371,6 +1395,47 @@ def test_notices_by_role(world: World, user: str) -> None:
         assert "****" in notice["phone"]
         retried = world.client.post(f"{API}/notices/{notice['id']}/retry", headers=headers)
         assert retried.status_code == 409 and retried.get_json()["code"] == "invalid_state"
+
+
+@pytest.fixture(scope="module")
+def qingsi_run(world: World) -> int:
+    """A run of 青丝乡's mobile post (何平), as the worker makes one."""
+    day = world.engine.runs.today()
+    run = RunRecord(0, "he.ping", "511725201", day, "open", (), world.engine.clock.now())
+    with world.engine.store.unit_of_work(operation="run_created") as uow:
+        run_id = uow.runs.add(run)
+        uow.commit()
+    assert run_id is not None
+    return run_id
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_runs_by_role(world: World, qingsi_run: int, user: str) -> None:
+    """The township's runs: its mobile agents and staff and the supervisor see them;
+    only its mobile agents complete one (tried here on a run that does not exist)."""
+    headers = world.headers(user)
+    listed = world.client.get(f"{API}/runs", headers=headers)
+    one = world.client.get(f"{API}/runs/{qingsi_run}", headers=headers)
+    complete = world.client.post(f"{API}/runs/{qingsi_run}/complete", headers=headers)
+    missing = world.client.post(f"{API}/runs/999999/complete", headers=headers)
+    if user not in RUN_SEERS | RUN_OTHER_TOWNSHIP:
+        for response in (listed, one, complete, missing):
+            assert response.status_code == 403, response.get_json()
+            assert response.get_json()["code"] == "forbidden"
+        return
+    assert listed.status_code == 200, listed.get_json()
+    ids = [r["id"] for r in listed.get_json()["items"]]
+    assert (qingsi_run in ids) is (user in RUN_SEERS)
+    assert missing.status_code == 404
+    if user in RUN_OTHER_TOWNSHIP:
+        assert (one.status_code, complete.status_code) == (404, 404)
+        return
+    assert one.status_code == 200, one.get_json()
+    if user == "he.ping":  # the township's mobile agent (the only one in USERS)
+        assert complete.status_code == 200, complete.get_json()
+    else:
+        assert complete.status_code == 403, complete.get_json()
+        assert complete.get_json()["code"] == "forbidden"
 
 
 @pytest.mark.parametrize("user", USERS)

@@ -198,7 +198,11 @@ def test_units_list_the_villages_a_registration_may_name(
     assert all(u["township"] is None for u in departments)
     assert units(kind="township", within="511725201") == []  # not itself
     everything = units()
-    assert len(everything) == len(county) + len(departments) + len(units(kind="township")) + 1
+    parks = units(kind="park_window")  # 工业园小窗口 (docs/channels.md)
+    assert [u["township"] for u in parks] == ["511725104"]
+    assert len(everything) == (
+        len(county) + len(departments) + len(units(kind="township")) + len(parks) + 1
+    )
     refused = client.get("/api/v1/units?kind=city", headers=tokens.headers("wang.fang"))
     assert refused.status_code == 422 and refused.get_json()["errors"][0]["field"] == "kind"
     assert client.get("/api/v1/units").status_code == 401

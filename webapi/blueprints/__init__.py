@@ -18,6 +18,7 @@ from webapi.blueprints import (
     public,
     ratings,
     reports,
+    runs,
     stats,
     units,
 )
@@ -41,4 +42,5 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     notices.blp,
     documents.blp,
     attachments.blp,
+    runs.blp,
 )

@@ -28,6 +28,10 @@ class ItemQuerySchema(PageArgsSchema):
         validate=validate.Length(min=1, max=50),
         metadata={"description": "事项名称、事项编码（不分大小写）或县级部门名称包含的文字"},
     )
+    township = fields.String(
+        validate=validate.Regexp(r"^[0-9]{9}$", error="应为 9 位乡镇区划代码"),
+        metadata={"description": "乡镇区划代码：只列在该乡镇适用的事项（事项适用范围）"},
+    )
 
 
 class ItemSummarySchema(Schema):
