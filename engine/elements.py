@@ -116,3 +116,26 @@ SPECIAL_STEPS = {
     "disability_assessment": SpecialStep("Task_disability_assessment", "残疾评定（指定医疗机构）"),
     "democratic_review": SpecialStep("Task_democratic_review", "村（居）民主评议"),
 }
+
+
+class SeparatedSteps(NamedTuple):
+    """Two steps of one case that one person may not both complete (不相容岗位分离): whoever
+    completed either may not claim, be assigned or complete the other (``reason``: why, in
+    Chinese, shown with the refusal; ``engine.cases.duties`` applies it)."""
+
+    first: TaskRef
+    second: TaskRef
+    reason: str
+
+
+REVIEW_A = TaskRef(TOWNSHIP_REVIEW, "Task_first_review")
+REVIEW_B = TaskRef(TOWNSHIP_REVIEW, "Task_backoffice_review")
+# The rules of separation of duties. A process designer adds a pair here (both tasks
+# must exist in the library; ``tests`` check): nothing else is needed to enforce it.
+SEPARATED_STEPS = (
+    SeparatedSteps(
+        REVIEW_A,
+        REVIEW_B,
+        "窗口初审（A岗）与后台审核（B岗）须由不同人员办理，以实现审核的相互制约",
+    ),
+)
