@@ -50,6 +50,8 @@ REFUSAL_NOTICE = TaskRef(INTAKE, "Task_refusal_notice")
 RETURN_NOTICE = TaskRef(PLEDGE, "Task_return_notice")
 ON_THE_SPOT = TaskRef(ANY_PROCESS, "Task_on_the_spot")  # an item's own on-the-spot decision
 EMERGENCY_RELIEF = TaskRef(ANY_PROCESS, "Task_emergency_relief")  # an item's 先行救助
+# 先行救助 paperwork not completed within 5 working days of the help (the leader's warning)
+PAPERWORK_LATE = TaskRef(ANY_PROCESS, "Task_paperwork_late")
 ENTRUST = TaskRef(PROXY, "Task_entrust")
 HANDOVER = TaskRef(PROXY, "Task_handover")
 RECTIFY = TaskRef(EVALUATION, "Task_rectify")
@@ -68,6 +70,8 @@ COUNTY_ROUTE = TaskRef(COUNTY_HANDOFF, "Gateway_county_route")  # the branch on 
 COUNTY_DECISION_TASK = TaskRef(COUNTY_HANDOFF, "Task_county_decision")  # route "task"
 COUNTY_CALLBACK = TaskRef(COUNTY_HANDOFF, "Receive_county_decision")  # route "callback"
 COUNTY_CHASE = TaskRef(COUNTY_HANDOFF, "Task_chase_county")  # either route, when late
+# The county's review and spot check (入户抽查) of items with ``county_spot_check``
+COUNTY_SPOT_CHECK = TaskRef(COUNTY_HANDOFF, "Task_county_spot_check")
 # The intake decision (form field of the materials check) and its accepting values
 INTAKE_DECISION = "intake_decision"
 ACCEPTING_DECISIONS = ("accept", "accept_with_pledge")
@@ -110,12 +114,20 @@ class SpecialStep(NamedTuple):
 # item's own process; ``emergency_relief`` is a branch of its own (EMERGENCY_RELIEF).
 SPECIAL_STEPS = {
     "household_survey": SpecialStep("Task_household_survey", "入户调查（家庭经济状况核实）"),
+    "income_check": SpecialStep("Task_income_check", "家庭经济状况核对（核对平台）"),
+    "relief_assessment": SpecialStep("Task_relief_assessment", "救助类型与金额核定"),
     "damage_assessment": SpecialStep("Task_damage_assessment", "灾情核查评估"),
     "site_survey": SpecialStep("Task_site_survey", "实地踏勘"),
     "joint_review": SpecialStep("Task_joint_review", "联合审查（自然资源、农业农村、住建等）"),
     "disability_assessment": SpecialStep("Task_disability_assessment", "残疾评定（指定医疗机构）"),
     "democratic_review": SpecialStep("Task_democratic_review", "村（居）民主评议"),
+    "democratic_review_optional": SpecialStep("Task_democratic_review", "村（居）民主评议"),
 }
+# Statutory steps of the catalogue that are no task of the item's own process but a
+# branch of a shared activity or of the item's flow: ``emergency_relief`` (EMERGENCY_RELIEF),
+# ``leader_sign_off`` (the leader's approval in TOWNSHIP_REVIEW), ``county_spot_check``
+# (COUNTY_SPOT_CHECK), ``county_over_limit`` (the county handoff only over the township's
+# amount).
 
 
 class SeparatedSteps(NamedTuple):

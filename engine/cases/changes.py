@@ -181,7 +181,7 @@ class CaseChanges:
                 return case_view(record, live), False
             if prepare is not None:
                 payload = prepare(live)
-            duties.check(uow, record.id, live, event_type, payload, actor.user)
+            duties.check(uow, record.id, live, event_type, payload, actor)
             event = EventInput(record.last_seq + 1, event_type, reading.at, payload, actor.user)
             try:
                 apply_event(live, record.uid, event)

@@ -14,6 +14,7 @@ from typing import Any
 
 from engine.elements import SEPARATED_STEPS, TaskRef
 from engine.errors import SeparationOfDuties
+from engine.records import Actor
 from engine.runtime.case import LiveCase
 from engine.store import UnitOfWork
 
@@ -59,17 +60,22 @@ def check(
     live: LiveCase,
     event_type: str,
     payload: Mapping[str, Any],
-    actor: str,
+    actor: Actor,
 ) -> None:
     """Refuse (``SeparationOfDuties``) a claim, assignment or completion that gives a
     person a step of the case barred to them. A task that is not ready is left to the
-    workflow to refuse."""
-    if event_type not in _TAKING:
+    workflow to refuse.
+
+    The rule binds acts done in a post: an actor with a role, as every act through the
+    API is (``engine.policy.task_actor``). The engine's own runs act in no post — a dry
+    run (``daiban simulate``), the command line's ``complete --user``, scenario tests — and
+    are not bound by it."""
+    if event_type not in _TAKING or actor.role is None:
         return
     task = next((t for t in live.ready_tasks() if t.id == payload.get("task_id")), None)
     if task is None or not partners(TaskRef(task.process_id, task.spec_id)):
         return
-    user = payload["user"] if event_type == "task_assigned" else actor
+    user = payload["user"] if event_type == "task_assigned" else actor.user
     done = done_by(uow.tasks.completed_by(case_id))
     reason = barred(done, task.process_id, task.spec_id).get(user)
     if reason is not None:

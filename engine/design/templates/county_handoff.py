@@ -13,6 +13,11 @@ from engine.design.templates.limits import step_limit
 BY_CALLBACK = 'item.get("county_decision", "task") == "callback"'
 
 
+# The county reviews the township's materials and visits a sample of households before it
+# decides (``county_spot_check``: 低保, 民发〔2021〕57号); it may send the case back.
+SPOT_CHECK = '"county_spot_check" in item.get("special_steps", [])'
+
+
 def county_handoff() -> ProcessBuilder:
     """转县级部门: handover record, then the county decides on the route of the item's
     department: its officer works the decision task in daiban (``task``, the default), or
@@ -20,7 +25,12 @@ def county_handoff() -> ProcessBuilder:
     "opinion": str, "document_no": str}`` (``callback``); a case waits for one of them
     only. On either route the window chases the county when the step limit passes.
 
-    Adds ``county_sent_on``, ``county_approved``, ``county_decision``, ``county_opinion``,
+    An item with ``county_spot_check`` is first reviewed by the county, which records
+    whether the household was in its sample for a visit (入户抽查) and may send the case
+    back to the township (``county_returned``; the item's process returns to the
+    household survey).
+
+    Adds ``county_sent_on``, ``county_returned``, ``county_approved``, ``county_decision``, ``county_opinion``,
     ``county_decided_on``."""
     w, c = WINDOW, COUNTY
     decision = elements.COUNTY_DECISION_TASK.task
@@ -34,7 +44,18 @@ def county_handoff() -> ProcessBuilder:
         Field("handover_items", "integer", "移交材料件数", True),
         Field("first_review_opinion", "text", "乡镇初审意见", True),
     ])  # fmt: skip
-    b.script("Script_sent", "登记转办", w, "county_sent_on = today()")
+    b.script("Script_sent", "登记转办", w, "county_sent_on = today()\ncounty_returned = False")
+    spot = elements.COUNTY_SPOT_CHECK.task
+    b.xor("Gateway_spot_check", "是否县级审查抽查", c)
+    b.user_task(spot, "县级审查与入户抽查", c, [
+        Field("spot_sampled", "boolean", "列入入户抽查样本", True),
+        Field("spot_check_result", "enum", "审查抽查结论", True,
+              "confirmed:审查无误,returned:退回乡镇重新调查核实"),
+        Field("spot_check_note", "text", "退回理由", required_when="spot_check_result:returned"),
+    ])  # fmt: skip
+    b.xor("Gateway_spot_result", "审查抽查结论", c)
+    b.script("Script_returned", "登记退回", c, "county_returned = True\ncounty_decided_on = today()")
+    b.end("End_returned", "退回乡镇", c, terminate=True)
     b.xor(route, "县级决定方式", c)
     b.user_task(decision, "县级部门审批决定", c, [
         Field("county_decision", "enum", "审批决定", True, "approve:准予,reject:不予"),
@@ -61,7 +82,18 @@ def county_handoff() -> ProcessBuilder:
     )  # fmt: skip
     b.end("End_decided", "县级部门已决定", c, terminate=True)
     b.end("End_chased", "催办完成", w)
-    b.chain("Start_handoff", elements.COUNTY_HANDOVER.task, "Script_sent", route)
+    b.chain("Start_handoff", elements.COUNTY_HANDOVER.task, "Script_sent", "Gateway_spot_check")
+    b.flow("Gateway_spot_check", spot, condition=SPOT_CHECK, name="审查抽查")
+    b.flow("Gateway_spot_check", route)  # the default
+    b.chain(spot, "Gateway_spot_result")
+    b.flow(
+        "Gateway_spot_result",
+        "Script_returned",
+        condition='spot_check_result == "returned"',
+        name="退回",
+    )
+    b.flow("Gateway_spot_result", route, name="审查无误")  # the default
+    b.chain("Script_returned", "End_returned")
     b.flow(route, callback, condition=BY_CALLBACK, name="县级系统回传")
     b.flow(route, decision, name="县级部门在 daiban 办理")  # the default
     b.chain(decision, "Script_from_task", "End_decided")
