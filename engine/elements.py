@@ -128,6 +128,7 @@ SPECIAL_STEPS = {
 # ``leader_sign_off`` (the leader's approval in TOWNSHIP_REVIEW), ``county_spot_check``
 # (COUNTY_SPOT_CHECK), ``county_over_limit`` (the county handoff only over the township's
 # amount).
+BRANCH_STEPS = ("emergency_relief", "leader_sign_off", "county_spot_check", "county_over_limit")
 
 
 class SeparatedSteps(NamedTuple):

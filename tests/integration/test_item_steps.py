@@ -1,0 +1,226 @@
+"""Item-specific statutory steps (docs/item-steps.md), on the shipped processes: 低保
+(MZ001) and 临时救助 (MZ003) through the engine, with the real database."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from engine import Actor, CaseView, Engine, ManualClock
+from engine.clock import SHANGHAI
+from engine.simulate import fill_form
+from tests.support.databases import Deployed
+from tests.support.paths import BPMN
+from tests.support.shipped import shipped_catalogue
+
+CATALOGUE = shipped_catalogue()
+ALLOWANCE, RELIEF = CATALOGUE.items["MZ001"], CATALOGUE.items["MZ003"]
+
+
+@pytest.fixture
+def deployed() -> Deployed:
+    return (
+        BPMN / "common",
+        BPMN / "items" / f"{ALLOWANCE.process_id}.bpmn",
+        BPMN / "items" / f"{RELIEF.process_id}.bpmn",
+    )
+
+
+def start(engine: Engine, code: str, emergency: bool = False) -> CaseView:
+    item = CATALOGUE.items[code]
+    data = {"item": item.process_data(), "via_proxy": False, "emergency": emergency}
+    return engine.cases.start(item.process_id, data, Actor("tester"))
+
+
+def do(engine: Engine, view: CaseView, spec_id: str, clock: ManualClock, **data: Any) -> CaseView:
+    task = next((t for t in view.tasks if t.spec_id == spec_id), None)
+    assert task is not None, f"{spec_id} not ready: {ready(view)}"
+    form = engine.definitions.compiled(view.definition_hash).form(task.process_id, task.spec_id)
+    today = clock.now().astimezone(SHANGHAI).date().isoformat()
+    return engine.cases.complete_task(
+        view.id, task.id, fill_form(form, data, today), Actor("tester")
+    )
+
+
+def ready(view: CaseView) -> list[str]:
+    return sorted(t.spec_id for t in view.tasks)
+
+
+def lanes(view: CaseView) -> dict[str, str | None]:
+    return {t.spec_id: t.lane for t in view.tasks}
+
+
+def surveyed(engine: Engine, clock: ManualClock, *, doubtful: bool) -> CaseView:
+    """A 低保 case accepted, surveyed (``doubtful``: the survey leaves doubt) and checked
+    by the county's checking agency."""
+    view = start(engine, "MZ001")
+    view = do(engine, view, "Task_check_materials", clock, intake_decision="accept")
+    assert ready(view) == ["Task_household_survey"]
+    view = do(engine, view, "Task_household_survey", clock, review_needed=doubtful)
+    # 家庭经济状况核对 is the county's (核对平台), after the household survey.
+    assert lanes(view) == {"Task_income_check": "county_officer"}
+    return do(engine, view, "Task_income_check", clock, check_conclusion="match")
+
+
+# -- 低保 (MZ001) ---------------------------------------------------------------------------
+
+
+def test_allowance_without_doubt_skips_the_democratic_review(
+    engine: Engine, clock: ManualClock
+) -> None:
+    view = surveyed(engine, clock, doubtful=False)
+    assert ready(view) == ["Task_first_review"]
+
+
+def test_allowance_failed_vote_ends_in_a_refusal_with_appeal_rights(
+    engine: Engine, clock: ManualClock
+) -> None:
+    view = surveyed(engine, clock, doubtful=True)
+    assert lanes(view) == {"Task_democratic_review": "village_agent"}
+    view = do(engine, view, "Task_democratic_review", clock, democratic_result="fail")
+    # The township decides, with its reasons: here it refuses.
+    assert lanes(view) == {"Task_vote_failed": "township_leader"}
+    view = do(engine, view, "Task_vote_failed", clock, vote_decision="refuse",
+              vote_reason="经核实家庭有未申报的经营收入")  # fmt: skip
+    assert ready(view) == ["Task_vote_refusal"]
+    view = do(engine, view, "Task_vote_refusal", clock, refusal_reason="家庭人均收入高于低保标准")
+    assert view.status == "completed"
+    assert view.data["appeal_informed"] is True
+    assert "review_result" not in view.data  # never reached the township review
+    assert engine.audit.verify(view.id).ok
+
+
+def test_allowance_failed_vote_the_township_may_overrule_with_reasons(
+    engine: Engine, clock: ManualClock
+) -> None:
+    view = surveyed(engine, clock, doubtful=True)
+    view = do(engine, view, "Task_democratic_review", clock, democratic_result="fail")
+    view = do(engine, view, "Task_vote_failed", clock, vote_decision="continue",
+              vote_reason="评议意见与入户调查、信息核对结果不符，经核实符合条件")  # fmt: skip
+    assert ready(view) == ["Task_first_review"]
+
+
+def test_allowance_opinion_is_signed_by_the_leader_and_the_spot_check_sends_it_back(
+    engine: Engine, clock: ManualClock
+) -> None:
+    view = surveyed(engine, clock, doubtful=False)
+    view = do(engine, view, "Task_first_review", clock)
+    view = do(engine, view, "Task_backoffice_review", clock, review_decision="approve")
+    # Not a licence, yet the township's opinion on 低保 is the leader's to sign.
+    assert lanes(view) == {"Task_leader_approval": "township_leader"}
+    view = do(engine, view, "Task_leader_approval", clock, leader_decision="approve")
+    view = do(engine, view, "Task_publish_notice", clock)
+    # 7 calendar days of notice from Thu 24 Sep end on Thu 1 Oct, a holiday: the period
+    # runs to the end of the next working day, Thu 8 Oct (1-7 Oct National Day).
+    clock.set(datetime(2026, 10, 9, 0, 1, tzinfo=SHANGHAI))
+    engine.cases.tick()
+    view = engine.cases.get(view.id)
+    view = do(engine, view, "Task_county_handover", clock)
+    # The county reviews and draws its sample before it decides; this household is in it
+    # and the visit finds the survey wrong: back to the township's household survey.
+    assert lanes(view) == {"Task_county_spot_check": "county_officer"}
+    view = do(engine, view, "Task_county_spot_check", clock, spot_sampled=True,
+              spot_check_result="returned", spot_check_note="入户核实发现家庭有机动车未申报")  # fmt: skip
+    assert ready(view) == ["Task_household_survey"]
+    assert view.data["county_returned"] is True
+    assert "county_approved" not in view.data
+    # Surveyed again, all the way to the county, which now confirms.
+    view = do(engine, view, "Task_household_survey", clock, review_needed=False)
+    view = do(engine, view, "Task_income_check", clock, check_conclusion="match")
+    for spec_id in ("Task_first_review", "Task_backoffice_review", "Task_leader_approval"):
+        view = do(engine, view, spec_id, clock)
+    view = do(engine, view, "Task_publish_notice", clock)
+    clock.advance(timedelta(days=10))  # the second notice, 7 days and a weekend
+    engine.cases.tick()
+    view = do(engine, engine.cases.get(view.id), "Task_county_handover", clock)
+    view = do(engine, view, "Task_county_spot_check", clock, spot_check_result="confirmed")
+    assert ready(view) == ["Task_county_decision"]
+    view = do(engine, view, "Task_county_decision", clock, county_decision="approve")
+    assert view.data["county_approved"] is True and view.data["county_returned"] is False
+    assert engine.audit.verify(view.id).ok
+
+
+# -- 临时救助 (MZ003) ------------------------------------------------------------------------
+
+
+def assessed(engine: Engine, clock: ManualClock, view: CaseView, *, over: bool) -> CaseView:
+    """Survey and amount assessment, then the A and B reviews and the leader's sign-off."""
+    view = do(engine, view, "Task_household_survey", clock)
+    view = do(engine, view, "Task_relief_assessment", clock, relief_amount=5000 if over else 800,
+              over_township_limit=over)  # fmt: skip
+    view = do(engine, view, "Task_first_review", clock)
+    view = do(engine, view, "Task_backoffice_review", clock, review_decision="approve")
+    # Cash help: the leader in charge signs it off.
+    assert lanes(view) == {"Task_leader_approval": "township_leader"}
+    return do(engine, view, "Task_leader_approval", clock, leader_decision="approve")
+
+
+def notice_over(engine: Engine, clock: ManualClock) -> None:
+    """3 calendar days of notice from Thu 24 Sep end on Sun 27 Sep (25 Sep 中秋节, then the
+    weekend): the period runs to the end of the next working day, Mon 28 Sep."""
+    clock.set(datetime(2026, 9, 29, 0, 1, tzinfo=SHANGHAI))
+    engine.cases.tick()
+
+
+def test_relief_over_the_township_amount_goes_to_the_county(
+    engine: Engine, clock: ManualClock
+) -> None:
+    view = start(engine, "MZ003")
+    view = do(engine, view, "Task_check_materials", clock, intake_decision="accept")
+    view = assessed(engine, clock, view, over=True)
+    assert ready(view) == ["Task_publish_notice"]  # 公示 before the county decides
+    view = do(engine, view, "Task_publish_notice", clock)
+    notice_over(engine, clock)
+    view = do(engine, engine.cases.get(view.id), "Task_county_handover", clock)
+    assert lanes(view) == {"Task_county_decision": "county_officer"}  # 县民政局 approves
+    view = do(engine, view, "Task_county_decision", clock, county_decision="approve")
+    assert ready(view) == ["Task_prepare_result"]
+
+
+def test_relief_within_the_township_amount_is_decided_by_the_township(
+    engine: Engine, clock: ManualClock
+) -> None:
+    view = start(engine, "MZ003")
+    view = do(engine, view, "Task_check_materials", clock, intake_decision="accept")
+    view = assessed(engine, clock, view, over=False)
+    view = do(engine, view, "Task_publish_notice", clock)
+    notice_over(engine, clock)
+    view = engine.cases.get(view.id)
+    assert ready(view) == ["Task_prepare_result"]
+    assert "county_sent_on" not in view.data
+
+
+def test_emergency_help_first_and_the_paperwork_late_warns_the_leader(
+    engine: Engine, clock: ManualClock
+) -> None:
+    view = start(engine, "MZ003", emergency=True)
+    assert ready(view) == ["Task_emergency_relief"]
+    view = do(engine, view, "Task_emergency_relief", clock, relief_amount=1000)
+    # Helped on Thu 24 Sep; the paperwork is due within 5 working days: 25 Sep is 中秋节
+    # and 26-27 the weekend, so Mon 28 (1), Tue 29 (2), Wed 30 (3); 1-7 Oct are the
+    # National Day holiday, so Thu 8 Oct (4), Fri 9 Oct (5): late from Sat 10 Oct 00:00.
+    assert view.data["relief_given_on"] == "2026-09-24"
+    assert view.data["paperwork_due"] == "2026-10-10T00:00:00+08:00"
+    view = do(engine, view, "Task_check_materials", clock, intake_decision="accept")
+    view = do(engine, view, "Task_household_survey", clock)
+    view = do(engine, view, "Task_relief_assessment", clock, over_township_limit=False)
+    assert ready(view) == ["Task_first_review"]
+    clock.set(datetime(2026, 10, 9, 23, 0, tzinfo=SHANGHAI))
+    engine.cases.tick()
+    assert ready(engine.cases.get(view.id)) == ["Task_first_review"]  # not late yet
+    clock.set(datetime(2026, 10, 10, 0, 1, tzinfo=SHANGHAI))
+    engine.cases.tick()
+    view = engine.cases.get(view.id)
+    # Still under review: the leader is warned (督办), the review goes on.
+    assert lanes(view) == {
+        "Task_first_review": "township_window",
+        "Task_paperwork_late": "township_leader",
+    }
+    view = do(engine, view, "Task_paperwork_late", clock, escalation_note="限两日内补齐")
+    for spec_id in ("Task_first_review", "Task_backoffice_review", "Task_leader_approval"):
+        view = do(engine, view, spec_id, clock)
+    # Help already given in an emergency: no public notice before it is paid.
+    assert ready(view) == ["Task_prepare_result"]
+    assert view.data["notice_done"] is False
