@@ -122,6 +122,8 @@ SPECIAL_STEPS = {
     "disability_assessment": SpecialStep("Task_disability_assessment", "残疾评定（指定医疗机构）"),
     "democratic_review": SpecialStep("Task_democratic_review", "村（居）民主评议"),
     "democratic_review_optional": SpecialStep("Task_democratic_review", "村（居）民主评议"),
+    "planning_permit": SpecialStep("Task_planning_permit", "一并核发乡村建设规划许可证"),
+    "site_setout": SpecialStep("Task_site_setout", "丈量批放（定点放线）"),
 }
 # Statutory steps of the catalogue that are no task of the item's own process but a
 # branch of a shared activity or of the item's flow: ``emergency_relief`` (EMERGENCY_RELIEF),

@@ -1,5 +1,5 @@
 """Item-specific statutory steps (docs/item-steps.md), on the shipped processes: 低保
-(MZ001) and 临时救助 (MZ003) through the engine, with the real database."""
+(MZ001), 临时救助 (MZ003) and 宅基地 (NL001) through the engine, with the real database."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from tests.support.shipped import shipped_catalogue
 
 CATALOGUE = shipped_catalogue()
 ALLOWANCE, RELIEF = CATALOGUE.items["MZ001"], CATALOGUE.items["MZ003"]
+HOMESTEAD = CATALOGUE.items["NL001"]
 
 
 @pytest.fixture
@@ -25,6 +26,7 @@ def deployed() -> Deployed:
         BPMN / "common",
         BPMN / "items" / f"{ALLOWANCE.process_id}.bpmn",
         BPMN / "items" / f"{RELIEF.process_id}.bpmn",
+        BPMN / "items" / f"{HOMESTEAD.process_id}.bpmn",
     )
 
 
@@ -224,3 +226,44 @@ def test_emergency_help_first_and_the_paperwork_late_warns_the_leader(
     # Help already given in an emergency: no public notice before it is paid.
     assert ready(view) == ["Task_prepare_result"]
     assert view.data["notice_done"] is False
+
+
+# -- 宅基地 (NL001) --------------------------------------------------------------------------
+
+
+def reviewed(engine: Engine, clock: ManualClock, decision: str) -> CaseView:
+    view = start(engine, "NL001")
+    for spec_id in ("Task_check_materials", "Task_site_survey", "Task_joint_review",
+                    "Task_first_review"):  # fmt: skip
+        view = do(engine, view, spec_id, clock)
+    view = do(engine, view, "Task_backoffice_review", clock, review_decision="approve")
+    return do(engine, view, "Task_leader_approval", clock, leader_decision=decision,
+              leader_opinion="超出省定面积标准")  # fmt: skip
+
+
+def test_homestead_issues_the_planning_permit_and_sets_the_site_out(
+    engine: Engine, clock: ManualClock
+) -> None:
+    view = reviewed(engine, clock, "approve")
+    # One application form, one decision: the permit is issued with the approval.
+    assert lanes(view) == {"Task_planning_permit": "township_backoffice"}
+    view = do(engine, view, "Task_planning_permit", clock, permit_no="乡字第511725202600012号",
+              permit_area=120)  # fmt: skip
+    # 三到场: after the approval, staff set the site out on the ground (丈量批放).
+    assert lanes(view) == {"Task_site_setout": "township_backoffice"}
+    view = do(engine, view, "Task_site_setout", clock, setout_area=110,
+              setout_record="东至村道，南至张某宅，西至林地，北至水渠；已定点放线")  # fmt: skip
+    assert ready(view) == ["Task_prepare_result"]
+    assert view.data["permit_no"] == "乡字第511725202600012号"
+    assert view.data["setout_done"] is True
+    assert view.data["review_result"] == "approved"
+
+
+def test_a_refused_homestead_gets_no_permit_and_no_setting_out(
+    engine: Engine, clock: ManualClock
+) -> None:
+    view = reviewed(engine, clock, "reject")
+    assert ready(view) == ["Task_refusal_decision"]
+    view = do(engine, view, "Task_refusal_decision", clock)
+    assert view.status == "completed"
+    assert "permit_no" not in view.data and "setout_done" not in view.data

@@ -219,7 +219,8 @@ def test_homestead_approval(catalogue: Catalogue) -> None:
     item = named(catalogue, "宅基地审批")
     assert item.decided_at == "T" and item.type == "licence"
     assert item.promised_limit == 20
-    assert {"site_survey", "joint_review"} <= set(item.special_steps)
+    # 农经发〔2019〕6号: the planning permit with the approval, then 丈量批放 on the ground
+    assert item.special_steps == ("site_survey", "joint_review", "planning_permit", "site_setout")
     assert item.result_document == "《农村宅基地批准书》"
     assert any("土地管理法" in basis for basis in item.legal_basis)
 

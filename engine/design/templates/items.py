@@ -71,7 +71,21 @@ STEP_FORMS: dict[str, StepForm] = {
         Field("democratic_result", "enum", "评议结果", True, "pass:通过,fail:未通过"),
         Field("attendees", "integer", "参会人数", True, min="1"),
     )),
+    # 宅基地: the township issues the 乡村建设规划许可证 with the approval (one application
+    # form, one decision), then sets the site out on the ground (丈量批放).
+    "planning_permit": StepForm(BO, (
+        Field("permit_no", "string", "乡村建设规划许可证编号", True),
+        Field("permit_area", "number", "批准建筑面积（平方米）", True, min="0"),
+        Field("linked_case", "string", "关联的乡村建设规划许可办件编号（另行申请的）"),
+    )),
+    "site_setout": StepForm(BO, (
+        Field("setout_done", "boolean", "已到场丈量批放，确定建房位置", True),
+        Field("setout_area", "number", "批放用地面积（平方米）", True, min="0"),
+        Field("setout_record", "text", "四至及定点放线记录", True),
+    )),
 }  # fmt: skip
+# Steps after the approval (the township review), in this order.
+AFTER_APPROVAL = ("planning_permit", "site_setout")
 # The optional democratic review (``democratic_review_optional``) shares the compulsory
 # one's task and form; the household survey then says whether it is needed.
 STEP_FORMS["democratic_review_optional"] = STEP_FORMS["democratic_review"]
@@ -121,7 +135,10 @@ def _applicant_item(item: Item) -> ProcessBuilder:
     lanes = [W]
     if item.proxy_allowed:
         lanes.append(AGENT)
-    lanes += [STEP_FORMS[s].lane for s in special if STEP_FORMS[s].lane not in lanes]
+    after = [step for step in AFTER_APPROVAL if step in steps]
+    for lane in (STEP_FORMS[s].lane for s in (*special, *after)):
+        if lane not in lanes:
+            lanes.append(lane)
     leads = "emergency_relief" in steps or any(s in steps for s in DEMOCRATIC_REVIEWS)
     if leads and LEADER not in lanes:
         lanes.append(LEADER)
@@ -149,15 +166,14 @@ def _applicant_item(item: Item) -> ProcessBuilder:
             if step in DEMOCRATIC_REVIEWS:
                 current = _democratic_review(b, current, optional=step != "democratic_review")
                 continue
-            task, form = elements.SPECIAL_STEPS[step], STEP_FORMS[step]
-            fields = form.fields
+            fields = STEP_FORMS[step].fields
             if step == "household_survey" and "democratic_review_optional" in steps:
                 fields = (*fields, REVIEW_NEEDED)
-            b.user_task(task.task, task.name, form.lane, fields)
-            b.flow(current, task.task)
-            current = task.task
+            current = _task(b, current, step, fields)
         if item.decided_at != "C":
             current = _review(b, current, paperwork="emergency_relief" in steps)
+        for step in after:
+            current = _task(b, current, step, STEP_FORMS[step].fields)
         if item.decided_at in ("T->C", "C") or "county_over_limit" in steps:
             current = _county(b, current, item)
     b.call("Call_delivery", "办结与结果送达", W, elements.RESULT_DELIVERY)
@@ -166,6 +182,14 @@ def _applicant_item(item: Item) -> ProcessBuilder:
     b.flow(current, "Call_delivery")
     b.chain("Call_delivery", "Call_evaluation", "End_item")
     return b
+
+
+def _task(b: ProcessBuilder, current: str, step: str, fields: tuple[Field, ...]) -> str:
+    """The task of a statutory step, after ``current``."""
+    task = elements.SPECIAL_STEPS[step]
+    b.user_task(task.task, task.name, STEP_FORMS[step].lane, fields)
+    b.flow(current, task.task)
+    return task.task
 
 
 def _county(b: ProcessBuilder, current: str, item: Item) -> str:
