@@ -72,6 +72,11 @@ COUNTY_CALLBACK = TaskRef(COUNTY_HANDOFF, "Receive_county_decision")  # route "c
 COUNTY_CHASE = TaskRef(COUNTY_HANDOFF, "Task_chase_county")  # either route, when late
 # The county's review and spot check (入户抽查) of items with ``county_spot_check``
 COUNTY_SPOT_CHECK = TaskRef(COUNTY_HANDOFF, "Task_county_spot_check")
+# 残疾人证 (``disability_assessment``): once the case is handed over, 县残联 issues the
+# assessment form (残疾评定表) and the designated hospital's assessment is recorded
+# before the 残联 reviews it and makes the card
+ASSESSMENT_FORM = TaskRef(COUNTY_HANDOFF, "Task_assessment_form")
+DISABILITY_ASSESSMENT = TaskRef(COUNTY_HANDOFF, "Task_disability_assessment")
 # The intake decision (form field of the materials check) and its accepting values
 INTAKE_DECISION = "intake_decision"
 ACCEPTING_DECISIONS = ("accept", "accept_with_pledge")
@@ -119,7 +124,6 @@ SPECIAL_STEPS = {
     "damage_assessment": SpecialStep("Task_damage_assessment", "灾情核查评估"),
     "site_survey": SpecialStep("Task_site_survey", "实地踏勘"),
     "joint_review": SpecialStep("Task_joint_review", "联合审查（自然资源、农业农村、住建等）"),
-    "disability_assessment": SpecialStep("Task_disability_assessment", "残疾评定（指定医疗机构）"),
     "democratic_review": SpecialStep("Task_democratic_review", "村（居）民主评议"),
     "democratic_review_optional": SpecialStep("Task_democratic_review", "村（居）民主评议"),
     "planning_permit": SpecialStep("Task_planning_permit", "一并核发乡村建设规划许可证"),
@@ -129,8 +133,14 @@ SPECIAL_STEPS = {
 # branch of a shared activity or of the item's flow: ``emergency_relief`` (EMERGENCY_RELIEF),
 # ``leader_sign_off`` (the leader's approval in TOWNSHIP_REVIEW), ``county_spot_check``
 # (COUNTY_SPOT_CHECK), ``county_over_limit`` (the county handoff only over the township's
-# amount).
-BRANCH_STEPS = ("emergency_relief", "leader_sign_off", "county_spot_check", "county_over_limit")
+# amount), ``disability_assessment`` (ASSESSMENT_FORM, DISABILITY_ASSESSMENT).
+BRANCH_STEPS = (
+    "emergency_relief",
+    "leader_sign_off",
+    "county_spot_check",
+    "county_over_limit",
+    "disability_assessment",
+)
 
 
 class SeparatedSteps(NamedTuple):

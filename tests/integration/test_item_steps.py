@@ -1,5 +1,5 @@
 """Item-specific statutory steps (docs/item-steps.md), on the shipped processes: 低保
-(MZ001), 临时救助 (MZ003) and 宅基地 (NL001) through the engine, with the real database."""
+(MZ001), 临时救助 (MZ003), 宅基地 (NL001) and 残疾人证 (CL001) through the engine, with the real database."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from tests.support.shipped import shipped_catalogue
 
 CATALOGUE = shipped_catalogue()
 ALLOWANCE, RELIEF = CATALOGUE.items["MZ001"], CATALOGUE.items["MZ003"]
-HOMESTEAD = CATALOGUE.items["NL001"]
+HOMESTEAD, DISABILITY_CARD = CATALOGUE.items["NL001"], CATALOGUE.items["CL001"]
 
 
 @pytest.fixture
@@ -27,6 +27,7 @@ def deployed() -> Deployed:
         BPMN / "items" / f"{ALLOWANCE.process_id}.bpmn",
         BPMN / "items" / f"{RELIEF.process_id}.bpmn",
         BPMN / "items" / f"{HOMESTEAD.process_id}.bpmn",
+        BPMN / "items" / f"{DISABILITY_CARD.process_id}.bpmn",
     )
 
 
@@ -267,3 +268,29 @@ def test_a_refused_homestead_gets_no_permit_and_no_setting_out(
     view = do(engine, view, "Task_refusal_decision", clock)
     assert view.status == "completed"
     assert "permit_no" not in view.data and "setout_done" not in view.data
+
+
+# -- 残疾人证新办 (CL001) -----------------------------------------------------------------------
+
+
+def test_disability_card_is_assessed_after_the_township_hands_it_over(
+    engine: Engine, clock: ManualClock
+) -> None:
+    view = start(engine, "CL001")
+    for spec_id in ("Task_check_materials", "Task_first_review", "Task_backoffice_review"):
+        view = do(engine, view, spec_id, clock)
+    # The township accepted it and hands it to 县残联; nothing is assessed before that.
+    assert "disability_category" not in view.data
+    view = do(engine, view, "Task_county_handover", clock)
+    assert lanes(view) == {"Task_assessment_form": "county_officer"}  # 残联 issues the form
+    view = do(engine, view, "Task_assessment_form", clock, assessment_form_no="CL-2026-0917",
+              designated_hospital="渠县人民医院")  # fmt: skip
+    # The designated hospital assesses; its result is recorded from the returned form.
+    assert ready(view) == ["Task_disability_assessment"]
+    view = do(engine, view, "Task_disability_assessment", clock, disability_category="physical",
+              disability_level="3", assessing_doctor="李医生")  # fmt: skip
+    # Then 残联 reviews and makes the card; the township delivers it.
+    assert lanes(view) == {"Task_county_decision": "county_officer"}
+    view = do(engine, view, "Task_county_decision", clock, county_decision="approve")
+    assert lanes(view) == {"Task_prepare_result": "township_window"}
+    assert (view.data["disability_category"], view.data["disability_level"]) == ("physical", "3")

@@ -18,6 +18,11 @@ BY_CALLBACK = 'item.get("county_decision", "task") == "callback"'
 SPOT_CHECK = '"county_spot_check" in item.get("special_steps", [])'
 
 
+# 残疾人证: 县残联 issues the assessment form, the designated hospital assesses (its result
+# recorded from the returned form), then the 残联 reviews and makes the card (the decision).
+ASSESSMENT = '"disability_assessment" in item.get("special_steps", [])'
+
+
 def county_handoff() -> ProcessBuilder:
     """转县级部门: handover record, then the county decides on the route of the item's
     department: its officer works the decision task in daiban (``task``, the default), or
@@ -28,7 +33,9 @@ def county_handoff() -> ProcessBuilder:
     An item with ``county_spot_check`` is first reviewed by the county, which records
     whether the household was in its sample for a visit (入户抽查) and may send the case
     back to the township (``county_returned``; the item's process returns to the
-    household survey).
+    household survey). An item with ``disability_assessment`` (残疾人证) then has the
+    assessment form issued and the designated hospital's assessment recorded before the
+    decision (审核制证).
 
     Adds ``county_sent_on``, ``county_returned``, ``county_approved``, ``county_decision``, ``county_opinion``,
     ``county_decided_on``."""
@@ -54,6 +61,19 @@ def county_handoff() -> ProcessBuilder:
         Field("spot_check_note", "text", "退回理由", required_when="spot_check_result:returned"),
     ])  # fmt: skip
     b.xor("Gateway_spot_result", "审查抽查结论", c)
+    b.xor("Gateway_assessment", "是否需残疾评定", c)
+    b.user_task(elements.ASSESSMENT_FORM.task, "发放《残疾评定表》", c, [
+        Field("assessment_form_no", "string", "《残疾评定表》编号", True),
+        Field("designated_hospital", "string", "残疾评定定点医院", True),
+        Field("applicant_told", "boolean", "已告知申请人持表到定点医院评定", True),
+    ])  # fmt: skip
+    b.user_task(elements.DISABILITY_ASSESSMENT.task, "残疾评定（指定医疗机构）", c, [
+        Field("disability_category", "enum", "残疾类别", True,
+              "vision:视力,hearing:听力,speech:言语,physical:肢体,intellectual:智力,mental:精神,multiple:多重"),
+        Field("disability_level", "enum", "残疾等级", True, "1:一级,2:二级,3:三级,4:四级"),
+        Field("assessing_doctor", "string", "评定医师", True),
+        Field("assessed_on", "date", "评定日期", True),
+    ])  # fmt: skip
     b.script("Script_returned", "登记退回", c, "county_returned = True\ncounty_decided_on = today()")
     b.end("End_returned", "退回乡镇", c, terminate=True)
     b.xor(route, "县级决定方式", c)
@@ -84,7 +104,7 @@ def county_handoff() -> ProcessBuilder:
     b.end("End_chased", "催办完成", w)
     b.chain("Start_handoff", elements.COUNTY_HANDOVER.task, "Script_sent", "Gateway_spot_check")
     b.flow("Gateway_spot_check", spot, condition=SPOT_CHECK, name="审查抽查")
-    b.flow("Gateway_spot_check", route)  # the default
+    b.flow("Gateway_spot_check", "Gateway_assessment")  # the default
     b.chain(spot, "Gateway_spot_result")
     b.flow(
         "Gateway_spot_result",
@@ -92,8 +112,12 @@ def county_handoff() -> ProcessBuilder:
         condition='spot_check_result == "returned"',
         name="退回",
     )
-    b.flow("Gateway_spot_result", route, name="审查无误")  # the default
+    b.flow("Gateway_spot_result", "Gateway_assessment", name="审查无误")  # the default
     b.chain("Script_returned", "End_returned")
+    form, assessment = elements.ASSESSMENT_FORM.task, elements.DISABILITY_ASSESSMENT.task
+    b.flow("Gateway_assessment", form, condition=ASSESSMENT, name="残疾评定")
+    b.flow("Gateway_assessment", route)  # the default
+    b.chain(form, assessment, route)
     b.flow(route, callback, condition=BY_CALLBACK, name="县级系统回传")
     b.flow(route, decision, name="县级部门在 daiban 办理")  # the default
     b.chain(decision, "Script_from_task", "End_decided")

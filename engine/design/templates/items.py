@@ -61,11 +61,6 @@ STEP_FORMS: dict[str, StepForm] = {
         Field("joint_ok", "boolean", "联审通过", True),
         Field("joint_opinion", "text", "联审意见", True),
     )),
-    "disability_assessment": StepForm(COUNTY, (
-        Field("disability_category", "enum", "残疾类别", True,
-              "vision:视力,hearing:听力,speech:言语,physical:肢体,intellectual:智力,mental:精神,multiple:多重"),
-        Field("disability_level", "enum", "残疾等级", True, "1:一级,2:二级,3:三级,4:四级"),
-    )),
     "democratic_review": StepForm(AGENT, (
         Field("review_held", "boolean", "已召开民主评议会", True),
         Field("democratic_result", "enum", "评议结果", True, "pass:通过,fail:未通过"),
@@ -97,7 +92,6 @@ STEP_ORDER = (
     "damage_assessment",
     "site_survey",
     "joint_review",
-    "disability_assessment",
     "democratic_review",
     "democratic_review_optional",
 )
