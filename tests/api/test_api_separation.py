@@ -49,7 +49,9 @@ def test_the_first_reviewer_is_refused_the_back_office_review(
     assert counter.case("wang.fang", case_id)["version"] == version  # nothing changed
 
     # Another B post takes it.
-    case = counter.act("yang.fan", case_id, "Task_backoffice_review", {"review_decision": "approve"})
+    case = counter.act(
+        "yang.fan", case_id, "Task_backoffice_review", {"review_decision": "approve"}
+    )
     assert "Task_backoffice_review" not in specs(case)
 
 

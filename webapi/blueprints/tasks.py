@@ -183,7 +183,10 @@ def _change_claim(
 @blp.alt_response(
     409,
     **problem_response(
-        "办件的当前状态不允许此操作，什么也没改", "conflict", "invalid_state", "separation_of_duties"
+        "办件的当前状态不允许此操作，什么也没改",
+        "conflict",
+        "invalid_state",
+        "separation_of_duties",
     ),
 )
 @_STALE_VERSION

@@ -74,7 +74,9 @@ def county_handoff() -> ProcessBuilder:
         Field("assessing_doctor", "string", "评定医师", True),
         Field("assessed_on", "date", "评定日期", True),
     ])  # fmt: skip
-    b.script("Script_returned", "登记退回", c, "county_returned = True\ncounty_decided_on = today()")
+    b.script(
+        "Script_returned", "登记退回", c, "county_returned = True\ncounty_decided_on = today()"
+    )
     b.end("End_returned", "退回乡镇", c, terminate=True)
     b.xor(route, "县级决定方式", c)
     b.user_task(decision, "县级部门审批决定", c, [

@@ -385,7 +385,9 @@ def _review(b: ProcessBuilder, current: str, *, paperwork: bool = False) -> str:
         b.end("End_paperwork_late", "督办完成", LEADER)
         b.xor("Gateway_paperwork", "是否已先行救助", W)
         b.flow(current, "Gateway_paperwork")
-        b.flow("Gateway_paperwork", "Call_review_paperwork", condition="emergency", name="已先行救助")
+        b.flow(
+            "Gateway_paperwork", "Call_review_paperwork", condition="emergency", name="已先行救助"
+        )
         b.default("Gateway_paperwork", b.flow("Gateway_paperwork", "Call_review", name="一般情形"))
         b.flow("Call_review_paperwork", "Gateway_reviewed")
         b.chain("Timer_paperwork_late", elements.PAPERWORK_LATE.task, "End_paperwork_late")

@@ -6,7 +6,6 @@ from engine import elements
 from engine.design.builder import Field, ProcessBuilder
 from engine.design.templates.lanes import BACKOFFICE, LEADER, WINDOW, lanes
 
-
 # The leader in charge approves a licence, and signs the township's opinion where the item
 # says so (``leader_sign_off``: 低保's 乡镇审核意见, cash of 临时救助) — never a clerk alone.
 LEADER_SIGNS = '(item["licence"] or "leader_sign_off" in item.get("special_steps", []))'
