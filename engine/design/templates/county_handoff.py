@@ -37,8 +37,8 @@ def county_handoff() -> ProcessBuilder:
     assessment form issued and the designated hospital's assessment recorded before the
     decision (审核制证).
 
-    Adds ``county_sent_on``, ``county_returned``, ``county_approved``, ``county_decision``, ``county_opinion``,
-    ``county_decided_on``."""
+    Adds ``county_sent_on``, ``county_returned``, ``county_approved``, ``county_decision``,
+    ``county_opinion``, ``county_decided_on``."""
     w, c = WINDOW, COUNTY
     decision = elements.COUNTY_DECISION_TASK.task
     callback = elements.COUNTY_CALLBACK.task
@@ -74,9 +74,7 @@ def county_handoff() -> ProcessBuilder:
         Field("assessing_doctor", "string", "评定医师", True),
         Field("assessed_on", "date", "评定日期", True),
     ])  # fmt: skip
-    b.script(
-        "Script_returned", "登记退回", c, "county_returned = True\ncounty_decided_on = today()"
-    )
+    b.script("Script_returned", "登记退回", c, "county_returned = True")
     b.end("End_returned", "退回乡镇", c, terminate=True)
     b.xor(route, "县级决定方式", c)
     b.user_task(decision, "县级部门审批决定", c, [

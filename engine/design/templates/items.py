@@ -5,6 +5,8 @@ handling when the case came through an agent, intake, pledge tracking, the item'
 statutory steps, township review unless the county decides alone, county handoff for
 T->C and C items, result delivery, evaluation), or the enforcement family for cases
 opened by staff. The generated file is a starting point a designer may edit.
+``docs/item-steps.md`` and the "Statutory steps" table of ``docs/designing-processes.md``
+describe the statutory steps.
 """
 
 from __future__ import annotations
@@ -125,6 +127,8 @@ def _enforcement_item(item: Item) -> ProcessBuilder:
 
 def _applicant_item(item: Item) -> ProcessBuilder:
     steps = item.special_steps
+    if all(review in steps for review in DEMOCRATIC_REVIEWS):
+        raise ValueError(f"{item.code}: democratic_review is compulsory or optional, not both")
     special = [step for step in STEP_ORDER if step in steps]
     lanes = [W]
     if item.proxy_allowed:

@@ -11,8 +11,8 @@ from engine.design.templates.lanes import BACKOFFICE, LEADER, WINDOW, lanes
 LEADER_SIGNS = '(item["licence"] or "leader_sign_off" in item.get("special_steps", []))'
 
 
-# 先行救助 given in an emergency: no public notice before the paperwork is completed
-# (``emergency`` is in the data of every item with the ``emergency_relief`` step).
+# 先行救助 given in an emergency: no public notice, the help was paid already (``emergency``
+# is in the data of every case of an item with the ``emergency_relief`` step).
 AFTER_RELIEF = '("emergency_relief" in item.get("special_steps", []) and emergency)'
 
 
