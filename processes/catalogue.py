@@ -142,6 +142,8 @@ class Item:
             "tolerable_materials": [m.name for m in self.materials if m.tolerable],
             "urgent": self.urgent,
             "county_decision": self.county_decision,
+            # the shared activities branch on some (``leader_sign_off``, ``county_spot_check``)
+            "special_steps": list(self.special_steps),
         }
 
 
@@ -280,7 +282,8 @@ def _rules(item: dict[str, Any], department: str) -> Iterator[tuple[list[str | i
             ["limits", "steps"],
             f"各环节时限之和（{sum(steps.values())}）超过承诺时限（{limits['promised']}）",
         )
-    if "county_decision" in steps and item["decided_at"] == "T":
+    over_limit = "county_over_limit" in item.get("special_steps", [])
+    if "county_decision" in steps and item["decided_at"] == "T" and not over_limit:
         yield ["limits", "steps", "county_decision"], "乡镇办结的事项（T）没有县级决定环节"
     if "county_decision" in item and item["decided_at"] == "T":
         yield ["county_decision"], "乡镇办结的事项（T）没有县级决定，不能指定县级决定方式"

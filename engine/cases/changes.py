@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
+from engine.cases import duties
 from engine.cases.cache import LiveCache
 from engine.cases.task_index import county_since, task_records
 from engine.cases.views import CaseView, case_view
@@ -180,6 +181,7 @@ class CaseChanges:
                 return case_view(record, live), False
             if prepare is not None:
                 payload = prepare(live)
+            duties.check(uow, record.id, live, event_type, payload, actor)
             event = EventInput(record.last_seq + 1, event_type, reading.at, payload, actor.user)
             try:
                 apply_event(live, record.uid, event)

@@ -70,7 +70,8 @@ def deploy_checks(
 def _consistency(item: Item, outline: ProcessOutline) -> list[Problem]:
     """The process does what the catalogue says the item needs."""
     expectations = [
-        (elements.COUNTY_HANDOFF, item.county_decides, "县级决定（T->C、C）"),
+        (elements.COUNTY_HANDOFF, item.county_decides or "county_over_limit" in item.special_steps,
+         "县级决定（T->C、C，或超出乡镇审批额度）"),
         (elements.PROXY, item.proxy_allowed, "允许代办"),
         (elements.ENFORCEMENT, item.initiated_by == "staff", "依职权发起的执法事项"),
         (elements.TOWNSHIP_REVIEW, item.decided_at != "C" and not item.on_the_spot and item.initiated_by != "staff",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -127,8 +128,11 @@ class Candidate:
     stand_in_for_name: str | None = None
 
 
-def candidates(org: Organization, task: TaskRecord, day: date) -> list[Candidate]:
-    """The people who may take the task on ``day`` and are not registered absent then.
+def candidates(
+    org: Organization, task: TaskRecord, day: date, barred: Collection[str] = ()
+) -> list[Candidate]:
+    """The people who may take the task on ``day`` and are not registered absent then,
+    nor ``barred`` from it (separation of duties: ``engine.cases.duties``).
 
     An unclaimed task: the holders of its lane's role in a unit containing the task's,
     and for a holder who is absent, the stand-in (the A post's B post) who acts for it;
@@ -144,7 +148,7 @@ def candidates(org: Organization, task: TaskRecord, day: date) -> list[Candidate
     pool += [deputy.id for user_id in pool if (deputy := org.stand_in(user_id, day))]
     found: dict[str, Candidate] = {}
     for user_id in pool:
-        if user_id in found or org.is_absent(user_id, day):
+        if user_id in found or user_id in barred or org.is_absent(user_id, day):
             continue
         acting = _acting_for(org, user_id, task, day)
         if acting is None:

@@ -556,7 +556,7 @@ class World:
                 task.process_id, task.spec_id
             )
             view = cases.complete_task(
-                case_id, task.id, fill_form(form, {}, TODAY), Actor("setup", task.lane)
+                case_id, task.id, fill_form(form, {}, TODAY), Actor(f"setup.{task.lane}", task.lane)
             )
         (task,) = view.tasks
         assert task.lane is not None

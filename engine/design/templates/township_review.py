@@ -6,9 +6,20 @@ from engine import elements
 from engine.design.builder import Field, ProcessBuilder
 from engine.design.templates.lanes import BACKOFFICE, LEADER, WINDOW, lanes
 
+# The leader in charge approves a licence, and signs the township's opinion where the item
+# says so (``leader_sign_off``: 低保's 乡镇审核意见, cash of 临时救助) — never a clerk alone.
+LEADER_SIGNS = '(item["licence"] or "leader_sign_off" in item.get("special_steps", []))'
+
+
+# 先行救助 given in an emergency: no public notice, the help was paid already (``emergency``
+# is in the data of every case of an item with the ``emergency_relief`` step).
+AFTER_RELIEF = '("emergency_relief" in item.get("special_steps", []) and emergency)'
+
 
 def township_review() -> ProcessBuilder:
-    """乡镇审核: A-post first review, B-post review, leader approval for licences, optional
+    """乡镇审核: A-post first review, B-post review (never by the same person:
+    ``engine.elements.SEPARATED_STEPS``), leader approval for licences and for the items
+    whose opinion the leader signs (``leader_sign_off``), optional
     public notice (objections send the case back to review); refusals get a written
     decision within 3 working days.
 
@@ -32,7 +43,7 @@ def township_review() -> ProcessBuilder:
         Field("review_decision", "enum", "审核结论", True, decision),
         Field("review_opinion", "text", "审核意见", required_when="review_decision:reject"),
     ])  # fmt: skip
-    b.xor("Gateway_licence", "是否许可事项", bo)
+    b.xor("Gateway_licence", "是否须分管领导签批", bo)
     b.user_task("Task_leader_approval", "分管领导审批", leader, [
         Field("leader_decision", "enum", "审批结论", True, decision),
         Field("leader_opinion", "text", "审批意见", required_when="leader_decision:reject"),
@@ -87,14 +98,15 @@ def township_review() -> ProcessBuilder:
     b.flow(
         "Gateway_licence",
         "Task_leader_approval",
-        condition='item["licence"] and review_decision == "approve"',
-        name="许可事项",
+        condition=LEADER_SIGNS + ' and review_decision == "approve"',
+        name="许可事项或须领导签批",
     )
     b.default("Gateway_licence", b.flow("Gateway_licence", "Gateway_decision"))
     b.chain("Task_leader_approval", "Script_leader", "Gateway_decision")
     b.flow(
         "Gateway_decision", "Task_publish_notice", name="需公示",
-        condition='review_decision == "approve" and item["public_notice_days"] > 0 and not notice_done',
+        condition='review_decision == "approve" and item["public_notice_days"] > 0 and not notice_done'
+        f" and not {AFTER_RELIEF}",
     )  # fmt: skip
     b.flow(
         "Gateway_decision", "Script_approved", condition='review_decision == "approve"', name="通过"
