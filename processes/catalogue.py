@@ -133,6 +133,7 @@ class Item:
             "step_limits": dict(self.step_limits),
             "public_notice_days": self.public_notice_days,
             "public_notice_unit": self.public_notice_unit,
+            "excluded": list(self.excluded_from_limit),
             "proxy_allowed": self.proxy_allowed,
             "pickup": list(self.pickup),
             "delivery": list(self.delivery),
