@@ -45,7 +45,6 @@ REASONS = (
 )
 PAUSE_VARIABLE = "limit_pause"  # the open period: reason, since, until
 PERIOD_VARIABLE = "limit_period"  # the period that ended last, with its effect
-EXTENDED_EVENT = "due_date_extended"
 
 
 def pause(reason: str, since: date, until: date | None, current: Any) -> dict[str, Any]:

@@ -246,7 +246,7 @@ class CaseChanges:
                     case_uid=record.uid,
                     case_id=record.id,
                     seq=event.seq + 1,
-                    type=periods.EXTENDED_EVENT,
+                    type="due_date_extended",
                     at=event.at,
                     payload=note,
                     actor=_SYSTEM,

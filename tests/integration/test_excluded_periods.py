@@ -13,12 +13,14 @@ from typing import Any
 import pytest
 
 from engine import Actor, CaseView, Engine, ManualClock
+from engine.calendar import WorkingCalendar
 from engine.clock import SHANGHAI
-from engine.simulate import fill_form
+from engine.simulate import Scenario, fill_form, run
 from engine.steps import RED, end_of
-from processes.catalogue import Catalogue
+from processes.catalogue import Catalogue, Item
 from tests.support.databases import START, Deployed
 from tests.support.paths import LIBRARY
+from tests.support.shipped import shipped_catalogue
 from webapi.cli import main
 
 
@@ -205,3 +207,30 @@ def test_simulate_shows_the_moved_due_date(capsys: pytest.CaptureFixture[str]) -
     assert "2026-10-09 00:01  timer   tick  （办结期限 2026-11-11）" in out
     assert out.rstrip().endswith("受理日 2026-09-24；办结期限 2026-11-11")
     assert START.date() == date(2026, 9, 24)
+
+
+NOTICE_EXCLUDED = [i for i in shipped_catalogue() if "public_notice" in i.excluded_from_limit]
+
+
+@pytest.mark.parametrize("item", NOTICE_EXCLUDED, ids=[i.code for i in NOTICE_EXCLUDED])
+def test_every_item_that_excludes_its_notice_has_it_excluded(
+    engine: Engine, clock: ManualClock, item: Item
+) -> None:
+    start_data = {"item": item.process_data(), "via_proxy": False, "emergency": False}
+    trace = run(engine.cases, clock, item.process_id, Scenario(start=start_data))
+    assert trace.case.status == "completed"
+    calendar = WorkingCalendar.default()
+    accepted = date(2026, 9, 24)  # the scenario accepts and publishes the notice that day
+    if item.public_notice_unit == "calendar_days":
+        last = calendar.add_calendar_days(accepted, item.public_notice_days).date
+    else:
+        last = calendar.add_working_days(accepted, item.public_notice_days).date
+    promised = calendar.add_working_days(accepted, item.promised_limit).date
+    moved = calendar.add_working_days(promised, calendar.working_days_between(accepted, last))
+    assert trace.case.due_date == moved.date > promised
+    [extended] = events(engine, trace.case.id, "due_date_extended")
+    assert extended["old_due_date"] == promised.isoformat()
+    if item.code == "RS015":
+        # 5 working days of notice from 09-24: 09-28 29 30, 10-08 09 → all 5 excluded;
+        # 15 working days from 09-24 end 10-22; + 5: 10-23, 10-26 27 28 29 → 2026-10-29.
+        assert extended["new_due_date"] == "2026-10-29"
