@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 
-from engine import Actor, CaseView, Engine, ManualClock
+from engine import Actor, CaseView, Engine, ManualClock, SourceFile, elements
 from engine.calendar import WorkingCalendar
 from engine.clock import SHANGHAI
+from engine.design.builder import Field, ProcessBuilder
+from engine.design.templates.lanes import WINDOW, lanes
 from engine.simulate import Scenario, fill_form, run
 from engine.steps import RED, end_of
 from processes.catalogue import Catalogue, Item
@@ -234,3 +236,63 @@ def test_every_item_that_excludes_its_notice_has_it_excluded(
         # 5 working days of notice from 09-24: 09-28 29 30, 10-08 09 → all 5 excluded;
         # 15 working days from 09-24 end 10-22; + 5: 10-23, 10-26 27 28 29 → 2026-10-29.
         assert extended["new_due_date"] == "2026-10-29"
+
+
+def parallel_wait() -> SourceFile:
+    """A county hand-off (its tasks have the ``county_decision`` step limit) where one
+    branch waits out an excluded supplement while a task of the other stays open."""
+    b = ProcessBuilder(elements.COUNTY_HANDOFF, "测试：并行的补正期间", lanes=lanes(WINDOW))
+    b.start("Start_test", "开始", WINDOW)
+    b.script("Script_due", "承诺期限", WINDOW, 'due_on = "2026-11-05"\nlimit_pause = None')
+    b.parallel("Split", "", WINDOW)
+    b.user_task("Task_open", "办理中的环节", WINDOW, [Field("note", "text", "备注")])
+    b.script(
+        "Script_pause",
+        "补正开始",
+        WINDOW,
+        'limit_pause = pause_limit("supplement", None, limit_pause)',
+    )
+    b.receive(
+        "Receive_materials", "等待补正", WINDOW, elements.MATERIALS_RESUBMITTED, "resubmission"
+    )
+    b.script(
+        "Script_resume", "补正结束", WINDOW,
+        'limit_period = resume_limit(limit_pause, due_on, item)\n'
+        'due_on = limit_period["due_after"]\nlimit_pause = None',
+    )  # fmt: skip
+    b.user_task("Task_after", "补正后的环节", WINDOW, [Field("note", "text", "备注")])
+    b.parallel("Join", "", WINDOW)
+    b.end("End_test", "结束", WINDOW)
+    b.chain("Start_test", "Script_due", "Split")
+    b.chain("Split", "Task_open", "Join")
+    b.chain("Split", "Script_pause", "Receive_materials", "Script_resume", "Task_after", "Join")
+    b.chain("Join", "End_test")
+    return SourceFile("common/test_parallel_wait.bpmn", b.to_xml())
+
+
+def test_a_step_open_during_a_period_moves_and_one_after_it_does_not(
+    engine: Engine, catalogue: Catalogue, clock: ManualClock
+) -> None:
+    engine.definitions.deploy([parallel_wait()])
+    data = start(catalogue, "MZ001", excluded=["supplement"])
+    view = engine.cases.start(
+        elements.COUNTY_HANDOFF, data, Actor("tester"), due_date=date(2026, 11, 5)
+    )
+    # Task_open ready Thu 09-24 with the 10-working-day county_decision limit: 09-28 29
+    # 30, 10-08 09 10(Sat) 12 13 14 15 → due at the end of Thu 10-15.
+    assert due_at(engine, view, "Task_open") == end_of(date(2026, 10, 15))
+    view = at(engine, clock, view, "2026-10-09")
+    view = engine.cases.deliver_message(view.id, "materials_resubmitted", {})
+    # The supplement ran 09-24 (not counted) to Fri 10-09: 09-28 29 30, 10-08 09 = 5
+    # working days. The case: 11-05 + 5 → 11-06, 11-09 10 11 12 → Thu 11-12. Task_open,
+    # open all along: 10-15 + 5 → 10-16, 10-19 20 21 22 → Thu 10-22. Task_after, ready
+    # on 10-09 after the period: 10 working days from 10-09 → 10-10, 12–16, 19–22 → 10-22.
+    assert view.due_date == date(2026, 11, 12)
+    assert due_at(engine, view, "Task_open") == end_of(date(2026, 10, 22))
+    assert due_at(engine, view, "Task_after") == end_of(date(2026, 10, 22))
+    [extended] = events(engine, view.id, "due_date_extended")
+    assert (extended["old_due_date"], extended["new_due_date"]) == ("2026-11-05", "2026-11-12")
+    assert [(t["spec_id"], t["old_due_at"], t["new_due_at"]) for t in extended["tasks"]] == [
+        ("Task_open", "2026-10-16T00:00:00+08:00", "2026-10-23T00:00:00+08:00")
+    ]
+    assert engine.audit.verify(view.id).ok
