@@ -189,8 +189,7 @@ class CaseChanges:
                 uow.rollback()
                 self._incident(case_id, event, error, actor)
                 raise
-            ended = periods.ended(before, _frontier(live))
-            new, rows = self._persist(uow, record, live, event, actor, reading.offset, ended)
+            new, rows = self._persist(uow, record, live, event, actor, reading.offset, before)
             self.commit(uow)
         self.cache.put(new.id, new.version, live)
         _log_change(new, event, actor)
@@ -204,12 +203,15 @@ class CaseChanges:
         event: EventInput,
         actor: Actor,
         clock_offset: int | None,
-        ended: Mapping[str, Any] | None = None,
+        before: list[dict[str, Any]] | None = None,
     ) -> tuple[CaseRecord, list[TaskRecord]]:
         """Write the event and the case row; when the event ended an excluded period
-        (``ended``, ``engine.periods``) the steps open during it move and a
-        ``due_date_extended`` event follows it in the same transaction."""
+        (``engine.periods``; ``before``: the case data where the process stood before
+        it) the steps open during it move and a ``due_date_extended`` event follows it
+        in the same transaction."""
         state = live.state()
+        frontier = _frontier(live)
+        ended = periods.ended(before or [], frontier)
         sealed, payload_json = seal(
             case_uid=record.uid,
             case_id=record.id,
@@ -225,7 +227,7 @@ class CaseChanges:
         new = replace(
             record,
             status=live.status,
-            due_date=_due_date(live) or record.due_date,
+            due_date=_due_date(frontier) or record.due_date,
             county_since=county_since(record, live, event.at),
             version=record.version + 1,
             last_seq=event.seq,
@@ -363,12 +365,13 @@ def _moved_steps(
     period: Mapping[str, Any],
     known: dict[str, datetime | None],
 ) -> list[dict[str, Any]]:
-    """Move the step limits of the tasks open during ``period`` (in ``known``, the due
-    times the index keeps); what moved, for the history."""
+    """Move the step limits of the tasks open during ``period`` and still open (in
+    ``known``, the due times the index keeps); what moved, for the history."""
     item = live.data().get("item")
+    still_open = {task.id for task in live.ready_tasks()}
     moved = []
     for task in uow.figures.tasks_of([case_id], open_only=True):
-        if task.due_at is None or known.get(task.id) != task.due_at:
+        if task.id not in still_open or task.due_at is None or known.get(task.id) != task.due_at:
             continue
         if not steps.task_due(task.process_id, task.spec_id, item, task.ready_at, None)[1]:
             continue  # due when its case is: it moves with the case
@@ -409,12 +412,12 @@ def _frontier(live: LiveCase) -> list[dict[str, Any]]:
     return [live.data(), *(task.data for task in live.ready_tasks())]
 
 
-def _due_date(live: LiveCase) -> date | None:
+def _due_date(frontier: list[dict[str, Any]]) -> date | None:
     """The case's due date, from the ``due_on`` variable a process sets (at acceptance)
     and excluded periods move (``engine.periods``): the latest the process stands at, as
     a due date only ever moves later and a parallel branch may hold an older copy."""
     dates = []
-    for data in _frontier(live):
+    for data in frontier:
         value = data.get(DUE_DATE_VARIABLE)
         if isinstance(value, str):
             try:
