@@ -18,6 +18,7 @@ from engine.clock import SHANGHAI
 from engine.design.builder import Field, ProcessBuilder
 from engine.design.templates.lanes import WINDOW, lanes
 from engine.simulate import Scenario, fill_form, run
+from engine.stats import Period
 from engine.steps import RED, end_of
 from processes.catalogue import Catalogue, Item
 from tests.support.databases import START, Deployed
@@ -296,3 +297,20 @@ def test_a_step_open_during_a_period_moves_and_one_after_it_does_not(
         ("Task_open", "2026-10-16T00:00:00+08:00", "2026-10-23T00:00:00+08:00")
     ]
     assert engine.audit.verify(view.id).ok
+
+
+def test_the_figures_count_a_case_done_by_its_moved_date_as_on_time(
+    engine: Engine, catalogue: Catalogue, clock: ManualClock
+) -> None:
+    view = low_income_to_notice(engine, catalogue, clock)
+    view = at(engine, clock, view, "2026-10-09")
+    view = do(engine, view, "Task_county_handover", clock)
+    view = do(engine, view, "Task_county_decision", clock)
+    # Delivered Mon 11-09: after the unmoved 11-05, within the moved 11-11.
+    view = at(engine, clock, view, "2026-11-09", 10)
+    view = do(engine, view, "Task_prepare_result", clock, delivery_mode="window")
+    view = do(engine, view, "Task_window_pickup", clock)
+    report = engine.stats.figures(Period(date(2026, 9, 1), date(2026, 11, 30)))
+    total = report.total
+    assert (total.completed, total.completed_with_due_date) == (1, 1)
+    assert (total.on_time, total.overdue_completed) == (1, 0)
