@@ -207,7 +207,10 @@ def test_simulate_shows_the_moved_due_date(capsys: pytest.CaptureFixture[str]) -
         "2026-09-24 09:00  task    Task_publish_notice [township_window] 发布公示（办结期限 2026-11-05）"
         in out
     )
-    assert "2026-10-09 00:01  timer   tick  （办结期限 2026-11-11）" in out
+    assert (
+        "2026-10-09 00:01  timer   tick  扣除不计时期间，办结期限由 2026-11-05 顺延（办结期限 2026-11-11）"
+        in out
+    )
     assert out.rstrip().endswith("受理日 2026-09-24；办结期限 2026-11-11")
     assert START.date() == date(2026, 9, 24)
 
