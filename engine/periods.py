@@ -43,8 +43,9 @@ REASONS = (
     "expert_review",
     "assessment",
 )
-PAUSE_VARIABLE = "limit_pause"  # the open period: reason, since, until
-PERIOD_VARIABLE = "limit_period"  # the period that ended last, with its effect
+PERIOD_VARIABLE = (
+    "limit_period"  # the period that ended last, with its effect (the engine reads it)
+)
 
 
 def pause(reason: str, since: date, until: date | None, current: Any) -> dict[str, Any]:
