@@ -43,9 +43,8 @@ REASONS = (
     "expert_review",
     "assessment",
 )
-PERIOD_VARIABLE = (
-    "limit_period"  # the period that ended last, with its effect (the engine reads it)
-)
+# The period that ended last, with its effect: what the engine reads (``ended``).
+PERIOD_VARIABLE = "limit_period"
 
 
 def pause(reason: str, since: date, until: date | None, current: Any) -> dict[str, Any]:
