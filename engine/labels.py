@@ -36,6 +36,7 @@ __all__ = [
     "EVENT_FIELDS",
     "EVENT_FIELD_VALUES",
     "EVENT_TYPES",
+    "EXCLUDED_PERIODS",
     "FIGURES",
     "FIGURE_KINDS",
     "GROUPINGS",
@@ -87,6 +88,7 @@ EVENT_TYPES = {
     "rating_appeal_decided": "评价申诉裁定",
     "document_issued": "出具文书",
     "attachment_added": "上传材料附件",
+    "due_date_extended": "扣除不计时期间，顺延期限",
 }
 
 # How a catalogue material is handed in (processes/catalogue.py Material.form).
@@ -178,6 +180,16 @@ RATING_REASONS = {
 DECIDED_AT = {"T": "乡镇办结", "T->C": "乡镇受理、县级部门决定", "C": "县级部门办理"}
 LIMIT_UNITS = {"working_days": "工作日", "calendar_days": "自然日"}
 
+# The periods a limit does not count (catalogue ``limits.excluded``, engine/periods.py).
+EXCLUDED_PERIODS = {
+    "public_notice": "公示期间",
+    "supplement": "补正材料期间",
+    "hearing": "听证期间",
+    "testing": "检验检测期间",
+    "expert_review": "专家评审期间",
+    "assessment": "鉴定评估期间",
+}
+
 # How supervision figures are grouped (engine/stats GROUPINGS).
 GROUPINGS = {
     "county": "全县",
@@ -209,6 +221,7 @@ REGISTRATION_FIELDS = {
     "item.step_limits": "环节时限",
     "item.public_notice_days": "公示期",
     "item.public_notice_unit": "公示期单位",
+    "item.excluded": "不计入办理时限的期间",
     "item.proxy_allowed": "可代办",
     "item.pickup": "代办接件方式",
     "item.delivery": "结果送达方式",
@@ -239,6 +252,7 @@ REGISTRATION_VALUES: dict[str, Mapping[str, str]] = {
     "item.decided_at": DECIDED_AT,
     "item.limit_unit": LIMIT_UNITS,
     "item.public_notice_unit": LIMIT_UNITS,
+    "item.excluded": EXCLUDED_PERIODS,
     "item.county_decision": COUNTY_DECISION_ROUTES,
 }
 
@@ -287,6 +301,18 @@ EVENT_FIELDS = {
     "media_type": "文件类型",
     "size": "大小（字节）",
     "note": "备注",
+    "period": "不计入办理时限的期间",
+    "period_from": "期间开始日（不计入）",
+    "period_to": "期间结束日",
+    "excluded_days": "扣除天数",
+    "limit_unit": "时限单位",
+    "old_due_date": "原办结期限",
+    "new_due_date": "顺延后的办结期限",
+    "tasks": "顺延的环节",
+    "tasks.task_id": "任务编号",
+    "tasks.spec_id": "环节",
+    "tasks.old_due_at": "原环节时限",
+    "tasks.new_due_at": "顺延后的环节时限",
 }
 
 # The codes among them, by path (a message's ``name``, an incident's ``action``).
@@ -295,6 +321,8 @@ EVENT_FIELD_VALUES: dict[str, Mapping[str, str]] = {
     "action": EVENT_TYPES,
     "rating_channel": RATING_CHANNELS,
     "kind": DOCUMENT_KINDS,
+    "period": EXCLUDED_PERIODS,
+    "limit_unit": LIMIT_UNITS,
 }
 
 

@@ -78,7 +78,8 @@ CLOCK_STARTS = {"acceptance": "受理", "registration": "登记"}
 class DueRule:
     """When a case is due (办结时限): ``limit_days`` of ``unit`` counted from the day of
     ``starts`` (``acceptance``: the materials check accepts; ``registration``), or on the
-    spot (即办: the same day). ``text`` says it in Chinese."""
+    spot (即办: the same day), the periods the item excludes not counted (they move the
+    due date when they end: ``engine.periods``). ``text`` says it in Chinese."""
 
     starts: str
     limit_days: int
@@ -99,6 +100,9 @@ def due_rule(item: Item, starts: str) -> DueRule:
         text = f"即办件：{start}后当场办结"
     else:
         text = f"{start}之日起 {item.promised_limit} 个{LIMIT_UNITS[item.limit_unit]}内办结"
+        if item.excluded_from_limit:
+            excluded = "、".join(labels.EXCLUDED_PERIODS[p] for p in item.excluded_from_limit)
+            text += f"（{excluded}不计入）"
     return DueRule(starts, item.promised_limit, item.limit_unit, item.on_the_spot, text)
 
 

@@ -6,7 +6,9 @@ in working days for each phase (``limits.steps``, carried in the case data as
 phase limit, counted from the day it became ready (the start day not counted), and is due
 when that many working days have fully passed: the instant the shared activities'
 escalation timers use (``deadline_working_days``). A task outside these phases is due when
-its case is (the promised limit, ``due_on``).
+its case is (the promised limit, ``due_on``). An excluded period the item lists (公示,
+补正, 听证 …: ``engine.periods``) moves both when it ends: the case's ``due_on`` and the
+due time of each step open during it.
 
 Warnings (预警): a task or case is *yellow* once the warning share of its limit (given to
 the engine, from ``DAIBAN_WARNING_SHARE``; default 0.8) is used, counted in whole working

@@ -133,6 +133,7 @@ class Item:
             "step_limits": dict(self.step_limits),
             "public_notice_days": self.public_notice_days,
             "public_notice_unit": self.public_notice_unit,
+            "excluded": list(self.excluded_from_limit),
             "proxy_allowed": self.proxy_allowed,
             "pickup": list(self.pickup),
             "delivery": list(self.delivery),
@@ -313,6 +314,9 @@ def _rules(item: dict[str, Any], department: str) -> Iterator[tuple[list[str | i
         and notice["unit"] == limits["unit"]
     ):
         yield ["public_notice", "days"], "公示期长于承诺时限，应将公示期列入 limits.excluded"
+    if "public_notice" in limits.get("excluded", []) and not (notice and notice["days"] > 0):
+        # the shared review moves the due date when its notice ends: no notice, no period
+        yield ["limits", "excluded"], "事项没有公示，不能把公示期间列入 limits.excluded"
 
 
 def _item(raw: dict[str, Any], department: Mapping[str, Any], source: str, line: int) -> Item:

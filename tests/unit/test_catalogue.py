@@ -426,6 +426,13 @@ CASES = [
         "公示期长于承诺时限，应将公示期列入 limits.excluded",
     ),
     (
+        "notice excluded without a notice",
+        item("TS001", "      on_the_spot: false\n", "      on_the_spot: false\n      excluded: [public_notice]\n"),
+        "excluded: [public_notice]",
+        "items[0].limits.excluded",
+        "事项没有公示，不能把公示期间列入 limits.excluded",
+    ),
+    (
         "code of another department",
         item("TX001"),
         "- code: TX001",
