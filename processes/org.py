@@ -31,6 +31,7 @@ ROLES = {
     "township_backoffice": "后台（B岗）",
     "township_leader": "乡镇分管领导",
     "county_officer": "县级部门经办人",
+    "station_officer": "基层站所经办人",
     "supervisor": "效能监督/审计",
     "designer": "流程设计员",
     "admin": "系统管理员",
@@ -41,6 +42,7 @@ UNIT_KINDS = {
     "village": "行政村",
     "community": "社区",
     "department": "县级部门",
+    "station": "基层站所",
 }
 # The kinds of unit a holder of each role belongs to. Mobile posts (流动代办岗) serve a
 # whole township, so their holders belong to the township, not to one village.
@@ -51,6 +53,7 @@ ROLE_UNIT_KINDS: dict[str, tuple[str, ...]] = {
     "township_backoffice": ("township",),
     "township_leader": ("township",),
     "county_officer": ("department",),
+    "station_officer": ("station",),
     "supervisor": ("county",),
     "designer": ("county",),
     "admin": ("county",),
@@ -64,6 +67,22 @@ OFFICES = {  # 三办一室: every township has these four
     "supervision": "绩效督查室",
 }
 TOWNSHIP_TYPES = {"0": "街道", "1": "镇", "2": "乡", "3": "乡"}
+# -- Grassroots stations (基层站所) ------------------------------------------------------
+# Units of a county department (or the 人武部) located in a township and serving one or
+# several townships; some decide items the township only accepts (catalogue
+# ``decided_at: T->S`` with ``station: KIND``). A township has at most one station of
+# each kind.
+STATION_KINDS = {
+    "police_station": "公安派出所",
+    "market_regulation": "市场监督管理所",
+    "armed_forces": "人民武装部",
+    "finance": "财政所",
+    "judicial": "司法所",
+    "forestry": "林业站",
+    "agriculture": "农业技术推广站",
+    "natural_resources": "自然资源所",
+}
+STATION_CODE = r"[A-Z]{2,4}-\d{2}"  # the parent department's code, a dash, two digits
 
 
 @dataclass(frozen=True)
@@ -73,6 +92,8 @@ class OrgUnit:
     kind: str
     parent: str | None = None
     offices: tuple[str, ...] = ()
+    station_kind: str | None = None  # a station's kind (STATION_KINDS)
+    serves: tuple[str, ...] = ()  # the townships a station serves
 
     @property
     def township_type(self) -> str | None:
@@ -167,6 +188,17 @@ class Organization:
         """The township a township, village or community belongs to."""
         return next((u for u in self.lineage(code) if u.kind == "township"), None)
 
+    def station_for(self, kind: str, township: str) -> OrgUnit | None:
+        """The station of ``kind`` that serves ``township`` (None: there is none)."""
+        return next(
+            (
+                u
+                for u in self.units.values()
+                if u.kind == "station" and u.station_kind == kind and township in u.serves
+            ),
+            None,
+        )
+
     def county_department(self, code: str) -> OrgUnit | None:
         """The department of a department code or of an item code that starts with one."""
         match = re.match(r"[A-Z]{2,4}", code)
@@ -255,12 +287,15 @@ class _Reader:
         self.users: dict[str, User] = {}
         self.absences: list[Absence] = []
         self.where: dict[str, Where] = {}  # unit code or user id -> its place in the file
+        self.served: dict[tuple[str, str], str] = {}  # (station kind, township) -> station
 
     def fail(self, where: Where, message: str) -> None:
         self.problems.append((where, message))
 
     def read(self, data: Any) -> None:
-        top = self.fields(data, [], ("county", "departments", "townships", "users"), ("absences",))
+        top = self.fields(
+            data, [], ("county", "departments", "townships", "users"), ("stations", "absences")
+        )
         if top is None:
             return
         county = None
@@ -270,6 +305,8 @@ class _Reader:
             self.unit(raw, where, "department", county, r"[A-Z]{2,4}")
         for where, raw in self.entries(top, "townships"):
             self.township(raw, where, county)
+        for where, raw in self.entries(top, "stations"):
+            self.station(raw, where)
         for where, raw in self.entries(top, "users"):
             self.user(raw, where)
         for user in self.users.values():
@@ -344,6 +381,47 @@ class _Reader:
         self.units[code] = OrgUnit(code, self.units[code].name, "township", county, tuple(offices))
         for where_village, village in self.entries(raw, "villages", where):
             self.village(village, where_village, code)
+
+    def station(self, raw: Any, where: Where) -> None:
+        """A grassroots station: its department (the parent), kind and served townships."""
+        if not isinstance(raw, dict):
+            self.fail(where, "应为字段表")
+            return
+        department = self.text(raw, "department", where)
+        code = self.unit(raw, where, "station", department, STATION_CODE, "kind", "department", "serves")
+        if code is None:
+            return
+        if department is None:
+            self.fail(where, "缺少必填字段：department")
+        elif self.units.get(department) is None or self.units[department].kind != "department":
+            self.fail([*where, "department"], f"未知县级部门 {department}")
+        elif not code.startswith(department + "-"):
+            self.fail([*where, "code"], f"站所编码应以所属部门编码 {department}- 开头")
+        kind = raw.get("kind")
+        if kind not in STATION_KINDS:
+            self.fail([*where, "kind"], "取值应为：" + "、".join(STATION_KINDS))
+            kind = None
+        serves: list[str] = []
+        for index, township in enumerate(self.listed(raw, "serves", where)):
+            unit = self.units.get(township) if isinstance(township, str) else None
+            if unit is None or unit.kind != "township":
+                self.fail([*where, "serves", index], f"未知乡镇编码 {township}")
+                continue
+            other = self.served.get((kind or "", township))
+            if kind is not None and other is not None:
+                self.fail([*where, "serves", index], f"{unit.name}已由 {other} 服务")
+                continue
+            self.served[(kind or "", township)] = code
+            serves.append(township)
+        name = self.units[code].name
+        self.units[code] = OrgUnit(code, name, "station", department, (), kind, tuple(serves))
+
+    def listed(self, raw: dict[str, Any], key: str, where: Where) -> list[Any]:
+        value = raw.get(key)
+        if not isinstance(value, list) or not value:
+            self.fail([*where, key], "应为非空列表")
+            return []
+        return value
 
     def village(self, raw: Any, where: Where, township: str) -> None:
         kind = raw.get("kind") if isinstance(raw, dict) else "village"

@@ -125,18 +125,32 @@ def _applicant_item(item: Item) -> ProcessBuilder:
             b.user_task(task.task, task.name, form.lane, form.fields)
             b.flow(current, task.task)
             current = task.task
-        if item.decided_at != "C":
+        if item.township_reviews:
             current = _review(b, current)
-        if item.decided_at in ("T->C", "C"):
-            b.call("Call_county_handoff", "转县级部门办理", W, elements.COUNTY_HANDOFF)
-            b.flow(current, "Call_county_handoff")
-            current = "Call_county_handoff"
+        current = _handoff(b, item, current)
     b.call("Call_delivery", "办结与结果送达", W, elements.RESULT_DELIVERY)
     b.call("Call_evaluation", "好差评", W, elements.EVALUATION)
     b.end("End_item", "办结", W)
     b.flow(current, "Call_delivery")
     b.chain("Call_delivery", "Call_evaluation", "End_item")
     return b
+
+
+# Who decides after the township: the call activity that hands the case over.
+HANDOFFS = (
+    ("county_decides", "Call_county_handoff", "转县级部门办理", elements.COUNTY_HANDOFF),
+    ("station_decides", "Call_station_handoff", "转基层站所办理", elements.STATION_HANDOFF),
+    ("province_decides", "Call_province_handoff", "县级初审、报省级决定", elements.PROVINCE_HANDOFF),
+)
+
+
+def _handoff(b: ProcessBuilder, item: Item, current: str) -> str:
+    for decides, node, name, called in HANDOFFS:
+        if getattr(item, decides):
+            b.call(node, name, W, called)
+            b.flow(current, node)
+            return node
+    return current
 
 
 def _proxy(b: ProcessBuilder, current: str) -> str:
