@@ -82,7 +82,7 @@ STATION_KINDS = {
     "agriculture": "农业技术推广站",
     "natural_resources": "自然资源所",
 }
-STATION_CODE = r"[A-Z]{2,4}-\d{2}"  # the parent department's code, a dash, two digits
+STATION_CODE = r"[A-Z]{2,4}-\d{2,3}"  # the parent department's code, a dash, a number
 
 
 @dataclass(frozen=True)
