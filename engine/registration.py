@@ -249,7 +249,9 @@ class RegistrationService:
             station = org.station_for(item.station, township.code)
             if station is None:
                 kind = STATION_KINDS.get(item.station, item.station)
-                errors["applicant.village"] = f"{township.name}没有负责该事项的{kind}，请到县级部门办理"
+                errors["applicant.village"] = (
+                    f"{township.name}没有负责该事项的{kind}，请到县级部门办理"
+                )
             else:
                 deciding = station.code
         if errors or item is None or township is None:

@@ -356,7 +356,10 @@ def _decider_rules(item: dict[str, Any]) -> Iterator[tuple[list[str | int], str]
         if step in item["limits"]["steps"] and level not in levels:
             yield ["limits", "steps", step], f"办理层级为 {level} 的事项没有该决定环节（{step}）"
     if "county_decision" in item and level not in COUNTY_LEVELS:
-        yield ["county_decision"], f"办理层级为 {level} 的事项不由县级部门决定，不能指定县级决定方式"
+        yield (
+            ["county_decision"],
+            f"办理层级为 {level} 的事项不由县级部门决定，不能指定县级决定方式",
+        )
     if level == BY_STATION and "station" not in item:
         kinds = "、".join(f"{k}（{v}）" for k, v in STATION_KINDS.items())
         yield ["station"], f"由基层站所决定的事项（T->S）应写明站所类型：{kinds}"

@@ -388,7 +388,9 @@ class _Reader:
             self.fail(where, "应为字段表")
             return
         department = self.text(raw, "department", where)
-        code = self.unit(raw, where, "station", department, STATION_CODE, "kind", "department", "serves")
+        code = self.unit(
+            raw, where, "station", department, STATION_CODE, "kind", "department", "serves"
+        )
         if code is None:
             return
         if department is None:

@@ -97,7 +97,9 @@ def _stations(units: dict[str, OrgUnit], township: str, name: str) -> list[OrgUn
     for kind, department, suffix in GENERATED_STATIONS:
         if department not in units:
             continue
-        number = 1 + sum(1 for u in units.values() if u.kind == "station" and u.parent == department)
+        number = 1 + sum(
+            1 for u in units.values() if u.kind == "station" and u.parent == department
+        )
         code = f"{department}-{number:02d}"
         found.append(OrgUnit(code, name + suffix, "station", department, (), kind, (township,)))
     return found

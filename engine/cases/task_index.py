@@ -10,7 +10,6 @@ from engine.routing import Routing
 from engine.runtime.case import LiveCase
 from processes.org import ROLE_UNIT_KINDS
 
-
 # Lanes whose task means the case has reached the deciding county department or station.
 _HANDED = (("department",), ("station",))
 

@@ -57,9 +57,7 @@ def test_a_household_move_taken_at_a_village_point_is_decided_by_its_police_stat
     counter.act("he.dong", case_id, "Task_entrust", ENTRUST)
     counter.act("he.dong", case_id, "Task_handover", HANDOVER)
     counter.act("wang.fang", case_id, "Task_check_materials", {"intake_decision": "accept"})
-    case = counter.act(
-        "wang.fang", case_id, "Task_station_handover", {"handover_items": 4}
-    )
+    case = counter.act("wang.fang", case_id, "Task_station_handover", {"handover_items": 4})
     assert specs(case) == ["Task_station_decision"]
     assert case["county_since"] is not None  # handed over: the station sees it from now on
     [task] = counter.queue("li.jing", case_id)
@@ -96,7 +94,14 @@ def test_a_sole_trader_registration_is_decided_by_the_market_regulation_station(
 ) -> None:
     # 丰乐乡 is served by 青丝市场监督管理所 (SJ-01), not by 渠江 (SJ-02).
     case_id = _handed_to_station(counter, "pan.hong", SHOP, YULONG)
-    assert counter.case("mo.lan", case_id)["department"] == "SJ-01"
+    shown = counter.case("mo.lan", case_id)
+    assert (shown["department"], shown["department_name"]) == (
+        "SJ-01",
+        "渠县市场监督管理局青丝市场监督管理所",
+    )
+    # Accepted Thu 24 Sep; 3 working days (《市场主体登记管理条例》第十九条): 25 Sep is 中秋,
+    # 26-27 the weekend, so 28, 29, 30 Sep — due 30 Sep.
+    assert shown["due_date"] == "2026-09-30"
     case = counter.act(
         "mo.lan",
         case_id,
@@ -153,7 +158,10 @@ def test_a_disability_certificate_is_reviewed_by_the_county_and_decided_by_the_p
     )
     assert specs(case) == ["Task_prepare_result"]
     data = counter.engine.cases.get(case_id).data
-    assert (data["province_approved"], data["province_document_no"]) == (True, "川退役〔2026〕301号")
+    assert (data["province_approved"], data["province_document_no"]) == (
+        True,
+        "川退役〔2026〕301号",
+    )
     counter.check_history(case_id)
 
 

@@ -286,7 +286,8 @@ class CaseSummarySchema(Schema):
     )
     village_name = _unit_name("申请人所在村（社区）")
     department = fields.String(
-        allow_none=True, metadata={"description": "决定单位代码：县级部门（如 MZ）或基层站所（如 GA-01）"}
+        allow_none=True,
+        metadata={"description": "决定单位代码：县级部门（如 MZ）或基层站所（如 GA-01）"},
     )
     department_name = _unit_name("决定单位（县级部门或基层站所）")
     registered_unit = fields.String(

@@ -140,7 +140,12 @@ def _applicant_item(item: Item) -> ProcessBuilder:
 HANDOFFS = (
     ("county_decides", "Call_county_handoff", "转县级部门办理", elements.COUNTY_HANDOFF),
     ("station_decides", "Call_station_handoff", "转基层站所办理", elements.STATION_HANDOFF),
-    ("province_decides", "Call_province_handoff", "县级初审、报省级决定", elements.PROVINCE_HANDOFF),
+    (
+        "province_decides",
+        "Call_province_handoff",
+        "县级初审、报省级决定",
+        elements.PROVINCE_HANDOFF,
+    ),
 )
 
 
