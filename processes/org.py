@@ -1,4 +1,5 @@
-"""The organisation (组织机构): county, townships, villages, county departments, staff.
+"""The organisation (组织机构): county, townships, villages, county departments, grassroots
+stations (基层站所: 派出所, 市场监管所, 人武部… serving one or more townships), staff.
 
 Pure data and lookups for scoping (invariant 8) and the A/B posts (双AB岗): one YAML
 file, ``processes/org/demo.yaml`` by default, validated strictly at load time; every
