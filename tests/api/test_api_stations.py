@@ -63,6 +63,9 @@ def test_a_household_move_taken_at_a_village_point_is_decided_by_its_police_stat
     [task] = counter.queue("li.jing", case_id)
     assert (task["role"], task["org_unit"]) == ("station_officer", "GA-01")
     assert (task["role_name"], task["org_unit_name"]) == ("基层站所经办人", "渠县公安局青丝派出所")
+    # The station's step limit (station_decision: 5 working days from Thu 24 Sep): 28, 29,
+    # 30 Sep, 8, 9 Oct (中秋 and 国庆 off) — due at the end of 9 Oct.
+    assert task["due_at"] == "2026-10-10T00:00:00+08:00"
     # The township leader sees the case but cannot decide it (403); another township's
     # 派出所 (渠江, GA-02) and the county bureau do not see it at all (404).
     case = counter.act(
@@ -140,6 +143,12 @@ def test_a_disability_certificate_is_reviewed_by_the_county_and_decided_by_the_p
     counter.act("wang.fang", case_id, "Task_check_materials", {"intake_decision": "accept"})
     case = counter.act("wang.fang", case_id, "Task_province_handover", {"handover_items": 5})
     assert specs(case) == ["Task_county_first_review"]
+    # Each level has its own step limit, counted from the day its task is ready (Thu 24 Sep,
+    # the start day not counted). First review, 10 working days: 28, 29, 30 Sep (25 Sep
+    # 中秋, 1-7 Oct 国庆), 8, 9, 10 (Saturday, 调休上班), 12, 13, 14, 15 Oct — due at the
+    # end of 15 Oct.
+    [review] = counter.queue("guo.jun", case_id)
+    assert review["due_at"] == "2026-10-16T00:00:00+08:00"
     counter.act(
         "guo.jun",
         case_id,
@@ -147,6 +156,10 @@ def test_a_disability_certificate_is_reviewed_by_the_county_and_decided_by_the_p
         {"first_review": "forward", "first_review_opinion": "材料齐全，符合换发条件，报省厅审批"},
         hidden_from=("zhao.gang", "deng.hui", "li.jing"),
     )
+    # The province's decision, 25 working days from 24 Sep: the 10 above, then 16, 19-23,
+    # 26-30 Oct, 2, 3, 4, 5 Nov — due at the end of 5 Nov.
+    [province] = counter.queue("guo.jun", case_id)
+    assert province["due_at"] == "2026-11-06T00:00:00+08:00"
     # The province (省退役军人事务厅) decides in its own system; the county officer records
     # its reply with the reply's number.
     case = counter.act(
