@@ -52,6 +52,7 @@ __all__ = [
     "REGISTRATION_FIELDS",
     "REGISTRATION_VALUES",
     "ROLES",
+    "STATION_KINDS",
     "TABLES",
     "TYPE_NAMES",
     "UNIT_KINDS",

@@ -195,3 +195,16 @@ def test_a_case_the_county_rejects_at_first_review_never_reaches_the_province(
     data = counter.engine.cases.get(case_id).data
     assert (data["province_approved"], data["province_decision"]) == (False, "reject")
     counter.check_history(case_id)
+
+
+def test_the_item_names_the_station_that_decides(counter: Counter) -> None:
+    shown = counter.get("wang.fang", f"/api/v1/items/{MOVE.code}").get_json()
+    assert (shown["decided_at"], shown["decided_at_name"]) == (
+        "T->S",
+        "乡镇（村）受理、基层站所决定",
+    )
+    assert (shown["station"], shown["station_name"]) == ("police_station", "公安派出所")
+    assert shown["county_decision"] is None  # the GA department's callback route is not used
+    province = counter.get("wang.fang", f"/api/v1/items/{DISABLED_CARD.code}").get_json()
+    assert province["decided_at_name"] == "乡镇受理、县级部门初审、省级部门决定"
+    assert (province["station"], province["county_decision"]) == (None, None)
