@@ -31,6 +31,8 @@ COUNTY_HANDOFF = "common_county_handoff"
 RESULT_DELIVERY = "common_result_delivery"
 EVALUATION = "common_evaluation"
 ENFORCEMENT = "common_enforcement"
+STATION_HANDOFF = "common_station_handoff"  # 转基层站所 (T->S items)
+PROVINCE_HANDOFF = "common_province_handoff"  # 县级初审、报省级决定 (T->C->P items)
 SHARED_ACTIVITIES = (
     INTAKE,
     PLEDGE,
@@ -40,6 +42,8 @@ SHARED_ACTIVITIES = (
     RESULT_DELIVERY,
     EVALUATION,
     ENFORCEMENT,
+    STATION_HANDOFF,
+    PROVINCE_HANDOFF,
 )
 
 # Tasks whose reaching or closing is a fact of a figure, a step limit or a warning
@@ -77,6 +81,13 @@ COUNTY_SPOT_CHECK = TaskRef(COUNTY_HANDOFF, "Task_county_spot_check")
 # before the 残联 reviews it and makes the card
 ASSESSMENT_FORM = TaskRef(COUNTY_HANDOFF, "Task_assessment_form")
 DISABILITY_ASSESSMENT = TaskRef(COUNTY_HANDOFF, "Task_disability_assessment")
+# The grassroots station's decision (T->S) and the province's (T->C->P), recorded in daiban.
+STATION_HANDOVER = TaskRef(STATION_HANDOFF, "Task_station_handover")
+STATION_DECISION_TASK = TaskRef(STATION_HANDOFF, "Task_station_decision")
+STATION_CHASE = TaskRef(STATION_HANDOFF, "Task_chase_station")
+PROVINCE_HANDOVER = TaskRef(PROVINCE_HANDOFF, "Task_province_handover")
+PROVINCE_FIRST_REVIEW = TaskRef(PROVINCE_HANDOFF, "Task_county_first_review")
+PROVINCE_DECISION_TASK = TaskRef(PROVINCE_HANDOFF, "Task_province_decision")
 # The intake decision (form field of the materials check) and its accepting values
 INTAKE_DECISION = "intake_decision"
 ACCEPTING_DECISIONS = ("accept", "accept_with_pledge")

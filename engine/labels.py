@@ -23,7 +23,7 @@ from engine.records.absences import ABSENCE_SOURCES, ABSENCE_STATUSES
 from engine.records.runs import RUN_KINDS, RUN_STATUSES
 from processes.catalogue import COUNTY_DECISION_ROUTES, KIND_NAMES, TYPE_NAMES
 from processes.channels import CHANNELS
-from processes.org import ROLES, TOWNSHIP_GROUPS, UNIT_KINDS, Organization
+from processes.org import ROLES, STATION_KINDS, TOWNSHIP_GROUPS, UNIT_KINDS, Organization
 
 __all__ = [
     "ABSENCE_SOURCES",
@@ -57,6 +57,7 @@ __all__ = [
     "ROLES",
     "RUN_KINDS",
     "RUN_STATUSES",
+    "STATION_KINDS",
     "TABLES",
     "TOWNSHIP_GROUPS",
     "TYPE_NAMES",
@@ -177,7 +178,13 @@ RATING_REASONS = {
 
 # The catalogue (processes/catalogue.py): kinds and types of item, where an item is decided,
 # how its limits are counted.
-DECIDED_AT = {"T": "乡镇办结", "T->C": "乡镇受理、县级部门决定", "C": "县级部门办理"}
+DECIDED_AT = {
+    "T": "乡镇办结",
+    "T->C": "乡镇受理、县级部门决定",
+    "C": "县级部门办理",
+    "T->S": "乡镇（村）受理、基层站所决定",
+    "T->C->P": "乡镇受理、县级部门初审、省级部门决定",
+}
 LIMIT_UNITS = {"working_days": "工作日", "calendar_days": "自然日"}
 
 # The periods a limit does not count (catalogue ``limits.excluded``, engine/periods.py).
@@ -231,6 +238,7 @@ REGISTRATION_FIELDS = {
     "item.tolerable_materials": "可容缺材料",
     "item.urgent": "急事急办事项",
     "item.county_decision": "县级部门决定方式",
+    "item.station": "决定站所类型",
     "applicant": "申请人",
     "applicant.name": "姓名",
     "applicant.id_number": "公民身份号码",
@@ -254,6 +262,7 @@ REGISTRATION_VALUES: dict[str, Mapping[str, str]] = {
     "item.public_notice_unit": LIMIT_UNITS,
     "item.excluded": EXCLUDED_PERIODS,
     "item.county_decision": COUNTY_DECISION_ROUTES,
+    "item.station": STATION_KINDS,
 }
 
 # What an event records beside the data submitted (engine/cases: the registration's
@@ -429,6 +438,7 @@ TABLES: dict[str, Mapping[str, str]] = {
     "messages": MESSAGES,
     "roles": ROLES,
     "unit_kinds": UNIT_KINDS,
+    "station_kinds": STATION_KINDS,
     "channels": CHANNELS,
     "issue_statuses": ISSUE_STATUSES,
     "issue_levels": ISSUE_LEVELS,

@@ -35,7 +35,7 @@ from engine.policy import registering_actor, registration_refusal
 from engine.routing import Routing, competent_township, not_applicable
 from processes.catalogue import Catalogue, Item
 from processes.channels import CHANNELS, COUNTY_WIDE_CHANNELS, PROXY_CHANNELS
-from processes.org import AGENT_ROLES
+from processes.org import AGENT_ROLES, STATION_KINDS
 from processes.patterns import PHONE_RE, mask_id
 
 log = get_logger(__name__)
@@ -259,12 +259,23 @@ class RegistrationService:
             unknown = [m for m in registration.materials if m not in known]
             if unknown:
                 errors["materials"] = "不是该事项的申请材料：" + "、".join(map(str, unknown))
+        deciding = item.department_code if item is not None else None
+        if item is not None and township is not None and item.station_decides:
+            # a T->S item goes to the station of its kind serving the case's township
+            station = org.station_for(item.station, township.code)
+            if station is None:
+                kind = STATION_KINDS.get(item.station, item.station)
+                errors["applicant.village"] = (
+                    f"{township.name}没有负责该事项的{kind}，请到县级部门办理"
+                )
+            else:
+                deciding = station.code
         if errors or item is None or township is None:
             return item, None, errors
         routing = Routing(
             township=township.code,
             village=applicant.village,
-            department=item.department_code,
+            department=deciding,
             registered_unit=registered_unit,
         )
         return item, routing, errors

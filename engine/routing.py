@@ -19,7 +19,8 @@ SCHEDULED = "scheduled"  # the pickup and delivery mode of a mobile post's round
 @dataclass(frozen=True)
 class Routing:
     """The competent township (or county), the resident's village, the county department
-    that decides (T->C and C items) and, for county-wide handling (全县域通办), the
+    that decides (T->C and C items) or the grassroots station that does (T->S items: the
+    station serving the township, ``processes.org.Organization.station_for``) and, for county-wide handling (全县域通办), the
     township whose window registered the case."""
 
     township: str | None = None
@@ -32,7 +33,7 @@ class Routing:
         kinds = ROLE_UNIT_KINDS.get(role or "", ())
         if "village" in kinds:
             return self.village or self.township
-        if "department" in kinds:
+        if "department" in kinds or "station" in kinds:
             return self.department
         if "county" in kinds:
             return self.county

@@ -41,6 +41,8 @@ PHASES: dict[str, str] = {
     elements.PROXY: "proxy_handover",
     elements.TOWNSHIP_REVIEW: "township_review",
     elements.COUNTY_HANDOFF: "county_decision",
+    elements.STATION_HANDOFF: "station_decision",
+    elements.PROVINCE_HANDOFF: "county_decision",  # the first review; the province's below
     elements.RESULT_DELIVERY: "delivery",
     # 差评整改: a bad rating is called back and rectified within 15 working days (四川).
     elements.EVALUATION: "rectification",
@@ -48,11 +50,14 @@ PHASES: dict[str, str] = {
 # Single tasks with a phase of their own inside an activity without one.
 TASK_PHASES: dict[tuple[str, str], str] = {
     elements.INVESTIGATE: "investigation",
+    elements.PROVINCE_DECISION_TASK: "province_decision",
 }
 # Limits the shared activities apply when the item gives none (their timers' defaults).
 DEFAULT_LIMITS: dict[str, int] = {
     "proxy_handover": 3,
     "county_decision": 10,
+    "station_decision": 5,
+    "province_decision": 30,
     "rectification": 15,
     "investigation": 30,
 }
@@ -61,7 +66,7 @@ MAX_LIMIT = 3660
 
 def phase_of(process_id: str, spec_id: str) -> str | None:
     """The phase whose limit a task has, or None (it is due when its case is)."""
-    return PHASES.get(process_id) or TASK_PHASES.get((process_id, spec_id))
+    return TASK_PHASES.get((process_id, spec_id)) or PHASES.get(process_id)
 
 
 def step_limit(item: Any, phase: str | None) -> int | None:

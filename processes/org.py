@@ -1,4 +1,5 @@
-"""The organisation (组织机构): county, townships, villages, county departments, staff.
+"""The organisation (组织机构): county, townships, villages, county departments, grassroots
+stations (基层站所: 派出所, 市场监管所, 人武部… serving one or more townships), staff.
 
 Pure data and lookups for scoping (invariant 8) and the A/B posts (双AB岗): one YAML
 file, ``processes/org/demo.yaml`` by default, validated strictly at load time; every
@@ -32,6 +33,7 @@ ROLES = {
     "township_leader": "乡镇分管领导",
     "county_officer": "县级部门经办人",
     "park_window": "工业园小窗口工作人员",
+    "station_officer": "基层站所经办人",
     "supervisor": "效能监督/审计",
     "designer": "流程设计员",
     "admin": "系统管理员",
@@ -43,6 +45,7 @@ UNIT_KINDS = {
     "community": "社区",
     "department": "县级部门",
     "park_window": "工业园小窗口",
+    "station": "基层站所",
 }
 # The kinds of unit a holder of each role belongs to. Mobile posts (流动代办岗) serve a
 # whole township, so their holders belong to the township, not to one village.
@@ -56,6 +59,7 @@ ROLE_UNIT_KINDS: dict[str, tuple[str, ...]] = {
     # 工业园小窗口 (the "4+N" network's small window in an industrial park): its staff
     # belong to the window, a unit under the township whose park it serves.
     "park_window": ("park_window",),
+    "station_officer": ("station",),
     "supervisor": ("county",),
     "designer": ("county",),
     "admin": ("county",),
@@ -79,6 +83,22 @@ TOWNSHIP_GROUPS = {
     "developed_town": "经济发达镇",
 }
 REFORMS = {"developed_town": "经济发达镇"}
+# -- Grassroots stations (基层站所) ------------------------------------------------------
+# Units of a county department (or the 人武部) located in a township and serving one or
+# several townships; some decide items the township only accepts (catalogue
+# ``decided_at: T->S`` with ``station: KIND``). A township has at most one station of
+# each kind.
+STATION_KINDS = {
+    "police_station": "公安派出所",
+    "market_regulation": "市场监督管理所",
+    "armed_forces": "人民武装部",
+    "finance": "财政所",
+    "judicial": "司法所",
+    "forestry": "林业站",
+    "agriculture": "农业技术推广站",
+    "natural_resources": "自然资源所",
+}
+STATION_CODE = r"[A-Z]{2,4}-\d{2,3}"  # the parent department's code, a dash, a number
 
 
 @dataclass(frozen=True)
@@ -89,6 +109,8 @@ class OrgUnit:
     parent: str | None = None
     offices: tuple[str, ...] = ()
     reform: str | None = None  # a township under the 经济发达镇 reform: developed_town
+    station_kind: str | None = None  # a station's kind (STATION_KINDS)
+    serves: tuple[str, ...] = ()  # the townships a station serves
 
     @property
     def township_type(self) -> str | None:
@@ -223,6 +245,17 @@ class Organization:
         """The township a township, village or community belongs to."""
         return next((u for u in self.lineage(code) if u.kind == "township"), None)
 
+    def station_for(self, kind: str, township: str) -> OrgUnit | None:
+        """The station of ``kind`` that serves ``township`` (None: there is none)."""
+        return next(
+            (
+                u
+                for u in self.units.values()
+                if u.kind == "station" and u.station_kind == kind and township in u.serves
+            ),
+            None,
+        )
+
     def county_department(self, code: str) -> OrgUnit | None:
         """The department of a department code or of an item code that starts with one."""
         match = re.match(r"[A-Z]{2,4}", code)
@@ -336,13 +369,16 @@ class _Reader:
         self.applicability: list[Applicability] = []
         self.schedules: list[Schedule] = []
         self.where: dict[str, Where] = {}  # unit code or user id -> its place in the file
+        self.served: dict[tuple[str, str], str] = {}  # (station kind, township) -> station
 
     def fail(self, where: Where, message: str) -> None:
         self.problems.append((where, message))
 
     def read(self, data: Any) -> None:
         required = ("county", "departments", "townships", "users")
-        top = self.fields(data, [], required, ("absences", "applicability", "schedules"))
+        top = self.fields(
+            data, [], required, ("stations", "absences", "applicability", "schedules")
+        )
         if top is None:
             return
         county = None
@@ -352,6 +388,8 @@ class _Reader:
             self.unit(raw, where, "department", county, r"[A-Z]{2,4}")
         for where, raw in self.entries(top, "townships"):
             self.township(raw, where, county)
+        for where, raw in self.entries(top, "stations"):
+            self.station(raw, where)
         for where, raw in self.entries(top, "users"):
             self.user(raw, where)
         for user in self.users.values():
@@ -507,6 +545,51 @@ class _Reader:
             self.applicability.append(
                 Applicability(tuple(items), tuple(groups), tuple(towns), basis)
             )
+
+    def station(self, raw: Any, where: Where) -> None:
+        """A grassroots station: its department (the parent), kind and served townships."""
+        if not isinstance(raw, dict):
+            self.fail(where, "应为字段表")
+            return
+        department = self.text(raw, "department", where)
+        code = self.unit(
+            raw, where, "station", department, STATION_CODE, "kind", "department", "serves"
+        )
+        if code is None:
+            return
+        if department is None:
+            self.fail(where, "缺少必填字段：department")
+        elif self.units.get(department) is None or self.units[department].kind != "department":
+            self.fail([*where, "department"], f"未知县级部门 {department}")
+        elif not code.startswith(department + "-"):
+            self.fail([*where, "code"], f"站所编码应以所属部门编码 {department}- 开头")
+        kind = raw.get("kind")
+        if kind not in STATION_KINDS:
+            self.fail([*where, "kind"], "取值应为：" + "、".join(STATION_KINDS))
+            kind = None
+        serves: list[str] = []
+        for index, township in enumerate(self.listed(raw, "serves", where)):
+            unit = self.units.get(township) if isinstance(township, str) else None
+            if unit is None or unit.kind != "township":
+                self.fail([*where, "serves", index], f"未知乡镇编码 {township}")
+                continue
+            other = self.served.get((kind or "", township))
+            if kind is not None and other is not None:
+                self.fail([*where, "serves", index], f"{unit.name}已由 {other} 服务")
+                continue
+            self.served[(kind or "", township)] = code
+            serves.append(township)
+        name = self.units[code].name
+        self.units[code] = OrgUnit(
+            code, name, "station", department, (), station_kind=kind, serves=tuple(serves)
+        )
+
+    def listed(self, raw: dict[str, Any], key: str, where: Where) -> list[Any]:
+        value = raw.get(key)
+        if not isinstance(value, list) or not value:
+            self.fail([*where, key], "应为非空列表")
+            return []
+        return value
 
     def village(self, raw: Any, where: Where, township: str) -> None:
         kind = raw.get("kind") if isinstance(raw, dict) else "village"

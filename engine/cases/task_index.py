@@ -10,6 +10,9 @@ from engine.routing import Routing, task_lane
 from engine.runtime.case import LiveCase
 from processes.org import ROLE_UNIT_KINDS
 
+# Lanes whose task means the case has reached the deciding county department or station.
+_HANDED = (("department",), ("station",))
+
 
 def routing_of(record: CaseRecord) -> Routing:
     return Routing(record.org_unit, record.village, record.department, record.registered_unit)
@@ -60,7 +63,7 @@ def county_since(record: CaseRecord, live: LiveCase, at: datetime) -> datetime |
     if record.county_since is not None:
         return record.county_since
     reached = (
-        any(ROLE_UNIT_KINDS.get(t.lane or "", ()) == ("department",) for t in live.ready_tasks())
+        any(ROLE_UNIT_KINDS.get(t.lane or "", ()) in _HANDED for t in live.ready_tasks())
         or elements.COUNTY_DECISION in live.waiting_messages()
     )
     return at if reached else None

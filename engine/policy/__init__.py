@@ -13,12 +13,14 @@ Role families (``roles``), by what they mean here:
 * operating roles act where their unit is: ``village_agent`` in its village or community;
   ``mobile_agent`` and the township staff (window A post, back office B post, leader) in
   their township; ``county_officer`` in its department, on cases handed to it;
+  ``station_officer`` in its grassroots station (基层站所: 派出所, 市场监管所, 人武部…),
+  on the cases handed to it (T->S items, routed to the station serving the township);
 * ``COUNTY_READERS`` (the supervisor) read the whole county and change nothing;
 * ``CASE_BLIND`` (designers, administrators) see no case, issue or figure.
 
 Scope (``scopes``) is one notion, ``case_scope``: the caller's village; or its township,
 plus what its window (or the county centre) registered for another township (全县域通办,
-read-only); or the cases handed to its department; the supervisor everything; designers
+read-only); or the cases handed to its department or station; the supervisor everything; designers
 and administrators nothing. ``figures_scope`` leaves out what was registered elsewhere;
 ``issue_scope`` keeps the same units for the issue ledger. People (``people``) have a
 scope of their own, ``people_scope``: the administrator everyone, a township leader the

@@ -3,7 +3,8 @@
 Objects are cases (and their open task) in 青丝乡's village 511725201001, in its other
 village 511725201002, at 青丝乡's window (A post) and back office (B post), in 丰乐乡
 (registered by its window and by a village agent), registered by 青丝乡's window for a
-resident of 丰乐乡 (全县域通办), and handed to the county departments MZ and RS.
+resident of 丰乐乡 (全县域通办), handed to the county departments MZ and RS, and handed to
+青丝派出所 (a grassroots station, GA-01).
 
 What the matrix says (DESIGN invariant 8): out of scope is 404 (problem+json) for reads
 and writes alike, and nothing changes; in scope a read is 200 and a write either succeeds
@@ -96,6 +97,11 @@ OBJECTS: dict[str, Kind] = {
     "handed_rs": Kind(
         "RS002", "pan.hong", "township_window", "511725202002", "Task_county_decision", "tang.jian"
     ),
+    # handed to a grassroots station: 户口登记项目变更更正 of a 青丝乡 resident, decided by
+    # 青丝派出所 (GA-01), not by the county police bureau
+    "handed_station": Kind(
+        "GA007", "wang.fang", "township_window", "511725201003", "Task_station_decision", "wen.tao"
+    ),
 }
 
 # -- the endpoints on an object, in the column order of MATRIX --------------------------
@@ -140,6 +146,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "backoffice_b": ACTS,
         "county_wide": READ_ONLY,
         "handed_mz": ACTS,
+        "handed_station": ACTS,
     },
     "wang.fang": {  # 青丝乡 window, A post
         "village_001": ACTS,
@@ -148,6 +155,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "backoffice_b": ACTS,
         "county_wide": READ_ONLY,  # registered it for another township
         "handed_mz": ACTS,
+        "handed_station": ACTS,
     },
     "liu.yang": {  # 青丝乡 back office, B post (and window)
         "village_001": ACTS,
@@ -156,6 +164,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "backoffice_b": HOLDS,
         "county_wide": READ_ONLY,
         "handed_mz": ACTS,
+        "handed_station": ACTS,
     },
     "chen.jing": {  # 青丝乡 township leader
         "village_001": LEADS,
@@ -164,6 +173,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "backoffice_b": LEADS,
         "county_wide": READ_ONLY,
         "handed_mz": ACTS,  # the department's task is not the township's to assign
+        "handed_station": ACTS,  # nor the station's: the leader cannot decide or assign it
     },
     "deng.hui": {  # county officer, 县民政局 (MZ): only what was handed to MZ
         "handed_mz": DECIDES,
@@ -171,6 +181,12 @@ MATRIX: dict[str, dict[str, str]] = {
     "tang.jian": {  # county officer, 县人社局 (RS)
         "handed_rs": DECIDES,
     },
+    "li.jing": {  # station officer, 青丝派出所 (GA-01): only what was handed to the station;
+        # it decides by its task, never by the county's callback message (403)
+        "handed_station": HOLDS,
+    },
+    "shu.ping": {},  # station officer, 渠江派出所 (GA-02): nothing of 青丝乡's
+    "yang.kai": {},  # county officer, 县公安局 (GA): the station decides, not the bureau
     "sun.hong": dict.fromkeys(OBJECTS, READ_ONLY),  # supervisor: the county, read-only
     "lin.tao": {},  # designer: processes, not residents' cases
     "he.jun": {},  # admin: accounts, not residents' cases
@@ -265,6 +281,7 @@ REGISTRATIONS: list[tuple[str, str, str, int]] = [
     ("chen.jing", "township_window", "511725201002", 422),
     ("deng.hui", "county_centre", "511725201001", 201),
     ("tang.jian", "village_point", "511725201001", 422),
+    ("li.jing", "township_window", "511725201001", 422),  # a station registers nothing
     ("sun.hong", "county_centre", "511725201001", 422),
     ("lin.tao", "township_window", "511725201001", 422),
     ("he.jun", "county_centre", "511725201001", 422),
@@ -349,6 +366,9 @@ LEDGER_MATRIX: dict[str, dict[str, str]] = {
     "chen.jing": _QINGSI_STAFF,
     "deng.hui": {"issue_county": ISSUE_HOLDS_COUNTY},  # 县民政局
     "tang.jian": {},  # 县人社局: nothing was passed to it
+    "li.jing": {},  # stations: no ledger issue is passed to them
+    "shu.ping": {},
+    "yang.kai": {},  # 县公安局: nothing was passed to it
     "sun.hong": dict.fromkeys(LEDGER_KINDS, ISSUE_SEES),  # supervisor: all, read-only
     "lin.tao": {},  # designers and administrators: no ledger
     "he.jun": {},

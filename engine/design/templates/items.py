@@ -168,12 +168,14 @@ def _applicant_item(item: Item) -> ProcessBuilder:
             if step == "household_survey" and "democratic_review_optional" in steps:
                 fields = (*fields, REVIEW_NEEDED)
             current = _task(b, current, step, fields)
-        if item.decided_at != "C":
+        if item.township_reviews:
             current = _review(b, current, paperwork="emergency_relief" in steps)
         for step in after:
             current = _task(b, current, step, STEP_FORMS[step].fields)
-        if item.decided_at in ("T->C", "C") or "county_over_limit" in steps:
+        if item.county_decides or "county_over_limit" in steps:
             current = _county(b, current, item)
+        else:
+            current = _handoff(b, item, current)
     b.call("Call_delivery", "办结与结果送达", W, elements.RESULT_DELIVERY)
     b.call("Call_evaluation", "好差评", W, elements.EVALUATION)
     b.end("End_item", "办结", W)
@@ -275,6 +277,28 @@ def _democratic_review(b: ProcessBuilder, current: str, *, optional: bool) -> st
     )
     b.chain("Task_vote_refusal", "End_vote_refused")
     return "Gateway_vote_done"
+
+
+# Who decides after the township: the call activity that hands the case over.
+HANDOFFS = (
+    ("county_decides", "Call_county_handoff", "转县级部门办理", elements.COUNTY_HANDOFF),
+    ("station_decides", "Call_station_handoff", "转基层站所办理", elements.STATION_HANDOFF),
+    (
+        "province_decides",
+        "Call_province_handoff",
+        "县级初审、报省级决定",
+        elements.PROVINCE_HANDOFF,
+    ),
+)
+
+
+def _handoff(b: ProcessBuilder, item: Item, current: str) -> str:
+    for decides, node, name, called in HANDOFFS:
+        if getattr(item, decides):
+            b.call(node, name, W, called)
+            b.flow(current, node)
+            return node
+    return current
 
 
 def _proxy(b: ProcessBuilder, current: str) -> str:

@@ -5,7 +5,7 @@ import * as api from "./api.js";
 import { ErrorBox, Loading, html, navigate, render, useEffect, useRef, useState } from "./ui.js";
 
 const STAFF = ["village_agent", "mobile_agent", "township_window", "township_backoffice",
-  "township_leader", "county_officer"];
+  "township_leader", "county_officer", "station_officer"];
 const FRONT = ["village_agent", "mobile_agent", "township_window", "park_window"];
 
 // Every page: its address, module, menu label and the roles that see it in the menu.
