@@ -38,6 +38,8 @@ class Action(StrEnum):
     MANAGE_NOTICES = "manage_notices"
     ATTACH_SCAN = "attach_scan"
     SEE_SCAN = "see_scan"
+    SEE_RUNS = "see_runs"
+    COMPLETE_RUN = "complete_run"
 
 
 class Reason(StrEnum):

@@ -184,16 +184,6 @@ class LiveCase:
         last = self.workflow.last_task
         return dict(last.data) if last is not None else dict(self.workflow.data)
 
-    def current(self, name: str) -> Any:
-        """Variable ``name`` as the work in progress sees it: a called process still
-        running keeps its data to itself until it ends (an enforcement case sets its due
-        date at 立案, inside ``common_enforcement``), so its value comes first."""
-        for sub in self.workflow.subprocesses.values():
-            last = sub.last_task
-            if not sub.is_completed() and last is not None and name in last.data:
-                return last.data[name]
-        return self.data().get(name)
-
     # -- transitions -------------------------------------------------------------------
     def _run_engine(self) -> None:
         self._ready = None

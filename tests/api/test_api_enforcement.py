@@ -86,9 +86,11 @@ def complete(counter: Counter, user: str, case_id: int, spec: str, data: dict[st
 
 
 def current(engine: Engine, case_id: int) -> Any:
-    """The case's variables as its running call activity (``common_enforcement``) has them."""
+    """The case's variables where the process stands: the data of its ready tasks (a
+    running call activity, ``common_enforcement``, returns its data when it ends)."""
     live = engine.cases.cache.load(engine.cases.record(case_id))
-    return lambda name: live.current(name)
+    found = {k: v for task in live.ready_tasks() for k, v in task.data.items()}
+    return lambda name: found[name]
 
 
 def tick(engine: Engine, clock: ManualClock, day: str) -> None:

@@ -17,6 +17,8 @@ from webapi.blueprints import (
     people,
     public,
     ratings,
+    reports,
+    runs,
     stats,
     units,
 )
@@ -29,6 +31,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     definitions.blp,
     ledger.blp,
     stats.blp,
+    reports.blp,
     audit_export.blp,
     admin.blp,
     people.blp,
@@ -39,4 +42,5 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     notices.blp,
     documents.blp,
     attachments.blp,
+    runs.blp,
 )
