@@ -102,6 +102,13 @@ def test_the_monthly_tables_download_as_the_api_gives_them(console: Console) -> 
     assert name == "渠县效能监督月报2026年10月.zip"
     assert body == api(console, "sun.hong", "/reports/monthly", month="2026-10", format="csv")
     assert len(zipfile.ZipFile(io.BytesIO(body)).namelist()) == 6
+    # One township's tables.
+    page.select_option("#report-township", FENGLE)
+    page.click(".report-monthly button[data-format='xlsx']")
+    name, body = downloaded(desk, "#report-monthly-download")
+    assert name == "丰乐乡效能监督月报2026年10月.xlsx"
+    first = [list(r) for r in load_workbook(io.BytesIO(body))["表1"].iter_rows(values_only=True)]
+    assert [row[0] for row in first[3:-1]] == [FENGLE]
     desk.close()
 
 
@@ -175,6 +182,7 @@ def test_contact_cards_for_the_villages_one_may(console: Console) -> None:
     desk.ready()
     page = desk.page
     assert page.locator("#report-ranking-title").count() == 0
+    assert page.locator("#report-township").count() == 0  # its own township's tables
     page.wait_for_selector("#card-village option[value='511725201002']", state="attached")
     offered = page.locator("#card-village option").evaluate_all(
         "os => os.map(o => o.value).filter(Boolean)"

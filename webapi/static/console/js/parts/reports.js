@@ -79,8 +79,9 @@ function Ready({ file, id }) {
   </p>`;
 }
 
-function MonthlyTables({ month }) {
+function MonthlyTables({ month, units, supervisor }) {
   const [chosen, setChosen] = useState(month);
+  const [township, setTownship] = useState("");
   const [error, setError] = useState(null);
   const { file, busy, failure, make } = useFile();
   useEffect(() => setChosen(month), [month]);
@@ -91,7 +92,7 @@ function MonthlyTables({ month }) {
       return;
     }
     setError(null);
-    make(format, () => fetchFile("/reports/monthly", { month: chosen, format }, accept, `monthly-${chosen}.${format === "csv" ? "zip" : "xlsx"}`));
+    make(format, () => fetchFile("/reports/monthly", { month: chosen, format, township }, accept, `monthly-${chosen}.${format === "csv" ? "zip" : "xlsx"}`));
   }
   return html`<section class="card report-monthly" aria-labelledby="report-monthly-title">
     <h2 id="report-monthly-title">效能监督月报</h2>
@@ -102,10 +103,18 @@ function MonthlyTables({ month }) {
           aria-invalid=${error ? "true" : null} aria-describedby=${described || null}
           onInput=${(e) => setChosen(e.target.value)} />`}
       <//>
+      ${supervisor && units.data
+        ? html`<${Field} label="乡镇" id="report-township">
+            ${({ id }) => html`<select id=${id} value=${township} onChange=${(e) => setTownship(e.target.value)}>
+              <option value="">全县</option>
+              ${units.data.townships.map((t) => html`<option value=${t.code}>${t.name}</option>`)}
+            </select>`}
+          <//>`
+        : null}
       <div class="field report-buttons">
         ${FORMATS.map(([format, label, accept]) => html`<button type="button" data-format=${format}
           disabled=${busy !== null} onClick=${() => download(format, accept)}>
-          ${busy === format ? "正在生成…" : "生成" + label}</button>`)}
+          ${busy === format ? "正在生成…" : "生成 " + label}</button>`)}
       </div>
     </div>
     ${failure ? html`<${ErrorBox} error=${failure} />` : null}
@@ -198,8 +207,7 @@ function Ranking({ month }) {
   </section>`;
 }
 
-function ContactCards({ user }) {
-  const units = useLoad(() => loadUnits(user), []);
+function ContactCards({ units }) {
   const [village, setVillage] = useState("");
   const [error, setError] = useState(null);
   const { file, busy, failure, make } = useFile();
@@ -238,11 +246,12 @@ function ContactCards({ user }) {
 // The reports section of the supervision page; ``month`` is the page's month (YYYY-MM).
 export function Reports({ user, month }) {
   const supervisor = user.roles.includes("supervisor");
+  const units = useLoad(() => loadUnits(user), []);
   return html`<section class="reports" aria-labelledby="reports-title">
     <h2 id="reports-title" class="section-title">报表</h2>
     <div class="report-grid">
-      <${MonthlyTables} month=${month} />
-      <${ContactCards} user=${user} />
+      <${MonthlyTables} month=${month} units=${units} supervisor=${supervisor} />
+      <${ContactCards} units=${units} />
     </div>
     ${supervisor ? html`<${Ranking} month=${month} />` : null}
   </section>`;
