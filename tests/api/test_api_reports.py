@@ -1,6 +1,6 @@
-"""Reports (报表) over the hand-built data set of tests/support/stats_world.py, with eight
-more on-the-spot cases (RS010 社保卡挂失, handled and rated at the window the same day) in
-November and December for the ranking:
+"""Reports (报表) over the hand-built data set of tests/support/reports_world.py: the stats
+world with eight more on-the-spot cases (RS010 社保卡挂失, handled and rated at the window the
+same day) in November and December for the ranking:
 
             青丝乡 (511725201)                  丰乐乡 (511725202)
 October     A very satisfied, B dissatisfied    no ratings
@@ -39,7 +39,8 @@ from werkzeug.test import TestResponse
 from engine import Engine
 from engine.reports import TABLES
 from tests.support.databases import Databases
-from tests.support.stats_world import FENGLE, QINGSI, Desk, World, local, stats_world
+from tests.support.reports_world import reports_world
+from tests.support.stats_world import FENGLE, QINGSI, World
 from webapi.cli import main
 
 API = "/api/v1"
@@ -47,27 +48,9 @@ PROBLEM = "application/problem+json"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _on_the_spot(desk: Desk, user: str, village: str, level: int) -> int:
-    case_id = desk.register(user, "RS010", village, "township_window")
-    desk.do(case_id, "Task_check_materials", user, intake_decision="accept")
-    desk.do(case_id, "Task_on_the_spot", user)
-    desk.do(case_id, "Task_prepare_result", user, delivery_mode="window")
-    desk.do(case_id, "Task_window_pickup", user)
-    desk.rate(case_id, level, *(("slow",) if level <= 2 else ()))  # a bad one names a reason
-    return case_id
-
-
 @pytest.fixture(scope="module")
 def world(databases: Databases) -> Iterator[World]:
-    with stats_world(databases) as found:
-        desk = Desk(found.engine, found.clock, found.catalogue)
-        for day, levels in (("2026-11-10", ((5, 1), (5, 5))), ("2026-12-10", ((5, 4), (5, 5)))):
-            desk.at(f"{day} 09:00")
-            for level in levels[0]:
-                _on_the_spot(desk, "wang.fang", "511725201002", level)
-            for level in levels[1]:
-                _on_the_spot(desk, "pan.hong", "511725202001", level)
-        found.clock.set(local("2026-12-10 17:00"))
+    with reports_world(databases) as found:
         yield found
 
 

@@ -15,12 +15,12 @@ BY_CALLBACK = 'item.get("county_decision", "task") == "callback"'
 
 # The county reviews the township's materials and visits a sample of households before it
 # decides (``county_spot_check``: 低保, 民发〔2021〕57号); it may send the case back.
-SPOT_CHECK = '"county_spot_check" in item.get("special_steps", [])'
+SPOT_CHECK = '"county_spot_check" in item["special_steps"]'
 
 
 # 残疾人证: 县残联 issues the assessment form, the designated hospital assesses (its result
 # recorded from the returned form), then the 残联 reviews and makes the card (the decision).
-ASSESSMENT = '"disability_assessment" in item.get("special_steps", [])'
+ASSESSMENT = '"disability_assessment" in item["special_steps"]'
 
 
 def county_handoff() -> ProcessBuilder:

@@ -8,12 +8,12 @@ from engine.design.templates.lanes import BACKOFFICE, LEADER, WINDOW, lanes
 
 # The leader in charge approves a licence, and signs the township's opinion where the item
 # says so (``leader_sign_off``: 低保's 乡镇审核意见, cash of 临时救助) — never a clerk alone.
-LEADER_SIGNS = '(item["licence"] or "leader_sign_off" in item.get("special_steps", []))'
+LEADER_SIGNS = '(item["licence"] or "leader_sign_off" in item["special_steps"])'
 
 
 # 先行救助 given in an emergency: no public notice, the help was paid already (``emergency``
 # is in the data of every case of an item with the ``emergency_relief`` step).
-AFTER_RELIEF = '("emergency_relief" in item.get("special_steps", []) and emergency)'
+AFTER_RELIEF = '("emergency_relief" in item["special_steps"] and emergency)'
 
 
 def township_review() -> ProcessBuilder:

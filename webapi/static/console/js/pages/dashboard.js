@@ -25,6 +25,7 @@ import {
   useRef,
   useState,
 } from "../ui.js";
+import { Reports } from "../parts/reports.js";
 
 const CHART_JS = "/console/vendor/chart.umd.min.js";
 const GROUPINGS = [
@@ -32,6 +33,7 @@ const GROUPINGS = [
   ["village", "村（社区）"],
   ["item", "事项"],
   ["department", "县级部门"],
+  ["kind", "事项类别（下放/代办）"],
 ];
 // The headline figures (cards), the columns of the group table, and what the chart may show.
 const HEADLINE = [
@@ -179,6 +181,7 @@ function address(path, query) {
 
 // The case list (or the ledger) that reproduces a figure, and how closely, in words.
 export function drill(code, { from, to, endsToday, supervisor }, group) {
+  if (group && group.by === "kind") return null; // the case search has no filter by kind
   const unit = group && group.unit ? group.unit : null;
   const filter = {};
   let caveat = "";
@@ -391,7 +394,7 @@ function GroupTable({ report, columns, period, tableId }) {
       <tbody>
         ${report.groups.map(
           (g) => html`<tr data-unit=${g.unit === null ? "" : g.unit}>
-            <th scope="row" data-label=${report.group_by_name}>${g.name}${g.unit && by !== "county" ? html` <span class="code">${g.unit}</span>` : null}</th>
+            <th scope="row" data-label=${report.group_by_name}>${g.name}${g.unit && by !== "county" && by !== "kind" ? html` <span class="code">${g.unit}</span>` : null}</th>
             ${columns.map((code) => {
               const entry = legend.get(code);
               const link = drill(code, period, { by, unit: g.unit });
@@ -551,6 +554,7 @@ export default function Dashboard({ user }) {
       ${(data) => data && html`<${Figures} data=${data}
         figure=${figure} setFigure=${setFigure} supervisor=${supervisor} />`}
     <//>
+    <${Reports} user=${user} month=${month} />
   </div><//>`;
 }
 
