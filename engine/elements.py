@@ -31,6 +31,7 @@ COUNTY_HANDOFF = "common_county_handoff"
 RESULT_DELIVERY = "common_result_delivery"
 EVALUATION = "common_evaluation"
 ENFORCEMENT = "common_enforcement"
+BATCH_PAYOUT = "common_batch_payout"  # yearly payout lists (年度发放清册, engine/batch)
 SHARED_ACTIVITIES = (
     INTAKE,
     PLEDGE,
@@ -40,6 +41,7 @@ SHARED_ACTIVITIES = (
     RESULT_DELIVERY,
     EVALUATION,
     ENFORCEMENT,
+    BATCH_PAYOUT,
 )
 
 # Tasks whose reaching or closing is a fact of a figure, a step limit or a warning
@@ -79,6 +81,7 @@ PLEDGE_FULFILLED = "pledge_fulfilled"
 PUBLIC_NOTICE_OBJECTION = "public_notice_objection"
 HEARING_REQUESTED = "hearing_requested"
 RATING = "rating"
+BATCH_OBJECTION = "batch_objection"  # an objection to one line of a payout list
 MESSAGES = (
     COUNTY_DECISION,
     MATERIALS_RESUBMITTED,
@@ -86,6 +89,7 @@ MESSAGES = (
     PUBLIC_NOTICE_OBJECTION,
     HEARING_REQUESTED,
     RATING,
+    BATCH_OBJECTION,
 )
 # Which shared activity waits for each message
 MESSAGE_PROCESS = {
@@ -95,6 +99,7 @@ MESSAGE_PROCESS = {
     PUBLIC_NOTICE_OBJECTION: TOWNSHIP_REVIEW,
     HEARING_REQUESTED: ENFORCEMENT,
     RATING: EVALUATION,
+    BATCH_OBJECTION: BATCH_PAYOUT,
 }
 
 
@@ -116,3 +121,13 @@ SPECIAL_STEPS = {
     "disability_assessment": SpecialStep("Task_disability_assessment", "残疾评定（指定医疗机构）"),
     "democratic_review": SpecialStep("Task_democratic_review", "村（居）民主评议"),
 }
+
+# A payout list's steps (``common_batch_payout``): which lines may change in which step
+# (``engine.batch``) and what must hold before each step is completed.
+BATCH_COMPILE = TaskRef(BATCH_PAYOUT, "Task_batch_compile")  # the village compiles the list
+BATCH_REVIEW = TaskRef(BATCH_PAYOUT, "Task_batch_review")  # the township checks the lines
+BATCH_POST = TaskRef(BATCH_PAYOUT, "Task_batch_post_notice")  # the notice is posted
+BATCH_NOTICE = TaskRef(BATCH_PAYOUT, "Receive_batch_objection")  # 公示: objections, 7 days
+BATCH_APPROVAL = TaskRef(BATCH_PAYOUT, "Task_batch_approval")  # the county department
+BATCH_PAYMENT = TaskRef(BATCH_PAYOUT, "Task_batch_payment")  # 一卡通 results per line
+BATCH_PUBLISH = TaskRef(BATCH_PAYOUT, "Task_batch_publish")  # results published

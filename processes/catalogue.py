@@ -61,6 +61,17 @@ class Material:
 
 
 @dataclass(frozen=True)
+class BatchSpec:
+    """A yearly payout list (年度发放清册, ``batch:`` in the catalogue): one case per
+    ``unit`` (village) and year holds the list; each line is one beneficiary with the
+    ``area_label`` measure (亩) the amount is computed from."""
+
+    unit: str
+    area_label: str
+    max_lines: int
+
+
+@dataclass(frozen=True)
 class Item:
     """One catalogue entry (实施清单要素)."""
 
@@ -99,6 +110,7 @@ class Item:
     visits: int = 1
     appeal: str = ""
     county_decision: str = COUNTY_BY_TASK  # the route of the county's decision
+    batch: BatchSpec | None = None  # a yearly payout list instead of single applications
 
     @property
     def type_name(self) -> str:
@@ -353,4 +365,5 @@ def _item(raw: dict[str, Any], department: Mapping[str, Any], source: str, line:
         appeal=raw.get("appeal", ""),
         county_decision=raw.get("county_decision")
         or department.get("county_decision", COUNTY_BY_TASK),
+        batch=BatchSpec(**raw["batch"]) if "batch" in raw else None,
     )

@@ -8,6 +8,7 @@ from webapi.blueprints import (
     attachments,
     audit_export,
     auth,
+    batches,
     definitions,
     documents,
     health,
@@ -39,4 +40,5 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     notices.blp,
     documents.blp,
     attachments.blp,
+    batches.blp,
 )

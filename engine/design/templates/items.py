@@ -70,6 +70,8 @@ STEP_ORDER = (
 def item_process(item: Item) -> ProcessBuilder:
     if item.initiated_by == "staff":
         return _enforcement_item(item)
+    if item.batch is not None:
+        return _batch_item(item)
     return _applicant_item(item)
 
 
@@ -89,6 +91,17 @@ def _enforcement_item(item: Item) -> ProcessBuilder:
     b.call("Call_enforcement", "综合行政执法程序", BO, elements.ENFORCEMENT)
     b.end("End_item", "结案", BO)
     b.chain("Start_item", "Call_enforcement", "End_item")
+    return b
+
+
+def _batch_item(item: Item) -> ProcessBuilder:
+    """A yearly payout list (年度发放清册): one case per village and year (engine.batch)."""
+    b = _builder(item, [AGENT])
+    b.start("Start_item", "村级编制年度清册", AGENT)
+    b.call("Call_batch_payout", "年度发放清册（编制、审核、公示、审批、发放、公布）", AGENT,
+           elements.BATCH_PAYOUT)  # fmt: skip
+    b.end("End_item", "办结", AGENT)
+    b.chain("Start_item", "Call_batch_payout", "End_item")
     return b
 
 
