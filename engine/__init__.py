@@ -12,8 +12,8 @@ from pathlib import Path
 
 from engine.absences import AbsenceService
 from engine.attachments import AttachmentService
-from engine.batch import BatchService
 from engine.audit import Auditor, ReplayedState, VerifyReport
+from engine.batch import BatchService
 from engine.calendar import use_holiday_file
 from engine.cases import SYSTEM, Actor, CaseService, CaseView, TickReport
 from engine.clock import OFFSET_TTL, Clock, DatabaseClock, ManualClock, SystemClock

@@ -13,9 +13,10 @@ from engine.batch.checks import (
     payment_results,
 )
 from engine.batch.lines import BatchList, Line, Totals
-from engine.batch.service import STEPS, BatchService, BatchView
+from engine.batch.service import LINE_STEPS, STEPS, BatchService, BatchView
 
 __all__ = [
+    "LINE_STEPS",
     "STEPS",
     "BatchInputs",
     "BatchList",

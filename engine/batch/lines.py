@@ -25,6 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from engine import elements
+from engine.errors import NotFound
 from engine.records import EventRecord
 
 ADDED, STRUCK = "batch_lines_added", "batch_line_struck"
@@ -116,7 +117,7 @@ def read_list(events: Iterable[EventRecord]) -> BatchList:
         elif batch is not None:
             _apply(batch, event.type, event.payload)
     if batch is None:
-        raise ValueError("not a payout list")  # callers check the item first
+        raise NotFound("该办件不是年度发放清册")
     return batch
 
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine import elements, labels
 from engine.batch.checks import BatchInputs, NewLine, PaymentResult, strike_reason
-from engine.batch.lines import ADDED, CORRECTED, PAID, STRUCK, BatchList, read_list
+from engine.batch.lines import BatchList, read_list
 from engine.cases import CaseView
 from engine.errors import ConflictError, DataValidationError, InvalidState, NotFound
 from engine.logs import get_logger
@@ -50,6 +50,9 @@ STEPS = {
 LINE_STEPS = ("compile", "review")  # when lines may be added, struck, corrected
 
 
+Decide = Callable[[UnitOfWork, CaseRecord, BatchList], dict[str, Any]]
+
+
 @dataclass(frozen=True)
 class BatchView:
     record: CaseRecord
@@ -62,6 +65,7 @@ class BatchService:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.store = engine.store
+        self._changes = engine.cases.changes
 
     # -- reading -----------------------------------------------------------------------
     def item_of(self, record: CaseRecord) -> Item:
@@ -130,7 +134,7 @@ class BatchService:
             first = batch.next_no
             return {"lines": [line.payload(first + i) for i, line in enumerate(lines)]}
 
-        self._note(case_id, ADDED, actor, decide, LINE_STEPS)
+        self._changes.note(case_id, "batch_lines_added", actor, _in_step(LINE_STEPS, decide))
 
     def strike(self, case_id: int, line: int, reason: str, actor: Actor) -> None:
         reason = strike_reason(reason)
@@ -139,7 +143,7 @@ class BatchService:
             _on_list(batch, line)
             return {"line": line, "reason": reason}
 
-        self._note(case_id, STRUCK, actor, decide, LINE_STEPS)
+        self._changes.note(case_id, "batch_line_struck", actor, _in_step(LINE_STEPS, decide))
 
     def correct(self, case_id: int, line: int, changes: dict[str, str], actor: Actor) -> None:
         """Correct a line (``changes``: the fields changed and ``reason``); it settles an
@@ -153,7 +157,7 @@ class BatchService:
                 raise DataValidationError("清册名单有误", {"id_number": f"已在清册第 {twin} 行"})
             return {"line": line, **changes}
 
-        self._note(case_id, CORRECTED, actor, decide, LINE_STEPS)
+        self._changes.note(case_id, "batch_line_corrected", actor, _in_step(LINE_STEPS, decide))
 
     def record_payments(self, case_id: int, results: Sequence[PaymentResult], actor: Actor) -> None:
         def decide(uow: UnitOfWork, record: CaseRecord, batch: BatchList) -> dict[str, Any]:
@@ -166,28 +170,9 @@ class BatchService:
                 raise DataValidationError(f"发放结果有 {len(errors)} 处错误", errors)
             return {"results": [result.payload() for result in results]}
 
-        self._note(case_id, PAID, actor, decide, ("payment",))
-
-    def _note(
-        self,
-        case_id: int,
-        kind: str,
-        actor: Actor,
-        decide: Callable[[UnitOfWork, CaseRecord, BatchList], dict[str, Any]],
-        steps: tuple[str, ...],
-    ) -> None:
-        def in_step(uow: UnitOfWork, record: CaseRecord) -> dict[str, Any]:
-            self.item_of(record)
-            step = _step(uow, record)
-            if step not in steps:
-                raise InvalidState(
-                    f"清册当前处于“{_step_name(step)}”阶段，不能"
-                    + ("登记发放结果" if kind == PAID else "修改名单"),
-                    case_id=case_id,
-                )
-            return decide(uow, record, _read(uow, record.id))
-
-        self.engine.cases.changes.note(case_id, kind, actor, in_step)
+        self._changes.note(
+            case_id, "batch_payments_recorded", actor, _in_step(("payment",), decide)
+        )
 
     # -- holding a step until its list is right ------------------------------------------
     def observe(
@@ -224,6 +209,22 @@ class BatchService:
             raise DataValidationError(
                 f"还有 {totals.unrecorded} 行没有登记发放结果", {"results": "每行都应登记结果"}
             )
+
+
+def _in_step(steps: tuple[str, ...], decide: Decide) -> Callable[[UnitOfWork, CaseRecord], Any]:
+    """``decide`` on the list, if the list is in one of ``steps`` (else 409, naming the
+    step it is in)."""
+
+    def in_step(uow: UnitOfWork, record: CaseRecord) -> dict[str, Any]:
+        step = _step(uow, record)
+        if step not in steps:
+            doing = "登记发放结果" if steps == ("payment",) else "修改名单"
+            raise InvalidState(
+                f"清册当前处于“{_step_name(step)}”阶段，不能{doing}", case_id=record.id
+            )
+        return decide(uow, record, _read(uow, record.id))
+
+    return in_step
 
 
 def _read(uow: UnitOfWork, case_id: int) -> BatchList:

@@ -13,6 +13,7 @@ from typing import Any
 
 from engine import policy
 from engine.batch import (
+    LINE_STEPS,
     BatchInputs,
     BatchView,
     Line,
@@ -54,7 +55,7 @@ _CONFLICT = problem_response("本村本年度该事项的清册已经建立", "c
 @blp.response(201, BatchSchema, description="已建立清册（一个办件），等待村级编制")
 @blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(409, **_CONFLICT)
-@blp.alt_response(422, response="VALIDATION_FAILED")
+@blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 def open_batch(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     """建立本村本年度的发放清册：本村代办员，或所属乡镇的窗口、后台人员"""
     principal = current_principal()
@@ -106,10 +107,10 @@ def list_lines(query: dict[str, Any], case_id: int) -> dict[str, Any]:
 @blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, **_STATE)
-@blp.alt_response(422, response="VALIDATION_FAILED")
+@blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 def add_lines(body: dict[str, Any], case_id: int) -> dict[str, Any]:
     """添加名单（村级编制、乡镇审核阶段）：重复的身份证号、超过 5000 行均不予添加"""
-    record, actor = _changing(case_id, "review")
+    record, actor = _changing(case_id)
     services().engine.batches.add_lines(record.id, new_lines(body["lines"]), actor)
     return _shown(services().engine.cases.record(case_id))
 
@@ -121,10 +122,10 @@ def add_lines(body: dict[str, Any], case_id: int) -> dict[str, Any]:
 @blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, **_STATE)
-@blp.alt_response(422, response="VALIDATION_FAILED")
+@blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 def strike_line(body: dict[str, Any], case_id: int, line: int) -> dict[str, Any]:
     """核减一行（村级编制、乡镇审核阶段），须写明理由；核减的行留在清册中，不计入合计"""
-    record, actor = _changing(case_id, "review")
+    record, actor = _changing(case_id)
     services().engine.batches.strike(record.id, line, body["reason"], actor)
     return _shown(services().engine.cases.record(case_id))
 
@@ -136,10 +137,10 @@ def strike_line(body: dict[str, Any], case_id: int, line: int) -> dict[str, Any]
 @blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, **_STATE)
-@blp.alt_response(422, response="VALIDATION_FAILED")
+@blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 def correct_line(body: dict[str, Any], case_id: int, line: int) -> dict[str, Any]:
     """更正一行（村级编制、乡镇审核阶段），须写明理由；同时了结该行的公示异议"""
-    record, actor = _changing(case_id, "review")
+    record, actor = _changing(case_id)
     services().engine.batches.correct(record.id, line, correction(body), actor)
     return _shown(services().engine.cases.record(case_id))
 
@@ -151,7 +152,7 @@ def correct_line(body: dict[str, Any], case_id: int, line: int) -> dict[str, Any
 @blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, **_STATE)
-@blp.alt_response(422, response="VALIDATION_FAILED")
+@blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 def record_payments(body: dict[str, Any], case_id: int) -> dict[str, Any]:
     """登记“一卡通”发放结果（批量，发放阶段，乡镇后台）：失败的写明原因，可再次登记"""
     record, actor = _changing(case_id, "payment")
@@ -160,28 +161,26 @@ def record_payments(body: dict[str, Any], case_id: int) -> dict[str, Any]:
     return _shown(services().engine.cases.record(case_id))
 
 
-def _changing(case_id: int, step: str) -> tuple[CaseRecord, Any]:
-    """The list if the caller may change it in its current step (``step`` names the
-    step asked about when the list is in none that allows the change: the engine then
-    answers 409 with the step it is in)."""
+def _changing(case_id: int, step: str | None = None) -> tuple[CaseRecord, Any]:
+    """The list if the caller may change it: its lines in the step the list is in
+    (``step`` None: compiling or reviewing, else as in review), its payments in the
+    payment step (``step``); the engine then refuses (409) a list in another step."""
     principal = current_principal()
     record = visible_case(principal, case_id)
-    engine = services().engine
-    current = engine.batches.view(record).step
-    asked = current if current in policy.BATCH_STEP_ROLES else step
-    refusal = policy.batch_line_refusal(principal, record, asked)
+    if step is None:
+        current = services().engine.batches.view(record).step
+        step = current if current in LINE_STEPS else "review"
+    refusal = policy.batch_line_refusal(principal, record, step)
     if refusal is not None:
         raise refused(refusal, f"没有编号为 {case_id} 的办件")
-    return record, policy.line_actor(principal, record, asked)
+    return record, policy.line_actor(principal, record, step)
 
 
 def _shown(record: CaseRecord) -> dict[str, Any]:
     principal = current_principal()
     engine = services().engine
     view: BatchView = engine.batches.view(record)
-    may_lines = view.step in ("compile", "review") and policy.may_change_lines(
-        principal, record, view.step
-    )
+    may_lines = view.step in LINE_STEPS and policy.may_change_lines(principal, record, view.step)
     may_pay = view.step == "payment" and policy.may_change_lines(principal, record, "payment")
     return {
         "id": record.id,

@@ -8,11 +8,14 @@ from marshmallow import Schema, fields, validate
 
 from engine.batch.checks import MAX_NAME, MAX_REASON
 from engine.labels import BATCH_LINE_STATUSES, BATCH_STEPS, choices
+from webapi.schemas.cases import Pattern
 from webapi.schemas.common import LocalDateTime
 
 MAX_LINES_PER_REQUEST = 1000  # a body of 1,000 lines stays well under the 1 MiB limit
 MAX_RESULTS_PER_REQUEST = 5000
 MAX_LINES_PAGE = 500
+AMOUNT = r"^[0-9]{1,6}(\.[0-9]{1,2})?$"
+ACCOUNT = r"^[0-9]{10,30}$"
 _AREA = {"type": "string", "pattern": r"^[0-9]{1,6}(\.[0-9]{1,2})?$"}
 
 
@@ -30,7 +33,7 @@ class BatchOpenSchema(Schema):
     )
     village = fields.String(
         required=True,
-        validate=validate.Regexp(r"^[0-9]{12}\Z"),
+        validate=Pattern(r"^[0-9]{12}$", error="应为 12 位区划代码"),
         metadata={"description": "村（社区）的 12 位区划代码：每村每年度每个事项一份清册"},
     )
     year = fields.Integer(
@@ -40,7 +43,7 @@ class BatchOpenSchema(Schema):
     )
     rate = fields.String(
         required=True,
-        validate=validate.Regexp(r"^[0-9]{1,6}(\.[0-9]{1,2})?\Z"),
+        validate=Pattern(AMOUNT, error="应为至多两位小数的正数"),
         metadata={"description": '县级主管部门确定的本年度补贴标准（元/亩），如 "105.50"'},
     )
 
@@ -58,14 +61,14 @@ class NewLineSchema(Schema):
     )
     account = fields.String(
         required=True,
-        validate=validate.Regexp(r"^[0-9]{10,30}\Z"),
+        validate=Pattern(ACCOUNT, error="应为 10—30 位数字"),
         metadata={
             "description": "惠民惠农财政补贴资金“一卡通”账号（10—30 位数字；答复中只显示末 4 位）"
         },
     )
     area = fields.String(
         required=True,
-        validate=validate.Regexp(r"^[0-9]{1,6}(\.[0-9]{1,2})?\Z"),
+        validate=Pattern(AMOUNT, error="应为至多两位小数的正数"),
         metadata={"description": "面积（亩，至多两位小数）；金额由系统按补贴标准计算"},
     )
 
@@ -93,8 +96,8 @@ class StrikeSchema(Schema):
 class CorrectionSchema(Schema):
     name = fields.String(validate=validate.Length(min=1, max=MAX_NAME))
     id_number = fields.String(validate=validate.Length(equal=18))
-    account = fields.String(validate=validate.Regexp(r"^[0-9]{10,30}\Z"))
-    area = fields.String(validate=validate.Regexp(r"^[0-9]{1,6}(\.[0-9]{1,2})?\Z"))
+    account = fields.String(validate=Pattern(ACCOUNT, error="应为 10—30 位数字"))
+    area = fields.String(validate=Pattern(AMOUNT, error="应为至多两位小数的正数"))
     reason = fields.String(
         required=True,
         validate=validate.Length(min=1, max=MAX_REASON),
