@@ -194,6 +194,13 @@ def test_a_village_list_from_compiling_to_published_results(
     added = next(e for e in seen["events"] if e["type"] == "batch_lines_added")
     first = added["data"]["lines"][0]
     assert (first["id_number"], first["account"]) == (mask_id(person(1)), "*" * 15 + "0011")
+    # in the figures a list is one case: completed, never accepted (no materials check)
+    # and without a promised limit, so it counts in no on-time or overdue rate
+    query = "/stats?item=NL007&from=2026-09-01&to=2026-10-31"
+    figures = api.get(SUPERVISOR, query)["total"]
+    assert (figures["completed"], figures["accepted"], figures["completed_with_due_date"]) == (
+        1, 0, 0,
+    )  # fmt: skip
 
 
 def test_one_list_per_village_item_and_year(api: Api, batch: dict[str, Any]) -> None:
@@ -204,8 +211,10 @@ def test_one_list_per_village_item_and_year(api: Api, batch: dict[str, Any]) -> 
     assert other_year["village"] == VILLAGE and other_year["rate"] == "100.00"
 
 
-def test_scope_and_masking(api: Api, batch: dict[str, Any]) -> None:
-    case = batch["id"]
+def test_scope_and_masking(api: Api) -> None:
+    body = {"item_code": "LY004", "village": VILLAGE, "year": 2030, "rate": "300"}
+    case = api.post(WINDOW, "/batches", body, 201)["id"]
+    api.post(WINDOW, f"/batches/{case}/lines", {"lines": LINES})
     api.get(OTHER_AGENT, f"/batches/{case}", 404)
     api.get(OTHER_AGENT, f"/batches/{case}/lines", 404)
     body = {"item_code": "LY004", "village": VILLAGE, "year": 2026, "rate": "300"}
