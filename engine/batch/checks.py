@@ -16,8 +16,8 @@ from processes.org import Organization
 
 MAX_NAME = 50
 MAX_REASON = 200
-MAX_AREA = Decimal("100000")  # 亩, far above any household's
-MAX_RATE = Decimal("100000")  # 元/亩
+MAX_AREA = Decimal("99999.99")  # 亩, far above any household's
+MAX_RATE = Decimal("99999.99")  # 元/亩
 ACCOUNT = re.compile(r"^[0-9]{10,30}\Z")  # a 一卡通 (bank or social security card) account
 FIRST_YEAR = 2000
 

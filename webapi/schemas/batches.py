@@ -14,7 +14,8 @@ from webapi.schemas.common import LocalDateTime
 MAX_LINES_PER_REQUEST = 1000  # a body of 1,000 lines stays well under the 1 MiB limit
 MAX_RESULTS_PER_REQUEST = 5000
 MAX_LINES_PAGE = 500
-AMOUNT = r"^[0-9]{1,6}(\.[0-9]{1,2})?$"
+# a positive amount below 100,000 with at most two decimals (engine.batch.checks)
+AMOUNT = r"^(?:[1-9][0-9]{0,4}(?:\.[0-9]{1,2})?|0\.(?:[1-9][0-9]?|0[1-9]))$"
 ACCOUNT = r"^[0-9]{10,30}$"
 _AREA = {"type": "string", "pattern": r"^[0-9]{1,6}(\.[0-9]{1,2})?$"}
 
