@@ -102,6 +102,8 @@ def batch(api: Api) -> dict[str, Any]:
 def test_a_village_list_from_compiling_to_published_results(
     api: Api, batch: dict[str, Any], clock: ManualClock
 ) -> None:
+    clock.set(datetime(2026, 9, 24, 9, 0, tzinfo=SHANGHAI))  # Thursday
+    api.tokens.clear()
     case = batch["id"]
     assert batch["step"] == "compile" and batch["step_name"] == "村级编制"
     assert batch["may_change_lines"] is True and batch["totals"]["lines"] == 0
