@@ -10,16 +10,16 @@ import pytest
 
 from engine import Engine
 from engine.clock import SHANGHAI, ManualClock
-from tests.api.test_api_batches import (
+from tests.support.api import shared_app, shared_tokens
+from tests.support.batches import (
     AGENT,
     BACKOFFICE,
     LINES,
     OFFICER,
     OTHER_OFFICER,
     VILLAGE,
-    Api,
+    BatchApi,
 )
-from tests.support.api import shared_app, shared_tokens
 from tests.support.databases import Databases
 from tests.support.module_fixtures import module_engine
 from tests.support.paths import BPMN
@@ -28,12 +28,12 @@ clock, engine = module_engine((BPMN / "common", BPMN / "items" / "item_ly004.bpm
 
 
 @pytest.fixture(scope="module")
-def api(engine: Engine, databases: Databases) -> Api:
+def api(engine: Engine, databases: Databases) -> BatchApi:
     client = shared_app(databases, engine).test_client()
-    return Api(client, shared_tokens(databases, engine), engine)
+    return BatchApi(client, shared_tokens(databases, engine), engine)
 
 
-def test_the_county_sends_a_list_back_to_the_township(api: Api, clock: ManualClock) -> None:
+def test_the_county_sends_a_list_back_to_the_township(api: BatchApi, clock: ManualClock) -> None:
     """退耕还林 (LY004): the 林业局 returns the list with its opinion; the township reviews
     it again and posts a new notice."""
     clock.set(datetime(2026, 11, 2, 9, 0, tzinfo=SHANGHAI))  # Monday

@@ -9,17 +9,29 @@ engine's; scoping, masking, the history and the bounds are checked on the way.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
 
 from engine import Engine
 from engine.clock import SHANGHAI, ManualClock
-from engine.definitions.form_formats import id_check_character
 from processes.patterns import mask_id
-from tests.support.api import Tokens, shared_app, shared_tokens
+from tests.support.api import shared_app, shared_tokens
+from tests.support.batches import (
+    AGENT,
+    BACKOFFICE,
+    LINES,
+    OFFICER,
+    OTHER_AGENT,
+    OTHER_OFFICER,
+    SUPERVISOR,
+    VILLAGE,
+    WINDOW,
+    BatchApi,
+    errors,
+    person,
+)
 from tests.support.databases import Databases
 from tests.support.module_fixtures import module_engine
 from tests.support.paths import BPMN
@@ -28,79 +40,21 @@ clock, engine = module_engine(
     (BPMN / "common", BPMN / "items" / "item_nl007.bpmn", BPMN / "items" / "item_ly004.bpmn")
 )
 
-API = "/api/v1"
-AGENT, OTHER_AGENT = "tan.xiaoyan", "deng.ming"  # villages 511725201001 and …002
-WINDOW, BACKOFFICE = "wang.fang", "yang.fan"  # 青丝乡
-OFFICER, OTHER_OFFICER = "xie.bo", "lin.song"  # 农业农村局, 林业局
-SUPERVISOR = "sun.hong"
-VILLAGE = "511725201001"
 
-
-def person(n: int) -> str:
-    """A valid ID number of a resident of 渠县, born ``n`` days after 1960-01-01."""
-    first = f"511725{date(1960, 1, 1) + timedelta(days=n):%Y%m%d}001"
-    return first + id_check_character(first)
-
-
-LINES = [
-    {"name": "李大春", "id_number": person(1), "account": "6217995550000000011", "area": "3.20"},
-    {"name": "王秀英", "id_number": person(2), "account": "6217995550000000022", "area": "1.55"},
-    {"name": "张德明", "id_number": person(3), "account": "6217995550000000033", "area": "4.00"},
-    {"name": "陈玉兰", "id_number": person(4), "account": "6217995550000000044", "area": "2.05"},
-]
+@pytest.fixture(scope="module")
+def api(engine: Engine, databases: Databases) -> BatchApi:
+    client = shared_app(databases, engine).test_client()
+    return BatchApi(client, shared_tokens(databases, engine), engine)
 
 
 @pytest.fixture(scope="module")
-def client(engine: Engine, databases: Databases) -> FlaskClient:
-    return shared_app(databases, engine).test_client()
-
-
-@pytest.fixture(scope="module")
-def tokens(engine: Engine, databases: Databases) -> Tokens:
-    return shared_tokens(databases, engine)
-
-
-def errors(problem: Any) -> dict[str, str]:
-    return {error["field"]: error["reason"] for error in problem["errors"]}
-
-
-class Api:
-    def __init__(self, client: FlaskClient, tokens: Tokens, engine: Engine) -> None:
-        self.client, self.tokens, self.engine = client, tokens, engine
-
-    def tick(self) -> None:
-        self.engine.cases.tick()
-        self.tokens.clear()  # tokens issued a week ago have expired
-
-    def get(self, user: str, path: str, status: int = 200) -> Any:
-        response = self.client.get(API + path, headers=self.tokens.headers(user))
-        assert response.status_code == status, response.get_json()
-        return response.get_json()
-
-    def post(self, user: str, path: str, body: Any, status: int = 200) -> Any:
-        response = self.client.post(API + path, json=body, headers=self.tokens.headers(user))
-        assert response.status_code == status, response.get_json()
-        return response.get_json()
-
-    def complete(self, user: str, case_id: int, spec_id: str, data: Any, status: int = 200) -> Any:
-        tasks = self.get(user, f"/cases/{case_id}")["tasks"]
-        task = next(t for t in tasks if t["spec_id"] == spec_id)
-        return self.post(user, f"/tasks/{task['id']}/complete", data, status)
-
-
-@pytest.fixture(scope="module")
-def api(client: FlaskClient, tokens: Tokens, engine: Engine) -> Api:
-    return Api(client, tokens, engine)
-
-
-@pytest.fixture(scope="module")
-def batch(api: Api) -> dict[str, Any]:
+def batch(api: BatchApi) -> dict[str, Any]:
     body = {"item_code": "NL007", "village": VILLAGE, "year": 2026, "rate": "105.50"}
     return api.post(AGENT, "/batches", body, 201)  # type: ignore[no-any-return]
 
 
 def test_a_village_list_from_compiling_to_published_results(
-    api: Api, batch: dict[str, Any], clock: ManualClock
+    api: BatchApi, batch: dict[str, Any], clock: ManualClock
 ) -> None:
     clock.set(datetime(2026, 9, 24, 9, 0, tzinfo=SHANGHAI))  # Thursday
     api.tokens.clear()
@@ -205,7 +159,7 @@ def test_a_village_list_from_compiling_to_published_results(
     )  # fmt: skip
 
 
-def test_one_list_per_village_item_and_year(api: Api, batch: dict[str, Any]) -> None:
+def test_one_list_per_village_item_and_year(api: BatchApi, batch: dict[str, Any]) -> None:
     body = {"item_code": "NL007", "village": VILLAGE, "year": 2026, "rate": "100"}
     problem = api.post(WINDOW, "/batches", body, 409)
     assert str(batch["id"]) in problem["detail"]
@@ -213,7 +167,7 @@ def test_one_list_per_village_item_and_year(api: Api, batch: dict[str, Any]) -> 
     assert other_year["village"] == VILLAGE and other_year["rate"] == "100.00"
 
 
-def test_scope_and_masking(api: Api) -> None:
+def test_scope_and_masking(api: BatchApi) -> None:
     body = {"item_code": "LY004", "village": VILLAGE, "year": 2030, "rate": "300"}
     case = api.post(WINDOW, "/batches", body, 201)["id"]
     api.post(WINDOW, f"/batches/{case}/lines", {"lines": LINES})
@@ -229,7 +183,7 @@ def test_scope_and_masking(api: Api) -> None:
     assert masked["account"] == "*" * 15 + "0011"
 
 
-def test_lines_are_checked_and_bounded(api: Api) -> None:
+def test_lines_are_checked_and_bounded(api: BatchApi) -> None:
     body = {"item_code": "LY004", "village": VILLAGE, "year": 2027, "rate": "125"}
     case = api.post(AGENT, "/batches", body, 201)["id"]
     bad = [
