@@ -76,9 +76,12 @@ def item_process(item: Item) -> ProcessBuilder:
 
 
 def _builder(item: Item, lanes: list[str]) -> ProcessBuilder:
+    limit = "即办件" if item.on_the_spot else f"承诺时限 {item.promised_limit} 个工作日"
+    if item.batch is not None:
+        limit = "年度发放清册，每村每年一份"
     documentation = (
-        f"{item.code} {item.name}（{item.department}；{item.type_name}；"
-        f"{'即办件' if item.on_the_spot else f'承诺时限 {item.promised_limit} 个工作日'}；办理层级 {item.decided_at}）"
+        f"{item.code} {item.name}（{item.department}；{item.type_name}；{limit}；"
+        f"办理层级 {item.decided_at}）"
     )
     return ProcessBuilder(
         item.process_id, item.name, documentation, {lane: LANE_LABELS[lane] for lane in lanes}
