@@ -46,6 +46,7 @@ from engine.progress import ProgressService
 from engine.ratings import RatingLinks, RatingService
 from engine.records import CaseFilter, CaseScope, TrainingSetting
 from engine.registration import RegistrationService
+from engine.runs import RunService
 from engine.runtime.bounds import EngineBounds
 from engine.stats.service import StatsService
 from engine.steps import DEFAULT_WARNING_SHARE
@@ -156,6 +157,11 @@ class Engine:
         return IdentityService(self.store, self.wall_clock, self.org, token_hours=self.token_hours)
 
     @cached_property
+    def runs(self) -> RunService:
+        """Scheduled pickup and delivery runs of the mobile posts (定期取件/定期送件)."""
+        return RunService(self)
+
+    @cached_property
     def absences(self) -> AbsenceService:
         """The absence register (离岗登记) and the organisation with it (``current_org``)."""
         return AbsenceService(self.store, self.clock, self.org)
@@ -237,8 +243,9 @@ class Engine:
     @cached_property
     def stats(self) -> StatsService:
         names = {item.code: item.name for item in self.catalogue}
+        kinds = {item.code: item.kind for item in self.catalogue}
         return StatsService(
-            self.store, self.clock, self.org, names, self.calendar, self.warning_share
+            self.store, self.clock, self.org, names, self.calendar, self.warning_share, kinds
         )
 
     @property

@@ -32,6 +32,8 @@ RESULT_DELIVERY = "common_result_delivery"
 EVALUATION = "common_evaluation"
 ENFORCEMENT = "common_enforcement"
 BATCH_PAYOUT = "common_batch_payout"  # yearly payout lists (年度发放清册, engine/batch)
+STATION_HANDOFF = "common_station_handoff"  # 转基层站所 (T->S items)
+PROVINCE_HANDOFF = "common_province_handoff"  # 县级初审、报省级决定 (T->C->P items)
 SHARED_ACTIVITIES = (
     INTAKE,
     PLEDGE,
@@ -42,6 +44,8 @@ SHARED_ACTIVITIES = (
     EVALUATION,
     ENFORCEMENT,
     BATCH_PAYOUT,
+    STATION_HANDOFF,
+    PROVINCE_HANDOFF,
 )
 
 # Tasks whose reaching or closing is a fact of a figure, a step limit or a warning
@@ -52,6 +56,8 @@ REFUSAL_NOTICE = TaskRef(INTAKE, "Task_refusal_notice")
 RETURN_NOTICE = TaskRef(PLEDGE, "Task_return_notice")
 ON_THE_SPOT = TaskRef(ANY_PROCESS, "Task_on_the_spot")  # an item's own on-the-spot decision
 EMERGENCY_RELIEF = TaskRef(ANY_PROCESS, "Task_emergency_relief")  # an item's 先行救助
+# 先行救助 paperwork not completed within 5 working days of the help (the leader's warning)
+PAPERWORK_LATE = TaskRef(ANY_PROCESS, "Task_paperwork_late")
 ENTRUST = TaskRef(PROXY, "Task_entrust")
 HANDOVER = TaskRef(PROXY, "Task_handover")
 RECTIFY = TaskRef(EVALUATION, "Task_rectify")
@@ -70,6 +76,20 @@ COUNTY_ROUTE = TaskRef(COUNTY_HANDOFF, "Gateway_county_route")  # the branch on 
 COUNTY_DECISION_TASK = TaskRef(COUNTY_HANDOFF, "Task_county_decision")  # route "task"
 COUNTY_CALLBACK = TaskRef(COUNTY_HANDOFF, "Receive_county_decision")  # route "callback"
 COUNTY_CHASE = TaskRef(COUNTY_HANDOFF, "Task_chase_county")  # either route, when late
+# The county's review and spot check (入户抽查) of items with ``county_spot_check``
+COUNTY_SPOT_CHECK = TaskRef(COUNTY_HANDOFF, "Task_county_spot_check")
+# 残疾人证 (``disability_assessment``): once the case is handed over, 县残联 issues the
+# assessment form (残疾评定表) and the designated hospital's assessment is recorded
+# before the 残联 reviews it and makes the card
+ASSESSMENT_FORM = TaskRef(COUNTY_HANDOFF, "Task_assessment_form")
+DISABILITY_ASSESSMENT = TaskRef(COUNTY_HANDOFF, "Task_disability_assessment")
+# The grassroots station's decision (T->S) and the province's (T->C->P), recorded in daiban.
+STATION_HANDOVER = TaskRef(STATION_HANDOFF, "Task_station_handover")
+STATION_DECISION_TASK = TaskRef(STATION_HANDOFF, "Task_station_decision")
+STATION_CHASE = TaskRef(STATION_HANDOFF, "Task_chase_station")
+PROVINCE_HANDOVER = TaskRef(PROVINCE_HANDOFF, "Task_province_handover")
+PROVINCE_FIRST_REVIEW = TaskRef(PROVINCE_HANDOFF, "Task_county_first_review")
+PROVINCE_DECISION_TASK = TaskRef(PROVINCE_HANDOFF, "Task_province_decision")
 # The intake decision (form field of the materials check) and its accepting values
 INTAKE_DECISION = "intake_decision"
 ACCEPTING_DECISIONS = ("accept", "accept_with_pledge")
@@ -115,11 +135,15 @@ class SpecialStep(NamedTuple):
 # item's own process; ``emergency_relief`` is a branch of its own (EMERGENCY_RELIEF).
 SPECIAL_STEPS = {
     "household_survey": SpecialStep("Task_household_survey", "入户调查（家庭经济状况核实）"),
+    "income_check": SpecialStep("Task_income_check", "家庭经济状况核对（核对平台）"),
+    "relief_assessment": SpecialStep("Task_relief_assessment", "救助类型与金额核定"),
     "damage_assessment": SpecialStep("Task_damage_assessment", "灾情核查评估"),
     "site_survey": SpecialStep("Task_site_survey", "实地踏勘"),
     "joint_review": SpecialStep("Task_joint_review", "联合审查（自然资源、农业农村、住建等）"),
-    "disability_assessment": SpecialStep("Task_disability_assessment", "残疾评定（指定医疗机构）"),
     "democratic_review": SpecialStep("Task_democratic_review", "村（居）民主评议"),
+    "democratic_review_optional": SpecialStep("Task_democratic_review", "村（居）民主评议"),
+    "planning_permit": SpecialStep("Task_planning_permit", "一并核发乡村建设规划许可证"),
+    "site_setout": SpecialStep("Task_site_setout", "丈量批放（定点放线）"),
 }
 
 # A payout list's steps (``common_batch_payout``): which lines may change in which step
@@ -131,3 +155,38 @@ BATCH_NOTICE = TaskRef(BATCH_PAYOUT, "Receive_batch_objection")  # 公示: objec
 BATCH_APPROVAL = TaskRef(BATCH_PAYOUT, "Task_batch_approval")  # the county department
 BATCH_PAYMENT = TaskRef(BATCH_PAYOUT, "Task_batch_payment")  # 一卡通 results per line
 BATCH_PUBLISH = TaskRef(BATCH_PAYOUT, "Task_batch_publish")  # results published
+# Statutory steps of the catalogue that are no task of the item's own process but a
+# branch of a shared activity or of the item's flow: ``emergency_relief`` (EMERGENCY_RELIEF),
+# ``leader_sign_off`` (the leader's approval in TOWNSHIP_REVIEW), ``county_spot_check``
+# (COUNTY_SPOT_CHECK), ``county_over_limit`` (the county handoff only over the township's
+# amount), ``disability_assessment`` (ASSESSMENT_FORM, DISABILITY_ASSESSMENT).
+BRANCH_STEPS = (
+    "emergency_relief",
+    "leader_sign_off",
+    "county_spot_check",
+    "county_over_limit",
+    "disability_assessment",
+)
+
+
+class SeparatedSteps(NamedTuple):
+    """Two steps of one case that one person may not both complete (不相容岗位分离): whoever
+    completed either may not claim, be assigned or complete the other (``reason``: why, in
+    Chinese, shown with the refusal; ``engine.cases.duties`` applies it)."""
+
+    first: TaskRef
+    second: TaskRef
+    reason: str
+
+
+REVIEW_A = TaskRef(TOWNSHIP_REVIEW, "Task_first_review")
+REVIEW_B = TaskRef(TOWNSHIP_REVIEW, "Task_backoffice_review")
+# The rules of separation of duties. A process designer adds a pair here (both tasks
+# must exist in the library; ``tests`` check): nothing else is needed to enforce it.
+SEPARATED_STEPS = (
+    SeparatedSteps(
+        REVIEW_A,
+        REVIEW_B,
+        "窗口初审（A岗）与后台审核（B岗）须由不同人员办理，以实现审核的相互制约",
+    ),
+)

@@ -152,6 +152,13 @@ class AbsenceInOrgFile(InvalidState):
     code = "absence_in_org_file"
 
 
+class SeparationOfDuties(InvalidState):
+    """The person completed a step of the case that one person may not hold together with
+    this one (``engine.elements.SEPARATED_STEPS``): another colleague must take it."""
+
+    code = "separation_of_duties"
+
+
 class Forbidden(EngineError):
     """The caller sees the object but its role or post may not do this (read-only callers,
     a task of another post, an issue held at another level)."""

@@ -109,10 +109,14 @@ def _message_names(schema: Mapping[str, Any]) -> Names:
 
 MESSAGE_NAMES = {name: _message_names(schema) for name, schema in messages.SCHEMAS.items()}
 REGISTRATION = Names(labels.REGISTRATION_FIELDS, labels.REGISTRATION_VALUES)
-_EVENT_VALUES_BY_TYPE = {"message_received": "name", "incident": "action"}
+_EVENT_VALUES_BY_TYPE = {
+    "message_received": ("name",),
+    "incident": ("action",),
+    "due_date_extended": ("period", "limit_unit"),
+}
 EVENT_NAMES = {
-    kind: Names(labels.EVENT_FIELDS, {path: labels.EVENT_FIELD_VALUES[path]})
-    for kind, path in _EVENT_VALUES_BY_TYPE.items()
+    kind: Names(labels.EVENT_FIELDS, {path: labels.EVENT_FIELD_VALUES[path] for path in paths})
+    for kind, paths in _EVENT_VALUES_BY_TYPE.items()
 }
 PLAIN_EVENT = Names(labels.EVENT_FIELDS)
 

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 
 from engine import elements
 from engine.records.absences import ABSENCE_SOURCES, ABSENCE_STATUSES
+from engine.records.runs import RUN_KINDS, RUN_STATUSES
 from processes.catalogue import COUNTY_DECISION_ROUTES, KIND_NAMES, TYPE_NAMES
 from processes.channels import CHANNELS
-from processes.org import ROLES, UNIT_KINDS, Organization
+from processes.org import ROLES, STATION_KINDS, TOWNSHIP_GROUPS, UNIT_KINDS, Organization
 
 __all__ = [
     "ABSENCE_SOURCES",
@@ -37,6 +38,7 @@ __all__ = [
     "EVENT_FIELDS",
     "EVENT_FIELD_VALUES",
     "EVENT_TYPES",
+    "EXCLUDED_PERIODS",
     "FIGURES",
     "FIGURE_KINDS",
     "GROUPINGS",
@@ -48,13 +50,18 @@ __all__ = [
     "LIMIT_UNITS",
     "MATERIAL_FORMS",
     "MESSAGES",
+    "RANKING_MEASURES",
     "RATING_CHANNELS",
     "RATING_LEVELS",
     "RATING_REASONS",
     "REGISTRATION_FIELDS",
     "REGISTRATION_VALUES",
     "ROLES",
+    "RUN_KINDS",
+    "RUN_STATUSES",
+    "STATION_KINDS",
     "TABLES",
+    "TOWNSHIP_GROUPS",
     "TYPE_NAMES",
     "UNIT_KINDS",
     "Figure",
@@ -88,6 +95,7 @@ EVENT_TYPES = {
     "batch_line_struck": "核减清册名单",
     "batch_line_corrected": "更正清册名单",
     "batch_payments_recorded": "登记一卡通发放结果",
+    "due_date_extended": "扣除不计时期间，顺延期限",
 }
 
 # How a catalogue material is handed in (processes/catalogue.py Material.form).
@@ -198,8 +206,24 @@ RATING_REASONS = {
 
 # The catalogue (processes/catalogue.py): kinds and types of item, where an item is decided,
 # how its limits are counted.
-DECIDED_AT = {"T": "乡镇办结", "T->C": "乡镇受理、县级部门决定", "C": "县级部门办理"}
+DECIDED_AT = {
+    "T": "乡镇办结",
+    "T->C": "乡镇受理、县级部门决定",
+    "C": "县级部门办理",
+    "T->S": "乡镇（村）受理、基层站所决定",
+    "T->C->P": "乡镇受理、县级部门初审、省级部门决定",
+}
 LIMIT_UNITS = {"working_days": "工作日", "calendar_days": "自然日"}
+
+# The periods a limit does not count (catalogue ``limits.excluded``, engine/periods.py).
+EXCLUDED_PERIODS = {
+    "public_notice": "公示期间",
+    "supplement": "补正材料期间",
+    "hearing": "听证期间",
+    "testing": "检验检测期间",
+    "expert_review": "专家评审期间",
+    "assessment": "鉴定评估期间",
+}
 
 # How supervision figures are grouped (engine/stats GROUPINGS).
 GROUPINGS = {
@@ -208,7 +232,11 @@ GROUPINGS = {
     "village": "村（社区）",
     "item": "事项",
     "department": "县级部门",
+    "kind": "事项类别（下放/代办）",
 }
+
+# What the townships are ranked by (engine/reports MEASURES).
+RANKING_MEASURES = {"satisfaction": "满意率", "on_time": "按期办结率"}
 
 # What a case records at registration (engine/registration.py: the ``data`` of its
 # ``case_started`` event), by the field's path in that data (``applicant.id_number``).
@@ -228,6 +256,7 @@ REGISTRATION_FIELDS = {
     "item.step_limits": "环节时限",
     "item.public_notice_days": "公示期",
     "item.public_notice_unit": "公示期单位",
+    "item.excluded": "不计入办理时限的期间",
     "item.proxy_allowed": "可代办",
     "item.pickup": "代办接件方式",
     "item.delivery": "结果送达方式",
@@ -237,6 +266,7 @@ REGISTRATION_FIELDS = {
     "item.tolerable_materials": "可容缺材料",
     "item.urgent": "急事急办事项",
     "item.county_decision": "县级部门决定方式",
+    "item.station": "决定站所类型",
     "applicant": "申请人",
     "applicant.name": "姓名",
     "applicant.id_number": "公民身份号码",
@@ -258,7 +288,9 @@ REGISTRATION_VALUES: dict[str, Mapping[str, str]] = {
     "item.decided_at": DECIDED_AT,
     "item.limit_unit": LIMIT_UNITS,
     "item.public_notice_unit": LIMIT_UNITS,
+    "item.excluded": EXCLUDED_PERIODS,
     "item.county_decision": COUNTY_DECISION_ROUTES,
+    "item.station": STATION_KINDS,
 }
 
 # What an event records beside the data submitted (engine/cases: the registration's
@@ -318,6 +350,18 @@ EVENT_FIELDS = {
     "results.line": "清册序号",
     "results.paid": "是否发放成功",
     "results.reason": "失败原因",
+    "period": "不计入办理时限的期间",
+    "period_from": "期间开始日（不计入）",
+    "period_to": "期间结束日",
+    "excluded_days": "扣除天数",
+    "limit_unit": "时限单位",
+    "old_due_date": "原办结期限",
+    "new_due_date": "顺延后的办结期限",
+    "tasks": "顺延的环节",
+    "tasks.task_id": "任务编号",
+    "tasks.spec_id": "环节",
+    "tasks.old_due_at": "原环节时限",
+    "tasks.new_due_at": "顺延后的环节时限",
 }
 
 # The codes among them, by path (a message's ``name``, an incident's ``action``).
@@ -326,6 +370,8 @@ EVENT_FIELD_VALUES: dict[str, Mapping[str, str]] = {
     "action": EVENT_TYPES,
     "rating_channel": RATING_CHANNELS,
     "kind": DOCUMENT_KINDS,
+    "period": EXCLUDED_PERIODS,
+    "limit_unit": LIMIT_UNITS,
 }
 
 
@@ -432,6 +478,7 @@ TABLES: dict[str, Mapping[str, str]] = {
     "messages": MESSAGES,
     "roles": ROLES,
     "unit_kinds": UNIT_KINDS,
+    "station_kinds": STATION_KINDS,
     "channels": CHANNELS,
     "issue_statuses": ISSUE_STATUSES,
     "issue_levels": ISSUE_LEVELS,
@@ -446,11 +493,16 @@ TABLES: dict[str, Mapping[str, str]] = {
     "decided_at": DECIDED_AT,
     "limit_units": LIMIT_UNITS,
     "groupings": GROUPINGS,
+    "ranking_measures": RANKING_MEASURES,
     "figures": {code: figure.name for code, figure in FIGURES.items()},
     "absence_sources": ABSENCE_SOURCES,
     "absence_statuses": ABSENCE_STATUSES,
     "batch_line_statuses": BATCH_LINE_STATUSES,
     "batch_steps": BATCH_STEPS,
+    # channels (docs/channels.md): scheduled runs, township groups of item applicability
+    "run_statuses": RUN_STATUSES,
+    "run_kinds": RUN_KINDS,
+    "township_groups": TOWNSHIP_GROUPS,
 }
 
 

@@ -3,8 +3,12 @@
 A village agent registers at its village's service point (village_point), a mobile agent
 on its rounds in the villages of its township (mobile_post), a township window for a
 resident of any village of the county (全县域通办: a case of another township is routed
-to the competent township and remembers the registering one), a county officer at the
-county centre; who may use which channel is the policy's (``engine.policy``). Everything
+to the competent township and remembers the registering one), a park window (工业园小窗口)
+likewise, a county officer at the county centre; who may use which channel is the
+policy's (``engine.policy``). An item the county devolved only to some townships (事项
+适用范围, the org file's ``applicability``) goes to the resident's township where it
+applies there, else to the registering window's own township where it applies there;
+otherwise registration is refused naming the item and the township. Everything
 submitted is checked at once; every problem is reported field by field in Chinese.
 
 The promised limit (承诺时限, the catalogue's ``limits``) of a process with a materials
@@ -28,10 +32,10 @@ from engine.errors import DataValidationError
 from engine.identity import Principal
 from engine.logs import get_logger
 from engine.policy import registering_actor, registration_refusal
-from engine.routing import Routing
+from engine.routing import Routing, competent_township, not_applicable
 from processes.catalogue import Catalogue, Item
-from processes.channels import CHANNELS, PROXY_CHANNELS
-from processes.org import AGENT_ROLES
+from processes.channels import CHANNELS, COUNTY_WIDE_CHANNELS, PROXY_CHANNELS
+from processes.org import AGENT_ROLES, STATION_KINDS
 from processes.patterns import PHONE_RE, mask_id
 
 log = get_logger(__name__)
@@ -74,7 +78,8 @@ CLOCK_STARTS = {"acceptance": "受理", "registration": "登记"}
 class DueRule:
     """When a case is due (办结时限): ``limit_days`` of ``unit`` counted from the day of
     ``starts`` (``acceptance``: the materials check accepts; ``registration``), or on the
-    spot (即办: the same day). ``text`` says it in Chinese."""
+    spot (即办: the same day), the periods the item excludes not counted (they move the
+    due date when they end: ``engine.periods``). ``text`` says it in Chinese."""
 
     starts: str
     limit_days: int
@@ -95,6 +100,9 @@ def due_rule(item: Item, starts: str) -> DueRule:
         text = f"即办件：{start}后当场办结"
     else:
         text = f"{start}之日起 {item.promised_limit} 个{LIMIT_UNITS[item.limit_unit]}内办结"
+        if item.excluded_from_limit:
+            excluded = "、".join(labels.EXCLUDED_PERIODS[p] for p in item.excluded_from_limit)
+            text += f"（{excluded}不计入）"
     return DueRule(starts, item.promised_limit, item.limit_unit, item.on_the_spot, text)
 
 
@@ -125,7 +133,10 @@ class RegistrationService:
                 item=registration.item_code,
                 fields=",".join(sorted(errors)),
             )
-            raise DataValidationError(f"收件登记有 {len(errors)} 处错误", errors)
+            detail = f"收件登记有 {len(errors)} 处错误"
+            if len(errors) == 1:  # one problem: said in the detail too (e.g. where it applies)
+                detail += "：" + next(iter(errors.values()))
+            raise DataValidationError(detail, errors)
         applicant = registration.applicant
         data = {
             "item": item.process_data(),
@@ -224,14 +235,19 @@ class RegistrationService:
             refusal = registration_refusal(org, principal, channel, applicant.village, township)
             if refusal is not None:
                 errors["channel"] = refusal.message
-            elif channel == "county_centre" or (
-                channel == "township_window"
-                and township is not None
-                and principal.unit != township.code
-            ):
-                # registered away from the competent township: the registering window or
-                # the county centre keeps read access (全县域通办)
-                registered_unit = principal.unit
+            elif item is not None and township is not None:
+                # the item's applicability (事项适用范围) decides where the case goes
+                wide = channel in COUNTY_WIDE_CHANNELS
+                home = township
+                township = competent_township(
+                    org, item.code, home, principal.unit if wide else None
+                )
+                if township is None:
+                    errors["item_code"] = not_applicable(org, item.code, item.name, home)
+                elif wide and principal.unit != township.code:
+                    # registered away from the competent township: the registering window,
+                    # park window or county centre keeps read access (全县域通办)
+                    registered_unit = principal.unit
             if item is not None and channel in PROXY_CHANNELS and not item.proxy_allowed:
                 errors.setdefault("channel", "该事项不在代办服务范围内，请到窗口办理")
         if registration.agent is not None:
@@ -245,12 +261,23 @@ class RegistrationService:
             unknown = [m for m in registration.materials if m not in known]
             if unknown:
                 errors["materials"] = "不是该事项的申请材料：" + "、".join(map(str, unknown))
+        deciding = item.department_code if item is not None else None
+        if item is not None and township is not None and item.station_decides:
+            # a T->S item goes to the station of its kind serving the case's township
+            station = org.station_for(item.station, township.code)
+            if station is None:
+                kind = STATION_KINDS.get(item.station, item.station)
+                errors["applicant.village"] = (
+                    f"{township.name}没有负责该事项的{kind}，请到县级部门办理"
+                )
+            else:
+                deciding = station.code
         if errors or item is None or township is None:
             return item, None, errors
         routing = Routing(
             township=township.code,
             village=applicant.village,
-            department=item.department_code,
+            department=deciding,
             registered_unit=registered_unit,
         )
         return item, routing, errors

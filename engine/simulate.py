@@ -106,6 +106,7 @@ def run(
     view = cases.start(process_id, scenario.start, Actor(actor), item_code=scenario.item_code)
     trace = Trace(view)
     sent: set[str] = set()
+    due = view.due_date
     for _ in range(scenario.max_steps):
         if view.status != "open":
             break
@@ -122,9 +123,11 @@ def run(
                 today,
             )
             view = cases.complete_task(view.id, task.id, data, Actor(actor))
+            detail = "；".join(filter(None, (task.name, _moved(due, view.due_date))))
             trace.steps.append(
-                Step(clock.now(), "task", task.spec_id, task.lane, task.name, view.due_date)
+                Step(clock.now(), "task", task.spec_id, task.lane, detail, view.due_date)
             )
+            due = view.due_date
             continue
         wanted = [
             m
@@ -135,15 +138,26 @@ def run(
             name = wanted[0]
             view = cases.deliver_message(view.id, name, scenario.messages[name], Actor(actor))
             sent.add(name)
-            trace.steps.append(Step(clock.now(), "message", name, None, due=view.due_date))
+            detail = _moved(due, view.due_date)
+            trace.steps.append(Step(clock.now(), "message", name, None, detail, view.due_date))
+            due = view.due_date
             continue
         if view.next_timer_at is None:
             break  # waiting for something the scenario does not send
         clock.set(max(view.next_timer_at, clock.now()) + timedelta(minutes=1))
         cases.tick()
         view = cases.get(view.id)
-        trace.steps.append(Step(clock.now(), "timer", "tick", None, due=view.due_date))
+        detail = _moved(due, view.due_date)
+        trace.steps.append(Step(clock.now(), "timer", "tick", None, detail, view.due_date))
+        due = view.due_date
     else:
         raise EngineError(f"模拟超过 {scenario.max_steps} 步仍未结束")
     trace.case = view
     return trace
+
+
+def _moved(before: date | None, after: date | None) -> str:
+    """Says that an excluded period moved the due date (``engine.periods``)."""
+    if before is None or after is None or after == before:
+        return ""
+    return f"扣除不计时期间，办结期限由 {before.isoformat()} 顺延"

@@ -6,7 +6,9 @@ in working days for each phase (``limits.steps``, carried in the case data as
 phase limit, counted from the day it became ready (the start day not counted), and is due
 when that many working days have fully passed: the instant the shared activities'
 escalation timers use (``deadline_working_days``). A task outside these phases is due when
-its case is (the promised limit, ``due_on``).
+its case is (the promised limit, ``due_on``). An excluded period the item lists (公示,
+补正, 听证 …: ``engine.periods``) moves both when it ends: the case's ``due_on`` and the
+due time of each step open during it.
 
 Warnings (预警): a task or case is *yellow* once the warning share of its limit (given to
 the engine, from ``DAIBAN_WARNING_SHARE``; default 0.8) is used, counted in whole working
@@ -39,6 +41,8 @@ PHASES: dict[str, str] = {
     elements.PROXY: "proxy_handover",
     elements.TOWNSHIP_REVIEW: "township_review",
     elements.COUNTY_HANDOFF: "county_decision",
+    elements.STATION_HANDOFF: "station_decision",
+    elements.PROVINCE_HANDOFF: "county_decision",  # the first review; the province's below
     elements.RESULT_DELIVERY: "delivery",
     # 差评整改: a bad rating is called back and rectified within 15 working days (四川).
     elements.EVALUATION: "rectification",
@@ -46,11 +50,14 @@ PHASES: dict[str, str] = {
 # Single tasks with a phase of their own inside an activity without one.
 TASK_PHASES: dict[tuple[str, str], str] = {
     elements.INVESTIGATE: "investigation",
+    elements.PROVINCE_DECISION_TASK: "province_decision",
 }
 # Limits the shared activities apply when the item gives none (their timers' defaults).
 DEFAULT_LIMITS: dict[str, int] = {
     "proxy_handover": 3,
     "county_decision": 10,
+    "station_decision": 5,
+    "province_decision": 30,
     "rectification": 15,
     "investigation": 30,
 }
@@ -59,7 +66,7 @@ MAX_LIMIT = 3660
 
 def phase_of(process_id: str, spec_id: str) -> str | None:
     """The phase whose limit a task has, or None (it is due when its case is)."""
-    return PHASES.get(process_id) or TASK_PHASES.get((process_id, spec_id))
+    return TASK_PHASES.get((process_id, spec_id)) or PHASES.get(process_id)
 
 
 def step_limit(item: Any, phase: str | None) -> int | None:

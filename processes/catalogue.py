@@ -20,6 +20,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from processes import resources
+from processes.org import STATION_KINDS
 from processes.yamlfile import DataFileError, field_path, line_at, load_yaml
 
 CATALOGUE_DIR = resources.CATALOGUE_DIR
@@ -46,6 +47,20 @@ COUNTY_BY_CALLBACK = "callback"  # its own system posts the ``county_decision`` 
 COUNTY_DECISION_ROUTES = {
     COUNTY_BY_TASK: "县级部门经办人在 daiban 中办理审批决定任务",
     COUNTY_BY_CALLBACK: "县级部门业务系统回传审批结果（消息 county_decision）",
+}
+# Who decides (``decided_at``). Township-level handling: T. A county department decides
+# after the township (T->C) or alone (C). A grassroots station (基层站所) decides what the
+# township or village only accepts (T->S; ``station`` names its kind). The province
+# decides after the county department's first review (T->C->P).
+COUNTY_LEVELS = ("T->C", "C")
+BY_STATION = "T->S"
+BY_PROVINCE = "T->C->P"
+TOWNSHIP_REVIEWED = ("T", "T->C")  # the township reviews before the decision or decides
+# The step limit (``limits.steps``) of each deciding level and the levels that have it.
+DECISION_STEPS = {
+    "county_decision": (*COUNTY_LEVELS, BY_PROVINCE),
+    "station_decision": (BY_STATION,),
+    "province_decision": (BY_PROVINCE,),
 }
 
 
@@ -111,6 +126,7 @@ class Item:
     appeal: str = ""
     county_decision: str = COUNTY_BY_TASK  # the route of the county's decision
     batch: BatchSpec | None = None  # a yearly payout list instead of single applications
+    station: str = ""  # the kind of grassroots station deciding a T->S item
 
     @property
     def type_name(self) -> str:
@@ -120,7 +136,30 @@ class Item:
     def county_decides(self) -> bool:
         """A county department decides a case of this item (T->C, C): not one decided on
         the spot, nor an enforcement case opened by staff."""
-        return self.decided_at != "T" and not self.on_the_spot and self.initiated_by != "staff"
+        return (
+            self.decided_at in COUNTY_LEVELS
+            and not self.on_the_spot
+            and self.initiated_by != "staff"
+        )
+
+    @property
+    def station_decides(self) -> bool:
+        """A grassroots station decides a case of this item (T->S)."""
+        return self.decided_at == BY_STATION and not self.on_the_spot
+
+    @property
+    def province_decides(self) -> bool:
+        """The province decides a case of this item after the county's first review."""
+        return self.decided_at == BY_PROVINCE and not self.on_the_spot
+
+    @property
+    def township_reviews(self) -> bool:
+        """The township reviews (and for T items decides) a case of this item."""
+        return (
+            self.decided_at in TOWNSHIP_REVIEWED
+            and not self.on_the_spot
+            and self.initiated_by != "staff"
+        )
 
     @property
     def county_route(self) -> str | None:
@@ -145,6 +184,7 @@ class Item:
             "step_limits": dict(self.step_limits),
             "public_notice_days": self.public_notice_days,
             "public_notice_unit": self.public_notice_unit,
+            "excluded": list(self.excluded_from_limit),
             "proxy_allowed": self.proxy_allowed,
             "pickup": list(self.pickup),
             "delivery": list(self.delivery),
@@ -154,6 +194,9 @@ class Item:
             "tolerable_materials": [m.name for m in self.materials if m.tolerable],
             "urgent": self.urgent,
             "county_decision": self.county_decision,
+            # the shared activities branch on some (``leader_sign_off``, ``county_spot_check``)
+            "special_steps": list(self.special_steps),
+            "station": self.station,
         }
 
 
@@ -292,10 +335,7 @@ def _rules(item: dict[str, Any], department: str) -> Iterator[tuple[list[str | i
             ["limits", "steps"],
             f"各环节时限之和（{sum(steps.values())}）超过承诺时限（{limits['promised']}）",
         )
-    if "county_decision" in steps and item["decided_at"] == "T":
-        yield ["limits", "steps", "county_decision"], "乡镇办结的事项（T）没有县级决定环节"
-    if "county_decision" in item and item["decided_at"] == "T":
-        yield ["county_decision"], "乡镇办结的事项（T）没有县级决定，不能指定县级决定方式"
+    yield from _decider_rules(item)
     for index, material in enumerate(item["materials"]):
         if material.get("tolerable") and not material["required"]:
             yield ["materials", index, "tolerable"], "只有必需材料才能容缺受理"
@@ -322,6 +362,31 @@ def _rules(item: dict[str, Any], department: str) -> Iterator[tuple[list[str | i
         and notice["unit"] == limits["unit"]
     ):
         yield ["public_notice", "days"], "公示期长于承诺时限，应将公示期列入 limits.excluded"
+    if "public_notice" in limits.get("excluded", []) and not (notice and notice["days"] > 0):
+        # the shared review moves the due date when its notice ends: no notice, no period
+        yield ["limits", "excluded"], "事项没有公示，不能把公示期间列入 limits.excluded"
+
+
+def _decider_rules(item: dict[str, Any]) -> Iterator[tuple[list[str | int], str]]:
+    """Who decides: the step limits and fields that belong to the deciding level."""
+    level = item["decided_at"]
+    # an item the township decides up to an amount has the county's step for the rest
+    over_limit = "county_over_limit" in item.get("special_steps", [])
+    for step, levels in DECISION_STEPS.items():
+        if step == "county_decision" and over_limit:
+            continue
+        if step in item["limits"]["steps"] and level not in levels:
+            yield ["limits", "steps", step], f"办理层级为 {level} 的事项没有该决定环节（{step}）"
+    if "county_decision" in item and level not in COUNTY_LEVELS:
+        yield (
+            ["county_decision"],
+            f"办理层级为 {level} 的事项不由县级部门决定，不能指定县级决定方式",
+        )
+    if level == BY_STATION and "station" not in item:
+        kinds = "、".join(f"{k}（{v}）" for k, v in STATION_KINDS.items())
+        yield ["station"], f"由基层站所决定的事项（T->S）应写明站所类型：{kinds}"
+    if level != BY_STATION and "station" in item:
+        yield ["station"], "只有由基层站所决定的事项（T->S）写明站所类型"
 
 
 def _item(raw: dict[str, Any], department: Mapping[str, Any], source: str, line: int) -> Item:
@@ -366,4 +431,5 @@ def _item(raw: dict[str, Any], department: Mapping[str, Any], source: str, line:
         county_decision=raw.get("county_decision")
         or department.get("county_decision", COUNTY_BY_TASK),
         batch=BatchSpec(**raw["batch"]) if "batch" in raw else None,
+        station=raw.get("station", ""),
     )

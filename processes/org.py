@@ -1,4 +1,5 @@
-"""The organisation (组织机构): county, townships, villages, county departments, staff.
+"""The organisation (组织机构): county, townships, villages, county departments, grassroots
+stations (基层站所: 派出所, 市场监管所, 人武部… serving one or more townships), staff.
 
 Pure data and lookups for scoping (invariant 8) and the A/B posts (双AB岗): one YAML
 file, ``processes/org/demo.yaml`` by default, validated strictly at load time; every
@@ -12,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
@@ -31,6 +32,8 @@ ROLES = {
     "township_backoffice": "后台（B岗）",
     "township_leader": "乡镇分管领导",
     "county_officer": "县级部门经办人",
+    "park_window": "工业园小窗口工作人员",
+    "station_officer": "基层站所经办人",
     "supervisor": "效能监督/审计",
     "designer": "流程设计员",
     "admin": "系统管理员",
@@ -41,6 +44,8 @@ UNIT_KINDS = {
     "village": "行政村",
     "community": "社区",
     "department": "县级部门",
+    "park_window": "工业园小窗口",
+    "station": "基层站所",
 }
 # The kinds of unit a holder of each role belongs to. Mobile posts (流动代办岗) serve a
 # whole township, so their holders belong to the township, not to one village.
@@ -51,6 +56,10 @@ ROLE_UNIT_KINDS: dict[str, tuple[str, ...]] = {
     "township_backoffice": ("township",),
     "township_leader": ("township",),
     "county_officer": ("department",),
+    # 工业园小窗口 (the "4+N" network's small window in an industrial park): its staff
+    # belong to the window, a unit under the township whose park it serves.
+    "park_window": ("park_window",),
+    "station_officer": ("station",),
     "supervisor": ("county",),
     "designer": ("county",),
     "admin": ("county",),
@@ -64,6 +73,32 @@ OFFICES = {  # 三办一室: every township has these four
     "supervision": "绩效督查室",
 }
 TOWNSHIP_TYPES = {"0": "街道", "1": "镇", "2": "乡", "3": "乡"}
+# Township groups an item's applicability names (``applicability`` in the org file): by
+# the township's type (from its code) and by the 经济发达镇 reform (``reform``).
+TYPE_GROUPS = {"0": "subdistrict", "1": "town", "2": "rural_township", "3": "rural_township"}
+TOWNSHIP_GROUPS = {
+    "subdistrict": "街道",
+    "town": "镇",
+    "rural_township": "乡",
+    "developed_town": "经济发达镇",
+}
+REFORMS = {"developed_town": "经济发达镇"}
+# -- Grassroots stations (基层站所) ------------------------------------------------------
+# Units of a county department (or the 人武部) located in a township and serving one or
+# several townships; some decide items the township only accepts (catalogue
+# ``decided_at: T->S`` with ``station: KIND``). A township has at most one station of
+# each kind.
+STATION_KINDS = {
+    "police_station": "公安派出所",
+    "market_regulation": "市场监督管理所",
+    "armed_forces": "人民武装部",
+    "finance": "财政所",
+    "judicial": "司法所",
+    "forestry": "林业站",
+    "agriculture": "农业技术推广站",
+    "natural_resources": "自然资源所",
+}
+STATION_CODE = r"[A-Z]{2,4}-\d{2,3}"  # the parent department's code, a dash, a number
 
 
 @dataclass(frozen=True)
@@ -73,11 +108,38 @@ class OrgUnit:
     kind: str
     parent: str | None = None
     offices: tuple[str, ...] = ()
+    reform: str | None = None  # a township under the 经济发达镇 reform: developed_town
+    station_kind: str | None = None  # a station's kind (STATION_KINDS)
+    serves: tuple[str, ...] = ()  # the townships a station serves
 
     @property
     def township_type(self) -> str | None:
         """街道, 镇 or 乡 for a township (from its code), else None."""
         return TOWNSHIP_TYPES.get(self.code[6:7]) if self.kind == "township" else None
+
+    @property
+    def groups(self) -> frozenset[str]:
+        """The township groups (``TOWNSHIP_GROUPS``) a township belongs to: its type's and
+        its reform's; none for another unit."""
+        if self.kind != "township":
+            return frozenset()
+        found = {TYPE_GROUPS.get(self.code[6:7], ""), self.reform or ""}
+        return frozenset(found - {""})
+
+
+@dataclass(frozen=True)
+class Applicability:
+    """Items a county devolved only to some townships (事项适用范围): ``items`` apply in
+    the townships of ``groups`` (``TOWNSHIP_GROUPS``) and those listed in ``townships``,
+    on ``basis`` (the decision or law that devolved them so)."""
+
+    items: tuple[str, ...]
+    groups: tuple[str, ...]
+    townships: tuple[str, ...]
+    basis: str
+
+    def covers(self, township: OrgUnit) -> bool:
+        return bool(township.groups.intersection(self.groups)) or township.code in self.townships
 
 
 @dataclass(frozen=True)
@@ -111,10 +173,26 @@ class Absence:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """A mobile post's scheduled round (定期取件/定期送件): on ``weekdays`` (ISO: 1 Monday …
+    7 Sunday) the mobile agent ``agent`` goes to ``villages`` of its township, picks up
+    the materials waiting there and brings the results (``engine.runs``)."""
+
+    agent: str
+    weekdays: tuple[int, ...]
+    villages: tuple[str, ...]
+
+    def runs_on(self, day: date) -> bool:
+        return day.isoweekday() in self.weekdays
+
+
+@dataclass(frozen=True)
 class Organization:
     units: Mapping[str, OrgUnit]
     users: Mapping[str, User]
     absences: tuple[Absence, ...] = ()
+    applicability: tuple[Applicability, ...] = ()
+    schedules: tuple[Schedule, ...] = ()
 
     @cached_property
     def _children(self) -> dict[str, list[OrgUnit]]:
@@ -137,7 +215,7 @@ class Organization:
         database registers: ``engine.absences``); this one is left as it is."""
         if not extra:
             return self
-        return Organization(self.units, self.users, (*self.absences, *extra))
+        return replace(self, absences=(*self.absences, *extra))
 
     @property
     def county(self) -> OrgUnit:
@@ -167,11 +245,38 @@ class Organization:
         """The township a township, village or community belongs to."""
         return next((u for u in self.lineage(code) if u.kind == "township"), None)
 
+    def station_for(self, kind: str, township: str) -> OrgUnit | None:
+        """The station of ``kind`` that serves ``township`` (None: there is none)."""
+        return next(
+            (
+                u
+                for u in self.units.values()
+                if u.kind == "station" and u.station_kind == kind and township in u.serves
+            ),
+            None,
+        )
+
     def county_department(self, code: str) -> OrgUnit | None:
         """The department of a department code or of an item code that starts with one."""
         match = re.match(r"[A-Z]{2,4}", code)
         unit = self.units.get(match.group()) if match else None
         return unit if unit is not None and unit.kind == "department" else None
+
+    def item_rules(self, item_code: str) -> list[Applicability]:
+        """The applicability rules naming ``item_code`` (none: it applies everywhere)."""
+        return [rule for rule in self.applicability if item_code in rule.items]
+
+    def item_applies(self, item_code: str, township: str) -> bool:
+        """Whether the item is devolved to ``township``: no rule names it, or one covers
+        the township."""
+        unit = self.units.get(township)
+        rules = self.item_rules(item_code)
+        return not rules or (unit is not None and any(rule.covers(unit) for rule in rules))
+
+    def townships_for(self, item_code: str) -> list[OrgUnit]:
+        """The townships where ``item_code`` applies, in code order."""
+        towns = sorted(self.of_kind("township"), key=lambda u: u.code)
+        return [t for t in towns if self.item_applies(item_code, t.code)]
 
     def holders(self, role: str, code: str) -> list[User]:
         """Users holding ``role`` whose own unit contains unit ``code``."""
@@ -238,10 +343,17 @@ def load_org(path: Path | None = None) -> Organization:
             ((line_at(node, w), field_path(w), m) for w, m in reader.problems), key=lambda p: p[0]
         )
         raise DataFileError([f"{path}:{line}: {where}: {m}" for line, where, m in located])
-    return Organization(reader.units, reader.users, tuple(reader.absences))
+    return Organization(
+        reader.units,
+        reader.users,
+        tuple(reader.absences),
+        tuple(reader.applicability),
+        tuple(reader.schedules),
+    )
 
 
 Where = Sequence[str | int]
+_NO_UNIT = OrgUnit("", "", "")
 USER_ID = r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*"
 HINTS = {USER_ID: "应为小写拼音，如 wang.fang", PHONE: "应为 11 位手机号或 0818-1234567 式座机号"}
 
@@ -254,13 +366,19 @@ class _Reader:
         self.units: dict[str, OrgUnit] = {}
         self.users: dict[str, User] = {}
         self.absences: list[Absence] = []
+        self.applicability: list[Applicability] = []
+        self.schedules: list[Schedule] = []
         self.where: dict[str, Where] = {}  # unit code or user id -> its place in the file
+        self.served: dict[tuple[str, str], str] = {}  # (station kind, township) -> station
 
     def fail(self, where: Where, message: str) -> None:
         self.problems.append((where, message))
 
     def read(self, data: Any) -> None:
-        top = self.fields(data, [], ("county", "departments", "townships", "users"), ("absences",))
+        required = ("county", "departments", "townships", "users")
+        top = self.fields(
+            data, [], required, ("stations", "absences", "applicability", "schedules")
+        )
         if top is None:
             return
         county = None
@@ -270,12 +388,18 @@ class _Reader:
             self.unit(raw, where, "department", county, r"[A-Z]{2,4}")
         for where, raw in self.entries(top, "townships"):
             self.township(raw, where, county)
+        for where, raw in self.entries(top, "stations"):
+            self.station(raw, where)
         for where, raw in self.entries(top, "users"):
             self.user(raw, where)
         for user in self.users.values():
             self.check_deputy(user)
         for where, raw in self.entries(top, "absences"):
             self.absence(raw, where)
+        for where, raw in self.entries(top, "applicability"):
+            self.rule(raw, where)
+        for where, raw in self.entries(top, "schedules"):
+            self.schedule(raw, where)
 
     def fields(
         self, raw: Any, where: Where, required: Sequence[str], optional: Sequence[str] = ()
@@ -328,7 +452,8 @@ class _Reader:
         return code
 
     def township(self, raw: Any, where: Where, county: str | None) -> None:
-        code = self.unit(raw, where, "township", county, r"\d{9}", "offices", "villages")
+        extra = ("offices", "villages", "reform", "park_windows")
+        code = self.unit(raw, where, "township", county, r"\d{9}", *extra)
         if code is None:
             return
         kind = TOWNSHIP_TYPES.get(code[6:7])
@@ -341,9 +466,130 @@ class _Reader:
         offices = self.codes(raw.get("offices"), [*where, "offices"], OFFICES, "科室")
         if offices and (missing := [f"{OFFICES[o]}（{o}）" for o in OFFICES if o not in offices]):
             self.fail([*where, "offices"], "缺少科室：" + "、".join(missing))
-        self.units[code] = OrgUnit(code, self.units[code].name, "township", county, tuple(offices))
+        reform = self.text(raw, "reform", where)
+        if reform is not None and reform not in REFORMS:
+            self.fail([*where, "reform"], "取值应为：" + "、".join(REFORMS))
+            reform = None
+        name = self.units[code].name
+        self.units[code] = OrgUnit(code, name, "township", county, tuple(offices), reform)
         for where_village, village in self.entries(raw, "villages", where):
             self.village(village, where_village, code)
+        for where_window, window in self.entries(raw, "park_windows", where):
+            self.park_window(window, where_window, code)
+
+    def park_window(self, raw: Any, where: Where, township: str) -> None:
+        """工业园小窗口: code = the township's code + P + two digits."""
+        code = self.unit(raw, where, "park_window", township, r"\d{9}P\d{2}")
+        if code is not None and not code.startswith(township):
+            self.fail([*where, "code"], f"工业园小窗口编码应为乡镇编码 {township} 加 P 和两位数字")
+
+    def schedule(self, raw: Any, where: Where) -> None:
+        """A mobile post's round: its agent, the weekdays, villages of its township."""
+        fields = self.fields(raw, where, ("agent", "weekdays", "villages"))
+        if fields is None:
+            return
+        agent = self.users.get(self.text(fields, "agent", where) or "")
+        if agent is None or "mobile_agent" not in agent.roles:
+            self.fail([*where, "agent"], "应为本县一名流动代办员（mobile_agent）的用户名")
+        days = fields.get("weekdays")
+        if (
+            not isinstance(days, list)
+            or not days
+            or len(set(days)) != len(days)
+            or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in days)
+        ):
+            self.fail([*where, "weekdays"], "应为不重复的星期几列表（1 星期一 … 7 星期日）")
+            days = []
+        villages = fields.get("villages")
+        if not isinstance(villages, list) or not villages:
+            self.fail([*where, "villages"], "应为村（社区）区划代码列表")
+            villages = []
+        for index, code in enumerate(villages):
+            unit = self.units.get(code) if isinstance(code, str) else None
+            if unit is None or unit.kind not in ("village", "community"):
+                self.fail([*where, "villages", index], f"未知村（社区）{code}")
+            elif agent is not None and unit.parent != agent.unit:
+                self.fail([*where, "villages", index], f"{unit.name}不属于 {agent.id} 所在乡镇")
+        if agent is not None and days and villages and not self.problems_at(where):
+            self.schedules.append(Schedule(agent.id, tuple(sorted(days)), tuple(villages)))
+
+    def problems_at(self, where: Where) -> bool:
+        return any(tuple(w[: len(where)]) == tuple(where) for w, _ in self.problems)
+
+    def rule(self, raw: Any, where: Where) -> None:
+        """An applicability rule: items, the township groups and/or townships, the basis."""
+        fields = self.fields(raw, where, ("items", "basis"), ("groups", "townships"))
+        if fields is None:
+            return
+        items = fields.get("items")
+        if (
+            not isinstance(items, list)
+            or not items
+            or not all(isinstance(i, str) and re.fullmatch(r"[A-Z]{2,4}\d{3}", i) for i in items)
+        ):
+            self.fail([*where, "items"], "应为事项编码列表，如 [ZJ001, ZJ002]")
+            items = []
+        groups = fields.get("groups") or []
+        if groups:
+            groups = list(self.codes(groups, [*where, "groups"], TOWNSHIP_GROUPS, "乡镇类别"))
+        towns = fields.get("townships") or []
+        if not isinstance(towns, list) or not all(
+            isinstance(t, str) and self.units.get(t, _NO_UNIT).kind == "township" for t in towns
+        ):
+            self.fail([*where, "townships"], "应为本县乡镇编码列表")
+            towns = []
+        if not fields.get("groups") and not fields.get("townships"):
+            self.fail(where, "应填写 groups（乡镇类别）或 townships（乡镇编码）")
+        basis = self.text(fields, "basis", where)
+        if items and (groups or towns) and basis:
+            self.applicability.append(
+                Applicability(tuple(items), tuple(groups), tuple(towns), basis)
+            )
+
+    def station(self, raw: Any, where: Where) -> None:
+        """A grassroots station: its department (the parent), kind and served townships."""
+        if not isinstance(raw, dict):
+            self.fail(where, "应为字段表")
+            return
+        department = self.text(raw, "department", where)
+        code = self.unit(
+            raw, where, "station", department, STATION_CODE, "kind", "department", "serves"
+        )
+        if code is None:
+            return
+        if department is None:
+            self.fail(where, "缺少必填字段：department")
+        elif self.units.get(department) is None or self.units[department].kind != "department":
+            self.fail([*where, "department"], f"未知县级部门 {department}")
+        elif not code.startswith(department + "-"):
+            self.fail([*where, "code"], f"站所编码应以所属部门编码 {department}- 开头")
+        kind = raw.get("kind")
+        if kind not in STATION_KINDS:
+            self.fail([*where, "kind"], "取值应为：" + "、".join(STATION_KINDS))
+            kind = None
+        serves: list[str] = []
+        for index, township in enumerate(self.listed(raw, "serves", where)):
+            unit = self.units.get(township) if isinstance(township, str) else None
+            if unit is None or unit.kind != "township":
+                self.fail([*where, "serves", index], f"未知乡镇编码 {township}")
+                continue
+            other = self.served.get((kind or "", township))
+            if kind is not None and other is not None:
+                self.fail([*where, "serves", index], f"{unit.name}已由 {other} 服务")
+                continue
+            self.served[(kind or "", township)] = code
+            serves.append(township)
+        name = self.units[code].name
+        self.units[code] = OrgUnit(
+            code, name, "station", department, (), station_kind=kind, serves=tuple(serves)
+        )
+
+    def listed(self, raw: dict[str, Any], key: str, where: Where) -> list[Any]:
+        value = raw.get(key)
+        if not isinstance(value, list) or not value:
+            self.fail([*where, key], "应为非空列表")
+            return []
+        return value
 
     def village(self, raw: Any, where: Where, township: str) -> None:
         kind = raw.get("kind") if isinstance(raw, dict) else "village"

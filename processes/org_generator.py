@@ -23,6 +23,7 @@ from processes.org import (
     OFFICES,
     TOWNSHIP_TYPES,
     Absence,
+    Applicability,
     Organization,
     OrgUnit,
     User,
@@ -42,7 +43,9 @@ def generate_county(
     townships: int = 60, villages: int = 456, communities: int = 111, seed: int = 0
 ) -> Organization:
     """A deterministic county of this shape: window A post, back-office B post (A/B
-    partners) and a leader per township; two agents standing in for each other per village."""
+    partners) and a leader per township; two agents standing in for each other per village;
+    per township a 派出所, a 市场监督管理所 and a 人民武装部 with one officer each
+    (``GENERATED_STATIONS``, for the departments the demo has)."""
     if townships < 1 or villages < 0 or communities < 0:
         raise ValueError("townships must be at least 1, villages and communities at least 0")
     rng = random.Random(seed)
@@ -69,6 +72,9 @@ def generate_county(
         name = names.place("", TOWNSHIP_TYPES[code[6]])
         units[code] = OrgUnit(code, name, "township", county.code, tuple(OFFICES))
         users.update(_township_staff(code, names))
+        for station in _stations(units, code, name):
+            units[station.code] = station
+            users.update(_station_officer(station.code, names))
         kinds = ["community"] * n_communities + ["village"] * n_villages
         for index, unit_kind in enumerate(kinds, start=1):
             village = f"{code}{index:03d}"
@@ -76,6 +82,43 @@ def generate_county(
             units[village] = OrgUnit(village, name, unit_kind, code)
             users.update(_village_agents(village, names))
     return Organization(units, users)
+
+
+# The stations every generated township has: kind, department, name suffix.
+GENERATED_STATIONS = (
+    ("police_station", "GA", "派出所"),
+    ("market_regulation", "SJ", "市场监督管理所"),
+    ("armed_forces", "RW", "人民武装部"),
+)
+
+
+def _stations(units: dict[str, OrgUnit], township: str, name: str) -> list[OrgUnit]:
+    """The township's own stations, numbered in their department in township order."""
+    found = []
+    for kind, department, suffix in GENERATED_STATIONS:
+        if department not in units:
+            continue
+        number = 1 + sum(
+            1 for u in units.values() if u.kind == "station" and u.parent == department
+        )
+        code = f"{department}-{number:02d}"
+        found.append(
+            OrgUnit(
+                code,
+                name + suffix,
+                "station",
+                department,
+                (),
+                station_kind=kind,
+                serves=(township,),
+            )
+        )
+    return found
+
+
+def _station_officer(code: str, names: _Names) -> dict[str, User]:
+    id_ = f"officer.{code.lower().replace('-', '_')}"
+    return {id_: User(id_, names.person(), ("station_officer",), code)}
 
 
 def _township_codes(county: str, townships: int) -> list[str]:
@@ -150,14 +193,18 @@ def to_yaml(org: Organization, header: str = "") -> str:
     data = {
         "county": _unit(org.county),
         "departments": [_unit(u) for u in org.of_kind("department")],
-        "townships": [
-            _unit(t)
-            | {"offices": list(t.offices), "villages": [_unit(v) for v in org.children(t.code)]}
-            for t in org.of_kind("township")
-        ],
+        "townships": [_township(org, t) for t in org.of_kind("township")],
+        "stations": [_station(s) for s in org.of_kind("station")],
         "users": [_user(u) for u in org.users.values()],
         "absences": [_absence(a) for a in org.absences],
     }
+    if org.applicability:
+        data["applicability"] = [_rule(rule) for rule in org.applicability]
+    if org.schedules:
+        data["schedules"] = [
+            {"agent": s.agent, "weekdays": list(s.weekdays), "villages": list(s.villages)}
+            for s in org.schedules
+        ]
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when built with it
     text = yaml.dump(
         data, Dumper=dumper, allow_unicode=True, sort_keys=False, default_flow_style=None, width=200
@@ -165,9 +212,36 @@ def to_yaml(org: Organization, header: str = "") -> str:
     return "".join(f"# {line}\n" for line in header.splitlines()) + text
 
 
+def _township(org: Organization, township: OrgUnit) -> dict[str, Any]:
+    data = _unit(township) | {"offices": list(township.offices)}
+    if township.reform is not None:
+        data["reform"] = township.reform
+    data["villages"] = [_unit(v) for v in org.children(township.code, "village", "community")]
+    if windows := org.children(township.code, "park_window"):
+        data["park_windows"] = [_unit(w) for w in windows]
+    return data
+
+
+def _rule(rule: Applicability) -> dict[str, Any]:
+    data: dict[str, Any] = {"items": list(rule.items)}
+    if rule.groups:
+        data["groups"] = list(rule.groups)
+    if rule.townships:
+        data["townships"] = list(rule.townships)
+    return data | {"basis": rule.basis}
+
+
 def _unit(unit: OrgUnit) -> dict[str, Any]:
     kind = {"kind": unit.kind} if unit.kind in ("village", "community") else {}
     return {"code": unit.code, "name": unit.name} | kind
+
+
+def _station(unit: OrgUnit) -> dict[str, Any]:
+    return _unit(unit) | {
+        "kind": unit.station_kind,
+        "department": unit.parent,
+        "serves": list(unit.serves),
+    }
 
 
 def _user(user: User) -> dict[str, Any]:

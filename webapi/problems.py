@@ -115,6 +115,10 @@ CODES: dict[str, tuple[int, str]] = {
     "database_in_use": (409, "数据库已有正式办件（或台账问题），不能标为培训或演示数据库"),
     "absence_overlap": (409, "与该人员已登记的另一离岗重叠，什么也没登记"),
     "absence_in_org_file": (409, "该离岗来自组织机构文件，只能在文件中修改"),
+    "separation_of_duties": (
+        409,
+        "不相容岗位分离：办理过本办件相关环节的人员不能再办理此环节（如A岗初审与B岗审核）",
+    ),
     "rating_closed": (409, "办件已不再等待评价（评价期已结束或已撤件），评价链接失效"),
     "precondition_failed": (412, "If-Match 或 expected_version 给出的办件版本已过时，什么也没改"),
     "payload_too_large": (413, "请求体超过上限"),

@@ -38,8 +38,11 @@ class BatchInputs:
         if item is None or item.batch is None:
             errors["item_code"] = "不是按年度清册发放的事项（LY004、LY005、NL007）"
         unit = org.units.get(self.village)
-        if unit is None or unit.kind not in ("village", "community"):
+        township = org.township_of(self.village) if unit is not None else None
+        if unit is None or unit.kind not in ("village", "community") or township is None:
             errors["village"] = "应为本县一个村（社区）的 12 位区划代码"
+        elif item is not None and not org.item_applies(item.code, township.code):
+            errors["village"] = f"该事项未下放到{township.name}（事项适用范围）"
         if not FIRST_YEAR <= self.year <= 2100:
             errors["year"] = f"应为 {FIRST_YEAR}—2100 之间的年度"
         rate = _decimal(self.rate, MAX_RATE)

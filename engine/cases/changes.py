@@ -4,15 +4,17 @@ nothing, a script failure leaves an incident in the history and the case as it w
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
+from engine import periods, steps
+from engine.cases import duties
 from engine.cases.cache import LiveCache
 from engine.cases.task_index import county_since, task_records
 from engine.cases.views import CaseView, case_view
-from engine.clock import Clock, read_clock
+from engine.clock import SHANGHAI, Clock, read_clock
 from engine.errors import (
     ConflictError,
     EngineError,
@@ -180,14 +182,16 @@ class CaseChanges:
                 return case_view(record, live), False
             if prepare is not None:
                 payload = prepare(live)
+            duties.check(uow, record.id, live, event_type, payload, actor)
             event = EventInput(record.last_seq + 1, event_type, reading.at, payload, actor.user)
+            before = _frontier(live)
             try:
                 apply_event(live, record.uid, event)
             except ScriptError as error:
                 uow.rollback()
                 self._incident(case_id, event, error, actor)
                 raise
-            new, rows = self._persist(uow, record, live, event, actor, reading.offset)
+            new, rows = self._persist(uow, record, live, event, actor, reading.offset, before)
             self.commit(uow)
         self.cache.put(new.id, new.version, live)
         _log_change(new, event, actor)
@@ -201,8 +205,15 @@ class CaseChanges:
         event: EventInput,
         actor: Actor,
         clock_offset: int | None,
+        before: list[dict[str, Any]] | None = None,
     ) -> tuple[CaseRecord, list[TaskRecord]]:
+        """Write the event and the case row; when the event ended an excluded period
+        (``engine.periods``; ``before``: the case data where the process stood before
+        it) the steps open during it move and a ``due_date_extended`` event follows it
+        in the same transaction."""
         state = live.state()
+        frontier = _frontier(live)
+        ended = periods.ended(before or [], frontier)
         sealed, payload_json = seal(
             case_uid=record.uid,
             case_id=record.id,
@@ -218,7 +229,7 @@ class CaseChanges:
         new = replace(
             record,
             status=live.status,
-            due_date=_due_date(live) or record.due_date,
+            due_date=_due_date(frontier) or record.due_date,
             county_since=county_since(record, live, event.at),
             version=record.version + 1,
             last_seq=event.seq,
@@ -228,10 +239,30 @@ class CaseChanges:
             next_timer_at=live.next_timer_at(),
             closed_at=record.closed_at or (None if live.status == OPEN else event.at),
         )
-        uow.cases.update(new, record.version)
-        uow.events.append([sealed], [payload_json])
         existing = uow.tasks.open_states(record.id)  # read once: for due times and replace
         known = {task_id: due_at for task_id, (_, due_at) in existing.items()}
+        events, payloads = [sealed], [payload_json]
+        if ended is not None:
+            moved = _moved_steps(uow, record.id, live, ended, known)
+            note = _extension(record, new, ended, moved)
+            if note is not None:
+                extended, note_json = seal(
+                    case_uid=record.uid,
+                    case_id=record.id,
+                    seq=event.seq + 1,
+                    type="due_date_extended",
+                    at=event.at,
+                    payload=note,
+                    actor=_SYSTEM,
+                    prev_hash=sealed.hash,
+                    state_digest=sealed.state_digest,
+                    clock_offset=clock_offset,
+                )
+                events.append(extended)
+                payloads.append(note_json)
+                new = replace(new, last_seq=extended.seq, last_hash=extended.hash)
+        uow.cases.update(new, record.version)
+        uow.events.append(events, payloads)
         rows = task_records(new, live, event.seq, event.at, known)
         uow.tasks.replace(record.id, rows, event.seq, existing)
         self.observe(uow, record, new, live, event)
@@ -326,12 +357,73 @@ def _no_op(
     return holder == (actor.user if event_type == "task_claimed" else payload["user"])
 
 
-def _due_date(live: LiveCase) -> date | None:
-    """The case's due date, from the ``due_on`` variable a process sets (at acceptance)."""
-    value = live.data().get(DUE_DATE_VARIABLE)
-    if not isinstance(value, str):
+_SYSTEM = Actor("system:limits")  # records the moves of due dates by excluded periods
+
+
+def _moved_steps(
+    uow: UnitOfWork,
+    case_id: int,
+    live: LiveCase,
+    period: Mapping[str, Any],
+    known: dict[str, datetime | None],
+) -> list[dict[str, Any]]:
+    """Move the step limits of the tasks open during ``period`` and still open (in
+    ``known``, the due times the index keeps); what moved, for the history."""
+    item = live.data().get("item")
+    still_open = {task.id for task in live.ready_tasks()}
+    moved = []
+    for task in uow.figures.tasks_of([case_id], open_only=True):
+        if task.id not in still_open or task.due_at is None or known.get(task.id) != task.due_at:
+            continue
+        if not steps.task_due(task.process_id, task.spec_id, item, task.ready_at, None)[1]:
+            continue  # due when its case is: it moves with the case
+        due_at = periods.step_extension(period, task.ready_at, task.due_at)
+        if due_at != task.due_at:
+            known[task.id] = due_at
+            moved.append(
+                {
+                    "task_id": task.id,
+                    "spec_id": task.spec_id,
+                    "old_due_at": task.due_at.astimezone(SHANGHAI).isoformat(),
+                    "new_due_at": due_at.astimezone(SHANGHAI).isoformat(),
+                }
+            )
+    return moved
+
+
+def _extension(
+    before: CaseRecord,
+    after: CaseRecord,
+    period: Mapping[str, Any],
+    moved: list[dict[str, Any]],
+) -> dict[str, Any] | None:
+    """The payload of the ``due_date_extended`` event, or None if nothing moved."""
+    old, new = before.due_date, after.due_date
+    if (old is None or old == new) and not moved:
         return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
+    payload = periods.extension_payload(period, old, new)
+    if moved:
+        payload["tasks"] = moved
+    return payload
+
+
+def _frontier(live: LiveCase) -> list[dict[str, Any]]:
+    """The case data where the process stands: the case's own and each ready task's. A
+    variable a call activity sets shows in the data of its tasks before the activity
+    returns it to the case (a notice withdrawn, back to the review that published it)."""
+    return [live.data(), *(task.data for task in live.ready_tasks())]
+
+
+def _due_date(frontier: list[dict[str, Any]]) -> date | None:
+    """The case's due date, from the ``due_on`` variable a process sets (at acceptance)
+    and excluded periods move (``engine.periods``): the latest the process stands at, as
+    a due date only ever moves later and a parallel branch may hold an older copy."""
+    dates = []
+    for data in frontier:
+        value = data.get(DUE_DATE_VARIABLE)
+        if isinstance(value, str):
+            try:
+                dates.append(date.fromisoformat(value))
+            except ValueError:
+                continue
+    return max(dates, default=None)

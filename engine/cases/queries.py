@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
+from typing import Any
 
+from engine.cases import duties
 from engine.cases.cache import LiveCache
 from engine.cases.views import CaseView, case_view
+from engine.elements import TaskRef
 from engine.errors import NotFound
 from engine.identity import Principal
 from engine.policy import acts_on_task, queue_reach
@@ -46,7 +49,7 @@ class CaseQueries:
         colleague's work too; earliest due first."""
         reach = queue_reach(org, principal, day)
         with self.store.unit_of_work(write=False) as uow:
-            return uow.tasks.queue(reach.posts, reach.people)
+            return uow.tasks.queue(reach.posts, reach.people, user=principal.user_id)
 
     def queue_view(
         self,
@@ -76,7 +79,7 @@ class CaseQueries:
         }
         places, holders = parts[query.view]
         with self.store.unit_of_work(write=False) as uow:
-            groups = uow.tasks.queue_groups(reach.posts, reach.people, now)
+            groups = uow.tasks.queue_groups(reach.posts, reach.people, now, me)
             rows = uow.tasks.queue_rows(
                 places,
                 holders,
@@ -85,6 +88,7 @@ class CaseQueries:
                 order=query.order,
                 offset=offset,
                 limit=limit,
+                user=me,
             )
             ids = sorted({task.case_id for task, _ in rows})
             cases = uow.cases.many(ids)
@@ -138,6 +142,24 @@ class CaseQueries:
         with self.store.unit_of_work(write=False) as uow:
             return uow.cases.find(scope, where or CaseFilter(), offset, limit)
 
+    def done_by(self, tasks: list[TaskRecord]) -> duties.Done | None:
+        """Who completed which step of the case of ``tasks``, when separation of duties
+        bears on an open one of them (None: it bears on none, nothing is read)."""
+        bearing = [
+            t
+            for t in tasks
+            if t.closed_seq is None and duties.partners(TaskRef(t.process_id, t.spec_id))
+        ]
+        if not bearing:
+            return None
+        with self.store.unit_of_work(write=False) as uow:
+            return duties.done_by(uow.tasks.completed_by(bearing[0].case_id))
+
+    def barred(self, task: TaskRecord) -> dict[str, str]:
+        """Who separation of duties bars from the open ``task``, each with the reason."""
+        done = self.done_by([task])
+        return duties.barred(done, task.process_id, task.spec_id) if done else {}
+
     def task_index(
         self, case_id: int | None = None, lane: str | None = None, org_unit: str | None = None
     ) -> list[TaskRecord]:
@@ -152,6 +174,15 @@ class CaseQueries:
         if found is None:
             raise NotFound(TASK_NOT_FOUND, task_id=task_id)
         return found
+
+    def ready_data(self, case_id: int) -> dict[str, dict[str, Any]]:
+        """The data each ready task of the case sees, by task id (a task of a shared
+        activity sees what was entered in it, which the case's own data has not yet)."""
+        with self.store.unit_of_work(write=False) as uow:
+            record = uow.cases.get(case_id)
+        live = self.cache.load(record)
+        self.cache.put(record.id, record.version, live)
+        return {t.id: t.data for t in live.ready_tasks()}
 
     def task_with_case(self, task_id: str) -> tuple[TaskRecord, CaseRecord]:
         """One task of the index (open or closed) and its case row, read together."""

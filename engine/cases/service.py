@@ -124,10 +124,17 @@ class CaseService:
             rows = case.task_rows
         else:
             rows = self.queries.task_index(case if isinstance(case, int) else case.id)
-        return open_tasks(org, rows, self.clock.now())
+        return open_tasks(org, rows, self.clock.now(), self.queries.done_by(rows))
+
+    def barred(self, task: TaskRecord) -> dict[str, str]:
+        """Who may not take the open ``task`` (separation of duties), with the reason."""
+        return self.queries.barred(task)
 
     def task_with_case(self, task_id: str) -> tuple[TaskRecord, CaseRecord]:
         return self.queries.task_with_case(task_id)
+
+    def ready_data(self, case_id: int) -> dict[str, dict[str, Any]]:
+        return self.queries.ready_data(case_id)
 
     # -- commands (``engine.cases.commands``) --------------------------------------------
     def start(

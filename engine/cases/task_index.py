@@ -6,9 +6,12 @@ from datetime import datetime
 
 from engine import elements, steps
 from engine.records import CaseRecord, TaskRecord
-from engine.routing import Routing
+from engine.routing import Routing, task_lane
 from engine.runtime.case import LiveCase
 from processes.org import ROLE_UNIT_KINDS
+
+# Lanes whose task means the case has reached the deciding county department or station.
+_HANDED = (("department",), ("station",))
 
 
 def routing_of(record: CaseRecord) -> Routing:
@@ -35,6 +38,7 @@ def task_records(
         due_at, own = steps.task_due(t.process_id, t.spec_id, t.data.get("item"), at, case_due)
         if own and t.id in known:
             due_at = known[t.id]
+        lane = task_lane(t.lane, t.process_id, t.spec_id, t.data)
         rows.append(
             TaskRecord(
                 id=t.id,
@@ -42,8 +46,8 @@ def task_records(
                 spec_id=t.spec_id,
                 name=t.name,
                 process_id=t.process_id,
-                lane=t.lane,
-                org_unit=routing.unit_for(t.lane),
+                lane=lane,
+                org_unit=routing.unit_for(lane),
                 created_seq=seq,
                 due_at=due_at,
                 claimed_by=live.claims.get(t.id),
@@ -59,7 +63,7 @@ def county_since(record: CaseRecord, live: LiveCase, at: datetime) -> datetime |
     if record.county_since is not None:
         return record.county_since
     reached = (
-        any(ROLE_UNIT_KINDS.get(t.lane or "", ()) == ("department",) for t in live.ready_tasks())
+        any(ROLE_UNIT_KINDS.get(t.lane or "", ()) in _HANDED for t in live.ready_tasks())
         or elements.COUNTY_DECISION in live.waiting_messages()
     )
     return at if reached else None

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from engine.cases import duties
 from engine.clock import SHANGHAI
 from engine.policy import Candidate, candidates
 from engine.records import CaseRecord, TaskRecord
@@ -90,9 +91,13 @@ class OpenTaskView:
     candidates: list[Candidate]
 
 
-def open_task(org: Organization, task: TaskRecord, now: datetime) -> OpenTaskView:
+def open_task(
+    org: Organization, task: TaskRecord, now: datetime, done: duties.Done | None = None
+) -> OpenTaskView:
     """One task of the index as ``OpenTaskView``, its candidates as of ``now`` (the
-    engine's clock: today in Shanghai decides who is absent)."""
+    engine's clock: today in Shanghai decides who is absent); ``done``: who completed
+    which step of the case, whom separation of duties bars from this one."""
+    barred = duties.barred(done, task.process_id, task.spec_id) if done else {}
     unit = org.units.get(task.org_unit) if task.org_unit is not None else None
     holder = org.users.get(task.claimed_by) if task.claimed_by is not None else None
     return OpenTaskView(
@@ -108,10 +113,12 @@ def open_task(org: Organization, task: TaskRecord, now: datetime) -> OpenTaskVie
         overdue=task.due_at is not None and task.due_at < now,
         claimed_by=task.claimed_by,
         claimed_by_name=holder.name if holder is not None else task.claimed_by,
-        candidates=candidates(org, task, now.astimezone(SHANGHAI).date()),
+        candidates=candidates(org, task, now.astimezone(SHANGHAI).date(), barred),
     )
 
 
-def open_tasks(org: Organization, tasks: list[TaskRecord], now: datetime) -> list[OpenTaskView]:
+def open_tasks(
+    org: Organization, tasks: list[TaskRecord], now: datetime, done: duties.Done | None = None
+) -> list[OpenTaskView]:
     """The open ones of ``tasks`` (closed ones left out), in their order, as views."""
-    return [open_task(org, task, now) for task in tasks if task.closed_seq is None]
+    return [open_task(org, task, now, done) for task in tasks if task.closed_seq is None]

@@ -74,11 +74,13 @@ def _consistency(item: Item, outline: ProcessOutline) -> list[Problem]:
             return []
         return [_problem(outline, f"事项为年度发放清册，流程应调用 {elements.BATCH_PAYOUT}")]
     expectations = [
-        (elements.COUNTY_HANDOFF, item.county_decides, "县级决定（T->C、C）"),
+        (elements.COUNTY_HANDOFF, item.county_decides or "county_over_limit" in item.special_steps,
+         "县级决定（T->C、C，或超出乡镇审批额度）"),
+        (elements.STATION_HANDOFF, item.station_decides, "基层站所决定（T->S）"),
+        (elements.PROVINCE_HANDOFF, item.province_decides, "省级决定（T->C->P）"),
         (elements.PROXY, item.proxy_allowed, "允许代办"),
         (elements.ENFORCEMENT, item.initiated_by == "staff", "依职权发起的执法事项"),
-        (elements.TOWNSHIP_REVIEW, item.decided_at != "C" and not item.on_the_spot and item.initiated_by != "staff",
-         "乡镇审核"),
+        (elements.TOWNSHIP_REVIEW, item.township_reviews, "乡镇审核（T、T->C）"),
     ]  # fmt: skip
     problems = []
     for called, wanted, reason in expectations:

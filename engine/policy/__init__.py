@@ -13,12 +13,14 @@ Role families (``roles``), by what they mean here:
 * operating roles act where their unit is: ``village_agent`` in its village or community;
   ``mobile_agent`` and the township staff (window A post, back office B post, leader) in
   their township; ``county_officer`` in its department, on cases handed to it;
+  ``station_officer`` in its grassroots station (基层站所: 派出所, 市场监管所, 人武部…),
+  on the cases handed to it (T->S items, routed to the station serving the township);
 * ``COUNTY_READERS`` (the supervisor) read the whole county and change nothing;
 * ``CASE_BLIND`` (designers, administrators) see no case, issue or figure.
 
 Scope (``scopes``) is one notion, ``case_scope``: the caller's village; or its township,
 plus what its window (or the county centre) registered for another township (全县域通办,
-read-only); or the cases handed to its department; the supervisor everything; designers
+read-only); or the cases handed to its department or station; the supervisor everything; designers
 and administrators nothing. ``figures_scope`` leaves out what was registered elsewhere;
 ``issue_scope`` keeps the same units for the issue ledger. People (``people``) have a
 scope of their own, ``people_scope``: the administrator everyone, a township leader the
@@ -50,7 +52,8 @@ ASSIGN_TASK         the township leader of the case's township; the assignee mus
                     to work the task's lane in its unit (``task_refusal``, ``may_take``)
 REGISTER_CASE       the channel's role: a village point for the agent's own village, a
                     mobile post for the villages of its township, a window in a township,
-                    the county centre for county officers (``registration_refusal``)
+                    a park window (工业园小窗口) for any village, the county centre for
+                    county officers (``registration_refusal``)
 SEE_ISSUE           the issue lies in the issue scope (``issue_refusal``)
 RECORD_ISSUE        a village agent, for its own village (``recording_refusal``)
 HANDLE_ISSUE        answer, transfer, resolve, reopen: who acts at the issue's current
@@ -79,6 +82,10 @@ CHANGE_BATCH        add, strike, correct lines, record 一卡通 results: CHANGE
                     the list's open step admits (``batch_line_refusal``; ``batch``)
 MANAGE_NOTICES      see the notice outbox (短信通知, phones masked) and send a dead notice
                     again: the administrator (``refusal``; ``engine.notices``)
+SEE_RUNS            the scheduled pickup and delivery runs (定期取件/定期送件): the mobile
+                    agents and staff of the run's township, the supervisor all (``refusal``,
+                    ``run_scope``, ``run_refusal``; ``engine.runs``)
+COMPLETE_RUN        complete a run: a mobile agent of the run's township (``run_refusal``)
 ==================  =====================================================================
 
 Personal data: ID numbers and phones are shown in clear only to who may change the case
@@ -134,6 +141,7 @@ from engine.policy.rights import (
     task_refusal,
 )
 from engine.policy.roles import CASE_BLIND, COUNTY_READERS, DESK_ORDER
+from engine.policy.runs import RunScope, run_refusal, run_scope
 from engine.policy.scans import (
     attach_refusal,
     attaching_actor,
@@ -162,6 +170,7 @@ __all__ = [
     "QueueReach",
     "Reason",
     "Refusal",
+    "RunScope",
     "absence_refusal",
     "acts_on_task",
     "assigning_actor",
@@ -197,6 +206,8 @@ __all__ = [
     "registered_here",
     "registering_actor",
     "registration_refusal",
+    "run_refusal",
+    "run_scope",
     "scan_refusal",
     "sees_case",
     "sees_issue",

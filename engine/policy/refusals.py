@@ -40,6 +40,8 @@ class Action(StrEnum):
     SEE_SCAN = "see_scan"
     OPEN_BATCH = "open_batch"
     CHANGE_BATCH = "change_batch"
+    SEE_RUNS = "see_runs"
+    COMPLETE_RUN = "complete_run"
 
 
 class Reason(StrEnum):

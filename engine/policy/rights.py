@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -12,6 +13,7 @@ from engine.policy.people import people_scope
 from engine.policy.ratings import RESIDENT_ONLY
 from engine.policy.refusals import Action, Reason, Refusal, refuse
 from engine.policy.roles import ADMIN_ROLE, ASSIGNING_ROLE, DECIDING_ROLE, DEPLOYING_ROLE
+from engine.policy.runs import SEE_RUNS_REFUSED, run_scope
 from engine.policy.scopes import case_scope, figures_scope, may_change_case, sees_case
 from engine.records import CaseRecord, TaskRecord
 from processes.channels import CHANNEL_ROLES, CHANNELS
@@ -26,6 +28,7 @@ _GLOBAL_REFUSALS = {  # actions without an object: the message when the caller m
     Action.MANAGE_ABSENCES: "只有系统管理员和乡镇分管领导可以登记离岗、返岗",
     Action.MANAGE_ACCOUNTS: "只有系统管理员可以查看账号状态、重置密码或注销他人的令牌",
     Action.MANAGE_NOTICES: "只有系统管理员可以查看短信通知的发送情况或重发通知",
+    Action.SEE_RUNS: SEE_RUNS_REFUSED,
 }
 
 
@@ -42,6 +45,8 @@ def may(principal: Principal, action: Action) -> bool:
         return principal.has_role(ADMIN_ROLE)
     if action in (Action.SEE_PEOPLE, Action.MANAGE_ABSENCES):
         return not people_scope(principal).empty
+    if action is Action.SEE_RUNS:
+        return not run_scope(principal).empty
     raise ValueError(f"{action} needs an object")
 
 
@@ -123,8 +128,11 @@ class Candidate:
     stand_in_for_name: str | None = None
 
 
-def candidates(org: Organization, task: TaskRecord, day: date) -> list[Candidate]:
-    """The people who may take the task on ``day`` and are not registered absent then.
+def candidates(
+    org: Organization, task: TaskRecord, day: date, barred: Collection[str] = ()
+) -> list[Candidate]:
+    """The people who may take the task on ``day`` and are not registered absent then,
+    nor ``barred`` from it (separation of duties: ``engine.cases.duties``).
 
     An unclaimed task: the holders of its lane's role in a unit containing the task's,
     and for a holder who is absent, the stand-in (the A post's B post) who acts for it;
@@ -140,7 +148,7 @@ def candidates(org: Organization, task: TaskRecord, day: date) -> list[Candidate
     pool += [deputy.id for user_id in pool if (deputy := org.stand_in(user_id, day))]
     found: dict[str, Candidate] = {}
     for user_id in pool:
-        if user_id in found or org.is_absent(user_id, day):
+        if user_id in found or user_id in barred or org.is_absent(user_id, day):
             continue
         acting = _acting_for(org, user_id, task, day)
         if acting is None:
@@ -152,6 +160,11 @@ def candidates(org: Organization, task: TaskRecord, day: date) -> list[Candidate
             None if acting == user_id else _name(org, acting),
         )
     return list(found.values())
+
+
+def _kind(org: Organization, code: str) -> str | None:
+    unit = org.units.get(code)
+    return unit.kind if unit is not None else None
 
 
 def _name(org: Organization, user_id: str) -> str:
@@ -225,6 +238,8 @@ def registration_refusal(
         text = "流动代办员只能为本乡镇各村（社区）居民登记"
     elif channel == "township_window" and org.township_of(principal.unit) is None:
         text = "窗口人员不属于任何乡镇"
+    elif channel == "industrial_park_window" and _kind(org, principal.unit) != "park_window":
+        text = "工业园小窗口人员不属于任何工业园小窗口"
     else:
         return None
     return refuse(Action.REGISTER_CASE, principal, Reason.WRONG_UNIT, text, channel=channel)

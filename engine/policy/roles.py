@@ -28,6 +28,7 @@ DESK_ORDER = (
     "township_leader",
     "township_backoffice",
     "county_officer",
+    "station_officer",
 )
 
 

@@ -10,11 +10,15 @@ from engine.policy.roles import CASE_BLIND, reads_county, unit_kinds
 from engine.records import CaseRecord, CaseScope, IssueRecord, LedgerScope
 
 _VILLAGE_KINDS = frozenset({"village", "community"})
+# A county department or a grassroots station: sees the cases handed to it (the case's
+# ``department`` is the deciding department's or station's code).
+_DECIDING_KINDS = frozenset({"department", "station"})
 
 
 def case_scope(principal: Principal) -> CaseScope:
     """The cases the caller sees: its village's, its township's (and what its window
-    registered for another township), or those handed to its department; the supervisor
+    registered for another township), what its park window (工业园小窗口) registered,
+    or those handed to its department or grassroots station (基层站所); the supervisor
     all of them; designers and administrators none."""
     if reads_county(principal):
         return CaseScope(everything=True)
@@ -24,8 +28,8 @@ def case_scope(principal: Principal) -> CaseScope:
         villages=unit if kinds & _VILLAGE_KINDS else frozenset(),
         townships=unit if "township" in kinds else frozenset(),
         # a window or the county centre keeps reading what it registered elsewhere
-        registered_by=unit if kinds & {"township", "department"} else frozenset(),
-        departments=unit if "department" in kinds else frozenset(),
+        registered_by=unit if kinds & {"township", "park_window", "department"} else frozenset(),
+        departments=unit if kinds & _DECIDING_KINDS else frozenset(),
     )
 
 
@@ -98,7 +102,7 @@ def changing_roles(principal: Principal, case: CaseRecord) -> frozenset[str]:
     if case.org_unit in scope.townships:
         places.add("township")
     if case.department in scope.departments and case.county_since is not None:
-        places.add("department")
+        places |= _DECIDING_KINDS
     return frozenset(role for role in principal.roles - CASE_BLIND if unit_kinds(role) & places)
 
 

@@ -38,6 +38,7 @@ from engine.records.notices import (
     NoticeRecord,
 )
 from engine.records.ratings import RatingInvitation
+from engine.records.runs import RUN_KINDS, RUN_STATUSES, RunCase, RunRecord
 from engine.records.settings import TrainingSetting
 
 __all__ = [
@@ -45,6 +46,8 @@ __all__ = [
     "ABSENCE_STATUSES",
     "NOTICE_KINDS",
     "NOTICE_STATES",
+    "RUN_KINDS",
+    "RUN_STATUSES",
     "AbsenceRecord",
     "AccountStatus",
     "Actor",
@@ -67,6 +70,8 @@ __all__ = [
     "NoticeRecord",
     "ProcessVersionRecord",
     "RatingInvitation",
+    "RunCase",
+    "RunRecord",
     "StoredFile",
     "TaskFacts",
     "TaskRecord",

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from engine import periods
 from engine.calendar import WorkingCalendar
 from engine.clock import SHANGHAI, current_clock
 from engine.errors import ScriptError
@@ -80,6 +81,21 @@ def deadline_calendar_days(days: Any) -> str:
     return _end_of(_as_date(calendar_days_after(today(), days)))
 
 
+def pause_limit(reason: Any, until: Any, current: Any) -> dict[str, Any]:
+    """An excluded period (``engine.periods``) starts today: ``limit_pause = pause_limit(
+    "public_notice", notice_until, limit_pause)``; ``until`` its planned last day or None."""
+    if reason not in periods.REASONS:
+        raise ScriptError(f"不是可扣除的期间：{reason!r}")
+    last = None if until is None else _as_date(until)
+    return periods.pause(str(reason), _as_date(today()), last, current)
+
+
+def resume_limit(current: Any, due_on: Any, item: Any) -> dict[str, Any] | None:
+    """The excluded period ``current`` ends today: its days and the moved ``due_on``
+    (``engine.periods``); None if no period was open."""
+    return periods.resume(current, due_on, item, _as_date(today()))
+
+
 HELPERS: dict[str, Callable[..., Any]] = {
     "today": today,
     "now": now,
@@ -89,5 +105,7 @@ HELPERS: dict[str, Callable[..., Any]] = {
     "deadline_working_days": deadline_working_days,
     "end_of_day": end_of_day,
     "deadline_calendar_days": deadline_calendar_days,
+    "pause_limit": pause_limit,
+    "resume_limit": resume_limit,
 }
 HELPER_NAMES = frozenset(HELPERS)

@@ -38,6 +38,7 @@ class StatsService:
         item_names: Mapping[str, str] | None = None,
         calendar: WorkingCalendar | None = None,
         warning_share: float = DEFAULT_WARNING_SHARE,
+        item_kinds: Mapping[str, str] | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -45,6 +46,7 @@ class StatsService:
         self.item_names = dict(item_names or {})
         self.calendar = calendar or WorkingCalendar.default()
         self.warning_share = warning_share
+        self.item_kinds = dict(item_kinds or {})  # item code -> devolved | proxy
 
     def figures(
         self,
@@ -61,7 +63,7 @@ class StatsService:
         scope = scope or CaseScope(everything=True)
         where = where or CaseFilter()
         as_of = min(period.end, self.clock.now())
-        key_of = key_function(self.org, group_by)
+        key_of = key_function(self.org, group_by, self.item_kinds)
         groups: dict[str | None, Figures] = {
             key: Figures() for key in listed_units(self.org, group_by, scope, where)
         }
@@ -76,7 +78,7 @@ class StatsService:
             period,
             as_of,
             COLUMNS[group_by],
-            fold(self.org, group_by),
+            fold(self.org, group_by, self.item_kinds),
             scope,
             where,
             figures_of,

@@ -32,6 +32,7 @@ from engine.store.figures import FigureRepository
 from engine.store.ledger import LedgerRepository
 from engine.store.notices import NoticeRepository
 from engine.store.ratings import RatingRepository
+from engine.store.runs import RunRepository
 from engine.store.settings import SettingsRepository
 from engine.store.tables import Base
 from engine.store.tasks import TaskRepository
@@ -127,6 +128,7 @@ class UnitOfWork:
         self.absences = AbsenceRepository(session)
         self.ratings = RatingRepository(session)
         self.notices = NoticeRepository(session)
+        self.runs = RunRepository(session)
 
     def __enter__(self) -> UnitOfWork:
         return self

@@ -309,3 +309,21 @@ class NoticeRow(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PickupRunRow(Base):
+    """A mobile post's scheduled round (定期取件/定期送件, ``engine.runs``): one per agent
+    and day (the key that makes the worker's run idempotent), with the cases it gathered
+    (JSON list: case, task, kind, village, case number)."""
+
+    __tablename__ = "pickup_runs"
+    __table_args__ = (UniqueConstraint("agent", "day", name="uq_pickup_runs_agent_day"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    agent: Mapped[str] = mapped_column(String(100))
+    township: Mapped[str] = mapped_column(String(64), index=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    cases: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_by: Mapped[str | None] = mapped_column(String(100))

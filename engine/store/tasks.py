@@ -14,13 +14,16 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    exists,
     func,
     insert,
+    not_,
     or_,
     select,
     update,
 )
 
+from engine.elements import SEPARATED_STEPS
 from engine.records import TaskRecord
 from engine.records.queue import QueueGroup
 from engine.store.rows import MAX_ID, Repository
@@ -113,6 +116,20 @@ class TaskRepository(Repository):
             select(_TASKS).where(t.case_id == case_id).order_by(t.created_seq, t.id)
         )
 
+    def completed_by(self, case_id: int) -> list[tuple[str, str, str]]:
+        """Who completed each task of the case so far: (process id, element id, user),
+        from the task completions in its history (a stand-in's completion is the
+        stand-in's own)."""
+        t, e = _TASKS.c, _EVENTS.c
+        query = (
+            select(t.process_id, t.spec_id, e.actor)
+            .join_from(_EVENTS, _TASKS, e.task_id == t.id)
+            .where(e.case_id == case_id, e.type == "task_completed", t.case_id == case_id)
+            .order_by(e.seq)
+        )
+        rows = self.session.connection().execute(query)
+        return [(row.process_id, row.spec_id, row.actor) for row in rows]
+
     def get(self, task_id: str) -> TaskRecord | None:
         """One task of the index, open or closed (``closed_seq`` set)."""
         row = self.session.connection().execute(_TASK_BY_ID, {"id": task_id}).mappings().first()
@@ -124,11 +141,13 @@ class TaskRepository(Repository):
         holders: Sequence[str],
         offset: int = 0,
         limit: int | None = None,
+        user: str | None = None,
     ) -> list[TaskRecord]:
         """Unclaimed tasks of the given (role, org unit) pairs and tasks held by ``holders``,
         earliest due first (tasks without a due date last): ``limit`` of them (None: all)
-        from ``offset`` on."""
-        where = _queue_filter(places, holders)
+        from ``offset`` on. ``user``: whose queue it is; the unclaimed tasks separation of
+        duties bars it from are left out (``engine.cases.duties``)."""
+        where = _queue_filter(places, holders, user)
         if where is None:
             return []
         t = _TASKS.c
@@ -151,12 +170,13 @@ class TaskRepository(Repository):
         order: str = "due",
         offset: int = 0,
         limit: int | None = None,
+        user: str | None = None,
     ) -> list[tuple[TaskRecord, datetime]]:
         """Like ``queue``, narrowed to one item's cases and to tasks due before an instant,
         in ``order`` (``due``: earliest due first; ``newest``: the latest to become ready
         first; ``item``: by item code, then earliest due), each task with the time it
         became ready (the event that opened it)."""
-        where = _queue_filter(places, holders)
+        where = _queue_filter(places, holders, user)
         if where is None:
             return []
         t, c, e = _TASKS.c, _CASES.c, _EVENTS.c
@@ -184,11 +204,15 @@ class TaskRepository(Repository):
         return found
 
     def queue_groups(
-        self, places: Sequence[tuple[str, str]], holders: Sequence[str], now: datetime
+        self,
+        places: Sequence[tuple[str, str]],
+        holders: Sequence[str],
+        now: datetime,
+        user: str | None = None,
     ) -> list[QueueGroup]:
         """The whole queue of ``places`` and ``holders`` counted by post, holder, item and
         whether the task's due time is before ``now`` (one row per group)."""
-        where = _queue_filter(places, holders)
+        where = _queue_filter(places, holders, user)
         if where is None:
             return []
         t, c = _TASKS.c, _CASES.c
@@ -212,14 +236,17 @@ class TaskRepository(Repository):
 
 
 def _queue_filter(
-    places: Sequence[tuple[str, str]], holders: Sequence[str]
+    places: Sequence[tuple[str, str]], holders: Sequence[str], user: str | None = None
 ) -> ColumnElement[bool] | None:
-    """Open tasks unclaimed in one of ``places`` or held by one of ``holders``."""
+    """Open tasks unclaimed in one of ``places`` or held by one of ``holders``; the
+    unclaimed ones ``user`` is barred from (separation of duties) left out."""
+    barred = [_barred(user)] if user is not None and SEPARATED_STEPS else []
     unclaimed = [
         and_(
             ReadyTaskRow.lane == lane,
             ReadyTaskRow.org_unit == unit,
             ReadyTaskRow.claimed_by.is_(None),
+            *barred,
         )
         for lane, unit in places
     ]
@@ -227,3 +254,33 @@ def _queue_filter(
     if not unclaimed and not held:
         return None
     return and_(or_(*unclaimed, *held), ReadyTaskRow.closed_seq.is_(None))
+
+
+def _barred(user: str) -> ColumnElement[bool]:
+    """The task is not one ``user`` is barred from: no step paired with it in
+    ``SEPARATED_STEPS`` was completed by ``user`` in the same case."""
+    done = _TASKS.alias("done")
+    d, e, t = done.c, _EVENTS.c, _TASKS.c
+    pairs = [
+        (mine, other)
+        for rule in SEPARATED_STEPS
+        for mine, other in ((rule.first, rule.second), (rule.second, rule.first))
+    ]
+    clauses = [
+        and_(
+            t.process_id == mine.process,
+            t.spec_id == mine.task,
+            exists()
+            .select_from(done.join(_EVENTS, e.task_id == d.id))
+            .where(
+                d.case_id == t.case_id,
+                d.process_id == other.process,
+                d.spec_id == other.task,
+                e.case_id == t.case_id,
+                e.type == "task_completed",
+                e.actor == user,
+            ),
+        )
+        for mine, other in pairs
+    ]
+    return not_(or_(*clauses))

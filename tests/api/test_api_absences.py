@@ -401,7 +401,9 @@ def test_assignment_sees_a_registered_absence(
         task = view.tasks[0]
         form = engine.definitions.compiled(view.definition_hash).form(task.process_id, task.spec_id)
         data = fill_form(form, {}, TODAY.isoformat())
-        view = engine.cases.complete_task(case_id, task.id, data, Actor("setup", task.lane))
+        view = engine.cases.complete_task(
+            case_id, task.id, data, Actor(f"setup.{task.lane}", task.lane)
+        )
     [task] = view.tasks
     assign = f"/api/v1/tasks/{task.id}/assign"
     refused = client.post(assign, json={"user": "wang.fang"}, headers=tokens.headers(LEADER))

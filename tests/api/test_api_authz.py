@@ -3,7 +3,8 @@
 Objects are cases (and their open task) in 青丝乡's village 511725201001, in its other
 village 511725201002, at 青丝乡's window (A post) and back office (B post), in 丰乐乡
 (registered by its window and by a village agent), registered by 青丝乡's window for a
-resident of 丰乐乡 (全县域通办), and handed to the county departments MZ and RS.
+resident of 丰乐乡 (全县域通办), handed to the county departments MZ and RS, and handed to
+青丝派出所 (a grassroots station, GA-01).
 
 What the matrix says (DESIGN invariant 8): out of scope is 404 (problem+json) for reads
 and writes alike, and nothing changes; in scope a read is 200 and a write either succeeds
@@ -31,7 +32,7 @@ from engine.definitions.form_formats import id_check_character
 from engine.identity import Principal
 from engine.ledger.service import LedgerService
 from engine.policy import sees_issue
-from engine.records import LedgerQuery, LedgerScope
+from engine.records import LedgerQuery, LedgerScope, RunRecord
 from engine.simulate import fill_form
 from processes.org import ROLES, load_org
 from processes.patterns import mask_id
@@ -97,6 +98,11 @@ OBJECTS: dict[str, Kind] = {
     "handed_rs": Kind(
         "RS002", "pan.hong", "township_window", "511725202002", "Task_county_decision", "tang.jian"
     ),
+    # handed to a grassroots station: 户口登记项目变更更正 of a 青丝乡 resident, decided by
+    # 青丝派出所 (GA-01), not by the county police bureau
+    "handed_station": Kind(
+        "GA007", "wang.fang", "township_window", "511725201003", "Task_station_decision", "wen.tao"
+    ),
 }
 
 # -- the endpoints on an object, in the column order of MATRIX --------------------------
@@ -141,6 +147,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "backoffice_b": ACTS,
         "county_wide": READ_ONLY,
         "handed_mz": ACTS,
+        "handed_station": ACTS,
     },
     "wang.fang": {  # 青丝乡 window, A post
         "village_001": ACTS,
@@ -149,6 +156,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "backoffice_b": ACTS,
         "county_wide": READ_ONLY,  # registered it for another township
         "handed_mz": ACTS,
+        "handed_station": ACTS,
     },
     "liu.yang": {  # 青丝乡 back office, B post (and window)
         "village_001": ACTS,
@@ -157,6 +165,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "backoffice_b": HOLDS,
         "county_wide": READ_ONLY,
         "handed_mz": ACTS,
+        "handed_station": ACTS,
     },
     "chen.jing": {  # 青丝乡 township leader
         "village_001": LEADS,
@@ -165,6 +174,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "backoffice_b": LEADS,
         "county_wide": READ_ONLY,
         "handed_mz": ACTS,  # the department's task is not the township's to assign
+        "handed_station": ACTS,  # nor the station's: the leader cannot decide or assign it
     },
     "deng.hui": {  # county officer, 县民政局 (MZ): only what was handed to MZ
         "handed_mz": DECIDES,
@@ -172,6 +182,12 @@ MATRIX: dict[str, dict[str, str]] = {
     "tang.jian": {  # county officer, 县人社局 (RS)
         "handed_rs": DECIDES,
     },
+    "li.jing": {  # station officer, 青丝派出所 (GA-01): only what was handed to the station;
+        # it decides by its task, never by the county's callback message (403)
+        "handed_station": HOLDS,
+    },
+    "shu.ping": {},  # station officer, 渠江派出所 (GA-02): nothing of 青丝乡's
+    "yang.kai": {},  # county officer, 县公安局 (GA): the station decides, not the bureau
     "sun.hong": dict.fromkeys(OBJECTS, READ_ONLY),  # supervisor: the county, read-only
     "lin.tao": {},  # designer: processes, not residents' cases
     "he.jun": {},  # admin: accounts, not residents' cases
@@ -185,6 +201,9 @@ MATRIX: dict[str, dict[str, str]] = {
         "fengle_village": HOLDS,
         "county_wide": ACTS,  # a resident of her village
     },
+    # 三汇工业园小窗口 (park window under 三汇镇): sees only what it registered
+    # (tests/api/test_api_channels.py), none of these
+    "ren.jie": {},
 }
 USERS = list(MATRIX)
 
@@ -264,12 +283,18 @@ REGISTRATIONS: list[tuple[str, str, str, int]] = [
     ("chen.jing", "township_window", "511725201002", 422),
     ("deng.hui", "county_centre", "511725201001", 201),
     ("tang.jian", "village_point", "511725201001", 422),
+    ("li.jing", "township_window", "511725201001", 422),  # a station registers nothing
     ("sun.hong", "county_centre", "511725201001", 422),
     ("lin.tao", "township_window", "511725201001", 422),
     ("he.jun", "county_centre", "511725201001", 422),
     ("pan.hong", "township_window", "511725201001", 201),
     ("cai.ping", "village_point", "511725202003", 201),
     ("cai.ping", "village_point", "511725201001", 422),
+    # 工业园小窗口 (三汇镇's park window): any village of the county, its own channel only
+    ("ren.jie", "industrial_park_window", "511725201003", 201),
+    ("ren.jie", "industrial_park_window", "511725104003", 201),
+    ("ren.jie", "township_window", "511725104003", 422),
+    ("wang.fang", "industrial_park_window", "511725201003", 422),
 ]
 CREATE = ("POST", "/api/v1/cases")
 REGISTERED = "registered"  # the kind of the cases test_registration makes
@@ -343,11 +368,15 @@ LEDGER_MATRIX: dict[str, dict[str, str]] = {
     "chen.jing": _QINGSI_STAFF,
     "deng.hui": {"issue_county": ISSUE_HOLDS_COUNTY},  # 县民政局
     "tang.jian": {},  # 县人社局: nothing was passed to it
+    "li.jing": {},  # stations: no ledger issue is passed to them
+    "shu.ping": {},
+    "yang.kai": {},  # 县公安局: nothing was passed to it
     "sun.hong": dict.fromkeys(LEDGER_KINDS, ISSUE_SEES),  # supervisor: all, read-only
     "lin.tao": {},  # designers and administrators: no ledger
     "he.jun": {},
     "pan.hong": {"issue_fengle": ISSUE_SEES},
     "cai.ping": {"issue_fengle": ISSUE_HOLDS},
+    "ren.jie": {},  # the park window keeps no ledger
 }
 # Recording (POST /ledger): a village agent, for its own village only (else 422 village).
 LEDGER_CREATE = ("POST", "/api/v1/ledger")
@@ -397,7 +426,19 @@ REGISTERING_UNIT = "511725201"  # 青丝乡, whose window registered the county_
 # Scoped like cases (what each user's figures cover: tests/api/test_api_stats.py); designers
 # and administrators have no figures (403); every other user 200.
 STATS = ("GET", "/api/v1/stats")
-STATS_REFUSED = {"lin.tao", "he.jun"}
+# The park window (工业园小窗口) registers for townships and handles none: no figures.
+STATS_REFUSED = {"lin.tao", "he.jun", "ren.jie"}
+
+# -- reports (报表) -----------------------------------------------------------------------
+# The monthly tables are scoped like the figures (designers and administrators 403, a
+# township outside one's scope 404: tests/api/test_api_reports.py); the townships'
+# ranking is the supervisor's alone (everyone else 403).
+REPORTS_MONTHLY = ("GET", "/api/v1/reports/monthly")
+REPORTS_RANKING = ("GET", "/api/v1/reports/ranking")
+RANKING_READER = "sun.hong"
+# A village's contact card (联系卡): scoped like the figures, by village (another
+# township's village 404; designers and administrators 403).
+CONTACT_CARD = ("GET", "/api/v1/reports/contact-cards/<village>.pdf")
 
 # -- process-mining exports (XES, OCEL 2.0) ---------------------------------------------
 # Scoped like the case list (test_exports_are_scoped, and tests/api/test_api_exports.py);
@@ -437,6 +478,18 @@ ABSENT_DAY = "2026-11-02"
 NOTICES = {("GET", "/api/v1/notices"), ("POST", "/api/v1/notices/<int:notice_id>/retry")}
 NOTICE_KEEPER = "he.jun"
 
+# -- scheduled pickup and delivery runs (定期取件/定期送件) --------------------------------
+# Seen by the mobile agents and township staff of the run's township and the supervisor
+# (others 403; another township's run 404); completed by its township's mobile agents
+# (test_runs_by_role; tests/api/test_api_runs.py walks a run).
+RUNS = {
+    ("GET", "/api/v1/runs"),
+    ("GET", "/api/v1/runs/<int:run_id>"),
+    ("POST", "/api/v1/runs/<int:run_id>/complete"),
+}
+RUN_SEERS = {"he.ping", "wang.fang", "liu.yang", "chen.jing", "sun.hong"}  # a 青丝乡 run
+RUN_OTHER_TOWNSHIP = {"pan.hong"}  # 丰乐乡's window: runs, but not this one
+
 # -- yearly payout lists (年度发放清册; tests/api/test_api_batches.py) ---------------------
 # A list of 青丝社区 511725201001 while the village compiles it (test_batches_by_role):
 # read like the village's cases (the case column of village_001); its lines changed by
@@ -468,6 +521,7 @@ COVERED = (
     | MESSAGE_ENDPOINTS
     | RATING_ENDPOINTS
     | {STATS}
+    | {REPORTS_MONTHLY, REPORTS_RANKING, CONTACT_CARD}
     | EXPORTS
     | CLOCK
     | PEOPLE_LISTS
@@ -475,6 +529,7 @@ COVERED = (
     | ACCOUNTS
     | NOTICES
     | BATCH_ENDPOINTS
+    | RUNS
 )
 
 # -- fixtures --------------------------------------------------------------------------
@@ -542,7 +597,7 @@ class World:
                 task.process_id, task.spec_id
             )
             view = cases.complete_task(
-                case_id, task.id, fill_form(form, {}, TODAY), Actor("setup", task.lane)
+                case_id, task.id, fill_form(form, {}, TODAY), Actor(f"setup.{task.lane}", task.lane)
             )
         (task,) = view.tasks
         assert task.lane is not None
@@ -987,8 +1042,10 @@ def _concrete(rule: str, obj: Obj) -> str:
         .replace("<int:notice_id>", "1")
         .replace("<int:attachment_id>", "1")
         .replace("<int:line>", "1")
+        .replace("<int:run_id>", "1")
         .replace("<user_id>", "wang.fang")
         .replace("<document_id>", "receipt-1")
+        .replace("<village>", "511725201001")
         .replace("<path:filename>", "swagger-ui-bundle.js")
     )
 
@@ -1181,6 +1238,47 @@ def test_stats_by_role(world: World, shared: dict[str, Obj], user: str) -> None:
         assert listed == [world.engine.org.users[user].unit[:9]], user
 
 
+# -- reports -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_reports_by_role(world: World, user: str) -> None:
+    """The monthly workbook for everyone with figures (its own township's tables, another
+    township 404); the ranking for the supervisor alone; a village's contact card for
+    whoever's figures cover the village."""
+    headers = world.headers(user)
+    workbook = world.client.get(f"{API}/reports/monthly?month=2026-11", headers=headers)
+    ranking = world.client.get(f"{API}/reports/ranking?period=2026-11", headers=headers)
+    if user in STATS_REFUSED:
+        assert workbook.status_code == 403, workbook.get_json()
+        assert workbook.mimetype == PROBLEM and workbook.get_json()["code"] == "forbidden"
+    else:
+        assert workbook.status_code == 200, workbook.get_json()
+        unit = world.engine.org.users[user].unit
+        if user != "sun.hong" and unit.isdigit():
+            other = "511725202" if unit[:9] != "511725202" else "511725201"
+            elsewhere = world.client.get(
+                f"{API}/reports/monthly?month=2026-11&township={other}", headers=headers
+            )
+            assert elsewhere.status_code == 404, elsewhere.get_json()
+    cards = {
+        village: world.client.get(f"{API}/reports/contact-cards/{village}.pdf", headers=headers)
+        for village in ("511725201001", "511725202001")  # 青丝社区, 丰乐社区
+    }
+    for village, card in cards.items():
+        if user in STATS_REFUSED:
+            assert card.status_code == 403 and card.get_json()["code"] == "forbidden"
+            continue
+        unit = world.engine.org.users[user].unit
+        sees = user == "sun.hong" or (unit.isdigit() and village.startswith(unit))
+        assert card.status_code == (200 if sees else 404), (user, village, card.get_json())
+    if user == RANKING_READER:
+        assert ranking.status_code == 200, ranking.get_json()
+    else:
+        assert ranking.status_code == 403, ranking.get_json()
+        assert ranking.mimetype == PROBLEM and ranking.get_json()["code"] == "forbidden"
+
+
 # -- process-mining exports ------------------------------------------------------------
 
 
@@ -1339,6 +1437,47 @@ def test_notices_by_role(world: World, user: str) -> None:
         assert "****" in notice["phone"]
         retried = world.client.post(f"{API}/notices/{notice['id']}/retry", headers=headers)
         assert retried.status_code == 409 and retried.get_json()["code"] == "invalid_state"
+
+
+@pytest.fixture(scope="module")
+def qingsi_run(world: World) -> int:
+    """A run of 青丝乡's mobile post (何平), as the worker makes one."""
+    day = world.engine.runs.today()
+    run = RunRecord(0, "he.ping", "511725201", day, "open", (), world.engine.clock.now())
+    with world.engine.store.unit_of_work(operation="run_created") as uow:
+        run_id = uow.runs.add(run)
+        uow.commit()
+    assert run_id is not None
+    return run_id
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_runs_by_role(world: World, qingsi_run: int, user: str) -> None:
+    """The township's runs: its mobile agents and staff and the supervisor see them;
+    only its mobile agents complete one (tried here on a run that does not exist)."""
+    headers = world.headers(user)
+    listed = world.client.get(f"{API}/runs", headers=headers)
+    one = world.client.get(f"{API}/runs/{qingsi_run}", headers=headers)
+    complete = world.client.post(f"{API}/runs/{qingsi_run}/complete", headers=headers)
+    missing = world.client.post(f"{API}/runs/999999/complete", headers=headers)
+    if user not in RUN_SEERS | RUN_OTHER_TOWNSHIP:
+        for response in (listed, one, complete, missing):
+            assert response.status_code == 403, response.get_json()
+            assert response.get_json()["code"] == "forbidden"
+        return
+    assert listed.status_code == 200, listed.get_json()
+    ids = [r["id"] for r in listed.get_json()["items"]]
+    assert (qingsi_run in ids) is (user in RUN_SEERS)
+    assert missing.status_code == 404
+    if user in RUN_OTHER_TOWNSHIP:
+        assert (one.status_code, complete.status_code) == (404, 404)
+        return
+    assert one.status_code == 200, one.get_json()
+    if user == "he.ping":  # the township's mobile agent (the only one in USERS)
+        assert complete.status_code == 200, complete.get_json()
+    else:
+        assert complete.status_code == 403, complete.get_json()
+        assert complete.get_json()["code"] == "forbidden"
 
 
 @pytest.mark.parametrize("user", USERS)

@@ -1,6 +1,6 @@
 """The county's decision through the HTTP API: one route per case, as the item's department
 chose in the catalogue (``county_decision``). 县民政局 (MZ) decides by its officer's task in
-daiban; 县公安局 (GA) by its own system's callback. The other route is never offered."""
+daiban; 县医疗保障局 (YB) by its own system's callback. The other route is never offered."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from tests.support.paths import BPMN
 from tests.support.walks import CATALOGUE, PROXY_ITEM, SHIQIAO, Counter, specs
 
 BY_TASK = PROXY_ITEM  # MZ004, department MZ: county_decision task (the default)
-BY_CALLBACK = CATALOGUE["GA003"]  # 居民身份证办理, department GA: county_decision callback
-DECISION = {"approved": True, "opinion": "准予", "document_no": "渠公〔2026〕7号"}
+BY_CALLBACK = CATALOGUE["YB002"]  # department YB: county_decision callback
+DECISION = {"approved": True, "opinion": "准予", "document_no": "渠医保〔2026〕7号"}
 
 
 @pytest.fixture
@@ -27,8 +27,8 @@ def deployed() -> Deployed:
 
 def test_the_catalogue_chooses_the_route_per_department() -> None:
     assert (BY_TASK.department_code, BY_TASK.county_decision) == ("MZ", "task")
-    assert (BY_CALLBACK.department_code, BY_CALLBACK.county_decision) == ("GA", "callback")
-    assert BY_CALLBACK.decided_at == "T->C" and not BY_CALLBACK.proxy_allowed
+    assert (BY_CALLBACK.department_code, BY_CALLBACK.county_decision) == ("YB", "callback")
+    assert BY_CALLBACK.decided_at == "T->C"
 
 
 def test_the_item_says_its_route(counter: Counter) -> None:
@@ -84,14 +84,14 @@ def test_the_callback_route_has_no_county_task(counter: Counter) -> None:
     assert case["waiting_messages"] == ["county_decision"]
     assert case["county_since"] is not None
     # The department sees the case, with nothing in its queue; another department does not.
-    assert counter.case("yang.kai", case_id)["read_only"] is False
-    assert counter.queue("yang.kai", case_id) == []
+    assert counter.case("luo.min", case_id)["read_only"] is False
+    assert counter.queue("luo.min", case_id) == []
     assert counter.get("deng.hui", f"/api/v1/cases/{case_id}").status_code == 404
-    answered = counter.message("yang.kai", case_id, "county_decision", DECISION)
+    answered = counter.message("luo.min", case_id, "county_decision", DECISION)
     assert answered.status_code == 200, answered.get_json()
     assert specs(answered.get_json()) == ["Task_prepare_result"]
     # The callback came once: a second one is refused, naming what the case waits for.
-    again = counter.message("yang.kai", case_id, "county_decision", DECISION)
+    again = counter.message("luo.min", case_id, "county_decision", DECISION)
     assert (again.status_code, again.get_json()["code"]) == (409, "invalid_state")
     assert (
         again.get_json()["detail"]

@@ -233,7 +233,8 @@ def test_every_problem_of_a_registration_at_once(counter: Counter) -> None:
         "applicant.id_number": "公民身份号码不正确（位数、出生日期或校验码有误）",
         "applicant.phone": "应为 11 位手机号或 0818-1234567 式座机号",
         "applicant.village": "应为 12 位区划代码",
-        "channel": "取值应为：village_point、mobile_post、township_window、county_centre",
+        "channel": "取值应为：village_point、mobile_post、township_window、industrial_park_window、"
+        "county_centre",
         "emergency": "类型不正确，应为true 或 false",
     }
     # A trailing newline does not pass a pattern.
@@ -253,7 +254,13 @@ def test_the_registration_form_is_published_complete(counter: Counter) -> None:
     assert create["x-title"] == "收件登记" and "title" not in create
     assert sorted(create["required"]) == ["applicant", "channel", "item_code"]
     channel = create["properties"]["channel"]
-    assert channel["enum"] == ["village_point", "mobile_post", "township_window", "county_centre"]
+    assert channel["enum"] == [
+        "village_point",
+        "mobile_post",
+        "township_window",
+        "industrial_park_window",
+        "county_centre",
+    ]
     assert (
         channel["x-enum-descriptions"][0] == "村（社区）代办点" and channel["x-title"] == "收件渠道"
     )

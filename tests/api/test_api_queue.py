@@ -198,7 +198,16 @@ def test_units_list_the_villages_a_registration_may_name(
     assert all(u["township"] is None for u in departments)
     assert units(kind="township", within="511725201") == []  # not itself
     everything = units()
-    assert len(everything) == len(county) + len(departments) + len(units(kind="township")) + 1
+    parks = units(kind="park_window")  # 工业园小窗口 (docs/channels.md)
+    assert [u["township"] for u in parks] == ["511725104"]
+    stations = units(kind="station")  # 基层站所: 派出所, 市场监管所, 人武部…
+    police = {u["code"] for u in stations if u["code"].startswith("GA-")}
+    assert police == {"GA-01", "GA-02", "GA-03", "GA-04"}
+    assert all(u["township"] is None for u in stations)
+    townships = units(kind="township")
+    assert len(everything) == (
+        len(county) + len(departments) + len(townships) + len(parks) + len(stations) + 1
+    )
     refused = client.get("/api/v1/units?kind=city", headers=tokens.headers("wang.fang"))
     assert refused.status_code == 422 and refused.get_json()["errors"][0]["field"] == "kind"
     assert client.get("/api/v1/units").status_code == 401

@@ -55,14 +55,18 @@ def test_happy_path(library: tuple[Engine, ManualClock], item: Item) -> None:
     else:
         assert case.data["intake_result"] == "accepted"
         assert ("Task_entrust" in tasks) == item.proxy_allowed
-        county = item.decided_at != "T" and not item.on_the_spot
+        # a county decision: T->C and C items, and an item the township decides up to an
+        # amount when the case is over it (the sample answers say it is)
+        over_limit = "county_over_limit" in item.special_steps
+        county = item.county_decides or (over_limit and not item.on_the_spot)
         # one route per case: the department's officer's task, or its system's callback
         by_task = county and item.county_decision == "task"
         assert ("Task_county_decision" in tasks) == by_task
         assert ("county_decision" in trace.names("message")) == (county and not by_task)
-        assert ("Task_backoffice_review" in tasks) == (
-            item.decided_at != "C" and not item.on_the_spot
-        )
+        # a station (T->S) or the province after the county's first review (T->C->P)
+        assert ("Task_station_decision" in tasks) == item.station_decides
+        assert ("Task_province_decision" in tasks) == item.province_decides
+        assert ("Task_backoffice_review" in tasks) == item.township_reviews
         assert case.data["rating"] == "satisfied"
         assert case.due_date is not None
     assert engine.audit.verify(case.id).ok

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from processes.catalogue import CATALOGUE_DIR, Catalogue, Item, load_catalogue
+from processes.catalogue import CATALOGUE_DIR, DECISION_STEPS, Catalogue, Item, load_catalogue
 from processes.yamlfile import DataFileError
 from webapi.settings import Settings
 
@@ -47,10 +47,28 @@ def test_101_devolved_items_and_20_proxy_powers(catalogue: Catalogue) -> None:
     assert catalogue.count("proxy") == 20
 
 
-def test_devolved_items_are_decided_in_the_township_or_first_reviewed_there(
+def test_devolved_items_are_accepted_in_the_township_and_decided_where_the_law_says(
     catalogue: Catalogue,
 ) -> None:
-    assert {item.decided_at for item in catalogue if item.kind == "devolved"} <= {"T", "T->C"}
+    """下放乡镇管理事项 are all accepted in the township (or at a village point); who decides
+    is the one the law names (issue 14): the 派出所 for 户籍 and 身份证, the 市场监管所 for
+    个体工商户登记, the 乡镇人武部 for 预备役登记, the county for 退役报到, the province
+    (after the county's first review) for 伤残证件 and 伤残抚恤关系."""
+    levels = {item.decided_at for item in catalogue if item.kind == "devolved"}
+    assert levels <= {"T", "T->C", "C", "T->S", "T->C->P"}
+    by_station = {i.code: i.station for i in catalogue if i.decided_at == "T->S"}
+    assert by_station == {
+        **dict.fromkeys(("GA003", "GA004", "GA005", "GA006", "GA007"), "police_station"),
+        **dict.fromkeys(("SJ005", "SJ006", "SJ007"), "market_regulation"),
+        "TY002": "armed_forces",
+    }
+    assert {i.code for i in catalogue if i.decided_at == "T->C->P"} == {"TY003", "TY004"}
+    assert catalogue.items["TY001"].decided_at == "C"
+    # A higher level decides: the township holds no power of its own over these.
+    higher = ["CL00" + str(n) for n in range(2, 10)] + ["RS008", "RS009"]
+    higher += ["RS014", "RS015", "RS016", "RS017", "TY001", "TY003", "TY004"]
+    assert {catalogue.items[code].power for code in higher} == {"entrusted"}
+    assert all(catalogue.items[code].decided_at != "T" for code in higher)
 
 
 def test_proxy_powers_allow_proxy_handling(catalogue: Catalogue) -> None:
@@ -114,10 +132,12 @@ def test_limits_hang_together(catalogue: Catalogue) -> None:
             assert item.step_limits.get("proxy_handover", 0) <= 3, item.code
         if item.urgent:
             assert item.step_limits.get("proxy_handover", 0) == 0, item.code
-        if item.decided_at == "T":
-            assert "county_decision" not in item.step_limits, item.code
-        elif not item.on_the_spot:
-            assert "county_decision" in item.step_limits, item.code
+        over_limit = "county_over_limit" in item.special_steps
+        for step, levels in DECISION_STEPS.items():
+            if item.decided_at not in levels and not (step == "county_decision" and over_limit):
+                assert step not in item.step_limits, item.code
+            elif not item.on_the_spot:
+                assert step in item.step_limits, item.code
         if item.public_notice_days:
             assert "public_notice" in item.excluded_from_limit, item.code
 
@@ -176,7 +196,15 @@ def test_minimum_living_allowance(catalogue: Catalogue) -> None:
     assert item.decided_at == "T->C"
     assert (item.public_notice_days, item.public_notice_unit) == (7, "calendar_days")
     assert item.promised_limit == 25 and item.statutory_limit == 40
-    assert {"household_survey", "democratic_review"} <= set(item.special_steps)
+    # 民发〔2021〕57号: the county's income check and spot check, the democratic review only
+    # where the survey leaves doubt, the township's opinion signed by the leader in charge.
+    assert set(item.special_steps) == {
+        "household_survey",
+        "income_check",
+        "democratic_review_optional",
+        "leader_sign_off",
+        "county_spot_check",
+    }
     assert "public_notice" in item.excluded_from_limit
 
 
@@ -211,7 +239,8 @@ def test_homestead_approval(catalogue: Catalogue) -> None:
     item = named(catalogue, "宅基地审批")
     assert item.decided_at == "T" and item.type == "licence"
     assert item.promised_limit == 20
-    assert {"site_survey", "joint_review"} <= set(item.special_steps)
+    # 农经发〔2019〕6号: the planning permit with the approval, then 丈量批放 on the ground
+    assert item.special_steps == ("site_survey", "joint_review", "planning_permit", "site_setout")
     assert item.result_document == "《农村宅基地批准书》"
     assert any("土地管理法" in basis for basis in item.legal_basis)
 
@@ -398,7 +427,7 @@ CASES = [
         item("TS001", "township_review: 8,", "township_review: 4, county_decision: 4,"),
         "county_decision: 4",
         "items[0].limits.steps.county_decision",
-        "乡镇办结的事项（T）没有县级决定环节",
+        "办理层级为 T 的事项没有该决定环节（county_decision）",
     ),
     (
         "enforcement open to proxy",
@@ -417,6 +446,13 @@ CASES = [
         "公示期长于承诺时限，应将公示期列入 limits.excluded",
     ),
     (
+        "notice excluded without a notice",
+        item("TS001", "      on_the_spot: false\n", "      on_the_spot: false\n      excluded: [public_notice]\n"),
+        "excluded: [public_notice]",
+        "items[0].limits.excluded",
+        "事项没有公示，不能把公示期间列入 limits.excluded",
+    ),
+    (
         "code of another department",
         item("TX001"),
         "- code: TX001",
@@ -428,7 +464,24 @@ CASES = [
         item("TS001", "    fees:", "    county_decision: callback\n    fees:"),
         "county_decision: callback",
         "items[0].county_decision",
-        "乡镇办结的事项（T）没有县级决定，不能指定县级决定方式",
+        "办理层级为 T 的事项不由县级部门决定，不能指定县级决定方式",
+    ),
+    (
+        "station item without its station",
+        item("TS001", "    decided_at: T\n", "    decided_at: T->S\n"),
+        "- code: TS001",  # a missing field is reported at its item
+        "items[0].station",
+        "由基层站所决定的事项（T->S）应写明站所类型：police_station（公安派出所）、"
+        "market_regulation（市场监督管理所）、armed_forces（人民武装部）、finance（财政所）、"
+        "judicial（司法所）、forestry（林业站）、agriculture（农业技术推广站）、"
+        "natural_resources（自然资源所）",
+    ),
+    (
+        "station on an item the township decides",
+        item("TS001", "    decided_at: T\n", "    decided_at: T\n    station: police_station\n"),
+        "station: police_station",
+        "items[0].station",
+        "只有由基层站所决定的事项（T->S）写明站所类型",
     ),
     (
         "unknown county route",

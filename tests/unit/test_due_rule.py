@@ -32,3 +32,9 @@ def test_each_kind_of_limit(catalogue: Catalogue) -> None:
     spot = next(i for i in catalogue if i.on_the_spot)
     assert due_rule(spot, "acceptance").text == "即办件：受理后当场办结"
     assert due_rule(spot, "registration").text == "即办件：登记后当场办结"
+
+
+def test_the_periods_an_item_excludes_are_named(catalogue: Catalogue) -> None:
+    rule = due_rule(catalogue.items["MZ001"], "acceptance")
+    assert rule.text == "受理之日起 25 个工作日内办结（公示期间不计入）"
+    assert due_rule(catalogue.items["MZ001"], "acceptance").limit_working_days == 25

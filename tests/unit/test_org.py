@@ -371,3 +371,61 @@ def test_yaml_errors_and_empty_files(tmp_path: Path) -> None:
     assert problems_of(path) == [f"{path}:0: -: 应为字段表"]
     path = write(tmp_path, "county: {code: '511725', name: 渠县}\n")
     assert problems_of(path) == [f"{path}:1: -: 缺少必填字段：departments、townships、users"]
+
+
+# --------------------------------------------------------------------------- stations
+
+
+def test_demo_stations_serve_the_townships(demo: Organization) -> None:
+    """Every demo township has its 派出所, 市场监督管理所 and 人民武装部, each with an officer;
+    a rural 派出所 may serve two townships (青丝派出所: 青丝乡 and 丰乐乡)."""
+    for township in demo.of_kind("township"):
+        for kind in ("police_station", "market_regulation", "armed_forces"):
+            station = demo.station_for(kind, township.code)
+            assert station is not None, (kind, township.name)
+            assert demo.holders("station_officer", station.code), station.code
+    qingsi = demo.station_for("police_station", QINGSI)
+    assert qingsi is not None and qingsi.code == "GA-01" and qingsi.parent == "GA"
+    assert demo.station_for("police_station", "511725202") == qingsi
+    assert demo.station_for("finance", "511725202") is None  # 青丝乡财政所 serves 青丝乡 only
+    # A station officer holds its role in its station only: not in a township it serves.
+    assert [u.id for u in demo.holders("station_officer", "GA-01")] == ["li.jing", "wen.tao"]
+    assert demo.holders("station_officer", QINGSI) == []
+    assert demo.township_of("GA-01") is None
+
+
+def test_the_generated_county_has_three_stations_per_township(county: Organization) -> None:
+    stations = county.of_kind("station")
+    assert len(stations) == 3 * 60
+    assert all(len(s.serves) == 1 and county.holders("station_officer", s.code) for s in stations)
+
+
+STATIONS_BROKEN = """\
+county: {code: "511725", name: 渠县}
+departments:
+  - {code: GA, name: 县公安局}
+townships:
+  - {code: "511725201", name: 青丝乡, offices: [party_government, social_affairs, public_order, supervision]}
+stations:
+  - {code: GA-01, name: 青丝派出所, kind: police_station, department: GA, serves: ["511725201"]}
+  - {code: GA-02, name: 又一个派出所, kind: police_station, department: GA, serves: ["511725201", "511725999"]}
+  - {code: SJ-01, name: 市场监管所, kind: market, department: SJ, serves: []}
+  - {code: GA-03, name: 无部门所, kind: judicial, serves: ["511725201"]}
+users:
+  - {id: li.jing, name: 李警, roles: [station_officer], unit: GA-01}
+  - {id: wang.fang, name: 王芳, roles: [station_officer], unit: "511725201", office: social_affairs}
+"""
+
+
+def test_station_validation(tmp_path: Path) -> None:
+    path = write(tmp_path, STATIONS_BROKEN)
+    assert [p.removeprefix(f"{path}:") for p in problems_of(path)] == [
+        "8: stations[1].serves[0]: 青丝乡已由 GA-01 服务",
+        "8: stations[1].serves[1]: 未知乡镇编码 511725999",
+        "9: stations[2].department: 未知县级部门 SJ",
+        "9: stations[2].kind: 取值应为：police_station、market_regulation、armed_forces、finance、"
+        "judicial、forestry、agriculture、natural_resources",
+        "9: stations[2].serves: 应为非空列表",
+        "10: stations[3]: 缺少必填字段：department",
+        "13: users[1].roles: 角色 station_officer（基层站所经办人）应属于基层站所，而 青丝乡 是乡镇（街道）",
+    ]

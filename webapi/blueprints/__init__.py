@@ -18,6 +18,8 @@ from webapi.blueprints import (
     people,
     public,
     ratings,
+    reports,
+    runs,
     stats,
     units,
 )
@@ -30,6 +32,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     definitions.blp,
     ledger.blp,
     stats.blp,
+    reports.blp,
     audit_export.blp,
     admin.blp,
     people.blp,
@@ -41,4 +44,5 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     documents.blp,
     attachments.blp,
     batches.blp,
+    runs.blp,
 )

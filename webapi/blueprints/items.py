@@ -24,10 +24,22 @@ def list_items(args: dict[str, Any]) -> dict[str, Any]:
 
     返回 `{"items": [...], "page", "page_size", "total"}`，按事项编码排序。
     `department` 可为部门编码（MZ）或名称（县民政局）；`q` 查找名称、事项编码或县级部门
-    名称中包含的文字（编码不分大小写）。
+    名称中包含的文字（编码不分大小写）；`township`（乡镇区划代码）只列在该乡镇适用的事项
+    （事项适用范围：有的事项只下放到经济发达镇和街道），未知乡镇返回 404。
     """
+    township = args.get("township")
+    org = services().engine.org
+    if township is not None:
+        unit = org.units.get(township)
+        if unit is None or unit.kind != "township":
+            raise ApiProblem(404, "not_found", f"本县没有区划代码为 {township} 的乡镇")
     found = sorted(
-        (item for item in services().catalogue if _matches(item, args)), key=lambda i: i.code
+        (
+            item
+            for item in services().catalogue
+            if _matches(item, args) and (township is None or org.item_applies(item.code, township))
+        ),
+        key=lambda i: i.code,
     )
     return page_of(found, args)
 

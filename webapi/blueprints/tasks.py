@@ -104,10 +104,12 @@ def _detail(principal: Principal, task_id: str) -> dict[str, Any]:
         {f.name: [v for v, _ in f.values] for f in form.fields if f.type == "enum"} if form else {}
     )
     now = engine.clock.now()
+    acts = policy.acts_on_task(current_org(), principal, task, _day(now)) is not None
     return {
         **_summary(task, record, now),
         "case_version": record.version,
-        "may_act": policy.acts_on_task(current_org(), principal, task, _day(now)) is not None,
+        # separation of duties may bar the caller from this step of this case
+        "may_act": acts and principal.user_id not in engine.cases.barred(task),
         "form": schema,
         "outcomes": outcomes,
     }
@@ -123,6 +125,7 @@ _TASK_CONFLICT = blp.alt_response(
         "task_closed",
         "conflict",
         "invalid_state",
+        "separation_of_duties",
     ),
 )
 _STALE_VERSION = blp.alt_response(412, **STALE_VERSION)
@@ -178,7 +181,13 @@ def _change_claim(
 @blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(
-    409, **problem_response("办件的当前状态不允许此操作，什么也没改", "conflict", "invalid_state")
+    409,
+    **problem_response(
+        "办件的当前状态不允许此操作，什么也没改",
+        "conflict",
+        "invalid_state",
+        "separation_of_duties",
+    ),
 )
 @_STALE_VERSION
 def assign_task(

@@ -22,7 +22,7 @@ _VILLAGES = ("village", "community")
 @blp.arguments(UnitQuerySchema, location="query")
 @blp.response(200, UnitListSchema)
 def list_units(args: dict[str, Any]) -> dict[str, Any]:
-    """组织机构：县、乡镇（街道）、村（社区）与县级部门的代码和名称，按代码排序
+    """组织机构：县、乡镇（街道）、村（社区）、县级部门与基层站所的代码和名称，按代码排序
 
     公开的行政区划信息，不含人员；`kind=village` 列行政村与社区，`within` 只列某县或乡镇
     之内的单位（如 `kind=village&within=511725201` 为青丝乡的各村、社区）。"""

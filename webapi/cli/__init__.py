@@ -29,6 +29,7 @@ from webapi.cli.designer import cmd_deploy, cmd_lint, cmd_scaffold, cmd_simulate
 from webapi.cli.exports import add_parser as add_exports
 from webapi.cli.ledger import add_parser as add_ledger
 from webapi.cli.openapi import add_parser as add_openapi
+from webapi.cli.reports import add_parser as add_reports
 from webapi.cli.stats import add_parser as add_stats
 from webapi.cli.worker import add_parser as add_worker
 from webapi.config import ConfigError
@@ -130,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_mode_options(serve)
     add_ledger(sub)
     add_stats(sub)
+    add_reports(sub)
     add_exports(sub)
     add_clock(sub)
     add_openapi(sub)

@@ -49,9 +49,10 @@ def cmd_tick(args: argparse.Namespace) -> int:
     engine = engine_for(args)
     while True:
         report = engine.cases.tick()
+        runs = engine.runs.make_due()
         print(
             f"触发 {len(report.fired)} 件，异常 {len(report.incidents)} 件，冲突 {len(report.conflicts)} 件，"
-            f"预警 {len(report.warnings)} 条"
+            f"预警 {len(report.warnings)} 条，定期取送件批次 {len(runs)} 个"
         )
         if args.loop is None:
             return 0

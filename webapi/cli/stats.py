@@ -35,7 +35,8 @@ LINES: tuple[tuple[str, ...], ...] = (
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     stats = sub.add_parser(
-        "stats", help="效能监督统计：全县，按乡镇、村（社区）、事项或县级部门分组"
+        "stats",
+        help="效能监督统计：全县，按乡镇、村（社区）、事项、县级部门或事项类别（下放/代办）分组",
     )
     stats.set_defaults(handler=cmd_stats)
     stats.add_argument(

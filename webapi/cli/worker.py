@@ -1,5 +1,6 @@
 """``daiban worker``: the background worker — each round fires due timers and raises
-warnings (as ``daiban tick``), then sends the notices due (短信通知); and ``daiban
+warnings (as ``daiban tick``), makes the day's scheduled pickup and delivery runs
+(``engine.runs``), then sends the notices due (短信通知); and ``daiban
 notices``: the outbox for an operator (list, one sending round, send a dead one again)."""
 
 from __future__ import annotations
@@ -79,10 +80,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
     engine.notices.templates  # noqa: B018 (a broken notices.yaml stops here, not a change)
     while True:
         report = engine.cases.tick()
+        runs = engine.runs.make_due()  # 定期取件/定期送件: today's rounds, once per agent
         sent = engine.notices.send_due(channel, policy, name)
-        if args.once or report.fired or report.warnings or sent.sent or sent.retried or sent.dead:
+        busy = report.fired or report.warnings or runs or sent.sent or sent.retried or sent.dead
+        if args.once or busy:
             print(
-                f"触发 {len(report.fired)} 件，预警 {len(report.warnings)} 条；{_sent_line(sent)}",
+                f"触发 {len(report.fired)} 件，预警 {len(report.warnings)} 条，"
+                f"定期取送件批次 {len(runs)} 个；{_sent_line(sent)}",
                 flush=True,
             )
         if args.once:

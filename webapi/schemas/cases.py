@@ -286,9 +286,10 @@ class CaseSummarySchema(Schema):
     )
     village_name = _unit_name("申请人所在村（社区）")
     department = fields.String(
-        allow_none=True, metadata={"description": "事项所属县级部门代码，如 MZ"}
+        allow_none=True,
+        metadata={"description": "决定单位代码：县级部门（如 MZ）或基层站所（如 GA-01）"},
     )
-    department_name = _unit_name("事项所属县级部门")
+    department_name = _unit_name("决定单位（县级部门或基层站所）")
     registered_unit = fields.String(
         allow_none=True,
         metadata={"description": "收件登记单位代码（全县域通办时可与办理乡镇不同）"},

@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, pre_dump, validate
 
-from engine.labels import DECIDED_AT, LIMIT_UNITS, choices
+from engine.labels import DECIDED_AT, LIMIT_UNITS, STATION_KINDS, choices
 from processes.catalogue import COUNTY_DECISION_ROUTES, KIND_NAMES, TYPE_NAMES, Item
 from webapi.schemas.common import PageArgsSchema, PageSchema
 
@@ -27,6 +27,10 @@ class ItemQuerySchema(PageArgsSchema):
     q = fields.String(
         validate=validate.Length(min=1, max=50),
         metadata={"description": "事项名称、事项编码（不分大小写）或县级部门名称包含的文字"},
+    )
+    township = fields.String(
+        validate=validate.Regexp(r"^[0-9]{9}$", error="应为 9 位乡镇区划代码"),
+        metadata={"description": "乡镇区划代码：只列在该乡镇适用的事项（事项适用范围）"},
     )
 
 
@@ -155,6 +159,19 @@ class ItemDetailSchema(ItemSummarySchema):
             + "；无县级决定的事项为 null"
         },
     )
+    station = fields.String(
+        required=True,
+        allow_none=True,
+        validate=validate.OneOf(list(STATION_KINDS)),
+        metadata={
+            "description": "决定事项的基层站所类型（办理层级 T->S）："
+            + choices(STATION_KINDS)
+            + "；其他事项为 null"
+        },
+    )
+    station_name = fields.String(
+        required=True, allow_none=True, metadata={"description": "基层站所类型名称"}
+    )
 
     @pre_dump
     def _from_item(self, item: Item, **kwargs: Any) -> dict[str, Any]:
@@ -219,4 +236,6 @@ def detail(item: Item) -> dict[str, Any]:
         "appeal": item.appeal,
         "process_id": item.process_id,
         "county_decision": item.county_route,
+        "station": item.station or None,
+        "station_name": STATION_KINDS.get(item.station) if item.station else None,
     }

@@ -108,7 +108,10 @@ class StatsGroupSchema(Schema):
     unit = fields.String(
         required=True,
         allow_none=True,
-        metadata={"description": "区划代码、事项编码或部门编码（null：未登记单位）"},
+        metadata={
+            "description": "区划代码、事项编码、部门编码或事项类别（devolved 下放乡镇管理事项、"
+            "proxy 下放代办服务职权）；null：未登记单位"
+        },
     )
     name = fields.String(
         required=True, metadata={"description": "单位、事项或部门名称", "example": "青丝乡"}

@@ -33,7 +33,7 @@ class UnitSchema(Schema):
     code = fields.String(
         required=True,
         metadata={
-            "description": "区划代码（县级部门为部门编码，如 MZ）",
+            "description": "区划代码（县级部门为部门编码，如 MZ；基层站所如 GA-01）",
             "example": "511725201001",
         },
     )
@@ -47,7 +47,7 @@ class UnitSchema(Schema):
     township = fields.String(
         required=True,
         allow_none=True,
-        metadata={"description": "所属乡镇（街道）的区划代码（县与县级部门为 null）"},
+        metadata={"description": "所属乡镇（街道）的区划代码（县、县级部门与基层站所为 null）"},
     )
     township_name = fields.String(
         required=True, allow_none=True, metadata={"description": "所属乡镇（街道）名称"}

@@ -21,6 +21,7 @@ from engine.design.templates.intake import intake
 from engine.design.templates.pledge import pledge
 from engine.design.templates.proxy import proxy
 from engine.design.templates.result_delivery import result_delivery
+from engine.design.templates.station_handoff import province_handoff, station_handoff
 from engine.design.templates.township_review import township_review
 
 COMMON: dict[str, Callable[[], ProcessBuilder]] = {
@@ -33,4 +34,6 @@ COMMON: dict[str, Callable[[], ProcessBuilder]] = {
     elements.EVALUATION: evaluation,
     elements.ENFORCEMENT: enforcement,
     elements.BATCH_PAYOUT: batch_payout,
+    elements.STATION_HANDOFF: station_handoff,
+    elements.PROVINCE_HANDOFF: province_handoff,
 }

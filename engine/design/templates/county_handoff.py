@@ -13,6 +13,16 @@ from engine.design.templates.limits import step_limit
 BY_CALLBACK = 'item.get("county_decision", "task") == "callback"'
 
 
+# The county reviews the township's materials and visits a sample of households before it
+# decides (``county_spot_check``: 低保, 民发〔2021〕57号); it may send the case back.
+SPOT_CHECK = '"county_spot_check" in item.get("special_steps", [])'
+
+
+# 残疾人证: 县残联 issues the assessment form, the designated hospital assesses (its result
+# recorded from the returned form), then the 残联 reviews and makes the card (the decision).
+ASSESSMENT = '"disability_assessment" in item.get("special_steps", [])'
+
+
 def county_handoff() -> ProcessBuilder:
     """转县级部门: handover record, then the county decides on the route of the item's
     department: its officer works the decision task in daiban (``task``, the default), or
@@ -20,8 +30,15 @@ def county_handoff() -> ProcessBuilder:
     "opinion": str, "document_no": str}`` (``callback``); a case waits for one of them
     only. On either route the window chases the county when the step limit passes.
 
-    Adds ``county_sent_on``, ``county_approved``, ``county_decision``, ``county_opinion``,
-    ``county_decided_on``."""
+    An item with ``county_spot_check`` is first reviewed by the county, which records
+    whether the household was in its sample for a visit (入户抽查) and may send the case
+    back to the township (``county_returned``; the item's process returns to the
+    household survey). An item with ``disability_assessment`` (残疾人证) then has the
+    assessment form issued and the designated hospital's assessment recorded before the
+    decision (审核制证).
+
+    Adds ``county_sent_on``, ``county_returned``, ``county_approved``, ``county_decision``,
+    ``county_opinion``, ``county_decided_on``."""
     w, c = WINDOW, COUNTY
     decision = elements.COUNTY_DECISION_TASK.task
     callback = elements.COUNTY_CALLBACK.task
@@ -34,7 +51,31 @@ def county_handoff() -> ProcessBuilder:
         Field("handover_items", "integer", "移交材料件数", True),
         Field("first_review_opinion", "text", "乡镇初审意见", True),
     ])  # fmt: skip
-    b.script("Script_sent", "登记转办", w, "county_sent_on = today()")
+    b.script("Script_sent", "登记转办", w, "county_sent_on = today()\ncounty_returned = False")
+    spot = elements.COUNTY_SPOT_CHECK.task
+    b.xor("Gateway_spot_check", "是否县级审查抽查", c)
+    b.user_task(spot, "县级审查与入户抽查", c, [
+        Field("spot_sampled", "boolean", "列入入户抽查样本", True),
+        Field("spot_check_result", "enum", "审查抽查结论", True,
+              "confirmed:审查无误,returned:退回乡镇重新调查核实"),
+        Field("spot_check_note", "text", "退回理由", required_when="spot_check_result:returned"),
+    ])  # fmt: skip
+    b.xor("Gateway_spot_result", "审查抽查结论", c)
+    b.xor("Gateway_assessment", "是否需残疾评定", c)
+    b.user_task(elements.ASSESSMENT_FORM.task, "发放《残疾评定表》", c, [
+        Field("assessment_form_no", "string", "《残疾评定表》编号", True),
+        Field("designated_hospital", "string", "残疾评定定点医院", True),
+        Field("applicant_told", "boolean", "已告知申请人持表到定点医院评定", True),
+    ])  # fmt: skip
+    b.user_task(elements.DISABILITY_ASSESSMENT.task, "残疾评定（指定医疗机构）", c, [
+        Field("disability_category", "enum", "残疾类别", True,
+              "vision:视力,hearing:听力,speech:言语,physical:肢体,intellectual:智力,mental:精神,multiple:多重"),
+        Field("disability_level", "enum", "残疾等级", True, "1:一级,2:二级,3:三级,4:四级"),
+        Field("assessing_doctor", "string", "评定医师", True),
+        Field("assessed_on", "date", "评定日期", True),
+    ])  # fmt: skip
+    b.script("Script_returned", "登记退回", c, "county_returned = True")
+    b.end("End_returned", "退回乡镇", c, terminate=True)
     b.xor(route, "县级决定方式", c)
     b.user_task(decision, "县级部门审批决定", c, [
         Field("county_decision", "enum", "审批决定", True, "approve:准予,reject:不予"),
@@ -61,7 +102,22 @@ def county_handoff() -> ProcessBuilder:
     )  # fmt: skip
     b.end("End_decided", "县级部门已决定", c, terminate=True)
     b.end("End_chased", "催办完成", w)
-    b.chain("Start_handoff", elements.COUNTY_HANDOVER.task, "Script_sent", route)
+    b.chain("Start_handoff", elements.COUNTY_HANDOVER.task, "Script_sent", "Gateway_spot_check")
+    b.flow("Gateway_spot_check", spot, condition=SPOT_CHECK, name="审查抽查")
+    b.flow("Gateway_spot_check", "Gateway_assessment")  # the default
+    b.chain(spot, "Gateway_spot_result")
+    b.flow(
+        "Gateway_spot_result",
+        "Script_returned",
+        condition='spot_check_result == "returned"',
+        name="退回",
+    )
+    b.flow("Gateway_spot_result", "Gateway_assessment", name="审查无误")  # the default
+    b.chain("Script_returned", "End_returned")
+    form, assessment = elements.ASSESSMENT_FORM.task, elements.DISABILITY_ASSESSMENT.task
+    b.flow("Gateway_assessment", form, condition=ASSESSMENT, name="残疾评定")
+    b.flow("Gateway_assessment", route)  # the default
+    b.chain(form, assessment, route)
     b.flow(route, callback, condition=BY_CALLBACK, name="县级系统回传")
     b.flow(route, decision, name="县级部门在 daiban 办理")  # the default
     b.chain(decision, "Script_from_task", "End_decided")

@@ -53,8 +53,19 @@ def intake() -> ProcessBuilder:
     b.user_task(notice, "出具一次性告知补正通知书", w, [
         Field("supplement_notice_no", "string", "补正通知书编号", True),
     ])  # fmt: skip
+    # The supplement wait is an excluded period (engine.periods); it precedes acceptance,
+    # so it never moves ``due_on`` (the promised limit starts at acceptance, 《行政许可法》
+    # 第三十二条), only steps open meanwhile, for items that exclude ``supplement``.
+    b.script(
+        "Script_supplement_start", "补正期间开始（不计入办理时限）", w,
+        'limit_pause = pause_limit("supplement", None, None)',
+    )  # fmt: skip
     b.receive(
         "Receive_resubmission", "等待申请人补正材料", w, elements.MATERIALS_RESUBMITTED, "resubmission"
+    )  # fmt: skip
+    b.script(
+        "Script_supplement_end", "补正期间结束", w,
+        "limit_period = resume_limit(limit_pause, None, item)\nlimit_pause = None",
     )  # fmt: skip
     b.boundary_timer(
         "Timer_supplement_expired", "补正期限届满（30日）", "Receive_resubmission",
@@ -66,7 +77,10 @@ def intake() -> ProcessBuilder:
         Field("refuse_reason", "text", "不予受理理由", required_when=f"{field}:refuse"),
     ])  # fmt: skip
     b.xor("Gateway_recheck", "复核意见", w)
-    b.script("Script_expired", "补正逾期，不予受理", w, 'intake_result = "supplement_expired"')
+    b.script(
+        "Script_expired", "补正逾期，不予受理", w,
+        'intake_result = "supplement_expired"\nlimit_pause = None',
+    )  # fmt: skip
     b.user_task("Task_refusal_notice", "出具不予受理通知书（载明理由及救济途径）", w, [
         Field("refusal_notice_no", "string", "不予受理通知书编号", True),
         Field("appeal_informed", "boolean", "已告知复议、诉讼权利", True),
@@ -79,7 +93,14 @@ def intake() -> ProcessBuilder:
     _accepting(b, "Gateway_intake")
     b.flow("Gateway_intake", notice, condition=f'{field} == "supplement"', name="补正")
     b.default("Gateway_intake", b.flow("Gateway_intake", "Task_refusal_notice", name="不予受理"))
-    b.chain(notice, "Receive_resubmission", recheck, "Gateway_recheck")
+    b.chain(
+        notice,
+        "Script_supplement_start",
+        "Receive_resubmission",
+        "Script_supplement_end",
+        recheck,
+        "Gateway_recheck",
+    )
     _accepting(b, "Gateway_recheck")
     b.default("Gateway_recheck", b.flow("Gateway_recheck", "Task_refusal_notice", name="不予受理"))
     b.chain("Timer_supplement_expired", "Script_expired", "End_expired")

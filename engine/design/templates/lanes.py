@@ -9,6 +9,7 @@ LEADER = "township_leader"
 AGENT = "village_agent"
 MOBILE = "mobile_agent"
 COUNTY = "county_officer"
+STATION = "station_officer"
 SUPERVISOR = "supervisor"
 LANE_LABELS = {
     WINDOW: "乡镇便民服务中心窗口（A岗）",
@@ -17,6 +18,7 @@ LANE_LABELS = {
     AGENT: "村（社区）代办员",
     MOBILE: "流动代办员",
     COUNTY: "县级部门经办人",
+    STATION: "基层站所经办人",
     SUPERVISOR: "效能监督",
 }
 

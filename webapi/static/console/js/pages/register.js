@@ -15,6 +15,7 @@ const CHANNELS = [
   ["village_agent", "village_point", "村（社区）代办点"],
   ["mobile_agent", "mobile_post", "流动代办"],
   ["township_window", "township_window", "乡镇便民服务中心窗口"],
+  ["park_window", "industrial_park_window", "工业园小窗口"],
   ["county_officer", "county_centre", "县政务服务中心"],
 ];
 const PROXY = ["village_point", "mobile_post"];
