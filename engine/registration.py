@@ -207,6 +207,8 @@ class RegistrationService:
             errors["item_code"] = "事项目录中没有这个事项"
         elif item.initiated_by == "staff":
             errors["item_code"] = "该事项由执法人员立案，不能由申请人申请登记"
+        elif item.batch is not None:  # engine.batch: one list per village and year
+            errors["item_code"] = "该事项按年度发放清册办理，由村（社区）编制清册（POST /batches）"
         applicant = registration.applicant
         name = applicant.name.strip() if isinstance(applicant.name, str) else ""
         if not name:
