@@ -13,6 +13,7 @@ from pathlib import Path
 from engine.absences import AbsenceService
 from engine.attachments import AttachmentService
 from engine.audit import Auditor, ReplayedState, VerifyReport
+from engine.batch import BatchService
 from engine.calendar import use_holiday_file
 from engine.cases import SYSTEM, Actor, CaseService, CaseView, TickReport
 from engine.clock import OFFSET_TTL, Clock, DatabaseClock, ManualClock, SystemClock
@@ -138,6 +139,8 @@ class Engine:
         # The notice outbox is written in every change's transaction (built on first use).
         self.cases.changes.observers.append(lambda *change: self.notices.observe(*change))
         self.documents_dir = documents_dir  # a county's own document templates (file by file)
+        # A payout list's step waits until its lines are right (engine.batch).
+        self.cases.changes.observers.append(lambda *change: self.batches.observe(*change))
 
     @cached_property
     def org(self) -> Organization:
@@ -195,6 +198,11 @@ class Engine:
     def attachments(self) -> AttachmentService:
         """材料附件: scans attached to cases (``engine.attachments``)."""
         return AttachmentService(self.store, self.cases.changes, self.files, self.catalogue)
+
+    @cached_property
+    def batches(self) -> BatchService:
+        """年度发放清册: yearly payout lists (``engine.batch``)."""
+        return BatchService(self)
 
     @cached_property
     def ledger(self) -> LedgerService:

@@ -31,6 +31,7 @@ COUNTY_HANDOFF = "common_county_handoff"
 RESULT_DELIVERY = "common_result_delivery"
 EVALUATION = "common_evaluation"
 ENFORCEMENT = "common_enforcement"
+BATCH_PAYOUT = "common_batch_payout"  # yearly payout lists (年度发放清册, engine/batch)
 STATION_HANDOFF = "common_station_handoff"  # 转基层站所 (T->S items)
 PROVINCE_HANDOFF = "common_province_handoff"  # 县级初审、报省级决定 (T->C->P items)
 INSPECTION = "common_inspection"
@@ -43,6 +44,7 @@ SHARED_ACTIVITIES = (
     RESULT_DELIVERY,
     EVALUATION,
     ENFORCEMENT,
+    BATCH_PAYOUT,
     STATION_HANDOFF,
     PROVINCE_HANDOFF,
     INSPECTION,
@@ -101,6 +103,7 @@ PLEDGE_FULFILLED = "pledge_fulfilled"
 PUBLIC_NOTICE_OBJECTION = "public_notice_objection"
 HEARING_REQUESTED = "hearing_requested"
 RATING = "rating"
+BATCH_OBJECTION = "batch_objection"  # an objection to one line of a payout list
 MESSAGES = (
     COUNTY_DECISION,
     MATERIALS_RESUBMITTED,
@@ -108,6 +111,7 @@ MESSAGES = (
     PUBLIC_NOTICE_OBJECTION,
     HEARING_REQUESTED,
     RATING,
+    BATCH_OBJECTION,
 )
 # Which shared activity waits for each message
 MESSAGE_PROCESS = {
@@ -117,6 +121,7 @@ MESSAGE_PROCESS = {
     PUBLIC_NOTICE_OBJECTION: TOWNSHIP_REVIEW,
     HEARING_REQUESTED: ENFORCEMENT,
     RATING: EVALUATION,
+    BATCH_OBJECTION: BATCH_PAYOUT,
 }
 
 
@@ -142,6 +147,16 @@ SPECIAL_STEPS = {
     "planning_permit": SpecialStep("Task_planning_permit", "一并核发乡村建设规划许可证"),
     "site_setout": SpecialStep("Task_site_setout", "丈量批放（定点放线）"),
 }
+
+# A payout list's steps (``common_batch_payout``): which lines may change in which step
+# (``engine.batch``) and what must hold before each step is completed.
+BATCH_COMPILE = TaskRef(BATCH_PAYOUT, "Task_batch_compile")  # the village compiles the list
+BATCH_REVIEW = TaskRef(BATCH_PAYOUT, "Task_batch_review")  # the township checks the lines
+BATCH_POST = TaskRef(BATCH_PAYOUT, "Task_batch_post_notice")  # the notice is posted
+BATCH_NOTICE = TaskRef(BATCH_PAYOUT, "Receive_batch_objection")  # 公示: objections, 7 days
+BATCH_APPROVAL = TaskRef(BATCH_PAYOUT, "Task_batch_approval")  # the county department
+BATCH_PAYMENT = TaskRef(BATCH_PAYOUT, "Task_batch_payment")  # 一卡通 results per line
+BATCH_PUBLISH = TaskRef(BATCH_PAYOUT, "Task_batch_publish")  # results published
 # Statutory steps of the catalogue that are no task of the item's own process but a
 # branch of a shared activity or of the item's flow: ``emergency_relief`` (EMERGENCY_RELIEF),
 # ``leader_sign_off`` (the leader's approval in TOWNSHIP_REVIEW), ``county_spot_check``

@@ -30,6 +30,8 @@ __all__ = [
     "ABSENCE_SOURCES",
     "ABSENCE_STATUSES",
     "APPLICANT_KINDS",
+    "BATCH_LINE_STATUSES",
+    "BATCH_STEPS",
     "CASE_STATUSES",
     "CHANNELS",
     "DECIDED_AT",
@@ -92,6 +94,10 @@ EVENT_TYPES = {
     "rating_appeal_decided": "评价申诉裁定",
     "document_issued": "出具文书",
     "attachment_added": "上传材料附件",
+    "batch_lines_added": "清册添加名单",
+    "batch_line_struck": "核减清册名单",
+    "batch_line_corrected": "更正清册名单",
+    "batch_payments_recorded": "登记一卡通发放结果",
     "due_date_extended": "扣除不计时期间，顺延期限",
 }
 
@@ -123,6 +129,28 @@ MESSAGES = {
     elements.PUBLIC_NOTICE_OBJECTION: "公示异议",
     elements.HEARING_REQUESTED: "陈述申辩或听证申请",
     elements.RATING: "办事评价",
+    elements.BATCH_OBJECTION: "清册公示异议",
+}
+
+# A line of a yearly payout list (发放清册, engine/batch): where it stands.
+BATCH_LINE_STATUSES = {
+    "listed": "在册",
+    "objected": "公示有异议",
+    "struck": "已核减",
+    "paid": "已发放",
+    "failed": "发放失败",
+}
+# Where a payout list stands: the step open now (engine/batch).
+BATCH_STEPS = {
+    "compile": "村级编制",
+    "review": "乡镇审核",
+    "post": "张贴公示",
+    "notice": "公示期间",
+    "approval": "县级审批",
+    "payment": "“一卡通”发放",
+    "publish": "公布结果",
+    "done": "已办结",
+    "cancelled": "已撤件",
 }
 
 # The issue ledger (问题台账, engine/ledger).
@@ -321,6 +349,18 @@ EVENT_FIELDS = {
     "media_type": "文件类型",
     "size": "大小（字节）",
     "note": "备注",
+    "lines": "清册名单",
+    "lines.no": "序号",
+    "lines.name": "姓名",
+    "lines.id_number": "公民身份号码",
+    "lines.account": "“一卡通”账号",
+    "lines.area": "面积（亩）",
+    "lines.amount": "金额（元）",
+    "line": "清册序号",
+    "results": "发放结果",
+    "results.line": "清册序号",
+    "results.paid": "是否发放成功",
+    "results.reason": "失败原因",
     "period": "不计入办理时限的期间",
     "period_from": "期间开始日（不计入）",
     "period_to": "期间结束日",
@@ -468,6 +508,8 @@ TABLES: dict[str, Mapping[str, str]] = {
     "figures": {code: figure.name for code, figure in FIGURES.items()},
     "absence_sources": ABSENCE_SOURCES,
     "absence_statuses": ABSENCE_STATUSES,
+    "batch_line_statuses": BATCH_LINE_STATUSES,
+    "batch_steps": BATCH_STEPS,
     # channels (docs/channels.md): scheduled runs, township groups of item applicability
     "run_statuses": RUN_STATUSES,
     "run_kinds": RUN_KINDS,

@@ -10,6 +10,8 @@ read some of its members (``processes/bpmn/common``, written by
 - ``rating`` (``rating_input``): ``level`` (one of ``RATING_LEVELS``), ``comment`` and,
   for the record, ``reasons`` (codes of ``labels.RATING_REASONS``); the resident sends it
   through the one-time link, staff enter one given on paper (``engine.ratings``);
+- ``batch_objection`` (``objection``): ``line``, the payout list's line objected to
+  (``engine.batch`` checks it is a line on the list);
 - ``materials_resubmitted``, ``pledge_fulfilled``, ``public_notice_objection``,
   ``hearing_requested``: nothing; the payload stays in the case data for the task that
   follows (the window rechecks the materials, the back office checks the objection,
@@ -45,6 +47,7 @@ from engine.errors import DataValidationError, NotFound
 MAX_OPINION = 2000
 MAX_DOCUMENT_NO = 64
 MAX_NAME = 50
+MAX_BATCH_LINE = 100_000  # a line number (a list holds far fewer: engine.batch)
 MAX_MATERIALS = 50
 MAX_MATERIAL_NAME = 200
 ROOT = "(消息)"
@@ -151,6 +154,23 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "objector": _text("异议人", "提出异议的人或单位", MAX_NAME),
         },
         ["content"],
+    ),
+    elements.BATCH_OBJECTION: _message(
+        elements.BATCH_OBJECTION,
+        "年度发放清册公示期间，群众对清册中某一行（本人或他人的面积、金额、资格）提出的异议"
+        "（清册公示期间发送）；该行重新交乡镇审核，核实后重新公示。",
+        {
+            "line": {
+                "type": "integer",
+                "title": "清册序号",
+                "description": "异议所指的清册行（序号）",
+                "minimum": 1,
+                "maximum": MAX_BATCH_LINE,
+            },
+            "content": _text("异议内容", "异议的事实和理由", MAX_OPINION, required=True),
+            "objector": _text("异议人", "提出异议的人或单位", MAX_NAME),
+        },
+        ["line", "content"],
     ),
     elements.HEARING_REQUESTED: _message(
         elements.HEARING_REQUESTED,

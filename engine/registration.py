@@ -292,6 +292,8 @@ class RegistrationService:
                 if item.initiated_by == "staff"
                 else "执法立案渠道只能用于由执法人员依职权立案的事项"
             )
+        elif item.batch is not None:  # engine.batch: one list per village and year
+            errors["item_code"] = "该事项按年度发放清册办理，由村（社区）编制清册（POST /batches）"
         applicant = registration.applicant
         errors.update(_party_errors(applicant))
         if applicant.phone and not PHONE_RE.match(applicant.phone):

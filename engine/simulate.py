@@ -8,6 +8,7 @@ path taken: each step, its role and when it happened.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from engine.cases import Actor, CaseService, CaseView
 from engine.clock import SHANGHAI, ManualClock
 from engine.definitions.forms import Form, FormField
 from engine.errors import EngineError
+from engine.runtime.case import ReadyTask
 
 SAMPLE_ID_NUMBER = "11010519491231002X"
 SAMPLE_USCC = "91350100M000100Y43"  # a unified social credit code with its check character
@@ -37,6 +39,10 @@ class Scenario:
     messages: dict[str, dict[str, Any]] = field(default_factory=lambda: dict(HAPPY_MESSAGES))
     once: bool = True  # send each message at most once
     max_steps: int = 200
+    # Done before a task is answered (a payout list's lines: engine.batch.simulation); what
+    # it did, for the trace, or None.
+    prepare: Callable[[CaseView, ReadyTask], str | None] | None = None
+    item_code: str | None = None  # the case's item, for what reads it from the case row
 
 
 @dataclass(frozen=True)
@@ -100,7 +106,7 @@ def run(
     actor: str = "simulator",
 ) -> Trace:
     """Start a case and drive it to its end (or until nothing is left to do)."""
-    view = cases.start(process_id, scenario.start, Actor(actor))
+    view = cases.start(process_id, scenario.start, Actor(actor), item_code=scenario.item_code)
     trace = Trace(view)
     sent: set[str] = set()
     due = view.due_date
@@ -109,6 +115,9 @@ def run(
             break
         if view.tasks:
             task = view.tasks[0]
+            done = scenario.prepare(view, task) if scenario.prepare else None
+            if done:
+                trace.steps.append(Step(clock.now(), "note", done, task.lane))
             compiled = cases.registry.compiled(view.definition_hash)
             today = clock.now().astimezone(SHANGHAI).date().isoformat()
             form = compiled.form(task.process_id, task.spec_id)

@@ -77,6 +77,17 @@ class Material:
 
 
 @dataclass(frozen=True)
+class BatchSpec:
+    """A yearly payout list (年度发放清册, ``batch:`` in the catalogue): one case per
+    ``unit`` (village) and year holds the list; each line is one beneficiary with the
+    ``area_label`` measure (亩) the amount is computed from."""
+
+    unit: str
+    area_label: str
+    max_lines: int
+
+
+@dataclass(frozen=True)
 class Item:
     """One catalogue entry (实施清单要素)."""
 
@@ -115,6 +126,7 @@ class Item:
     visits: int = 1
     appeal: str = ""
     county_decision: str = COUNTY_BY_TASK  # the route of the county's decision
+    batch: BatchSpec | None = None  # a yearly payout list instead of single applications
     station: str = ""  # the kind of grassroots station deciding a T->S item
     remedies: tuple[str, ...] = ()  # an enforcement item's measures (processes.remedies)
 
@@ -427,5 +439,6 @@ def _item(raw: dict[str, Any], department: Mapping[str, Any], source: str, line:
         appeal=raw.get("appeal", ""),
         county_decision=raw.get("county_decision")
         or department.get("county_decision", COUNTY_BY_TASK),
+        batch=BatchSpec(**raw["batch"]) if "batch" in raw else None,
         station=raw.get("station", ""),
     )

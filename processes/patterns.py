@@ -43,11 +43,19 @@ def mask_phone(value: str) -> str:
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
 
 
+def mask_account(value: str) -> str:
+    """``***************0011``: a bank (一卡通) account keeps its last four digits."""
+    return "*" * max(len(value) - 4, 0) + value[-4:]
+
+
 def mask_value(value: Any) -> Any:
     """``value`` (JSON-like) with every string that is a citizen ID number or a mobile
-    number masked, at any depth."""
+    number masked, at any depth, and every ``account`` (a payout list's 一卡通 account)."""
     if isinstance(value, dict):
-        return {k: mask_value(v) for k, v in value.items()}
+        return {
+            k: mask_account(v) if k == "account" and isinstance(v, str) else mask_value(v)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [mask_value(v) for v in value]
     if isinstance(value, str):

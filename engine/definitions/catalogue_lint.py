@@ -69,6 +69,10 @@ def deploy_checks(
 
 def _consistency(item: Item, outline: ProcessOutline) -> list[Problem]:
     """The process does what the catalogue says the item needs."""
+    if item.batch is not None:  # a yearly list: the list's own steps, no application's
+        if elements.BATCH_PAYOUT in outline.calls:
+            return []
+        return [_problem(outline, f"事项为年度发放清册，流程应调用 {elements.BATCH_PAYOUT}")]
     expectations = [
         (elements.COUNTY_HANDOFF, item.county_decides or "county_over_limit" in item.special_steps,
          "县级决定（T->C、C，或超出乡镇审批额度）"),

@@ -76,6 +76,10 @@ SEE_SCAN            open the scans: CHANGE_CASE; others who see the case get the
 MANAGE_ACCOUNTS     see an account's password, lock and tokens, reset a password, revoke
                     a user's tokens: the administrator (``refusal``); a user changes its
                     own password with the old one (no right needed)
+OPEN_BATCH          open a yearly payout list (年度发放清册): the village's agent, the
+                    township's window or back office (``batch_open_refusal``; ``batch``)
+CHANGE_BATCH        add, strike, correct lines, record 一卡通 results: CHANGE_CASE in a role
+                    the list's open step admits (``batch_line_refusal``; ``batch``)
 MANAGE_NOTICES      see the notice outbox (短信通知, phones masked) and send a dead notice
                     again: the administrator (``refusal``; ``engine.notices``)
 SEE_RUNS            the scheduled pickup and delivery runs (定期取件/定期送件): the mobile
@@ -103,6 +107,14 @@ from engine.policy.acting import (
     case_role,
     registering_actor,
     task_actor,
+)
+from engine.policy.batch import STEP_ROLES as BATCH_STEP_ROLES
+from engine.policy.batch import (
+    batch_line_refusal,
+    batch_open_refusal,
+    line_actor,
+    may_change_lines,
+    opening_actor,
 )
 from engine.policy.issues import (
     holds_issue,
@@ -148,6 +160,7 @@ from engine.policy.scopes import (
 )
 
 __all__ = [
+    "BATCH_STEP_ROLES",
     "CASE_BLIND",
     "COUNTY_READERS",
     "DESK_ORDER",
@@ -163,6 +176,8 @@ __all__ = [
     "assigning_actor",
     "attach_refusal",
     "attaching_actor",
+    "batch_line_refusal",
+    "batch_open_refusal",
     "candidates",
     "case_actor",
     "case_refusal",
@@ -173,12 +188,15 @@ __all__ = [
     "holds_issue",
     "issue_refusal",
     "issue_scope",
+    "line_actor",
     "masks_personal_data",
     "masks_resident_phone",
     "may",
     "may_change_case",
+    "may_change_lines",
     "may_deliver",
     "may_take",
+    "opening_actor",
     "people_scope",
     "queue_reach",
     "rating_actor",

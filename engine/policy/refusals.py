@@ -38,6 +38,8 @@ class Action(StrEnum):
     MANAGE_NOTICES = "manage_notices"
     ATTACH_SCAN = "attach_scan"
     SEE_SCAN = "see_scan"
+    OPEN_BATCH = "open_batch"
+    CHANGE_BATCH = "change_batch"
     SEE_RUNS = "see_runs"
     COMPLETE_RUN = "complete_run"
 

@@ -28,6 +28,7 @@ from werkzeug.test import TestResponse
 
 from engine import Actor, Engine
 from engine.absences import NewAbsence
+from engine.definitions.form_formats import id_check_character
 from engine.identity import Principal
 from engine.ledger.service import LedgerService
 from engine.policy import sees_issue
@@ -227,6 +228,7 @@ OTHER_MESSAGES: dict[str, dict[str, Any]] = {
     "pledge_fulfilled": {},
     "public_notice_objection": {"content": "收入情况不实"},
     "hearing_requested": {"kind": "hearing"},
+    "batch_objection": {"line": 1, "content": "面积不实"},
 }
 UNDEFINED_MESSAGE = ("POST", "/api/v1/cases/<int:case_id>/messages/<name>")
 RATING_MESSAGE = ("POST", "/api/v1/cases/<int:case_id>/messages/rating")
@@ -488,6 +490,24 @@ RUNS = {
 RUN_SEERS = {"he.ping", "wang.fang", "liu.yang", "chen.jing", "sun.hong"}  # a 青丝乡 run
 RUN_OTHER_TOWNSHIP = {"pan.hong"}  # 丰乐乡's window: runs, but not this one
 
+# -- yearly payout lists (年度发放清册; tests/api/test_api_batches.py) ---------------------
+# A list of 青丝社区 511725201001 while the village compiles it (test_batches_by_role):
+# read like the village's cases (the case column of village_001); its lines changed by
+# the village's agent and the township's window and back office, 403 to others who see it;
+# payment results 409 (not the payment step) to the back office, 403 to others; a list
+# opened by who may change lines (403 to everyone else: the village is not theirs).
+BATCHES = "/api/v1/batches"
+BATCH_ENDPOINTS = {
+    ("POST", BATCHES),
+    ("GET", f"{BATCHES}/<int:case_id>"),
+    ("GET", f"{BATCHES}/<int:case_id>/lines"),
+    ("POST", f"{BATCHES}/<int:case_id>/lines"),
+    ("POST", f"{BATCHES}/<int:case_id>/lines/<int:line>/strike"),
+    ("POST", f"{BATCHES}/<int:case_id>/lines/<int:line>/correct"),
+    ("POST", f"{BATCHES}/<int:case_id>/payments"),
+}
+BATCH_WRITERS = {"tan.xiaoyan", "wang.fang", "liu.yang"}
+
 COVERED = (
     {(method, rule) for _, method, rule in OBJECT_ENDPOINTS}
     | set(EVERYONE)
@@ -508,6 +528,7 @@ COVERED = (
     | {ABSENCE_CREATE, ABSENCE_END, OWN_PASSWORD}
     | ACCOUNTS
     | NOTICES
+    | BATCH_ENDPOINTS
     | RUNS
 )
 
@@ -625,7 +646,7 @@ class World:
 
 ITEMS = sorted({OBJECTS[k].item.lower() for k in OBJECTS})
 clock, engine = module_engine(
-    (BPMN / "common", *(BPMN / "items" / f"item_{i}.bpmn" for i in ITEMS))
+    (BPMN / "common", *(BPMN / "items" / f"item_{i}.bpmn" for i in [*ITEMS, "nl007"]))
 )
 
 
@@ -1020,6 +1041,7 @@ def _concrete(rule: str, obj: Obj) -> str:
         .replace("<int:absence_id>", "1")
         .replace("<int:notice_id>", "1")
         .replace("<int:attachment_id>", "1")
+        .replace("<int:line>", "1")
         .replace("<int:run_id>", "1")
         .replace("<user_id>", "wang.fang")
         .replace("<document_id>", "receipt-1")
@@ -1470,3 +1492,48 @@ def test_own_password_by_role(world: World, user: str) -> None:
     )
     assert response.status_code == 422, response.get_json()
     assert [e["field"] for e in response.get_json()["errors"]] == ["old_password"]
+
+
+# -- yearly payout lists -----------------------------------------------------------------
+
+
+def _resident(n: int) -> str:
+    first = f"51172519800101{n:03d}"
+    return first + id_check_character(first)
+
+
+@pytest.fixture(scope="module")
+def shared_batch(world: World) -> int:
+    body = {"item_code": "NL007", "village": "511725201001", "year": 2026, "rate": "100"}
+    response = world.client.post(f"{API}/batches", json=body, headers=world.headers("tan.xiaoyan"))
+    assert response.status_code == 201, response.get_json()
+    return int(response.get_json()["id"])
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_batches_by_role(world: World, shared_batch: int, user: str) -> None:
+    n = USERS.index(user)
+    base, headers = f"{API}/batches/{shared_batch}", world.headers(user)
+    seen = expected(user, "village_001", "case")
+    write = 404 if seen == 404 else 200 if user in BATCH_WRITERS else 403
+    assert world.client.get(base, headers=headers).status_code == seen
+    assert world.client.get(f"{base}/lines", headers=headers).status_code == seen
+    line = {"name": "李四", "id_number": _resident(n), "account": "6217000000000001", "area": "1"}
+    added = world.client.post(f"{base}/lines", json={"lines": [line]}, headers=headers)
+    assert added.status_code == write, added.get_json()
+    totals = added.get_json()["totals"] if write == 200 else {"lines": 1, "struck": 0}
+    no = totals["lines"] + totals["struck"]  # the line just added
+    calls = [
+        (f"{base}/lines/{no}/correct", {"reason": "经核实无误"}, write),
+        (f"{base}/lines/{no}/strike", {"reason": "重复申报"}, write),
+        (f"{base}/payments", {"results": [{"line": 1, "paid": True}]},
+         404 if seen == 404 else 409 if user == "liu.yang" else 403),
+    ]  # fmt: skip
+    for path, body, status in calls:
+        response = world.client.post(path, json=body, headers=headers)
+        assert response.status_code == status, (path, response.get_json())
+        if status >= 400:
+            assert response.mimetype == PROBLEM
+    body = {"item_code": "NL007", "village": "511725201001", "year": 2000 + n, "rate": "10"}
+    opened = world.client.post(f"{API}/batches", json=body, headers=headers)
+    assert opened.status_code == (201 if user in BATCH_WRITERS else 403), opened.get_json()

@@ -67,6 +67,14 @@ DOMAIN_CHECKED = [
     ("GET", "/api/v1/audit/export.ocel.json"),  # the same
     ("POST", "/api/v1/absences"),  # a known user of the caller's township, with a deputy
     ("POST", "/api/v1/absences/{absence_id}/end"),  # a return no later than the last day
+    # payout lists: a known village, ID checksums, no line twice, 5,000 lines a list, a
+    # reason of blanks only is none, a line on the list, a failure with its reason
+    ("POST", "/api/v1/batches"),
+    ("POST", "/api/v1/batches/{case_id}/lines"),
+    ("POST", "/api/v1/batches/{case_id}/lines/{line}/strike"),
+    ("POST", "/api/v1/batches/{case_id}/lines/{line}/correct"),
+    ("POST", "/api/v1/batches/{case_id}/payments"),
+    ("POST", "/api/v1/cases/{case_id}/messages/batch_objection"),
 ]
 # 412: a valid If-Match or expected_version that names an older version of the case.
 ACCEPTED = ["2xx", "401", "403", "404", "409", "412"]

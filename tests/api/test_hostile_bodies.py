@@ -69,6 +69,7 @@ def real(engine: Engine, databases: Databases) -> dict[str, str]:
         "token": "a-rating-link-token-nobody-holds",  # the public rating's path: unknown
         "attachment_id": "1",
         "document_id": "receipt-1",
+        "line": "1",  # a payout list's line (the case is none: 404 once the body is read)
     }
 
 

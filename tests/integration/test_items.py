@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from engine import Engine, ManualClock, lint, read_sources
+from engine.batch.simulation import batch_scenario
 from engine.definitions.catalogue_lint import check_catalogue
 from engine.simulate import Scenario, run
 from processes.catalogue import Item
@@ -39,11 +40,17 @@ def test_happy_path(library: tuple[Engine, ManualClock], item: Item) -> None:
     engine, clock = library
     clock.set(START)
     start = {"item": item.process_data(), "via_proxy": item.proxy_allowed, "emergency": False}
-    trace = run(engine.cases, clock, item.process_id, Scenario(start=start))
+    scenario = Scenario(start=start)
+    if item.batch is not None:  # a yearly payout list (tests/api/test_api_batches.py)
+        batch_scenario(engine.batches, item, START.year, scenario)
+    trace = run(engine.cases, clock, item.process_id, scenario)
     case = trace.case
     assert case.status == "completed", [str(s) for s in trace.steps]
     tasks = trace.names("task")
-    if item.type == "inspection":  # plan → inspect → order → re-inspect → close
+    if item.batch is not None:
+        assert tasks[0] == "Task_batch_compile" and tasks[-1] == "Task_batch_publish"
+        assert "Task_batch_approval" in tasks and "batch_objection" in trace.names("message")
+    elif item.type == "inspection":  # plan → inspect → order → re-inspect → close
         assert case.data["inspection_result"] == "rectified"
         assert tasks == [
             "Task_plan", "Task_inspect", "Task_order", "Task_reinspect", "Task_close_inspection",

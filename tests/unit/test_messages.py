@@ -27,6 +27,8 @@ def from_schema(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
     kind = schema["type"]
     if kind == "boolean":
         return st.booleans()
+    if kind == "integer":
+        return st.integers(schema.get("minimum"), schema.get("maximum"))
     if kind == "string":
         low, high = schema.get("minLength", 0), schema["maxLength"]
         storable = st.characters(exclude_characters="\x00", exclude_categories=("Cs",))

@@ -8,6 +8,7 @@ from webapi.blueprints import (
     attachments,
     audit_export,
     auth,
+    batches,
     definitions,
     documents,
     health,
@@ -42,5 +43,6 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     notices.blp,
     documents.blp,
     attachments.blp,
+    batches.blp,
     runs.blp,
 )

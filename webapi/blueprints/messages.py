@@ -123,6 +123,18 @@ def post_hearing_requested_message(
     return _deliver(case_id, elements.HEARING_REQUESTED, payload, headers)
 
 
+@_message(elements.BATCH_OBJECTION)
+def post_batch_objection_message(
+    payload: dict[str, Any], headers: dict[str, Any], case_id: int
+) -> dict[str, Any]:
+    """年度发放清册公示期间，对清册某一行提出异议
+
+    清册须正在公示；公示结束，该行标为“公示有异议”，清册退回乡镇审核（核减或更正该行后
+    重新公示）。
+    """
+    return _deliver(case_id, elements.BATCH_OBJECTION, payload, headers)
+
+
 @_message(elements.RATING)
 def post_rating_message(
     payload: dict[str, Any], headers: dict[str, Any], case_id: int

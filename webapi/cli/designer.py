@@ -92,6 +92,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     """Run one item's process on an in-memory database and print the path it takes."""
     import yaml
 
+    from engine.batch.simulation import batch_scenario
     from engine.clock import ManualClock
     from engine.simulate import HAPPY_MESSAGES, Scenario, run
     from processes.catalogue import load_catalogue
@@ -112,9 +113,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             return 2
         raw = loaded
     start = {"item": item.process_data(), "via_proxy": item.proxy_allowed, "emergency": False}
-    start.update(raw.get("start") or {})
-    scenario = Scenario(start, raw.get("tasks") or {}, raw.get("messages") or dict(HAPPY_MESSAGES))
     at = datetime.fromisoformat(str(raw.get("at", args.at))).replace(tzinfo=SHANGHAI)
+    messages = raw.get("messages") or dict(HAPPY_MESSAGES)
+    start.update(raw.get("start") or {})
+    scenario = Scenario(start, raw.get("tasks") or {}, messages)
     clock = ManualClock(at)
     in_memory = dataclasses.replace(settings, database_url="sqlite://")
     engine = build_engine(in_memory, clock, catalogue=catalogue)
@@ -122,9 +124,14 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     library = settings.bpmn_dir
     item_file = library / "items" / f"{item.process_id}.bpmn"
     engine.definitions.deploy(read_sources([library / "common", item_file]))
-    print(
-        f"{item.code} {item.name}（{item.decided_at}，承诺 {item.promised_limit} 个{LIMIT_UNITS[item.limit_unit]}）"
+    if item.batch is not None:  # a yearly payout list: sample lines, an objection, payments
+        batch_scenario(engine.batches, item, at.year, scenario)
+    kind = (
+        "年度发放清册：每村每年一份"
+        if item.batch
+        else f"承诺 {item.promised_limit} 个{LIMIT_UNITS[item.limit_unit]}"
     )
+    print(f"{item.code} {item.name}（{item.decided_at}，{kind}）")
     trace = run(engine.cases, clock, item.process_id, scenario)
     for step in trace.steps:
         print(f"  {step}")
@@ -132,6 +139,13 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     print(
         f"结果：{case.status}；受理日 {case.data.get('accepted_on', '-')}；办结期限 {case.due_date or '-'}"
     )
+    if item.batch is not None:
+        totals = engine.batches.view(engine.cases.record(case.id)).list.totals()
+        print(
+            f"清册合计：{totals.lines} 户，{totals.area} 亩，{totals.amount} 元；"
+            f"已发放 {totals.paid} 户 {totals.paid_amount} 元，失败 {totals.failed} 户 "
+            f"{totals.failed_amount} 元；核减 {totals.struck} 行"
+        )
     if case.tasks or case.waiting_messages:
         waiting = [t.name for t in case.tasks] + [f"消息 {m}" for m in case.waiting_messages]
         print(f"仍在等待：{'、'.join(waiting)}")

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from engine import elements
 from engine.design.builder import ProcessBuilder
+from engine.design.templates.batch_payout import batch_payout
 from engine.design.templates.county_handoff import county_handoff
 from engine.design.templates.enforcement import enforcement
 from engine.design.templates.evaluation import evaluation
@@ -33,6 +34,7 @@ COMMON: dict[str, Callable[[], ProcessBuilder]] = {
     elements.RESULT_DELIVERY: result_delivery,
     elements.EVALUATION: evaluation,
     elements.ENFORCEMENT: enforcement,
+    elements.BATCH_PAYOUT: batch_payout,
     elements.STATION_HANDOFF: station_handoff,
     elements.PROVINCE_HANDOFF: province_handoff,
     elements.INSPECTION: inspection,

@@ -104,13 +104,19 @@ DEMOCRATIC_REVIEWS = ("democratic_review", "democratic_review_optional")
 def item_process(item: Item) -> ProcessBuilder:
     if item.initiated_by == "staff":
         return _enforcement_item(item)
+    if item.batch is not None:
+        return _batch_item(item)
     return _applicant_item(item)
 
 
 def _builder(item: Item, lanes: list[str]) -> ProcessBuilder:
+    unit = LIMIT_UNITS[item.limit_unit]
+    limit = "即办件" if item.on_the_spot else f"承诺时限 {item.promised_limit} 个{unit}"
+    if item.batch is not None:
+        limit = "年度发放清册，每村每年一份"
     documentation = (
-        f"{item.code} {item.name}（{item.department}；{item.type_name}；"
-        f"{'即办件' if item.on_the_spot else f'承诺时限 {item.promised_limit} 个{LIMIT_UNITS[item.limit_unit]}'}；办理层级 {item.decided_at}）"
+        f"{item.code} {item.name}（{item.department}；{item.type_name}；{limit}；"
+        f"办理层级 {item.decided_at}）"
     )
     return ProcessBuilder(
         item.process_id, item.name, documentation, {lane: LANE_LABELS[lane] for lane in lanes}
@@ -129,6 +135,17 @@ def _enforcement_item(item: Item) -> ProcessBuilder:
     b.call("Call_enforcement", "综合行政执法程序", BO, elements.ENFORCEMENT)
     b.end("End_item", "结案", BO)
     b.chain("Start_item", "Call_enforcement", "End_item")
+    return b
+
+
+def _batch_item(item: Item) -> ProcessBuilder:
+    """A yearly payout list (年度发放清册): one case per village and year (engine.batch)."""
+    b = _builder(item, [AGENT])
+    b.start("Start_item", "村级编制年度清册", AGENT)
+    b.call("Call_batch_payout", "年度发放清册（编制、审核、公示、审批、发放、公布）", AGENT,
+           elements.BATCH_PAYOUT)  # fmt: skip
+    b.end("End_item", "办结", AGENT)
+    b.chain("Start_item", "Call_batch_payout", "End_item")
     return b
 
 
