@@ -57,7 +57,7 @@ def renamed(name: str) -> bytes:
 def test_list_and_read_versions(client: FlaskClient, engine: Engine) -> None:
     headers = auth(engine, "wang.fang")  # any signed-in user reads definitions
     page = client.get("/api/v1/definitions?page_size=5", headers=headers).get_json()
-    assert page["total"] == 12  # the 11 shared activities and the item
+    assert page["total"] == 13  # the 12 shared activities and the item
     assert [d["process_id"] for d in page["items"]] == sorted(
         d["process_id"] for d in page["items"]
     )
