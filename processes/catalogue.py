@@ -359,7 +359,10 @@ def _rules(item: dict[str, Any], department: str) -> Iterator[tuple[list[str | i
     for period in PERIOD_STEPS:
         # the item's own step marks the period (engine/design/templates/items.py)
         if period in limits.get("excluded", []) and period not in item.get("special_steps", []):
-            yield ["limits", "excluded"], f"事项把 {period} 列入 limits.excluded，应有同名的法定环节（special_steps）"
+            yield (
+                ["limits", "excluded"],
+                f"事项把 {period} 列入 limits.excluded，应有同名的法定环节（special_steps）",
+            )
 
 
 def _decider_rules(item: dict[str, Any]) -> Iterator[tuple[list[str | int], str]]:
