@@ -75,9 +75,11 @@ def low_income_to_notice(engine: Engine, catalogue: Catalogue, clock: ManualCloc
     for spec in (
         "Task_check_materials",
         "Task_household_survey",
+        "Task_income_check",
         "Task_democratic_review",
         "Task_first_review",
         "Task_backoffice_review",
+        "Task_leader_approval",
         "Task_publish_notice",
     ):
         view = do(engine, view, spec, clock)
@@ -128,6 +130,7 @@ def test_the_moved_date_decides_the_warnings(
     view = low_income_to_notice(engine, catalogue, clock)
     view = at(engine, clock, view, "2026-10-09")
     view = do(engine, view, "Task_county_handover", clock)
+    view = do(engine, view, "Task_county_spot_check", clock)
     view = do(engine, view, "Task_county_decision", clock)
     # Fri 11-06: past the old due date (11-05), within the moved one (11-11): no red card
     # for the case, only its yellow one (26 of its 29 working days used, 80 % is 24).
@@ -191,8 +194,9 @@ def test_an_item_that_does_not_exclude_the_notice_keeps_its_due_date(
 ) -> None:
     data = start(catalogue, "MZ001", excluded=[])
     view = engine.cases.start(catalogue.items["MZ001"].process_id, data, Actor("tester"))
-    for spec in ("Task_check_materials", "Task_household_survey", "Task_democratic_review",
-                 "Task_first_review", "Task_backoffice_review", "Task_publish_notice"):  # fmt: skip
+    for spec in ("Task_check_materials", "Task_household_survey", "Task_income_check",
+                 "Task_democratic_review", "Task_first_review", "Task_backoffice_review",
+                 "Task_leader_approval", "Task_publish_notice"):  # fmt: skip
         view = do(engine, view, spec, clock)
     view = at(engine, clock, view, "2026-10-09")
     assert view.due_date == date(2026, 11, 5)
@@ -308,6 +312,7 @@ def test_the_figures_count_a_case_done_by_its_moved_date_as_on_time(
     view = low_income_to_notice(engine, catalogue, clock)
     view = at(engine, clock, view, "2026-10-09")
     view = do(engine, view, "Task_county_handover", clock)
+    view = do(engine, view, "Task_county_spot_check", clock)
     view = do(engine, view, "Task_county_decision", clock)
     # Delivered Mon 11-09: after the unmoved 11-05, within the moved 11-11.
     view = at(engine, clock, view, "2026-11-09", 10)
