@@ -38,9 +38,11 @@ def test_case_and_history_show_the_notice_moving_the_due_date(
     for spec in (
         "Task_check_materials",
         "Task_household_survey",
+        "Task_income_check",
         "Task_democratic_review",
         "Task_first_review",
         "Task_backoffice_review",
+        "Task_leader_approval",
         "Task_publish_notice",
     ):
         do(engine, case["id"], spec, "2026-09-24")
