@@ -55,6 +55,9 @@ COUNTY_DECISION_ROUTES = {
 COUNTY_LEVELS = ("T->C", "C")
 BY_STATION = "T->S"
 BY_PROVINCE = "T->C->P"
+# Excluded periods an item's own statutory step of the same name marks (检测, 专家评审):
+# an item that excludes one must have the step.
+PERIOD_STEPS = ("testing", "expert_review")
 TOWNSHIP_REVIEWED = ("T", "T->C")  # the township reviews before the decision or decides
 # The step limit (``limits.steps``) of each deciding level and the levels that have it.
 DECISION_STEPS = {
@@ -365,6 +368,13 @@ def _rules(item: dict[str, Any], department: str) -> Iterator[tuple[list[str | i
     if "public_notice" in limits.get("excluded", []) and not (notice and notice["days"] > 0):
         # the shared review moves the due date when its notice ends: no notice, no period
         yield ["limits", "excluded"], "事项没有公示，不能把公示期间列入 limits.excluded"
+    for period in PERIOD_STEPS:
+        # the item's own step marks the period (engine/design/templates/items.py)
+        if period in limits.get("excluded", []) and period not in item.get("special_steps", []):
+            yield (
+                ["limits", "excluded"],
+                f"事项把 {period} 列入 limits.excluded，应有同名的法定环节（special_steps）",
+            )
 
 
 def _decider_rules(item: dict[str, Any]) -> Iterator[tuple[list[str | int], str]]:
