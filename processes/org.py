@@ -106,6 +106,8 @@ STATION_KINDS = {
     "disability_assessment": "残疾评定定点医院",
 }
 ASSESSMENT_STATION = "disability_assessment"
+# The kinds that decide items (catalogue ``station:``): all but the designated hospital.
+DECIDING_STATION_KINDS = {k: v for k, v in STATION_KINDS.items() if k != ASSESSMENT_STATION}
 # The roles that belong to a station of one kind only: a doctor to a designated hospital.
 STATION_ROLES = {"assessment_doctor": ASSESSMENT_STATION}
 STATION_CODE = r"[A-Z]{2,4}-\d{2,3}"  # the parent department's code, a dash, a number

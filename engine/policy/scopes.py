@@ -39,8 +39,9 @@ def case_scope(principal: Principal) -> CaseScope:
 
 def figures_scope(principal: Principal) -> CaseScope:
     """Whose supervision figures the caller sees: the case scope without the cases it
-    registered for another township (those count where they are handled)."""
-    return replace(case_scope(principal), registered_by=frozenset())
+    registered for another township (those count where they are handled) nor those it
+    assessed as a designated hospital (they count at the 残联 that decides them)."""
+    return replace(case_scope(principal), registered_by=frozenset(), assessing=frozenset())
 
 
 def issue_scope(principal: Principal) -> LedgerScope:

@@ -395,9 +395,13 @@ def test_demo_stations_serve_the_townships(demo: Organization) -> None:
 
 
 def test_the_generated_county_has_three_stations_per_township(county: Organization) -> None:
-    stations = county.of_kind("station")
+    stations = [s for s in county.of_kind("station") if s.station_kind != "disability_assessment"]
     assert len(stations) == 3 * 60
     assert all(len(s.serves) == 1 and county.holders("station_officer", s.code) for s in stations)
+    # and one designated hospital (残疾评定定点医院) for all 60, with two doctors
+    hospital = county.station_for("disability_assessment", county.of_kind("township")[-1].code)
+    assert hospital is not None and len(hospital.serves) == 60
+    assert len(county.holders("assessment_doctor", hospital.code)) == 2
 
 
 STATIONS_BROKEN = """\
