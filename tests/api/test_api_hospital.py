@@ -38,28 +38,34 @@ def deployed() -> Deployed:
     return (BPMN / "common", BPMN / "items" / f"{CARD.process_id}.bpmn")
 
 
-def _handed_to_canlian(counter: Counter, village: str, agent: str, window: str) -> int:
-    """A village point takes the application; the township accepts and hands it to 县残联."""
-    case = counter.register(agent, CARD, village, "village_point")
+def _unseen(counter: Counter, case_id: int, *users: str) -> None:
+    """None of ``users`` finds the case: it does not exist for them (404)."""
+    for user in users:
+        assert counter.get(user, f"/api/v1/cases/{case_id}").status_code == 404, user
+
+
+def _reviewed_at_qingsi(counter: Counter) -> int:
+    """石桥村's village point (its agent 何东) takes the application; 青丝乡 accepts and
+    reviews it (A and B posts); the case waits for the handover to 县残联."""
+    case = counter.register("he.dong", CARD, SHIQIAO, "village_point")
     case_id = int(case["id"])
-    counter.act(agent, case_id, "Task_entrust", ENTRUST)
-    counter.act(agent, case_id, "Task_handover", HANDOVER)
-    counter.act(window, case_id, "Task_check_materials", {"intake_decision": "accept"})
+    counter.act("he.dong", case_id, "Task_entrust", ENTRUST)
+    counter.act("he.dong", case_id, "Task_handover", HANDOVER)
+    counter.act("wang.fang", case_id, "Task_check_materials", {"intake_decision": "accept"})
+    counter.act("zhang.min", case_id, "Task_first_review", {"first_opinion": "材料齐全"})
+    counter.act("yang.fan", case_id, "Task_backoffice_review", {"review_decision": "approve"})
     return case_id
 
 
 def test_the_doctor_of_the_serving_hospital_assesses_and_the_canlian_makes_the_card(
     counter: Counter,
 ) -> None:
-    # 石桥村 (青丝乡): its agent 何东 takes the application; 县人民医院 (CL-01) serves 青丝乡.
-    case_id = _handed_to_canlian(counter, SHIQIAO, "he.dong", "wang.fang")
-    counter.act("zhang.min", case_id, "Task_first_review", {"first_opinion": "材料齐全"})
-    counter.act("yang.fan", case_id, "Task_backoffice_review", {"review_decision": "approve"})
+    # 石桥村 (青丝乡): 县人民医院 (CL-01) serves 青丝乡.
+    case_id = _reviewed_at_qingsi(counter)
     shown = counter.case("wang.fang", case_id)
     assert (shown["assessment_unit"], shown["assessment_since"]) == ("CL-01", None)
     # Nobody at a hospital sees the case before 县残联 issues the assessment form.
-    for doctor in ("gao.min", "luo.bin", "xie.yun"):
-        assert counter.get(doctor, f"/api/v1/cases/{case_id}").status_code == 404, doctor
+    _unseen(counter, case_id, "gao.min", "luo.bin", "xie.yun")
     case = counter.act(
         "liu.yang",
         case_id,
@@ -88,8 +94,7 @@ def test_the_doctor_of_the_serving_hospital_assesses_and_the_canlian_makes_the_c
     assert [t["spec_id"] for t in counter.queue("luo.bin", case_id)] == [
         "Task_disability_assessment"
     ]
-    for outsider in ("xie.yun", "pan.hong", "li.jing"):
-        assert counter.get(outsider, f"/api/v1/cases/{case_id}").status_code == 404, outsider
+    _unseen(counter, case_id, "xie.yun", "pan.hong", "li.jing")
     # The 残联 officer and the township see the case but cannot fill the assessment (403
     # not_your_task); the other hospital cannot even find it (404).
     case = counter.act(
@@ -119,7 +124,7 @@ def test_the_doctor_of_the_serving_hospital_assesses_and_the_canlian_makes_the_c
     assert data["county_approved"] is True
     assert (data["assessment_result"], data["disability_category"]) == ("disabled", "physical")
     assert (data["disability_level"], data["assessing_doctor"]) == ("3", "高敏")
-    assert counter.get("xie.yun", f"/api/v1/cases/{case_id}").status_code == 404
+    _unseen(counter, case_id, "xie.yun")
     counter.check_history(case_id)
 
 
@@ -158,29 +163,18 @@ def test_a_resident_of_fengle_is_assessed_by_the_hospital_serving_fengle(
         hidden_from=("gao.min", "luo.bin", "feng.qin"),
     )
     assert specs(case) == ["Task_county_decision"]
-    for doctor in ("gao.min", "luo.bin"):
-        assert counter.get(doctor, f"/api/v1/cases/{case_id}").status_code == 404, doctor
+    _unseen(counter, case_id, "gao.min", "luo.bin")
     counter.check_history(case_id)
 
 
 def test_a_category_and_level_are_required_when_the_resident_is_disabled(
     counter: Counter,
 ) -> None:
-    case_id = _handed_to_canlian(counter, SHIQIAO, "he.dong", "wang.fang")
-    counter.act("zhang.min", case_id, "Task_first_review", {"first_opinion": "材料齐全"})
-    counter.act("yang.fan", case_id, "Task_backoffice_review", {"review_decision": "approve"})
-    counter.act(
-        "liu.yang",
-        case_id,
-        "Task_county_handover",
-        {"handover_items": 4, "first_review_opinion": "符合"},
-    )
-    counter.act(
-        "feng.qin",
-        case_id,
-        "Task_assessment_form",
-        {"assessment_form_no": "CL-2026-0919", "applicant_told": True},
-    )
+    case_id = _reviewed_at_qingsi(counter)
+    handover = {"handover_items": 4, "first_review_opinion": "符合"}
+    counter.act("liu.yang", case_id, "Task_county_handover", handover)
+    form = {"assessment_form_no": "CL-2026-0919", "applicant_told": True}
+    counter.act("feng.qin", case_id, "Task_assessment_form", form)
     [task] = counter.queue("gao.min", case_id)
     incomplete = {k: v for k, v in ASSESSED.items() if k != "disability_level"}
     refused = counter.post("gao.min", f"/api/v1/tasks/{task['id']}/complete", incomplete)
