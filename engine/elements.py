@@ -83,6 +83,7 @@ COUNTY_SPOT_CHECK = TaskRef(COUNTY_HANDOFF, "Task_county_spot_check")
 # before the 残联 reviews it and makes the card
 ASSESSMENT_FORM = TaskRef(COUNTY_HANDOFF, "Task_assessment_form")
 DISABILITY_ASSESSMENT = TaskRef(COUNTY_HANDOFF, "Task_disability_assessment")
+ASSESSMENT_STEP = "disability_assessment"  # the catalogue's special step of these items
 # The grassroots station's decision (T->S) and the province's (T->C->P), recorded in daiban.
 STATION_HANDOVER = TaskRef(STATION_HANDOFF, "Task_station_handover")
 STATION_DECISION_TASK = TaskRef(STATION_HANDOFF, "Task_station_decision")

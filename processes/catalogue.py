@@ -20,7 +20,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from processes import resources
-from processes.org import STATION_KINDS
+from processes.org import DECIDING_STATION_KINDS
 from processes.yamlfile import DataFileError, field_path, line_at, load_yaml
 
 CATALOGUE_DIR = resources.CATALOGUE_DIR
@@ -393,7 +393,7 @@ def _decider_rules(item: dict[str, Any]) -> Iterator[tuple[list[str | int], str]
             f"办理层级为 {level} 的事项不由县级部门决定，不能指定县级决定方式",
         )
     if level == BY_STATION and "station" not in item:
-        kinds = "、".join(f"{k}（{v}）" for k, v in STATION_KINDS.items())
+        kinds = "、".join(f"{k}（{v}）" for k, v in DECIDING_STATION_KINDS.items())
         yield ["station"], f"由基层站所决定的事项（T->S）应写明站所类型：{kinds}"
     if level != BY_STATION and "station" in item:
         yield ["station"], "只有由基层站所决定的事项（T->S）写明站所类型"
