@@ -85,6 +85,7 @@ COUNTY_SPOT_CHECK = TaskRef(COUNTY_HANDOFF, "Task_county_spot_check")
 # before the 残联 reviews it and makes the card
 ASSESSMENT_FORM = TaskRef(COUNTY_HANDOFF, "Task_assessment_form")
 DISABILITY_ASSESSMENT = TaskRef(COUNTY_HANDOFF, "Task_disability_assessment")
+ASSESSMENT_STEP = "disability_assessment"  # the catalogue's special step of these items
 # The grassroots station's decision (T->S) and the province's (T->C->P), recorded in daiban.
 STATION_HANDOVER = TaskRef(STATION_HANDOFF, "Task_station_handover")
 STATION_DECISION_TASK = TaskRef(STATION_HANDOFF, "Task_station_decision")
@@ -146,6 +147,16 @@ SPECIAL_STEPS = {
     "democratic_review_optional": SpecialStep("Task_democratic_review", "村（居）民主评议"),
     "planning_permit": SpecialStep("Task_planning_permit", "一并核发乡村建设规划许可证"),
     "site_setout": SpecialStep("Task_site_setout", "丈量批放（定点放线）"),
+    # An excluded period (engine.periods) of the item's own process: the task that sends
+    # the case out starts it, the task that records the result (PERIOD_RESULTS) ends it.
+    "expert_review": SpecialStep("Task_expert_review", "组织专家评审（书面告知所需时间）"),
+    "testing": SpecialStep("Task_testing", "委托检测（书面告知所需时间）"),
+}
+# The task that records the result of a period step and ends its excluded period; the
+# step's name is its excluded period's (``engine.periods.REASONS``).
+PERIOD_RESULTS = {
+    "expert_review": SpecialStep("Task_expert_review_result", "录入专家评审意见"),
+    "testing": SpecialStep("Task_testing_result", "录入检测结果"),
 }
 
 # A payout list's steps (``common_batch_payout``): which lines may change in which step

@@ -35,7 +35,7 @@ from engine.policy import registering_actor, registration_refusal
 from engine.routing import Routing, competent_township, not_applicable
 from processes.catalogue import Catalogue, Item
 from processes.channels import CHANNELS, COUNTY_WIDE_CHANNELS, ENFORCEMENT_CHANNEL, PROXY_CHANNELS
-from processes.org import AGENT_ROLES, STATION_KINDS
+from processes.org import AGENT_ROLES, ASSESSMENT_STATION, STATION_KINDS
 from processes.patterns import PHONE_RE, mask_id
 
 log = get_logger(__name__)
@@ -353,6 +353,20 @@ class RegistrationService:
                 )
             else:
                 deciding = station.code
+        assessing = None
+        if (
+            item is not None
+            and township is not None
+            and elements.ASSESSMENT_STEP in item.special_steps
+        ):
+            # 残疾人证: the designated hospital serving the township assesses (残疾评定)
+            hospital = org.station_for(ASSESSMENT_STATION, township.code)
+            if hospital is None:
+                errors["applicant.village"] = (
+                    f"{township.name}没有残疾评定定点医院，请联系县残联指定评定机构"
+                )
+            else:
+                assessing = hospital.code
         if errors or item is None or township is None:
             return item, None, errors
         routing = Routing(
@@ -360,5 +374,6 @@ class RegistrationService:
             village=applicant.village,
             department=deciding,
             registered_unit=registered_unit,
+            assessment=assessing,
         )
         return item, routing, errors

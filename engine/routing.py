@@ -11,7 +11,7 @@ from engine import elements
 from engine.clock import SHANGHAI
 from engine.errors import DataValidationError
 from processes.channels import PROXY_LANES
-from processes.org import ROLE_UNIT_KINDS, Organization, OrgUnit
+from processes.org import ROLE_UNIT_KINDS, STATION_ROLES, Organization, OrgUnit
 
 COUNTY_CODE_LENGTH = 6
 SCHEDULED = "scheduled"  # the pickup and delivery mode of a mobile post's rounds
@@ -22,15 +22,19 @@ class Routing:
     """The competent township (or county), the resident's village, the county department
     that decides (T->C and C items) or the grassroots station that does (T->S items: the
     station serving the township, ``processes.org.Organization.station_for``) and, for county-wide handling (全县域通办), the
-    township whose window registered the case."""
+    township whose window registered the case; for a 残疾人证 case, the designated hospital
+    (残疾评定定点医院) serving the township, whose doctors assess (``assessment``)."""
 
     township: str | None = None
     village: str | None = None
     department: str | None = None
     registered_unit: str | None = None
+    assessment: str | None = None
 
     def unit_for(self, role: str | None) -> str | None:
         """The org unit whose staff in ``role`` act on a task of that role."""
+        if role in STATION_ROLES:
+            return self.assessment
         kinds = ROLE_UNIT_KINDS.get(role or "", ())
         if "village" in kinds:
             return self.village or self.township

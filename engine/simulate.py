@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from engine import elements
 from engine.cases import Actor, CaseService, CaseView
 from engine.clock import SHANGHAI, ManualClock
 from engine.definitions.forms import Form, FormField
@@ -118,6 +119,7 @@ def run(
             done = scenario.prepare(view, task) if scenario.prepare else None
             if done:
                 trace.steps.append(Step(clock.now(), "note", done, task.lane))
+            _wait_for_result(clock, task.spec_id, task.data)
             compiled = cases.registry.compiled(view.definition_hash)
             today = clock.now().astimezone(SHANGHAI).date().isoformat()
             form = compiled.form(task.process_id, task.spec_id)
@@ -158,6 +160,23 @@ def run(
         raise EngineError(f"模拟超过 {scenario.max_steps} 步仍未结束")
     trace.case = view
     return trace
+
+
+# The tasks that record the result of work done outside (the experts', the laboratory's):
+# a scenario does them on the last day of the time announced for it.
+RESULT_TASKS = frozenset(result.task for result in elements.PERIOD_RESULTS.values())
+
+
+def _wait_for_result(clock: ManualClock, spec_id: str, data: dict[str, Any]) -> None:
+    """Before a period step's result task (``engine.elements.PERIOD_RESULTS``), the clock
+    moves to 09:00 on the planned last day of the open excluded period, if later."""
+    pause = data.get("limit_pause")
+    if spec_id not in RESULT_TASKS or not isinstance(pause, dict) or not pause.get("until"):
+        return
+    until = date.fromisoformat(str(pause["until"]))
+    at = datetime.combine(until, time(9), SHANGHAI)
+    if at > clock.now():
+        clock.set(at)
 
 
 def _moved(before: date | None, after: date | None) -> str:

@@ -20,7 +20,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from processes import resources
-from processes.org import STATION_KINDS
+from processes.org import DECIDING_STATION_KINDS
 from processes.remedies import DEFAULT_REMEDIES
 from processes.yamlfile import DataFileError, field_path, line_at, load_yaml
 
@@ -56,6 +56,9 @@ COUNTY_DECISION_ROUTES = {
 COUNTY_LEVELS = ("T->C", "C")
 BY_STATION = "T->S"
 BY_PROVINCE = "T->C->P"
+# Excluded periods an item's own statutory step of the same name marks (检测, 专家评审):
+# an item that excludes one must have the step.
+PERIOD_STEPS = ("testing", "expert_review")
 TOWNSHIP_REVIEWED = ("T", "T->C")  # the township reviews before the decision or decides
 # The step limit (``limits.steps``) of each deciding level and the levels that have it.
 DECISION_STEPS = {
@@ -373,6 +376,13 @@ def _rules(item: dict[str, Any], department: str) -> Iterator[tuple[list[str | i
     if "public_notice" in limits.get("excluded", []) and not (notice and notice["days"] > 0):
         # the shared review moves the due date when its notice ends: no notice, no period
         yield ["limits", "excluded"], "事项没有公示，不能把公示期间列入 limits.excluded"
+    for period in PERIOD_STEPS:
+        # the item's own step marks the period (engine/design/templates/items.py)
+        if period in limits.get("excluded", []) and period not in item.get("special_steps", []):
+            yield (
+                ["limits", "excluded"],
+                f"事项把 {period} 列入 limits.excluded，应有同名的法定环节（special_steps）",
+            )
 
 
 def _decider_rules(item: dict[str, Any]) -> Iterator[tuple[list[str | int], str]]:
@@ -391,7 +401,7 @@ def _decider_rules(item: dict[str, Any]) -> Iterator[tuple[list[str | int], str]
             f"办理层级为 {level} 的事项不由县级部门决定，不能指定县级决定方式",
         )
     if level == BY_STATION and "station" not in item:
-        kinds = "、".join(f"{k}（{v}）" for k, v in STATION_KINDS.items())
+        kinds = "、".join(f"{k}（{v}）" for k, v in DECIDING_STATION_KINDS.items())
         yield ["station"], f"由基层站所决定的事项（T->S）应写明站所类型：{kinds}"
     if level != BY_STATION and "station" in item:
         yield ["station"], "只有由基层站所决定的事项（T->S）写明站所类型"

@@ -34,6 +34,7 @@ ROLES = {
     "county_officer": "县级部门经办人",
     "park_window": "工业园小窗口工作人员",
     "station_officer": "基层站所经办人",
+    "assessment_doctor": "评定医生",
     "supervisor": "效能监督/审计",
     "designer": "流程设计员",
     "admin": "系统管理员",
@@ -60,6 +61,8 @@ ROLE_UNIT_KINDS: dict[str, tuple[str, ...]] = {
     # belong to the window, a unit under the township whose park it serves.
     "park_window": ("park_window",),
     "station_officer": ("station",),
+    # 残疾评定定点医院: a station of kind ``disability_assessment`` (see STATION_KINDS)
+    "assessment_doctor": ("station",),
     "supervisor": ("county",),
     "designer": ("county",),
     "admin": ("county",),
@@ -97,7 +100,16 @@ STATION_KINDS = {
     "forestry": "林业站",
     "agriculture": "农业技术推广站",
     "natural_resources": "自然资源所",
+    # The hospital the 县残联 designates to assess disability (残疾评定定点医院, 《残疾人证
+    # 管理办法》): it decides no item; its doctors (``assessment_doctor``) assess the
+    # residents of the townships it serves on 残疾人证 cases (``ASSESSMENT_STATION``).
+    "disability_assessment": "残疾评定定点医院",
 }
+ASSESSMENT_STATION = "disability_assessment"
+# The kinds that decide items (catalogue ``station:``): all but the designated hospital.
+DECIDING_STATION_KINDS = {k: v for k, v in STATION_KINDS.items() if k != ASSESSMENT_STATION}
+# The roles that belong to a station of one kind only: a doctor to a designated hospital.
+STATION_ROLES = {"assessment_doctor": ASSESSMENT_STATION}
 STATION_CODE = r"[A-Z]{2,4}-\d{2,3}"  # the parent department's code, a dash, a number
 
 
@@ -647,6 +659,16 @@ class _Reader:
                 self.fail(
                     [*where, "roles"],
                     f"角色 {role}（{ROLES[role]}）应属于{kinds}，而 {unit.name} 是{UNIT_KINDS[unit.kind]}",
+                )
+        for role in roles if unit.kind == "station" else ():
+            # a doctor works in a designated hospital, a station officer in no hospital
+            wanted = STATION_ROLES.get(role)
+            if (
+                wanted or unit.station_kind
+            ) in STATION_ROLES.values() and wanted != unit.station_kind:
+                self.fail(
+                    [*where, "roles"],
+                    f"角色 {role}（{ROLES[role]}）与{unit.name}的站所类型不符",
                 )
         if unit.kind != "township":
             if office is not None:

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from processes.org import (
+    ASSESSMENT_STATION,
     DEMO_FILE,
     OFFICES,
     TOWNSHIP_TYPES,
@@ -45,7 +46,8 @@ def generate_county(
     """A deterministic county of this shape: window A post, back-office B post (A/B
     partners) and a leader per township; two agents standing in for each other per village;
     per township a 派出所, a 市场监督管理所 and a 人民武装部 with one officer each
-    (``GENERATED_STATIONS``, for the departments the demo has)."""
+    (``GENERATED_STATIONS``, for the departments the demo has); one designated hospital
+    (残疾评定定点医院) for every township, with two doctors (A/B posts)."""
     if townships < 1 or villages < 0 or communities < 0:
         raise ValueError("townships must be at least 1, villages and communities at least 0")
     rng = random.Random(seed)
@@ -81,6 +83,20 @@ def generate_county(
             name = names.place(code, "社区" if unit_kind == "community" else "村")
             units[village] = OrgUnit(village, name, unit_kind, code)
             users.update(_village_agents(village, names))
+    if "CL" in units:  # one designated hospital (残疾评定定点医院) for the whole county
+        hospital = OrgUnit(
+            "CL-01",
+            "县人民医院（残疾评定定点医院）",
+            "station",
+            "CL",
+            station_kind=ASSESSMENT_STATION,
+            serves=tuple(codes),
+        )
+        units[hospital.code] = hospital
+        first, second = "doctor.cl_01_a", "doctor.cl_01_b"
+        role = ("assessment_doctor",)
+        users[first] = User(first, names.person(), role, hospital.code, ab_partner=second)
+        users[second] = User(second, names.person(), role, hospital.code, ab_partner=first)
     return Organization(units, users)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from engine import periods, steps
 from engine.cases import duties
 from engine.cases.cache import LiveCache
-from engine.cases.task_index import county_since, task_records
+from engine.cases.task_index import assessment_since, county_since, task_records
 from engine.cases.views import CaseView, case_view
 from engine.clock import SHANGHAI, Clock, read_clock
 from engine.errors import (
@@ -231,6 +231,7 @@ class CaseChanges:
             status=live.status,
             due_date=_due_date(frontier) or record.due_date,
             county_since=county_since(record, live, event.at),
+            assessment_since=assessment_since(record, live, event.at),
             version=record.version + 1,
             last_seq=event.seq,
             last_hash=sealed.hash,

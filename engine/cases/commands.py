@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from engine.cases.changes import CaseChanges, due_date_of
-from engine.cases.task_index import county_since, task_records
+from engine.cases.task_index import assessment_since, county_since, task_records
 from engine.cases.views import CaseView, case_view
 from engine.clock import SHANGHAI, read_clock
 from engine.definitions.registry import DefinitionRegistry
@@ -117,6 +117,7 @@ class CaseCommands:
             village=routing.village,
             department=routing.department,
             registered_unit=routing.registered_unit,
+            assessment_unit=routing.assessment,
             applicant_name=applicant_name,
             applicant_id_tail=applicant_id_tail,
         )
@@ -127,6 +128,7 @@ class CaseCommands:
                     routing, event.at, uow.cases.next_sequence(routing.region, day)
                 )
                 record.county_since = county_since(record, live, event.at)
+                record.assessment_since = assessment_since(record, live, event.at)
                 record.id = uow.case_id = uow.cases.insert(record)
                 uow.events.append([replace(sealed, case_id=record.id)], [payload_json])
                 rows = task_records(record, live, 1, event.at, {})

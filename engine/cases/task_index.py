@@ -15,7 +15,13 @@ _HANDED = (("department",), ("station",))
 
 
 def routing_of(record: CaseRecord) -> Routing:
-    return Routing(record.org_unit, record.village, record.department, record.registered_unit)
+    return Routing(
+        record.org_unit,
+        record.village,
+        record.department,
+        record.registered_unit,
+        record.assessment_unit,
+    )
 
 
 def task_records(
@@ -67,6 +73,17 @@ def county_since(record: CaseRecord, live: LiveCase, at: datetime) -> datetime |
         or elements.COUNTY_DECISION in live.waiting_messages()
     )
     return at if reached else None
+
+
+def assessment_since(record: CaseRecord, live: LiveCase, at: datetime) -> datetime | None:
+    """When the case was handed to its designated hospital (残疾评定定点医院): the
+    assessment task first opened (its doctors see the case from then on)."""
+    if record.assessment_since is not None:
+        return record.assessment_since
+    reached = any(
+        (t.process_id, t.spec_id) == elements.DISABILITY_ASSESSMENT for t in live.ready_tasks()
+    )
+    return at if reached and record.assessment_unit is not None else None
 
 
 def is_open(task: TaskRecord | None) -> bool:

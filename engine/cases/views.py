@@ -38,6 +38,7 @@ class CaseView:
     department: str | None = None
     registered_unit: str | None = None
     county_since: datetime | None = None
+    assessment_since: datetime | None = None  # handed to the designated hospital
     created_at: datetime | None = None
     # The task index rows a change just wrote (its open tasks), so that an answer can say
     # who acts next without reading them back; None: not known here (read them).
@@ -66,6 +67,7 @@ def case_view(record: CaseRecord, live: LiveCase) -> CaseView:
         department=record.department,
         registered_unit=record.registered_unit,
         county_since=record.county_since,
+        assessment_since=record.assessment_since,
         created_at=record.created_at,
     )
 

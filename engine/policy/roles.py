@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine.identity import Principal
-from processes.org import ROLE_UNIT_KINDS
+from processes.org import ROLE_UNIT_KINDS, STATION_ROLES
 
 # The supervisor (效能监督/审计) reads the whole county — cases, issues, figures — and
 # changes nothing.
@@ -11,6 +11,10 @@ COUNTY_READERS = frozenset({"supervisor"})
 # Designers and administrators work on processes and accounts, not on residents' cases:
 # they see no case, issue or figure (least privilege; the supervisor is the county's reader).
 CASE_BLIND = frozenset({"designer", "admin"})
+
+# The doctors of a designated hospital (残疾评定定点医院) assess the cases handed to it; no
+# other role of theirs reaches a case (``processes.org.STATION_ROLES``).
+ASSESSING_ROLES = frozenset(STATION_ROLES)
 
 DEPLOYING_ROLE = "designer"
 ADMIN_ROLE = "admin"  # accounts, people, absences and the clock of a training database
@@ -29,6 +33,7 @@ DESK_ORDER = (
     "township_backoffice",
     "county_officer",
     "station_officer",
+    "assessment_doctor",
 )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from engine.identity import Principal
-from engine.policy.roles import CASE_BLIND, reads_county, unit_kinds
+from engine.policy.roles import ASSESSING_ROLES, CASE_BLIND, reads_county, unit_kinds
 from engine.records import CaseRecord, CaseScope, IssueRecord, LedgerScope
 
 _VILLAGE_KINDS = frozenset({"village", "community"})
@@ -22,7 +22,10 @@ def case_scope(principal: Principal) -> CaseScope:
     all of them; designers and administrators none."""
     if reads_county(principal):
         return CaseScope(everything=True)
-    kinds = {kind for role in principal.roles - CASE_BLIND for kind in unit_kinds(role)}
+    # a designated hospital's doctors (评定医生) see the cases handed to it for assessment
+    assessing = principal.roles & ASSESSING_ROLES
+    roles = principal.roles - CASE_BLIND - assessing
+    kinds = {kind for role in roles for kind in unit_kinds(role)}
     unit = frozenset({principal.unit})
     return CaseScope(
         villages=unit if kinds & _VILLAGE_KINDS else frozenset(),
@@ -30,13 +33,15 @@ def case_scope(principal: Principal) -> CaseScope:
         # a window or the county centre keeps reading what it registered elsewhere
         registered_by=unit if kinds & {"township", "park_window", "department"} else frozenset(),
         departments=unit if kinds & _DECIDING_KINDS else frozenset(),
+        assessing=unit if assessing else frozenset(),
     )
 
 
 def figures_scope(principal: Principal) -> CaseScope:
     """Whose supervision figures the caller sees: the case scope without the cases it
-    registered for another township (those count where they are handled)."""
-    return replace(case_scope(principal), registered_by=frozenset())
+    registered for another township (those count where they are handled) nor those it
+    assessed as a designated hospital (they count at the 残联 that decides them)."""
+    return replace(case_scope(principal), registered_by=frozenset(), assessing=frozenset())
 
 
 def issue_scope(principal: Principal) -> LedgerScope:
@@ -54,12 +59,14 @@ def issue_scope(principal: Principal) -> LedgerScope:
 def sees_case(principal: Principal, case: CaseRecord) -> bool:
     """Whether the case lies in the caller's case scope."""
     handed = case.department if case.county_since is not None else None
+    hospital = case.assessment_unit if case.assessment_since is not None else None
     return _reaches(
         case_scope(principal),
         village=case.village,
         township=case.org_unit,
         department=handed,
         registered_by=case.registered_unit,
+        assessing=hospital,
     )
 
 
@@ -78,6 +85,7 @@ def _reaches(
     township: str | None,
     department: str | None,
     registered_by: str | None = None,
+    assessing: str | None = None,
 ) -> bool:
     """Whether something of these units lies in ``scope`` (None: no unit of that kind)."""
     return scope.everything or any(
@@ -87,13 +95,14 @@ def _reaches(
             (township, scope.townships),
             (department, scope.departments),
             (registered_by, scope.registered_by),
+            (assessing, scope.assessing),
         )
     )
 
 
 def changing_roles(principal: Principal, case: CaseRecord) -> frozenset[str]:
     """The caller's roles that let it change ``case``: held in the case's own village,
-    township, or (once handed over) department. Seeing a case county-wide or as its
+    township, or (once handed over) department, station or designated hospital. Seeing a case county-wide or as its
     registering window gives none."""
     scope = case_scope(principal)
     places: set[str] = set()
@@ -103,7 +112,10 @@ def changing_roles(principal: Principal, case: CaseRecord) -> frozenset[str]:
         places.add("township")
     if case.department in scope.departments and case.county_since is not None:
         places |= _DECIDING_KINDS
-    return frozenset(role for role in principal.roles - CASE_BLIND if unit_kinds(role) & places)
+    roles = {role for role in principal.roles - CASE_BLIND if unit_kinds(role) & places}
+    if case.assessment_unit in scope.assessing and case.assessment_since is not None:
+        roles |= principal.roles & ASSESSING_ROLES
+    return frozenset(roles)
 
 
 def may_change_case(principal: Principal, case: CaseRecord) -> bool:

@@ -44,6 +44,10 @@ class CaseRecord:
     department: str | None = None
     registered_unit: str | None = None
     county_since: datetime | None = None
+    # 残疾人证 (migration 0019): the designated hospital serving the case's township, and
+    # when its assessment task first opened (its doctors see the case from then on).
+    assessment_unit: str | None = None
+    assessment_since: datetime | None = None
     # What 办件查询 searches by (migration 0011): the applicant's name and the last
     # characters of the applicant's ID number, as registered (``applicant_keys``).
     applicant_name: str | None = None
@@ -95,6 +99,7 @@ class CaseScope:
     townships: frozenset[str] = frozenset()
     registered_by: frozenset[str] = frozenset()
     departments: frozenset[str] = frozenset()  # cases that have reached the department
+    assessing: frozenset[str] = frozenset()  # cases handed to the hospital for assessment
 
     @property
     def empty(self) -> bool:
@@ -104,6 +109,7 @@ class CaseScope:
             or self.townships
             or self.registered_by
             or self.departments
+            or self.assessing
         )
 
 

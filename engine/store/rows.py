@@ -51,6 +51,7 @@ def scope_condition(scope: CaseScope) -> ColumnElement[bool] | None:
         c.org_unit.in_(sorted(scope.townships)),
         c.registered_unit.in_(sorted(scope.registered_by)),
         and_(c.department.in_(sorted(scope.departments)), c.county_since.is_not(None)),
+        and_(c.assessment_unit.in_(sorted(scope.assessing)), c.assessment_since.is_not(None)),
     )
 
 

@@ -67,7 +67,7 @@ class RunRepository(Repository):
         connection = self.session.connection()
         total = connection.execute(select(func.count()).select_from(_RUNS).where(*where))
         query = select(_RUNS).where(*where).order_by(c.day.desc(), c.agent, c.id)
-        rows = connection.execute(query.offset(offset).limit(limit)).mappings()
+        rows = connection.execute(query.offset(min(offset, MAX_ID)).limit(limit)).mappings()
         return [_record(row) for row in rows], int(total.scalar_one())
 
     def complete(self, run_id: int, at: datetime, by: str) -> bool:

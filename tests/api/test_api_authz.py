@@ -3,8 +3,9 @@
 Objects are cases (and their open task) in 青丝乡's village 511725201001, in its other
 village 511725201002, at 青丝乡's window (A post) and back office (B post), in 丰乐乡
 (registered by its window and by a village agent), registered by 青丝乡's window for a
-resident of 丰乐乡 (全县域通办), handed to the county departments MZ and RS, and handed to
-青丝派出所 (a grassroots station, GA-01).
+resident of 丰乐乡 (全县域通办), handed to the county departments MZ and RS, handed to
+青丝派出所 (a grassroots station, GA-01), and handed by 县残联 to 县人民医院 (the designated
+hospital serving 青丝乡, CL-01) for its disability assessment.
 
 What the matrix says (DESIGN invariant 8): out of scope is 404 (problem+json) for reads
 and writes alike, and nothing changes; in scope a read is 200 and a write either succeeds
@@ -103,6 +104,16 @@ OBJECTS: dict[str, Kind] = {
     "handed_station": Kind(
         "GA007", "wang.fang", "township_window", "511725201003", "Task_station_decision", "wen.tao"
     ),
+    # 残疾人证新办 of a 青丝乡 resident at its assessment: 县残联 issued the form, the
+    # designated hospital serving 青丝乡 (县人民医院, CL-01) assesses
+    "handed_hospital": Kind(
+        "CL001",
+        "wang.fang",
+        "township_window",
+        "511725201003",
+        "Task_disability_assessment",
+        "luo.bin",
+    ),
 }
 
 # -- the endpoints on an object, in the column order of MATRIX --------------------------
@@ -148,6 +159,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "county_wide": READ_ONLY,
         "handed_mz": ACTS,
         "handed_station": ACTS,
+        "handed_hospital": ACTS,
     },
     "wang.fang": {  # 青丝乡 window, A post
         "village_001": ACTS,
@@ -157,6 +169,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "county_wide": READ_ONLY,  # registered it for another township
         "handed_mz": ACTS,
         "handed_station": ACTS,
+        "handed_hospital": ACTS,
     },
     "liu.yang": {  # 青丝乡 back office, B post (and window)
         "village_001": ACTS,
@@ -166,6 +179,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "county_wide": READ_ONLY,
         "handed_mz": ACTS,
         "handed_station": ACTS,
+        "handed_hospital": ACTS,
     },
     "chen.jing": {  # 青丝乡 township leader
         "village_001": LEADS,
@@ -175,6 +189,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "county_wide": READ_ONLY,
         "handed_mz": ACTS,  # the department's task is not the township's to assign
         "handed_station": ACTS,  # nor the station's: the leader cannot decide or assign it
+        "handed_hospital": ACTS,
     },
     "deng.hui": {  # county officer, 县民政局 (MZ): only what was handed to MZ
         "handed_mz": DECIDES,
@@ -187,6 +202,14 @@ MATRIX: dict[str, dict[str, str]] = {
         "handed_station": HOLDS,
     },
     "shu.ping": {},  # station officer, 渠江派出所 (GA-02): nothing of 青丝乡's
+    # 县残联 (CL): the case is its own (it decides the card), the assessment is not: it
+    # cannot claim or complete the hospital's task; no callback is awaited (409)
+    "feng.qin": {"handed_hospital": "200 200 409 | 200 403 403 403 403"},
+    "gao.min": {  # doctor of 县人民医院 (CL-01): only the cases handed to it for assessment;
+        # the card is the 残联's, so never its callback message (403)
+        "handed_hospital": HOLDS,
+    },
+    "xie.yun": {},  # doctor of 县中医医院 (CL-02, serving 丰乐乡): nothing of 青丝乡's
     "yang.kai": {},  # county officer, 县公安局 (GA): the station decides, not the bureau
     "sun.hong": dict.fromkeys(OBJECTS, READ_ONLY),  # supervisor: the county, read-only
     "lin.tao": {},  # designer: processes, not residents' cases
@@ -284,6 +307,7 @@ REGISTRATIONS: list[tuple[str, str, str, int]] = [
     ("deng.hui", "county_centre", "511725201001", 201),
     ("tang.jian", "village_point", "511725201001", 422),
     ("li.jing", "township_window", "511725201001", 422),  # a station registers nothing
+    ("gao.min", "township_window", "511725201001", 422),  # nor does a designated hospital
     ("sun.hong", "county_centre", "511725201001", 422),
     ("lin.tao", "township_window", "511725201001", 422),
     ("he.jun", "county_centre", "511725201001", 422),
@@ -371,6 +395,9 @@ LEDGER_MATRIX: dict[str, dict[str, str]] = {
     "li.jing": {},  # stations: no ledger issue is passed to them
     "shu.ping": {},
     "yang.kai": {},  # 县公安局: nothing was passed to it
+    "feng.qin": {},  # 县残联: nothing was passed to it
+    "gao.min": {},  # designated hospitals: no ledger issue is passed to them
+    "xie.yun": {},
     "sun.hong": dict.fromkeys(LEDGER_KINDS, ISSUE_SEES),  # supervisor: all, read-only
     "lin.tao": {},  # designers and administrators: no ledger
     "he.jun": {},
@@ -426,8 +453,9 @@ REGISTERING_UNIT = "511725201"  # 青丝乡, whose window registered the county_
 # Scoped like cases (what each user's figures cover: tests/api/test_api_stats.py); designers
 # and administrators have no figures (403); every other user 200.
 STATS = ("GET", "/api/v1/stats")
-# The park window (工业园小窗口) registers for townships and handles none: no figures.
-STATS_REFUSED = {"lin.tao", "he.jun", "ren.jie"}
+# The park window (工业园小窗口) registers for townships and handles none: no figures; nor
+# does a designated hospital (it assesses, the 残联's figures count the case).
+STATS_REFUSED = {"lin.tao", "he.jun", "ren.jie", "gao.min", "xie.yun"}
 
 # -- reports (报表) -----------------------------------------------------------------------
 # The monthly tables are scoped like the figures (designers and administrators 403, a

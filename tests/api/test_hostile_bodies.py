@@ -70,6 +70,8 @@ def real(engine: Engine, databases: Databases) -> dict[str, str]:
         "attachment_id": "1",
         "document_id": "receipt-1",
         "line": "1",  # a payout list's line (the case is none: 404 once the body is read)
+        "run_id": "1",  # a scheduled pickup run (none yet: 404)
+        "village": "511725201001",  # a village's contact card
     }
 
 

@@ -283,12 +283,12 @@ def test_disability_card_is_assessed_after_the_township_hands_it_over(
     assert "disability_category" not in view.data
     view = do(engine, view, "Task_county_handover", clock)
     assert lanes(view) == {"Task_assessment_form": "county_officer"}  # 残联 issues the form
-    view = do(engine, view, "Task_assessment_form", clock, assessment_form_no="CL-2026-0917",
-              designated_hospital="渠县人民医院")  # fmt: skip
-    # The designated hospital assesses; its result is recorded from the returned form.
-    assert ready(view) == ["Task_disability_assessment"]
-    view = do(engine, view, "Task_disability_assessment", clock, disability_category="physical",
-              disability_level="3", assessing_doctor="李医生")  # fmt: skip
+    view = do(engine, view, "Task_assessment_form", clock, assessment_form_no="CL-2026-0917")
+    # The designated hospital assesses: its doctor's task (tests/api/test_api_hospital.py).
+    assert lanes(view) == {"Task_disability_assessment": "assessment_doctor"}
+    view = do(engine, view, "Task_disability_assessment", clock, assessment_result="disabled",
+              disability_category="physical", disability_level="3", assessing_doctor="高敏",
+              assessment_opinion="右下肢功能障碍")  # fmt: skip
     # Then 残联 reviews and makes the card; the township delivers it.
     assert lanes(view) == {"Task_county_decision": "county_officer"}
     view = do(engine, view, "Task_county_decision", clock, county_decision="approve")

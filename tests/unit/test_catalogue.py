@@ -469,6 +469,13 @@ CASES = [
         "事项没有公示，不能把公示期间列入 limits.excluded",
     ),
     (
+        "testing excluded without its step",
+        item("TS001", "      on_the_spot: false\n", "      on_the_spot: false\n      excluded: [testing]\n"),
+        "excluded: [testing]",
+        "items[0].limits.excluded",
+        "事项把 testing 列入 limits.excluded，应有同名的法定环节（special_steps）",
+    ),
+    (
         "code of another department",
         item("TX001"),
         "- code: TX001",

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from engine import elements
+from engine import elements, periods
 from engine.elements import TaskRef
 from processes.resources import CATALOGUE_SCHEMA
 from tests.support.paths import BPMN
@@ -86,6 +86,13 @@ def test_the_accepting_decisions_are_values_of_the_materials_check() -> None:
 def test_every_special_step_task_exists_with_its_name(step: str) -> None:
     special = elements.SPECIAL_STEPS[step]
     assert LABELS[special.task] == {special.name}
+
+
+@pytest.mark.parametrize("step", sorted(elements.PERIOD_RESULTS))
+def test_every_period_step_records_its_result_and_is_an_excluded_period(step: str) -> None:
+    result = elements.PERIOD_RESULTS[step]
+    assert LABELS[result.task] == {result.name}
+    assert step in periods.REASONS and step in elements.SPECIAL_STEPS
 
 
 def test_the_special_steps_are_the_catalogues() -> None:

@@ -395,9 +395,13 @@ def test_demo_stations_serve_the_townships(demo: Organization) -> None:
 
 
 def test_the_generated_county_has_three_stations_per_township(county: Organization) -> None:
-    stations = county.of_kind("station")
+    stations = [s for s in county.of_kind("station") if s.station_kind != "disability_assessment"]
     assert len(stations) == 3 * 60
     assert all(len(s.serves) == 1 and county.holders("station_officer", s.code) for s in stations)
+    # and one designated hospital (残疾评定定点医院) for all 60, with two doctors
+    hospital = county.station_for("disability_assessment", county.of_kind("township")[-1].code)
+    assert hospital is not None and len(hospital.serves) == 60
+    assert len(county.holders("assessment_doctor", hospital.code)) == 2
 
 
 STATIONS_BROKEN = """\
@@ -424,8 +428,52 @@ def test_station_validation(tmp_path: Path) -> None:
         "8: stations[1].serves[1]: 未知乡镇编码 511725999",
         "9: stations[2].department: 未知县级部门 SJ",
         "9: stations[2].kind: 取值应为：police_station、market_regulation、armed_forces、finance、"
-        "judicial、forestry、agriculture、natural_resources",
+        "judicial、forestry、agriculture、natural_resources、disability_assessment",
         "9: stations[2].serves: 应为非空列表",
         "10: stations[3]: 缺少必填字段：department",
         "13: users[1].roles: 角色 station_officer（基层站所经办人）应属于基层站所，而 青丝乡 是乡镇（街道）",
+    ]
+
+
+# ------------------------------------------------------- designated hospitals (残疾评定)
+
+
+def test_every_demo_township_has_a_designated_hospital_with_doctors(demo: Organization) -> None:
+    """The 县残联's designated hospitals (残疾评定定点医院) are stations of kind
+    ``disability_assessment``: 县人民医院 serves four townships, 县中医医院 丰乐乡."""
+    for township in demo.of_kind("township"):
+        hospital = demo.station_for("disability_assessment", township.code)
+        assert hospital is not None and hospital.parent == "CL", township.name
+        assert demo.holders("assessment_doctor", hospital.code), hospital.code
+    renmin = demo.station_for("disability_assessment", QINGSI)
+    assert renmin is not None and renmin.code == "CL-01"
+    assert [u.id for u in demo.holders("assessment_doctor", "CL-01")] == ["gao.min", "luo.bin"]
+    assert demo.users["gao.min"].ab_partner == "luo.bin"
+    assert demo.station_for("disability_assessment", "511725202").code == "CL-02"  # type: ignore[union-attr]
+
+
+HOSPITAL_BROKEN = """\
+county: {code: "511725", name: 渠县}
+departments:
+  - {code: CL, name: 县残联}
+  - {code: GA, name: 县公安局}
+townships:
+  - {code: "511725201", name: 青丝乡, offices: [party_government, social_affairs, public_order, supervision]}
+stations:
+  - {code: CL-01, name: 县人民医院, kind: disability_assessment, department: CL, serves: ["511725201"]}
+  - {code: GA-01, name: 青丝派出所, kind: police_station, department: GA, serves: ["511725201"]}
+users:
+  - {id: gao.min, name: 高敏, roles: [assessment_doctor], unit: CL-01}
+  - {id: li.jing, name: 李警, roles: [assessment_doctor], unit: GA-01}
+  - {id: wen.tao, name: 文涛, roles: [station_officer], unit: CL-01}
+  - {id: wang.fang, name: 王芳, roles: [assessment_doctor], unit: "511725201", office: social_affairs}
+"""
+
+
+def test_a_doctor_belongs_to_a_designated_hospital_and_nobody_else_does(tmp_path: Path) -> None:
+    path = write(tmp_path, HOSPITAL_BROKEN)
+    assert [p.removeprefix(f"{path}:") for p in problems_of(path)] == [
+        "12: users[1].roles: 角色 assessment_doctor（评定医生）与青丝派出所的站所类型不符",
+        "13: users[2].roles: 角色 station_officer（基层站所经办人）与县人民医院的站所类型不符",
+        "14: users[3].roles: 角色 assessment_doctor（评定医生）应属于基层站所，而 青丝乡 是乡镇（街道）",
     ]

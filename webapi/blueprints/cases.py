@@ -205,6 +205,7 @@ def case_detail(case_id: int, changed: CaseView | None = None) -> dict[str, Any]
         ),
         "waiting_messages": view.waiting_messages,
         "county_since": view.county_since,
+        "assessment_since": view.assessment_since,
         "has_incident": view.has_incident,
     }
 
@@ -248,6 +249,8 @@ def _summary(record: CaseRecord, today: date) -> dict[str, Any]:
         "department_name": unit_name(org, record.department),
         "registered_unit": record.registered_unit,
         "registered_unit_name": unit_name(org, record.registered_unit),
+        "assessment_unit": record.assessment_unit,
+        "assessment_unit_name": unit_name(org, record.assessment_unit),
         "created_at": record.created_at,
     }
 

@@ -362,6 +362,11 @@ class CaseSummarySchema(Schema):
         metadata={"description": "收件登记单位代码（全县域通办时可与办理乡镇不同）"},
     )
     registered_unit_name = _unit_name("收件登记单位")
+    assessment_unit = fields.String(
+        allow_none=True,
+        metadata={"description": "残疾评定定点医院代码（残疾人证办件，如 CL-01）"},
+    )
+    assessment_unit_name = _unit_name("残疾评定定点医院")
     created_at = LocalDateTime(allow_none=True)
 
 
@@ -389,6 +394,9 @@ class CaseDetailSchema(CaseSummarySchema):
     )
     waiting_messages = fields.List(fields.String(), required=True)
     county_since = LocalDateTime(allow_none=True)
+    assessment_since = LocalDateTime(
+        allow_none=True, metadata={"description": "转定点医院评定的时间（医院自此可见）"}
+    )
     has_incident = fields.Boolean(required=True)
 
 

@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, pre_dump, validate
 
 from engine.labels import DECIDED_AT, LIMIT_UNITS, REMEDIES, STATION_KINDS, choices
 from processes.catalogue import COUNTY_DECISION_ROUTES, KIND_NAMES, TYPE_NAMES, Item
+from processes.org import DECIDING_STATION_KINDS
 from webapi.schemas.common import PageArgsSchema, PageSchema
 
 _UNITS = list(LIMIT_UNITS)
@@ -169,10 +170,10 @@ class ItemDetailSchema(ItemSummarySchema):
     station = fields.String(
         required=True,
         allow_none=True,
-        validate=validate.OneOf(list(STATION_KINDS)),
+        validate=validate.OneOf(list(DECIDING_STATION_KINDS)),
         metadata={
             "description": "决定事项的基层站所类型（办理层级 T->S）："
-            + choices(STATION_KINDS)
+            + choices(DECIDING_STATION_KINDS)
             + "；其他事项为 null"
         },
     )

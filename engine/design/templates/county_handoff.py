@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from engine import elements
 from engine.design.builder import Field, ProcessBuilder
-from engine.design.templates.lanes import COUNTY, WINDOW, lanes
+from engine.design.templates.lanes import COUNTY, HOSPITAL, WINDOW, lanes
 from engine.design.templates.limits import step_limit
 
 # The route the item's department chose (catalogue ``county_decision``, in the case data
@@ -18,9 +18,11 @@ BY_CALLBACK = 'item.get("county_decision", "task") == "callback"'
 SPOT_CHECK = '"county_spot_check" in item["special_steps"]'
 
 
-# 残疾人证: 县残联 issues the assessment form, the designated hospital assesses (its result
-# recorded from the returned form), then the 残联 reviews and makes the card (the decision).
-ASSESSMENT = '"disability_assessment" in item["special_steps"]'
+# 残疾人证: 县残联 issues the assessment form, the designated hospital serving the case's
+# township assesses (its doctor fills the assessment in daiban), then the 残联 reviews it
+# and makes the card (the decision).
+ASSESSMENT = f'"{elements.ASSESSMENT_STEP}" in item["special_steps"]'
+ASSESSMENT_RESULTS = "disabled:符合残疾标准,not_disabled:不符合残疾标准"
 
 
 def county_handoff() -> ProcessBuilder:
@@ -34,18 +36,19 @@ def county_handoff() -> ProcessBuilder:
     whether the household was in its sample for a visit (入户抽查) and may send the case
     back to the township (``county_returned``; the item's process returns to the
     household survey). An item with ``disability_assessment`` (残疾人证) then has the
-    assessment form issued and the designated hospital's assessment recorded before the
-    decision (审核制证).
+    assessment form issued by the county and the assessment done by a doctor of the
+    designated hospital serving the case's township (lane ``assessment_doctor``) before
+    the decision (审核制证).
 
     Adds ``county_sent_on``, ``county_returned``, ``county_approved``, ``county_decision``,
     ``county_opinion``, ``county_decided_on``."""
-    w, c = WINDOW, COUNTY
+    w, c, h = WINDOW, COUNTY, HOSPITAL
     decision = elements.COUNTY_DECISION_TASK.task
     callback = elements.COUNTY_CALLBACK.task
     route = elements.COUNTY_ROUTE.task
     chase = elements.COUNTY_CHASE.task
     limit = f"deadline_working_days({step_limit('county_decision', 10)})"
-    b = ProcessBuilder(elements.COUNTY_HANDOFF, "转县级部门办理", lanes=lanes(w, c))
+    b = ProcessBuilder(elements.COUNTY_HANDOFF, "转县级部门办理", lanes=lanes(w, c, h))
     b.start("Start_handoff", "转县级部门", w)
     b.user_task(elements.COUNTY_HANDOVER.task, "填写县级转办交接单", w, [
         Field("handover_items", "integer", "移交材料件数", True),
@@ -64,15 +67,19 @@ def county_handoff() -> ProcessBuilder:
     b.xor("Gateway_assessment", "是否需残疾评定", c)
     b.user_task(elements.ASSESSMENT_FORM.task, "发放《残疾评定表》", c, [
         Field("assessment_form_no", "string", "《残疾评定表》编号", True),
-        Field("designated_hospital", "string", "残疾评定定点医院", True),
         Field("applicant_told", "boolean", "已告知申请人持表到定点医院评定", True),
     ])  # fmt: skip
-    b.user_task(elements.DISABILITY_ASSESSMENT.task, "残疾评定（指定医疗机构）", c, [
-        Field("disability_category", "enum", "残疾类别", True,
-              "vision:视力,hearing:听力,speech:言语,physical:肢体,intellectual:智力,mental:精神,multiple:多重"),
-        Field("disability_level", "enum", "残疾等级", True, "1:一级,2:二级,3:三级,4:四级"),
-        Field("assessing_doctor", "string", "评定医师", True),
+    # the designated hospital serving the case's township (routing ``assessment``) assesses
+    disabled = "assessment_result:disabled"
+    b.user_task(elements.DISABILITY_ASSESSMENT.task, "残疾评定（定点医院）", h, [
+        Field("assessment_result", "enum", "评定结论", True, ASSESSMENT_RESULTS),
+        Field("disability_category", "enum", "残疾类别", required_when=disabled,
+              values="vision:视力,hearing:听力,speech:言语,physical:肢体,intellectual:智力,mental:精神,multiple:多重"),
+        Field("disability_level", "enum", "残疾等级", required_when=disabled,
+              values="1:一级,2:二级,3:三级,4:四级"),
         Field("assessed_on", "date", "评定日期", True),
+        Field("assessing_doctor", "string", "评定医生", True),
+        Field("assessment_opinion", "text", "评定意见", True),
     ])  # fmt: skip
     b.script("Script_returned", "登记退回", c, "county_returned = True")
     b.end("End_returned", "退回乡镇", c, terminate=True)

@@ -81,9 +81,38 @@ STEP_FORMS: dict[str, StepForm] = {
         Field("setout_area", "number", "批放用地面积（平方米）", True, min="0"),
         Field("setout_record", "text", "四至及定点放线记录", True),
     )),
+    # 专家评审 (the county department that decides organises it, before its decision) and
+    # 检测 (the township has the discharge sampled and tested by a qualified laboratory):
+    # the time they take, announced to the applicant in writing, is not counted in the
+    # limit (《行政许可法》第四十五条). The first form starts the excluded period, the result
+    # form (PERIOD_FORMS) ends it.
+    "expert_review": StepForm(COUNTY, (
+        Field("expert_panel", "string", "评审专家组（人数、专业）", True),
+        Field("period_days", "integer", "评审所需时间（工作日）", True, min="1", max="60"),
+        Field("period_informed", "boolean", "已将所需时间书面告知申请人", True),
+    )),
+    "testing": StepForm(BO, (
+        Field("testing_agency", "string", "检测机构（具备资质认定）", True),
+        Field("sample_no", "string", "样品编号", True),
+        Field("period_days", "integer", "检测所需时间（工作日）", True, min="1", max="60"),
+        Field("period_informed", "boolean", "已将所需时间书面告知申请人", True),
+    )),
 }  # fmt: skip
-# Steps after the approval (the township review), in this order.
-AFTER_APPROVAL = ("planning_permit", "site_setout")
+PERIOD_FORMS: dict[str, StepForm] = {
+    "expert_review": StepForm(COUNTY, (
+        Field("expert_conclusion", "enum", "专家评审结论", True,
+              "pass:通过,revise:修改完善后通过,fail:不通过"),
+        Field("expert_opinion", "text", "专家评审意见", True),
+    )),
+    "testing": StepForm(BO, (
+        Field("testing_report_no", "string", "检测报告编号", True),
+        Field("testing_conclusion", "enum", "检测结论", True, "pass:符合排放标准,fail:不符合排放标准"),
+        Field("testing_note", "text", "检测说明", required_when="testing_conclusion:fail"),
+    )),
+}  # fmt: skip
+# Steps after the township review (its approval, or its opinion for the level that
+# decides), in this order.
+AFTER_APPROVAL = ("expert_review", "planning_permit", "site_setout")
 # The optional democratic review (``democratic_review_optional``) shares the compulsory
 # one's task and form; the household survey then says whether it is needed.
 STEP_FORMS["democratic_review_optional"] = STEP_FORMS["democratic_review"]
@@ -94,6 +123,7 @@ STEP_ORDER = (
     "relief_assessment",
     "damage_assessment",
     "site_survey",
+    "testing",
     "joint_review",
     "democratic_review",
     "democratic_review_optional",
@@ -188,6 +218,9 @@ def _applicant_item(item: Item) -> ProcessBuilder:
             if step in DEMOCRATIC_REVIEWS:
                 current = _democratic_review(b, current, optional=step != "democratic_review")
                 continue
+            if step in elements.PERIOD_RESULTS:
+                current = _period_step(b, current, step)
+                continue
             fields = STEP_FORMS[step].fields
             if step == "household_survey" and "democratic_review_optional" in steps:
                 fields = (*fields, REVIEW_NEEDED)
@@ -195,6 +228,9 @@ def _applicant_item(item: Item) -> ProcessBuilder:
         if item.township_reviews:
             current = _review(b, current, paperwork="emergency_relief" in steps)
         for step in after:
+            if step in elements.PERIOD_RESULTS:
+                current = _period_step(b, current, step)
+                continue
             current = _task(b, current, step, STEP_FORMS[step].fields)
         if item.county_decides or "county_over_limit" in steps:
             current = _county(b, current, item)
@@ -214,6 +250,31 @@ def _task(b: ProcessBuilder, current: str, step: str, fields: tuple[Field, ...])
     b.user_task(task.task, task.name, STEP_FORMS[step].lane, fields)
     b.flow(current, task.task)
     return task.task
+
+
+def _period_step(b: ProcessBuilder, current: str, step: str) -> str:
+    """A step whose time is an excluded period (``engine.periods``; the step's name is the
+    period's): the case is sent out with the time it needs (its planned last day caps
+    the excluded days), and the period ends when the result is recorded; an item that
+    excludes the period has its ``due_on`` moved then."""
+    task, result = elements.SPECIAL_STEPS[step], elements.PERIOD_RESULTS[step]
+    lane = STEP_FORMS[step].lane
+    _task(b, current, step, STEP_FORMS[step].fields)
+    start, end = f"Script_{step}_start", f"Script_{step}_end"
+    b.script(
+        start, "开始计时中止（所需时间不计入办理时限）", lane,
+        f"{step}_until = working_days_after(today(), period_days)\n"
+        f'limit_pause = pause_limit("{step}", {step}_until, None)',
+    )  # fmt: skip
+    b.user_task(result.task, result.name, lane, PERIOD_FORMS[step].fields)
+    b.script(
+        end, "恢复计时（顺延办结期限）", lane,
+        "limit_period = resume_limit(limit_pause, due_on, item)\n"
+        'due_on = limit_period["due_after"] if limit_period else due_on\n'
+        "limit_pause = None",
+    )  # fmt: skip
+    b.chain(task.task, start, result.task, end)
+    return end
 
 
 def _county(b: ProcessBuilder, current: str, item: Item) -> str:

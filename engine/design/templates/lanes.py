@@ -10,6 +10,7 @@ AGENT = "village_agent"
 MOBILE = "mobile_agent"
 COUNTY = "county_officer"
 STATION = "station_officer"
+HOSPITAL = "assessment_doctor"
 SUPERVISOR = "supervisor"
 LANE_LABELS = {
     WINDOW: "乡镇便民服务中心窗口（A岗）",
@@ -19,6 +20,7 @@ LANE_LABELS = {
     MOBILE: "流动代办员",
     COUNTY: "县级部门经办人",
     STATION: "基层站所经办人",
+    HOSPITAL: "残疾评定定点医院评定医生",
     SUPERVISOR: "效能监督",
 }
 

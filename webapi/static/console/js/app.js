@@ -7,16 +7,19 @@ import { ErrorBox, Loading, html, navigate, render, useEffect, useRef, useState 
 const STAFF = ["village_agent", "mobile_agent", "township_window", "township_backoffice",
   "township_leader", "county_officer", "station_officer"];
 const FRONT = ["village_agent", "mobile_agent", "township_window", "park_window"];
+// The designated hospital's doctors (评定医生) assess the cases handed to them: their
+// queue and those cases, no issue ledger.
+const ASSESSORS = ["assessment_doctor"];
 
 // Every page: its address, module, menu label and the roles that see it in the menu.
 // The API decides what anyone may do; the menu only leaves out what a role cannot use.
 export const ROUTES = [
-  { path: "/tasks", module: "tasks", label: "我的待办", roles: STAFF },
+  { path: "/tasks", module: "tasks", label: "我的待办", roles: [...STAFF, ...ASSESSORS] },
   { path: "/tasks/:id", module: "task" },
   // township_backoffice: the enforcement officers' 执法立案 (the same page, channel enforcement)
   { path: "/register", module: "register", label: "办件登记", roles: [...FRONT, "township_backoffice"] },
   { path: "/receipt/:id", module: "receipt" },
-  { path: "/cases", module: "cases", label: "办件查询", roles: [...STAFF, "park_window", "supervisor"] },
+  { path: "/cases", module: "cases", label: "办件查询", roles: [...STAFF, ...ASSESSORS, "park_window", "supervisor"] },
   { path: "/cases/:id", module: "case" },
   { path: "/runs", module: "runs", label: "定期取送件",
     roles: ["mobile_agent", "township_window", "township_backoffice", "township_leader", "supervisor"] },

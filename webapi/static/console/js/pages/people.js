@@ -30,6 +30,8 @@ const ROLES = [
   ["township_backoffice", "后台（B岗）"],
   ["township_leader", "乡镇分管领导"],
   ["county_officer", "县级部门经办人"],
+  ["station_officer", "基层站所经办人"],
+  ["assessment_doctor", "评定医生"],
   ["supervisor", "效能监督/审计"],
   ["designer", "流程设计员"],
   ["admin", "系统管理员"],
