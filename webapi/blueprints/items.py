@@ -19,6 +19,7 @@ blp = Blueprint("items", __name__, url_prefix="/api/v1/items", description="事�
 @require_auth
 @blp.arguments(ItemQuerySchema, location="query")
 @blp.response(200, ItemPageSchema)
+@blp.alt_response(404, response="NOT_FOUND", description="没有该乡镇（township）")
 def list_items(args: dict[str, Any]) -> dict[str, Any]:
     """事项列表：按类别、部门、名称或编码筛选，分页
 
