@@ -4,14 +4,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 import pytest
 
 from engine import Actor, CaseView, Engine, ManualClock
 from engine.clock import SHANGHAI
-from engine.simulate import fill_form
 from tests.support.databases import Deployed
+from tests.support.driving import do, ready
 from tests.support.paths import BPMN
 from tests.support.shipped import shipped_catalogue
 
@@ -35,20 +34,6 @@ def start(engine: Engine, code: str, emergency: bool = False) -> CaseView:
     item = CATALOGUE.items[code]
     data = {"item": item.process_data(), "via_proxy": False, "emergency": emergency}
     return engine.cases.start(item.process_id, data, Actor("tester"))
-
-
-def do(engine: Engine, view: CaseView, spec_id: str, clock: ManualClock, **data: Any) -> CaseView:
-    task = next((t for t in view.tasks if t.spec_id == spec_id), None)
-    assert task is not None, f"{spec_id} not ready: {ready(view)}"
-    form = engine.definitions.compiled(view.definition_hash).form(task.process_id, task.spec_id)
-    today = clock.now().astimezone(SHANGHAI).date().isoformat()
-    return engine.cases.complete_task(
-        view.id, task.id, fill_form(form, data, today), Actor("tester")
-    )
-
-
-def ready(view: CaseView) -> list[str]:
-    return sorted(t.spec_id for t in view.tasks)
 
 
 def lanes(view: CaseView) -> dict[str, str | None]:

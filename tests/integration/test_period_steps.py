@@ -16,9 +16,9 @@ import pytest
 
 from engine import Actor, CaseView, Engine, ManualClock
 from engine.clock import SHANGHAI
-from engine.simulate import fill_form
 from processes.catalogue import Catalogue
 from tests.support.databases import Deployed
+from tests.support.driving import do
 from tests.support.paths import LIBRARY
 from webapi.cli import main
 
@@ -33,16 +33,6 @@ def begin(engine: Engine, catalogue: Catalogue, code: str, **item: Any) -> CaseV
     data.update(item)
     start = {"item": data, "via_proxy": False, "emergency": False}
     return engine.cases.start(catalogue.items[code].process_id, start, Actor("tester"))
-
-
-def do(engine: Engine, view: CaseView, spec_id: str, clock: ManualClock, **data: Any) -> CaseView:
-    task = next((t for t in view.tasks if t.spec_id == spec_id), None)
-    assert task is not None, f"{spec_id} not ready: {[t.spec_id for t in view.tasks]}"
-    form = engine.definitions.compiled(view.definition_hash).form(task.process_id, task.spec_id)
-    today = clock.now().astimezone(SHANGHAI).date().isoformat()
-    return engine.cases.complete_task(
-        view.id, task.id, fill_form(form, data, today), Actor("tester")
-    )
 
 
 def on(clock: ManualClock, day: str) -> None:

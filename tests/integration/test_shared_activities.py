@@ -12,9 +12,10 @@ import pytest
 from engine import Actor, CaseView, Engine, ManualClock
 from engine.clock import SHANGHAI
 from engine.errors import InvalidState
-from engine.simulate import Scenario, fill_form, run
+from engine.simulate import Scenario, run
 from processes.catalogue import Catalogue
 from tests.support.databases import Deployed
+from tests.support.driving import do, ready
 from tests.support.generated import catalogue_of_shapes, generated_processes
 
 CATALOGUE = catalogue_of_shapes()
@@ -35,20 +36,6 @@ def start(engine: Engine, code: str, **extra: Any) -> CaseView:
     item = CATALOGUE.items[code]
     data = {"item": item.process_data(), "via_proxy": False, "emergency": False, **extra}
     return engine.cases.start(item.process_id, data, Actor("tester"))
-
-
-def do(engine: Engine, view: CaseView, spec_id: str, clock: ManualClock, **data: Any) -> CaseView:
-    task = next((t for t in view.tasks if t.spec_id == spec_id), None)
-    assert task is not None, f"{spec_id} not ready: {[t.spec_id for t in view.tasks]}"
-    form = engine.definitions.compiled(view.definition_hash).form(task.process_id, task.spec_id)
-    today = clock.now().astimezone(SHANGHAI).date().isoformat()
-    return engine.cases.complete_task(
-        view.id, task.id, fill_form(form, data, today), Actor("tester")
-    )
-
-
-def ready(view: CaseView) -> list[str]:
-    return sorted(t.spec_id for t in view.tasks)
 
 
 def later(engine: Engine, clock: ManualClock, view: CaseView, delta: timedelta) -> CaseView:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine import Actor, CaseView, Engine
+from engine import Actor, CaseView, Engine, ManualClock
+from engine.clock import SHANGHAI
+from engine.simulate import fill_form
 
 
 def task_of(view: CaseView, spec_id: str) -> str:
@@ -45,3 +47,19 @@ def start_sample(engine: Engine, submitted_on: str = "2026-09-24") -> CaseView:
         Actor("agent.zhang", on_behalf_of="李秀英"),
         org_unit="511725201001",
     )
+
+
+def do(engine: Engine, view: CaseView, spec_id: str, clock: ManualClock, **data: Any) -> CaseView:
+    """Complete the ready task ``spec_id`` as the tester: ``data`` over the sample answers
+    of its form, dates as of the clock's day in Shanghai."""
+    task = next((t for t in view.tasks if t.spec_id == spec_id), None)
+    assert task is not None, f"{spec_id} not ready: {ready(view)}"
+    form = engine.definitions.compiled(view.definition_hash).form(task.process_id, task.spec_id)
+    today = clock.now().astimezone(SHANGHAI).date().isoformat()
+    return engine.cases.complete_task(
+        view.id, task.id, fill_form(form, data, today), Actor("tester")
+    )
+
+
+def ready(view: CaseView) -> list[str]:
+    return sorted(t.spec_id for t in view.tasks)
