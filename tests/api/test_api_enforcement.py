@@ -10,6 +10,7 @@ Sat 10 Oct is a working day."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -243,7 +244,21 @@ def test_general_procedure_with_hearing_review_and_collective_discussion(
     act(counter, clock, "wu.qiang", case_id, "Task_notify", hearing_right=True)
     heard = counter.message("wu.qiang", case_id, "hearing_requested", {"kind": "hearing"})
     assert heard.status_code == 200, heard.get_json()
+    # Filed Thu 09-24: 90 calendar days (立案之日不计) → Wed 2026-12-23.
+    assert counter.engine.cases.get(case_id).due_date == date(2026, 12, 23)
+    at(clock, "2026-10-09", 9)  # the hearing is held and recorded on Fri 10-09
     act(counter, clock, "xu.hui", case_id, "Task_hearing", hearing_record="听证笔录")
+    counter.done[case_id].append(("due_date_extended", "system:limits", ""))
+    # ZF008 excludes hearing time: requested 09-24, recorded 10-09 → 09-25 … 10-09 = 15
+    # calendar days not counted; 12-23 + 15 → Thu 2027-01-07.
+    assert counter.engine.cases.get(case_id).due_date == date(2027, 1, 7)
+    _, entries = counter.engine.audit.history(case_id)
+    [moved] = [e.event.payload for e in entries if e.event.type == "due_date_extended"]
+    assert (moved["period"], moved["excluded_days"], moved["limit_unit"]) == (
+        "hearing",
+        15,
+        "calendar_days",
+    )
     reviewed = act(counter, clock, "xu.hui", case_id, "Task_legal_review",
                    legal_reviewer="sun.li", legal_review="agree")  # fmt: skip
     assert [t["spec_id"] for t in counter.queue("zhao.gang", case_id)] == ["Task_collective"]

@@ -121,10 +121,21 @@ def _on_the_spot(b: ProcessBuilder) -> None:
     b.flow("Script_on_the_spot", "Gateway_penalty")
 
 
+HEARING_STARTS = (
+    'limit_pause = pause_limit("hearing", None, limit_pause) '
+    'if hearing_request["kind"] == "hearing" else limit_pause'
+)
+HEARING_ENDS = (
+    "limit_period = resume_limit(limit_pause, due_on, item)\n"
+    'due_on = limit_period["due_after"] if limit_period else due_on\n'
+    "limit_pause = None"
+)
+
+
 def _general(b: ProcessBuilder) -> None:
     investigate = elements.INVESTIGATE.task
     b.script("Script_filed", "立案登记（起算九十日办案期限）", LEAD,
-             f'procedure = "general"\nfiled_on = today()\ndue_on = calendar_days_after(filed_on, {DECISION_DAYS})\n'
+             f'procedure = "general"\nfiled_on = today()\ndue_on = calendar_days_after(filed_on, {DECISION_DAYS})\nlimit_pause = None\n'
              f"extension_ask_on = calendar_days_after(filed_on, {DECISION_DAYS - EXTENSION_NOTICE_DAYS})")  # fmt: skip
     b.flow("Gateway_file", "Script_filed", condition='filing == "file"', name="立案")
     fields, rule = officers("investigator_1", "investigator_2", "调查取证执法人员")
@@ -173,8 +184,16 @@ def _general(b: ProcessBuilder) -> None:
                      "deadline_working_days(5)", interrupting=True)  # fmt: skip
     b.user_task("Task_hearing", "听取陈述申辩或组织听证", STAFF,
                 [Field("hearing_record", "text", "听证（申辩）记录", True)])  # fmt: skip
+    # 听证 time is not counted in the 90 days where the item excludes it (limits.excluded:
+    # hearing; e.g. 《市场监督管理行政处罚程序规定》第六十四条): from the request to the
+    # hearing's record (engine/periods.py); a statement (陈述、申辩) stops no clock.
+    b.script("Script_hearing_requested", "听证期间开始（不计入办案期限）", STAFF, HEARING_STARTS)
+    b.script("Script_hearing_held", "听证期间结束", STAFF, HEARING_ENDS)
     b.xor("Gateway_serious", "是否情节复杂或重大违法", STAFF)
-    b.chain("Task_notify", "Receive_hearing", "Task_hearing", "Gateway_serious")
+    b.chain(
+        "Task_notify", "Receive_hearing", "Script_hearing_requested", "Task_hearing",
+        "Script_hearing_held", "Gateway_serious",
+    )  # fmt: skip
     b.flow("Timer_no_hearing", "Gateway_serious")
     b.user_task("Task_legal_review", "法制审核", STAFF, [
         Field("legal_reviewer", "string", "法制审核人员用户名", True, people="township"),
