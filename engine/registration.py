@@ -162,10 +162,14 @@ def _party_errors(applicant: Applicant) -> dict[str, str]:
     if applicant.kind not in APPLICANT_KINDS:
         errors["applicant.kind"] = "取值应为：" + "、".join(APPLICANT_KINDS)
     elif applicant.kind == "person":
-        if not isinstance(applicant.id_number, str) or not is_valid_id_number(applicant.id_number):
+        if not isinstance(applicant.id_number, str) or not applicant.id_number:
+            errors["applicant.id_number"] = "必填"
+        elif not is_valid_id_number(applicant.id_number):
             errors["applicant.id_number"] = "公民身份号码不正确（位数、出生日期或校验码有误）"
     else:
-        if not applicant.uscc or not is_valid_uscc(applicant.uscc.upper()):
+        if not applicant.uscc:
+            errors["applicant.uscc"] = "必填"
+        elif not is_valid_uscc(applicant.uscc.upper()):
             errors["applicant.uscc"] = (
                 "统一社会信用代码不正确（应为 18 位，校验码符合 GB 32100-2015）"
             )

@@ -1535,7 +1535,9 @@ def shared_batch(world: World) -> int:
     body = {"item_code": "NL007", "village": "511725201001", "year": 2026, "rate": "100"}
     response = world.client.post(f"{API}/batches", json=body, headers=world.headers("tan.xiaoyan"))
     assert response.status_code == 201, response.get_json()
-    return int(response.get_json()["id"])
+    case_id = int(response.get_json()["id"])
+    world.kinds[case_id] = "village_001"  # seen as 青丝社区's cases are (the scoping tests)
+    return case_id
 
 
 @pytest.mark.parametrize("user", USERS)
@@ -1565,3 +1567,5 @@ def test_batches_by_role(world: World, shared_batch: int, user: str) -> None:
     body = {"item_code": "NL007", "village": "511725201001", "year": 2000 + n, "rate": "10"}
     opened = world.client.post(f"{API}/batches", json=body, headers=headers)
     assert opened.status_code == (201 if user in BATCH_WRITERS else 403), opened.get_json()
+    if opened.status_code == 201:
+        world.kinds[int(opened.get_json()["id"])] = "village_001"

@@ -234,7 +234,7 @@ def test_every_problem_of_a_registration_at_once(counter: Counter) -> None:
         "applicant.phone": "应为 11 位手机号或 0818-1234567 式座机号",
         "applicant.village": "应为 12 位区划代码",
         "channel": "取值应为：village_point、mobile_post、township_window、industrial_park_window、"
-        "county_centre",
+        "county_centre、enforcement",
         "emergency": "类型不正确，应为true 或 false",
     }
     # A trailing newline does not pass a pattern.
@@ -260,15 +260,18 @@ def test_the_registration_form_is_published_complete(counter: Counter) -> None:
         "township_window",
         "industrial_park_window",
         "county_centre",
+        "enforcement",
     ]
     assert (
         channel["x-enum-descriptions"][0] == "村（社区）代办点" and channel["x-title"] == "收件渠道"
     )
     applicant = resolve(schemas, create["properties"]["applicant"])
-    assert sorted(applicant["required"]) == ["id_number", "name", "village"]
+    # a person's ID number or an organisation's credit code: required by the engine, by kind
+    assert sorted(applicant["required"]) == ["name", "village"]
     properties = applicant["properties"]
     # [0-9], not \d: Python's \d also takes full-width and other digits, ECMA's does not
-    assert properties["id_number"]["pattern"] == r"^[0-9]{17}[0-9Xx]$"
+    # (empty allowed: an organisation has none; the engine requires it of a person)
+    assert properties["id_number"]["pattern"] == r"^(?:[0-9]{17}[0-9Xx])?$"
     assert properties["village"]["pattern"] == r"^[0-9]{12}$"
     assert properties["phone"]["pattern"].startswith("^(?:1[0-9]{10}")
     assert not any("\\d" in p.get("pattern", "") for p in properties.values())

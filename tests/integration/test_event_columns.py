@@ -53,13 +53,16 @@ def test_the_migration_fills_the_columns_of_older_events(world: World) -> None:
     before, figures = stored(world), world.report().total.as_dict()
     downgrade(store, "0008")
     missing = {diff[3].name for diff in store.schema_differences() if diff[0] == "add_column"}
-    # 0010's and 0011's columns go too (taken back with it): no clock then, and the case
-    # list's search columns (on cases) are filled again from the cases' first events.
+    # 0010's, 0011's and 0019's columns go too (taken back with it): no clock then, the
+    # case list's search columns (on cases) are filled again from the cases' first events,
+    # and the designated hospital of a 残疾人证 case is set by registration.
     assert missing == {
         *COLUMNS.split(", "),
         "clock_offset",
         "applicant_name",
         "applicant_id_tail",
+        "assessment_unit",
+        "assessment_since",
     }
     store.migrate()
     assert store.schema_differences() == []

@@ -215,8 +215,9 @@ def _breakages(form: Form, schema: dict[str, Any], body: dict[str, Any]) -> list
     found += [(name, DROP) for name in schema["required"]]
     for name, prop in schema["properties"].items():
         found.append((name, other_types(prop["type"])))
-        if "oneOf" in prop:
-            found.append((name, "not_" + prop["oneOf"][0]["const"]))
+        if "oneOf" in prop:  # a value none of the choices is ("rectified", "not_rectified")
+            choices = sorted(str(option["const"]) for option in prop["oneOf"])
+            found.append((name, "none_of_" + "_".join(choices)))
         if "maximum" in prop:
             found.append((name, prop["maximum"] + 1))
         if "minimum" in prop:
@@ -251,6 +252,8 @@ def other_types(json_type: str) -> st.SearchStrategy[Any]:
 def _breaking(check: str, other: Any) -> Any:
     """A value that does not stand in relation ``check`` to ``other`` (a number or a
     date), or None (no date after 9999-12-31)."""
+    if check == "ne":  # two fields that must differ (the two officers): the same value
+        return other
     step = {"lt": 0, "le": 1, "gt": 0, "ge": -1}[check]
     if not isinstance(other, str):
         return other + step

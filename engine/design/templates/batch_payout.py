@@ -61,7 +61,7 @@ def batch_payout() -> ProcessBuilder:
     ])  # fmt: skip
     b.end("End_batch", "清册办结", AGENT)
     b.chain("Start_batch", compile_, review, post, notice)
-    b.flow(notice, review, name="有异议，重新审核")
+    b.flow(notice, review)  # an objection: back to the review
     b.chain("Timer_batch_notice_end", approval, "Gateway_batch_approved")
     b.flow(
         "Gateway_batch_approved",

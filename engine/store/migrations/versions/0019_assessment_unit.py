@@ -17,14 +17,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("cases") as batch:
-        batch.add_column(sa.Column("assessment_unit", sa.String(64), nullable=True))
-        batch.add_column(sa.Column("assessment_since", UTCDateTime(), nullable=True))
-        batch.create_index("ix_cases_assessment_unit", ["assessment_unit"])
+    # Plain ADD COLUMN (no batch copy of ``cases``: other tables' foreign keys point at it)
+    op.add_column("cases", sa.Column("assessment_unit", sa.String(64), nullable=True))
+    op.add_column("cases", sa.Column("assessment_since", UTCDateTime(), nullable=True))
+    op.create_index("ix_cases_assessment_unit", "cases", ["assessment_unit"])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("cases") as batch:
-        batch.drop_index("ix_cases_assessment_unit")
-        batch.drop_column("assessment_since")
-        batch.drop_column("assessment_unit")
+    op.drop_index("ix_cases_assessment_unit", "cases")
+    # Plain DROP COLUMN (SQLite >= 3.35, PostgreSQL), as 0009–0011 do.
+    for column in ("assessment_since", "assessment_unit"):
+        op.execute(f"ALTER TABLE cases DROP COLUMN {column}")
