@@ -18,6 +18,7 @@ from webapi.schemas.absences import (
     AbsenceQuerySchema,
     AbsenceSchema,
 )
+from webapi.schemas.common import a_page, page_offset
 from webapi.services import services
 from webapi.smorest import Blueprint
 
@@ -33,17 +34,11 @@ def list_absences(args: dict[str, Any]) -> dict[str, Any]:
     """离岗列表：组织机构文件与离岗登记中正在离岗和尚未开始的离岗（`all=true` 连同已结束、
     已撤销的），按开始日期；系统管理员看全县，乡镇分管领导看本乡镇的人员，分页"""
     require_right(Action.SEE_PEOPLE)
-    page, size = args["page"], args["page_size"]
     found, total = services().engine.absences.find(
-        current_principal(), args.get("user"), args["all_"], (page - 1) * size, size
+        current_principal(), args.get("user"), args["all_"], *page_offset(args)
     )
     org = services().engine.org
-    return {
-        "items": [as_json(org, view) for view in found],
-        "page": page,
-        "page_size": size,
-        "total": total,
-    }
+    return a_page([as_json(org, view) for view in found], args, total)
 
 
 @blp.route("", methods=["POST"])

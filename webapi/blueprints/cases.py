@@ -29,6 +29,7 @@ from webapi.schemas.cases import (
     CasePageSchema,
     CaseQuerySchema,
 )
+from webapi.schemas.common import a_page, page_offset
 from webapi.schemas.headers import IdempotencyKeySchema
 from webapi.schemas.tasks import IfMatchSchema
 from webapi.services import services
@@ -128,16 +129,10 @@ def list_cases(args: dict[str, Any]) -> dict[str, Any]:
         applicant_name=args["applicant"].strip() if "applicant" in args else None,
         id_tail=args["id_tail"].upper() if "id_tail" in args else None,
     )
-    page, size = args["page"], args["page_size"]
     records, total = engine.cases.find(
-        policy.case_scope(current_principal()), query, (page - 1) * size, size
+        policy.case_scope(current_principal()), query, *page_offset(args)
     )
-    return {
-        "items": [_summary(r, today) for r in records],
-        "page": page,
-        "page_size": size,
-        "total": total,
-    }
+    return a_page([_summary(r, today) for r in records], args, total)
 
 
 @blp.route("/<int:case_id>", methods=["GET"])

@@ -26,6 +26,7 @@ from engine.ledger import (
 from engine.records import EntryRecord, IssueRecord, LedgerQuery
 from processes.patterns import mask_phone
 from webapi.auth import current_principal, require_auth
+from webapi.schemas.common import a_page, page_offset
 from webapi.schemas.ledger import (
     IssueCreateSchema,
     IssueDetailSchema,
@@ -81,14 +82,8 @@ def list_issues(args: dict[str, Any]) -> dict[str, Any]:
         recorded_from=_start_of(start) if start and start >= _EARLIEST else None,
         recorded_to=_start_of(end + timedelta(days=1)) if end and end <= _LATEST else None,
     )
-    page, size = args["page"], args["page_size"]
-    records, total = _ledger().find(current_principal(), query, (page - 1) * size, size)
-    return {
-        "items": [_summary(r, masked=True) for r in records],
-        "page": page,
-        "page_size": size,
-        "total": total,
-    }
+    records, total = _ledger().find(current_principal(), query, *page_offset(args))
+    return a_page([_summary(r, masked=True) for r in records], args, total)
 
 
 def _issue_action(action: str, schema: type[Schema]) -> Callable[[View], View]:

@@ -8,6 +8,7 @@ from engine.policy import Action
 from engine.records import NOTICE_KINDS, NOTICE_STATES, NoticeQuery, NoticeRecord
 from webapi.auth import current_principal, require_auth, require_right
 from webapi.openapi import problem_response
+from webapi.schemas.common import a_page, page_offset
 from webapi.schemas.notices import NoticePageSchema, NoticeQuerySchema, NoticeSchema
 from webapi.services import services
 from webapi.smorest import Blueprint
@@ -28,20 +29,12 @@ def list_notices(args: dict[str, Any]) -> dict[str, Any]:
     `dead` 发送失败（网关拒绝或多次失败，`last_error` 为原因；可重发）。
     """
     require_right(Action.MANAGE_NOTICES)
-    page, size = args["page"], args["page_size"]
     query = NoticeQuery(args.get("state"), args.get("case"), args.get("kind"))
     engine = services().engine
-    found, total = engine.notices.find(query, (page - 1) * size, size)
+    found, total = engine.notices.find(query, *page_offset(args))
     records = engine.cases.records(sorted({n.case_id for n in found}))
-    return {
-        "items": [
-            as_json(n, records[n.case_id].case_number if n.case_id in records else None)
-            for n in found
-        ],
-        "page": page,
-        "page_size": size,
-        "total": total,
-    }
+    numbers = [records[n.case_id].case_number if n.case_id in records else None for n in found]
+    return a_page([as_json(n, no) for n, no in zip(found, numbers, strict=True)], args, total)
 
 
 @blp.route("/<int:notice_id>/retry", methods=["POST"])

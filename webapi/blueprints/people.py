@@ -12,6 +12,7 @@ from engine.policy import Action
 from processes.org import OFFICES, Organization, User
 from webapi.auth import current_principal, require_auth, require_right
 from webapi.problems import ApiProblem
+from webapi.schemas.common import a_page, page_offset
 from webapi.schemas.people import (
     TemporaryPasswordSchema,
     TokensRevokedSchema,
@@ -44,21 +45,14 @@ def list_users(args: dict[str, Any]) -> dict[str, Any]:
     require_right(Action.SEE_PEOPLE)
     principal = current_principal()
     query = PeopleQuery(unit=args.get("unit"), role=args.get("role"), text=args.get("q"))
-    page, size = args["page"], args["page_size"]
     people, total = services().engine.people.find(
         policy.people_scope(principal),
         query,
-        (page - 1) * size,
-        size,
+        *page_offset(args),
         with_accounts=policy.may(principal, Action.MANAGE_ACCOUNTS),
     )
     org = services().engine.org
-    return {
-        "items": [_person(org, p) for p in people],
-        "page": page,
-        "page_size": size,
-        "total": total,
-    }
+    return a_page([_person(org, p) for p in people], args, total)
 
 
 @blp.route("/<user_id>/password", methods=["POST"])

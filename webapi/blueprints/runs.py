@@ -10,6 +10,7 @@ from engine.runs import RunView
 from processes.org import Organization
 from webapi.auth import current_principal, require_auth, require_right
 from webapi.openapi import problem_response
+from webapi.schemas.common import a_page, page_offset
 from webapi.schemas.runs import RunPageSchema, RunQuerySchema, RunSchema
 from webapi.services import services
 from webapi.smorest import Blueprint
@@ -28,15 +29,9 @@ def list_runs(args: dict[str, Any]) -> dict[str, Any]:
     取件（接件方式“定期取件”）和定期送达的办件；流动代办员和乡镇工作人员看本乡镇的，
     效能监督看全县，新日期在前，分页"""
     require_right(Action.SEE_RUNS)
-    page, size = args["page"], args["page_size"]
-    found, total = services().engine.runs.find(current_principal(), (page - 1) * size, size)
+    found, total = services().engine.runs.find(current_principal(), *page_offset(args))
     org = services().engine.org
-    return {
-        "items": [as_json(org, view) for view in found],
-        "page": page,
-        "page_size": size,
-        "total": total,
-    }
+    return a_page([as_json(org, view) for view in found], args, total)
 
 
 @blp.route("/<int:run_id>", methods=["GET"])

@@ -89,13 +89,19 @@ class PageSchema(Schema):
     total = fields.Integer(required=True, metadata={"description": "符合条件的总条数"})
 
 
+def page_offset(args: dict[str, Any]) -> tuple[int, int]:
+    """The offset and the number of rows of the page ``args`` asks for (``page``,
+    ``page_size`` from ``PageArgsSchema``)."""
+    page, size = args["page"], args["page_size"]
+    return (page - 1) * size, size
+
+
+def a_page(items: list[Any], args: dict[str, Any], total: int) -> dict[str, Any]:
+    """The answer of a list endpoint: ``items`` of the page ``args`` asked for."""
+    return {"items": items, "page": args["page"], "page_size": args["page_size"], "total": total}
+
+
 def page_of(found: Sequence[Any], args: dict[str, Any]) -> dict[str, Any]:
     """One page (``page``, ``page_size`` from ``PageArgsSchema``) of an in-memory list."""
-    page, size = args["page"], args["page_size"]
-    start = (page - 1) * size
-    return {
-        "items": found[start : start + size],
-        "page": page,
-        "page_size": size,
-        "total": len(found),
-    }
+    start, size = page_offset(args)
+    return a_page(list(found[start : start + size]), args, len(found))
