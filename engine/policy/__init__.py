@@ -155,6 +155,8 @@ from engine.policy.scopes import (
     figures_scope,
     issue_scope,
     may_change_case,
+    scope_covers_township,
+    scope_covers_village,
     sees_case,
     sees_issue,
 )
@@ -209,6 +211,8 @@ __all__ = [
     "run_refusal",
     "run_scope",
     "scan_refusal",
+    "scope_covers_township",
+    "scope_covers_village",
     "sees_case",
     "sees_issue",
     "sees_person",

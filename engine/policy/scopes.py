@@ -121,3 +121,14 @@ def changing_roles(principal: Principal, case: CaseRecord) -> frozenset[str]:
 def may_change_case(principal: Principal, case: CaseRecord) -> bool:
     """Read-only callers and registering windows of another township may not act on a case."""
     return bool(changing_roles(principal, case))
+
+
+def scope_covers_township(scope: CaseScope, township: str) -> bool:
+    """Whether the figures of ``scope`` (``figures_scope``) include the whole township."""
+    return scope.everything or township in scope.townships
+
+
+def scope_covers_village(scope: CaseScope, village: str) -> bool:
+    """Whether the figures of ``scope`` include the village (a village's code begins with
+    its township's nine digits)."""
+    return scope.everything or village in scope.villages or village[:9] in scope.townships

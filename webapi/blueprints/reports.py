@@ -82,7 +82,7 @@ def get_monthly(args: dict[str, Any]) -> Response:
     engine = services().engine
     scope = _figures_scope(principal)
     township = args.get("township")
-    if township is not None and not _sees_township(scope, township):
+    if township is not None and not policy.scope_covers_township(scope, township):
         raise ApiProblem(404, "not_found", "没有这个乡镇，或不在您的查看范围内")
     month = parse_period(args["month"])
     where = CaseFilter(township=township)
@@ -122,7 +122,11 @@ def get_contact_card(village: str) -> Response:
     scope = _figures_scope(principal)
     engine = services().engine
     unit = engine.org.units.get(village)
-    if unit is None or unit.kind not in VILLAGE_KINDS or not _sees_village(scope, unit.code):
+    if (
+        unit is None
+        or unit.kind not in VILLAGE_KINDS
+        or not policy.scope_covers_village(scope, unit.code)
+    ):
         raise ApiProblem(404, "not_found", "没有这个村（社区），或不在您的查看范围内")
     data = contact_card_pdf(card_sources(engine), unit, engine.clock.now())
     township = engine.org.units.get(unit.parent or "")
@@ -204,11 +208,3 @@ def _figures_scope(principal: Principal) -> CaseScope:
     if refusal is not None:
         raise refused(refusal)
     return policy.figures_scope(principal)
-
-
-def _sees_township(scope: CaseScope, township: str) -> bool:
-    return scope.everything or township in scope.townships
-
-
-def _sees_village(scope: CaseScope, village: str) -> bool:
-    return scope.everything or village in scope.villages or village[:9] in scope.townships
