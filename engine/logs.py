@@ -159,3 +159,7 @@ def configure(level: str | int = "INFO", *, json_lines: bool = False) -> None:
     handler.daiban = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level if isinstance(level, int) else level.upper())
+    # SpiffWorkflow logs every task state change at INFO ("State changed to READY"): a
+    # dozen lines per step that say nothing an operator needs. Kept for DEBUG only.
+    spiff = logging.getLogger("spiff")
+    spiff.setLevel(logging.NOTSET if root.level <= logging.DEBUG else logging.WARNING)

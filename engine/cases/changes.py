@@ -75,13 +75,15 @@ class CaseChanges:
         caller asked for a conflict if the case moved."""
         try:
             try:
-                return self._apply_once(
+                view, written = self._apply_once(
                     case_id, event_type, payload, actor, expected_version, prepare
                 )
             except ConflictError:
                 if event_type not in CLAIM_EVENTS or expected_version is not None:
                     raise
-            return self._apply_once(case_id, event_type, payload, actor, None, prepare)
+                view, written = self._apply_once(case_id, event_type, payload, actor, None, prepare)
+            assert view is not None  # only a claim leaves the case to another
+            return view, written
         except (ScriptError, Unavailable, OutcomeUnknown):
             raise  # logged as the incident it left, or by the store
         except ConflictError:
@@ -96,6 +98,20 @@ class CaseChanges:
                 code=error.code,
             )
             raise
+
+    def fire_timers(self, case_id: int, actor: Actor) -> bool | None:
+        """Fire the timers of one case that are due, holding the case's row: True if an
+        event was written; False if nothing was due any more (another worker fired them)
+        or firing changed nothing; None if another worker holds the case right now.
+        Several workers may run this on the same cases: each firing is written once."""
+        try:
+            view, fired = self._apply_once(
+                case_id, "timers_fired", {}, actor, None, None, claim=True
+            )
+        except ConflictError:
+            log.info("case_conflict", case=case_id, operation="timers_fired", user=actor.user)
+            raise
+        return None if view is None else fired
 
     def note(
         self, case_id: int, event_type: str, actor: Actor, decide: Decide
@@ -163,9 +179,17 @@ class CaseChanges:
         actor: Actor,
         expected_version: int | None,
         prepare: Prepare | None,
-    ) -> tuple[CaseView, bool]:
+        claim: bool = False,
+    ) -> tuple[CaseView | None, bool]:
+        """``claim``: lock the case row, skipping a case another worker holds (None)."""
         with self.store.unit_of_work(operation=event_type, case_id=case_id) as uow:
-            record = uow.cases.get(case_id)
+            if claim:
+                claimed = uow.cases.claim(case_id)
+                if claimed is None:  # another worker holds the case: it is theirs
+                    return None, False
+                record = claimed
+            else:
+                record = uow.cases.get(case_id)
             if self.after_load is not None:
                 self.after_load()
             if expected_version is not None and record.version != expected_version:
@@ -185,12 +209,20 @@ class CaseChanges:
             duties.check(uow, record.id, live, event_type, payload, actor)
             event = EventInput(record.last_seq + 1, event_type, reading.at, payload, actor.user)
             before = _frontier(live)
+            digest = state_digest(live.state()) if event_type == "timers_fired" else None
             try:
                 apply_event(live, record.uid, event)
             except ScriptError as error:
                 uow.rollback()
                 self._incident(case_id, event, error, actor)
                 raise
+            if digest is not None and _unchanged(record, live, digest):
+                # Due by the case row, yet the workflow fired nothing: the history is
+                # permanent, so no event that changes nothing is written.
+                uow.rollback()
+                self.cache.take(case_id, record.version)
+                log.warning("timers_not_fired", case=case_id, due=record.next_timer_at)
+                return case_view(record, live), False
             new, rows = self._persist(uow, record, live, event, actor, reading.offset, before)
             self.commit(uow)
         self.cache.put(new.id, new.version, live)
@@ -313,6 +345,11 @@ class CaseChanges:
             code=error.code,
             element=payload["element_id"],
         )
+
+
+def _unchanged(record: CaseRecord, live: LiveCase, digest: str) -> bool:
+    """Whether firing the timers left the case as it was: same state, same next timer."""
+    return live.next_timer_at() == record.next_timer_at and state_digest(live.state()) == digest
 
 
 def _log_change(record: CaseRecord, event: EventInput, actor: Actor) -> None:

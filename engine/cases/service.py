@@ -209,5 +209,11 @@ class CaseService:
         return self.commands.assign(case_id, task_id, user, actor, expected_version)
 
     # -- the timer job (``engine.cases.timers``) -----------------------------------------
-    def tick(self, limit: int = 500, max_rounds: int = 20) -> TickReport:
-        return self.timers.tick(limit, max_rounds)
+    def tick(
+        self, limit: int = 500, max_rounds: int = 20, stop: Callable[[], bool] | None = None
+    ) -> TickReport:
+        return self.timers.tick(limit, max_rounds, stop)
+
+    def timer_lag(self) -> tuple[int, float]:
+        """Timers due and not fired: how many cases, and the oldest's delay in seconds."""
+        return self.timers.lag()

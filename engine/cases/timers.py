@@ -3,6 +3,7 @@ and red warnings that are due (``engine.steps``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -38,11 +39,14 @@ class Timers:
         # The share of a limit used that raises a yellow warning (DAIBAN_WARNING_SHARE).
         self.warning_share = warning_share
 
-    def tick(self, limit: int = 500, max_rounds: int = 20) -> TickReport:
+    def tick(
+        self, limit: int = 500, max_rounds: int = 20, stop: Callable[[], bool] | None = None
+    ) -> TickReport:
         """Fire every timer that is due by the clock; one transaction per case and firing.
 
         A case whose next timer is still due after firing (a cycle that fell behind, a
-        timer started by the firing) is picked up again in the next round."""
+        timer started by the firing) is picked up again in the next round. ``stop``, if
+        given, is asked before each case: a worker told to stop ends after the case in hand."""
         report = TickReport()
         skip: set[int] = set()
         for _ in range(max_rounds):
@@ -52,11 +56,13 @@ class Timers:
             if not due:
                 break
             for case_id in due:
+                if stop is not None and stop():
+                    return report
                 try:
-                    _, fired = self.changes.apply(case_id, "timers_fired", {}, SYSTEM_TIMER, None)
-                    if fired:  # else another worker fired them since ``due`` was read
+                    fired = self.changes.fire_timers(case_id, SYSTEM_TIMER)
+                    if fired:
                         report.fired.append(case_id)
-                    else:
+                    else:  # another worker holds it, or fired its timers since ``due``
                         skip.add(case_id)
                 except ScriptError:
                     report.incidents.append(case_id)
@@ -65,7 +71,8 @@ class Timers:
                     report.conflicts.append(case_id)
                     skip.add(case_id)
         self._raise_warnings(report)
-        log.info(
+        busy = report.fired or report.warnings or report.incidents or report.conflicts
+        (log.info if busy else log.debug)(
             "timers_ticked",
             fired=len(report.fired),
             warnings=len(report.warnings),
@@ -73,6 +80,14 @@ class Timers:
             conflicts=len(report.conflicts),
         )
         return report
+
+    def lag(self) -> tuple[int, float]:
+        """The timers due now and not yet fired: how many cases, and how many seconds
+        the oldest of them is overdue (0 when none is): how far the workers are behind."""
+        now = self.clock.now()
+        with self.store.unit_of_work(write=False) as uow:
+            count, oldest = uow.cases.timer_lag(now)
+        return count, 0.0 if oldest is None else max((now - oldest).total_seconds(), 0.0)
 
     def _raise_warnings(self, report: TickReport) -> None:
         """Record the yellow and red warnings due by the clock (``engine.steps``), each
@@ -93,8 +108,8 @@ class Timers:
         (still open, task still open, not recorded meanwhile); like an incident, they
         change neither the workflow nor its state digest. Returns those written."""
         with self.store.unit_of_work(operation="warning", case_id=case_id) as uow:
-            record = uow.cases.get(case_id)
-            if record.status != OPEN:
+            record = uow.cases.claim(case_id)  # None: another worker holds the case
+            if record is None or record.status != OPEN:
                 return []
             raised = {
                 (e.type, steps.warning_key(e.payload))

@@ -14,6 +14,10 @@ from engine.store.rows import CASES, MAX_ID, Repository, case_conditions, next_n
 from engine.store.tables import CaseCounterRow, CaseRow
 
 _CASE_BY_ID = select(CASES).where(CASES.c.id == bindparam("id"))
+# A background worker's claim on one case: the row locked for the transaction, or nothing
+# if another worker holds it (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite ignores the
+# clause — one writer at a time, and one worker, there).
+_CLAIM_CASE = select(CASES).where(CASES.c.id == bindparam("id")).with_for_update(skip_locked=True)
 _CASE_BY_NUMBER = select(CASES).where(CASES.c.case_number == bindparam("number"))
 _UPDATE_CASE = (
     update(CASES)
@@ -37,6 +41,22 @@ class CaseRepository(Repository):
         if row is None:
             raise NotFound("办件不存在", case_id=case_id)
         return CaseRecord(**row)
+
+    def claim(self, case_id: int) -> CaseRecord | None:
+        """The case row, locked until the transaction ends, or None if another
+        transaction holds it (or it does not exist): the worker that gets None leaves the
+        case to the one that holds it."""
+        row = self.session.connection().execute(_CLAIM_CASE, {"id": case_id}).mappings().first()
+        return None if row is None else CaseRecord(**row)
+
+    def timer_lag(self, now: datetime) -> tuple[int, datetime | None]:
+        """How many cases have a timer due by ``now``, and the earliest such due time."""
+        count, oldest = self.session.execute(
+            select(func.count(), func.min(CaseRow.next_timer_at)).where(
+                CaseRow.next_timer_at.is_not(None), CaseRow.next_timer_at <= now
+            )
+        ).one()
+        return int(count), oldest
 
     def many(self, case_ids: Sequence[int]) -> dict[int, CaseRecord]:
         """The rows of several cases in one query (missing ids are left out)."""

@@ -76,12 +76,19 @@ class Store:
         return self._write_engine.dialect.name
 
     def migrate(self) -> None:
-        """Create or upgrade the schema to the newest migration."""
-        with self._write_engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                # Several workers starting at once migrate one after the other.
-                connection.execute(text("SELECT pg_advisory_xact_lock(7172501)"))
-            command.upgrade(migrations(connection), "head")
+        """Create or upgrade the schema to the newest migration. A database that cannot
+        be reached raises ``Unavailable`` (logged), as any other unit of work does."""
+        try:
+            with self._write_engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    # Several workers starting at once migrate one after the other.
+                    connection.execute(text("SELECT pg_advisory_xact_lock(7172501)"))
+                command.upgrade(migrations(connection), "head")
+        except SQLAlchemyError as error:
+            found = translate(error, committing=False, operation="migrate")
+            if found is None:
+                raise
+            raise found from error
 
     def schema_differences(self) -> list[Any]:
         """What Alembic finds between the migrated database and the table models (should be [])."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,7 +12,9 @@ from engine import Actor, VerifyReport, read_sources
 from engine.labels import CASE_STATUSES, name_of
 from engine.logs import get_logger
 from engine.routing import start_routing
+from engine.worker import RoundReport, Worker, engine_round
 from webapi.cli.common import engine_for, print_case, role_shown, settings_for
+from webapi.cli.worker import run_loop
 
 log = get_logger(__name__)
 
@@ -63,16 +64,21 @@ def cmd_cancel(args: argparse.Namespace) -> int:
 
 def cmd_tick(args: argparse.Namespace) -> int:
     engine = engine_for(args)
-    while True:
-        report = engine.cases.tick()
-        runs = engine.runs.make_due()
+
+    def show(report: RoundReport) -> None:
+        tick = report.tick
         print(
-            f"触发 {len(report.fired)} 件，异常 {len(report.incidents)} 件，冲突 {len(report.conflicts)} 件，"
-            f"预警 {len(report.warnings)} 条，定期取送件批次 {len(runs)} 个"
+            f"触发 {len(tick.fired)} 件，异常 {len(tick.incidents)} 件，冲突 {len(tick.conflicts)} 件，"
+            f"预警 {len(tick.warnings)} 条，定期取送件批次 {report.runs} 个",
+            flush=True,
         )
-        if args.loop is None:
-            return 0
-        time.sleep(args.loop)
+
+    worker = Worker(engine_round(engine, None), interval=args.loop or 0, on_round=show)
+    if args.loop is None:
+        worker.run_once()
+        return 0
+    run_loop(engine, worker)
+    return 0
 
 
 def cmd_replay(args: argparse.Namespace) -> int:

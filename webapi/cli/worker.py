@@ -7,14 +7,21 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import socket
-import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
+from engine import Engine
 from engine.clock import SHANGHAI
+from engine.logs import get_logger
 from engine.notices import Channel, HttpGateway, LogChannel, SendPolicy, SendReport
 from engine.records import NOTICE_KINDS, NOTICE_STATES, NoticeQuery
+from engine.worker import RoundReport, Worker, engine_round, single_worker
 from webapi.cli.common import engine_for, settings_for
 from webapi.settings import Settings
+
+log = get_logger(__name__)
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,6 +30,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     worker.add_argument("--once", action="store_true", help="只做一轮")
     worker.add_argument(
         "--interval", type=_seconds, default=10.0, metavar="S", help="两轮之间的秒数（默认 10）"
+    )
+    worker.add_argument(
+        "--status", action="store_true", help="只显示积压：到期未触发的定时器、待发送的通知"
     )
     notices = sub.add_parser("notices", help="短信通知：列出、发送一轮、重发失败的通知")
     notices.set_defaults(handler=cmd_notices)
@@ -76,22 +86,68 @@ def worker_name() -> str:
 def cmd_worker(args: argparse.Namespace) -> int:
     engine = engine_for(args)
     settings = settings_for(args)
+    if args.status:
+        return _print_status(engine)
     channel, policy, name = channel_of(settings), policy_of(settings), worker_name()
     engine.notices.templates  # noqa: B018 (a broken notices.yaml stops here, not a change)
-    while True:
-        report = engine.cases.tick()
-        runs = engine.runs.make_due()  # 定期取件/定期送件: today's rounds, once per agent
-        sent = engine.notices.send_due(channel, policy, name)
-        busy = report.fired or report.warnings or runs or sent.sent or sent.retried or sent.dead
-        if args.once or busy:
+    worker = Worker(
+        engine_round(engine, lambda: engine.notices.send_due(channel, policy, name)),
+        interval=args.interval,
+        on_round=_printer(args.once),
+    )
+    with single_worker(engine):
+        if args.once:
+            worker.run_once()
+            return 0
+        with stopping_on_signals(worker):
+            worker.run()
+    return 0
+
+
+def run_loop(engine: Engine, worker: Worker) -> None:
+    """``daiban tick --loop``: the same rounds as the worker (without notices), the same
+    survival of database outages and the same clean stop on SIGTERM."""
+    with single_worker(engine), stopping_on_signals(worker):
+        worker.run()
+
+
+@contextmanager
+def stopping_on_signals(worker: Worker) -> Iterator[None]:
+    """SIGTERM (systemd, ``kill``) and SIGINT (Ctrl-C) end the worker after the case in
+    hand; the handlers before are put back afterwards."""
+
+    def stop(signum: int, _frame: object) -> None:
+        log.info("worker_stopping", signal=signal.Signals(signum).name)
+        worker.stop.set()
+
+    before = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+
+
+def _printer(always: bool) -> Callable[[RoundReport], None]:
+    def show(report: RoundReport) -> None:
+        if always or report.busy:
             print(
-                f"触发 {len(report.fired)} 件，预警 {len(report.warnings)} 条，"
-                f"定期取送件批次 {len(runs)} 个；{_sent_line(sent)}",
+                f"触发 {len(report.tick.fired)} 件，预警 {len(report.tick.warnings)} 条，"
+                f"定期取送件批次 {report.runs} 个；通知发送 {report.sent} 条，"
+                f"待重试 {report.retried} 条，失败 {report.dead} 条；"
+                f"到期未触发 {report.due_timers} 件（最久 {report.lag_seconds:.0f} 秒）",
                 flush=True,
             )
-        if args.once:
-            return 0
-        time.sleep(args.interval)
+
+    return show
+
+
+def _print_status(engine: Engine) -> int:
+    """``daiban worker --status``: how far behind the timers and the outbox are."""
+    due, lag = engine.cases.timer_lag()
+    _, pending = engine.notices.find(NoticeQuery("pending", None, None), 0, 1)
+    print(f"到期未触发的定时器 {due} 件，最久已到期 {lag:.0f} 秒；待发送通知 {pending} 条")
+    return 0
 
 
 def _sent_line(report: SendReport) -> str:
