@@ -5,13 +5,26 @@ Sources, in order of precedence, for each year:
 1. the administrator override file (``processes/holidays.yaml``, or the file the engine
    is given: ``DAIBAN_HOLIDAY_FILE``): a year listed there replaces every other source for
    that year;
-2. the ``chinesecalendar`` package (the State Council's published arrangements, 2004–2026);
+2. the ``holidays`` package's arrangement for China (``holidays.country_holidays("CN")``:
+   days off, make-up days off and adjusted working weekends) for the *published* years:
+   from the first to the last year its table of the State Council's yearly notices
+   (国务院办公厅关于某年部分节假日安排的通知, ``ChinaStaticHolidays.special_public_holidays``)
+   has an entry for — 2001–2026 in holidays 0.109 (``PUBLISHED_YEARS``). A release that
+   adds the next year's notice makes that year official without a change here;
 3. a *provisional* fallback from the law alone (国务院《全国年节及纪念日放假办法》, 2024
    revision): weekends, the statutory holidays, and the make-up day off (补假) the law grants
-   for a statutory holiday that falls on a Saturday or Sunday. Adjusted working weekends
-   (调休上班) are announced year by year and never appear in the fallback.
+   for a statutory holiday that falls on a Saturday or Sunday. The lunar dates (春节, 端午,
+   中秋) and 清明 come from the ``holidays`` package's Chinese lunisolar tables. Adjusted
+   working weekends (调休上班) are announced year by year and never appear in the fallback.
+   The package computes the same days for the years it has no notice for (2027–2099 are
+   checked by the tests); the engine keeps its own rule so that the law it applies is
+   written here.
 
 Due dates that depend on fallback data are flagged ``provisional``.
+
+On the 8,401 days of 2004–2026 the package agrees with ``chinesecalendar``, the source used
+before, on every day but Saturday 2005-12-31: the 2006 notice (国办发明电〔2005〕35号) makes
+it a working day (“12月31日（星期六）上班”), as the package has it; chinesecalendar had it off.
 """
 
 from __future__ import annotations
@@ -25,15 +38,17 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import chinese_calendar
 import yaml
-from lunardate import LunarDate
+from holidays import country_holidays
+from holidays.calendars.chinese import _ChineseLunisolar
+from holidays.countries.china import ChinaStaticHolidays
 
 from processes.resources import HOLIDAY_FILE
 
 __all__ = [
     "DEFAULT_HOLIDAY_FILE",
     "FALLBACK_YEARS",
+    "PUBLISHED_YEARS",
     "DueDate",
     "HolidayFileError",
     "WorkingCalendar",
@@ -46,13 +61,21 @@ __all__ = [
 ]
 
 DEFAULT_HOLIDAY_FILE = HOLIDAY_FILE  # the shipped overrides (processes/holidays.yaml)
-# Years the fallback can compute: the lunar tables of ``lunardate`` end in 2099 and the
-# Qingming formula below is the 21st-century one.
+# Years whose arrangement the State Council has published, as far as the ``holidays``
+# package knows: from its first to its last yearly notice (each year between has one).
+PUBLISHED_YEARS = range(
+    min(ChinaStaticHolidays.special_public_holidays),
+    max(ChinaStaticHolidays.special_public_holidays) + 1,
+)
+# Years the fallback can compute: the package's lunar tables and its Qingming rule are
+# reliable for 1901–2099, and the fallback applies the 2024 law, which says nothing of
+# years long past.
 FALLBACK_YEARS = range(2000, 2100)
 
 _ONE_DAY = dt.timedelta(days=1)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _YEAR_KEYS = ("holidays", "workdays")
+_LUNAR = _ChineseLunisolar()
 
 
 class HolidayFileError(ValueError):
@@ -92,31 +115,34 @@ class _YearIndex:
 # --------------------------------------------------------------------------- fallback
 
 
-def qingming(year: int) -> dt.date:
-    """The Qingming solar term (清明) of ``year``: 21st-century formula, valid 2000–2099."""
-    if year not in FALLBACK_YEARS:
-        raise ValueError(f"Qingming formula only covers {FALLBACK_YEARS[0]}–{FALLBACK_YEARS[-1]}")
-    y = year % 100
-    return dt.date(year, 4, int(y * 0.2422 + 4.81) - y // 4)
-
-
-def _lunar_to_solar(year: int, month: int, day: int) -> dt.date:
-    lunar = LunarDate(year, month, day)
-    # lunardate >= 0.3 renamed toSolarDate (now deprecated) to to_solar_date.
-    convert = getattr(lunar, "to_solar_date", None) or lunar.toSolarDate
-    solar: dt.date = convert()
-    return solar
-
-
-def statutory_holidays(year: int) -> frozenset[dt.date]:
-    """The statutory holidays of ``year`` as fixed by law (2024 revision), without 补假."""
+def _require_fallback_year(year: int) -> None:
     if year not in FALLBACK_YEARS:
         raise ValueError(
-            f"no holiday data for {year}: not in chinesecalendar or the override file, "
-            f"and the fallback only covers {FALLBACK_YEARS[0]}–{FALLBACK_YEARS[-1]}"
+            f"no holiday data for {year}: not published in the holidays package or the "
+            f"override file, and the fallback only covers {FALLBACK_YEARS[0]}–{FALLBACK_YEARS[-1]}"
         )
-    new_year = _lunar_to_solar(year, 1, 1)
-    days = {
+
+
+def qingming(year: int) -> dt.date:
+    """The Qingming solar term (清明) of ``year``, from the ``holidays`` package (2000–2099)."""
+    _require_fallback_year(year)
+    day, _estimated = _LUNAR.qingming_date(year)
+    return day
+
+
+def _lunar(found: tuple[dt.date | None, bool], year: int, name: str) -> dt.date:
+    day, _estimated = found  # "estimated": computed, not yet confirmed by an authority
+    if day is None:
+        raise ValueError(f"no lunar date of {name} for {year} in the holidays package")
+    return day
+
+
+def _statutory_days(year: int) -> list[dt.date]:
+    """Each statutory holiday day of ``year`` once per festival: a day two festivals
+    share (中秋 on 10-02 in 2039 and 2066) is listed twice, and on a weekend gives two 补假."""
+    _require_fallback_year(year)
+    new_year = _lunar(_LUNAR.lunar_new_year_date(year), year, "春节")
+    return [
         dt.date(year, 1, 1),  # 元旦
         new_year - _ONE_DAY,  # 春节: 除夕
         new_year,  # 春节: 正月初一
@@ -125,13 +151,17 @@ def statutory_holidays(year: int) -> frozenset[dt.date]:
         qingming(year),  # 清明
         dt.date(year, 5, 1),  # 劳动节
         dt.date(year, 5, 2),
-        _lunar_to_solar(year, 5, 5),  # 端午
-        _lunar_to_solar(year, 8, 15),  # 中秋
+        _lunar(_LUNAR.dragon_boat_date(year), year, "端午"),  # 农历五月初五
+        _lunar(_LUNAR.mid_autumn_date(year), year, "中秋"),  # 农历八月十五
         dt.date(year, 10, 1),  # 国庆节
         dt.date(year, 10, 2),
         dt.date(year, 10, 3),
-    }
-    return frozenset(days)
+    ]
+
+
+def statutory_holidays(year: int) -> frozenset[dt.date]:
+    """The statutory holidays of ``year`` as fixed by law (2024 revision), without 补假."""
+    return frozenset(_statutory_days(year))
 
 
 def fallback_arrangement(year: int) -> YearArrangement:
@@ -140,9 +170,9 @@ def fallback_arrangement(year: int) -> YearArrangement:
     A statutory holiday on a Saturday or Sunday gives a make-up day off (补假) on the next
     weekday after it that is not already off (《全国年节及纪念日放假办法》第六条).
     """
-    statutory = statutory_holidays(year)
+    statutory = sorted(_statutory_days(year))
     off = set(statutory)
-    for day in sorted(statutory):
+    for day in statutory:
         if day.weekday() >= 5:
             makeup = day + _ONE_DAY
             while makeup.weekday() >= 5 or makeup in off:
@@ -155,29 +185,22 @@ def fallback_arrangement(year: int) -> YearArrangement:
 
 
 @cache
-def _package_covers(year: int) -> bool:
-    """Whether chinesecalendar has data for ``year`` (it raises NotImplementedError if not)."""
-    try:
-        chinese_calendar.is_workday(dt.date(year, 6, 1))
-    except NotImplementedError:
-        return False
-    return True
-
-
-@cache
 def _package_by_year() -> dict[int, YearArrangement]:
-    """chinesecalendar's holidays and adjusted workdays, grouped by year (built once)."""
-    holidays: dict[int, set[dt.date]] = {}
-    workdays: dict[int, set[dt.date]] = {}
-    for day in chinese_calendar.holidays:
-        holidays.setdefault(day.year, set()).add(day)
-    for day in chinese_calendar.workdays:
+    """The package's days off and adjusted working weekends of every published year,
+    grouped by year (built once; the weekend workdays of a notice may lie in the year
+    before it, like 2005-12-31 in the 2006 notice, and are grouped by their own year)."""
+    china = country_holidays("CN", years=PUBLISHED_YEARS)  # public holidays, 补假 included
+    days_off: dict[int, set[dt.date]] = {year: set() for year in PUBLISHED_YEARS}
+    workdays: dict[int, set[dt.date]] = {year: set() for year in PUBLISHED_YEARS}
+    for day in china:
+        days_off.setdefault(day.year, set()).add(day)
+    for day in china.weekend_workdays:
         workdays.setdefault(day.year, set()).add(day)
     return {
         year: YearArrangement(
-            holidays=frozenset(holidays.get(year, ())), workdays=frozenset(workdays.get(year, ()))
+            holidays=frozenset(days_off[year]), workdays=frozenset(workdays[year])
         )
-        for year in holidays.keys() | workdays.keys()
+        for year in PUBLISHED_YEARS
     }
 
 
@@ -346,8 +369,8 @@ class WorkingCalendar:
         arrangement = self._overrides.get(year)
         official = True
         if arrangement is None:
-            if _package_covers(year):
-                arrangement = _package_by_year().get(year, YearArrangement())
+            if year in PUBLISHED_YEARS:
+                arrangement = _package_by_year()[year]
             else:
                 arrangement = fallback_arrangement(year)
                 official = False
@@ -375,8 +398,8 @@ class WorkingCalendar:
         return day not in index.off
 
     def is_official(self, year: int) -> bool:
-        """Whether ``year`` is covered by the override file or the package (not the fallback)."""
-        return year in self._overrides or _package_covers(year)
+        """Whether ``year`` is in the override file or published in the package (not the fallback)."""
+        return year in self._overrides or year in PUBLISHED_YEARS
 
     def add_working_days(self, start: dt.date, days: int) -> DueDate:
         """The ``days``-th working day after ``start`` (start not counted, 期限开始之日不计入).

@@ -1,7 +1,7 @@
 """Excluded periods (engine/periods.py) move the due dates, on the shipped 低保 process.
 
 The calendar used throughout (processes/holidays.yaml has no 2026 entry, so the State
-Council's 2026 arrangement from ``chinesecalendar``): 中秋 Fri 09-25 to Sun 09-27 off;
+Council's 2026 arrangement from the ``holidays`` package): 中秋 Fri 09-25 to Sun 09-27 off;
 National Day Thu 10-01 to Wed 10-07 off; Sat 10-10 a working day (调休上班).
 """
 

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
-import chinese_calendar
+import holidays
 import pytest
+from holidays.countries.china import ChinaStaticHolidays
 
 from engine.calendar import (
     DEFAULT_HOLIDAY_FILE,
+    FALLBACK_YEARS,
+    PUBLISHED_YEARS,
     DueDate,
     HolidayFileError,
     WorkingCalendar,
@@ -20,9 +27,20 @@ from engine.calendar import (
     statutory_holidays,
     use_holiday_file,
 )
+from tests.support.paths import DATA, ROOT
 from webapi.settings import Settings
 
 D = dt.date
+# The working days of 2004-2026 as chinesecalendar 1.11, the source before the holidays
+# package, gave them (written by tools/calendar_snapshot.py).
+PREVIOUS = DATA / "calendar_cn_2004_2026.json"
+# Days on which the holidays package differs from that data, with what the package says
+# (is it a working day?) and why it is right:
+KNOWN_DIFFERENCES = {
+    # The 2006 notice (国办发明电〔2005〕35号): “将12月31日（星期六）、1月1日（星期日）两个公休日
+    # 调至1月2日（星期一）、3日（星期二），12月31日（星期六）上班”; chinesecalendar had it off.
+    D(2005, 12, 31): True,
+}
 
 
 @pytest.fixture
@@ -39,19 +57,81 @@ def write(tmp_path: Path, text: str) -> Path:
 # --------------------------------------------------------------------------- package data
 
 
-def test_matches_chinesecalendar_every_day_2004_2026(cal: WorkingCalendar) -> None:
-    day = D(2004, 1, 1)
-    while day.year <= 2026:
-        assert cal.is_workday(day) == chinese_calendar.is_workday(day), day
+def previous_workdays() -> dict[dt.date, bool]:
+    """Every day of 2004-2026 -> whether it was a working day in the previous data."""
+    data = json.loads(PREVIOUS.read_text(encoding="utf-8"))
+    assert data["source"] == "chinesecalendar 1.11.0"
+    result: dict[dt.date, bool] = {}
+    for year, lists in data["years"].items():
+        days_off = {D.fromisoformat(d) for d in lists["days_off"]}
+        working_weekends = {D.fromisoformat(d) for d in lists["working_weekends"]}
+        day = D(int(year), 1, 1)
+        while day.year == int(year):
+            weekend = day.weekday() >= 5
+            result[day] = day in working_weekends if weekend else day not in days_off
+            day += dt.timedelta(days=1)
+    return result
+
+
+def test_matches_previous_data_every_day_2004_2026(cal: WorkingCalendar) -> None:
+    previous = previous_workdays()
+    assert len(previous) == (D(2027, 1, 1) - D(2004, 1, 1)).days == 8401
+    differing = {
+        day: cal.is_workday(day) for day in previous if cal.is_workday(day) != previous[day]
+    }
+    assert differing == KNOWN_DIFFERENCES
+
+
+def test_the_package_alone_gives_the_same_days() -> None:
+    # The calendar's data are the package's, unchanged: its own working-day test agrees.
+    cal = WorkingCalendar()
+    china = holidays.country_holidays("CN", years=PUBLISHED_YEARS)
+    day = D(PUBLISHED_YEARS[0], 1, 1)
+    while day.year in PUBLISHED_YEARS:
+        assert cal.is_workday(day) == china.is_working_day(day), day
         day += dt.timedelta(days=1)
+
+
+def test_published_years() -> None:
+    # The years of the State Council's notices the package carries: 2001-2026 in 0.109.
+    # When a release adds the 2027 notice, 2027 is official and the examples of provisional
+    # due dates below (2027) must move on a year.
+    assert (PUBLISHED_YEARS.start, PUBLISHED_YEARS.stop) == (2001, 2027)
+    notices = ChinaStaticHolidays.special_public_holidays
+    assert all(year in notices for year in PUBLISHED_YEARS)
+
+
+def test_no_gpl_calendar_library_is_imported() -> None:
+    # lunardate (GPL-3.0-or-later) and chinesecalendar may still be installed, but the
+    # calendar must not need them: with both made unimportable, the engine, the app and the
+    # command line import and the calendar works.
+    code = (
+        "import sys, datetime\n"
+        "sys.modules['chinese_calendar'] = None\n"
+        "sys.modules['lunardate'] = None\n"
+        "import engine, webapi, webapi.cli\n"
+        "from engine.calendar import WorkingCalendar, fallback_arrangement\n"
+        "cal = WorkingCalendar()\n"
+        "assert not cal.is_workday(datetime.date(2026, 10, 1))\n"
+        "assert cal.add_working_days(datetime.date(2027, 2, 3), 3).provisional\n"
+        "assert datetime.date(2027, 2, 6) in fallback_arrangement(2027).holidays\n"
+        "print('ok')\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "ok\n"
 
 
 def test_is_official() -> None:
     cal = WorkingCalendar()
+    assert cal.is_official(2001)
     assert cal.is_official(2004)
     assert cal.is_official(2026)
     assert not cal.is_official(2027)
-    assert not cal.is_official(2003)
+    assert not cal.is_official(2000)
     assert WorkingCalendar({2027: YearArrangement()}).is_official(2027)
 
 
@@ -160,19 +240,17 @@ def test_round_trip(cal: WorkingCalendar) -> None:
 
 
 def test_per_year_cache(cal: WorkingCalendar, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = 0
-    original = chinese_calendar.is_workday
+    built: list[int] = []
+    original = WorkingCalendar._build_index
 
-    def counting(day: dt.date) -> bool:
-        nonlocal calls
-        calls += 1
-        result: bool = original(day)
-        return result
+    def counting(self: WorkingCalendar, year: int) -> object:
+        built.append(year)
+        return original(self, year)
 
-    monkeypatch.setattr(chinese_calendar, "is_workday", counting)
+    monkeypatch.setattr(WorkingCalendar, "_build_index", counting)
     for _ in range(100):
         cal.add_working_days(D(2026, 3, 2), 40)
-    assert calls <= 1
+    assert built == [2026]
 
 
 # --------------------------------------------------------------------------- fallback
@@ -221,19 +299,30 @@ def test_fallback_2027_working_days(cal: WorkingCalendar) -> None:
 
 @pytest.mark.parametrize("year", [2025, 2026])
 def test_fallback_agrees_with_official_years_under_2024_law(year: int) -> None:
-    # Under the 2024 revision every statutory day and every 补假 is off in the real arrangement.
+    # Under the 2024 revision every statutory day and every 补假 is off in the real
+    # arrangement (the previous data, independent of the package).
+    previous = previous_workdays()
     for day in fallback_arrangement(year).holidays:
-        assert not chinese_calendar.is_workday(day), day
+        assert not previous[day], day
 
 
-def test_qingming_formula_against_chinesecalendar() -> None:
-    tomb_sweeping = chinese_calendar.Holiday.tomb_sweeping_day.value
-    for year in range(2005, 2027):
-        april = chinese_calendar.get_solar_terms(D(year, 4, 1), D(year, 4, 30))
-        assert qingming(year) == next(day for day, name in april if name == "清明"), year
-        if year >= 2008:  # 清明 became a public holiday in 2008
-            holidays = {d for d, n in chinese_calendar.holidays.items() if n == tomb_sweeping}
-            assert qingming(year) in holidays, year
+def test_fallback_agrees_with_the_package_2027_2099() -> None:
+    # The package computes unpublished years from the same law; both give the same days,
+    # including 2039 and 2066, where 中秋 falls on Sunday 10-02 with 国庆 (two 补假).
+    for year in range(2027, 2100):
+        computed = set(holidays.country_holidays("CN", years=year))
+        assert fallback_arrangement(year).holidays == computed, year
+    assert fallback_arrangement(2039).holidays >= {D(2039, 10, 4), D(2039, 10, 5), D(2039, 10, 6)}
+
+
+def test_qingming_against_the_formula_and_previous_data() -> None:
+    # The 21st-century formula int(Y*D+C)-L (D=0.2422, C=4.81), used before the package.
+    for year in FALLBACK_YEARS:
+        y = year % 100
+        assert qingming(year) == D(year, 4, int(y * 0.2422 + 4.81) - y // 4), year
+    previous = previous_workdays()
+    for year in range(2008, 2027):  # 清明 became a public holiday in 2008
+        assert not previous[qingming(year)], year
 
 
 def test_qingming_known_dates() -> None:

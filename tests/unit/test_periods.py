@@ -1,6 +1,6 @@
 """Excluded periods (engine/periods.py): which days a period excludes and what moves.
 
-2026 calendar (chinesecalendar): 中秋 Fri 09-25 to Sun 09-27 off; National Day Thu 10-01
+2026 calendar (the holidays package): 中秋 Fri 09-25 to Sun 09-27 off; National Day Thu 10-01
 to Wed 10-07 off; Sat 10-10 a working day (调休上班).
 """
 
