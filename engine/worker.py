@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from engine.cases import TickReport
-from engine.errors import EngineError, OutcomeUnknown, Unavailable
+from engine.errors import OutcomeUnknown, Unavailable
 from engine.logs import get_logger
 
 if TYPE_CHECKING:
@@ -196,10 +196,6 @@ def engine_round(
     return one_round
 
 
-class WorkerAlreadyRunning(EngineError):
-    code = "worker_already_running"
-
-
 @contextmanager
 def single_worker(engine: Engine) -> Iterator[None]:
     """On SQLite, hold the database's worker lock (a ``flock`` on ``<file>.worker.lock``)
@@ -214,9 +210,10 @@ def single_worker(engine: Engine) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise WorkerAlreadyRunning(
+            raise Unavailable(
                 f"已有后台作业进程在使用 SQLite 数据库 {database.name}（锁文件 {lock_path.name}）；"
                 "SQLite 只能运行一个后台作业进程，多个请改用 PostgreSQL",
+                "busy",
                 lock=str(lock_path),
             ) from None
         try:
