@@ -15,6 +15,7 @@ from engine.notices import Channel, HttpGateway, LogChannel, SendPolicy, SendRep
 from engine.records import NOTICE_KINDS, NOTICE_STATES, NoticeQuery
 from webapi.cli.common import engine_for, settings_for
 from webapi.settings import Settings
+from webapi.startup import check_start
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -76,6 +77,7 @@ def worker_name() -> str:
 def cmd_worker(args: argparse.Namespace) -> int:
     engine = engine_for(args)
     settings = settings_for(args)
+    check_start(engine, settings)  # it signs what it sends: no gateway without the key
     channel, policy, name = channel_of(settings), policy_of(settings), worker_name()
     engine.notices.templates  # noqa: B018 (a broken notices.yaml stops here, not a change)
     while True:
