@@ -17,6 +17,7 @@ from engine.batch import BatchService
 from engine.calendar import use_holiday_file
 from engine.cases import SYSTEM, Actor, CaseService, CaseView, TickReport
 from engine.clock import OFFSET_TTL, Clock, DatabaseClock, ManualClock, SystemClock
+from engine.database import default_files_dir
 from engine.definitions.compiler import SourceFile, lint, read_sources
 from engine.definitions.registry import DefinitionRegistry, DeployResult
 from engine.documents import DocumentService, Templates
@@ -294,10 +295,7 @@ class Engine:
 def _default_files(store: Store) -> FileStore:
     if store.in_memory:
         return MemoryStore()
-    database = store.sqlite_path
-    if database is not None:
-        return DirectoryStore(database.with_name(database.name + ".files"))
-    return DirectoryStore(Path("daiban-files"))
+    return DirectoryStore(default_files_dir(store.url))
 
 
 __all__ = [

@@ -8,6 +8,7 @@ reveals no usable token). Tokens expire and can be revoked.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import math
@@ -38,6 +39,12 @@ _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 MIN_PASSWORD = 8
 MAX_PASSWORD = 128  # a password a user chooses (the login form takes up to 256)
 DEMO_PASSWORD = "daiban-demo"  # the demo organisation's accounts only (``daiban serve``)
+# The demo password is public, so its salt may be too: every account given it shares one
+# hash, and "does any account still have the demo password" is a lookup, not a scrypt per
+# account (``demo_password_users``, the start check of a production database).
+_DEMO_SALT = b"daiban-demo-salt"
+ADMIN_ROLE = "admin"  # accounts, people, absences and the clock of a training database
+FIRST_ADMIN_LENGTH = 16  # ``daiban init``'s printed password: about 92 bits
 # Temporary passwords (an administrator's reset): letters and digits that cannot be
 # misread on paper or a phone screen (no 0/O/o, 1/l/I/i), 12 of them: about 69 bits.
 READABLE = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz23456789"
@@ -90,9 +97,15 @@ def password_problems(user_id: str, password: str) -> list[str]:
     return problems
 
 
-def temporary_password() -> str:
-    """A random password of ``TEMPORARY_LENGTH`` readable characters."""
-    return "".join(secrets.choice(READABLE) for _ in range(TEMPORARY_LENGTH))
+def temporary_password(length: int = TEMPORARY_LENGTH) -> str:
+    """A random password of ``length`` readable characters."""
+    return "".join(secrets.choice(READABLE) for _ in range(length))
+
+
+@functools.cache
+def demo_hash() -> str:
+    """The one stored hash of the demo password."""
+    return hash_password(DEMO_PASSWORD, _DEMO_SALT)
 
 
 def hash_password(password: str, salt: bytes | None = None) -> str:
@@ -163,6 +176,9 @@ class IdentityService:
         self.principal(user_id)
         if len(password) < MIN_PASSWORD:
             raise DataValidationError("密码太短", {"password": f"至少 {MIN_PASSWORD} 个字符"})
+        if password == DEMO_PASSWORD:
+            # Only ``seed_passwords`` gives it, where the start check can see it.
+            raise DataValidationError("密码有误", {"password": "不能使用演示密码"})
         now = self.clock.now()
         with self.store.unit_of_work() as uow:
             uow.credentials.set_password_hash(user_id, hash_password(password), now)
@@ -356,18 +372,46 @@ class IdentityService:
         log.info("tokens_revoked", user=user_id, count=count)
         return count
 
-    def seed_passwords(self, password: str) -> int:
-        """Give every user of the org without a password this one (demo organisation only)."""
+    def seed_passwords(self, password: str = DEMO_PASSWORD) -> int:
+        """Give every user of the org without a password this one (demo databases only)."""
+        hashed = demo_hash() if password == DEMO_PASSWORD else hash_password(password)
         count = 0
         with self.store.unit_of_work() as uow:
             now = self.clock.now()
             for user_id in sorted(self.org.users):
                 if uow.credentials.password_hash(user_id) is None:
-                    uow.credentials.set_password_hash(user_id, hash_password(password), now)
+                    uow.credentials.set_password_hash(user_id, hashed, now)
                     count += 1
             uow.commit()
         log.info("demo_passwords_seeded", count=count)
         return count
+
+    def demo_password_users(self) -> list[str]:
+        """The accounts whose password is still the demo password (given by ``seed_passwords``;
+        nothing else stores it)."""
+        with self.store.unit_of_work(write=False) as uow:
+            return uow.credentials.users_with_hash(demo_hash())
+
+    def first_admin(self, user_id: str, password: str | None = None) -> str | None:
+        """Give the administrator ``user_id`` its first password: ``password`` (checked as a
+        user's own choice) or, when None, a random one. Returns the password set, or None
+        when the account has one already (it is kept: a second ``daiban init`` resets
+        nothing). Refused for a user of the organisation without the admin role."""
+        principal = self.principal(user_id)
+        if not principal.has_role(ADMIN_ROLE):
+            raise DataValidationError(
+                "不是管理员", {"admin": f"{user_id} 没有系统管理员（{ADMIN_ROLE}）角色"}
+            )
+        if password is not None and (problems := password_problems(user_id, password)):
+            raise DataValidationError("密码不符合要求", {"password": "；".join(problems)})
+        chosen = password if password is not None else temporary_password(FIRST_ADMIN_LENGTH)
+        with self.store.unit_of_work(operation="first_admin") as uow:
+            if uow.credentials.password_hash(user_id) is not None:
+                return None
+            uow.credentials.set_password_hash(user_id, hash_password(chosen), self.clock.now())
+            uow.commit()
+        log.info("first_admin_password_set", user=user_id, chosen=password is not None)
+        return chosen
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from webapi.blueprints import BLUEPRINTS, audit, cases, messages, tasks
 from webapi.config import load_settings
 from webapi.services import EXTENSION, Identity, Services
 from webapi.settings import Settings, build_engine, configure_logging
+from webapi.startup import StartRefused, check_start
 
 log = logs.get_logger(__name__)
 
@@ -36,7 +37,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     Loads the item catalogue (a catalogue with problems stops the app: ``DataFileError``
     listing them all) and creates the engine from the settings (migrating its schema),
-    unless ``config`` passes an ``ENGINE``.
+    unless ``config`` passes an ``ENGINE``. Outside a demo or training database it refuses
+    (``webapi.startup.StartRefused``) accounts with the demo password and an SMS gateway
+    without its key: under gunicorn the worker then fails to boot, saying why.
     """
     app = Flask(__name__)
     app.config.update(load_settings(os.environ, config))
@@ -59,6 +62,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     else:
         catalogue = _catalogue(lambda: engine.catalogue)
     engine.notices.templates  # noqa: B018 (a broken notices.yaml stops the app, not a case change)
+    try:
+        check_start(engine, settings)
+    except StartRefused:
+        if owns_engine:
+            engine.close()
+        raise
     app.extensions[EXTENSION] = Services(
         engine, _identity(engine, settings, app.config), catalogue, owns_engine
     )

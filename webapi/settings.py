@@ -80,6 +80,7 @@ class Settings:
     sms_sign_name: str = "政务服务"
     sms_templates: Mapping[str, str] | None = None  # kind -> the gateway's template id
     sms_key: str | None = None
+    sms_unsigned: bool = False  # an SMS gateway without DAIBAN_SMS_KEY, allowed on purpose
     sms_timeout: float = 10.0
     sms_max_attempts: int = DEFAULT_MAX_ATTEMPTS
     sms_retry_seconds: float = DEFAULT_RETRY_SECONDS
@@ -299,6 +300,18 @@ def _sms_templates(name: str, value: Any) -> Mapping[str, str]:
     return found
 
 
+_TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
+
+
+def _flag(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = value.strip().lower() if isinstance(value, str) else ""
+    if text not in _TRUE + _FALSE:
+        raise ConfigError(f"{ENV_PREFIX}{name} 应为 true 或 false，现为 {value!r}")
+    return text in _TRUE
+
+
 # Every variable (without its prefix) and its check; the keys are the fields, upper case.
 PARSERS: dict[str, Parser] = {
     "DATABASE_URL": _text,
@@ -325,6 +338,7 @@ PARSERS: dict[str, Parser] = {
     "SMS_SIGN_NAME": _text,
     "SMS_TEMPLATES": _sms_templates,
     "SMS_KEY": _text,
+    "SMS_UNSIGNED": _flag,
     "SMS_TIMEOUT": _positive(float),
     "SMS_MAX_ATTEMPTS": _positive_int,
     "SMS_RETRY_SECONDS": _positive(float),

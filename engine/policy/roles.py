@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from engine.identity import ADMIN_ROLE as ADMIN_ROLE  # the one definition (an account right)
 from engine.identity import Principal
 from processes.org import ROLE_UNIT_KINDS, STATION_ROLES
 
@@ -17,7 +18,6 @@ CASE_BLIND = frozenset({"designer", "admin"})
 ASSESSING_ROLES = frozenset(STATION_ROLES)
 
 DEPLOYING_ROLE = "designer"
-ADMIN_ROLE = "admin"  # accounts, people, absences and the clock of a training database
 ASSIGNING_ROLE = "township_leader"  # also keeps its township's absence register
 DECIDING_ROLE = "county_officer"  # the county's decision on a case handed to it
 RECORDING_ROLE = "village_agent"  # the issue ledger is kept at the village

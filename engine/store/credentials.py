@@ -61,6 +61,15 @@ class CredentialRepository(Repository):
         result = self.session.execute(statement.values(revoked_at=now))
         return int(getattr(result, "rowcount", 0) or 0)
 
+    def users_with_hash(self, hashed: str) -> list[str]:
+        """The users whose stored password hash is ``hashed``."""
+        rows = self.session.execute(
+            select(PasswordRow.user_id)
+            .where(PasswordRow.hash == hashed)
+            .order_by(PasswordRow.user_id)
+        )
+        return list(rows.scalars())
+
     def with_password(self, user_ids: Sequence[str]) -> set[str]:
         """Those of ``user_ids`` that have a password."""
         rows = self.session.execute(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
@@ -18,6 +19,14 @@ def database_url(explicit: str | None = None) -> str:
 
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite database (None: in memory, or another database)."""
+    if not is_sqlite(url) or url in ("sqlite://", "sqlite:///:memory:"):
+        return None
+    database = make_url(url).database
+    return Path(database) if database else None
 
 
 def make_engine(url: str, *, immediate: bool = False) -> Engine:

@@ -12,18 +12,16 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.store import schema
 from engine.store.absences import AbsenceRepository
 from engine.store.cases import CaseRepository
 from engine.store.credentials import CredentialRepository
-from engine.store.database import database_url, is_sqlite, make_engine
+from engine.store.database import database_url, is_sqlite, make_engine, sqlite_file
 from engine.store.definitions import DefinitionRepository
 from engine.store.events import EventRepository
 from engine.store.exports import ExportRepository
@@ -37,16 +35,6 @@ from engine.store.settings import SettingsRepository
 from engine.store.tables import Base
 from engine.store.tasks import TaskRepository
 from engine.store.throttles import ThrottleRepository
-
-_MIGRATIONS = Path(__file__).parent / "migrations"
-
-
-def migrations(connection: Connection) -> Config:
-    """Alembic's configuration for running the migrations on ``connection``."""
-    config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
-    config.attributes["connection"] = connection
-    return config
 
 
 class Store:
@@ -66,10 +54,7 @@ class Store:
     @property
     def sqlite_path(self) -> Path | None:
         """The database file of a SQLite database (None: in memory, or another database)."""
-        if self.in_memory or not is_sqlite(self.url):
-            return None
-        database = make_url(self.url).database
-        return Path(database) if database else None
+        return sqlite_file(self.url)
 
     @property
     def dialect(self) -> str:
@@ -79,11 +64,7 @@ class Store:
         """Create or upgrade the schema to the newest migration. A database that cannot
         be reached raises ``Unavailable`` (logged), as any other unit of work does."""
         try:
-            with self._write_engine.begin() as connection:
-                if connection.dialect.name == "postgresql":
-                    # Several workers starting at once migrate one after the other.
-                    connection.execute(text("SELECT pg_advisory_xact_lock(7172501)"))
-                command.upgrade(migrations(connection), "head")
+            schema.upgrade(self._write_engine, "head")
         except SQLAlchemyError as error:
             found = translate(error, committing=False, operation="migrate")
             if found is None:

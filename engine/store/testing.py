@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from alembic import command
 from sqlalchemy import Connection, create_engine, event, make_url, text
 
-from engine.store.repository import Store, migrations
+from engine.store import schema
+from engine.store.repository import Store
 from engine.store.tables import Base
 
 _SEARCH_PATH = "-csearch_path="
@@ -118,8 +118,7 @@ def _copy_schema(connection: Connection, source: str, target: str) -> None:
 def downgrade(store: Store, revision: str) -> None:
     """Take the schema back to migration ``revision`` (``store.migrate()`` brings it up
     again), to test a migration on the rows it finds."""
-    with store._write_engine.begin() as connection:
-        command.downgrade(migrations(connection), revision)
+    schema.downgrade(store._write_engine, revision)
 
 
 def run_sql(store: Store, sql: str, **params: Any) -> list[tuple[Any, ...]]:

@@ -30,11 +30,16 @@ import jsonschema
 import pytest
 
 from engine import Engine
-from engine.identity import DEMO_PASSWORD
 from tests.support.databases import Deployed
 from tests.support.paths import ROOT
 from tests.support.servers import served
-from tests.support.walks import APPLICANT, PROXY_ITEM, QINGSI_COMMUNITY, WALKED
+from tests.support.walks import (
+    APPLICANT,
+    PROXY_ITEM,
+    QINGSI_COMMUNITY,
+    STAFF_PASSWORD,
+    WALKED,
+)
 from webapi import create_app
 from webapi.headers import QuietRequestHandler
 
@@ -115,9 +120,9 @@ class Desk:
         if user not in self.clients:
             # The administrator's part (`daiban users password USER`), not the client's.
             if not self.engine.identity.has_password(user):
-                self.engine.identity.set_password(user, DEMO_PASSWORD)
+                self.engine.identity.set_password(user, STAFF_PASSWORD)
             anonymous = self.package.Client(base_url=self.base_url)
-            login = self.model("Login")(user=user, password=DEMO_PASSWORD)
+            login = self.model("Login")(user=user, password=STAFF_PASSWORD)
             token = self.api("auth.login").sync(client=anonymous, body=login)
             assert isinstance(token, self.model("Token")), token
             self.clients[user] = self.package.AuthenticatedClient(

@@ -25,7 +25,7 @@ from tests.support.browser import CHROMIUM, need
 from tests.support.paths import ROOT
 
 SESSION_KEY = "daiban.console.session"
-DEMO_PASSWORD = "daiban-demo"
+STAFF_PASSWORD = "daiban-staff"  # set by the tests (the demo password is for demo databases)
 DESKTOP = {"width": 1366, "height": 768}  # the common counter PC
 PHONE = {"width": 390, "height": 844}  # a village agent's phone
 AXE = ROOT / "tools" / "console" / "node_modules" / "axe-core" / "axe.min.js"
@@ -158,11 +158,11 @@ class Console:
         self._passwords: set[str] = set()
 
     def password(self, user: str) -> str:
-        """Give ``user`` the demo password (once), for a sign-in through the page."""
+        """Give ``user`` a password (once), for a sign-in through the page."""
         if user not in self._passwords:
-            self.engine.identity.set_password(user, DEMO_PASSWORD)
+            self.engine.identity.set_password(user, STAFF_PASSWORD)
             self._passwords.add(user)
-        return DEMO_PASSWORD
+        return STAFF_PASSWORD
 
     def session_of(self, user: str) -> dict[str, Any]:
         """What the sign-in page keeps for ``user``: a fresh token and the user."""

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -22,3 +26,29 @@ def served(app: Any, request_handler: type[WSGIRequestHandler] | None = None) ->
         server.shutdown()
         thread.join(10)
         server.server_close()
+
+
+# Ports for servers the tests start as processes (gunicorn): one block of its own.
+SERVER_PORTS = range(18100, 18200)
+
+
+def free_port(ports: range = SERVER_PORTS) -> int:
+    """The first port of ``ports`` nothing listens on now."""
+    for port in ports:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError(f"no free port in {ports.start}-{ports.stop - 1}")
+
+
+def run_gunicorn(
+    args: list[str], environ: dict[str, str], cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    """gunicorn with ``args`` to its end (a check, or a start that fails), output captured."""
+    command = [sys.executable, "-m", "gunicorn", *args]
+    return subprocess.run(
+        command, cwd=cwd, env=environ, capture_output=True, text=True, timeout=120
+    )

@@ -29,11 +29,13 @@ from webapi.cli.designer import cmd_deploy, cmd_lint, cmd_scaffold, cmd_simulate
 from webapi.cli.exports import add_parser as add_exports
 from webapi.cli.ledger import add_parser as add_ledger
 from webapi.cli.openapi import add_parser as add_openapi
+from webapi.cli.ops import add_parser as add_ops
 from webapi.cli.reports import add_parser as add_reports
 from webapi.cli.stats import add_parser as add_stats
 from webapi.cli.worker import add_parser as add_worker
 from webapi.config import ConfigError
 from webapi.settings import configure_logging
+from webapi.startup import StartRefused
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -140,11 +142,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_clock(sub)
     add_openapi(sub)
     add_worker(sub)
+    add_ops(sub)
     return parser
 
 
 # The commands that are jobs or servers: their logs are the record of what they did.
-LOGGED_COMMANDS = frozenset({"serve", "tick", "verify", "deploy", "worker", "notices"})
+LOGGED_COMMANDS = frozenset(
+    {"serve", "tick", "verify", "deploy", "worker", "notices", "init", "db", "backup"}
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -179,6 +184,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except ConfigError as exc:
         print(f"配置错误：{exc}", file=sys.stderr)
+        return 2
+    except StartRefused as exc:
+        print(f"错误：{exc}", file=sys.stderr)
         return 2
     except OSError as exc:
         print(f"错误：{exc.strerror}：{exc.filename}", file=sys.stderr)

@@ -8,16 +8,20 @@ import sys
 
 from engine import read_sources
 from engine.clock import SHANGHAI
+from engine.errors import DatabaseInUse
 from engine.identity import DEMO_PASSWORD
 from webapi.cli.clock import describe, flag_database
 from webapi.cli.common import engine_for, settings_for
+from webapi.startup import StartRefused
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Create or migrate the database (``--training``/``--demo``: flag it, see
     ``engine.training``), deploy the BPMN library (unchanged processes are kept), serve.
-    With the demo organisation (``DAIBAN_ORG_FILE`` unset) its accounts
-    without a password get the demo password; a county's own organisation never does."""
+    With the demo organisation (``DAIBAN_ORG_FILE`` unset) the database must be a demo or
+    training one — a new one is flagged as a demo database first (the README's quick
+    start) — and its accounts without a password get the demo password; a county's own
+    organisation never does."""
     from webapi.app import create_app
     from webapi.headers import QuietRequestHandler
 
@@ -25,6 +29,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     engine = engine_for(args)
     if args.mode is not None:
         print(flag_database(args, args.mode))
+    elif settings.demo_org and engine.training.status().setting is None:
+        _flag_new_demo_database(args)
     training = engine.training.status()
     if training.setting is not None:
         print(describe(training))
@@ -43,6 +49,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"接口文档：http://{host}:{args.port}/api/docs")
     app.run(host=args.host, port=args.port, request_handler=QuietRequestHandler)
     return 0
+
+
+def _flag_new_demo_database(args: argparse.Namespace) -> None:
+    """The demo organisation on a database not flagged: a new one becomes a demo database
+    (as ``serve --demo``); one set up otherwise (passwords given, cases) is refused."""
+    engine = engine_for(args)
+    accounts = engine.identity.accounts(sorted(engine.org.users))
+    if not any(account.has_password for account in accounts.values()):
+        try:
+            print(flag_database(args, "demo") + "（新库使用演示组织，同 daiban serve --demo）")
+            return
+        except DatabaseInUse:
+            pass  # real cases: refused below, with what to do
+    raise StartRefused(
+        "未设置 DAIBAN_ORG_FILE（演示组织），但本数据库不是新库，也不是演示或培训数据库，"
+        "拒绝启动。生产环境请把 DAIBAN_ORG_FILE 设为本县的组织机构文件；只为试用，请换一个新的"
+        "数据库（如 daiban --database-url sqlite:///demo.sqlite3 serve）"
+    )
 
 
 def cmd_users(args: argparse.Namespace) -> int:

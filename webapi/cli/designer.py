@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from engine import lint, read_sources
+from engine import DeployResult, lint, read_sources
 from engine.clock import SHANGHAI
 from engine.labels import LIMIT_UNITS
 from processes.yamlfile import DataFileError
@@ -52,17 +53,23 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def cmd_deploy(args: argparse.Namespace) -> int:
+    deployed = deploy_library(args, args.paths)
+    for item in deployed:
+        state = "新版本" if item.created else "未变化"
+        print(f"{item.process_id} v{item.version} {item.hash[:12]} {state}")
+    return 0
+
+
+def deploy_library(args: argparse.Namespace, files: Sequence[str] = ()) -> list[DeployResult]:
+    """Lint (with the catalogue's lane and step checks) and deploy ``files``, else the BPMN
+    library; processes they call but do not contain are taken from their deployed versions."""
     from engine.definitions.catalogue_lint import deploy_checks
     from processes.org import ROLES
 
     engine = engine_for(args)
     checks = deploy_checks(engine.catalogue, ROLES)
-    sources = read_sources(paths(args, args.paths))
-    deployed = engine.definitions.deploy(sources, actor=args.user, use_deployed=True, checks=checks)
-    for item in deployed:
-        state = "新版本" if item.created else "未变化"
-        print(f"{item.process_id} v{item.version} {item.hash[:12]} {state}")
-    return 0
+    sources = read_sources(paths(args, files))
+    return engine.definitions.deploy(sources, actor=args.user, use_deployed=True, checks=checks)
 
 
 def cmd_scaffold(args: argparse.Namespace) -> int:

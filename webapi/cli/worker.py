@@ -20,6 +20,7 @@ from engine.records import NOTICE_KINDS, NOTICE_STATES, NoticeQuery
 from engine.worker import RoundReport, Worker, engine_round, single_worker
 from webapi.cli.common import engine_for, settings_for
 from webapi.settings import Settings
+from webapi.startup import check_start
 
 log = get_logger(__name__)
 
@@ -88,6 +89,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     if args.status:
         return _print_status(engine)
+    check_start(engine, settings)  # it signs what it sends: no gateway without the key
     channel, policy, name = channel_of(settings), policy_of(settings), worker_name()
     engine.notices.templates  # noqa: B018 (a broken notices.yaml stops here, not a change)
     worker = Worker(

@@ -1,0 +1,35 @@
+"""gunicorn's configuration for daiban's app servers: ``gunicorn -c gunicorn.conf.py
+'webapi:create_app()'`` (the unit ``daiban-web.service`` runs it from /etc/daiban/).
+
+The app's own settings are the ``DAIBAN_*`` variables (README, Configuration); this file
+reads two of gunicorn's: ``GUNICORN_BIND`` (default 127.0.0.1:8000: behind the county's
+reverse proxy) and ``WEB_CONCURRENCY`` (default 2 × CPUs + 1 workers).
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
+worker_class = "sync"  # one request per process: a case change holds its worker briefly
+# A request past 60 s is a stuck worker (the engine bounds each change far below that):
+# killed and replaced. On SIGTERM or a reload (SIGHUP) workers finish what they hold.
+timeout = 60
+graceful_timeout = 30
+keepalive = 5  # seconds an idle keep-alive connection from the proxy is held
+# Workers are replaced after about 1,000 requests (jitter: not all at once), so a slow leak
+# in a library cannot grow without bound; the live-case caches fill again in seconds.
+max_requests = 1000
+max_requests_jitter = 100
+# Each worker builds its app after the fork: its own database pool, no connection shared
+# across processes, and a reload (SIGHUP) picks up new code and settings.
+preload_app = False
+# Access log to standard output (journald): one line per request with its request id, the
+# status, the size, the time in microseconds and the user agent. No query strings (%q)
+# with personal data reach it: the path only.
+accesslog = "-"
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(D)sus request_id=%({x-request-id}o)s "%(a)s"'
+errorlog = "-"
+loglevel = "info"
+# Never announce the server (the app sends no Server header; neither does gunicorn here).
+proc_name = "daiban-web"
