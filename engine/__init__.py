@@ -51,7 +51,7 @@ from engine.runs import RunService
 from engine.runtime.bounds import EngineBounds
 from engine.stats.service import StatsService
 from engine.steps import DEFAULT_WARNING_SHARE
-from engine.store import Store
+from engine.store import DatabasePool, Store
 from engine.store.database import DEFAULT_URL as DEFAULT_DATABASE_URL
 from engine.training import TrainingService
 from processes import resources
@@ -104,13 +104,14 @@ class Engine:
         files: FileStore | None = None,
         public_url: str = DEFAULT_PUBLIC_URL,
         documents_dir: Path | None = None,
+        pool: DatabasePool | None = None,
     ) -> None:
         self.wall_clock: Clock = clock or SystemClock()
         self.calendar = use_holiday_file(holiday_file)
         self.holiday_file = holiday_file
         self.warning_share = warning_share
         self.token_hours = token_hours
-        self.store = Store(database_url)
+        self.store = Store(database_url, pool)
         self.files: FileStore = files or _default_files(self.store)
         # Where residents reach the public pages (progress lookup, rating): the links in
         # documents' QR codes and in notices start with it (DAIBAN_PUBLIC_URL).
@@ -311,6 +312,7 @@ __all__ = [
     "ConflictError",
     "DataValidationError",
     "DatabaseClock",
+    "DatabasePool",
     "DefinitionError",
     "DefinitionRegistry",
     "DeployResult",

@@ -19,6 +19,7 @@ from engine import (
     DEFAULT_DATABASE_URL,
     DEFAULT_PUBLIC_URL,
     Clock,
+    DatabasePool,
     DirectoryStore,
     Engine,
     EngineBounds,
@@ -85,6 +86,10 @@ class Settings:
     sms_max_attempts: int = DEFAULT_MAX_ATTEMPTS
     sms_retry_seconds: float = DEFAULT_RETRY_SECONDS
     sms_lease_seconds: float = DEFAULT_LEASE_SECONDS
+    # each process's connections to PostgreSQL (engine.DatabasePool)
+    db_pool_size: int = DatabasePool.size
+    db_max_overflow: int = DatabasePool.overflow
+    db_pool_timeout: float = DatabasePool.timeout
 
     @classmethod
     def from_environ(
@@ -158,6 +163,9 @@ def build_engine(
         public_url=settings.public_url,
         documents_dir=settings.documents_dir,
         files=_file_store(settings),
+        pool=DatabasePool(
+            settings.db_pool_size, settings.db_max_overflow, settings.db_pool_timeout
+        ),
     )
 
 
@@ -231,6 +239,14 @@ def _positive_int(name: str, value: Any) -> int:
     text = str(value).strip() if valid else ""
     if not (text.isascii() and text.isdigit() and int(text) >= 1):
         raise ConfigError(f"{ENV_PREFIX}{name} 应为正整数，现为 {value!r}")
+    return int(text)
+
+
+def _count(name: str, value: Any) -> int:
+    valid = isinstance(value, str | int) and not isinstance(value, bool)
+    text = str(value).strip() if valid else ""
+    if not (text.isascii() and text.isdigit()):
+        raise ConfigError(f"{ENV_PREFIX}{name} 应为非负整数，现为 {value!r}")
     return int(text)
 
 
@@ -343,4 +359,7 @@ PARSERS: dict[str, Parser] = {
     "SMS_MAX_ATTEMPTS": _positive_int,
     "SMS_RETRY_SECONDS": _positive(float),
     "SMS_LEASE_SECONDS": _positive(float),
+    "DB_POOL_SIZE": _positive_int,
+    "DB_MAX_OVERFLOW": _count,
+    "DB_POOL_TIMEOUT": _positive(float),
 }

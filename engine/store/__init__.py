@@ -1,5 +1,6 @@
 """Persistence: the only package that imports SQLAlchemy."""
 
+from engine.store.database import DatabasePool
 from engine.store.repository import Store, UnitOfWork
 
-__all__ = ["Store", "UnitOfWork"]
+__all__ = ["DatabasePool", "Store", "UnitOfWork"]

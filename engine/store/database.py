@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,20 @@ from sqlalchemy.pool import StaticPool
 
 DEFAULT_URL = "sqlite:///daiban.sqlite3"
 BUSY_TIMEOUT = 30.0  # seconds a SQLite writer waits for the lock; ``?timeout=`` in the URL
+
+
+@dataclass(frozen=True)
+class DatabasePool:
+    """Connections each process keeps to a server database (PostgreSQL): ``size`` kept
+    open, ``overflow`` more opened under load and closed after, ``timeout`` seconds a
+    request waits for one before failing (``Unavailable``, reason ``busy``). Every app
+    server process and every worker has a pool of its own: their sum at peak,
+    ``processes × (size + overflow)``, must stay under the server's ``max_connections``.
+    SQLite has no pool to size (a file, one writer at a time)."""
+
+    size: int = 5
+    overflow: int = 10
+    timeout: float = 30.0
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -29,13 +44,21 @@ def sqlite_file(url: str) -> Path | None:
     return Path(database) if database else None
 
 
-def make_engine(url: str, *, immediate: bool = False) -> Engine:
+def make_engine(url: str, *, immediate: bool = False, pool: DatabasePool | None = None) -> Engine:
     """An engine for ``url``. On SQLite: WAL with ``synchronous=FULL`` (commits survive a
     power cut), a busy timeout, and ``BEGIN IMMEDIATE`` for writers when asked, so two
     writers queue instead of failing to upgrade a read lock. A writer still waiting when
     the busy timeout ends fails with SQLITE_BUSY: ``Unavailable`` (``engine.store.failures``)."""
     if not is_sqlite(url):
-        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        pool = pool or DatabasePool()
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            hide_parameters=True,
+            pool_size=pool.size,
+            max_overflow=pool.overflow,
+            pool_timeout=pool.timeout,
+        )
     memory = url in ("sqlite://", "sqlite:///:memory:")
     timeout = make_url(url).query.get("timeout")
     busy = float(timeout) if isinstance(timeout, str) else BUSY_TIMEOUT

@@ -21,7 +21,13 @@ from engine.store import schema
 from engine.store.absences import AbsenceRepository
 from engine.store.cases import CaseRepository
 from engine.store.credentials import CredentialRepository
-from engine.store.database import database_url, is_sqlite, make_engine, sqlite_file
+from engine.store.database import (
+    DatabasePool,
+    database_url,
+    is_sqlite,
+    make_engine,
+    sqlite_file,
+)
 from engine.store.definitions import DefinitionRepository
 from engine.store.events import EventRepository
 from engine.store.exports import ExportRepository
@@ -40,9 +46,9 @@ from engine.store.throttles import ThrottleRepository
 class Store:
     """Owns the database engines; hands out units of work."""
 
-    def __init__(self, url: str | None = None) -> None:
+    def __init__(self, url: str | None = None, pool: DatabasePool | None = None) -> None:
         self.url = database_url(url)
-        self._write_engine = make_engine(self.url, immediate=True)
+        self._write_engine = make_engine(self.url, immediate=True, pool=pool)
         memory = self.url in ("sqlite://", "sqlite:///:memory:")
         self.in_memory = memory  # one connection, private to this process
         self._read_engine = (

@@ -57,6 +57,9 @@ def test_each_variable_sets_its_field(tmp_path: Path) -> None:
         TRUSTED_PROXY_COUNT="2",
         LOG_LEVEL="debug",
         LOG_FORMAT="JSON",
+        DB_POOL_SIZE="20",
+        DB_MAX_OVERFLOW="0",
+        DB_POOL_TIMEOUT="2.5",
     )
     assert read == Settings(
         database_url="postgresql+psycopg://daiban@db/daiban",
@@ -74,6 +77,9 @@ def test_each_variable_sets_its_field(tmp_path: Path) -> None:
         trusted_proxy_count=2,
         log_level="DEBUG",
         log_format="json",
+        db_pool_size=20,
+        db_max_overflow=0,
+        db_pool_timeout=2.5,
     )
     assert not read.demo_org
     assert read.bounds == EngineBounds(max_steps=800, loop_maximum=20)
@@ -101,6 +107,9 @@ def test_every_field_is_a_variable() -> None:
         ("LOG_LEVEL", "verbose"),
         ("LOG_FORMAT", "xml"),
         ("DOCUMENTS_DIR", "/nonexistent/daiban-documents"),
+        ("DB_POOL_SIZE", "0"),
+        ("DB_MAX_OVERFLOW", "-1"),
+        ("DB_POOL_TIMEOUT", "0"),
     ],
 )
 def test_a_bad_value_names_its_variable(name: str, bad: str) -> None:
