@@ -9,6 +9,10 @@ from sqlalchemy.pool import StaticPool
 
 DEFAULT_URL = "sqlite:///daiban.sqlite3"
 BUSY_TIMEOUT = 30.0  # seconds a SQLite writer waits for the lock; ``?timeout=`` in the URL
+# Seconds to wait for a PostgreSQL server to accept a connection (``?connect_timeout=`` in
+# the URL): a host that drops packets fails a request, a readiness check, in seconds, not
+# after the system's TCP timeout of minutes.
+CONNECT_TIMEOUT = 5
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -26,7 +30,11 @@ def make_engine(url: str, *, immediate: bool = False) -> Engine:
     writers queue instead of failing to upgrade a read lock. A writer still waiting when
     the busy timeout ends fails with SQLITE_BUSY: ``Unavailable`` (``engine.store.failures``)."""
     if not is_sqlite(url):
-        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        parsed = make_url(url)
+        libpq = parsed.get_driver_name() in ("psycopg", "psycopg2")
+        given = "connect_timeout" in parsed.query
+        connect = {"connect_timeout": CONNECT_TIMEOUT} if libpq and not given else {}
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args=connect)
     memory = url in ("sqlite://", "sqlite:///:memory:")
     timeout = make_url(url).query.get("timeout")
     busy = float(timeout) if isinstance(timeout, str) else BUSY_TIMEOUT

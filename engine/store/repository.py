@@ -8,6 +8,7 @@ nothing behind (DESIGN invariant 1).
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -16,10 +17,12 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.records import PoolStatus, SchemaStatus
 from engine.store.absences import AbsenceRepository
 from engine.store.cases import CaseRepository
 from engine.store.credentials import CredentialRepository
@@ -41,12 +44,22 @@ from engine.store.throttles import ThrottleRepository
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def migrations(connection: Connection) -> Config:
-    """Alembic's configuration for running the migrations on ``connection``."""
+def migrations(connection: Connection | None) -> Config:
+    """Alembic's configuration for running the migrations on ``connection`` (None: only
+    to read the migration scripts)."""
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
-    config.attributes["connection"] = connection
+    if connection is not None:
+        config.attributes["connection"] = connection
     return config
+
+
+@functools.cache
+def _revisions() -> tuple[str, frozenset[str]]:
+    """The newest migration of this version of daiban and all of them (read once)."""
+    scripts = ScriptDirectory.from_config(migrations(None))
+    known = frozenset(s.revision for s in scripts.walk_revisions())
+    return scripts.get_current_head() or "", known
 
 
 class Store:
@@ -82,6 +95,35 @@ class Store:
                 # Several workers starting at once migrate one after the other.
                 connection.execute(text("SELECT pg_advisory_xact_lock(7172501)"))
             command.upgrade(migrations(connection), "head")
+
+    def schema_status(self, timeout: float) -> SchemaStatus:
+        """Ask the database which migration it is at, waiting at most about ``timeout``
+        seconds for its answer (PostgreSQL's statement timeout; SQLite's busy timeout
+        does not apply to a read). ``Unavailable`` if it cannot answer."""
+        head, known = _revisions()
+        try:
+            with self._read_engine.connect() as connection:
+                if connection.dialect.name == "postgresql":
+                    connection.execute(
+                        text("SELECT set_config('statement_timeout', :ms, true)"),
+                        {"ms": str(max(1, int(timeout * 1000)))},
+                    )
+                current = MigrationContext.configure(connection).get_current_revision()
+                connection.rollback()
+        except SQLAlchemyError as error:
+            found = translate(error, committing=False, operation="schema_status", case_id=None)
+            if found is None:
+                raise
+            raise found from error
+        return SchemaStatus(current, head, current is None or current in known)
+
+    def pool_status(self) -> PoolStatus:
+        """This process's pool of writer connections (zeros for a pool that keeps none,
+        as an in-memory database's)."""
+        pool: Any = self._write_engine.pool
+        if not hasattr(pool, "checkedout"):
+            return PoolStatus(0, 0, 0)
+        return PoolStatus(int(pool.size()), int(pool.checkedout()), int(pool.overflow()))
 
     def schema_differences(self) -> list[Any]:
         """What Alembic finds between the migrated database and the table models (should be [])."""
