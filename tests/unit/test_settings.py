@@ -3,6 +3,7 @@ How the engine is built from them: tests/api/test_composition.py."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 from pathlib import Path
@@ -57,6 +58,9 @@ def test_each_variable_sets_its_field(tmp_path: Path) -> None:
         TRUSTED_PROXY_COUNT="2",
         LOG_LEVEL="debug",
         LOG_FORMAT="JSON",
+        REQUEST_ID_HEADER="X-Trace-Id",
+        ACCESS_LOG="off",
+        METRICS_ALLOW="10.0.0.5, 10.1.0.0/16,2001:db8::/32",
     )
     assert read == Settings(
         database_url="postgresql+psycopg://daiban@db/daiban",
@@ -74,7 +78,15 @@ def test_each_variable_sets_its_field(tmp_path: Path) -> None:
         trusted_proxy_count=2,
         log_level="DEBUG",
         log_format="json",
+        request_id_header="X-Trace-Id",
+        access_log=False,
+        metrics_allow=(
+            ipaddress.ip_network("10.0.0.5/32"),
+            ipaddress.ip_network("10.1.0.0/16"),
+            ipaddress.ip_network("2001:db8::/32"),
+        ),
     )
+    assert settings(ACCESS_LOG="1").access_log and Settings().access_log
     assert not read.demo_org
     assert read.bounds == EngineBounds(max_steps=800, loop_maximum=20)
 
@@ -101,6 +113,10 @@ def test_every_field_is_a_variable() -> None:
         ("LOG_LEVEL", "verbose"),
         ("LOG_FORMAT", "xml"),
         ("DOCUMENTS_DIR", "/nonexistent/daiban-documents"),
+        ("REQUEST_ID_HEADER", "X Request"),
+        ("ACCESS_LOG", "maybe"),
+        ("METRICS_ALLOW", "10.0.0.300"),
+        ("METRICS_ALLOW", "10.1.0.0/16,prometheus.local"),
     ],
 )
 def test_a_bad_value_names_its_variable(name: str, bad: str) -> None:
