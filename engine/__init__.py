@@ -41,7 +41,9 @@ from engine.exports.common import ExportSource
 from engine.files import DirectoryStore, FileStore, MemoryStore
 from engine.identity import DEFAULT_TOKEN_HOURS, IdentityService, IssuedToken, Principal
 from engine.ledger.service import LedgerService
+from engine.metrics import Meter
 from engine.notices import NoticeService
+from engine.operations import Operations
 from engine.people import PeopleService
 from engine.progress import ProgressService
 from engine.ratings import RatingLinks, RatingService
@@ -134,6 +136,7 @@ class Engine:
             self.store, self.definitions, self.clock, cache_size, warning_share=warning_share
         )
         self.audit = Auditor(self.store, self.definitions, self.files)
+        self.operations = Operations(self.store, self.clock)  # health checks, metrics
         self.cases.changes.observers.append(self.ratings.links.observe)  # rating links
         self.cases.commands.staff_check = self._works_in  # officers named on forms
         self._org, self._org_file = org, org_file
@@ -288,6 +291,15 @@ class Engine:
     ) -> ExportSource:
         """The case histories in ``scope`` matching ``where``, for the exports to stream."""
         return ExportSource(self.store, scope, where or CaseFilter(), batch)
+
+    @property
+    def meter(self) -> Meter:
+        """Where the engine's counts go (``engine.metrics``; by default nowhere)."""
+        return self.cases.changes.meter
+
+    @meter.setter
+    def meter(self, meter: Meter) -> None:
+        self.cases.changes.meter = meter
 
     def close(self) -> None:
         self.store.dispose()

@@ -12,6 +12,11 @@ Nothing personal is logged in clear: every string value goes through
 ``processes.patterns.mask_text``, so a citizen ID number or a phone number that reaches a
 log call anyway is masked (``110105********002X``, ``138****1234``). Log identifiers
 (case ids, user ids, item codes, org units), never names, addresses or form data.
+
+Every line written while a request (or a command) is handled carries its id: the entry
+point binds it (``bind_request_id``; the engine never reads a request itself), each record
+takes it when made, and the formatters add ``request_id=…`` (JSON: ``"request_id"``). The
+store writes the same id into the events it appends (``engine.store.events``).
 """
 
 from __future__ import annotations
@@ -20,13 +25,43 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
 from datetime import UTC, datetime
 from typing import Any
 
 from processes.patterns import mask_text
 
 _PLAIN = re.compile(r"^[^\s\"=]+$")
+
+# The id of the request or command being handled (None: none, e.g. the worker's loop).
+_REQUEST_ID: ContextVar[str | None] = ContextVar("daiban_request_id", default=None)
+
+
+def current_request_id() -> str | None:
+    """The id bound to what is being handled now, or None."""
+    return _REQUEST_ID.get()
+
+
+def set_request_id(request_id: str | None) -> Token[str | None]:
+    """Bind ``request_id`` until ``reset_request_id`` is given the token (for hooks that
+    open and close around a request rather than a block)."""
+    return _REQUEST_ID.set(request_id)
+
+
+def reset_request_id(token: Token[str | None]) -> None:
+    _REQUEST_ID.reset(token)
+
+
+@contextmanager
+def bind_request_id(request_id: str | None) -> Iterator[str | None]:
+    """Bind ``request_id`` for the duration of the block (a command run, a job)."""
+    token = _REQUEST_ID.set(request_id)
+    try:
+        yield request_id
+    finally:
+        _REQUEST_ID.reset(token)
 
 
 def _encodable(text: str) -> str:
@@ -104,7 +139,7 @@ class Logger:
                 level,
                 _Line(event, fields),
                 exc_info=exc_info,
-                extra={"event": event, "fields": fields},
+                extra={"event": event, "fields": fields, "request_id": _REQUEST_ID.get()},
                 stacklevel=3,
             )
 
@@ -112,6 +147,15 @@ class Logger:
 def get_logger(name: str) -> Logger:
     """The logger of module ``name`` (pass ``__name__``)."""
     return Logger(name)
+
+
+def _request_id(record: logging.LogRecord) -> str | None:
+    """The request id a record was made under: daiban's records carry it; a library's
+    record is formatted in the thread that made it, so the id bound now is its own."""
+    if hasattr(record, "fields"):
+        found: str | None = getattr(record, "request_id", None)
+        return found
+    return _REQUEST_ID.get()
 
 
 class JsonFormatter(logging.Formatter):
@@ -129,6 +173,9 @@ class JsonFormatter(logging.Formatter):
             line.update({key: _safe(value) for key, value in fields.items()})
         else:  # a library's record: its message, masked all the same
             line["message"] = _encodable(mask_text(record.getMessage()))
+        request_id = _request_id(record)
+        if request_id is not None:
+            line["request_id"] = _safe(request_id)
         if record.exc_info:
             line["exception"] = mask_text(self.formatException(record.exc_info))
         return json.dumps(line, ensure_ascii=False, default=str)
@@ -143,6 +190,9 @@ class PlainFormatter(logging.Formatter):
         message = record.getMessage()
         # daiban's own records are masked field by field already (``_Line``)
         text += message if isinstance(record.msg, _Line) else _encodable(mask_text(message))
+        request_id = _request_id(record)
+        if request_id is not None:
+            text += f" request_id={_rendered(request_id)}"
         if record.exc_info:
             text += "\n" + mask_text(self.formatException(record.exc_info))
         return text

@@ -16,11 +16,13 @@ from processes.yamlfile import DataFileError
 from webapi import (
     console,
     headers,
+    metrics,
     openapi,
     problems,
     progress_page,
     rating_page,
     request_body,
+    request_log,
     viewer,
 )
 from webapi.blueprints import BLUEPRINTS, audit, cases, messages, tasks
@@ -71,6 +73,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions[EXTENSION] = Services(
         engine, _identity(engine, settings, app.config), catalogue, owns_engine
     )
+    request_log.init_app(app)  # first: the request id is bound before any other hook runs
+    metrics.init_app(app, engine)
     problems.init_app(app)
     viewer.init_app(app)
     console.init_app(app)

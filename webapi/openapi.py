@@ -52,9 +52,10 @@ _WITH_BODY = ("post", "put", "patch")
 _ANY_BODY = {413: "REQUEST_ENTITY_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE"}
 _JSON_BODY = {400: "BAD_REQUEST", 422: "UNPROCESSABLE_ENTITY"}
 _ANY_REQUEST = {422: "UNPROCESSABLE_ENTITY"}
-# Every operation but the health check uses the database: when it cannot (disk full,
+# Every operation but the liveness checks uses the database: when it cannot (disk full,
 # unreachable: service_unavailable) or a commit's answer was lost (outcome_unknown), 503.
 _DATABASE = {503: "SERVICE_UNAVAILABLE"}
+_NO_DATABASE = ("/health", "/health/live")
 # Every write may meet a concurrent one the database refuses (a unique key taken, a
 # serialization failure: engine.store.failures): 409 conflict, nothing changed.
 _WRITE = {409: "CONFLICT"}
@@ -123,7 +124,7 @@ class ErrorResponsesPlugin(BasePlugin):
             operation.setdefault("security", [])
             responses = operation.setdefault("responses", {})
             common: dict[int, str] = dict(_ANY_REQUEST)
-            if not (path or "").endswith("/health"):
+            if not (path or "").endswith(_NO_DATABASE):
                 common.update(_DATABASE)
             if method in _WITH_BODY:
                 common.update(_ANY_BODY)

@@ -9,6 +9,7 @@ An empty variable counts as unset. A bad value is a ``ConfigError`` naming the v
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
@@ -48,6 +49,9 @@ MAX_TRUSTED_PROXIES = 10
 RETIRED = ("SECRET_KEY",)
 
 
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
 class ConfigError(ValueError):
     """A setting has a value daiban cannot use; the message names the variable."""
 
@@ -76,6 +80,11 @@ class Settings:
     trusted_proxy_count: int = 1
     log_level: str | None = None  # None: INFO for the server and jobs, WARNING otherwise
     log_format: str = "text"
+    # The proxy's request id header, read only with trusted proxies (webapi.request_log).
+    request_id_header: str = "X-Request-Id"
+    access_log: bool = True  # one ``webapi.access`` line per request
+    # Who may read /metrics besides loopback (webapi.metrics): addresses and networks.
+    metrics_allow: tuple[IpNetwork, ...] = ()
     # 短信通知 (``engine.notices``; the worker sends): no URL, the log channel.
     sms_url: str | None = None
     sms_sign_name: str = "政务服务"
@@ -283,6 +292,43 @@ def _proxy_count(name: str, value: Any) -> int:
     return int(text)
 
 
+def _header_name(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value or not set(value) <= _TOKEN_CHARS:
+        raise ConfigError(f"{ENV_PREFIX}{name} 应为请求头名称，如 X-Request-Id")
+    return value
+
+
+_SWITCH = {"1": True, "true": True, "on": True, "yes": True}
+_SWITCH |= {"0": False, "false": False, "off": False, "no": False}
+
+
+def _switch(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = value.strip().lower() if isinstance(value, str) else ""
+    if text not in _SWITCH:
+        raise ConfigError(f"{ENV_PREFIX}{name} 应为 1 或 0（开或关），现为 {value!r}")
+    return _SWITCH[text]
+
+
+def _networks(name: str, value: Any) -> tuple[IpNetwork, ...]:
+    """``10.0.0.5,10.1.0.0/16,::1``: addresses and networks (CIDR)."""
+    parts = value if isinstance(value, list | tuple) else _text(name, value).split(",")
+    found: list[IpNetwork] = []
+    for part in parts:
+        text = str(part).strip()
+        if not text:
+            continue
+        try:
+            found.append(ipaddress.ip_network(text, strict=False))
+        except ValueError:
+            raise ConfigError(
+                f"{ENV_PREFIX}{name} 应为以逗号分隔的 IP 地址或网段（如 10.0.0.5,10.1.0.0/16），"
+                f"{text!r} 不是"
+            ) from None
+    return tuple(found)
+
+
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMATS = ("text", "json")
 
@@ -350,6 +396,9 @@ PARSERS: dict[str, Parser] = {
     "TRUSTED_PROXY_COUNT": _proxy_count,
     "LOG_LEVEL": _choice(LOG_LEVELS, upper=True),
     "LOG_FORMAT": _choice(LOG_FORMATS, upper=False),
+    "REQUEST_ID_HEADER": _header_name,
+    "ACCESS_LOG": _switch,
+    "METRICS_ALLOW": _networks,
     "SMS_URL": _public_url,
     "SMS_SIGN_NAME": _text,
     "SMS_TEMPLATES": _sms_templates,

@@ -25,8 +25,18 @@ from engine.errors import (
 )
 from engine.history import seal
 from engine.logs import get_logger
+from engine.metrics import (
+    CASES_CANCELLED,
+    CASES_COMPLETED,
+    CONFLICTS,
+    INCIDENTS,
+    SILENT,
+    TASKS_COMPLETED,
+    TIMERS_FIRED,
+    Meter,
+)
 from engine.records import Actor, CaseRecord, EventRecord, TaskRecord
-from engine.runtime.case import CLAIM_EVENTS, OPEN, EventInput, LiveCase, apply_event
+from engine.runtime.case import CANCELLED, CLAIM_EVENTS, OPEN, EventInput, LiveCase, apply_event
 from engine.runtime.snapshot import pack, state_digest, unpack
 from engine.store import Store, UnitOfWork
 
@@ -56,6 +66,7 @@ class CaseChanges:
         self.before_commit: Callable[[], None] | None = None
         self.after_load: Callable[[], None] | None = None
         self.observers: list[Observer] = []
+        self.meter: Meter = SILENT  # counts what was committed (``engine.metrics``)
 
     def apply(
         self,
@@ -87,6 +98,7 @@ class CaseChanges:
         except (ScriptError, Unavailable, OutcomeUnknown):
             raise  # logged as the incident it left, or by the store
         except ConflictError:
+            self.meter.count(CONFLICTS)
             log.info("case_conflict", case=case_id, operation=event_type, user=actor.user)
             raise
         except EngineError as error:
@@ -166,6 +178,15 @@ class CaseChanges:
         for observer in self.observers:
             observer(uow, before, after, live, event)
 
+    def counted(self, before: CaseRecord | None, after: CaseRecord, event_type: str) -> None:
+        """Count a committed change (``before``: None for a new case)."""
+        if event_type == "task_completed":
+            self.meter.count(TASKS_COMPLETED)
+        elif event_type == "timers_fired":
+            self.meter.count(TIMERS_FIRED)
+        if after.status != OPEN and (before is None or before.status == OPEN):
+            self.meter.count(CASES_CANCELLED if after.status == CANCELLED else CASES_COMPLETED)
+
     def commit(self, uow: UnitOfWork) -> None:
         if self.before_commit is not None:
             self.before_commit()
@@ -226,6 +247,7 @@ class CaseChanges:
             new, rows = self._persist(uow, record, live, event, actor, reading.offset, before)
             self.commit(uow)
         self.cache.put(new.id, new.version, live)
+        self.counted(record, new, event.type)
         _log_change(new, event, actor)
         return replace(case_view(new, live), task_rows=rows), True
 
@@ -337,6 +359,7 @@ class CaseChanges:
             uow.cases.update(new, record.version)
             uow.events.append([sealed], [payload_json])
             uow.commit()
+        self.meter.count(INCIDENTS)
         log.warning(
             "incident_raised",
             case=case_id,

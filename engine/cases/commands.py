@@ -18,6 +18,7 @@ from engine.errors import ConflictError, DataValidationError
 from engine.history import GENESIS, seal
 from engine.logs import get_logger
 from engine.messages import validate_payload
+from engine.metrics import CASES_STARTED
 from engine.records import Actor, CaseRecord
 from engine.records.cases import applicant_keys
 from engine.routing import Routing, case_number
@@ -142,6 +143,8 @@ class CaseCommands:
                     return existing
             raise
         self.cache.put(record.id, record.version, live)
+        self.changes.meter.count(CASES_STARTED)
+        self.changes.counted(None, record, "case_started")
         log.info(
             "case_started",
             case=record.id,

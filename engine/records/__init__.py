@@ -37,6 +37,7 @@ from engine.records.notices import (
     NoticeQuery,
     NoticeRecord,
 )
+from engine.records.operations import Backlog, PoolStatus, SchemaStatus
 from engine.records.ratings import RatingInvitation
 from engine.records.runs import RUN_KINDS, RUN_STATUSES, RunCase, RunRecord
 from engine.records.settings import TrainingSetting
@@ -52,6 +53,7 @@ __all__ = [
     "AccountStatus",
     "Actor",
     "Admission",
+    "Backlog",
     "CaseFacts",
     "CaseFilter",
     "CaseRecord",
@@ -68,10 +70,12 @@ __all__ = [
     "Milestone",
     "NoticeQuery",
     "NoticeRecord",
+    "PoolStatus",
     "ProcessVersionRecord",
     "RatingInvitation",
     "RunCase",
     "RunRecord",
+    "SchemaStatus",
     "StoredFile",
     "TaskFacts",
     "TaskRecord",

@@ -72,6 +72,9 @@ class EventRecord:
     # set on a training or demo database only (``engine.clock.DatabaseClock``), so ``at``
     # minus it is the wall-clock time; None on a production database and on older events.
     clock_offset: int | None = None
+    # The request (or command run) that wrote the event (``engine.logs``), to find its log
+    # lines; not hashed: it says where the event came from, not what happened.
+    request_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -130,6 +130,15 @@ class CaseRepository(Repository):
         )
         return list(rows)
 
+    def timers_due(self, now: datetime) -> tuple[int, datetime | None]:
+        """How many cases have a timer due by ``now``, and the earliest such time (the
+        index on ``next_timer_at`` answers both)."""
+        due = CaseRow.next_timer_at
+        count, oldest = self.session.execute(
+            select(func.count(), func.min(due)).where(due.is_not(None), due <= now)
+        ).one()
+        return int(count), oldest
+
     def insert(self, record: CaseRecord) -> int:
         row = CaseRow(**{k: v for k, v in vars(record).items() if k != "id"})
         self.session.add(row)

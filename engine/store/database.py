@@ -11,6 +11,10 @@ from sqlalchemy.pool import StaticPool
 
 DEFAULT_URL = "sqlite:///daiban.sqlite3"
 BUSY_TIMEOUT = 30.0  # seconds a SQLite writer waits for the lock; ``?timeout=`` in the URL
+# Seconds to wait for a PostgreSQL server to accept a connection (``?connect_timeout=`` in
+# the URL): a host that drops packets fails a request, a readiness check, in seconds, not
+# after the system's TCP timeout of minutes.
+CONNECT_TIMEOUT = 5
 
 
 @dataclass(frozen=True)
@@ -51,10 +55,15 @@ def make_engine(url: str, *, immediate: bool = False, pool: DatabasePool | None 
     the busy timeout ends fails with SQLITE_BUSY: ``Unavailable`` (``engine.store.failures``)."""
     if not is_sqlite(url):
         pool = pool or DatabasePool()
+        parsed = make_url(url)
+        libpq = parsed.get_driver_name() in ("psycopg", "psycopg2")
+        given = "connect_timeout" in parsed.query
+        connect = {"connect_timeout": CONNECT_TIMEOUT} if libpq and not given else {}
         return create_engine(
             url,
             pool_pre_ping=True,
             hide_parameters=True,
+            connect_args=connect,
             pool_size=pool.size,
             max_overflow=pool.overflow,
             pool_timeout=pool.timeout,

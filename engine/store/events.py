@@ -1,5 +1,9 @@
 """The append-only events table: appending sealed events, reading a case's history.
 
+Each row also carries the id of the request (or command run) that appended it, bound by
+the entry point (``engine.logs.current_request_id``): not hashed, so the history verifies
+and replays alike with or without it.
+
 Besides the hashed columns, each row carries a few columns derived from its payload
 (``derived_columns``): what the supervision figures and the warnings select on, so that
 they query columns instead of substrings of the stored JSON. They are not hashed — the
@@ -15,6 +19,7 @@ from typing import Any, cast
 from sqlalchemy import String, Table, insert, select
 
 from engine.elements import INTAKE_DECISION
+from engine.logs import current_request_id
 from engine.records import EventRecord
 from engine.store.rows import Repository, event_record
 from engine.store.tables import EventRow
@@ -46,7 +51,9 @@ def derived_columns(event_type: str, payload: Mapping[str, Any]) -> dict[str, st
 
 class EventRepository(Repository):
     def append(self, events: Sequence[EventRecord], payloads: Sequence[str]) -> None:
-        """Insert sealed events, each with its payload exactly as hashed."""
+        """Insert sealed events, each with its payload exactly as hashed, and the id of
+        the request appending them (the event's own, when it has one)."""
+        bound = current_request_id()
         self.session.connection().execute(
             _INSERT_EVENT,
             [
@@ -64,6 +71,7 @@ class EventRepository(Repository):
                     "actor_role": event.actor_role,
                     "actor_unit": event.actor_unit,
                     "clock_offset": event.clock_offset,
+                    "request_id": event.request_id or bound,
                     **derived_columns(event.type, event.payload),
                 }
                 for event, payload in zip(events, payloads, strict=True)

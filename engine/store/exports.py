@@ -73,6 +73,7 @@ class ExportRepository(Repository):
                 e.actor_role,
                 e.actor_unit,
                 e.clock_offset,
+                e.request_id,
             )
             .where(e.case_id.in_(sorted(set(case_ids))))
             .order_by(e.case_id, e.seq)

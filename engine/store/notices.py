@@ -88,6 +88,11 @@ class NoticeRepository(Repository):
         query = select(*_COLUMNS).where(_claimable(now)).order_by(c.next_at, c.id).limit(limit)
         return [NoticeRecord(**row) for row in self.session.connection().execute(query).mappings()]
 
+    def count_due(self, now: datetime) -> int:
+        """How many notices ``due`` would hand out now, without a limit."""
+        query = select(func.count()).select_from(_NOTICES).where(_claimable(now))
+        return int(self.session.connection().execute(query).scalar_one())
+
     def claim(self, notice: NoticeRecord, now: datetime, lease_until: datetime, by: str) -> bool:
         """Take ``notice`` as read (same state and attempts) for one attempt; False: another
         sender took or settled it meanwhile."""

@@ -8,15 +8,19 @@ nothing behind (DESIGN invariant 1).
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.records import PoolStatus, SchemaStatus
 from engine.store import schema
 from engine.store.absences import AbsenceRepository
 from engine.store.cases import CaseRepository
@@ -41,6 +45,14 @@ from engine.store.settings import SettingsRepository
 from engine.store.tables import Base
 from engine.store.tasks import TaskRepository
 from engine.store.throttles import ThrottleRepository
+
+
+@functools.cache
+def _revisions() -> tuple[str, frozenset[str]]:
+    """The newest migration of this version of daiban and all of them (read once)."""
+    scripts = ScriptDirectory.from_config(schema.migrations())
+    known = frozenset(s.revision for s in scripts.walk_revisions())
+    return scripts.get_current_head() or "", known
 
 
 class Store:
@@ -76,6 +88,35 @@ class Store:
             if found is None:
                 raise
             raise found from error
+
+    def schema_status(self, timeout: float) -> SchemaStatus:
+        """Ask the database which migration it is at, waiting at most about ``timeout``
+        seconds for its answer (PostgreSQL's statement timeout; SQLite's busy timeout
+        does not apply to a read). ``Unavailable`` if it cannot answer."""
+        head, known = _revisions()
+        try:
+            with self._read_engine.connect() as connection:
+                if connection.dialect.name == "postgresql":
+                    connection.execute(
+                        text("SELECT set_config('statement_timeout', :ms, true)"),
+                        {"ms": str(max(1, int(timeout * 1000)))},
+                    )
+                current = MigrationContext.configure(connection).get_current_revision()
+                connection.rollback()
+        except SQLAlchemyError as error:
+            found = translate(error, committing=False, operation="schema_status", case_id=None)
+            if found is None:
+                raise
+            raise found from error
+        return SchemaStatus(current, head, current is None or current in known)
+
+    def pool_status(self) -> PoolStatus:
+        """This process's pool of writer connections (zeros for a pool that keeps none,
+        as an in-memory database's)."""
+        pool: Any = self._write_engine.pool
+        if not hasattr(pool, "checkedout"):
+            return PoolStatus(0, 0, 0)
+        return PoolStatus(int(pool.size()), int(pool.checkedout()), int(pool.overflow()))
 
     def schema_differences(self) -> list[Any]:
         """What Alembic finds between the migrated database and the table models (should be [])."""

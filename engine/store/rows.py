@@ -123,4 +123,5 @@ def event_record(row: Any) -> EventRecord:
         actor_role=row.actor_role,
         actor_unit=row.actor_unit,
         clock_offset=row.clock_offset,
+        request_id=row.request_id,
     )

@@ -146,6 +146,8 @@ class EventRow(Base):
     intake_decision: Mapped[str | None] = mapped_column(String(40))
     # Hashed when set (migration 0010): seconds a training database's clock was ahead.
     clock_offset: Mapped[int | None] = mapped_column(BigInteger)
+    # Not hashed (migration 0020): the request that wrote the event, as in the logs.
+    request_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class PasswordRow(Base):

@@ -325,6 +325,11 @@ REGISTERED = "registered"  # the kind of the cases test_registration makes
 # Without a token: public endpoints and what they answer; every other one answers 401.
 PUBLIC: dict[tuple[str, str], int] = {
     ("GET", "/api/v1/health"): 200,
+    ("GET", "/api/v1/health/live"): 200,
+    ("GET", "/api/v1/health/ready"): 200,
+    # Prometheus metrics: loopback (the test client's address) and an allow-list only
+    # (tests/api/test_observability.py); not part of the API, so not in its document
+    ("GET", "/metrics"): 200,
     # 办件进度查询: no account; without its parameters 422 (tests/api/test_api_public_progress.py)
     ("GET", "/api/v1/public/progress"): 422,
     ("POST", "/api/v1/auth/login"): 401,  # wrong password: login itself needs no token

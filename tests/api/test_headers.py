@@ -11,19 +11,15 @@ Was (issue 9): no CSP, no ``X-Content-Type-Options``, the docs page could be fra
 from __future__ import annotations
 
 import http.client
-import os
 import re
 import socket
-import subprocess
-import sys
-import time
 from typing import Any
 
 import pytest
 from flask import Flask
 
 from engine import Engine
-from tests.support.paths import ROOT
+from tests.support.servers import gunicorn
 from webapi import create_app
 from webapi.headers import API_POLICY, QuietRequestHandler
 
@@ -179,30 +175,8 @@ def test_daiban_serve_runs_the_quiet_handler(
 def test_gunicorn_announces_no_server(database_url: str) -> None:
     pytest.importorskip("gunicorn", reason="gunicorn comes with the 'server' extra")
     port = _free_port()
-    environ = {
-        **os.environ,
-        "DAIBAN_DATABASE_URL": database_url,
-        "DAIBAN_SECRET_KEY": "from-env",
-    }
-    command = [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}"]
-    process = subprocess.Popen(
-        [*command, "webapi:create_app()"],
-        cwd=ROOT,
-        env=environ,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                response = _get(port, "/api/v1/health")
-                break
-            except OSError:
-                assert process.poll() is None, process.communicate()[1][-2000:]
-                assert time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.2)
-        assert response.status == 200
+    environ = {"DAIBAN_DATABASE_URL": database_url, "DAIBAN_SECRET_KEY": "from-env"}
+    with gunicorn(environ, port):
         for path in ("/api/v1/health", "/api/docs", "/no/such/page", "/api/v1/items"):
             response = _get(port, path)
             assert response.getheader("Server") is None, (path, response.getheaders())
@@ -210,8 +184,3 @@ def test_gunicorn_announces_no_server(database_url: str) -> None:
         # gunicorn's own error page (a malformed request line) has no banner either.
         answer = _raw(port, b"GARBAGE\r\n\r\n")
         assert b"\r\nserver:" not in answer.split(b"\r\n\r\n", 1)[0].lower(), answer[:300]
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        if process.stderr is not None:
-            process.stderr.close()

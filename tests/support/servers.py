@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import http.client
+import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from werkzeug.serving import WSGIRequestHandler, make_server
+
+from tests.support.paths import ROOT
 
 
 @contextmanager
@@ -52,3 +58,47 @@ def run_gunicorn(
     return subprocess.run(
         command, cwd=cwd, env=environ, capture_output=True, text=True, timeout=120
     )
+
+
+@contextmanager
+def gunicorn(
+    environ: Mapping[str, str], port: int, workers: int = 1, options: Sequence[str] = ()
+) -> Iterator[None]:
+    """gunicorn serving ``webapi:create_app()`` on ``127.0.0.1:port`` with ``environ`` added
+    to this process's environment (and more command-line ``options``), from when it
+    answers its health check until the block ends (then stopped with SIGTERM)."""
+    command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}"]
+    command += options
+    # A file, not a pipe: a pipe nobody reads would stop the workers once its buffer is
+    # full of their log lines.
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [*command, "webapi:create_app()"],
+            cwd=ROOT,
+            env={**os.environ, **environ},
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        try:
+            deadline = time.monotonic() + 90
+            while not _answers(port):
+                if process.poll() is not None:
+                    log.seek(0)
+                    raise AssertionError(log.read()[-2000:].decode(errors="replace"))
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.2)
+            yield
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def _answers(port: int) -> bool:
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request("GET", "/api/v1/health")
+        status = connection.getresponse().status
+        connection.close()
+    except OSError:
+        return False
+    return status == 200

@@ -3,6 +3,7 @@ How the engine is built from them: tests/api/test_composition.py."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 from pathlib import Path
@@ -60,6 +61,9 @@ def test_each_variable_sets_its_field(tmp_path: Path) -> None:
         DB_POOL_SIZE="20",
         DB_MAX_OVERFLOW="0",
         DB_POOL_TIMEOUT="2.5",
+        REQUEST_ID_HEADER="X-Trace-Id",
+        ACCESS_LOG="off",
+        METRICS_ALLOW="10.0.0.5, 10.1.0.0/16,2001:db8::/32",
     )
     assert read == Settings(
         database_url="postgresql+psycopg://daiban@db/daiban",
@@ -80,7 +84,15 @@ def test_each_variable_sets_its_field(tmp_path: Path) -> None:
         db_pool_size=20,
         db_max_overflow=0,
         db_pool_timeout=2.5,
+        request_id_header="X-Trace-Id",
+        access_log=False,
+        metrics_allow=(
+            ipaddress.ip_network("10.0.0.5/32"),
+            ipaddress.ip_network("10.1.0.0/16"),
+            ipaddress.ip_network("2001:db8::/32"),
+        ),
     )
+    assert settings(ACCESS_LOG="1").access_log and Settings().access_log
     assert not read.demo_org
     assert read.bounds == EngineBounds(max_steps=800, loop_maximum=20)
 
@@ -110,6 +122,10 @@ def test_every_field_is_a_variable() -> None:
         ("DB_POOL_SIZE", "0"),
         ("DB_MAX_OVERFLOW", "-1"),
         ("DB_POOL_TIMEOUT", "0"),
+        ("REQUEST_ID_HEADER", "X Request"),
+        ("ACCESS_LOG", "maybe"),
+        ("METRICS_ALLOW", "10.0.0.300"),
+        ("METRICS_ALLOW", "10.1.0.0/16,prometheus.local"),
     ],
 )
 def test_a_bad_value_names_its_variable(name: str, bad: str) -> None:

@@ -172,6 +172,7 @@ def _event(entry: HistoryEntry, masked: bool) -> dict[str, Any]:
         "prev_hash": event.prev_hash,
         "state_digest": event.state_digest,
         "clock_offset": event.clock_offset,
+        "request_id": event.request_id,
     }
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 import traceback
+import uuid
 from collections.abc import Callable, Sequence
 
-from engine import EngineError
+from engine import EngineError, logs
 from engine.errors import DataValidationError, DefinitionError
 from processes.yamlfile import DataFileError
 from webapi.cli.admin import cmd_serve, cmd_users
@@ -162,7 +163,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # warnings (their output is the answer). DAIBAN_LOG_LEVEL overrides both.
         default_level = "INFO" if args.command in LOGGED_COMMANDS else "WARNING"
         configure_logging(settings_for(args), default_level)
-        code: int = args.handler(args)
+        # One id per run, as a request has one: in its log lines and the events it writes.
+        with logs.bind_request_id(f"cli-{uuid.uuid4().hex}"):
+            code: int = args.handler(args)
         return code
     except DefinitionError as exc:
         for problem in exc.problems:

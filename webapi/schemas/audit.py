@@ -60,6 +60,14 @@ class HistoryEventSchema(Schema):
             "at 减去它为系统时间）；生产库为 null"
         },
     )
+    request_id = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "写入该事件的请求编号（同响应头 X-Request-Id 与日志中的 request_id；"
+            "命令行为 cli-…；不计入哈希）；较早的事件为 null",
+            "example": "4f0c2a9e8b7d4e51a3c6d2f1e0b9a877",
+        },
+    )
 
 
 class HistorySchema(Schema):
