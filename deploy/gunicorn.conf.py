@@ -9,6 +9,10 @@ reverse proxy) and ``WEB_CONCURRENCY`` (default 2 × CPUs + 1 workers).
 import multiprocessing
 import os
 
+# A worker that exits leaves the metrics' sums (PROMETHEUS_MULTIPROC_DIR, set by the unit);
+# gunicorn calls the hook by its name.
+from webapi.metrics import child_exit  # noqa: F401
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
 worker_class = "sync"  # one request per process: a case change holds its worker briefly
@@ -24,10 +28,12 @@ max_requests_jitter = 100
 # Each worker builds its app after the fork: its own database pool, no connection shared
 # across processes, and a reload (SIGHUP) picks up new code and settings.
 preload_app = False
-# Access log to standard output (journald): one line per request with its request id, the
-# status, the size, the time in microseconds and the user agent. No query strings (%q)
-# with personal data reach it: the path only.
-accesslog = "-"
+# No access log of gunicorn's own: the app writes one structured line per request
+# (logger webapi.access: method, path, route, status, duration, bytes, client, user,
+# request id; DAIBAN_ACCESS_LOG), and two lines per request would only double the journal.
+# A county that wants gunicorn's too sets accesslog = "-" with this format (the request id
+# is the app's X-Request-Id answer header):
+accesslog = None
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(D)sus request_id=%({x-request-id}o)s "%(a)s"'
 errorlog = "-"
 loglevel = "info"

@@ -90,12 +90,14 @@ class Worker:
         backoff_base: float = 1.0,
         max_backoff: float = 60.0,
         on_round: Callable[[RoundReport], Any] | None = None,
+        on_failure: Callable[[BaseException], Any] | None = None,
     ) -> None:
         self.round_job = round_job
         self.interval = interval
         self.backoff_base = backoff_base
         self.max_backoff = max_backoff
         self.on_round = on_round
+        self.on_failure = on_failure
         self.stop = threading.Event()
         self.stats = WorkerStats()
 
@@ -112,7 +114,7 @@ class Worker:
             try:
                 self.run_once()
             except (Unavailable, OutcomeUnknown) as error:
-                delay = self._failed()
+                delay = self._failed(error)
                 log.warning(
                     "worker_database_unavailable",
                     reason=error.context.get("reason", error.code),
@@ -122,7 +124,7 @@ class Worker:
                 self.stop.wait(delay)
                 continue
             except Exception as error:  # a bug in one round must not stop every deadline
-                delay = self._failed()
+                delay = self._failed(error)
                 log.error(
                     "worker_round_failed",
                     exc_info=True,
@@ -166,7 +168,9 @@ class Worker:
         else:
             log.debug("worker_round", **fields)
 
-    def _failed(self) -> float:
+    def _failed(self, error: BaseException) -> float:
+        if self.on_failure is not None:
+            self.on_failure(error)
         self.stats.failed_rounds += 1
         self.stats.consecutive_failures += 1
         return backoff(self.stats.consecutive_failures, self.backoff_base, self.max_backoff)

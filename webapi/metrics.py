@@ -15,7 +15,9 @@ What is measured, all named ``daiban_…``:
   and not sent), ``daiban_database_up`` (0: the database did not answer; the three above
   are then left out rather than reported as 0);
 - ``daiban_db_pool_size``, ``daiban_db_pool_checked_out``, ``daiban_db_pool_overflow``: the
-  connection pool of each process, summed over the live processes.
+  connection pool of each process, summed over the live processes;
+- ``daiban_worker_rounds_total`` (by ``outcome``: ``ok``, ``database``, ``error``): the
+  rounds of a ``daiban worker`` started with ``--metrics-port``.
 
 Several processes (gunicorn's workers): with ``PROMETHEUS_MULTIPROC_DIR`` set in the
 environment before the app starts (an empty folder, writable, one per service, emptied at
@@ -76,6 +78,11 @@ REQUEST_SECONDS = Histogram(
     ["method", "route", "status"],
 )
 COUNTERS = {name: Counter(f"daiban_{name}", text) for name, text in COUNTS.items()}
+# The background worker's rounds (``daiban worker --metrics-port``): done, or failed
+# (``database``: an outage waited out; ``error``: a bug, logged with its stack).
+WORKER_ROUNDS = Counter(
+    "daiban_worker_rounds_total", "Rounds of the background worker by outcome", ["outcome"]
+)
 # Per process; summed over the live ones in multiprocess mode.
 POOL = {
     "size": Gauge(
@@ -201,6 +208,11 @@ def start_metrics_server(port: int, addr: str = "127.0.0.1", engine: Engine | No
     if engine is not None:
         engine.meter = METER
     return start_http_server(port, addr, registry=_Scrape(engine))
+
+
+def worker_round(outcome: str) -> None:
+    """Count one round of ``daiban worker``: ``ok``, ``database`` or ``error``."""
+    WORKER_ROUNDS.labels(outcome).inc()
 
 
 def child_exit(server: Any, worker: Any) -> None:

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -27,6 +28,7 @@ from engine.clock import SHANGHAI
 from tests.support.databases import START, Deployed
 from tests.support.failure_tools import PostgresProxy
 from tests.support.paths import DATA, PG_URL, ROOT
+from tests.support.servers import free_port
 
 WAIT = 180  # seconds: a bound on waiting for workers that are stuck, never a measured time
 postgres_only = pytest.mark.skipif(
@@ -193,3 +195,32 @@ def test_sqlite_takes_one_worker_and_says_so(
     with worker(engine.database_url, second_log, "--once") as again:
         assert again.wait(WAIT) == 0, second_log.read_text()
     assert timer_events(engine, cases)[0] == dict.fromkeys(cases, 1)
+
+
+def test_the_worker_serves_its_metrics(engine: Engine, clock: ManualClock, tmp_path: Path) -> None:
+    start_cases(engine, clock, 5)
+    log, port = tmp_path / "worker.log", free_port()
+    with worker(
+        engine.database_url, log, "--interval", "0.2", "--metrics-port", str(port)
+    ) as process:
+        wait_for(lambda: engine.cases.timer_lag()[0] == 0, "the timers fired", [log])
+        wait_for(lambda: "daiban_worker_rounds_total" in scrape(port), "metrics served", [log])
+        text = scrape(port)
+        stop(process, log)
+    values = {
+        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("daiban_")
+    }
+    assert values['daiban_worker_rounds_total{outcome="ok"}'] >= 1
+    assert values["daiban_timers_fired_total"] == 5  # this process fired all five
+    assert values["daiban_timers_due"] == 0
+    assert values["daiban_worker_lag_seconds"] == 0
+
+
+def scrape(port: int) -> str:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as answer:
+            return str(answer.read().decode())
+    except OSError:
+        return ""

@@ -38,7 +38,7 @@ def test_gunicorn_loads_the_configuration_and_the_app(tmp_path: Path) -> None:
     pairs = (line.partition("=")[::2] for line in printed.splitlines() if "=" in line)
     settings = {key.strip(): value.strip() for key, value in pairs}
     assert settings["workers"] == "3" and "127.0.0.1:18199" in settings["bind"]
-    assert settings["preload_app"] == "False" and settings["accesslog"] == "-"
+    assert settings["preload_app"] == "False" and settings["accesslog"] == "None"
     assert "%({x-request-id}o)s" in settings["access_log_format"]
     assert int(settings["max_requests_jitter"]) > 0 and int(settings["graceful_timeout"]) > 0
 

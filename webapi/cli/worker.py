@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 from engine import Engine
 from engine.clock import SHANGHAI
+from engine.errors import OutcomeUnknown, Unavailable
 from engine.logs import get_logger
 from engine.notices import Channel, HttpGateway, LogChannel, SendPolicy, SendReport
 from engine.records import NOTICE_KINDS, NOTICE_STATES, NoticeQuery
@@ -31,6 +32,18 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     worker.add_argument("--once", action="store_true", help="只做一轮")
     worker.add_argument(
         "--interval", type=_seconds, default=10.0, metavar="S", help="两轮之间的秒数（默认 10）"
+    )
+    worker.add_argument(
+        "--metrics-port",
+        type=int,
+        metavar="PORT",
+        help="在此端口提供 Prometheus 指标（/metrics；默认不提供）",
+    )
+    worker.add_argument(
+        "--metrics-address",
+        default="127.0.0.1",
+        metavar="ADDR",
+        help="指标服务监听的地址（默认 127.0.0.1，仅本机）",
     )
     worker.add_argument(
         "--status", action="store_true", help="只显示积压：到期未触发的定时器、待发送的通知"
@@ -92,10 +105,26 @@ def cmd_worker(args: argparse.Namespace) -> int:
     check_start(engine, settings)  # it signs what it sends: no gateway without the key
     channel, policy, name = channel_of(settings), policy_of(settings), worker_name()
     engine.notices.templates  # noqa: B018 (a broken notices.yaml stops here, not a change)
+    show = _printer(args.once)
+    on_round, on_failure = show, None
+    if args.metrics_port is not None:
+        from webapi import metrics  # prometheus-client: only when asked for
+
+        metrics.start_metrics_server(args.metrics_port, args.metrics_address, engine)
+
+        def on_round(report: RoundReport) -> None:
+            metrics.worker_round("ok")
+            show(report)
+
+        def on_failure(error: BaseException) -> None:
+            database = isinstance(error, Unavailable | OutcomeUnknown)
+            metrics.worker_round("database" if database else "error")
+
     worker = Worker(
         engine_round(engine, lambda: engine.notices.send_due(channel, policy, name)),
         interval=args.interval,
-        on_round=_printer(args.once),
+        on_round=on_round,
+        on_failure=on_failure,
     )
     with single_worker(engine):
         if args.once:
