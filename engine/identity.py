@@ -296,10 +296,16 @@ class IdentityService:
             # A name that is no account looks up a placeholder: the same query either way.
             account = user_id in self.org.users
             stored = uow.credentials.password_hash(user_id if account else "")
+            # The demo password opens only a demo or training database, whatever the start
+            # check saw (``webapi.startup``): a production database never accepts it.
+            demo_only = stored == demo_hash() and uow.settings.training() is None
             uow.commit()
         # The attempt is counted before this (slow, on purpose) check: a crash or a
         # concurrent request cannot get a password checked beyond the limit.
         right = self._check(password, stored) and account and stored is not None
+        if right and demo_only:
+            log.warning("login_refused", user=user_id, client=client, reason="demo_password")
+            right = False
         if not right and admission.until is not None:  # this failure filled a counter
             log.warning("login_locked", user=user_id, client=client, reason="limit_reached")
             raise _locked(admission.until, now)

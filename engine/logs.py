@@ -198,10 +198,28 @@ class PlainFormatter(logging.Formatter):
         return text
 
 
+class _StandardError(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to ``sys.stderr`` as it is when a record comes, not as it was when the
+    handler was made (as ``logging.lastResort`` does): a process that replaces its
+    standard error (a test runner capturing output, a daemon redirecting it) never gets
+    a line written to a stream closed since."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def configure(level: str | int = "INFO", *, json_lines: bool = False) -> None:
     """Send the logs to standard error, one line per record (the server and the CLI call
     this once at start)."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StandardError()
     handler.setFormatter(JsonFormatter() if json_lines else PlainFormatter())
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "daiban", False)]:

@@ -10,7 +10,7 @@ known and wanted (a gateway on a private link that checks nothing).
 
 from __future__ import annotations
 
-from engine import Engine, logs
+from engine import Engine, Unavailable, logs
 from engine.identity import DEMO_PASSWORD
 from webapi.settings import Settings
 
@@ -27,9 +27,16 @@ class StartRefused(RuntimeError):
 def check_start(engine: Engine, settings: Settings) -> None:
     """Refuse (``StartRefused``) a start a production database must not see; a database
     flagged for training or demos (``daiban clock init``) may have both."""
-    if engine.training.status().setting is not None:
-        return
-    demo = engine.identity.demo_password_users()
+    try:
+        if engine.training.status().setting is not None:
+            return
+        demo = engine.identity.demo_password_users()
+    except Unavailable as error:
+        # The database is not there yet (it answers 503 until it is, and the readiness
+        # check says so). Starting anyway is safe: a production database never accepts
+        # the demo password at login (``IdentityService.login``).
+        log.warning("start_check_deferred", reason=error.reason)
+        demo = []
     if demo:
         log.error("start_refused", reason="demo_passwords", accounts=len(demo))
         shown = "、".join(demo[:SHOWN_ACCOUNTS]) + ("等" if len(demo) > SHOWN_ACCOUNTS else "")

@@ -10,7 +10,7 @@ import os
 import pytest
 from flask import Flask
 
-from engine import Engine
+from engine import Engine, NotAuthenticated
 from engine.identity import DEMO_PASSWORD
 from processes import resources
 from tests.support.paths import ROOT, SAMPLE
@@ -40,6 +40,18 @@ def test_the_app_refuses_demo_passwords_on_a_production_database(engine: Engine)
     assert "仍使用演示密码 daiban-demo" in message and "daiban users password" in message
     engine.training.flag("training", "test")
     create_app({"ENGINE": engine})  # a training database may have them
+
+
+def test_a_production_database_never_accepts_the_demo_password_at_login(
+    engine: Engine,
+) -> None:
+    """Whatever the start check saw (it is deferred while the database is unreachable):
+    the demo password opens a demo or training database only."""
+    engine.identity.seed_passwords(DEMO_PASSWORD)
+    with pytest.raises(NotAuthenticated):
+        engine.identity.login("wang.fang", DEMO_PASSWORD)
+    engine.training.flag("demo", "test")
+    assert engine.identity.login("wang.fang", DEMO_PASSWORD).token
 
 
 def test_the_app_refuses_an_sms_gateway_without_its_key(engine: Engine) -> None:
