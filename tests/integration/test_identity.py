@@ -111,6 +111,9 @@ def test_revoke_all_and_seed(engine: Engine) -> None:
     seeded = engine.identity.seed_passwords("daiban-demo")
     assert seeded == len(engine.org.users)
     assert engine.identity.seed_passwords("daiban-demo") == 0
+    with pytest.raises(NotAuthenticated):  # the demo password on a production database
+        engine.identity.login("chen.jing", "daiban-demo")
+    engine.training.flag("demo", "test")
     assert engine.identity.login("chen.jing", "daiban-demo").user_id == "chen.jing"
 
 
