@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -103,9 +104,31 @@ class CaseRow(Base):
     applicant_id_tail: Mapped[str | None] = mapped_column(String(6), index=True)
 
 
+_UNCLAIMED = "closed_seq IS NULL AND claimed_by IS NULL"
+_HELD = "closed_seq IS NULL AND claimed_by IS NOT NULL"
+
+
 class ReadyTaskRow(Base):
     __tablename__ = "ready_tasks"
-    __table_args__ = (Index("ix_ready_tasks_lane_org", "lane", "org_unit"),)
+    __table_args__ = (
+        Index("ix_ready_tasks_lane_org", "lane", "org_unit"),
+        # The work queue's (migration 0021): open rows only, in due order.
+        Index(
+            "ix_ready_tasks_open_post",
+            "lane",
+            "org_unit",
+            "due_at",
+            postgresql_where=text(_UNCLAIMED),
+            sqlite_where=text(_UNCLAIMED),
+        ),
+        Index(
+            "ix_ready_tasks_open_holder",
+            "claimed_by",
+            "due_at",
+            postgresql_where=text(_HELD),
+            sqlite_where=text(_HELD),
+        ),
+    )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     spec_id: Mapped[str] = mapped_column(String(200))

@@ -211,3 +211,27 @@ def test_units_list_the_villages_a_registration_may_name(
     refused = client.get("/api/v1/units?kind=city", headers=tokens.headers("wang.fang"))
     assert refused.status_code == 422 and refused.get_json()["errors"][0]["field"] == "kind"
     assert client.get("/api/v1/units").status_code == 401
+
+
+def test_a_new_task_is_reached_whatever_the_backlog(counter: Counter, clock: ManualClock) -> None:
+    """More than a page of older, overdue work (the worst case of the issue: 200 rows cut
+    and the newest hidden) never hides a new task: ``total`` counts every one, the pages
+    reach the new task in due order, and ``sort=newest`` lists it first."""
+    backlog = 210
+    old = {
+        counter.register("wang.fang", WINDOW_ITEM, SHIQIAO, "township_window")["id"]
+        for _ in range(backlog)
+    }
+    at(clock, "2026-11-16", 10)  # weeks later: every one of them is overdue
+    new = counter.register("wang.fang", WINDOW_ITEM, SHIQIAO, "township_window")["id"]
+    first = queue(counter, "zhang.min")
+    assert first["total"] == backlog + 1
+    assert first["counts"]["overdue"] == backlog
+    seen: list[int] = []
+    for page in range(1, 4):
+        body = queue(counter, "zhang.min", f"page={page}")
+        seen += [t["case_id"] for t in body["items"]]
+    assert seen[-1] == new and set(seen[:-1]) == old  # earliest due first: the new one last
+    assert len(seen) == len(set(seen)) == backlog + 1  # every task once across the pages
+    newest = counter.get("zhang.min", "/api/v1/tasks?page_size=1&sort=newest").get_json()
+    assert [t["case_id"] for t in newest["items"]] == [new]
