@@ -204,9 +204,6 @@ class _StandardError(logging.StreamHandler):  # type: ignore[type-arg]
     standard error (a test runner capturing output, a daemon redirecting it) never gets
     a line written to a stream closed since."""
 
-    def __init__(self) -> None:
-        super().__init__()
-
     @property
     def stream(self) -> Any:
         return sys.stderr

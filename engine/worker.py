@@ -50,9 +50,10 @@ class RoundReport:
 
     @property
     def busy(self) -> bool:
+        tick = self.tick
         return bool(
-            self.tick.fired or self.tick.warnings or self.runs or self.sent or self.retried
-        ) or bool(self.dead)
+            tick.fired or tick.warnings or self.runs or self.sent or self.retried or self.dead
+        )
 
 
 @dataclass
@@ -63,8 +64,6 @@ class WorkerStats:
     failed_rounds: int = 0
     consecutive_failures: int = 0
     fired: int = 0
-    warnings: int = 0
-    last: RoundReport | None = None
 
 
 def backoff(failures: int, base: float, maximum: float) -> float:
@@ -149,8 +148,6 @@ class Worker:
         self.stats.consecutive_failures = 0
         self.stats.rounds += 1
         self.stats.fired += len(report.tick.fired)
-        self.stats.warnings += len(report.tick.warnings)
-        self.stats.last = report
         if self.on_round is not None:
             self.on_round(report)
         fields = {
@@ -194,7 +191,8 @@ def engine_round(
                 len(sent.retried),
                 len(sent.dead),
             )
-        report.due_timers, report.lag_seconds = engine.cases.timer_lag()
+        backlog = engine.operations.backlog()
+        report.due_timers, report.lag_seconds = backlog.timers_due, backlog.timer_lag_seconds
         return report
 
     return one_round

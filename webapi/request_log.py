@@ -52,12 +52,6 @@ def request_id_of_request() -> str:
     return new_request_id()
 
 
-def current_request_id() -> str:
-    """The id of the request being handled."""
-    found: str = g.request_id
-    return found
-
-
 def route() -> str:
     """The route template of the request (``/api/v1/cases/<int:case_id>``), or ``-``."""
     rule = request.url_rule

@@ -4,7 +4,8 @@ nothing, a script failure leaves an incident in the history and the case as it w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
@@ -84,7 +85,7 @@ class CaseChanges:
         the winner left: the holder's duplicate claim is then a no-op (200), a claim of a
         task someone else took a real conflict (409). Not with ``expected_version``: the
         caller asked for a conflict if the case moved."""
-        try:
+        with self._reported(case_id, event_type, actor):
             try:
                 view, written = self._apply_once(
                     case_id, event_type, payload, actor, expected_version, prepare
@@ -93,8 +94,15 @@ class CaseChanges:
                 if event_type not in CLAIM_EVENTS or expected_version is not None:
                     raise
                 view, written = self._apply_once(case_id, event_type, payload, actor, None, prepare)
-            assert view is not None  # only a claim leaves the case to another
-            return view, written
+        assert view is not None  # only a claim leaves the case to another
+        return view, written
+
+    @contextmanager
+    def _reported(self, case_id: int, event_type: str, actor: Actor) -> Iterator[None]:
+        """Log a command refused or lost to a concurrent change (and count the conflict),
+        the same for every way a change is applied."""
+        try:
+            yield
         except (ScriptError, Unavailable, OutcomeUnknown):
             raise  # logged as the incident it left, or by the store
         except ConflictError:
@@ -116,13 +124,10 @@ class CaseChanges:
         event was written; False if nothing was due any more (another worker fired them)
         or firing changed nothing; None if another worker holds the case right now.
         Several workers may run this on the same cases: each firing is written once."""
-        try:
+        with self._reported(case_id, "timers_fired", actor):
             view, fired = self._apply_once(
                 case_id, "timers_fired", {}, actor, None, None, claim=True
             )
-        except ConflictError:
-            log.info("case_conflict", case=case_id, operation="timers_fired", user=actor.user)
-            raise
         return None if view is None else fired
 
     def note(

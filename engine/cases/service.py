@@ -213,7 +213,3 @@ class CaseService:
         self, limit: int = 500, max_rounds: int = 20, stop: Callable[[], bool] | None = None
     ) -> TickReport:
         return self.timers.tick(limit, max_rounds, stop)
-
-    def timer_lag(self) -> tuple[int, float]:
-        """Timers due and not fired: how many cases, and the oldest's delay in seconds."""
-        return self.timers.lag()

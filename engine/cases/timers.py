@@ -81,14 +81,6 @@ class Timers:
         )
         return report
 
-    def lag(self) -> tuple[int, float]:
-        """The timers due now and not yet fired: how many cases, and how many seconds
-        the oldest of them is overdue (0 when none is): how far the workers are behind."""
-        now = self.clock.now()
-        with self.store.unit_of_work(write=False) as uow:
-            count, oldest = uow.cases.timer_lag(now)
-        return count, 0.0 if oldest is None else max((now - oldest).total_seconds(), 0.0)
-
     def _raise_warnings(self, report: TickReport) -> None:
         """Record the yellow and red warnings due by the clock (``engine.steps``), each
         once: one transaction per case, events that leave the workflow state as it is."""

@@ -49,15 +49,6 @@ class CaseRepository(Repository):
         row = self.session.connection().execute(_CLAIM_CASE, {"id": case_id}).mappings().first()
         return None if row is None else CaseRecord(**row)
 
-    def timer_lag(self, now: datetime) -> tuple[int, datetime | None]:
-        """How many cases have a timer due by ``now``, and the earliest such due time."""
-        count, oldest = self.session.execute(
-            select(func.count(), func.min(CaseRow.next_timer_at)).where(
-                CaseRow.next_timer_at.is_not(None), CaseRow.next_timer_at <= now
-            )
-        ).one()
-        return int(count), oldest
-
     def many(self, case_ids: Sequence[int]) -> dict[int, CaseRecord]:
         """The rows of several cases in one query (missing ids are left out)."""
         wanted = sorted({i for i in case_ids if 0 < i <= MAX_ID})

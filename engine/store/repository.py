@@ -8,14 +8,12 @@ nothing behind (DESIGN invariant 1).
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -45,14 +43,6 @@ from engine.store.settings import SettingsRepository
 from engine.store.tables import Base
 from engine.store.tasks import TaskRepository
 from engine.store.throttles import ThrottleRepository
-
-
-@functools.cache
-def _revisions() -> tuple[str, frozenset[str]]:
-    """The newest migration of this version of daiban and all of them (read once)."""
-    scripts = ScriptDirectory.from_config(schema.migrations())
-    known = frozenset(s.revision for s in scripts.walk_revisions())
-    return scripts.get_current_head() or "", known
 
 
 class Store:
@@ -93,7 +83,7 @@ class Store:
         """Ask the database which migration it is at, waiting at most about ``timeout``
         seconds for its answer (PostgreSQL's statement timeout; SQLite's busy timeout
         does not apply to a read). ``Unavailable`` if it cannot answer."""
-        head, known = _revisions()
+        head, known = schema.head(), {r.id for r in schema.history()}
         try:
             with self._read_engine.connect() as connection:
                 if connection.dialect.name == "postgresql":

@@ -3,6 +3,7 @@ one, the history) and SQLite's online backup. ``engine.database`` is the engine'
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,7 +42,9 @@ class Revision:
     title: str
 
 
+@functools.cache
 def script_directory() -> ScriptDirectory:
+    """The migration scripts of this version of daiban (read once)."""
     return ScriptDirectory.from_config(migrations())
 
 

@@ -16,10 +16,10 @@ def test_a_full_pool_answers_busy_and_recovers(engine: Engine, clock: ManualCloc
     small = Engine(engine.database_url, clock, migrate=False, pool=DatabasePool(1, 0, 0.2))
     try:
         with small.store.unit_of_work(write=False) as holding:
-            holding.cases.timer_lag(clock.now())  # the pool's one connection, in use
+            holding.cases.timers_due(clock.now())  # the pool's one connection, in use
             with pytest.raises(Unavailable) as refused:
-                small.cases.timer_lag()
+                small.operations.backlog()
             assert refused.value.reason == "busy"
-        assert small.cases.timer_lag() == (0, 0.0)  # free again
+        assert small.operations.backlog().timers_due == 0  # free again
     finally:
         small.close()

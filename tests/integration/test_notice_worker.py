@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
+from subprocess import Popen
 
 import pytest
 
@@ -25,8 +23,8 @@ from engine.records import NoticeQuery, NoticeRecord
 from engine.simulate import fill_form
 from tests.support.databases import Deployed
 from tests.support.generated import catalogue_of_shapes, generated_processes
-from tests.support.paths import ROOT
 from tests.support.sms_gateway import KEY, fake_gateway
+from tests.support.workers import daiban_process
 from webapi.cli import main
 
 PHONE = "13912345678"
@@ -56,32 +54,15 @@ def current(engine: Engine, notice_id: int) -> NoticeRecord:
     return found
 
 
-@contextmanager
-def worker(engine: Engine, gateway_url: str, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+def worker(engine: Engine, gateway_url: str, log: Path) -> AbstractContextManager[Popen[bytes]]:
     env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "DAIBAN_DATABASE_URL": engine.database_url,
         "DAIBAN_SMS_URL": gateway_url,
         "DAIBAN_SMS_KEY": KEY,
         "DAIBAN_SMS_TEMPLATES": "accepted=SMS_001",
         "DAIBAN_SMS_LEASE_SECONDS": "1",
         "DAIBAN_LOG_LEVEL": "DEBUG",
     }
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "webapi", "worker", "--interval", "0.2"],
-            cwd=log.parent,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            process.wait(WAIT)
+    return daiban_process(engine.database_url, log, ["worker", "--interval", "0.2"], env)
 
 
 def test_a_worker_killed_between_sending_and_marking_sends_again_with_the_same_id(

@@ -7,18 +7,16 @@ the test clock in September 2026, so their 48-hour timers are long due."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack
 from datetime import datetime
 from itertools import pairwise
 from pathlib import Path
+from subprocess import Popen
 
 import pytest
 
@@ -27,8 +25,9 @@ from engine.cases import SYSTEM
 from engine.clock import SHANGHAI
 from tests.support.databases import START, Deployed
 from tests.support.failure_tools import PostgresProxy
-from tests.support.paths import DATA, PG_URL, ROOT
+from tests.support.paths import DATA, PG_URL
 from tests.support.servers import free_port
+from tests.support.workers import daiban_process
 
 WAIT = 180  # seconds: a bound on waiting for workers that are stuck, never a measured time
 postgres_only = pytest.mark.skipif(
@@ -50,28 +49,8 @@ def start_cases(engine: Engine, clock: ManualClock, count: int) -> list[int]:
     return started
 
 
-@contextmanager
-def worker(url: str, log: Path, *args: str) -> Iterator[subprocess.Popen[bytes]]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "DAIBAN_DATABASE_URL": url,
-        "DAIBAN_LOG_LEVEL": "INFO",
-    }
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "webapi", "--debug", "worker", *args],
-            cwd=log.parent,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(WAIT)
+def worker(url: str, log: Path, *args: str) -> AbstractContextManager[Popen[bytes]]:
+    return daiban_process(url, log, ["--debug", "worker", *args], {"DAIBAN_LOG_LEVEL": "INFO"})
 
 
 def wait_for(condition: Callable[[], bool], what: str, logs: list[Path]) -> None:
@@ -83,7 +62,7 @@ def wait_for(condition: Callable[[], bool], what: str, logs: list[Path]) -> None
         time.sleep(0.2)
 
 
-def stop(process: subprocess.Popen[bytes], log: Path) -> None:
+def stop(process: Popen[bytes], log: Path) -> None:
     """SIGTERM, as systemd stops it: the worker ends its round and exits 0."""
     process.send_signal(signal.SIGTERM)
     assert process.wait(WAIT) == 0, log.read_text()[-3000:]
@@ -110,14 +89,14 @@ def test_three_workers_fire_each_of_a_thousand_due_timers_exactly_once(
     engine: Engine, clock: ManualClock, tmp_path: Path
 ) -> None:
     cases = start_cases(engine, clock, 1000)
-    assert engine.cases.timer_lag()[0] == 1000
+    assert engine.operations.backlog().timers_due == 1000
     logs = [tmp_path / f"worker{n}.log" for n in range(3)]
     with ExitStack() as stack:
         workers = [
             stack.enter_context(worker(engine.database_url, log, "--interval", "0.2"))
             for log in logs
         ]
-        wait_for(lambda: engine.cases.timer_lag()[0] == 0, "every due timer fired", logs)
+        wait_for(lambda: engine.operations.backlog().timers_due == 0, "every due timer fired", logs)
         for process, log in zip(workers, logs, strict=True):
             stop(process, log)
     fired, unchanged = timer_events(engine, cases)
@@ -153,7 +132,9 @@ def test_the_worker_outlives_a_database_outage(
     proxy = PostgresProxy(engine.database_url)
     try:
         with worker(proxy.url, log, "--interval", "0.2") as process:
-            wait_for(lambda: engine.cases.timer_lag()[0] == 0, "the first timers fired", [log])
+            wait_for(
+                lambda: engine.operations.backlog().timers_due == 0, "the first timers fired", [log]
+            )
             proxy.stop()  # the database goes away: connections dropped, none accepted
             later = start_cases(engine, clock, 20)  # due while the worker cannot reach it
             wait_for(
@@ -162,9 +143,11 @@ def test_the_worker_outlives_a_database_outage(
                 [log],
             )
             assert process.poll() is None, log.read_text()  # still running
-            assert engine.cases.timer_lag()[0] == 20
+            assert engine.operations.backlog().timers_due == 20
             proxy.start()
-            wait_for(lambda: engine.cases.timer_lag()[0] == 0, "the later timers fired", [log])
+            wait_for(
+                lambda: engine.operations.backlog().timers_due == 0, "the later timers fired", [log]
+            )
             text = log.read_text()
             assert "worker_recovered" in text
             assert "Traceback" not in text  # an outage is not a bug: no stack in the log
@@ -189,7 +172,9 @@ def test_sqlite_takes_one_worker_and_says_so(
         with worker(engine.database_url, second_log, "--once") as second:
             assert second.wait(WAIT) == 2
         assert "SQLite 只能运行一个后台作业进程" in second_log.read_text()
-        wait_for(lambda: engine.cases.timer_lag()[0] == 0, "the timers fired", [first_log])
+        wait_for(
+            lambda: engine.operations.backlog().timers_due == 0, "the timers fired", [first_log]
+        )
         stop(first, first_log)
     # The lock goes with the worker: the next one starts.
     with worker(engine.database_url, second_log, "--once") as again:
@@ -203,7 +188,7 @@ def test_the_worker_serves_its_metrics(engine: Engine, clock: ManualClock, tmp_p
     with worker(
         engine.database_url, log, "--interval", "0.2", "--metrics-port", str(port)
     ) as process:
-        wait_for(lambda: engine.cases.timer_lag()[0] == 0, "the timers fired", [log])
+        wait_for(lambda: engine.operations.backlog().timers_due == 0, "the timers fired", [log])
         wait_for(lambda: "daiban_worker_rounds_total" in scrape(port), "metrics served", [log])
         text = scrape(port)
         stop(process, log)

@@ -175,9 +175,11 @@ def _printer(always: bool) -> Callable[[RoundReport], None]:
 
 def _print_status(engine: Engine) -> int:
     """``daiban worker --status``: how far behind the timers and the outbox are."""
-    due, lag = engine.cases.timer_lag()
-    _, pending = engine.notices.find(NoticeQuery("pending", None, None), 0, 1)
-    print(f"到期未触发的定时器 {due} 件，最久已到期 {lag:.0f} 秒；待发送通知 {pending} 条")
+    backlog = engine.operations.backlog()
+    print(
+        f"到期未触发的定时器 {backlog.timers_due} 件，最久已到期 "
+        f"{backlog.timer_lag_seconds:.0f} 秒；待发送通知 {backlog.notices_due} 条"
+    )
     return 0
 
 
