@@ -88,6 +88,10 @@ class Database:
             )
         if target.exists():
             raise DataValidationError("备份文件已存在", {"out": f"{target} 已存在，不会覆盖"})
+        if not target.parent.is_dir():
+            raise DataValidationError(
+                "备份文件的目录不存在", {"out": f"目录 {target.parent} 不存在，请先建立"}
+            )
         pages = schema.sqlite_backup(self.url, target)
         log.info("database_backed_up", pages=pages)
         return pages

@@ -78,6 +78,9 @@ def test_daiban_backup_copies_sqlite_online_and_verifies_clean(
     assert f"共校验 {CASES + 1} 件，不一致 0 件" in verify_all(capsys, f"sqlite:///{copy}")
     assert main(["--database-url", url, "backup", "--out", str(copy)]) == 2
     assert "已存在，不会覆盖" in capsys.readouterr().err
+    missing = tmp_path / "no-such-folder" / "copy.sqlite3"
+    assert main(["--database-url", url, "backup", "--out", str(missing)]) == 2
+    assert "不存在，请先建立" in capsys.readouterr().err
 
 
 def test_daiban_backup_refuses_postgresql(capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,6 +8,7 @@ the test clock in September 2026, so their 48-hour timers are long due."""
 from __future__ import annotations
 
 import signal
+import socket
 import time
 import urllib.request
 from collections import Counter
@@ -209,3 +210,17 @@ def scrape(port: int) -> str:
             return str(answer.read().decode())
     except OSError:
         return ""
+
+
+def test_a_metrics_port_it_cannot_use_is_refused_with_the_reason(
+    engine: Engine, tmp_path: Path
+) -> None:
+    log = tmp_path / "worker.log"
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = str(taken.getsockname()[1])
+        with worker(engine.database_url, log, "--once", "--metrics-port", port) as process:
+            assert process.wait(WAIT) == 2
+    assert f"无法在 127.0.0.1:{port} 提供指标" in log.read_text()
+    with worker(engine.database_url, log, "--once", "--metrics-port", "70000") as process:
+        assert process.wait(WAIT) == 2
+    assert "应为 1 到 65535 之间的端口号" in log.read_text()

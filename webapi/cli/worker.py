@@ -9,6 +9,7 @@ import argparse
 import os
 import signal
 import socket
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -35,7 +36,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     worker.add_argument(
         "--metrics-port",
-        type=int,
+        type=_port,
         metavar="PORT",
         help="在此端口提供 Prometheus 指标（/metrics；默认不提供）",
     )
@@ -59,6 +60,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     actions.add_parser("send", help="发送到期的通知一轮（不触发定时器）")
     retry = actions.add_parser("retry", help="重发一条发送失败的通知（同一幂等编号）")
     retry.add_argument("notice", type=int, metavar="ID")
+
+
+def _port(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= 65535):
+        raise argparse.ArgumentTypeError("应为 1 到 65535 之间的端口号")
+    return int(text)
 
 
 def _seconds(text: str) -> float:
@@ -110,7 +117,15 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if args.metrics_port is not None:
         from webapi import metrics  # prometheus-client: only when asked for
 
-        metrics.start_metrics_server(args.metrics_port, args.metrics_address, engine)
+        try:
+            metrics.start_metrics_server(args.metrics_port, args.metrics_address, engine)
+        except OSError as error:  # in use, not an address of this machine
+            print(
+                f"错误：--metrics-port：无法在 {args.metrics_address}:{args.metrics_port} "
+                f"提供指标（{error.strerror or error}）",
+                file=sys.stderr,
+            )
+            return 2
 
         def on_round(report: RoundReport) -> None:
             metrics.worker_round("ok")
