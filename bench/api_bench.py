@@ -11,15 +11,16 @@ A lifecycle is one case of a real catalogue item walked from registration to
 - a proxy item (RS001 城乡居民基本养老保险参保登记): 谭晓燕 registers it at her village
   point and does the entrustment and the handover, 王芳 the four window tasks.
 
-Each case ends with the applicant's rating (a message). The **API** side is what a
+Each case ends with the applicant's rating, given on the counter's rating pad and entered
+by the registering staff member. The **API** side is what a
 client does through the WSGI app (Flask test client: routing, a bearer-token lookup per
 request, scope checks, marshmallow, JSON), each user with a token of their own:
 ``POST /cases``; for every task ``GET /tasks`` (the first page of the user's queue, where the task is
 found), ``GET /tasks/{id}`` (its form as JSON Schema) and ``POST /tasks/{id}/complete``;
-then ``POST /cases/{id}/messages/rating``. The **engine** side gets the same information
+then ``POST /cases/{id}/ratings`` (channel ``pad``). The **engine** side gets the same information
 and makes the same changes in process, on the same engine and database:
-``RegistrationService.register``; ``CaseService.queue_page`` + ``records`` (case numbers);
-``task_with_case`` + the form's JSON Schema; ``complete_task``; ``deliver_message``.
+``RegistrationService.register``; ``CaseService.queue_view`` (the page with its cases and tallies);
+``task_with_case`` + the form's JSON Schema; ``complete_task``; ``ratings.enter``.
 ``--lean`` leaves out ``GET /tasks/{id}`` (and its engine counterpart) on both sides;
 ``--backlog`` open cases wait in the users' queues, so ``GET /tasks`` lists more than
 the one task being worked.
@@ -56,8 +57,9 @@ from sqlalchemy.exc import OperationalError  # noqa: E402
 
 from engine import Actor, Engine, ManualClock, Principal, Store, read_sources  # noqa: E402
 from engine.clock import SHANGHAI  # noqa: E402
+from engine.records.queue import QueueQuery  # noqa: E402
 from engine.registration import Applicant, Registration, RegistrationService  # noqa: E402
-from engine.simulate import HAPPY_MESSAGES, SAMPLE_ID_NUMBER, fill_form  # noqa: E402
+from engine.simulate import SAMPLE_ID_NUMBER, fill_form  # noqa: E402
 from engine.store.testing import isolated_database, run_sql  # noqa: E402
 from processes.catalogue import Catalogue, load_catalogue  # noqa: E402
 from webapi import create_app  # noqa: E402
@@ -69,7 +71,7 @@ NOW = datetime(2026, 9, 24, 9, 0, tzinfo=SHANGHAI)
 VILLAGE = "511725201001"
 # Who works the tasks of each role (lane) in 青丝乡.
 WORKERS = {"township_window": "wang.fang", "village_agent": "tan.xiaoyan"}
-RATING = HAPPY_MESSAGES["rating"]
+RATING = {"level": 5, "channel": "pad"}  # 非常满意, from the rating pad
 API = "/api/v1"
 PAGE = 20  # GET /tasks answers the first page: page_size 20 by default
 TARGET = 0.6  # API lifecycles/s at least this share of the engine's
@@ -220,9 +222,7 @@ class Bench:
             actor = Actor(WORKERS[task.lane], task.lane)
             view = self.engine.cases.complete_task(view.id, task.id, data, actor)
         assert view.waiting_messages == ["rating"], view.waiting_messages
-        view = self.engine.cases.deliver_message(
-            view.id, "rating", RATING, Actor(lifecycle.registrar)
-        )
+        view = self._rate(view.id, lifecycle.registrar)
         assert view.status == "completed", view.status
         return steps
 
@@ -238,11 +238,13 @@ class Bench:
             user = WORKERS[step.role]
             principal: Principal = self.principals[user]
             with times.timed("GET /tasks"):
-                # the first page of the queue and its size, as GET /tasks answers it
-                queue, _total = cases.queue_page(engine.org, principal, self.today, 0, PAGE)
-                records = cases.records([t.case_id for t in queue])
-                task = next(t for t in queue if t.case_id == view.id)
-            assert records[task.case_id].case_number == view.case_number
+                # the first page of the queue with its cases and tallies, as GET /tasks
+                found = cases.queue_view(
+                    engine.org, principal, engine.clock.now(), self.today, QueueQuery(), 0, PAGE
+                )
+                entry = next(e for e in found.entries if e.task.case_id == view.id)
+                task = entry.task
+            assert entry.case.case_number == view.case_number
             assert task.spec_id == step.spec_id
             if not self.lean:
                 with times.timed("GET /tasks/{id}"):
@@ -253,9 +255,15 @@ class Bench:
                     assert form is None or form.to_json_schema()
             with times.timed("POST /tasks/{id}/complete"):
                 cases.complete_task(view.id, task.id, step.data, Actor(user, step.role))
-        with times.timed("POST /cases/{id}/messages/rating"):
-            view = cases.deliver_message(view.id, "rating", RATING, Actor(lifecycle.registrar))
+        with times.timed("POST /cases/{id}/ratings"):
+            view = self._rate(view.id, lifecycle.registrar)
         assert view.status == "completed"
+
+    def _rate(self, case_id: int, registrar: str) -> Any:
+        """The registrar enters the rating given on the pad (as ``POST /cases/{id}/ratings``)."""
+        return self.engine.ratings.enter(
+            case_id, RATING["level"], [], "", RATING["channel"], Actor(registrar)
+        )
 
     # -- through the WSGI app ----------------------------------------------------------
     def api_lifecycle(self, lifecycle: Lifecycle, times: Latencies) -> None:
@@ -285,9 +293,9 @@ class Bench:
                 )
                 response.get_json()
             assert response.status_code == 200, response.get_json()
-        with times.timed("POST /cases/{id}/messages/rating"):
+        with times.timed("POST /cases/{id}/ratings"):
             response = client.post(
-                f"{API}/cases/{case['id']}/messages/rating",
+                f"{API}/cases/{case['id']}/ratings",
                 json=RATING,
                 headers=self.headers[lifecycle.registrar],
             )

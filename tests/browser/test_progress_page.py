@@ -84,7 +84,7 @@ def test_a_resident_looks_up_the_case(
     _look_up(page, case["case_number"], TAIL.lower())  # a lower-case x is taken as X
     result = page.locator(".result")
     expect(result).to_be_visible()
-    assert page.evaluate("document.activeElement.id") == "result-title"
+    expect(page.locator("#result-title")).to_be_focused()  # moved there after the render
 
     # What the page shows is what the API answered.
     expect(result.locator(".item-name")).to_have_text(progress["item_name"])
