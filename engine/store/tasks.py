@@ -3,6 +3,7 @@ snapshot, and the closed ones with the event that closed them; work queues read 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
@@ -34,6 +35,16 @@ _CASES = cast(Table, CaseRow.__table__)
 _EVENTS = cast(Table, EventRow.__table__)
 _INSERT_TASK = insert(_TASKS)
 _TASK_BY_ID = select(_TASKS).where(_TASKS.c.id == bindparam("id"))
+_SET_TASK = (
+    update(_TASKS)
+    .where(_TASKS.c.id == bindparam("b_id"))
+    .values(claimed_by=bindparam("b_claimed_by"), due_at=bindparam("b_due_at"))
+)
+_CLOSE_TASKS = (
+    update(_TASKS)
+    .where(_TASKS.c.id.in_(bindparam("b_ids", expanding=True)))
+    .values(closed_seq=bindparam("b_seq"))
+)
 _TASK_IDS = select(_TASKS.c.id, _TASKS.c.claimed_by, _TASKS.c.due_at).where(
     _TASKS.c.case_id == bindparam("case_id"), _TASKS.c.closed_seq.is_(None)
 )
@@ -61,19 +72,17 @@ class TaskRepository(Repository):
         connection = self.session.connection()
         if existing is None:
             existing = self.open_states(case_id)
-        for task in tasks:
-            if task.id in existing and existing[task.id] != (task.claimed_by, task.due_at):
-                connection.execute(
-                    update(ReadyTaskRow)
-                    .where(ReadyTaskRow.id == task.id)
-                    .values(claimed_by=task.claimed_by, due_at=task.due_at)
-                )
+        changed = [
+            {"b_id": task.id, "b_claimed_by": task.claimed_by, "b_due_at": task.due_at}
+            for task in tasks
+            if task.id in existing and existing[task.id] != (task.claimed_by, task.due_at)
+        ]
+        if changed:
+            connection.execute(_SET_TASK, changed)
         wanted = {task.id for task in tasks}
         gone = set(existing) - wanted
         if gone:
-            connection.execute(
-                update(ReadyTaskRow).where(ReadyTaskRow.id.in_(sorted(gone))).values(closed_seq=seq)
-            )
+            connection.execute(_CLOSE_TASKS, {"b_ids": sorted(gone), "b_seq": seq})
         new = [task for task in tasks if task.id not in existing]
         if new:
             connection.execute(
@@ -158,7 +167,7 @@ class TaskRepository(Repository):
             .offset(min(offset, MAX_ID))  # a page beyond BIGINT is empty, not a DB error
             .limit(limit)
         )
-        return self._records(query)
+        return self._records(query, _queue_params(user))
 
     def queue_rows(
         self,
@@ -197,7 +206,7 @@ class TaskRepository(Repository):
             query = query.order_by(*by_due)
         query = query.offset(min(offset, MAX_ID)).limit(limit)
         found = []
-        for row in self.session.connection().execute(query).mappings():
+        for row in self.session.connection().execute(query, _queue_params(user)).mappings():
             values = dict(row)
             ready_at = values.pop("ready_at")
             found.append((TaskRecord(**values), ready_at))
@@ -226,12 +235,14 @@ class TaskRepository(Repository):
         )
         return [
             QueueGroup(row[0], row[1], row[2], row[3], bool(row[4]), int(row[5]))
-            for row in self.session.connection().execute(query)
+            for row in self.session.connection().execute(query, _queue_params(user))
         ]
 
-    def _records(self, query: Select[Any]) -> list[TaskRecord]:
+    def _records(
+        self, query: Select[Any], params: Mapping[str, Any] | None = None
+    ) -> list[TaskRecord]:
         """The rows of a query of whole task rows, as records (Core: no ORM objects)."""
-        rows = self.session.connection().execute(query).mappings()
+        rows = self.session.connection().execute(query, params).mappings()
         return [TaskRecord(**row) for row in rows]
 
 
@@ -240,7 +251,7 @@ def _queue_filter(
 ) -> ColumnElement[bool] | None:
     """Open tasks unclaimed in one of ``places`` or held by one of ``holders``; the
     unclaimed ones ``user`` is barred from (separation of duties) left out."""
-    barred = [_barred(user)] if user is not None and SEPARATED_STEPS else []
+    barred = [_barred()] if user is not None and SEPARATED_STEPS else []
     unclaimed = [
         and_(
             ReadyTaskRow.lane == lane,
@@ -256,9 +267,19 @@ def _queue_filter(
     return and_(or_(*unclaimed, *held), ReadyTaskRow.closed_seq.is_(None))
 
 
-def _barred(user: str) -> ColumnElement[bool]:
-    """The task is not one ``user`` is barred from: no step paired with it in
-    ``SEPARATED_STEPS`` was completed by ``user`` in the same case."""
+# The user a queue is read for: a parameter, so that the clause below is built once per
+# process (building it costs more than running the query) and its SQL compiled once.
+_QUEUE_USER = bindparam("queue_user")
+
+
+def _queue_params(user: str | None) -> dict[str, Any]:
+    return {"queue_user": user} if user is not None else {}
+
+
+@functools.cache
+def _barred() -> ColumnElement[bool]:
+    """The task is not one the queue's user (``queue_user``) is barred from: no step
+    paired with it in ``SEPARATED_STEPS`` was completed by that user in the same case."""
     done = _TASKS.alias("done")
     d, e, t = done.c, _EVENTS.c, _TASKS.c
     pairs = [
@@ -278,7 +299,7 @@ def _barred(user: str) -> ColumnElement[bool]:
                 d.spec_id == other.task,
                 e.case_id == t.case_id,
                 e.type == "task_completed",
-                e.actor == user,
+                e.actor == _QUEUE_USER,
             ),
         )
         for mine, other in pairs
