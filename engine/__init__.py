@@ -195,6 +195,20 @@ class Engine:
         ``org`` is the organisation file's alone (units, staff, names, its absences)."""
         return self.absences.organization()
 
+    def caller(
+        self, token: str, identity: IdentityService | None = None
+    ) -> tuple[Principal, Organization]:
+        """Who holds ``token`` (by ``identity``, default the engine's) and the organisation
+        with the absences registered now (``current_org``), read in one transaction:
+        what every request with a token starts with."""
+        identity = identity or self.identity
+        day = self.absences.today()  # before the transaction: the clock may read the database
+        with self.store.unit_of_work(write=False) as uow:
+            found = identity.token_state(uow, token)
+            absences = self.absences.registered(uow, day)
+        # Tokens expire by the identity service's clock (never a training database's).
+        return identity.holder(found, identity.clock.now()), self.absences.with_registered(absences)
+
     @cached_property
     def registration(self) -> RegistrationService:
         return RegistrationService(self, self.catalogue)

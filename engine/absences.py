@@ -24,7 +24,7 @@ from engine.logs import get_logger
 from engine.policy import Action, PeopleScope, absence_refusal, people_scope
 from engine.records import AbsenceRecord, absence_status
 from engine.records.absences import CURRENT, ORG_FILE, REGISTER, UPCOMING, WITHDRAWN
-from engine.store import Store
+from engine.store import Store, UnitOfWork
 from engine.store.absences import absence_not_found
 from processes.org import Absence, Organization, User
 
@@ -79,9 +79,18 @@ class AbsenceService:
     def organization(self) -> Organization:
         """The organisation file's with the registered absences that are not over: what
         the policy decides with. Read from the database on every call."""
+        day = self.today()
         with self.store.unit_of_work(write=False) as uow:
-            # from yesterday on: a request at midnight may still ask about the day before
-            records = uow.absences.since(self.today() - timedelta(days=1))
+            records = self.registered(uow, day)
+        return self.with_registered(records)
+
+    def registered(self, uow: UnitOfWork, day: date) -> list[AbsenceRecord]:
+        """The registered absences not over by ``day``, read in ``uow``."""
+        # from the day before on: a request at midnight may still ask about it
+        return uow.absences.since(day - timedelta(days=1))
+
+    def with_registered(self, records: list[AbsenceRecord]) -> Organization:
+        """The organisation file's with ``records`` (``registered``) added."""
         registered = tuple(
             Absence(r.user_id, r.first_day, r.effective_last_day, r.reason)
             for r in records

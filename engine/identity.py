@@ -149,6 +149,10 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# A token as stored: (user id, expires at, revoked at).
+TokenState = tuple[str, datetime, datetime | None]
+
+
 class IdentityService:
     def __init__(
         self,
@@ -353,13 +357,21 @@ class IdentityService:
 
     def authenticate(self, token: str) -> Principal:
         with self.store.unit_of_work(write=False) as uow:
-            found = uow.credentials.token(_token_hash(token))
+            found = self.token_state(uow, token)
+        return self.holder(found, self.clock.now())
+
+    def token_state(self, uow: UnitOfWork, token: str) -> TokenState | None:
+        """What the store knows of ``token`` (None: nothing), read in ``uow``."""
+        return uow.credentials.token(_token_hash(token))
+
+    def holder(self, found: TokenState | None, now: datetime) -> Principal:
+        """Who holds a token in ``found`` state at ``now``; NotAuthenticated if no one may."""
         if found is None:
             raise NotAuthenticated("令牌无效")
         user_id, expires_at, revoked_at = found
         if revoked_at is not None:
             raise NotAuthenticated("令牌已注销")
-        if expires_at <= self.clock.now():
+        if expires_at <= now:
             raise NotAuthenticated("令牌已过期，请重新登录")
         if user_id not in self.org.users:
             raise NotAuthenticated("用户已不存在")

@@ -15,6 +15,7 @@ from typing import Any, cast
 from flask import g, request
 
 from engine import Principal, policy
+from engine.identity import IdentityService
 from engine.policy import Action
 from webapi.problems import BEARER_CHALLENGE, ApiProblem, refused
 from webapi.services import services
@@ -48,12 +49,22 @@ def require_auth(view: View) -> View:
     @functools.wraps(view)
     def authenticated(*args: Any, **kwargs: Any) -> Any:
         token = bearer_token()
-        g.principal = services().identity.authenticate(token)
+        g.principal = _holder(token)
         g.token = token
         return view(*args, **kwargs)
 
     documented = Blueprint.doc(security=[{BEARER_SCHEME: []}], responses={401: "UNAUTHORIZED"})
     return documented(cast(View, authenticated))
+
+
+def _holder(token: str) -> Principal:
+    """Who holds ``token``; with the engine's identity service, the organisation of the
+    request (``current_org``) is read in the same transaction."""
+    found = services()
+    if isinstance(found.identity, IdentityService):
+        principal, g.current_org = found.engine.caller(token, found.identity)
+        return principal
+    return found.identity.authenticate(token)  # an identity service passed in (tests)
 
 
 def current_principal() -> Principal:

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Select,
     Table,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.types import String
 
 from engine.elements import SEPARATED_STEPS
 from engine.records import TaskRecord
@@ -269,7 +271,7 @@ def _queue_filter(
 
 # The user a queue is read for: a parameter, so that the clause below is built once per
 # process (building it costs more than running the query) and its SQL compiled once.
-_QUEUE_USER = bindparam("queue_user")
+_QUEUE_USER: BindParameter[str] = bindparam("queue_user", type_=String)
 
 
 def _queue_params(user: str | None) -> dict[str, Any]:
