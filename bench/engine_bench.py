@@ -2,11 +2,15 @@
 
     python bench/engine_bench.py [--cases 60] [--repeat 5] [--against PATH]
 
-Raw baseline: SpiffWorkflow's own parser and serializer, the sample process parsed once,
-each case run step by step with a JSON serialize + deserialize after every step (what a
+Raw baseline: SpiffWorkflow's own parser and serializer, the process parsed once, each
+case run step by step with a JSON serialize + deserialize after every step (what a
 persistent engine must at least do). Engine: daiban with persistence on SQLite in WAL
 mode with ``synchronous=FULL`` (every commit survives a power cut). Both walk the same
-path through ``processes/bpmn/sample``; a "step" is a completed user task or a delivered message.
+path; a "step" is a completed user task or a delivered message. Two processes
+(``--process sample|approval|both``): the proxy item of ``processes/bpmn/sample`` (two
+lanes, a call activity, timers, a message) and ``bench/data/approval`` (one lane, three
+user tasks with a form each: the small approval process of side-by-side comparisons,
+where the engine's fixed cost per step weighs most).
 Machines here are shared and noisy: compare the ratio, not the absolute numbers.
 
 ``--against PATH`` measures two checkouts in one run: this one and PATH (e.g. the
@@ -26,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,25 +53,64 @@ from engine.store.testing import run_sql  # noqa: E402
 SAMPLE = next(  # bpmn/ was at the top of a checkout before it became package data
     p for p in (ROOT / "processes" / "bpmn" / "sample", ROOT / "bpmn" / "sample") if p.is_dir()
 )
-STEPS: list[tuple[str, dict[str, Any]]] = [
-    (
-        "Task_intake",
-        {"applicant_name": "李秀英", "applicant_id": "11010519491231002X", "materials": "complete"},
+APPROVAL = Path(__file__).resolve().parent / "data" / "approval"
+
+
+@dataclass(frozen=True)
+class Walk:
+    """A process and the path the benchmark walks through it: user tasks completed with
+    their form data, then (optionally) a message delivered; each is a step."""
+
+    folder: Path
+    process_id: str
+    steps: list[tuple[str, dict[str, Any]]]
+    message: tuple[str, dict[str, Any]] | None = None
+
+    @property
+    def steps_per_case(self) -> int:
+        return len(self.steps) + (self.message is not None)
+
+
+WALKS = {
+    # the proxy item of bpmn/sample: two lanes, a call activity, timers, a message
+    "sample": Walk(
+        SAMPLE,
+        "sample_proxy_item",
+        [
+            (
+                "Task_intake",
+                {
+                    "applicant_name": "李秀英",
+                    "applicant_id": "11010519491231002X",
+                    "materials": "complete",
+                },
+            ),
+            ("Task_handover", {"handover_count": 3}),
+            ("Task_township_review", {"decision": "approve", "opinion": "符合条件"}),
+            ("Task_handover_to_county", {"county_department": "县民政局", "handover_items": 3}),
+        ],
+        ("county_decision", {"approved": True}),
     ),
-    ("Task_handover", {"handover_count": 3}),
-    ("Task_township_review", {"decision": "approve", "opinion": "符合条件"}),
-    ("Task_handover_to_county", {"county_department": "县民政局", "handover_items": 3}),
-]
-MESSAGE = ("county_decision", {"approved": True})
-STEPS_PER_CASE = len(STEPS) + 1
+    # the small approval process of the side-by-side comparison: one lane, a form per task
+    "approval": Walk(
+        APPROVAL,
+        "bench_approval",
+        [
+            ("Task_apply", {"applicant_name": "李秀英", "amount": 1200}),
+            ("Task_review", {"review_opinion": "符合条件"}),
+            ("Task_approve", {"approved": True}),
+        ],
+    ),
+}
+START_DATA = {"submitted_on": "2026-11-27"}
 
 
-def raw_spiff(cases: int) -> float:
+def raw_spiff(walk: Walk, cases: int) -> float:
     """Steps per second for SpiffWorkflow with a serialize/deserialize round trip per step."""
     parser = SpiffBpmnParser()
-    parser.add_bpmn_files(sorted(str(p) for p in SAMPLE.glob("*.bpmn")))
-    spec = parser.get_spec("sample_proxy_item")
-    subprocesses = parser.get_subprocess_specs("sample_proxy_item")
+    parser.add_bpmn_files(sorted(str(p) for p in walk.folder.glob("*.bpmn")))
+    spec = parser.get_spec(walk.process_id)
+    subprocesses = parser.get_subprocess_specs(walk.process_id)
     serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
     script_engine = PythonScriptEngine(environment=TaskDataEnvironment(dict(HELPERS)))
 
@@ -78,10 +122,10 @@ def raw_spiff(cases: int) -> float:
     started = time.perf_counter()
     for _ in range(cases):
         workflow = BpmnWorkflow(spec, subprocesses, script_engine=script_engine)
-        workflow.task_tree.data["submitted_on"] = "2026-11-27"
+        workflow.task_tree.data.update(START_DATA)
         workflow.do_engine_steps()
         workflow = round_trip(workflow)
-        for spec_id, data in STEPS:
+        for spec_id, data in walk.steps:
             task = next(
                 t
                 for t in workflow.get_tasks(state=TaskState.READY, manual=True)
@@ -91,36 +135,37 @@ def raw_spiff(cases: int) -> float:
             task.run()
             workflow.do_engine_steps()
             workflow = round_trip(workflow)
-        workflow.send_event(BpmnEvent(MessageEventDefinition(MESSAGE[0]), MESSAGE[1]))
-        workflow.do_engine_steps()
-        workflow = round_trip(workflow)
+        if walk.message is not None:
+            name, payload = walk.message
+            workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload))
+            workflow.do_engine_steps()
+            workflow = round_trip(workflow)
         assert workflow.is_completed()
-    return cases * STEPS_PER_CASE / (time.perf_counter() - started)
+    return cases * walk.steps_per_case / (time.perf_counter() - started)
 
 
-def engine_run(engine: Engine, cases: int) -> float:
+def engine_run(engine: Engine, walk: Walk, cases: int) -> float:
     started = time.perf_counter()
     for _ in range(cases):
-        view = engine.cases.start(
-            "sample_proxy_item", {"submitted_on": "2026-11-27"}, Actor("bench")
-        )
-        for spec_id, data in STEPS:
+        view = engine.cases.start(walk.process_id, dict(START_DATA), Actor("bench"))
+        for spec_id, data in walk.steps:
             task = next(t for t in view.tasks if t.spec_id == spec_id)
             view = engine.cases.complete_task(view.id, task.id, data, Actor("bench"))
-        view = engine.cases.deliver_message(view.id, MESSAGE[0], MESSAGE[1], Actor("bench"))
+        if walk.message is not None:
+            name, payload = walk.message
+            view = engine.cases.deliver_message(view.id, name, payload, Actor("bench"))
         assert view.status == "completed"
-    return cases * STEPS_PER_CASE / (time.perf_counter() - started)
+    return cases * walk.steps_per_case / (time.perf_counter() - started)
 
 
-def storage(engine: Engine, cases: int) -> dict[str, float]:
-    """Bytes stored per open case (after intake, waiting for the handover)."""
+def storage(engine: Engine, walk: Walk, cases: int) -> dict[str, float]:
+    """Bytes stored per open case (after the first step, waiting for the second)."""
     ids = []
+    first, data = walk.steps[0]
     for _ in range(cases):
-        view = engine.cases.start(
-            "sample_proxy_item", {"submitted_on": "2026-11-27"}, Actor("bench")
-        )
-        task = next(t for t in view.tasks if t.spec_id == "Task_intake")
-        ids.append(engine.cases.complete_task(view.id, task.id, STEPS[0][1], Actor("bench")).id)
+        view = engine.cases.start(walk.process_id, dict(START_DATA), Actor("bench"))
+        task = next(t for t in view.tasks if t.spec_id == first)
+        ids.append(engine.cases.complete_task(view.id, task.id, data, Actor("bench")).id)
     low, high = min(ids), max(ids)
     snapshot = run_sql(
         engine.store,
@@ -137,38 +182,39 @@ def storage(engine: Engine, cases: int) -> dict[str, float]:
     return {"snapshot": float(snapshot[0][0]), "events": float(events[0][0]) / cases}
 
 
-def _prepared(folder: str) -> tuple[Engine, Engine]:
-    """An engine with the sample deployed and warmed up, and one without the live cache."""
+def _prepared(folder: str, walk: Walk) -> tuple[Engine, Engine]:
+    """An engine with the walk's process deployed and warmed up, and one without the
+    live cache."""
     engine = Engine(f"sqlite:///{folder}/bench.sqlite3")
-    engine.definitions.deploy(read_sources([SAMPLE]))
-    engine_run(engine, 5)  # warm up: parse and cache the definition
-    raw_spiff(5)
+    engine.definitions.deploy(read_sources([walk.folder]))
+    engine_run(engine, walk, 5)  # warm up: parse and cache the definition
+    raw_spiff(walk, 5)
     cold = Engine(engine.store.url, migrate=False, cache_size=0)
     return engine, cold
 
 
-def child(cases: int) -> None:
+def child(walk: Walk, cases: int) -> None:
     """``--child``: one round per line read, its rates printed as one JSON line."""
     with tempfile.TemporaryDirectory() as folder:
-        engine, cold = _prepared(folder)
+        engine, cold = _prepared(folder, walk)
         print(json.dumps({"ready": str(Path(sys.modules["engine"].__file__).parent)}), flush=True)
         for _ in sys.stdin:
             rates = {
-                "raw": raw_spiff(cases),
-                "engine": engine_run(engine, cases),
-                "cold": engine_run(cold, cases),
+                "raw": raw_spiff(walk, cases),
+                "engine": engine_run(engine, walk, cases),
+                "cold": engine_run(cold, walk, cases),
             }
             print(json.dumps(rates), flush=True)
 
 
-def against(other: Path, cases: int, repeat: int) -> None:
+def against(other: Path, name: str, cases: int, repeat: int) -> None:
     """Rounds taking turns between this checkout and ``other``, each in its own process."""
     trees = {"this": Path(__file__).resolve().parents[1], "other": other.resolve()}
     children = {}
     for name, tree in trees.items():
         environment = {**os.environ, "DAIBAN_BENCH_TREE": str(tree)}
         children[name] = subprocess.Popen(
-            [sys.executable, __file__, "--child", "--cases", str(cases)],
+            [sys.executable, __file__, "--child", "--process", name, "--cases", str(cases)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -190,7 +236,8 @@ def against(other: Path, cases: int, repeat: int) -> None:
         assert process.stdin is not None
         process.stdin.close()
         process.wait()
-    print(f"{repeat} rounds of {cases} cases ({STEPS_PER_CASE} steps each), taking turns:")
+    steps = WALKS[name].steps_per_case
+    print(f"{name}: {repeat} rounds of {cases} cases ({steps} steps each), taking turns:")
     ratios = {}
     for name in ("other", "this"):
         for kind in ("engine", "cold"):
@@ -217,29 +264,18 @@ def against(other: Path, cases: int, repeat: int) -> None:
         )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--cases", type=int, default=60)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--against", type=Path, help="another checkout to measure alongside")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        child(args.cases)
-        return
-    if args.against:
-        against(args.against, args.cases, args.repeat)
-        return
+def measure(name: str, cases: int, repeat: int) -> None:
+    walk = WALKS[name]
     with tempfile.TemporaryDirectory() as folder:
-        engine, cold = _prepared(folder)
+        engine, cold = _prepared(folder, walk)
         # Interleaved rounds: a noisy neighbour slows all three alike within a round.
         rounds = []
-        for _ in range(args.repeat):
+        for _ in range(repeat):
             rounds.append(
                 (
-                    raw_spiff(args.cases),
-                    engine_run(engine, args.cases),
-                    engine_run(cold, args.cases),
+                    raw_spiff(walk, cases),
+                    engine_run(engine, walk, cases),
+                    engine_run(cold, walk, cases),
                 )
             )
         raw = statistics.median(r[0] for r in rounds)
@@ -247,12 +283,16 @@ def main() -> None:
         uncached = statistics.median(r[2] for r in rounds)
         cached_ratios = sorted(r[1] / r[0] for r in rounds)
         cold_ratios = sorted(r[2] / r[0] for r in rounds)
-        sizes = storage(engine, 50)
+        sizes = storage(engine, walk, 50)
         journal = run_sql(engine.store, "PRAGMA journal_mode")[0][0]
         sync = run_sql(engine.store, "PRAGMA synchronous")[0][0]
-    print(f"SQLite journal_mode={journal} synchronous={sync} (2 = FULL)")
+        engine.close()
+        cold.close()
     print(
-        f"{args.repeat} interleaved rounds of {args.cases} cases ({STEPS_PER_CASE} steps each); medians:"
+        f"\n== {name} ({walk.process_id}), SQLite journal_mode={journal} synchronous={sync} (2 = FULL)"
+    )
+    print(
+        f"{repeat} interleaved rounds of {cases} cases ({walk.steps_per_case} steps each); medians:"
     )
     print(f"raw SpiffWorkflow + JSON round trip per step: {raw:8.1f} steps/s")
     print(
@@ -267,6 +307,27 @@ def main() -> None:
         f"stored per open case: snapshot {sizes['snapshot']:.0f} B (zlib JSON, no spec); "
         f"events so far {sizes['events']:.0f} B"
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=60)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--process", choices=[*WALKS, "both"], default="both", help="which walk (default both)"
+    )
+    parser.add_argument("--against", type=Path, help="another checkout to measure alongside")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    names = list(WALKS) if args.process == "both" else [args.process]
+    if args.child:
+        child(WALKS[names[0]], args.cases)
+        return
+    for name in names:
+        if args.against:
+            against(args.against, name, args.cases, args.repeat)
+        else:
+            measure(name, args.cases, args.repeat)
 
 
 if __name__ == "__main__":
