@@ -176,7 +176,11 @@ class LiveCase:
         if self.status != OPEN:
             return None
         times = []
-        for task in self.workflow.get_tasks(state=TaskState.WAITING):
+        # every workflow's task table (the case's own and each called process): a walk of
+        # the whole tree per change would grow with the case
+        workflows = [self.workflow, *self.workflow.subprocesses.values()]
+        waiting = [t for w in workflows for t in w.tasks.values() if t.state == TaskState.WAITING]
+        for task in waiting:
             if not any(isinstance(d, TimerEventDefinition) for d in _definitions(task)):
                 continue
             value = task.internal_data.get("event_value")
