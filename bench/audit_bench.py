@@ -27,7 +27,7 @@ yearly payout lists) walked to completion ``--per-item`` times and two loop case
 default: this checkout), then that code and this checkout each verify the same
 database (bench/verification_cost.py, one process each, one after the other): cases/s
 per core (CPU time), CPU per event of verify and replay at 51 and 501 events, and the
-forward latency per event of a loop case early and late. Every history the reference
+forward CPU time per event of a loop case early and late. Every history the reference
 code recorded must verify under this checkout.
 """
 
@@ -212,7 +212,7 @@ def verification(reference: Path | None, per_item: int) -> None:
             f"{loop_long['verify_ms_per_event']:.2f} at {loop_long['events']} "
             f"({loop_long['verify_ms_per_event'] / loop_short['verify_ms_per_event']:.2f}x); "
             f"replay {loop_short['replay_ms_per_event']:.2f} / {loop_long['replay_ms_per_event']:.2f} ms/event\n"
-            f"forward loop case {result['forward_ms_per_event']['first_10_rounds']:.1f} ms/event "
+            f"forward loop case {result['forward_ms_per_event']['first_10_rounds']:.1f} ms CPU/event "
             f"in the first 10 rounds, {result['forward_ms_per_event']['last_10_rounds']:.1f} "
             f"in the last 10 of 250"
         )
