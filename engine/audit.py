@@ -262,18 +262,18 @@ class Auditor:
         self._check_chain(record, events, lambda seq, msg: problem(Disagreement(seq, msg)))
         if report.problems:
             return report
-        live, digest = None, None
+        live = None
         try:
             for live, event in self._apply_all(record, events):
-                digest = _digest(live, event.state_digest)
-                if digest != event.state_digest:
+                if _digest(live, event.state_digest) != event.state_digest:
                     problem(Disagreement(event.seq, "重放得到的状态与记录的状态摘要不符"))
                     return report
         except EngineError as error:
             seq = event.seq + 1 if live is not None else 1
             problem(Disagreement(seq, f"重放失败：{error.message}"))
             return report
-        if live is not None and state_digest(unpack(record.snapshot)) != digest:
+        snapshot = state_digest(unpack(record.snapshot)) if live is not None else None
+        if live is not None and _digest(live, snapshot) != snapshot:
             problem(Disagreement(None, "办件快照与重放结果不符"))
             return report
         for event, _ in events:
