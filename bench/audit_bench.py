@@ -17,6 +17,18 @@ neighbour slows all three alike; the ratio is taken per round. ``--all N`` then 
 cases (bench/clone_cases.py, exact copies: new uids, every hash chain re-sealed, digests
 and snapshots from replay) and reports cases/s and the projected time for 100,000 cases.
 Compare ratios, not absolute numbers: the machines here are shared.
+
+    python bench/audit_bench.py --verification [--reference CHECKOUT] [--per-item 2]
+
+Verification cost (issue 16), before and after in one run: every catalogue item (but the
+yearly payout lists) walked to completion ``--per-item`` times and two loop cases
+(tests/data/loop.bpmn, 51 and 501 events) are recorded by the code of ``--reference``
+(a checkout of the code before the change, e.g. ``git worktree add /tmp/before main``;
+default: this checkout), then that code and this checkout each verify the same
+database (bench/verification_cost.py, one process each, one after the other): cases/s
+per core (CPU time), CPU per event of verify and replay at 51 and 501 events, and the
+forward CPU time per event of a loop case early and late. Every history the reference
+code recorded must verify under this checkout.
 """
 
 from __future__ import annotations
@@ -162,6 +174,57 @@ def verify_all(engine: Engine, scale: int, workers: int) -> None:
         )
 
 
+def verification(reference: Path | None, per_item: int) -> None:
+    """Verification cost before (``reference``) and after (this checkout), one database."""
+    import json
+    import subprocess
+
+    worker = ROOT / "bench" / "verification_cost.py"
+    loop = ROOT / "tests" / "data" / "loop.bpmn"
+    recorder = reference or ROOT
+    with tempfile.TemporaryDirectory() as folder:
+        url, ids = f"sqlite:///{folder}/verify.sqlite3", Path(folder) / "ids.json"
+
+        def side(mode: str, checkout: Path, *extra: str) -> str:
+            command = [sys.executable, str(worker), mode, str(checkout), url, str(ids), str(loop)]
+            done = subprocess.run([*command, *extra], capture_output=True, text=True, check=True)
+            return done.stdout
+
+        started = time.perf_counter()
+        side("build", recorder, str(per_item))
+        print(f"recorded by {recorder} in {time.perf_counter() - started:.0f} s")
+        sides = [("before", reference)] if reference is not None else []
+        found = {
+            name: json.loads(side("measure", path)) for name, path in [*sides, ("after", ROOT)]
+        }
+    with open("/proc/loadavg") as load:
+        print(f"load average: {load.read().split()[:3]}")
+    for name, result in found.items():
+        loop_short, loop_long = result["loop"]
+        rate = result["cases"] / result["verify_cpu_s"]
+        print(
+            f"\n== {name}: {result['cases']} item cases, {result['events']} events, "
+            f"{result['failed']} failed\n"
+            f"verify  {rate:7.1f} cases/s per core (CPU; wall {result['cases'] / result['verify_wall_s']:.1f}/s), "
+            f"{1e3 * result['verify_cpu_s'] / result['events']:.2f} ms/event; "
+            f"1,000,000 cases on 2 cores ~ {1e6 / rate / 2 / 60:.0f} min\n"
+            f"loop    verify {loop_short['verify_ms_per_event']:.2f} ms/event at {loop_short['events']} events, "
+            f"{loop_long['verify_ms_per_event']:.2f} at {loop_long['events']} "
+            f"({loop_long['verify_ms_per_event'] / loop_short['verify_ms_per_event']:.2f}x); "
+            f"replay {loop_short['replay_ms_per_event']:.2f} / {loop_long['replay_ms_per_event']:.2f} ms/event\n"
+            f"forward loop case {result['forward_ms_per_event']['first_10_rounds']:.1f} ms CPU/event "
+            f"in the first 10 rounds, {result['forward_ms_per_event']['last_10_rounds']:.1f} "
+            f"in the last 10 of 250"
+        )
+    if "before" in found:
+        before, after = found["before"], found["after"]
+        print(
+            f"\nafter / before: verify cases/s per core "
+            f"{before['verify_cpu_s'] / after['verify_cpu_s']:.2f}x, loop verify at 501 events "
+            f"{before['loop'][1]['verify_ms_per_event'] / after['loop'][1]['verify_ms_per_event']:.2f}x"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -171,7 +234,15 @@ def main() -> None:
     parser.add_argument(
         "--all", type=int, default=0, metavar="N", help="time verify_all over N cases"
     )
+    parser.add_argument(
+        "--verification", action="store_true", help="verification cost, before and after"
+    )
+    parser.add_argument("--reference", type=Path, help="checkout of the code before")
+    parser.add_argument("--per-item", type=int, default=2, help="cases per item (--verification)")
     args = parser.parse_args()
+    if args.verification:
+        verification(args.reference, args.per_item)
+        return
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     for kind in kinds:
         try:

@@ -33,7 +33,8 @@ from engine.errors import ConflictError, EngineError, InvalidState, NotFound, Sc
 from engine.runtime.bounds import charge_step, step_budget
 from engine.runtime.completion import check_ended, check_within_reach
 from engine.runtime.ids import deterministic_ids
-from engine.runtime.snapshot import workflow_from_dict, workflow_to_dict
+from engine.runtime.snapshot import StateDigests, workflow_from_dict, workflow_to_dict
+from engine.runtime.walks import fast_ready_tasks
 from engine.scripting.spiff_engine import SandboxScriptEngine
 
 _T = TypeVar("_T")
@@ -91,10 +92,12 @@ class LiveCase:
         claims: dict[str, str] | None = None,
     ) -> None:
         self.workflow = workflow
+        fast_ready_tasks(workflow)
         self.status = status
         self.compiled = compiled
         self.claims: dict[str, str] = dict(claims or {})  # ready task id -> user holding it
         self._ready: list[ReadyTask] | None = None  # memo, cleared by every transition
+        self._digests = StateDigests()
 
     # -- state -------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
@@ -103,6 +106,10 @@ class LiveCase:
             "claims": dict(sorted(self.claims.items())),
             "workflow": workflow_to_dict(self.workflow),
         }
+
+    def digest(self) -> str:
+        """``state_digest(self.state())``, from cached fragments of the unchanged tasks."""
+        return self._digests.digest(self.status, self.claims, self.workflow)
 
     @classmethod
     def from_state(cls, state: dict[str, Any], compiled: CompiledProcess) -> LiveCase:
@@ -169,7 +176,11 @@ class LiveCase:
         if self.status != OPEN:
             return None
         times = []
-        for task in self.workflow.get_tasks(state=TaskState.WAITING):
+        # every workflow's task table (the case's own and each called process): a walk of
+        # the whole tree per change would grow with the case
+        workflows = [self.workflow, *self.workflow.subprocesses.values()]
+        waiting = [t for w in workflows for t in w.tasks.values() if t.state == TaskState.WAITING]
+        for task in waiting:
             if not any(isinstance(d, TimerEventDefinition) for d in _definitions(task)):
                 continue
             value = task.internal_data.get("event_value")
@@ -257,10 +268,11 @@ class LiveCase:
             self.status = CANCELLED
         else:
             raise InvalidState(f"未知的事件类型：{event.type}")
-        open_ids = {task.id for task in self.ready_tasks()}
-        self.claims = {
-            task_id: user for task_id, user in self.claims.items() if task_id in open_ids
-        }
+        if self.claims:
+            open_ids = {task.id for task in self.ready_tasks()}
+            self.claims = {
+                task_id: user for task_id, user in self.claims.items() if task_id in open_ids
+            }
 
     def _claim(self, event: EventInput) -> None:
         """Claim (认领), release or assign (指派) a ready task; no workflow step is taken."""

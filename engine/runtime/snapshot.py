@@ -21,6 +21,7 @@ from SpiffWorkflow.bpmn.serializer.default.event_definition import (
 )
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
 
 from engine.definitions.timers import ClockCycle, ClockDuration, ClockTimeDate
 
@@ -53,12 +54,16 @@ _serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
 def _normalize(dct: dict[str, Any]) -> None:
     """Remove what is not a function of the events: wall-clock stamps, set order."""
     for task in dct["tasks"].values():
-        task["last_state_change"] = 0
-        delta = task.get("delta")
-        if delta and delta.get("deletions"):
-            delta["deletions"] = sorted(delta["deletions"])
+        _normalize_task(task)
     for sub in dct.get("subprocesses", {}).values():
         _normalize(sub)
+
+
+def _normalize_task(task: dict[str, Any]) -> None:
+    task["last_state_change"] = 0
+    delta = task.get("delta")
+    if delta and delta.get("deletions"):
+        delta["deletions"] = sorted(delta["deletions"])
 
 
 def workflow_to_dict(workflow: Any) -> dict[str, Any]:
@@ -76,9 +81,14 @@ def workflow_from_dict(
     return workflow
 
 
+# What json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False) uses,
+# made once.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(value: Any) -> bytes:
     """One byte string per value: sorted keys, no spaces, UTF-8."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _CANONICAL.encode(value).encode()
 
 
 # The format of a stored snapshot. The state inside is what the digests cover; the format
@@ -122,3 +132,152 @@ def unpack(blob: bytes) -> dict[str, Any]:
 
 def state_digest(state: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(state)).hexdigest()
+
+
+_FINISHED = TaskState.FINISHED_MASK
+_registry = _serializer.registry
+
+
+class StateDigests:
+    """``state_digest`` of a case's state, the same bytes hashed, assembled from cached
+    canonical JSON fragments instead of serialising the whole workflow for every event.
+
+    The canonical JSON of the state is a sorted-key object whose ``tasks`` mappings hold
+    one object per task. A task that is finished (completed or cancelled) below a finished
+    parent no longer changes: not its state, its children, its data or its delta against
+    its parent's data. Its fragment is serialised once and kept (frozen); every other task
+    (ready, waiting, predicted: bounded by the size of the process, not by the length of
+    the history) and the workflow-level fields are serialised anew for each digest. What
+    stays proportional to the history is joining the frozen fragments in key order and
+    hashing the bytes, both in C. ``Auditor.verify`` checks a disagreement against the
+    full serialisation before reporting it (``state_digest(live.state())``), so the cache
+    can never fail a history that the full definition passes.
+    """
+
+    def __init__(self) -> None:
+        self._workflows: dict[str, _FrozenTasks] = {}
+        self._done: dict[str, tuple[Any, bytes]] = {}  # finished subprocesses, whole
+
+    def digest(self, status: str, claims: dict[str, str], workflow: Any) -> str:
+        head = b'{"claims":' + canonical_json(dict(sorted(claims.items())))
+        head += b',"status":' + canonical_json(status) + b',"workflow":'
+        body = self._workflow(workflow, "", top=True)
+        return hashlib.sha256(head + body + b"}").hexdigest()
+
+    def _workflow(self, workflow: Any, key: str, *, top: bool) -> bytes:
+        done = self._done.get(key)
+        if done is not None and done[0] is workflow:
+            return done[1]
+        frozen = self._workflows.get(key)
+        if frozen is None or frozen.root != workflow.task_tree.id:
+            frozen = self._workflows[key] = _FrozenTasks(workflow.task_tree.id)
+        last = workflow.last_task
+        fields: dict[str, Any] = {
+            "completed": workflow.completed,
+            "correlations": workflow.correlations,
+            "data": _registry.convert(_registry.clean(workflow.data)),
+            "last_task": str(last.id) if last is not None else None,
+            "root": str(workflow.task_tree.id),
+            "success": workflow.success,
+            "tasks": _TASKS,
+            "typename": _registry.typenames[type(workflow)],
+        }
+        subprocesses = b""
+        if top:
+            fields["bpmn_events"] = _registry.convert(workflow.bpmn_events)
+            fields["subprocesses"] = _SUBPROCESSES
+            subprocesses = _join_sorted(
+                [
+                    (str(task_id), self._workflow(sub, str(task_id), top=False))
+                    for task_id, sub in workflow.subprocesses.items()
+                ]
+            )
+            if len(self._workflows) > len(workflow.subprocesses) + 1:  # some were deleted
+                keep = {str(task_id) for task_id in workflow.subprocesses} | {""}
+                self._workflows = {k: v for k, v in self._workflows.items() if k in keep}
+                self._done = {k: v for k, v in self._done.items() if k in keep}
+        else:
+            fields["parent_task_id"] = str(workflow.parent_task_id)
+            fields["spec"] = workflow.spec.name
+        text = canonical_json(fields)
+        # Only fixed fields follow the two placeholders (the data comes before them).
+        text = _splice(text, _TASKS_JSON, frozen.mapping(workflow.tasks))
+        if top:
+            return _splice(text, _SUBPROCESSES_JSON, subprocesses)
+        if workflow.completed and len(frozen.ids) == len(workflow.tasks):
+            self._done[key] = (workflow, text)  # a finished subprocess: nothing changes
+        return text
+
+
+_TASKS, _SUBPROCESSES = "\ue000tasks\ue000", "\ue000subprocesses\ue000"
+_TASKS_JSON, _SUBPROCESSES_JSON = canonical_json(_TASKS), canonical_json(_SUBPROCESSES)
+
+
+def _splice(text: bytes, placeholder: bytes, value: bytes) -> bytes:
+    at = text.rindex(placeholder)
+    return text[:at] + value + text[at + len(placeholder) :]
+
+
+class _FrozenTasks:
+    """The frozen task fragments of one workflow (see ``StateDigests``), as ``"id":{...}``
+    entries sorted by task id."""
+
+    def __init__(self, root: UUID) -> None:
+        self.root = root
+        self.ids: set[UUID] = set()
+        self.entries: list[tuple[str, bytes]] = []
+        # Unfinished tasks without data of their own (predicted ones): their fragment is a
+        # function of their state, triggered flag, children and their parent's data keys.
+        self.keyed: dict[UUID, tuple[tuple[Any, ...], tuple[str, bytes]]] = {}
+
+    def mapping(self, tasks: dict[UUID, Any]) -> bytes:
+        ids = self.ids
+        fresh = [task for task_id, task in tasks.items() if task_id not in ids]
+        if len(tasks) - len(fresh) != len(ids):  # a frozen task left the tree
+            self.ids = ids = ids & tasks.keys()
+            self.entries = [e for e in self.entries if UUID(e[0]) in ids]
+        keyed = self.keyed
+        if len(keyed) > len(fresh):
+            self.keyed = keyed = {k: v for k, v in keyed.items() if k in tasks and k not in ids}
+        added: list[tuple[str, bytes]] = []
+        current: list[tuple[str, bytes]] = []
+        for task in fresh:
+            parent = tasks.get(task._parent) if task._parent is not None else None
+            if task._state & _FINISHED and (parent is None or parent._state & _FINISHED):
+                ids.add(task.id)
+                added.append(_entry(task))
+            elif not task.data and not task.internal_data:
+                key = (
+                    task._state,
+                    task.triggered,
+                    tuple(task._children),
+                    None if parent is None else tuple(parent.data),
+                )
+                hit = keyed.get(task.id)
+                if hit is None or hit[0] != key:
+                    hit = keyed[task.id] = (key, _entry(task))
+                current.append(hit[1])
+            else:
+                current.append(_entry(task))
+        if added:
+            self.entries.extend(added)
+            self.entries.sort()
+        merged = self.entries + current
+        if current:
+            merged.sort()
+        return b"{" + b",".join([entry for _, entry in merged]) + b"}"
+
+
+def _entry(task: Any) -> tuple[str, bytes]:
+    """``("id", b'"id":{...}')``: the task's key and its canonical JSON entry."""
+    dct = _registry.convert(task)
+    _normalize_task(dct)
+    task_id: str = dct["id"]
+    return task_id, b'"' + task_id.encode() + b'":' + canonical_json(dct)
+
+
+def _join_sorted(items: list[tuple[str, bytes]], *, presorted: bool = False) -> bytes:
+    """A canonical JSON object from (key, canonical JSON of the value) pairs."""
+    if not presorted:
+        items.sort()
+    return b"{" + b",".join(canonical_json(key) + b":" + value for key, value in items) + b"}"
