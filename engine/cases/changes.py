@@ -235,7 +235,7 @@ class CaseChanges:
             duties.check(uow, record.id, live, event_type, payload, actor)
             event = EventInput(record.last_seq + 1, event_type, reading.at, payload, actor.user)
             before = _frontier(live)
-            digest = live.digest() if event_type == "timers_fired" else None
+            digest = state_digest(live.state()) if event_type == "timers_fired" else None
             try:
                 apply_event(live, record.uid, event)
             except ScriptError as error:
@@ -282,7 +282,9 @@ class CaseChanges:
             payload=event.payload,
             actor=actor,
             prev_hash=record.last_hash,
-            state_digest=live.digest(),
+            # Recorded digests come from the full serialisation (built here for the
+            # snapshot anyway); the cached one (``LiveCase.digest``) only speeds up checks.
+            state_digest=state_digest(state),
             clock_offset=clock_offset,
         )
         new = replace(
@@ -377,7 +379,7 @@ class CaseChanges:
 
 def _unchanged(record: CaseRecord, live: LiveCase, digest: str) -> bool:
     """Whether firing the timers left the case as it was: same state, same next timer."""
-    return live.next_timer_at() == record.next_timer_at and live.digest() == digest
+    return live.next_timer_at() == record.next_timer_at and state_digest(live.state()) == digest
 
 
 def _log_change(record: CaseRecord, event: EventInput, actor: Actor) -> None:
