@@ -20,7 +20,7 @@ from engine.logs import get_logger
 from engine.messages import validate_payload
 from engine.metrics import CASES_STARTED
 from engine.records import Actor, CaseRecord
-from engine.records.cases import applicant_keys
+from engine.records.cases import applicant_keys, applicant_phone_tail
 from engine.routing import Routing, case_number
 from engine.runtime.case import OPEN, EventInput, LiveCase, start_case
 from engine.runtime.snapshot import pack, state_digest
@@ -62,7 +62,8 @@ class CaseCommands:
 
         ``routing`` says which units act on it; ``org_unit`` alone is the township. The
         applicant of ``data`` (a registration's) is kept on the case row for the case
-        list's search (办件查询: name, the ID number's last characters)."""
+        list's search (办件查询: name, the ID number's last characters, the
+        phone's last four digits)."""
         routing = routing or Routing(township=org_unit)
         org_unit = routing.township
         if idempotency_key:
@@ -121,6 +122,7 @@ class CaseCommands:
             assessment_unit=routing.assessment,
             applicant_name=applicant_name,
             applicant_id_tail=applicant_id_tail,
+            applicant_phone_tail=applicant_phone_tail(data or {}),
         )
         try:
             with self.store.unit_of_work(operation="case_started") as uow:

@@ -52,6 +52,8 @@ class CaseRecord:
     # characters of the applicant's ID number, as registered (``applicant_keys``).
     applicant_name: str | None = None
     applicant_id_tail: str | None = None
+    # and the last four digits of the applicant's phone (migration 0022), never the phone
+    applicant_phone_tail: str | None = None
 
 
 @dataclass(frozen=True)
@@ -132,9 +134,11 @@ class CaseFilter:
     number_prefix: str | None = None  # case numbers starting with these digits
     applicant_name: str | None = None  # applicants whose name contains this text
     id_tail: str | None = None  # applicants whose ID number ends with these characters
+    phone_tail: str | None = None  # applicants whose phone ends with these 4 digits
 
 
 ID_TAIL_LENGTH = 6  # the characters of the applicant's ID number a case keeps for search
+PHONE_TAIL_LENGTH = 4  # the digits of the applicant's phone a case keeps for search
 MAX_APPLICANT_NAME = 100  # the column's length (a registration allows 50)
 
 
@@ -150,3 +154,14 @@ def applicant_keys(data: Mapping[str, Any]) -> tuple[str | None, str | None]:
     name = name.strip()[:MAX_APPLICANT_NAME] if isinstance(name, str) else ""
     tail = number.strip().upper()[-ID_TAIL_LENGTH:] if isinstance(number, str) else ""
     return name or None, tail or None
+
+
+def applicant_phone_tail(data: Mapping[str, Any]) -> str | None:
+    """The last ``PHONE_TAIL_LENGTH`` digits of the applicant's phone in a case's start
+    data (``{"applicant": {"phone"}}``; a landline's hyphen is no digit), as the case list
+    searches them; None without a phone of that many digits. Migration 0022 fills older
+    cases by the same rule."""
+    applicant = data.get("applicant")
+    phone = applicant.get("phone") if isinstance(applicant, Mapping) else None
+    digits = "".join(ch for ch in phone if "0" <= ch <= "9") if isinstance(phone, str) else ""
+    return digits[-PHONE_TAIL_LENGTH:] if len(digits) >= PHONE_TAIL_LENGTH else None

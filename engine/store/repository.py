@@ -14,7 +14,7 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import MetaData, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -112,7 +112,7 @@ class Store:
         """What Alembic finds between the migrated database and the table models (should be [])."""
         with self._write_engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"render_as_batch": True})
-            return list(compare_metadata(context, Base.metadata))
+            return list(compare_metadata(context, models_for(connection.dialect.name)))
 
     def unit_of_work(
         self, *, write: bool = True, operation: str | None = None, case_id: int | None = None
@@ -125,6 +125,20 @@ class Store:
         self._write_engine.dispose()
         if self._read_engine is not self._write_engine:
             self._read_engine.dispose()
+
+
+def models_for(dialect: str) -> MetaData:
+    """The table models as ``dialect`` has them: without the indexes only PostgreSQL
+    has (``engine.store.tables.postgresql_only``) on any other database."""
+    if dialect == "postgresql":
+        return Base.metadata
+    models = MetaData()
+    for table in Base.metadata.sorted_tables:
+        left_out = {i.name for i in table.indexes if i.info.get("postgresql_only")}
+        copy = table.to_metadata(models)  # (a copy's indexes keep no ``info``)
+        for index in [i for i in copy.indexes if i.name in left_out]:
+            copy.indexes.discard(index)
+    return models
 
 
 class UnitOfWork:

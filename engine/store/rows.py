@@ -99,6 +99,8 @@ def case_conditions(scope: CaseScope, where: CaseFilter) -> list[ColumnElement[b
             if len(tail) >= ID_TAIL_LENGTH
             else c.applicant_id_tail.endswith(tail, autoescape=True)
         )
+    if where.phone_tail:
+        conditions.append(c.applicant_phone_tail == where.phone_tail)
     return conditions
 
 

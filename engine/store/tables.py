@@ -18,6 +18,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    literal_column,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -70,9 +72,41 @@ class ProcessVersionRow(Base):
     deployed_by: Mapped[str] = mapped_column(String(100))
 
 
+def postgresql_only(index: Index) -> Index:
+    """An index only PostgreSQL has (its migration creates it there alone): SQLite's
+    schema comparison leaves it out (``engine.store.repository.schema_differences``)."""
+    index.info["postgresql_only"] = True
+    return index.ddl_if(dialect="postgresql")
+
+
 class CaseRow(Base):
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_case_number", "case_number", unique=True),)
+    __table_args__ = (
+        Index("ix_cases_case_number", "case_number", unique=True),
+        # 办件查询 (migration 0022): registration dates, a township's or village's cases
+        # newest first, and
+        # the part of a name and the ID number's last 4–5 characters (pg_trgm).
+        Index("ix_cases_created_at", "created_at"),
+        Index("ix_cases_org_unit_id", "org_unit", "id"),
+        Index("ix_cases_registered_unit_id", "registered_unit", "id"),
+        Index("ix_cases_village_id", "village", "id"),
+        postgresql_only(
+            Index(
+                "ix_cases_applicant_name_trgm",
+                func.lower(literal_column("applicant_name")).label("lower_name"),
+                postgresql_using="gin",
+                postgresql_ops={"lower_name": "gin_trgm_ops"},
+            )
+        ),
+        postgresql_only(
+            Index(
+                "ix_cases_applicant_id_tail_trgm",
+                "applicant_id_tail",
+                postgresql_using="gin",
+                postgresql_ops={"applicant_id_tail": "gin_trgm_ops"},
+            )
+        ),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     uid: Mapped[str] = mapped_column(String(64), unique=True)
     process_id: Mapped[str] = mapped_column(String(200), index=True)
@@ -102,6 +136,7 @@ class CaseRow(Base):
     # 办件查询 (migration 0011): set when the case starts, from its applicant.
     applicant_name: Mapped[str | None] = mapped_column(String(100), index=True)
     applicant_id_tail: Mapped[str | None] = mapped_column(String(6), index=True)
+    applicant_phone_tail: Mapped[str | None] = mapped_column(String(4), index=True)
 
 
 _UNCLAIMED = "closed_seq IS NULL AND claimed_by IS NULL"

@@ -1,7 +1,8 @@
 """办件查询 over HTTP: the case list found by case number (whole or its start), applicant's
-name (whole or a part) and the last 4–6 characters of the applicant's ID number, always
-inside the caller's scope, with the list's masking unchanged; bad values are 422 naming
-the parameter in Chinese."""
+name (whole or a part), the last 4–6 characters of the applicant's ID number and the
+last 4 digits of the applicant's phone, always inside the caller's scope, with the list's
+masking unchanged (no ID number, no phone in it); bad values and unknown parameters are
+422 naming the parameter in Chinese."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ def id_number(first17: str) -> str:
 ZHANG = id_number("11010519491231002")  # …31002X
 LI = id_number("51172519800101123")  # …01123?
 WANG = id_number("51172519751212456")
+PHONES = {"zhang": "13800005678", "li": "0818-7451234", "fengle": "13912340056"}
 
 
 @pytest.fixture
@@ -47,7 +49,12 @@ def made(client: FlaskClient, tokens: Tokens) -> dict[str, dict[str, Any]]:
             CASES,
             json={
                 "item_code": WINDOW_ITEM.code,
-                "applicant": {"name": name, "id_number": number, "village": village},
+                "applicant": {
+                    "name": name,
+                    "id_number": number,
+                    "village": village,
+                    **({"phone": PHONES[key]} if key in PHONES else {}),
+                },
                 "channel": "township_window",
             },
             headers=tokens.headers(user),
@@ -62,8 +69,10 @@ def search(client: FlaskClient, tokens: Tokens, user: str, query: str) -> list[i
     assert response.status_code == 200, (query, response.get_json())
     body = response.get_json()
     assert body["total"] == len(body["items"])
-    for number in (ZHANG, LI, WANG):  # the list masks: no ID number is in it
-        assert number not in response.get_data(as_text=True)
+    text = response.get_data(as_text=True)
+    for number in (ZHANG, LI, WANG, *PHONES.values()):  # no ID number nor phone in it
+        assert number not in text
+    assert "7451234" not in text
     return sorted(case["id"] for case in body["items"])
 
 
@@ -121,6 +130,32 @@ def test_by_id_number_tail(
         assert search(client, tokens, user, f"id_tail={ZHANG[-4:]}") == []
 
 
+def test_by_phone_tail(
+    client: FlaskClient, tokens: Tokens, made: dict[str, dict[str, Any]]
+) -> None:
+    zhang, li, fengle = (made[k]["id"] for k in ("zhang", "li", "fengle"))
+    assert search(client, tokens, "wang.fang", "phone_tail=5678") == [zhang]
+    assert search(client, tokens, "wang.fang", "phone_tail=1234") == [li]  # a landline's
+    assert search(client, tokens, "wang.fang", "phone_tail=0056") == []  # 丰乐乡's case
+    assert search(client, tokens, "wang.fang", "phone_tail=0000") == []
+    assert search(client, tokens, "pan.hong", "phone_tail=0056") == [fengle]
+    assert search(client, tokens, "pan.hong", "phone_tail=5678") == []
+    assert search(client, tokens, "sun.hong", "phone_tail=0056") == [fengle]  # the county
+    # with the other filters (AND): the name must match too
+    assert search(client, tokens, "wang.fang", "phone_tail=5678&applicant=%E6%9D%8E") == []
+    assert search(client, tokens, "wang.fang", "phone_tail=1234&applicant=%E6%9D%8E") == [li]
+    for user in ("lin.tao", "he.jun"):  # see no case at all
+        assert search(client, tokens, user, "phone_tail=5678") == []
+
+
+def test_an_unknown_parameter_is_refused(client: FlaskClient, tokens: Tokens) -> None:
+    response = client.get(f"{CASES}?phone=5678", headers=tokens.headers("wang.fang"))
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    errors = response.get_json()["errors"]
+    assert [(e["field"], e["in"]) for e in errors] == [("phone", "query")]
+    assert "phone_tail" in response.get_json()["detail"]  # the parameters it takes
+
+
 @pytest.mark.parametrize(
     ("query", "field", "reason"),
     [
@@ -133,6 +168,10 @@ def test_by_id_number_tail(
         ("id_tail=1234567", "id_tail", "后 4–6 位"),
         ("id_tail=12ab", "id_tail", "后 4–6 位"),
         ("id_tail=", "id_tail", "后 4–6 位"),
+        ("phone_tail=123", "phone_tail", "应为申请人电话号码的后 4 位数字"),
+        ("phone_tail=12345", "phone_tail", "后 4 位数字"),
+        ("phone_tail=12a4", "phone_tail", "后 4 位数字"),
+        ("phone_tail=", "phone_tail", "后 4 位数字"),
     ],
 )
 def test_bad_values_are_named(

@@ -250,14 +250,15 @@ def test_migration_0011_fills_older_cases_and_goes_back(sample: Engine) -> None:
     hashes = run_sql(engine.store, "SELECT id, hash FROM events ORDER BY id")
     downgrade(engine.store, "0010")
     missing = {d[3].name for d in engine.store.schema_differences() if d[0] == "add_column"}
-    # 0019's columns (the designated hospital of a 残疾人证 case) and 0020's (the events'
-    # request ids) go with it
+    # 0019's columns (the designated hospital of a 残疾人证 case), 0020's (the events'
+    # request ids) and 0022's (the applicant's phone tail) go with it
     assert missing == {
         "applicant_name",
         "applicant_id_tail",
         "assessment_unit",
         "assessment_since",
         "request_id",
+        "applicant_phone_tail",
     }
     assert any(d[0] == "add_table" for d in engine.store.schema_differences())
     engine.store.migrate()

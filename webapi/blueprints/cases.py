@@ -110,7 +110,8 @@ def create_case(body: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, CasePageSchema)
 def list_cases(args: dict[str, Any]) -> dict[str, Any]:
     """办件列表与办件查询：调用者范围内的办件，按事项、状态、乡镇、村、县级部门、超期、登记日期、
-    办件编号（或其开头）、申请人姓名（或其一部分）、申请人身份证号后 4–6 位筛选，分页
+    办件编号（或其开头）、申请人姓名（或其一部分）、申请人身份证号后 4–6 位、申请人电话后 4 位筛选，
+    分页
 
     范围外的办件从不列出；列表中身份证号、电话一律遮蔽（列表不含申请人信息）。
     """
@@ -128,6 +129,7 @@ def list_cases(args: dict[str, Any]) -> dict[str, Any]:
         number_prefix=args.get("number"),
         applicant_name=args["applicant"].strip() if "applicant" in args else None,
         id_tail=args["id_tail"].upper() if "id_tail" in args else None,
+        phone_tail=args.get("phone_tail"),
     )
     records, total = engine.cases.find(
         policy.case_scope(current_principal()), query, *page_offset(args)

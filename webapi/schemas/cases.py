@@ -449,6 +449,14 @@ class CaseQuerySchema(PageArgsSchema):
             "example": "31002X",
         },
     )
+    phone_tail = fields.String(
+        validate=Pattern(r"^[0-9]{4}$", error="应为申请人电话号码的后 4 位数字"),
+        metadata={
+            "title": "电话后四位",
+            "description": "申请人电话号码（手机或座机）的后 4 位数字；列表不显示电话",
+            "example": "5678",
+        },
+    )
 
 
 class CasePageSchema(PageSchema):
