@@ -85,6 +85,9 @@ def upgrade() -> None:
         # One pg_trgm per database, in ``public`` (whatever schema the tables are in), its
         # operator class named with its schema: the tables' schema need not be on a path
         # that holds the extension.
+        # Two databases' migrations (or two test schemas') at once would both try to create
+        # it, and the loser fails on the catalogue's unique index: one at a time.
+        op.execute("SELECT pg_advisory_xact_lock(hashtext('daiban:create extension pg_trgm'))")
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
         found = "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pg_trgm'"
         schema = connection.execute(sa.text(found)).scalar_one()
