@@ -20,7 +20,7 @@ Revises: 0021
 """
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -62,7 +62,7 @@ def phone_tail(payload: Mapping[str, Any]) -> str | None:
     return digits[-TAIL_LENGTH:] if len(digits) >= TAIL_LENGTH else None
 
 
-def batches(connection: sa.Connection) -> Iterator[list[sa.Row[Any]]]:
+def batches(connection: sa.Connection) -> Iterator[Sequence[sa.Row[Any]]]:
     """The first events of the cases, ``BATCH`` at a time in case order."""
     rows = connection.execute(STARTS, {"after": 0, "batch": BATCH}).all()
     while rows:
