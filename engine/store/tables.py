@@ -72,7 +72,12 @@ class ProcessVersionRow(Base):
 
 class CaseRow(Base):
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_case_number", "case_number", unique=True),)
+    __table_args__ = (
+        Index("ix_cases_case_number", "case_number", unique=True),
+        # The figures read the cases alive in a period (migration 0022).
+        Index("ix_cases_created_at", "created_at"),
+        Index("ix_cases_closed_at", "closed_at"),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     uid: Mapped[str] = mapped_column(String(64), unique=True)
     process_id: Mapped[str] = mapped_column(String(200), index=True)
@@ -148,7 +153,11 @@ class EventRow(Base):
     """Append-only: database triggers refuse UPDATE and DELETE (see the migration)."""
 
     __tablename__ = "events"
-    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "seq"),
+        # The figures count a period's events of a few types (warnings; migration 0022).
+        Index("ix_events_type_at", "type", "at"),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
