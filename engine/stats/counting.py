@@ -100,13 +100,16 @@ class _Case:
 
 
 def read_cases(
-    store: Store, period: Period, scope: CaseScope, where: CaseFilter
+    store: Store, period: Period, scope: CaseScope, where: CaseFilter, bounded: bool = True
 ) -> Iterator[_Case]:
-    """The cases alive in the period, in batches of ``BATCH``, with their facts."""
+    """The cases alive in the period (every case when not ``bounded``), in batches of
+    ``BATCH``, with their facts."""
     after = 0
     while True:
         with store.unit_of_work(write=False) as uow:
-            rows = uow.figures.cases_alive(scope, where, period.start, period.end, after, BATCH)
+            rows = uow.figures.cases_alive(
+                scope, where, period.start, period.end, after, BATCH, bounded=bounded
+            )
             if not rows:
                 return
             ids = [row.id for row in rows]
@@ -204,6 +207,7 @@ def count_in_sql(
     scope: CaseScope,
     where: CaseFilter,
     figures_of: Callable[[str | None], Figures],
+    bounded: bool = True,
 ) -> None:
     """Step-level overdue and warnings, counted by the database per value of ``column``
     (folded into a group key by ``fold``)."""
@@ -217,6 +221,7 @@ def count_in_sql(
             as_of,
             sorted(PHASES),
             sorted(TASK_PHASES),
+            bounded=bounded,
         )
         warnings = uow.figures.event_counts(
             scope, where, column, WARNING_EVENTS, period.start, period.end

@@ -54,8 +54,14 @@ class StatsService:
         group_by: str = "county",
         scope: CaseScope | None = None,
         where: CaseFilter | None = None,
+        *,
+        bounded: bool = True,
     ) -> Report:
-        """The figures of the cases in ``scope`` (default: everything) matching ``where``."""
+        """The figures of the cases in ``scope`` (default: everything) matching ``where``.
+
+        Only the period's rows are read: the cases alive in it, their tasks, its warnings.
+        ``bounded=False`` reads every case and task instead — the full recomputation, the
+        same figures (the tests compare the two)."""
         if group_by not in GROUPINGS:
             raise StatsError(f"group_by 应为 {'、'.join(GROUPINGS)} 之一")
         if period.last < period.first:
@@ -71,7 +77,7 @@ class StatsService:
         def figures_of(key: str | None) -> Figures:
             return groups.setdefault(key, Figures())
 
-        for case in read_cases(self.store, period, scope, where):
+        for case in read_cases(self.store, period, scope, where, bounded):
             count_case(case, period, as_of, figures_of(key_of(case.row)), self.calendar)
         count_in_sql(
             self.store,
@@ -82,6 +88,7 @@ class StatsService:
             scope,
             where,
             figures_of,
+            bounded,
         )
         join_ledger(self.store, self.org, period, group_by, scope, where, groups)
         ledger = 0 if ledger_applies(group_by, scope, where) else None

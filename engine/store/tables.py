@@ -83,9 +83,9 @@ class CaseRow(Base):
     __tablename__ = "cases"
     __table_args__ = (
         Index("ix_cases_case_number", "case_number", unique=True),
-        # 办件查询 (migration 0022): registration dates, a township's or village's cases
-        # newest first, and
-        # the part of a name and the ID number's last 4–5 characters (pg_trgm).
+        # 办件查询 (migration 0022): registration dates (the figures' periods too), a
+        # township's or village's cases newest first, and the part of a name and the ID
+        # number's last 4–5 characters (pg_trgm).
         Index("ix_cases_created_at", "created_at"),
         Index("ix_cases_org_unit_id", "org_unit", "id"),
         Index("ix_cases_registered_unit_id", "registered_unit", "id"),
@@ -106,6 +106,8 @@ class CaseRow(Base):
                 postgresql_ops={"applicant_id_tail": "gin_trgm_ops"},
             )
         ),
+        # The figures read the cases alive in a period (migration 0023).
+        Index("ix_cases_closed_at", "closed_at"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     uid: Mapped[str] = mapped_column(String(64), unique=True)
@@ -183,7 +185,11 @@ class EventRow(Base):
     """Append-only: database triggers refuse UPDATE and DELETE (see the migration)."""
 
     __tablename__ = "events"
-    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "seq"),
+        # The figures count a period's events of a few types (warnings; migration 0023).
+        Index("ix_events_type_at", "type", "at"),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     seq: Mapped[int] = mapped_column(Integer)

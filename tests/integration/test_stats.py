@@ -17,6 +17,7 @@ from engine.calendar import WorkingCalendar
 from engine.identity import Principal
 from engine.policy import figures_scope
 from engine.records import CaseFilter
+from engine.stats import GROUPINGS, Period
 from engine.stats.figures import Figures
 from engine.steps import (
     RED,
@@ -145,6 +146,45 @@ def test_the_period_decides_which_events_count(world: World) -> None:
             "ledger_resolution_rate": None,
         },
     )
+
+
+# Periods around the data set (every case registered Thu 24 Sep, the last events on 30
+# Oct): before it, its first day, days and weeks that cut through open cases, each month,
+# both months, and after it (the open cases still counted as overdue).
+PERIODS = [
+    Period(date(2026, 8, 1), date(2026, 8, 31)),
+    Period(date(2026, 9, 24), date(2026, 9, 24)),
+    Period(date(2026, 9, 28), date(2026, 10, 2)),
+    Period(date(2026, 10, 9), date(2026, 10, 20)),
+    SEPTEMBER,
+    OCTOBER,
+    Period(date(2026, 9, 1), date(2026, 10, 31)),
+    Period(date(2026, 10, 30), date(2026, 11, 30)),
+    Period(date(2026, 12, 1), date(2026, 12, 31)),
+]
+
+
+@pytest.mark.parametrize("group_by", GROUPINGS)
+def test_reading_only_the_periods_rows_gives_the_full_recomputation(
+    world: World, group_by: str
+) -> None:
+    # The fast path reads the cases alive in the period, their tasks and the period's
+    # warnings; the full recomputation every case and task of the database (so it also
+    # lists, with nothing in them, the groups of cases that were not alive).
+    stats = world.stats()
+    nothing = Figures().as_dict()
+    busy = 0
+    for period in PERIODS:
+        fast = stats.figures(period, group_by)
+        full = stats.figures(period, group_by, bounded=False)
+        shown = {(g.unit, g.name): g.figures.as_dict() for g in fast.groups}
+        for group in full.groups:
+            expected = group.figures.as_dict()
+            assert shown.pop((group.unit, group.name), nothing) == expected, (period, group)
+        assert not shown, period
+        assert fast.total.as_dict() == full.total.as_dict(), period
+        busy += fast.total.steps_done + fast.total.step_overdue_open > 0
+    assert busy >= 6  # the periods do cut through the data set
 
 
 def test_figures_per_township(world: World) -> None:
