@@ -237,6 +237,7 @@ class Seeder:
             (r, d): n for r, d, n in conn.execute("SELECT region, day, last FROM case_counters")
         }
         self.touched: set[tuple[str, str]] = set()
+        self.made: list[int] = []
         self.now = datetime.now(UTC)
         self.seconds: dict[str, float] = defaultdict(float)
 
@@ -248,7 +249,8 @@ class Seeder:
             self.batch(n)
             done += n
             rate = done / (time.perf_counter() - started)
-            print(f"  {done} cases ({rate:.0f}/s)", flush=True)
+            if not self.args.quiet:
+                print(f"  {done} cases ({rate:.0f}/s)", flush=True)
 
     def batch(self, n: int) -> None:
         t0 = time.perf_counter()
@@ -262,6 +264,7 @@ class Seeder:
         out: dict[str, list[tuple[Any, ...]]] = {t.name: [] for t in self.tables}
         for case_id in ids:
             self.copy(case_id, out)
+        self.made += ids
         t1 = time.perf_counter()
         self.seconds["python (copies, hashes)"] += t1 - t0
         with self.conn.cursor() as cur:
@@ -395,6 +398,31 @@ EVENT_FIELDS = (
 )  # fmt: skip
 
 
+def seed(
+    url: str,
+    cases: int,
+    *,
+    batch: int = 5_000,
+    open_share: float = 0.01,
+    seed: int | None = None,
+    quiet: bool = False,
+) -> tuple[list[int], dict[str, float]]:
+    """Add ``cases`` copies to the database at ``url`` (PostgreSQL); returns the new case
+    ids and the seconds spent per part."""
+    args = argparse.Namespace(batch=batch, open_share=open_share, seed=seed, quiet=quiet)
+    ensure_templates(url)
+    with psycopg.connect(raw_url(url)) as conn:
+        conn.execute("SET timezone TO 'UTC'")
+        templates = load_templates(conn)
+        seeder = Seeder(conn, templates, args)
+        seeder.run(cases)
+        started = time.perf_counter()
+        conn.execute("ANALYZE")
+        conn.commit()
+        seeder.seconds["ANALYZE"] += time.perf_counter() - started
+    return seeder.made, dict(seeder.seconds)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default=os.environ.get("DAIBAN_DATABASE_URL"), required=False)
@@ -406,27 +434,18 @@ def main() -> None:
     if not args.url or not args.url.startswith("postgresql"):
         parser.error("--url: a PostgreSQL database URL (COPY)")
     started = time.perf_counter()
-    ensure_templates(args.url)
-    with psycopg.connect(raw_url(args.url), options="-c timezone=UTC") as conn:
-        templates = load_templates(conn)
-        before = conn.execute("SELECT count(*) FROM cases").fetchone()[0]  # type: ignore[index]
-        seeder = Seeder(conn, templates, args)
-        print(
-            f"{before} cases; adding {args.cases} copies of {len(templates)} templates", flush=True
-        )
-        seed_started = time.perf_counter()
-        seeder.run(args.cases)
-        seeded = time.perf_counter() - seed_started
-        t = time.perf_counter()
-        conn.execute("ANALYZE")
-        conn.commit()
-        seeder.seconds["ANALYZE"] += time.perf_counter() - t
-        after = conn.execute("SELECT count(*) FROM cases").fetchone()[0]  # type: ignore[index]
+    made, seconds = seed(
+        args.url, args.cases, batch=args.batch, open_share=args.open_share, seed=args.seed
+    )
     total = time.perf_counter() - started
-    print(f"{after} cases now; added {args.cases} in {seeded:.1f} s ({args.cases / seeded:.0f}/s), "
-          f"{total:.1f} s in all")  # fmt: skip
-    for part, seconds in sorted(seeder.seconds.items(), key=lambda kv: -kv[1]):
-        print(f"  {part:28} {seconds:8.1f} s")
+    with psycopg.connect(raw_url(args.url)) as conn:
+        after = conn.execute("SELECT count(*) FROM cases").fetchone()[0]  # type: ignore[index]
+    print(
+        f"{after} cases now; added {len(made)} in {total:.1f} s ({len(made) / total:.0f}/s, "
+        "templates and ANALYZE included)"
+    )
+    for part, spent in sorted(seconds.items(), key=lambda kv: -kv[1]):
+        print(f"  {part:28} {spent:8.1f} s")
     with open("/proc/loadavg") as f:
         print(f"load average: {f.read().strip()}")
 
