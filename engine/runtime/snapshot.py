@@ -276,8 +276,7 @@ def _entry(task: Any) -> tuple[str, bytes]:
     return task_id, b'"' + task_id.encode() + b'":' + canonical_json(dct)
 
 
-def _join_sorted(items: list[tuple[str, bytes]], *, presorted: bool = False) -> bytes:
+def _join_sorted(items: list[tuple[str, bytes]]) -> bytes:
     """A canonical JSON object from (key, canonical JSON of the value) pairs."""
-    if not presorted:
-        items.sort()
+    items.sort()
     return b"{" + b",".join(canonical_json(key) + b":" + value for key, value in items) + b"}"

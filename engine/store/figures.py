@@ -42,7 +42,7 @@ def alive(start: datetime, end: datetime) -> ColumnElement[bool]:
     """The cases that existed at some time in [start, end): registered before ``end``, not
     closed before ``start``. Every event of a case lies between its registration and its
     closing, so this bounds any count of the period's events and tasks to the period's
-    cases (the indexes on ``created_at`` and ``closed_at``, migration 0022, serve it)."""
+    cases (the indexes on ``created_at`` and ``closed_at``, migrations 0022–0023, serve it)."""
     c = CASES.c
     return and_(c.created_at < end, or_(c.closed_at.is_(None), c.closed_at >= start))
 
