@@ -1,7 +1,7 @@
 """Fill a PostgreSQL database with many realistic cases fast, re-runnable on one database.
 
     python bench/seed_cases.py --url postgresql+psycopg://postgres@127.0.0.1:5432/daiban_seed_scale \
-        --cases 100000 [--batch 5000] [--open-share 0.01] [--seed 1]
+        --cases 100000 [--batch 5000] [--open-share 0.01] [--seed 1] [--jobs 2] [--bulk]
 
 Each run adds ``--cases`` cases. The first run on an empty database builds the templates:
 the eight cases of ``tests/support/stats_world.py``, really run through their processes
@@ -29,6 +29,15 @@ table with a foreign key to ``cases.id`` (events, task index, rating invitations
 notices, ...), every column, so a column added there is carried along; a
 ``cases.applicant_phone_tail`` column, when there is one, is filled from the phone. Rows
 are written with ``COPY`` in batches of ``--batch`` cases, one transaction per batch.
+
+``--jobs N`` runs N copying processes, each on its own connection and its own share of the
+townships (so the case numbers each counts never meet). ``--bulk``, for a large seed,
+drops the secondary indexes of these tables first (not those behind a primary key or
+unique constraint), copies with foreign-key checks off (``session_replication_role =
+replica``: the copies point at cases copied in the same transaction) and builds the indexes
+again at the end. The dropped definitions are kept in the table ``seed_dropped_indexes``
+until they are rebuilt, so a run that stops half-way leaves them to the next run, which
+builds them before anything else.
 """
 
 from __future__ import annotations
@@ -36,6 +45,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import multiprocessing
 import os
 import random
 import re
@@ -199,14 +209,26 @@ def _check_digit(body: str) -> str:
     return "10X98765432"[total % 11]
 
 
+def county_townships() -> list[str]:
+    from processes.org_generator import generate_county
+
+    return [u.code for u in generate_county().of_kind("township")]
+
+
 class Seeder:
-    def __init__(self, conn: psycopg.Connection[Any], templates: list[Template], args: Any):
+    def __init__(
+        self,
+        conn: psycopg.Connection[Any],
+        templates: list[Template],
+        args: Any,
+        townships: list[str] | None = None,
+    ):
         from processes.org_generator import generate_county
 
         self.conn, self.templates, self.args = conn, templates, args
         self.rng = random.Random(args.seed if args.seed is not None else time.time_ns())
         org = generate_county()  # the county's shape: 60 townships, 567 villages
-        self.townships = [u.code for u in org.of_kind("township")]
+        self.townships = townships or [u.code for u in org.of_kind("township")]
         self.villages = {
             t: [u.code for u in org.children(t, "village", "community")] or [t]
             for t in self.townships
@@ -250,7 +272,8 @@ class Seeder:
             done += n
             rate = done / (time.perf_counter() - started)
             if not self.args.quiet:
-                print(f"  {done} cases ({rate:.0f}/s)", flush=True)
+                job = "" if self.args.job is None else f"job {self.args.job}: "
+                print(f"  {job}{done} cases ({rate:.0f}/s)", flush=True)
 
     def batch(self, n: int) -> None:
         t0 = time.perf_counter()
@@ -406,21 +429,105 @@ def seed(
     open_share: float = 0.01,
     seed: int | None = None,
     quiet: bool = False,
+    jobs: int = 1,
+    bulk: bool = False,
 ) -> tuple[list[int], dict[str, float]]:
     """Add ``cases`` copies to the database at ``url`` (PostgreSQL); returns the new case
-    ids and the seconds spent per part."""
-    args = argparse.Namespace(batch=batch, open_share=open_share, seed=seed, quiet=quiet)
+    ids and the seconds spent per part (summed over the jobs: the copying parts of
+    several jobs overlap in time)."""
     ensure_templates(url)
-    with psycopg.connect(raw_url(url)) as conn:
-        conn.execute("SET timezone TO 'UTC'")
-        templates = load_templates(conn)
-        seeder = Seeder(conn, templates, args)
-        seeder.run(cases)
+    seconds: dict[str, float] = defaultdict(float)
+    with psycopg.connect(raw_url(url), autocommit=True) as conn:
+        rebuild_indexes(conn, seconds)  # what a stopped bulk run left
+        if bulk:
+            drop_indexes(conn, seconds)
+    townships = county_townships()
+    shares = [cases // jobs + (i < cases % jobs) for i in range(jobs)]
+    work = [
+        (url, shares[i], townships[i::jobs], batch, open_share,
+         None if seed is None else seed + i, quiet, bulk, i if jobs > 1 else None)
+        for i in range(jobs) if shares[i]
+    ]  # fmt: skip
+    if len(work) == 1:
+        results = [_job(*work[0])]
+    else:
+        with multiprocessing.get_context("spawn").Pool(len(work)) as pool:
+            results = pool.starmap(_job, work)
+    made: list[int] = []
+    for ids, spent in results:
+        made += ids
+        for part, value in spent.items():
+            seconds[part] += value
+    with psycopg.connect(raw_url(url), autocommit=True) as conn:
+        rebuild_indexes(conn, seconds)
         started = time.perf_counter()
         conn.execute("ANALYZE")
-        conn.commit()
-        seeder.seconds["ANALYZE"] += time.perf_counter() - started
+        seconds["ANALYZE"] += time.perf_counter() - started
+    return sorted(made), dict(seconds)
+
+
+def _job(
+    url: str,
+    cases: int,
+    townships: list[str],
+    batch: int,
+    open_share: float,
+    seed: int | None,
+    quiet: bool,
+    bulk: bool,
+    number: int | None,
+) -> tuple[list[int], dict[str, float]]:
+    """One copying process: ``cases`` copies into ``townships``."""
+    args = argparse.Namespace(
+        batch=batch, open_share=open_share, seed=seed, quiet=quiet, job=number
+    )
+    with psycopg.connect(raw_url(url)) as conn:
+        conn.execute("SET timezone TO 'UTC'")
+        if bulk:
+            conn.execute("SET session_replication_role = replica")
+        templates = load_templates(conn)
+        seeder = Seeder(conn, templates, args, townships)
+        seeder.run(cases)
     return seeder.made, dict(seeder.seconds)
+
+
+DROPPED = "seed_dropped_indexes"
+
+
+def drop_indexes(conn: psycopg.Connection[Any], seconds: dict[str, float]) -> None:
+    """Drop the secondary indexes of the case tables, keeping their definitions."""
+    started = time.perf_counter()
+    names = [t.name for t in tables()]
+    with conn.transaction():
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {DROPPED} (name text PRIMARY KEY, def text)")
+        found = conn.execute(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i "
+            "WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s) "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
+            "WHERE c.conindid = format('%%I.%%I', i.schemaname, i.indexname)::regclass)",
+            [names],
+        ).fetchall()
+        for name, definition in found:
+            conn.execute(
+                f"INSERT INTO {DROPPED} VALUES (%s, %s) ON CONFLICT DO NOTHING", [name, definition]
+            )
+            conn.execute(f'DROP INDEX "{name}"')
+    seconds["dropping indexes"] += time.perf_counter() - started
+
+
+def rebuild_indexes(conn: psycopg.Connection[Any], seconds: dict[str, float]) -> None:
+    """Build the indexes a bulk run dropped (none when the table of them is absent)."""
+    exists = conn.execute("SELECT to_regclass(%s)", [DROPPED]).fetchone()
+    if not exists or exists[0] is None:
+        return
+    conn.execute("SET maintenance_work_mem = '512MB'")
+    for name, definition in conn.execute(f"SELECT name, def FROM {DROPPED}").fetchall():
+        started = time.perf_counter()
+        with conn.transaction():
+            conn.execute(definition.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))
+            conn.execute(f"DELETE FROM {DROPPED} WHERE name = %s", [name])
+        seconds[f"index {name}"] += time.perf_counter() - started
+    conn.execute(f"DROP TABLE {DROPPED}")
 
 
 def main() -> None:
@@ -430,12 +537,24 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=5_000)
     parser.add_argument("--open-share", type=float, default=0.01)
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--jobs", type=int, default=1, help="copying processes")
+    parser.add_argument(
+        "--bulk", action="store_true", help="drop the secondary indexes, rebuild them at the end"
+    )
     args = parser.parse_args()
     if not args.url or not args.url.startswith("postgresql"):
         parser.error("--url: a PostgreSQL database URL (COPY)")
     started = time.perf_counter()
+    if args.jobs < 1:
+        parser.error("--jobs: at least 1")
     made, seconds = seed(
-        args.url, args.cases, batch=args.batch, open_share=args.open_share, seed=args.seed
+        args.url,
+        args.cases,
+        batch=args.batch,
+        open_share=args.open_share,
+        seed=args.seed,
+        jobs=args.jobs,
+        bulk=args.bulk,
     )
     total = time.perf_counter() - started
     with psycopg.connect(raw_url(args.url)) as conn:

@@ -14,7 +14,8 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, case, func, or_, select
+from sqlalchemy import Integer, Table, and_, any_, bindparam, case, func, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 
 from engine.records import CaseFacts, CaseFilter, CaseScope, EventFacts, Milestone, TaskFacts
@@ -54,6 +55,14 @@ def _group_column(group: str) -> Any:
 
 
 class FigureRepository(Repository):
+    def _among(self, column: Any, case_ids: Sequence[int]) -> ColumnElement[bool]:
+        """``column`` is one of ``case_ids``: on PostgreSQL one array parameter (``=
+        ANY``), not a thousand bound values to render and parse per statement."""
+        ids = sorted(set(case_ids))
+        if self.session.get_bind().dialect.name == "postgresql":
+            return cast(ColumnElement[bool], column == any_(bindparam(None, ids, ARRAY(Integer))))
+        return cast(ColumnElement[bool], column.in_(ids))
+
     # -- the figures -----------------------------------------------------------------------
     def cases_alive(
         self,
@@ -132,7 +141,7 @@ class FigureRepository(Repository):
                     closed, and_(closed.c.case_id == t.case_id, closed.c.seq == t.closed_seq)
                 )
             )
-            .where(t.case_id.in_(sorted(set(case_ids))), t.spec_id.in_(specs))
+            .where(self._among(t.case_id, case_ids), t.spec_id.in_(specs))
             .group_by(t.case_id)
         )
         found: dict[int, dict[str, Any]] = {}
@@ -174,7 +183,7 @@ class FigureRepository(Repository):
                     closed, and_(closed.c.case_id == t.case_id, closed.c.seq == t.closed_seq)
                 )
             )
-            .where(t.case_id.in_(sorted(set(case_ids))))
+            .where(self._among(t.case_id, case_ids))
             .order_by(t.case_id, t.created_seq, t.id)
         )
         if spec_ids is not None:
@@ -201,7 +210,7 @@ class FigureRepository(Repository):
         e = _EVENTS.c
         query = (
             select(e.case_id, e.seq, e.type, e.at, e.payload)
-            .where(e.case_id.in_(sorted(set(case_ids))), e.type.in_(sorted(set(types))))
+            .where(self._among(e.case_id, case_ids), e.type.in_(sorted(set(types))))
             .order_by(e.case_id, e.seq)
         )
         if message is not None:
