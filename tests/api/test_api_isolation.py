@@ -42,7 +42,9 @@ def test_hostile_script_task_becomes_an_incident_within_its_budget(
     started = time.monotonic()
     with pytest.raises(ScriptLimitExceeded, match=r"Script_share.*CPU 时间上限"):
         engine.cases.complete_task(view.id, task, {"households": 3}, Actor("wang.fang"))
-    assert time.monotonic() - started < 2.1 + 3.0
+    # Killed at 2.1 s of CPU (tests/unit/test_isolation.py measures that); the wall time
+    # depends on the machine's load, bounded by the pool's wall factor.
+    assert time.monotonic() - started < 2.1 * default_pool().settings.wall_factor
     after = engine.cases.get(view.id)
     assert after.has_incident
     incident = engine.audit.history(view.id)[1][-1].event
