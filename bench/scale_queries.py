@@ -1,7 +1,7 @@
 """p50/p95 of every read request type on a seeded database (``bench/seed_cases.py``).
 
     python bench/scale_queries.py --url postgresql+psycopg://postgres@127.0.0.1:5432/daiban_seed_scale \
-        [--runs 50] [--explain] [--seed 1]
+        [--runs 50] [--explain] [--seed 1] [--only search_] [--rounds 3]
 
 Through the Flask app (``webapi.create_app`` in testing mode with an engine on that
 database and the county's organisation, ``processes.org_generator.generate_county()``:
@@ -21,6 +21,10 @@ Request types (each ``--runs`` times, with its parameters drawn at random each t
   grouping;
 - ``detail``: ``GET /api/v1/cases/{id}`` of a random case, as the supervisor;
 - ``history``: ``GET /api/v1/cases/{id}/history`` of a random case.
+
+``--only PREFIX`` times the request types starting with it; ``--rounds N`` (N > 1) times
+the searches in N alternating rounds with the exact total (``exact_total=true``) and as
+served (the count stops past 1,000), so both columns share the machine's load.
 
 ``--explain`` prints ``EXPLAIN (ANALYZE, BUFFERS)`` of the SQL statements behind one queue,
 search and figures request (captured with SQLAlchemy's ``before_cursor_execute`` event, run
@@ -71,6 +75,7 @@ class Bench:
         self.client = self.app.test_client()
         self.rng = random.Random(seed)
         self.figure_runs = 10
+        self.exact_total = False
         self.townships = [u.code for u in self.org.of_kind("township")]
         self.villages = [u.code for u in self.org.of_kind("village", "community")]
         clerks: dict[str, str] = {}
@@ -93,6 +98,8 @@ class Bench:
         self.month = (last.replace(day=1), last)
 
     def get(self, user: str, path: str, **query: Any) -> Any:
+        if self.exact_total and path == "/api/v1/cases":
+            query["exact_total"] = "true"
         response = self.client.get(
             path, query_string=query, headers={"Authorization": f"Bearer {self.tokens[user]}"}
         )
@@ -139,23 +146,38 @@ class Bench:
         found["history"] = lambda: self.get(sup, f"/api/v1/cases/{self.case_id()}/history")
         return found
 
-    def measure(self, runs: int) -> None:
+    def measure(self, runs: int, only: str = "", rounds: int = 1) -> None:
+        """Time each request type (those starting with ``only``). With ``rounds`` > 1 the
+        searches are timed in alternating rounds with the total counted in full
+        (``exact_total=true``, as before issue 16's capped count) and as served, so the
+        two columns share the machine's load."""
         print(
             f"{self.cases} cases; {runs} runs per type ({self.figure_runs} of figures); "
             f"load before: {load()}",
             flush=True,
         )
-        print(f"{'request':22} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+        modes = ("exact", "served") if rounds > 1 else ("served",)
+        print(f"{'request':22} " + " ".join(f"{m + ' p50/p95 ms':>24}" for m in modes))
         for name, request in self.requests().items():
-            request()  # warm
-            times = []
-            for _ in range(self.figure_runs if name.startswith("figures_") else runs):
-                started = time.perf_counter()
-                request()
-                times.append((time.perf_counter() - started) * 1000)
+            if not name.startswith(only):
+                continue
+            times: dict[str, list[float]] = {mode: [] for mode in modes}
+            count = self.figure_runs if name.startswith("figures_") else runs
+            for _ in range(rounds):
+                for mode in modes:
+                    self.exact_total = mode == "exact" and name.startswith("search_")
+                    request()  # warm
+                    for _ in range(count):
+                        started = time.perf_counter()
+                        request()
+                        times[mode].append((time.perf_counter() - started) * 1000)
+            self.exact_total = False
             print(
-                f"{name:22} {statistics.median(times):8.1f} {percentile(times, 0.95):8.1f} "
-                f"{max(times):8.1f}",
+                f"{name:22} "
+                + " ".join(
+                    f"{statistics.median(t):11.1f} /{percentile(t, 0.95):9.1f}"
+                    for t in times.values()
+                ),
                 flush=True,
             )
         print(f"load after: {load()}", flush=True)
@@ -197,11 +219,18 @@ def main() -> None:
     parser.add_argument("--figure-runs", type=int, default=10, help="runs of each figures type")
     parser.add_argument("--explain", action="store_true")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--only", default="", help="the request types starting with this")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="> 1: searches in alternating rounds, total counted in full and as served",
+    )
     args = parser.parse_args()
     bench = Bench(args.url, args.seed)
     bench.figure_runs = args.figure_runs
     try:
-        bench.measure(args.runs)
+        bench.measure(args.runs, args.only, args.rounds)
         if args.explain:
             bench.explain()
     finally:

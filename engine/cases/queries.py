@@ -136,11 +136,17 @@ class CaseQueries:
             return uow.cases.many(case_ids)
 
     def find(
-        self, scope: CaseScope, where: CaseFilter | None = None, offset: int = 0, limit: int = 50
+        self,
+        scope: CaseScope,
+        where: CaseFilter | None = None,
+        offset: int = 0,
+        limit: int = 50,
+        count_up_to: int | None = None,
     ) -> tuple[list[CaseRecord], int]:
-        """A page of the cases in ``scope`` (newest first) and the total count."""
+        """A page of the cases in ``scope`` (newest first) and the total count (at most
+        ``count_up_to`` + 1 when given: more than ``count_up_to``)."""
         with self.store.unit_of_work(write=False) as uow:
-            return uow.cases.find(scope, where or CaseFilter(), offset, limit)
+            return uow.cases.find(scope, where or CaseFilter(), offset, limit, count_up_to)
 
     def done_by(self, tasks: list[TaskRecord]) -> duties.Done | None:
         """Who completed which step of the case of ``tasks``, when separation of duties

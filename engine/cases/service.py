@@ -105,9 +105,14 @@ class CaseService:
         return self.queries.records(case_ids)
 
     def find(
-        self, scope: CaseScope, where: CaseFilter | None = None, offset: int = 0, limit: int = 50
+        self,
+        scope: CaseScope,
+        where: CaseFilter | None = None,
+        offset: int = 0,
+        limit: int = 50,
+        count_up_to: int | None = None,
     ) -> tuple[list[CaseRecord], int]:
-        return self.queries.find(scope, where, offset, limit)
+        return self.queries.find(scope, where, offset, limit, count_up_to)
 
     def task_index(
         self, case_id: int | None = None, lane: str | None = None, org_unit: str | None = None

@@ -89,16 +89,25 @@ class CaseRepository(Repository):
         return list(rows)
 
     def find(
-        self, scope: CaseScope, where: CaseFilter, offset: int = 0, limit: int = 50
+        self,
+        scope: CaseScope,
+        where: CaseFilter,
+        offset: int = 0,
+        limit: int = 50,
+        count_up_to: int | None = None,
     ) -> tuple[list[CaseRecord], int]:
-        """Cases inside ``scope`` matching ``where``, newest first, and how many there are."""
+        """Cases inside ``scope`` matching ``where``, newest first, and how many there are
+        — counted no further than ``count_up_to`` + 1 when given (a count above
+        ``count_up_to`` means "more than that": a broad search stops counting early instead
+        of reading every matching row)."""
         if scope.empty:
             return [], 0
         conditions = case_conditions(scope, where)
         connection = self.session.connection()
-        total = connection.execute(
-            select(func.count()).select_from(CASES).where(*conditions)
-        ).scalar()
+        matching = select(CASES.c.id).where(*conditions)
+        if count_up_to is not None:
+            matching = matching.limit(count_up_to + 1)
+        total = connection.execute(select(func.count()).select_from(matching.subquery())).scalar()
         rows = connection.execute(
             select(CASES)
             .where(*conditions)

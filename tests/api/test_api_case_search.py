@@ -197,3 +197,32 @@ def test_by_department_within_the_scope(
     other = PROXY_ITEM.department_code
     assert other != department
     assert search(client, tokens, "sun.hong", f"department={other}") == []
+
+
+def test_a_broad_search_counts_up_to_its_bound_unless_asked_for_the_exact_total(
+    client: FlaskClient,
+    tokens: Tokens,
+    made: dict[str, dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The count stops one past the bound (1,000 served; 2 here): ``total`` is the bound and
+    ``total_exact`` false, the page itself unchanged; ``exact_total=true`` counts all."""
+    import webapi.blueprints.cases as blueprint
+
+    def listed(query: str) -> dict[str, Any]:
+        response = client.get(f"{CASES}?{query}", headers=tokens.headers("wang.fang"))
+        assert response.status_code == 200, response.get_json()
+        return dict(response.get_json())
+
+    everything = listed("exact_total=true&page_size=100")
+    assert everything["total_exact"] is True
+    assert everything["total"] == len(everything["items"]) >= 3  # 青丝乡's three, at least
+    monkeypatch.setattr(blueprint, "COUNT_UP_TO", 2)
+    capped = listed("page_size=100")
+    assert (capped["total"], capped["total_exact"]) == (2, False)
+    assert [c["id"] for c in capped["items"]] == [c["id"] for c in everything["items"]]
+    one = listed("applicant=李四&page_size=100")
+    assert (one["total"], one["total_exact"]) == (1, True)  # under the bound: exact
+    assert listed("exact_total=true")["total"] == everything["total"]
+    monkeypatch.setattr(blueprint, "COUNT_UP_TO", everything["total"])
+    assert listed("page_size=1")["total_exact"] is True  # exactly the bound: still exact

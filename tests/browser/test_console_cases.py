@@ -148,6 +148,21 @@ def test_search_by_number_applicant_and_id_tail(console: Console, world: dict[st
     desk.close()
 
 
+def test_a_broad_list_says_more_than_it_counted(
+    console: Console, world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server counts a search no further than its bound: the pager says "超过 N 条"
+    and asks for a narrower search (the bound set to 2 here; 1,000 served)."""
+    import webapi.blueprints.cases as blueprint
+
+    monkeypatch.setattr(blueprint, "COUNT_UP_TO", 2)
+    desk = console.open("wang.fang", "/cases")
+    desk.ready()
+    expect(desk.page.locator(".pager")).to_contain_text("超过 2 条，可翻看前 2 条：请缩小查询范围")
+    expect(desk.page.locator("#cases-count")).to_have_text("超过 2 条")
+    desk.close()
+
+
 def test_a_case_out_of_scope_is_not_found_like_one_that_does_not_exist(
     console: Console, world: dict[str, Any]
 ) -> None:

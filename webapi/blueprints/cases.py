@@ -21,6 +21,7 @@ from webapi.blueprints.tasks import expected_version, open_tasks
 from webapi.openapi import ETAG_HEADER, STALE_VERSION, etag
 from webapi.problems import refused
 from webapi.schemas.cases import (
+    COUNT_UP_TO,
     SHAPE_ERRORS,
     CancelSchema,
     CaseCreatedSchema,
@@ -131,10 +132,13 @@ def list_cases(args: dict[str, Any]) -> dict[str, Any]:
         id_tail=args["id_tail"].upper() if "id_tail" in args else None,
         phone_tail=args.get("phone_tail"),
     )
+    up_to = None if args["exact_total"] else COUNT_UP_TO
     records, total = engine.cases.find(
-        policy.case_scope(current_principal()), query, *page_offset(args)
+        policy.case_scope(current_principal()), query, *page_offset(args), count_up_to=up_to
     )
-    return a_page([_summary(r, today) for r in records], args, total)
+    exact = up_to is None or total <= up_to
+    page = a_page([_summary(r, today) for r in records], args, total if exact else COUNT_UP_TO)
+    return {**page, "total_exact": exact}
 
 
 @blp.route("/<int:case_id>", methods=["GET"])

@@ -36,6 +36,9 @@ from webapi.schemas.common import (
 )
 from webapi.schemas.tasks import OpenTaskSchema
 
+# How far a case search counts its matches unless asked for the exact total.
+COUNT_UP_TO = 1000
+
 
 def _at_most(length: int) -> validate.Length:
     return validate.Length(max=length)
@@ -457,10 +460,24 @@ class CaseQuerySchema(PageArgsSchema):
             "example": "5678",
         },
     )
+    exact_total = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": f"精确统计符合条件的总数（默认只数到 {COUNT_UP_TO} 条：范围很大的查询"
+            "数完全部要读遍所有符合的办件，较慢）"
+        },
+    )
 
 
 class CasePageSchema(PageSchema):
     items = fields.List(fields.Nested(CaseSummarySchema), required=True)
+    total_exact = fields.Boolean(
+        required=True,
+        metadata={
+            "description": f"`total` 是否为精确总数：为 false 时符合条件的办件多于 {COUNT_UP_TO} 件，"
+            f"`total` 为 {COUNT_UP_TO}（可缩小范围，或带 `exact_total=true` 精确统计）"
+        },
+    )
 
 
 class CancelSchema(Schema):

@@ -202,12 +202,14 @@ export function Field({ label, error, hint, required, children, id }) {
   </div>`;
 }
 
-export function Pager({ page, pageSize, total, onPage }) {
+// ``exact`` false: more than ``total`` match (the server counted no further).
+export function Pager({ page, pageSize, total, onPage, exact = true }) {
   const pages = Math.max(1, Math.ceil(total / pageSize));
-  if (pages <= 1) return html`<p class="pager">共 ${total} 条</p>`;
+  const count = exact ? `共 ${total} 条` : `超过 ${total} 条，可翻看前 ${total} 条：请缩小查询范围`;
+  if (pages <= 1) return html`<p class="pager">${count}</p>`;
   return html`<nav class="pager" aria-label="分页">
     <button type="button" disabled=${page <= 1} onClick=${() => onPage(page - 1)}>上一页</button>
-    <span>第 ${page} / ${pages} 页，共 ${total} 条</span>
+    <span>第 ${page} / ${pages} 页，${count}</span>
     <button type="button" disabled=${page >= pages} onClick=${() => onPage(page + 1)}>下一页</button>
   </nav>`;
 }

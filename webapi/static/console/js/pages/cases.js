@@ -240,8 +240,8 @@ function Results({ page, filters, onPage }) {
         </tbody>
       </table>
     </div>
-    <p id="cases-count" class="visually-hidden">共 ${data.total} 条</p>
-    <${Pager} page=${data.page} pageSize=${data.page_size} total=${data.total} onPage=${onPage} />`;
+    <p id="cases-count" class="visually-hidden">${data.total_exact === false ? `超过 ${data.total} 条` : `共 ${data.total} 条`}</p>
+    <${Pager} page=${data.page} pageSize=${data.page_size} total=${data.total} exact=${data.total_exact !== false} onPage=${onPage} />`;
 }
 
 export function statusTag(status) {
