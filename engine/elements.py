@@ -65,6 +65,9 @@ HANDOVER = TaskRef(PROXY, "Task_handover")
 RECTIFY = TaskRef(EVALUATION, "Task_rectify")
 RATING_INVITED = TaskRef(EVALUATION, "Receive_rating_invited")  # 自动发送评价邀请 done
 INVESTIGATE = TaskRef(ENFORCEMENT, "Task_investigate")
+# 送达 within 7 working days of the decision (《行政处罚法》第六十一条): a step limit of its
+# own, which still runs once the case's 90 days are met by the decision
+SERVE = TaskRef(ENFORCEMENT, "Task_serve")
 POST = TaskRef(RESULT_DELIVERY, "Task_post")
 HOME_DELIVERY = TaskRef(RESULT_DELIVERY, "Task_home_delivery")
 SCHEDULED_DELIVERY = TaskRef(RESULT_DELIVERY, "Task_scheduled_delivery")

@@ -19,6 +19,8 @@ from engine import Engine, ManualClock
 from engine.clock import SHANGHAI
 from engine.definitions.form_formats import uscc_check_character
 from engine.simulate import fill_form
+from engine.stats import Period
+from engine.store.testing import downgrade
 from processes.catalogue import Item
 from tests.support.databases import Deployed
 from tests.support.paths import BPMN
@@ -266,6 +268,7 @@ def test_general_procedure_with_hearing_review_and_collective_discussion(
     act(counter, clock, "zhao.gang", case_id, "Task_collective", participants=5)
     decided = act(counter, clock, "chen.jing", case_id, "Task_decide", decision="penalty",
                   measure="fine", penalty_amount=20000, decision_no="青执罚〔2026〕3号")  # fmt: skip
+    counter.done[case_id].append(("limit_met", "system:limits", ""))
     assert specs(decided) == ["Task_serve"]
     act(counter, clock, "wu.qiang", case_id, "Task_serve", service_method="direct")
     act(counter, clock, "wu.qiang", case_id, "Task_perform", performed=True)
@@ -309,6 +312,103 @@ def test_unpaid_fine_demand_appeal_periods_then_court(
     act(counter, clock, "zhao.gang", case_id, "Task_enforce", enforcement_route="court")
     closed = act(counter, clock, "wu.qiang", case_id, "Task_close")
     assert closed["status"] == "completed"
+
+
+def warnings_of(engine: Engine, case_id: int) -> list[tuple[str, str | None, str]]:
+    """The case's warnings: type, the task's element (None: the case's limit), the day."""
+    _, entries = engine.audit.history(case_id)
+    return [
+        (
+            e.event.type,
+            e.event.payload.get("spec_id"),
+            e.event.at.astimezone(SHANGHAI).date().isoformat(),
+        )
+        for e in entries
+        if e.event.type in ("warning_yellow", "warning_red")
+    ]
+
+
+def test_the_decision_meets_the_90_days_though_the_fine_stays_unpaid(
+    counter: Counter, clock: ManualClock, engine: Engine
+) -> None:
+    # 第六十条: the 90 days are for deciding. ZF013 filed Thu 24 Sep 2026 (due Wed 23 Dec),
+    # decided Sat 10 Oct — day 16; the fine then waits out the appeal periods to April.
+    case_id = decided(counter, clock, engine, STREET, "fine", penalty_amount=1000)
+    record = engine.cases.record(case_id)
+    assert record.due_date == date(2026, 12, 23) and record.limit_met_at is not None
+    _, entries = engine.audit.history(case_id)
+    [met] = [e.event for e in entries if e.event.type == "limit_met"]
+    assert met.actor == "system:limits"
+    assert met.payload == {
+        "met_by": "decided",
+        "met_on": "2026-10-10",
+        "due_date": "2026-12-23",
+        "in_time": True,
+    }
+    # 送达 keeps its own limit: 7 working days from Sat 10 Oct (12–16, 19, 20) → end of 20 Oct
+    [serve] = counter.queue("wu.qiang", case_id)
+    assert serve["spec_id"] == "Task_serve" and serve["due_at"].startswith("2026-10-21T00:00")
+    act(counter, clock, "wu.qiang", case_id, "Task_serve", served_on="2026-10-12")
+    # unpaid by Tue 27 Oct (15 days) → 催告 on 28 Oct; the tasks after the decision are not
+    # due by the 90 days any more
+    tick(engine, clock, "2026-10-28")
+    [demand] = counter.queue("wu.qiang", case_id)
+    assert demand["spec_id"] == "Task_demand" and demand["due_at"] is None
+    act(counter, clock, "wu.qiang", case_id, "Task_demand", demand_served_on="2026-10-28",
+        announced=False)  # fmt: skip
+    # 80 % of the 59 working days to 23 Dec would be Tue 8 Dec, the limit past on 24 Dec
+    for day in ("2026-12-08", "2026-12-24"):
+        tick(engine, clock, day)
+        assert warnings_of(engine, case_id) == []
+    listed = counter.get("zhao.gang", "/api/v1/cases?overdue=true").get_json()["items"]
+    assert case_id not in [c["id"] for c in listed]
+    assert counter.case("zhao.gang", case_id)["overdue"] is False
+    tick(engine, clock, "2027-04-13")  # the 6 months of 诉讼 run out on 12 Apr 2027
+    act(counter, clock, "zhao.gang", case_id, "Task_enforce", enforcement_route="court")
+    closed = act(counter, clock, "wu.qiang", case_id, "Task_close")
+    assert closed["status"] == "completed" and warnings_of(engine, case_id) == []
+    assert engine.audit.verify(case_id).ok
+    # 办结 for timeliness is the decision: counted in October, on time; not again at closing
+    october = engine.stats.figures(Period(date(2026, 10, 1), date(2026, 10, 31))).total
+    assert (october.completed, october.completed_with_due_date) == (1, 1)
+    assert (october.on_time, october.overdue_completed) == (1, 0)
+    april = engine.stats.figures(Period(date(2027, 4, 1), date(2027, 4, 30))).total
+    assert (april.completed, april.overdue_completed, april.overdue_open) == (0, 0, 0)
+
+
+def test_the_migration_fills_the_limit_met_from_the_history(
+    counter: Counter, clock: ManualClock, engine: Engine
+) -> None:
+    case_id = decided(counter, clock, engine, STREET, "warning")
+    met_at = engine.cases.record(case_id).limit_met_at
+    assert met_at is not None
+    downgrade(engine.store, "0023")  # before the column
+    engine.store.migrate()
+    assert engine.cases.record(case_id).limit_met_at == met_at
+    assert engine.audit.verify(case_id).ok
+
+
+def test_a_case_not_decided_within_the_90_days_still_warns(
+    counter: Counter, clock: ManualClock, engine: Engine
+) -> None:
+    case_id = open_case(counter, STREET)["id"]
+    act(counter, clock, "zhao.gang", case_id, "Task_file", filing="file")
+    # Filed Thu 24 Sep, due Wed 23 Dec: the working days after 24 Sep up to 23 Dec are
+    # 3 (28–30 Sep) + 18 (8–10, 12–16, 19–23, 26–30 Oct) + 21 (Nov) + 17 (1–23 Dec) = 59;
+    # yellow on the ⌈0.8 × 59⌉ = 48th, Tue 8 Dec; red once 23 Dec has passed.
+    tick(engine, clock, "2026-12-07")
+    assert [w for w in warnings_of(engine, case_id) if w[1] is None] == []
+    tick(engine, clock, "2026-12-08")
+    tick(engine, clock, "2026-12-24")
+    assert [w for w in warnings_of(engine, case_id) if w[1] is None] == [
+        ("warning_yellow", None, "2026-12-08"),
+        ("warning_red", None, "2026-12-24"),
+    ]
+    assert engine.cases.record(case_id).limit_met_at is None
+    listed = counter.get("zhao.gang", "/api/v1/cases?overdue=true").get_json()["items"]
+    assert case_id in [c["id"] for c in listed]
+    december = engine.stats.figures(Period(date(2026, 12, 1), date(2026, 12, 31))).total
+    assert (december.completed, december.overdue_open) == (0, 1)
 
 
 def test_the_90_days_extended_by_the_leader(

@@ -45,6 +45,9 @@ ON_THE_SPOT_BOUND = '(3000 if applicant.get("kind") == "organisation" else 200)'
 DECISION_DAYS = 90
 # The leader is asked to extend this many days before the 90 run out.
 EXTENSION_NOTICE_DAYS = 10
+# The decision meets the 90 days (engine.periods.meet): the case's warnings stop there and
+# the figures count it done by then; the later steps keep their own limits (送达 7 days).
+DECIDED = 'limit_met = meet_limit("decided")'
 
 
 # An approved extension moves the due date and the next reminder by its days; a refused
@@ -106,7 +109,7 @@ def _on_the_spot(b: ProcessBuilder) -> None:
        "对法人或者其他组织处三千元以下罚款或者警告的，可以当场作出决定，决定书当场交付当事人。", rules=[rule])  # fmt: skip
     b.xor("Gateway_on_the_spot", "是否符合简易程序", STAFF)
     b.script("Script_on_the_spot", "当场送达", STAFF,
-             'procedure = "simple"\nserved_on = today()\ndecision = "penalty"')  # fmt: skip
+             f'procedure = "simple"\nserved_on = today()\ndecision = "penalty"\n{DECIDED}')  # fmt: skip
     b.flow("Gateway_file", "Task_on_the_spot", condition='filing == "simple"', name="简易程序")
     b.flow("Task_on_the_spot", "Gateway_on_the_spot")
     b.flow(
@@ -169,9 +172,13 @@ def _general(b: ProcessBuilder) -> None:
     b.chain("Timer_extension", "Task_extend", "Script_extend", investigate)
     b.chain("Script_filed", investigate, "Gateway_violation")
     b.xor("Gateway_violation", "违法事实是否成立", STAFF)
+    b.script("Script_not_established", "撤销立案（办案期限终止）", STAFF,
+             'limit_met = meet_limit("not_established")')  # fmt: skip
     b.default(
-        "Gateway_violation", b.flow("Gateway_violation", "Task_close", name="不成立，撤销立案")
+        "Gateway_violation",
+        b.flow("Gateway_violation", "Script_not_established", name="不成立，撤销立案"),
     )
+    b.flow("Script_not_established", "Task_close")
     b.user_task("Task_notify", "告知拟作出的处罚及陈述、申辩、听证权利", STAFF, [
         Field("proposed_decision", "text", "拟作出的处理决定及事实、理由、依据", True),
         Field("hearing_right", "boolean", "告知听证权利（较大数额罚款、没收较大数额、降低资质、责令停产停业、吊销许可证件等）", True),
@@ -227,7 +234,9 @@ def _general(b: ProcessBuilder) -> None:
         Field("penalty_amount", "number", "罚款金额（元）", min="0"),
         Field("rectify_by", "date", "限期改正（自行拆除）的期限", required_when="measure:rectify|demolish"),
     ])  # fmt: skip
-    b.flow("Task_decide", "Task_serve")
+    b.script("Script_decided", "作出决定（办案期限终止）", LEAD,
+             'limit_met = meet_limit("decided" if decision == "penalty" else "not_penalised")')  # fmt: skip
+    b.chain("Task_decide", "Script_decided", "Task_serve")
 
 
 def _execution(b: ProcessBuilder) -> None:
@@ -237,7 +246,7 @@ def _execution(b: ProcessBuilder) -> None:
               "direct:直接送达,post:邮寄送达,electronic:电子送达,notice:公告送达"),
     ])  # fmt: skip
     b.boundary_timer("Timer_serve_late", "7日内未送达", "Task_serve",
-                     "deadline_working_days(7)", interrupting=False)  # fmt: skip
+                     f"deadline_working_days({step_limit('service', 7)})", interrupting=False)  # fmt: skip
     b.user_task(
         "Task_serve_late",
         "送达超期督办",
