@@ -249,7 +249,14 @@ def test_general_procedure_with_hearing_review_and_collective_discussion(
     # Filed Thu 09-24: 90 calendar days (立案之日不计) → Wed 2026-12-23.
     assert counter.engine.cases.get(case_id).due_date == date(2026, 12, 23)
     at(clock, "2026-10-09", 9)  # the hearing is held and recorded on Fri 10-09
-    act(counter, clock, "xu.hui", case_id, "Task_hearing", hearing_record="听证笔录")
+    # 第六十四条(四): chaired by someone who did not investigate — 徐慧 is named on the
+    # investigation (though 吴强 completed it): refused, with the reason
+    refused = complete(counter, "xu.hui", case_id, "Task_hearing", {"hearing_record": "听证笔录"})
+    assert refused.status_code == 409
+    assert "第六十四条第四项" in refused.get_json()["detail"]
+    assert "Task_hearing" not in [t["spec_id"] for t in counter.queue("wu.qiang", case_id)]
+    # 孙丽 (纪检监察办) is named to chair it
+    act(counter, clock, "sun.li", case_id, "Task_hearing", hearing_record="听证笔录")
     counter.done[case_id].append(("due_date_extended", "system:limits", ""))
     # ZF008 excludes hearing time: requested 09-24, recorded 10-09 → 09-25 … 10-09 = 15
     # calendar days not counted; 12-23 + 15 → Thu 2027-01-07.
@@ -261,8 +268,18 @@ def test_general_procedure_with_hearing_review_and_collective_discussion(
         15,
         "calendar_days",
     )
-    reviewed = act(counter, clock, "xu.hui", case_id, "Task_legal_review",
-                   legal_reviewer="sun.li", legal_review="agree")  # fmt: skip
+    # 第五十八条: the legal review is not the investigators' — neither as the one who
+    # completes it nor as the reviewer named on it
+    refused = complete(counter, "xu.hui", case_id, "Task_legal_review",
+                       {"legal_reviewer": "ma.chao", "legal_review": "agree",
+                        "legal_review_notes": "同意"})  # fmt: skip
+    assert refused.status_code == 409 and "第五十八条" in refused.get_json()["detail"]
+    named = complete(counter, "ma.chao", case_id, "Task_legal_review",
+                     {"legal_reviewer": "wu.qiang", "legal_review": "agree",
+                      "legal_review_notes": "同意"})  # fmt: skip
+    assert named.status_code == 409 and "wu.qiang" in named.get_json()["detail"]
+    reviewed = act(counter, clock, "ma.chao", case_id, "Task_legal_review",
+                   legal_reviewer="ma.chao", legal_review="agree")  # fmt: skip
     assert [t["spec_id"] for t in counter.queue("zhao.gang", case_id)] == ["Task_collective"]
     assert specs(reviewed) == ["Task_collective"]
     act(counter, clock, "zhao.gang", case_id, "Task_collective", participants=5)
@@ -275,6 +292,31 @@ def test_general_procedure_with_hearing_review_and_collective_discussion(
     closed = act(counter, clock, "wu.qiang", case_id, "Task_close")
     assert closed["status"] == "completed"
     counter.check_history(case_id)
+
+
+def test_a_hearing_needs_the_legal_review_a_statement_does_not(
+    counter: Counter, clock: ManualClock, engine: Engine
+) -> None:
+    # 第五十八条(二): a case that went through a hearing is reviewed before the decision,
+    # even when it is not serious; a statement (陈述、申辩, 第四十五条) is heard by the
+    # officers themselves and needs no review in an ordinary case
+    heard = open_case(counter, STREET)["id"]
+    act(counter, clock, "zhao.gang", heard, "Task_file", filing="file")
+    investigate(counter, clock, heard, serious=False)
+    act(counter, clock, "wu.qiang", heard, "Task_notify", hearing_right=True)
+    counter.message("wu.qiang", heard, "hearing_requested", {"kind": "hearing"})
+    after = act(counter, clock, "sun.li", heard, "Task_hearing")
+    assert specs(after) == ["Task_legal_review"]
+    after = act(counter, clock, "ma.chao", heard, "Task_legal_review",
+                legal_reviewer="ma.chao", legal_review="agree")  # fmt: skip
+    assert specs(after) == ["Task_decide"]  # not serious: no collective discussion
+    stated = open_case(counter, STREET)["id"]
+    act(counter, clock, "zhao.gang", stated, "Task_file", filing="file")
+    investigate(counter, clock, stated, serious=False)
+    act(counter, clock, "wu.qiang", stated, "Task_notify")
+    counter.message("wu.qiang", stated, "hearing_requested", {"kind": "statement"})
+    after = act(counter, clock, "xu.hui", stated, "Task_statement")
+    assert specs(after) == ["Task_decide"]
 
 
 def test_late_service_raises_the_leaders_task(

@@ -9,8 +9,10 @@ Two roads from the case an officer opens (``engine.registration``, channel
   served at once. A decision beyond those bounds is turned into the general procedure.
 - 普通程序: 立案 (第五十四条; the 90-day limit of 第六十条 starts: ``due_on``) → 调查取证 by
   two different officers (第四十二条, 第五十五条) → 告知 the proposed decision and the rights
-  (第四十四条) → 陈述申辩 / 听证 on request within 5 days (第六十三条、第六十四条) →
-  法制审核 (第五十八条) and 集体讨论 (第五十七条第二款) for serious cases → 决定 → 送达
+  (第四十四条) → 陈述申辩 or 听证 on request within 5 days (第四十五条、第六十三条、
+  第六十四条; the hearing chaired by someone who did not investigate, 第六十四条(四)) →
+  法制审核 (第五十八条) for serious cases and those heard, 集体讨论 (第五十七条第二款) for
+  serious cases → 决定 → 送达
   within 7 days (第六十一条) → 履行 within 15 days (第六十七条) or 催告 (《行政强制法》
   第三十五条、第五十四条; for a building to be demolished, 公告 and a time to demolish it
   oneself, 第四十四条), the appeal periods waited out (复议 60 days, 诉讼 6 months:
@@ -124,21 +126,19 @@ def _on_the_spot(b: ProcessBuilder) -> None:
     b.flow("Script_on_the_spot", "Gateway_penalty")
 
 
-HEARING_STARTS = (
-    'limit_pause = pause_limit("hearing", None, limit_pause) '
-    'if hearing_request["kind"] == "hearing" else limit_pause'
-)
+HEARING_STARTS = 'limit_pause = pause_limit("hearing", None, limit_pause)'
 HEARING_ENDS = (
     "limit_period = resume_limit(limit_pause, due_on, item)\n"
     'due_on = limit_period["due_after"] if limit_period else due_on\n'
-    "limit_pause = None"
+    "limit_pause = None\n"
+    "hearing_held = True"
 )
 
 
 def _general(b: ProcessBuilder) -> None:
     investigate = elements.INVESTIGATE.task
     b.script("Script_filed", "立案登记（起算九十日办案期限）", LEAD,
-             f'procedure = "general"\nfiled_on = today()\ndue_on = calendar_days_after(filed_on, {DECISION_DAYS})\nlimit_pause = None\n'
+             f'procedure = "general"\nfiled_on = today()\ndue_on = calendar_days_after(filed_on, {DECISION_DAYS})\nlimit_pause = None\nhearing_held = False\n'
              f"extension_ask_on = calendar_days_after(filed_on, {DECISION_DAYS - EXTENSION_NOTICE_DAYS})")  # fmt: skip
     b.flow("Gateway_file", "Script_filed", condition='filing == "file"', name="立案")
     fields, rule = officers("investigator_1", "investigator_2", "调查取证执法人员")
@@ -189,18 +189,33 @@ def _general(b: ProcessBuilder) -> None:
               elements.HEARING_REQUESTED, "hearing_request")  # fmt: skip
     b.boundary_timer("Timer_no_hearing", "5日内未提出", "Receive_hearing",
                      "deadline_working_days(5)", interrupting=True)  # fmt: skip
-    b.user_task("Task_hearing", "听取陈述申辩或组织听证", STAFF,
-                [Field("hearing_record", "text", "听证（申辩）记录", True)])  # fmt: skip
+    b.xor("Gateway_hearing_kind", "陈述申辩或听证", STAFF)
+    b.user_task("Task_statement", "听取陈述、申辩", STAFF,
+                [Field("statement_record", "text", "陈述、申辩记录及复核意见", True)],
+                documentation="《行政处罚法》第四十五条：当事人有权进行陈述和申辩；行政机关必须充分听取当事人的意见，"
+                "对提出的事实、理由和证据进行复核。")  # fmt: skip
+    # 第六十四条(四): the hearing is chaired by a person the agency names who did not
+    # investigate the case; whoever records it is that person (engine.elements
+    # SEPARATED_STEPS: not one of the investigating officers).
+    b.user_task("Task_hearing", "组织听证（由非本案调查人员主持）", STAFF,
+                [Field("hearing_record", "text", "听证笔录", True)],
+                documentation="《行政处罚法》第六十四条第四项：听证由行政机关指定的非本案调查人员主持；"
+                "第六十五条：听证结束后，行政机关应当根据听证笔录作出决定。")  # fmt: skip
     # 听证 time is not counted in the 90 days where the item excludes it (limits.excluded:
     # hearing; e.g. 《市场监督管理行政处罚程序规定》第六十四条): from the request to the
     # hearing's record (engine/periods.py); a statement (陈述、申辩) stops no clock.
     b.script("Script_hearing_requested", "听证期间开始（不计入办案期限）", STAFF, HEARING_STARTS)
     b.script("Script_hearing_held", "听证期间结束", STAFF, HEARING_ENDS)
-    b.xor("Gateway_serious", "是否情节复杂或重大违法", STAFF)
-    b.chain(
-        "Task_notify", "Receive_hearing", "Script_hearing_requested", "Task_hearing",
-        "Script_hearing_held", "Gateway_serious",
-    )  # fmt: skip
+    b.xor("Gateway_serious", "是否须法制审核（重大复杂或经过听证）", STAFF)
+    b.chain("Task_notify", "Receive_hearing", "Gateway_hearing_kind")
+    b.flow("Gateway_hearing_kind", "Script_hearing_requested",
+           condition='hearing_request["kind"] == "hearing"', name="要求听证")  # fmt: skip
+    b.default(
+        "Gateway_hearing_kind",
+        b.flow("Gateway_hearing_kind", "Task_statement", name="陈述、申辩"),
+    )
+    b.chain("Script_hearing_requested", "Task_hearing", "Script_hearing_held", "Gateway_serious")
+    b.flow("Task_statement", "Gateway_serious")
     b.flow("Timer_no_hearing", "Gateway_serious")
     b.user_task("Task_legal_review", "法制审核", STAFF, [
         Field("legal_reviewer", "string", "法制审核人员用户名", True, people="township"),
@@ -215,12 +230,16 @@ def _general(b: ProcessBuilder) -> None:
         Field("discussion_record", "text", "集体讨论记录及结论", True),
     ], documentation="《行政处罚法》第五十七条第二款：对情节复杂或者重大违法行为给予行政处罚，"
        "行政机关负责人应当集体讨论决定。")  # fmt: skip
-    b.flow("Gateway_serious", "Task_legal_review", condition="serious", name="重大或复杂")
+    # 第五十八条: 法制审核 before deciding a serious or complex case, and a case that went
+    # through a hearing (直接关系当事人或者第三人重大权益，经过听证程序的).
+    b.flow("Gateway_serious", "Task_legal_review", condition="serious or hearing_held",
+           name="重大复杂或经过听证")  # fmt: skip
     b.default("Gateway_serious", b.flow("Gateway_serious", "Task_decide", name="一般"))
     b.flow("Task_legal_review", "Gateway_legal_review")
-    b.flow(
-        "Gateway_legal_review", "Task_collective", condition='legal_review == "agree"', name="同意"
-    )
+    b.flow("Gateway_legal_review", "Task_collective",
+           condition='legal_review == "agree" and serious', name="同意，重大复杂")  # fmt: skip
+    b.flow("Gateway_legal_review", "Task_decide",
+           condition='legal_review == "agree" and not serious', name="同意")  # fmt: skip
     b.default(
         "Gateway_legal_review",
         b.flow("Gateway_legal_review", investigate, name="补充调查"),
