@@ -101,6 +101,12 @@ def tick(engine: Engine, clock: ManualClock, day: str) -> None:
     engine.cases.tick()
 
 
+def file(counter: Counter, clock: ManualClock, case_id: int) -> dict[str, Any]:
+    """The officers report the case for filing (普通程序); the leader files it (立案)."""
+    act(counter, clock, "wu.qiang", case_id, "Task_procedure", procedure_choice="general")
+    return act(counter, clock, "zhao.gang", case_id, "Task_file", filing="file")
+
+
 def investigate(counter: Counter, clock: ManualClock, case_id: int, **data: Any) -> None:
     act(counter, clock, "wu.qiang", case_id, "Task_investigate",
         investigator_1="wu.qiang", investigator_2="xu.hui", violation_found=True, **data)  # fmt: skip
@@ -112,7 +118,7 @@ def decided(
     """A case filed, investigated (not serious) and notified on Thu 24 Sep; nobody asks to
     be heard within 5 working days (28–30 Sep, 8–9 Oct); the leader decides on 10 Oct."""
     case_id: int = open_case(counter, item)["id"]
-    act(counter, clock, "zhao.gang", case_id, "Task_file", filing="file")
+    file(counter, clock, case_id)
     investigate(counter, clock, case_id, serious=False)
     act(counter, clock, "wu.qiang", case_id, "Task_notify")
     tick(engine, clock, "2026-10-09")
@@ -129,13 +135,15 @@ def test_an_officer_opens_a_case_the_township_leader_sees_it(
     case = open_case(counter, STREET)
     case_id = case["id"]
     assert case["case_number"].startswith(SHIQIAO + "20260924")
-    assert specs(case) == ["Task_file"] and case["due_date"] is None  # the limit runs from 立案
+    # the officers choose the procedure first; the limit runs from 立案
+    assert specs(case) == ["Task_procedure"] and case["due_date"] is None
     assert case["due_rule"]["text"] == "立案之日起 90 个自然日内作出处理决定"
     assert case["receipt"]["applicant"] == "张秀兰（110105********002X）"
     detail = counter.case("zhao.gang", case_id)
     assert detail["township"] == QINGSI and detail["channel"] == "enforcement"
-    assert [t["spec_id"] for t in counter.queue("zhao.gang", case_id)] == ["Task_file"]
     assert not counter.sees("yuan.hua", case_id)  # 土溪镇's leader: another township
+    act(counter, clock, "wu.qiang", case_id, "Task_procedure", procedure_choice="general")
+    assert [t["spec_id"] for t in counter.queue("zhao.gang", case_id)] == ["Task_file"]
     after = act(counter, clock, "zhao.gang", case_id, "Task_file", filing="file")
     # 立案 on Thu 24 Sep 2026 + 90 days = Wed 23 Dec 2026 (6 + 31 + 30 + 23)
     assert after["due_date"] == "2026-12-23"
@@ -193,9 +201,11 @@ def test_an_organisation_as_party_and_as_applicant(counter: Counter) -> None:
 def test_on_the_spot_within_the_bounds_and_beyond_them(
     counter: Counter, clock: ManualClock
 ) -> None:
-    # 第五十一条: a person fined 150 yuan on the spot; the decision is served at once
+    # 第五十一条: a person fined 150 yuan on the spot by the officers, no 立案审批 first;
+    # the decision is served at once and the leader records it afterwards (备案, 第五十二条)
     case_id = open_case(counter, STREET)["id"]
-    act(counter, clock, "zhao.gang", case_id, "Task_file", filing="simple")
+    spot = act(counter, clock, "wu.qiang", case_id, "Task_procedure", procedure_choice="simple")
+    assert specs(spot) == ["Task_on_the_spot"] and counter.queue("zhao.gang", case_id) == []
     same = complete(counter, "wu.qiang", case_id, "Task_on_the_spot",
                     {"officer_1": "wu.qiang", "officer_2": "wu.qiang", "facts": "占道经营",
                      "measure": "fine", "penalty_amount": 150, "decision_no": "青执当〔2026〕1号"})  # fmt: skip
@@ -211,31 +221,43 @@ def test_on_the_spot_within_the_bounds_and_beyond_them(
     )
     after = act(counter, clock, "wu.qiang", case_id, "Task_on_the_spot",
                 officer_1="wu.qiang", officer_2="xu.hui", measure="fine", penalty_amount=150)  # fmt: skip
-    assert specs(after) == ["Task_perform"]  # served at once: payment within 15 days
+    assert specs(after) == ["Task_record_on_the_spot"]
+    # decided and served Thu 24 Sep: the limit is met then (no due date: none was filed)
+    assert counter.engine.cases.record(case_id).limit_met_at is not None
+    at(clock, "2026-09-28")  # the leader records it on Mon 28 Sep
+    after = act(counter, clock, "zhao.gang", case_id, "Task_record_on_the_spot",
+                recorded_on="2026-09-28")  # fmt: skip
+    assert specs(after) == ["Task_perform"]  # payment within 15 days of service
     done = act(counter, clock, "wu.qiang", case_id, "Task_perform", performed=True)
     done = act(counter, clock, "wu.qiang", case_id, "Task_close")
     assert done["status"] == "completed"
     data = counter.engine.cases.get(case_id).data  # the case is closed: all of it
     assert (data["procedure"], data["served_on"]) == ("simple", "2026-09-24")
-    # 500 yuan for a person is beyond the on-the-spot bound: the case goes the general way
+    # 500 yuan for a person is beyond the on-the-spot bound: no decision on the spot, the
+    # leader files the case (Mon 28 Sep) and it goes the general way
     other = open_case(counter, STREET)["id"]
-    act(counter, clock, "zhao.gang", other, "Task_file", filing="simple")
+    act(counter, clock, "wu.qiang", other, "Task_procedure", procedure_choice="simple")
     general = act(counter, clock, "wu.qiang", other, "Task_on_the_spot",
                   officer_1="wu.qiang", officer_2="xu.hui", measure="fine", penalty_amount=500)  # fmt: skip
-    assert specs(general) == ["Task_investigate"] and general["due_date"] == "2026-12-23"
+    assert specs(general) == ["Task_file"] and general["due_date"] is None
+    general = act(counter, clock, "zhao.gang", other, "Task_file", filing="file")
+    # 立案 Mon 28 Sep + 90 days = Sun 27 Dec 2026 (2 + 31 + 30 + 27), a Sunday: the next
+    # working day, Mon 28 Dec
+    assert specs(general) == ["Task_investigate"] and general["due_date"] == "2026-12-28"
+    assert counter.engine.cases.record(other).limit_met_at is None
     # … while 2500 yuan for an organisation is within its bound (3000)
     company = open_case(counter, STREET, ORGANISATION)["id"]
-    act(counter, clock, "zhao.gang", company, "Task_file", filing="simple")
+    act(counter, clock, "wu.qiang", company, "Task_procedure", procedure_choice="simple")
     spot = act(counter, clock, "wu.qiang", company, "Task_on_the_spot",
                officer_1="wu.qiang", officer_2="xu.hui", measure="fine", penalty_amount=2500)  # fmt: skip
-    assert specs(spot) == ["Task_perform"]
+    assert specs(spot) == ["Task_record_on_the_spot"]
 
 
 def test_general_procedure_with_hearing_review_and_collective_discussion(
     counter: Counter, clock: ManualClock
 ) -> None:
     case_id = open_case(counter, SAFETY, ORGANISATION)["id"]
-    act(counter, clock, "zhao.gang", case_id, "Task_file", filing="file")
+    file(counter, clock, case_id)
     refused = complete(counter, "wu.qiang", case_id, "Task_investigate",
                        {"investigator_1": "wu.qiang", "investigator_2": "wu.qiang", "facts": "未排查隐患",
                         "evidence_count": 3, "violation_found": True, "serious": True})  # fmt: skip
@@ -301,7 +323,7 @@ def test_a_hearing_needs_the_legal_review_a_statement_does_not(
     # even when it is not serious; a statement (陈述、申辩, 第四十五条) is heard by the
     # officers themselves and needs no review in an ordinary case
     heard = open_case(counter, STREET)["id"]
-    act(counter, clock, "zhao.gang", heard, "Task_file", filing="file")
+    file(counter, clock, heard)
     investigate(counter, clock, heard, serious=False)
     act(counter, clock, "wu.qiang", heard, "Task_notify", hearing_right=True)
     counter.message("wu.qiang", heard, "hearing_requested", {"kind": "hearing"})
@@ -311,7 +333,7 @@ def test_a_hearing_needs_the_legal_review_a_statement_does_not(
                 legal_reviewer="ma.chao", legal_review="agree")  # fmt: skip
     assert specs(after) == ["Task_decide"]  # not serious: no collective discussion
     stated = open_case(counter, STREET)["id"]
-    act(counter, clock, "zhao.gang", stated, "Task_file", filing="file")
+    file(counter, clock, stated)
     investigate(counter, clock, stated, serious=False)
     act(counter, clock, "wu.qiang", stated, "Task_notify")
     counter.message("wu.qiang", stated, "hearing_requested", {"kind": "statement"})
@@ -434,7 +456,7 @@ def test_a_case_not_decided_within_the_90_days_still_warns(
     counter: Counter, clock: ManualClock, engine: Engine
 ) -> None:
     case_id = open_case(counter, STREET)["id"]
-    act(counter, clock, "zhao.gang", case_id, "Task_file", filing="file")
+    file(counter, clock, case_id)
     # Filed Thu 24 Sep, due Wed 23 Dec: the working days after 24 Sep up to 23 Dec are
     # 3 (28–30 Sep) + 18 (8–10, 12–16, 19–23, 26–30 Oct) + 21 (Nov) + 17 (1–23 Dec) = 59;
     # yellow on the ⌈0.8 × 59⌉ = 48th, Tue 8 Dec; red once 23 Dec has passed.
@@ -457,7 +479,7 @@ def test_the_90_days_extended_by_the_leader(
     counter: Counter, clock: ManualClock, engine: Engine
 ) -> None:
     case_id = open_case(counter, STREET)["id"]
-    act(counter, clock, "zhao.gang", case_id, "Task_file", filing="file")
+    file(counter, clock, case_id)
     # filed 24 Sep; asked 10 days before the 90 run out: day 80 is Sun 13 Dec → Mon 14 Dec
     tick(engine, clock, "2026-12-14")
     assert "Task_extend" not in specs(counter.case("zhao.gang", case_id))
@@ -477,7 +499,7 @@ def test_zf004_offers_its_remedies_and_demolition(
     counter: Counter, clock: ManualClock, engine: Engine
 ) -> None:
     case_id = open_case(counter, BUILDING)["id"]
-    act(counter, clock, "zhao.gang", case_id, "Task_file", filing="file")
+    file(counter, clock, case_id)
     investigate(counter, clock, case_id, serious=False)
     act(counter, clock, "wu.qiang", case_id, "Task_notify")
     tick(engine, clock, "2026-10-10")

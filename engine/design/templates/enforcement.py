@@ -2,11 +2,12 @@
 
 The articles cited are of 《中华人民共和国行政处罚法》(2021) unless another law is named.
 Two roads from the case an officer opens (``engine.registration``, channel
-``enforcement``):
+``enforcement``), chosen by the officers first (``Task_procedure``):
 
 - 简易程序 (第五十一条、第五十二条): facts clear, a warning or a fine of at most 200 yuan
   for a person, 3000 yuan for an organisation, decided on the spot by two officers and
-  served at once. A decision beyond those bounds is turned into the general procedure.
+  served at once; the leader records it afterwards (备案, 第五十二条). A decision beyond
+  those bounds goes to the leader's 立案审批 and the general procedure.
 - 普通程序: 立案 (第五十四条; the 90-day limit of 第六十条 starts: ``due_on``) → 调查取证 by
   two different officers (第四十二条, 第五十五条) → 告知 the proposed decision and the rights
   (第四十四条) → 陈述申辩 or 听证 on request within 5 days (第四十五条、第六十三条、
@@ -82,15 +83,25 @@ def enforcement() -> ProcessBuilder:
         lanes={STAFF: "乡镇综合执法人员", LEAD: LANE_LABELS[LEAD]},
     )  # fmt: skip
     b.start("Start_enforcement", "发现违法线索", STAFF)
+    # The officers who found the violation choose the procedure (第五十一条: 简易程序 is
+    # theirs to apply on the spot); the general one needs the leader's 立案审批.
+    b.user_task("Task_procedure", "现场处置：当场处罚或报请立案", STAFF, [
+        Field("procedure_choice", "enum", "适用程序", True,
+              "general:报请立案（普通程序）,simple:当场作出处罚决定（简易程序）"),
+        Field("proposal", "text", "承办人意见（违法事实、理由）", True),
+    ], documentation="《行政处罚法》第五十一条：违法事实确凿并有法定依据，对公民处二百元以下、对法人或者其他组织"
+       "处三千元以下罚款或者警告的，可以当场作出行政处罚决定；其他情形报请行政机关负责人批准立案（第五十四条）。")  # fmt: skip
+    b.xor("Gateway_procedure", "适用程序", STAFF)
     b.user_task("Task_file", "立案审批（发现之日起15日内）", LEAD, [
-        Field("filing", "enum", "立案意见", True,
-              "file:立案（普通程序）,simple:适用简易程序（当场处罚）,dismiss:不予立案"),
+        Field("filing", "enum", "立案意见", True, "file:立案（普通程序）,dismiss:不予立案"),
         Field("filing_reason", "text", "理由", True),
     ])  # fmt: skip
     b.xor("Gateway_file", "立案意见", LEAD)
     b.script("Script_dismissed", "不予立案", LEAD, 'enforcement_result = "dismissed"')
     b.end("End_dismissed", "不予立案", LEAD)
-    b.chain("Start_enforcement", "Task_file", "Gateway_file")
+    b.chain("Start_enforcement", "Task_procedure", "Gateway_procedure")
+    b.default("Gateway_procedure", b.flow("Gateway_procedure", "Task_file", name="报请立案"))
+    b.flow("Task_file", "Gateway_file")
     b.default("Gateway_file", b.flow("Gateway_file", "Script_dismissed", name="不予立案"))
     b.chain("Script_dismissed", "End_dismissed")
     _on_the_spot(b)
@@ -112,18 +123,25 @@ def _on_the_spot(b: ProcessBuilder) -> None:
     b.xor("Gateway_on_the_spot", "是否符合简易程序", STAFF)
     b.script("Script_on_the_spot", "当场送达", STAFF,
              f'procedure = "simple"\nserved_on = today()\ndecision = "penalty"\n{DECIDED}')  # fmt: skip
-    b.flow("Gateway_file", "Task_on_the_spot", condition='filing == "simple"', name="简易程序")
+    b.flow("Gateway_procedure", "Task_on_the_spot",
+           condition='procedure_choice == "simple"', name="简易程序")  # fmt: skip
+    # 第五十二条: 当场作出的行政处罚决定报所属行政机关备案 — after the fact, by the leader.
+    b.user_task("Task_record_on_the_spot", "当场处罚决定备案", LEAD, [
+        Field("recorded_on", "date", "备案日期", True),
+        Field("record_opinion", "text", "备案审查意见", True),
+    ], documentation="《行政处罚法》第五十二条：执法人员当场作出的行政处罚决定，应当报所属行政机关备案。")  # fmt: skip
     b.flow("Task_on_the_spot", "Gateway_on_the_spot")
     b.flow(
         "Gateway_on_the_spot", "Script_on_the_spot", name="符合",
         condition=f'measure == "warning" or penalty_amount <= {ON_THE_SPOT_BOUND}',
     )  # fmt: skip
-    # Beyond the on-the-spot bounds: the case is filed and goes the general way.
+    # Beyond the on-the-spot bounds: no decision on the spot; the leader files the case
+    # and it goes the general way.
     b.default(
         "Gateway_on_the_spot",
-        b.flow("Gateway_on_the_spot", "Script_filed", name="超出简易程序范围，转普通程序"),
+        b.flow("Gateway_on_the_spot", "Task_file", name="超出简易程序范围，报请立案"),
     )
-    b.flow("Script_on_the_spot", "Gateway_penalty")
+    b.chain("Script_on_the_spot", "Task_record_on_the_spot", "Gateway_penalty")
 
 
 HEARING_STARTS = 'limit_pause = pause_limit("hearing", None, limit_pause)'
