@@ -65,6 +65,9 @@ HANDOVER = TaskRef(PROXY, "Task_handover")
 RECTIFY = TaskRef(EVALUATION, "Task_rectify")
 RATING_INVITED = TaskRef(EVALUATION, "Receive_rating_invited")  # 自动发送评价邀请 done
 INVESTIGATE = TaskRef(ENFORCEMENT, "Task_investigate")
+# 送达 within 7 working days of the decision (《行政处罚法》第六十一条): a step limit of its
+# own, which still runs once the case's 90 days are met by the decision
+SERVE = TaskRef(ENFORCEMENT, "Task_serve")
 POST = TaskRef(RESULT_DELIVERY, "Task_post")
 HOME_DELIVERY = TaskRef(RESULT_DELIVERY, "Task_home_delivery")
 SCHEDULED_DELIVERY = TaskRef(RESULT_DELIVERY, "Task_scheduled_delivery")
@@ -194,6 +197,8 @@ class SeparatedSteps(NamedTuple):
 
 REVIEW_A = TaskRef(TOWNSHIP_REVIEW, "Task_first_review")
 REVIEW_B = TaskRef(TOWNSHIP_REVIEW, "Task_backoffice_review")
+HEARING = TaskRef(ENFORCEMENT, "Task_hearing")  # 组织听证 (not a statement, Task_statement)
+LEGAL_REVIEW = TaskRef(ENFORCEMENT, "Task_legal_review")
 # The rules of separation of duties. A process designer adds a pair here (both tasks
 # must exist in the library; ``tests`` check): nothing else is needed to enforce it.
 SEPARATED_STEPS = (
@@ -202,4 +207,23 @@ SEPARATED_STEPS = (
         REVIEW_B,
         "窗口初审（A岗）与后台审核（B岗）须由不同人员办理，以实现审核的相互制约",
     ),
+    SeparatedSteps(
+        INVESTIGATE,
+        HEARING,
+        "听证由行政机关指定的非本案调查人员主持（《中华人民共和国行政处罚法》第六十四条第四项）",
+    ),
+    SeparatedSteps(
+        INVESTIGATE,
+        LEGAL_REVIEW,
+        "法制审核应由本案调查人员以外的法制审核人员进行（《中华人民共和国行政处罚法》第五十八条；"
+        "国办发〔2018〕118号：法制审核与执法承办相分离）",
+    ),
 )
+# Who did a step besides whoever completed it: the form fields that name the people who
+# took part (the two investigating officers, the legal reviewer). Separation of duties
+# counts them as having done the step (``engine.cases.duties``); each must be a field of
+# the step's form (``tests`` check).
+DOER_FIELDS: dict[TaskRef, tuple[str, ...]] = {
+    INVESTIGATE: ("investigator_1", "investigator_2"),
+    LEGAL_REVIEW: ("legal_reviewer",),
+}

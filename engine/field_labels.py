@@ -113,6 +113,7 @@ _EVENT_VALUES_BY_TYPE = {
     "message_received": ("name",),
     "incident": ("action",),
     "due_date_extended": ("period", "limit_unit"),
+    "limit_met": ("met_by",),
 }
 EVENT_NAMES = {
     kind: Names(labels.EVENT_FIELDS, {path: labels.EVENT_FIELD_VALUES[path] for path in paths})

@@ -49,6 +49,7 @@ __all__ = [
     "ISSUE_SOURCES",
     "ISSUE_STATUSES",
     "KIND_NAMES",
+    "LIMIT_MET_REASONS",
     "LIMIT_UNITS",
     "MATERIAL_FORMS",
     "MESSAGES",
@@ -99,6 +100,7 @@ EVENT_TYPES = {
     "batch_line_corrected": "更正清册名单",
     "batch_payments_recorded": "登记一卡通发放结果",
     "due_date_extended": "扣除不计时期间，顺延期限",
+    "limit_met": "已作出决定，办案期限计算终止",
 }
 
 # How a catalogue material is handed in (processes/catalogue.py Material.form).
@@ -229,6 +231,13 @@ EXCLUDED_PERIODS = {
     "testing": "检验检测期间",
     "expert_review": "专家评审期间",
     "assessment": "鉴定评估期间",
+}
+
+# Why a case's limit was met (engine/periods.py MET_REASONS, event ``limit_met``).
+LIMIT_MET_REASONS = {
+    "decided": "作出行政处罚决定",
+    "not_penalised": "作出不予行政处罚决定",
+    "not_established": "违法事实不成立，撤销立案",
 }
 
 # How supervision figures are grouped (engine/stats GROUPINGS).
@@ -373,6 +382,9 @@ EVENT_FIELDS = {
     "tasks.spec_id": "环节",
     "tasks.old_due_at": "原环节时限",
     "tasks.new_due_at": "顺延后的环节时限",
+    "met_by": "办案期限终止的事由",
+    "met_on": "作出决定之日",
+    "in_time": "是否在办案期限内",
 }
 
 # The codes among them, by path (a message's ``name``, an incident's ``action``).
@@ -383,6 +395,7 @@ EVENT_FIELD_VALUES: dict[str, Mapping[str, str]] = {
     "kind": DOCUMENT_KINDS,
     "period": EXCLUDED_PERIODS,
     "limit_unit": LIMIT_UNITS,
+    "met_by": LIMIT_MET_REASONS,
 }
 
 
@@ -429,7 +442,9 @@ FIGURES: dict[str, Figure] = {
     "first_time_right_rate": _rate("一次性通过率", "一次性通过数 / 受理审查完结数"),
     "supplemented": _count("补正件数", "受理审查完结数中出具过一次性告知补正通知书的办件"),
     "supplement_rate": _rate("补正率", "补正件数 / 受理审查完结数"),
-    "completed": _count("办结数", "统计期内办结（结果送达，或受理后办理终结）的办件"),
+    "completed": _count(
+        "办结数", "统计期内办结（结果送达，或受理后办理终结；执法案件为作出处理决定）的办件"
+    ),
     "completed_with_due_date": _count("有承诺期限的办结数", "办结数中有承诺期限的办件"),
     "on_time": _count("按期办结数", "办结日不晚于承诺期限"),
     "on_time_rate": _rate("按期办结率", "按期办结数 / 有承诺期限的办结数"),

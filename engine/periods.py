@@ -168,3 +168,45 @@ def _date_or_none(value: Any) -> date | None:
         except ValueError:
             return None
     return None
+
+
+# The case's limit met (办案期限届满前作出决定): a process that promises a decision, not a
+# delivered result, marks the moment its limit no longer runs — an enforcement case once
+# the decision is made (《行政处罚法》第六十条) or the case ends without one. The script
+# ``limit_met = meet_limit(reason)`` sets it (``engine.scripting.helpers``); the
+# engine (``engine.cases.changes``) records a ``limit_met`` event and the case row's
+# ``limit_met_at``. From then on no case-level warning is raised, the tasks without a step
+# limit of their own have no due time, and the figures count the case done (办结) on
+# time or late by that day.
+MET_VARIABLE = "limit_met"
+# Why the limit was met (Chinese names in engine/labels.py LIMIT_MET_REASONS).
+MET_REASONS = ("decided", "not_penalised", "not_established")
+
+
+def meet(reason: str, today: date) -> dict[str, Any]:
+    """The limit met ``today`` for ``reason``."""
+    if reason not in MET_REASONS:
+        raise ValueError(f"unknown reason {reason!r}")
+    return {"reason": reason, "on": today.isoformat()}
+
+
+def met(frontier: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The limit met where the process stands (the case data and its ready tasks'), if
+    any: what ``meet`` returned."""
+    for data in frontier:
+        value = data.get(MET_VARIABLE)
+        if isinstance(value, Mapping) and value.get("reason") in MET_REASONS:
+            return value
+    return None
+
+
+def met_payload(mark: Mapping[str, Any], due: date | None) -> dict[str, Any]:
+    """What a ``limit_met`` event records: why (``met_by``), the day, the case's due date
+    then and whether the day was within it (None without a due date)."""
+    day = date.fromisoformat(str(mark["on"]))
+    return {
+        "met_by": mark["reason"],
+        "met_on": day.isoformat(),
+        "due_date": due.isoformat() if due is not None else None,
+        "in_time": None if due is None else day <= due,
+    }

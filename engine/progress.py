@@ -154,6 +154,7 @@ class ProgressService:
             due_date=record.due_date,
             overdue=record.status == "open"
             and record.due_date is not None
+            and record.limit_met_at is None
             and record.due_date < today,
             completed_on=_day(record.closed_at)
             if record.status == "completed" and record.closed_at is not None

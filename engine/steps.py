@@ -50,6 +50,7 @@ PHASES: dict[str, str] = {
 # Single tasks with a phase of their own inside an activity without one.
 TASK_PHASES: dict[tuple[str, str], str] = {
     elements.INVESTIGATE: "investigation",
+    elements.SERVE: "service",
     elements.PROVINCE_DECISION_TASK: "province_decision",
 }
 # Limits the shared activities apply when the item gives none (their timers' defaults).
@@ -60,6 +61,7 @@ DEFAULT_LIMITS: dict[str, int] = {
     "province_decision": 30,
     "rectification": 15,
     "investigation": 30,
+    "service": 7,  # 送达 (《行政处罚法》第六十一条: 七日内, working days by 第八十五条)
 }
 MAX_LIMIT = 3660
 
@@ -163,7 +165,8 @@ def pending_warnings(
 
     A task is judged by its own step limit (tasks due when their case is are left to the
     case); a case by its promised limit from acceptance (registration for processes
-    without a materials check) until its result is delivered. A limit past without a
+    without a materials check) until its result is delivered or its limit is met
+    (``engine.periods.meet``: an enforcement case's decision). A limit past without a
     yellow warning gets the yellow one too, so that every red one has its yellow."""
     calendar = calendar or WorkingCalendar.default()
     after = 0
@@ -205,7 +208,7 @@ class _Scan:
     def tasks(
         self,
         open_tasks: list[TaskFacts],
-        dues: dict[int, tuple[date | None, datetime]],
+        dues: dict[int, tuple[date | None, datetime, datetime | None]],
     ) -> None:
         for task in open_tasks:
             if task.due_at is None or phase_of(task.process_id, task.spec_id) is None:
@@ -224,12 +227,13 @@ class _Scan:
 
     def cases(
         self,
-        dues: dict[int, tuple[date | None, datetime]],
+        dues: dict[int, tuple[date | None, datetime, datetime | None]],
         milestones: dict[int, dict[str, Any]],
     ) -> None:
-        for case_id, (due_date, registered_at) in dues.items():
+        for case_id, (due_date, registered_at, limit_met_at) in dues.items():
             facts = milestones.get(case_id, {})
-            if due_date is None or facts.get("delivered_at") is not None:
+            done = limit_met_at is not None or facts.get("delivered_at") is not None
+            if due_date is None or done:
                 continue
             start = facts.get("accepted_at") or registered_at
             level = warning_level(start, end_of(due_date), self.now, self.share, self.calendar)

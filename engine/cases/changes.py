@@ -269,7 +269,8 @@ class CaseChanges:
         """Write the event and the case row; when the event ended an excluded period
         (``engine.periods``; ``before``: the case data where the process stood before
         it) the steps open during it move and a ``due_date_extended`` event follows it
-        in the same transaction."""
+        in the same transaction; when it met the case's limit (``periods.met``), a
+        ``limit_met`` event follows and the row keeps the moment (``limit_met_at``)."""
         state = live.state()
         frontier = _frontier(live)
         ended = periods.ended(before or [], frontier)
@@ -308,21 +309,13 @@ class CaseChanges:
             moved = _moved_steps(uow, record.id, live, ended, known)
             note = _extension(record, new, ended, moved)
             if note is not None:
-                extended, note_json = seal(
-                    case_uid=record.uid,
-                    case_id=record.id,
-                    seq=event.seq + 1,
-                    type="due_date_extended",
-                    at=event.at,
-                    payload=note,
-                    actor=_SYSTEM,
-                    prev_hash=sealed.hash,
-                    state_digest=sealed.state_digest,
-                    clock_offset=clock_offset,
-                )
-                events.append(extended)
-                payloads.append(note_json)
-                new = replace(new, last_seq=extended.seq, last_hash=extended.hash)
+                follow(record, events, payloads, "due_date_extended", note, clock_offset)
+        mark = periods.met(frontier) if record.limit_met_at is None else None
+        if mark is not None:
+            note = periods.met_payload(mark, new.due_date)
+            follow(record, events, payloads, "limit_met", note, clock_offset)
+            new = replace(new, limit_met_at=event.at)
+        new = replace(new, last_seq=events[-1].seq, last_hash=events[-1].hash)
         uow.cases.update(new, record.version)
         uow.events.append(events, payloads)
         rows = task_records(new, live, event.seq, event.at, known)
@@ -425,7 +418,36 @@ def _no_op(
     return holder == (actor.user if event_type == "task_claimed" else payload["user"])
 
 
-_SYSTEM = Actor("system:limits")  # records the moves of due dates by excluded periods
+# Records the moves of due dates by excluded periods and the limit met.
+_SYSTEM = Actor("system:limits")
+
+
+def follow(
+    record: CaseRecord,
+    events: list[EventRecord],
+    payloads: list[str],
+    event_type: str,
+    payload: dict[str, Any],
+    clock_offset: int | None,
+) -> None:
+    """Seal an event of the engine's limits (``_SYSTEM``) after the last of ``events``, at
+    its time: not state-changing, its digest is its predecessor's, so replay and verify
+    pass over it."""
+    last = events[-1]
+    sealed, payload_json = seal(
+        case_uid=record.uid,
+        case_id=record.id,
+        seq=last.seq + 1,
+        type=event_type,
+        at=last.at,
+        payload=payload,
+        actor=_SYSTEM,
+        prev_hash=last.hash,
+        state_digest=last.state_digest,
+        clock_offset=clock_offset,
+    )
+    events.append(sealed)
+    payloads.append(payload_json)
 
 
 def _moved_steps(

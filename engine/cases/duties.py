@@ -1,10 +1,15 @@
-"""Separation of duties (不相容岗位分离): one person may not complete both steps of a pair
-of ``engine.elements.SEPARATED_STEPS`` in one case.
+"""Separation of duties (不相容岗位分离): one person may not do both steps of a pair of
+``engine.elements.SEPARATED_STEPS`` in one case.
 
-The engine applies the rule inside the transaction of a claim, an assignment or a
-completion (``check``), so no path around the API can break it; the task candidates
-leave out who is barred (``barred``), so nobody is offered a step they may not take.
-Who completed a step is read from the case's history (its ``task_completed`` events).
+Who did a step is whoever completed it and the people its form names as having taken
+part (``engine.elements.DOER_FIELDS``: the two investigating officers, the legal reviewer),
+read from the case's history (its ``task_completed`` events and their form data). The
+engine applies the rule inside the transaction of a claim, an assignment or a completion
+(``check``; a completion also checks the people it names), so no path around the API can
+break it; the task candidates leave out who is barred (``barred``), so nobody is offered a
+step they may not take. The work queue leaves out the steps barred to its reader by a
+completion (``engine.store.tasks``); one barred only by being named finds the step there
+and is refused when taking it.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from engine.elements import SEPARATED_STEPS, TaskRef
+from engine.elements import DOER_FIELDS, SEPARATED_STEPS, TaskRef
 from engine.errors import SeparationOfDuties
 from engine.records import Actor
 from engine.runtime.case import LiveCase
@@ -36,11 +41,22 @@ def partners(step: TaskRef) -> list[tuple[TaskRef, str]]:
     return found
 
 
-def done_by(rows: Iterable[tuple[str, str, str]]) -> Done:
-    """Who completed each step, from ``TaskRepository.completed_by`` rows."""
+def named(step: TaskRef, data: Mapping[str, Any]) -> set[str]:
+    """The people a completion of ``step`` names as having taken part (``DOER_FIELDS``)."""
+    return {
+        value
+        for name in DOER_FIELDS.get(step, ())
+        if isinstance(value := data.get(name), str) and value
+    }
+
+
+def done_by(rows: Iterable[tuple[str, str, str, Mapping[str, Any]]]) -> Done:
+    """Who did each step — completed it or is named by its form — from
+    ``TaskRepository.completed_by`` rows."""
     found: dict[TaskRef, set[str]] = {}
-    for process_id, spec_id, user in rows:
-        found.setdefault(TaskRef(process_id, spec_id), set()).add(user)
+    for process_id, spec_id, user, data in rows:
+        step = TaskRef(process_id, spec_id)
+        found.setdefault(step, set()).update({user, *named(step, data)})
     return {step: frozenset(users) for step, users in found.items()}
 
 
@@ -63,8 +79,9 @@ def check(
     actor: Actor,
 ) -> None:
     """Refuse (``SeparationOfDuties``) a claim, assignment or completion that gives a
-    person a step of the case barred to them. A task that is not ready is left to the
-    workflow to refuse.
+    person a step of the case barred to them — for a completion, also anyone its form
+    names as having taken part. A task that is not ready is left to the workflow to
+    refuse.
 
     The rule binds acts done in a post: an actor with a role, as every act through the
     API is (``engine.policy.task_actor``). The engine's own runs act in no post — a dry
@@ -76,11 +93,16 @@ def check(
     if task is None or not partners(TaskRef(task.process_id, task.spec_id)):
         return
     user = payload["user"] if event_type == "task_assigned" else actor.user
-    done = done_by(uow.tasks.completed_by(case_id))
-    reason = barred(done, task.process_id, task.spec_id).get(user)
-    if reason is not None:
-        raise SeparationOfDuties(
-            f"{user} 已办理本办件的相关环节，不能再办理“{task.name}”：{reason}",
-            task_id=task.id,
-            user=user,
-        )
+    step = TaskRef(task.process_id, task.spec_id)
+    people = [user]
+    if event_type == "task_completed":
+        people += sorted(named(step, payload.get("data") or {}) - {user})
+    bars = barred(done_by(uow.tasks.completed_by(case_id)), task.process_id, task.spec_id)
+    for person in people:
+        reason = bars.get(person)
+        if reason is not None:
+            raise SeparationOfDuties(
+                f"{person} 已办理本办件的相关环节，不能再办理“{task.name}”：{reason}",
+                task_id=task.id,
+                user=person,
+            )

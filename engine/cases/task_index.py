@@ -33,12 +33,16 @@ def task_records(
 ) -> list[TaskRecord]:
     """Index rows of the open tasks. A task of a phase with a step limit is due that
     many working days after the day it became ready (``engine.steps``), fixed then;
-    any other task is due when its case is (the promised limit, which may change).
+    any other task is due when its case is (the promised limit, which may change) — until
+    the case's limit is met (``limit_met_at``: an enforcement case decided), after which
+    such a task has no due time.
 
     ``at``: the time of the event being written; ``known``: the due times of the
     tasks already in the index."""
     routing = routing_of(record)
-    case_due = steps.end_of(record.due_date) if record.due_date else None
+    case_due = (
+        steps.end_of(record.due_date) if record.due_date and record.limit_met_at is None else None
+    )
     rows = []
     for t in live.ready_tasks():
         due_at, own = steps.task_due(t.process_id, t.spec_id, t.data.get("item"), at, case_due)

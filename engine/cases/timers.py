@@ -97,7 +97,8 @@ class Timers:
 
     def _annotate(self, case_id: int, due: list[steps.DueWarning]) -> list[steps.DueWarning]:
         """Append warning events to an open case, checked again inside the transaction
-        (still open, task still open, not recorded meanwhile); like an incident, they
+        (still open, task still open, the case's limit not met, not recorded meanwhile);
+        like an incident, they
         change neither the workflow nor its state digest. Returns those written."""
         with self.store.unit_of_work(operation="warning", case_id=case_id) as uow:
             record = uow.cases.claim(case_id)  # None: another worker holds the case
@@ -112,7 +113,13 @@ class Timers:
                 for w in due
                 if (w.type, w.task_id) not in raised
                 and (w.task_id is None or is_open(uow.tasks.get(w.task_id)))
-                and (w.task_id is not None or w.payload.get("due_date") == _iso(record.due_date))
+                and (
+                    w.task_id is not None
+                    or (
+                        record.limit_met_at is None
+                        and w.payload.get("due_date") == _iso(record.due_date)
+                    )
+                )
             ]
             if not written:
                 return []

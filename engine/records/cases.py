@@ -48,6 +48,9 @@ class CaseRecord:
     # when its assessment task first opened (its doctors see the case from then on).
     assessment_unit: str | None = None
     assessment_since: datetime | None = None
+    # When the case's limit was met (migration 0024, ``engine.periods.meet``): an
+    # enforcement case's decision; its ``limit_met`` event records why.
+    limit_met_at: datetime | None = None
     # What 办件查询 searches by (migration 0011): the applicant's name and the last
     # characters of the applicant's ID number, as registered (``applicant_keys``).
     applicant_name: str | None = None
@@ -128,7 +131,8 @@ class CaseFilter:
     township: str | None = None
     village: str | None = None
     department: str | None = None
-    overdue_on: date | None = None  # open cases whose due date is before this day
+    # open cases whose due date is before this day and whose limit is not met yet
+    overdue_on: date | None = None
     registered_from: datetime | None = None  # registered at or after
     registered_to: datetime | None = None  # registered before
     number_prefix: str | None = None  # case numbers starting with these digits

@@ -21,6 +21,7 @@ class CaseFacts:
     created_at: datetime
     closed_at: datetime | None
     due_date: date | None
+    limit_met_at: datetime | None = None  # the case's limit met (``engine.periods.meet``)
 
 
 @dataclass(frozen=True)

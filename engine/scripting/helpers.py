@@ -107,6 +107,14 @@ def resume_limit(current: Any, due_on: Any, item: Any) -> dict[str, Any] | None:
     return periods.resume(current, due_on, item, _as_date(today()))
 
 
+def meet_limit(reason: Any) -> dict[str, Any]:
+    """The case's limit is met today (``engine.periods``): ``limit_met = meet_limit(
+    "decided")`` where an enforcement case's decision is made."""
+    if reason not in periods.MET_REASONS:
+        raise ScriptError(f"不是办案期限的届满事由：{reason!r}")
+    return periods.meet(str(reason), _as_date(today()))
+
+
 HELPERS: dict[str, Callable[..., Any]] = {
     "today": today,
     "now": now,
@@ -119,5 +127,6 @@ HELPERS: dict[str, Callable[..., Any]] = {
     "deadline_calendar_days": deadline_calendar_days,
     "pause_limit": pause_limit,
     "resume_limit": resume_limit,
+    "meet_limit": meet_limit,
 }
 HELPER_NAMES = frozenset(HELPERS)

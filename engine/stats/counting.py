@@ -75,8 +75,11 @@ class _Case:
 
     @property
     def completed_at(self) -> datetime | None:
-        """办结: the result delivered; else the case closed (not returned) after acceptance
-        — a refusal at review, a process without result delivery."""
+        """办结: the case's limit met (an enforcement case's decision, ``engine.periods.
+        meet``); else the result delivered; else the case closed (not returned) after
+        acceptance — a refusal at review, a process without result delivery."""
+        if self.row.limit_met_at is not None:
+            return self.row.limit_met_at
         if self.delivered_at is not None:
             return self.delivered_at
         row = self.row
@@ -162,11 +165,13 @@ def count_case(
         if accepted is not None:
             f.handling_cases += 1
             f.handling_days += days(local_day(accepted), local_day(completed))
+    # The limit runs from acceptance, or from registration without a materials check.
+    started = accepted if case.intake else row.created_at
     if (
         as_of > start
         and row.due_date is not None
-        and accepted is not None
-        and accepted < as_of
+        and started is not None
+        and started < as_of
         and end_of(row.due_date) <= as_of
         and (completed is None or completed >= as_of)
         and (row.closed_at is None or row.closed_at >= as_of)

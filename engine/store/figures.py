@@ -92,6 +92,7 @@ class FigureRepository(Repository):
                 c.created_at,
                 c.closed_at,
                 c.due_date,
+                c.limit_met_at,
             )
             .where(c.id > after, *case_conditions(scope, where))
             .order_by(c.id)
@@ -311,8 +312,8 @@ class FigureRepository(Repository):
     # -- the warnings ----------------------------------------------------------------------
     def cases_with_open_deadlines(self, red: str, after: int = 0, limit: int = 500) -> list[int]:
         """The next ``limit`` open cases (id > ``after``) a warning may still concern: with
-        a due date and no ``red`` event about the case itself, or with an open task that has
-        a due time and no ``red`` event about it. Red is the last warning, so a backlog of
+        a due date, its limit not met and no ``red`` event about the case itself, or with an
+        open task that has a due time and no ``red`` event about it. Red is the last warning, so a backlog of
         cases warned in full is not read again at every run."""
         if after >= MAX_ID:
             return []
@@ -331,18 +332,25 @@ class FigureRepository(Repository):
             .where(
                 c.id > after,
                 c.status == "open",
-                or_(and_(c.due_date.is_not(None), ~red_for_case), c.id.in_(with_task)),
+                or_(
+                    and_(c.due_date.is_not(None), c.limit_met_at.is_(None), ~red_for_case),
+                    c.id.in_(with_task),
+                ),
             )
             .order_by(c.id)
             .limit(limit)
         )
         return list(self.session.scalars(query))
 
-    def due_dates(self, case_ids: Sequence[int]) -> dict[int, tuple[date | None, datetime]]:
-        """Due date and registration time of the cases."""
+    def due_dates(
+        self, case_ids: Sequence[int]
+    ) -> dict[int, tuple[date | None, datetime, datetime | None]]:
+        """Due date, registration time and when the limit was met (or None) of the cases."""
         if not case_ids:
             return {}
         c = CASES.c
-        query = select(c.id, c.due_date, c.created_at).where(c.id.in_(sorted(set(case_ids))))
+        query = select(c.id, c.due_date, c.created_at, c.limit_met_at).where(
+            c.id.in_(sorted(set(case_ids)))
+        )
         rows = self.session.connection().execute(query)
-        return {row.id: (row.due_date, row.created_at) for row in rows}
+        return {row.id: (row.due_date, row.created_at, row.limit_met_at) for row in rows}

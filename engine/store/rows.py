@@ -72,7 +72,11 @@ def case_conditions(scope: CaseScope, where: CaseFilter) -> list[ColumnElement[b
         if value is not None:
             conditions.append(column == value)
     if where.overdue_on is not None:
-        conditions += [c.status == "open", c.due_date < where.overdue_on]
+        conditions += [
+            c.status == "open",
+            c.due_date < where.overdue_on,
+            c.limit_met_at.is_(None),  # an enforcement case decided: its limit is met
+        ]
     if where.registered_from is not None:
         conditions.append(c.created_at >= where.registered_from)
     if where.registered_to is not None:

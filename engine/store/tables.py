@@ -135,6 +135,8 @@ class CaseRow(Base):
     # 残疾评定 (migration 0019): the designated hospital and when its assessment opened.
     assessment_unit: Mapped[str | None] = mapped_column(String(64), index=True)
     assessment_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The case's limit met (migration 0024): an enforcement case's decision.
+    limit_met_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # 办件查询 (migration 0011): set when the case starts, from its applicant.
     applicant_name: Mapped[str | None] = mapped_column(String(100), index=True)
     applicant_id_tail: Mapped[str | None] = mapped_column(String(6), index=True)

@@ -4,6 +4,7 @@ snapshot, and the closed ones with the event that closed them; work queues read 
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
@@ -127,19 +128,19 @@ class TaskRepository(Repository):
             select(_TASKS).where(t.case_id == case_id).order_by(t.created_seq, t.id)
         )
 
-    def completed_by(self, case_id: int) -> list[tuple[str, str, str]]:
-        """Who completed each task of the case so far: (process id, element id, user),
-        from the task completions in its history (a stand-in's completion is the
-        stand-in's own)."""
+    def completed_by(self, case_id: int) -> list[tuple[str, str, str, Mapping[str, Any]]]:
+        """Who completed each task of the case so far: (process id, element id, user, the
+        form data submitted), from the task completions in its history (a stand-in's
+        completion is the stand-in's own)."""
         t, e = _TASKS.c, _EVENTS.c
         query = (
-            select(t.process_id, t.spec_id, e.actor)
+            select(t.process_id, t.spec_id, e.actor, e.payload)
             .join_from(_EVENTS, _TASKS, e.task_id == t.id)
             .where(e.case_id == case_id, e.type == "task_completed", t.case_id == case_id)
             .order_by(e.seq)
         )
         rows = self.session.connection().execute(query)
-        return [(row.process_id, row.spec_id, row.actor) for row in rows]
+        return [(row.process_id, row.spec_id, row.actor, _submitted(row.payload)) for row in rows]
 
     def get(self, task_id: str) -> TaskRecord | None:
         """One task of the index, open or closed (``closed_seq`` set)."""
@@ -246,6 +247,12 @@ class TaskRepository(Repository):
         """The rows of a query of whole task rows, as records (Core: no ORM objects)."""
         rows = self.session.connection().execute(query, params).mappings()
         return [TaskRecord(**row) for row in rows]
+
+
+def _submitted(payload: str) -> Mapping[str, Any]:
+    """The form data of a completion event's payload (JSON text)."""
+    data = json.loads(payload).get("data")
+    return data if isinstance(data, dict) else {}
 
 
 def _queue_filter(

@@ -19,6 +19,8 @@ from engine import Engine, ManualClock
 from engine.clock import SHANGHAI
 from engine.definitions.form_formats import uscc_check_character
 from engine.simulate import fill_form
+from engine.stats import Period
+from engine.store.testing import downgrade
 from processes.catalogue import Item
 from tests.support.databases import Deployed
 from tests.support.paths import BPMN
@@ -99,6 +101,12 @@ def tick(engine: Engine, clock: ManualClock, day: str) -> None:
     engine.cases.tick()
 
 
+def file(counter: Counter, clock: ManualClock, case_id: int) -> dict[str, Any]:
+    """The officers report the case for filing (普通程序); the leader files it (立案)."""
+    act(counter, clock, "wu.qiang", case_id, "Task_procedure", procedure_choice="general")
+    return act(counter, clock, "zhao.gang", case_id, "Task_file", filing="file")
+
+
 def investigate(counter: Counter, clock: ManualClock, case_id: int, **data: Any) -> None:
     act(counter, clock, "wu.qiang", case_id, "Task_investigate",
         investigator_1="wu.qiang", investigator_2="xu.hui", violation_found=True, **data)  # fmt: skip
@@ -110,7 +118,7 @@ def decided(
     """A case filed, investigated (not serious) and notified on Thu 24 Sep; nobody asks to
     be heard within 5 working days (28–30 Sep, 8–9 Oct); the leader decides on 10 Oct."""
     case_id: int = open_case(counter, item)["id"]
-    act(counter, clock, "zhao.gang", case_id, "Task_file", filing="file")
+    file(counter, clock, case_id)
     investigate(counter, clock, case_id, serious=False)
     act(counter, clock, "wu.qiang", case_id, "Task_notify")
     tick(engine, clock, "2026-10-09")
@@ -127,13 +135,15 @@ def test_an_officer_opens_a_case_the_township_leader_sees_it(
     case = open_case(counter, STREET)
     case_id = case["id"]
     assert case["case_number"].startswith(SHIQIAO + "20260924")
-    assert specs(case) == ["Task_file"] and case["due_date"] is None  # the limit runs from 立案
+    # the officers choose the procedure first; the limit runs from 立案
+    assert specs(case) == ["Task_procedure"] and case["due_date"] is None
     assert case["due_rule"]["text"] == "立案之日起 90 个自然日内作出处理决定"
     assert case["receipt"]["applicant"] == "张秀兰（110105********002X）"
     detail = counter.case("zhao.gang", case_id)
     assert detail["township"] == QINGSI and detail["channel"] == "enforcement"
-    assert [t["spec_id"] for t in counter.queue("zhao.gang", case_id)] == ["Task_file"]
     assert not counter.sees("yuan.hua", case_id)  # 土溪镇's leader: another township
+    act(counter, clock, "wu.qiang", case_id, "Task_procedure", procedure_choice="general")
+    assert [t["spec_id"] for t in counter.queue("zhao.gang", case_id)] == ["Task_file"]
     after = act(counter, clock, "zhao.gang", case_id, "Task_file", filing="file")
     # 立案 on Thu 24 Sep 2026 + 90 days = Wed 23 Dec 2026 (6 + 31 + 30 + 23)
     assert after["due_date"] == "2026-12-23"
@@ -191,9 +201,11 @@ def test_an_organisation_as_party_and_as_applicant(counter: Counter) -> None:
 def test_on_the_spot_within_the_bounds_and_beyond_them(
     counter: Counter, clock: ManualClock
 ) -> None:
-    # 第五十一条: a person fined 150 yuan on the spot; the decision is served at once
+    # 第五十一条: a person fined 150 yuan on the spot by the officers, no 立案审批 first;
+    # the decision is served at once and the leader records it afterwards (备案, 第五十二条)
     case_id = open_case(counter, STREET)["id"]
-    act(counter, clock, "zhao.gang", case_id, "Task_file", filing="simple")
+    spot = act(counter, clock, "wu.qiang", case_id, "Task_procedure", procedure_choice="simple")
+    assert specs(spot) == ["Task_on_the_spot"] and counter.queue("zhao.gang", case_id) == []
     same = complete(counter, "wu.qiang", case_id, "Task_on_the_spot",
                     {"officer_1": "wu.qiang", "officer_2": "wu.qiang", "facts": "占道经营",
                      "measure": "fine", "penalty_amount": 150, "decision_no": "青执当〔2026〕1号"})  # fmt: skip
@@ -209,31 +221,43 @@ def test_on_the_spot_within_the_bounds_and_beyond_them(
     )
     after = act(counter, clock, "wu.qiang", case_id, "Task_on_the_spot",
                 officer_1="wu.qiang", officer_2="xu.hui", measure="fine", penalty_amount=150)  # fmt: skip
-    assert specs(after) == ["Task_perform"]  # served at once: payment within 15 days
+    assert specs(after) == ["Task_record_on_the_spot"]
+    # decided and served Thu 24 Sep: the limit is met then (no due date: none was filed)
+    assert counter.engine.cases.record(case_id).limit_met_at is not None
+    at(clock, "2026-09-28")  # the leader records it on Mon 28 Sep
+    after = act(counter, clock, "zhao.gang", case_id, "Task_record_on_the_spot",
+                recorded_on="2026-09-28")  # fmt: skip
+    assert specs(after) == ["Task_perform"]  # payment within 15 days of service
     done = act(counter, clock, "wu.qiang", case_id, "Task_perform", performed=True)
     done = act(counter, clock, "wu.qiang", case_id, "Task_close")
     assert done["status"] == "completed"
     data = counter.engine.cases.get(case_id).data  # the case is closed: all of it
     assert (data["procedure"], data["served_on"]) == ("simple", "2026-09-24")
-    # 500 yuan for a person is beyond the on-the-spot bound: the case goes the general way
+    # 500 yuan for a person is beyond the on-the-spot bound: no decision on the spot, the
+    # leader files the case (Mon 28 Sep) and it goes the general way
     other = open_case(counter, STREET)["id"]
-    act(counter, clock, "zhao.gang", other, "Task_file", filing="simple")
+    act(counter, clock, "wu.qiang", other, "Task_procedure", procedure_choice="simple")
     general = act(counter, clock, "wu.qiang", other, "Task_on_the_spot",
                   officer_1="wu.qiang", officer_2="xu.hui", measure="fine", penalty_amount=500)  # fmt: skip
-    assert specs(general) == ["Task_investigate"] and general["due_date"] == "2026-12-23"
+    assert specs(general) == ["Task_file"] and general["due_date"] is None
+    general = act(counter, clock, "zhao.gang", other, "Task_file", filing="file")
+    # 立案 Mon 28 Sep + 90 days = Sun 27 Dec 2026 (2 + 31 + 30 + 27), a Sunday: the next
+    # working day, Mon 28 Dec
+    assert specs(general) == ["Task_investigate"] and general["due_date"] == "2026-12-28"
+    assert counter.engine.cases.record(other).limit_met_at is None
     # … while 2500 yuan for an organisation is within its bound (3000)
     company = open_case(counter, STREET, ORGANISATION)["id"]
-    act(counter, clock, "zhao.gang", company, "Task_file", filing="simple")
+    act(counter, clock, "wu.qiang", company, "Task_procedure", procedure_choice="simple")
     spot = act(counter, clock, "wu.qiang", company, "Task_on_the_spot",
                officer_1="wu.qiang", officer_2="xu.hui", measure="fine", penalty_amount=2500)  # fmt: skip
-    assert specs(spot) == ["Task_perform"]
+    assert specs(spot) == ["Task_record_on_the_spot"]
 
 
 def test_general_procedure_with_hearing_review_and_collective_discussion(
     counter: Counter, clock: ManualClock
 ) -> None:
     case_id = open_case(counter, SAFETY, ORGANISATION)["id"]
-    act(counter, clock, "zhao.gang", case_id, "Task_file", filing="file")
+    file(counter, clock, case_id)
     refused = complete(counter, "wu.qiang", case_id, "Task_investigate",
                        {"investigator_1": "wu.qiang", "investigator_2": "wu.qiang", "facts": "未排查隐患",
                         "evidence_count": 3, "violation_found": True, "serious": True})  # fmt: skip
@@ -247,7 +271,14 @@ def test_general_procedure_with_hearing_review_and_collective_discussion(
     # Filed Thu 09-24: 90 calendar days (立案之日不计) → Wed 2026-12-23.
     assert counter.engine.cases.get(case_id).due_date == date(2026, 12, 23)
     at(clock, "2026-10-09", 9)  # the hearing is held and recorded on Fri 10-09
-    act(counter, clock, "xu.hui", case_id, "Task_hearing", hearing_record="听证笔录")
+    # 第六十四条(四): chaired by someone who did not investigate — 徐慧 is named on the
+    # investigation (though 吴强 completed it): refused, with the reason
+    refused = complete(counter, "xu.hui", case_id, "Task_hearing", {"hearing_record": "听证笔录"})
+    assert refused.status_code == 409
+    assert "第六十四条第四项" in refused.get_json()["detail"]
+    assert "Task_hearing" not in [t["spec_id"] for t in counter.queue("wu.qiang", case_id)]
+    # 孙丽 (纪检监察办) is named to chair it
+    act(counter, clock, "sun.li", case_id, "Task_hearing", hearing_record="听证笔录")
     counter.done[case_id].append(("due_date_extended", "system:limits", ""))
     # ZF008 excludes hearing time: requested 09-24, recorded 10-09 → 09-25 … 10-09 = 15
     # calendar days not counted; 12-23 + 15 → Thu 2027-01-07.
@@ -259,19 +290,55 @@ def test_general_procedure_with_hearing_review_and_collective_discussion(
         15,
         "calendar_days",
     )
-    reviewed = act(counter, clock, "xu.hui", case_id, "Task_legal_review",
-                   legal_reviewer="sun.li", legal_review="agree")  # fmt: skip
+    # 第五十八条: the legal review is not the investigators' — neither as the one who
+    # completes it nor as the reviewer named on it
+    refused = complete(counter, "xu.hui", case_id, "Task_legal_review",
+                       {"legal_reviewer": "ma.chao", "legal_review": "agree",
+                        "legal_review_notes": "同意"})  # fmt: skip
+    assert refused.status_code == 409 and "第五十八条" in refused.get_json()["detail"]
+    named = complete(counter, "ma.chao", case_id, "Task_legal_review",
+                     {"legal_reviewer": "wu.qiang", "legal_review": "agree",
+                      "legal_review_notes": "同意"})  # fmt: skip
+    assert named.status_code == 409 and "wu.qiang" in named.get_json()["detail"]
+    reviewed = act(counter, clock, "ma.chao", case_id, "Task_legal_review",
+                   legal_reviewer="ma.chao", legal_review="agree")  # fmt: skip
     assert [t["spec_id"] for t in counter.queue("zhao.gang", case_id)] == ["Task_collective"]
     assert specs(reviewed) == ["Task_collective"]
     act(counter, clock, "zhao.gang", case_id, "Task_collective", participants=5)
     decided = act(counter, clock, "chen.jing", case_id, "Task_decide", decision="penalty",
                   measure="fine", penalty_amount=20000, decision_no="青执罚〔2026〕3号")  # fmt: skip
+    counter.done[case_id].append(("limit_met", "system:limits", ""))
     assert specs(decided) == ["Task_serve"]
     act(counter, clock, "wu.qiang", case_id, "Task_serve", service_method="direct")
     act(counter, clock, "wu.qiang", case_id, "Task_perform", performed=True)
     closed = act(counter, clock, "wu.qiang", case_id, "Task_close")
     assert closed["status"] == "completed"
     counter.check_history(case_id)
+
+
+def test_a_hearing_needs_the_legal_review_a_statement_does_not(
+    counter: Counter, clock: ManualClock, engine: Engine
+) -> None:
+    # 第五十八条(二): a case that went through a hearing is reviewed before the decision,
+    # even when it is not serious; a statement (陈述、申辩, 第四十五条) is heard by the
+    # officers themselves and needs no review in an ordinary case
+    heard = open_case(counter, STREET)["id"]
+    file(counter, clock, heard)
+    investigate(counter, clock, heard, serious=False)
+    act(counter, clock, "wu.qiang", heard, "Task_notify", hearing_right=True)
+    counter.message("wu.qiang", heard, "hearing_requested", {"kind": "hearing"})
+    after = act(counter, clock, "sun.li", heard, "Task_hearing")
+    assert specs(after) == ["Task_legal_review"]
+    after = act(counter, clock, "ma.chao", heard, "Task_legal_review",
+                legal_reviewer="ma.chao", legal_review="agree")  # fmt: skip
+    assert specs(after) == ["Task_decide"]  # not serious: no collective discussion
+    stated = open_case(counter, STREET)["id"]
+    file(counter, clock, stated)
+    investigate(counter, clock, stated, serious=False)
+    act(counter, clock, "wu.qiang", stated, "Task_notify")
+    counter.message("wu.qiang", stated, "hearing_requested", {"kind": "statement"})
+    after = act(counter, clock, "xu.hui", stated, "Task_statement")
+    assert specs(after) == ["Task_decide"]
 
 
 def test_late_service_raises_the_leaders_task(
@@ -311,11 +378,108 @@ def test_unpaid_fine_demand_appeal_periods_then_court(
     assert closed["status"] == "completed"
 
 
+def warnings_of(engine: Engine, case_id: int) -> list[tuple[str, str | None, str]]:
+    """The case's warnings: type, the task's element (None: the case's limit), the day."""
+    _, entries = engine.audit.history(case_id)
+    return [
+        (
+            e.event.type,
+            e.event.payload.get("spec_id"),
+            e.event.at.astimezone(SHANGHAI).date().isoformat(),
+        )
+        for e in entries
+        if e.event.type in ("warning_yellow", "warning_red")
+    ]
+
+
+def test_the_decision_meets_the_90_days_though_the_fine_stays_unpaid(
+    counter: Counter, clock: ManualClock, engine: Engine
+) -> None:
+    # 第六十条: the 90 days are for deciding. ZF013 filed Thu 24 Sep 2026 (due Wed 23 Dec),
+    # decided Sat 10 Oct — day 16; the fine then waits out the appeal periods to April.
+    case_id = decided(counter, clock, engine, STREET, "fine", penalty_amount=1000)
+    record = engine.cases.record(case_id)
+    assert record.due_date == date(2026, 12, 23) and record.limit_met_at is not None
+    _, entries = engine.audit.history(case_id)
+    [met] = [e.event for e in entries if e.event.type == "limit_met"]
+    assert met.actor == "system:limits"
+    assert met.payload == {
+        "met_by": "decided",
+        "met_on": "2026-10-10",
+        "due_date": "2026-12-23",
+        "in_time": True,
+    }
+    # 送达 keeps its own limit: 7 working days from Sat 10 Oct (12–16, 19, 20) → end of 20 Oct
+    [serve] = counter.queue("wu.qiang", case_id)
+    assert serve["spec_id"] == "Task_serve" and serve["due_at"].startswith("2026-10-21T00:00")
+    act(counter, clock, "wu.qiang", case_id, "Task_serve", served_on="2026-10-12")
+    # unpaid by Tue 27 Oct (15 days) → 催告 on 28 Oct; the tasks after the decision are not
+    # due by the 90 days any more
+    tick(engine, clock, "2026-10-28")
+    [demand] = counter.queue("wu.qiang", case_id)
+    assert demand["spec_id"] == "Task_demand" and demand["due_at"] is None
+    act(counter, clock, "wu.qiang", case_id, "Task_demand", demand_served_on="2026-10-28",
+        announced=False)  # fmt: skip
+    # 80 % of the 59 working days to 23 Dec would be Tue 8 Dec, the limit past on 24 Dec
+    for day in ("2026-12-08", "2026-12-24"):
+        tick(engine, clock, day)
+        assert warnings_of(engine, case_id) == []
+    listed = counter.get("zhao.gang", "/api/v1/cases?overdue=true").get_json()["items"]
+    assert case_id not in [c["id"] for c in listed]
+    assert counter.case("zhao.gang", case_id)["overdue"] is False
+    tick(engine, clock, "2027-04-13")  # the 6 months of 诉讼 run out on 12 Apr 2027
+    act(counter, clock, "zhao.gang", case_id, "Task_enforce", enforcement_route="court")
+    closed = act(counter, clock, "wu.qiang", case_id, "Task_close")
+    assert closed["status"] == "completed" and warnings_of(engine, case_id) == []
+    assert engine.audit.verify(case_id).ok
+    # 办结 for timeliness is the decision: counted in October, on time; not again at closing
+    october = engine.stats.figures(Period(date(2026, 10, 1), date(2026, 10, 31))).total
+    assert (october.completed, october.completed_with_due_date) == (1, 1)
+    assert (october.on_time, october.overdue_completed) == (1, 0)
+    april = engine.stats.figures(Period(date(2027, 4, 1), date(2027, 4, 30))).total
+    assert (april.completed, april.overdue_completed, april.overdue_open) == (0, 0, 0)
+
+
+def test_the_migration_fills_the_limit_met_from_the_history(
+    counter: Counter, clock: ManualClock, engine: Engine
+) -> None:
+    case_id = decided(counter, clock, engine, STREET, "warning")
+    met_at = engine.cases.record(case_id).limit_met_at
+    assert met_at is not None
+    downgrade(engine.store, "0023")  # before the column
+    engine.store.migrate()
+    assert engine.cases.record(case_id).limit_met_at == met_at
+    assert engine.audit.verify(case_id).ok
+
+
+def test_a_case_not_decided_within_the_90_days_still_warns(
+    counter: Counter, clock: ManualClock, engine: Engine
+) -> None:
+    case_id = open_case(counter, STREET)["id"]
+    file(counter, clock, case_id)
+    # Filed Thu 24 Sep, due Wed 23 Dec: the working days after 24 Sep up to 23 Dec are
+    # 3 (28–30 Sep) + 18 (8–10, 12–16, 19–23, 26–30 Oct) + 21 (Nov) + 17 (1–23 Dec) = 59;
+    # yellow on the ⌈0.8 × 59⌉ = 48th, Tue 8 Dec; red once 23 Dec has passed.
+    tick(engine, clock, "2026-12-07")
+    assert [w for w in warnings_of(engine, case_id) if w[1] is None] == []
+    tick(engine, clock, "2026-12-08")
+    tick(engine, clock, "2026-12-24")
+    assert [w for w in warnings_of(engine, case_id) if w[1] is None] == [
+        ("warning_yellow", None, "2026-12-08"),
+        ("warning_red", None, "2026-12-24"),
+    ]
+    assert engine.cases.record(case_id).limit_met_at is None
+    listed = counter.get("zhao.gang", "/api/v1/cases?overdue=true").get_json()["items"]
+    assert case_id in [c["id"] for c in listed]
+    december = engine.stats.figures(Period(date(2026, 12, 1), date(2026, 12, 31))).total
+    assert (december.completed, december.overdue_open) == (0, 1)
+
+
 def test_the_90_days_extended_by_the_leader(
     counter: Counter, clock: ManualClock, engine: Engine
 ) -> None:
     case_id = open_case(counter, STREET)["id"]
-    act(counter, clock, "zhao.gang", case_id, "Task_file", filing="file")
+    file(counter, clock, case_id)
     # filed 24 Sep; asked 10 days before the 90 run out: day 80 is Sun 13 Dec → Mon 14 Dec
     tick(engine, clock, "2026-12-14")
     assert "Task_extend" not in specs(counter.case("zhao.gang", case_id))
@@ -335,7 +499,7 @@ def test_zf004_offers_its_remedies_and_demolition(
     counter: Counter, clock: ManualClock, engine: Engine
 ) -> None:
     case_id = open_case(counter, BUILDING)["id"]
-    act(counter, clock, "zhao.gang", case_id, "Task_file", filing="file")
+    file(counter, clock, case_id)
     investigate(counter, clock, case_id, serious=False)
     act(counter, clock, "wu.qiang", case_id, "Task_notify")
     tick(engine, clock, "2026-10-10")

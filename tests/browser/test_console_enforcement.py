@@ -1,7 +1,7 @@
 """执法立案 in a real browser: an enforcement officer of 青丝乡 opens a case of an item
 officers open (ZF013 占道经营) against a business — the party's credit code checked as
-typed (GB 32100-2015) — with the facts and the place; the page goes on to the case, which
-the township's leader then has to file (立案审批)."""
+typed (GB 32100-2015) — with the facts and the place; the page goes on to the case, where
+the officers choose the procedure (当场处罚 or 报请立案审批)."""
 
 from __future__ import annotations
 
@@ -57,5 +57,5 @@ def test_an_officer_opens_a_case_against_a_business(
     assert case.org_unit == "511725201" and case.data["channel"] == "enforcement"
     assert case.data["applicant"]["uscc"] == USCC
     assert case.data["clue"]["place"] == "石桥村三组村道旁"
-    assert [t.spec_id for t in case.tasks] == ["Task_file"]
+    assert [t.spec_id for t in case.tasks] == ["Task_procedure"]
     desk.close()

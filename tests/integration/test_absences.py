@@ -251,8 +251,9 @@ def test_migration_0011_fills_older_cases_and_goes_back(sample: Engine) -> None:
     downgrade(engine.store, "0010")
     missing = {d[3].name for d in engine.store.schema_differences() if d[0] == "add_column"}
     # 0019's columns (the designated hospital of a 残疾人证 case), 0020's (the events'
-    # request ids) and 0022's (the applicant's phone tail) go with it
+    # request ids), 0022's (the applicant's phone tail) and 0024's (the limit met) go with it
     assert missing == {
+        "limit_met_at",
         "applicant_name",
         "applicant_id_tail",
         "assessment_unit",

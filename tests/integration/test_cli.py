@@ -114,9 +114,9 @@ def test_start_gives_an_enforcement_case_its_township(
     common, item = ROOT / "processes" / "bpmn" / "common", "item_zf013"
     target = ROOT / "processes" / "bpmn" / "items" / f"{item}.bpmn"
     assert run(capsys, *db, "deploy", str(common), str(target))[0] == 0
-    # 吴强, an officer of 青丝乡: the case is the township's, its leader files it
+    # 吴强, an officer of 青丝乡: the case is the township's, its officers choose the procedure
     code, out, _ = run(capsys, *db, "--user", "wu.qiang", "start", item)
-    assert code == 0 and "Task_file" in out and "办理乡镇 511725201" in out
+    assert code == 0 and "Task_procedure" in out and "办理乡镇 511725201" in out
     code, out, _ = run(capsys, *db, "--user", "cli", "start", item, "--township", "511725103")
     assert code == 0 and "办理乡镇 511725103" in out
     code, _, err = run(capsys, *db, "start", item, "--township", "511725201001")

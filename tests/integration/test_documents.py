@@ -150,6 +150,7 @@ def test_an_enforcement_decision_has_its_service_record(engine: Engine, clock: M
     view = engine.cases.start(item.process_id, {"item": item.process_data()}, Actor("officer"))
     assert [e.kind.code for e in engine.documents.entries(view.id)] == ["service_record"]
     answers = {
+        "Task_procedure": {"procedure_choice": "general"},
         "Task_file": {"filing": "file", "filing_reason": "群众举报"},
         "Task_investigate": {"violation_found": True},
         "Task_decide": {

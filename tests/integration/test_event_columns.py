@@ -53,11 +53,13 @@ def test_the_migration_fills_the_columns_of_older_events(world: World) -> None:
     before, figures = stored(world), world.report().total.as_dict()
     downgrade(store, "0008")
     missing = {diff[3].name for diff in store.schema_differences() if diff[0] == "add_column"}
-    # 0010's, 0011's, 0019's, 0020's and 0022's columns go too (taken back with it): no clock,
-    # the case list's search columns (on cases) are filled again from the cases' first
-    # events, the designated hospital of a 残疾人证 case is set by registration, and the
-    # events' request ids are gone (not hashed: nothing to verify by).
+    # 0010's, 0011's, 0019's, 0020's, 0022's and 0024's columns go too (taken back with it):
+    # no clock, the case list's search columns (on cases) are filled again from the cases'
+    # first events, the designated hospital of a 残疾人证 case is set by registration, the
+    # events' request ids are gone (not hashed: nothing to verify by) and the limit met is
+    # filled again from the ``limit_met`` events.
     assert missing == {
+        "limit_met_at",
         *COLUMNS.split(", "),
         "clock_offset",
         "applicant_name",

@@ -57,7 +57,8 @@ def test_happy_path(library: tuple[Engine, ManualClock], item: Item) -> None:
         ]  # fmt: skip
     elif item.initiated_by == "staff":  # the general procedure, serious: reviewed, discussed
         assert case.data["enforcement_result"] == "closed"
-        assert tasks[0] == "Task_file" and tasks[-1] == "Task_close"
+        # the officers report it (普通程序), the leader files it
+        assert tasks[:2] == ["Task_procedure", "Task_file"] and tasks[-1] == "Task_close"
         assert {"Task_legal_review", "Task_collective", "Task_serve"} <= set(tasks)
         # 90 calendar days from 立案 on 2026-09-24 (第六十条): 2026-12-23
         assert case.due_date == date(2026, 12, 23)

@@ -305,12 +305,15 @@ def test_unrated_case_gets_an_invitation_then_closes(
 def test_enforcement_with_hearing(engine: Engine, items: Catalogue, clock: ManualClock) -> None:
     item = items.items["TT005"]
     view = engine.cases.start(item.process_id, {"item": item.process_data()}, Actor("officer"))
+    view = do(engine, view, "Task_procedure", clock, procedure_choice="general")
     view = do(engine, view, "Task_file", clock, filing="file", filing_reason="群众举报")
     view = do(engine, view, "Task_investigate", clock, violation_found=True, serious=False)
     view = do(engine, view, "Task_notify", clock)
     assert view.waiting_messages == ["hearing_requested"]
     view = engine.cases.deliver_message(view.id, "hearing_requested", {"kind": "hearing"})
     view = do(engine, view, "Task_hearing", clock, hearing_record="当事人陈述")
+    # a case heard is reviewed before the decision (第五十八条), serious or not
+    view = do(engine, view, "Task_legal_review", clock, legal_review="agree")
     view = do(
         engine,
         view,

@@ -25,8 +25,8 @@ def _literal(node: ast.expr | None) -> str | None:
 
 def written_event_types() -> set[str]:
     """The event types the engine's source writes: ``seal(type="…")``,
-    ``EventInput(seq, "…", …)``, ``changes.apply(case_id, "…", …)`` and
-    ``changes.note(case_id, "…", …)``."""
+    ``EventInput(seq, "…", …)``, ``changes.apply(case_id, "…", …)``,
+    ``changes.note(case_id, "…", …)`` and ``changes.follow(record, events, payloads, "…", …)``."""
     found: set[str] = set()
     for path in ENGINE.rglob("*.py"):
         if {"design", "migrations"} & set(path.parts):
@@ -42,8 +42,8 @@ def written_event_types() -> set[str]:
                     for k in node.keywords
                     if k.arg == "type" and (value := _literal(k.value)) is not None
                 )
-            elif callee in ("EventInput", "apply", "note") and len(node.args) > 1:
-                value = _literal(node.args[1])
+            elif callee in ("EventInput", "apply", "note", "follow") and len(node.args) > 1:
+                value = _literal(node.args[3 if callee == "follow" else 1])
                 if value is not None and re.fullmatch(r"[a-z]+_[a-z_]+", value):
                     found.add(value)
     return found

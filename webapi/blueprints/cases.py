@@ -241,6 +241,7 @@ def _summary(record: CaseRecord, today: date) -> dict[str, Any]:
         "due_date": record.due_date,
         "overdue": record.status == "open"
         and record.due_date is not None
+        and record.limit_met_at is None
         and record.due_date < today,
         "township": record.org_unit,
         "township_name": unit_name(org, record.org_unit),

@@ -2,15 +2,18 @@
 
 The articles cited are of 《中华人民共和国行政处罚法》(2021) unless another law is named.
 Two roads from the case an officer opens (``engine.registration``, channel
-``enforcement``):
+``enforcement``), chosen by the officers first (``Task_procedure``):
 
 - 简易程序 (第五十一条、第五十二条): facts clear, a warning or a fine of at most 200 yuan
   for a person, 3000 yuan for an organisation, decided on the spot by two officers and
-  served at once. A decision beyond those bounds is turned into the general procedure.
+  served at once; the leader records it afterwards (备案, 第五十二条). A decision beyond
+  those bounds goes to the leader's 立案审批 and the general procedure.
 - 普通程序: 立案 (第五十四条; the 90-day limit of 第六十条 starts: ``due_on``) → 调查取证 by
   two different officers (第四十二条, 第五十五条) → 告知 the proposed decision and the rights
-  (第四十四条) → 陈述申辩 / 听证 on request within 5 days (第六十三条、第六十四条) →
-  法制审核 (第五十八条) and 集体讨论 (第五十七条第二款) for serious cases → 决定 → 送达
+  (第四十四条) → 陈述申辩 or 听证 on request within 5 days (第四十五条、第六十三条、
+  第六十四条; the hearing chaired by someone who did not investigate, 第六十四条(四)) →
+  法制审核 (第五十八条) for serious cases and those heard, 集体讨论 (第五十七条第二款) for
+  serious cases → 决定 → 送达
   within 7 days (第六十一条) → 履行 within 15 days (第六十七条) or 催告 (《行政强制法》
   第三十五条、第五十四条; for a building to be demolished, 公告 and a time to demolish it
   oneself, 第四十四条), the appeal periods waited out (复议 60 days, 诉讼 6 months:
@@ -45,6 +48,9 @@ ON_THE_SPOT_BOUND = '(3000 if applicant.get("kind") == "organisation" else 200)'
 DECISION_DAYS = 90
 # The leader is asked to extend this many days before the 90 run out.
 EXTENSION_NOTICE_DAYS = 10
+# The decision meets the 90 days (engine.periods.meet): the case's warnings stop there and
+# the figures count it done by then; the later steps keep their own limits (送达 7 days).
+DECIDED = 'limit_met = meet_limit("decided")'
 
 
 # An approved extension moves the due date and the next reminder by its days; a refused
@@ -77,15 +83,25 @@ def enforcement() -> ProcessBuilder:
         lanes={STAFF: "乡镇综合执法人员", LEAD: LANE_LABELS[LEAD]},
     )  # fmt: skip
     b.start("Start_enforcement", "发现违法线索", STAFF)
+    # The officers who found the violation choose the procedure (第五十一条: 简易程序 is
+    # theirs to apply on the spot); the general one needs the leader's 立案审批.
+    b.user_task("Task_procedure", "现场处置：当场处罚或报请立案", STAFF, [
+        Field("procedure_choice", "enum", "适用程序", True,
+              "general:报请立案（普通程序）,simple:当场作出处罚决定（简易程序）"),
+        Field("proposal", "text", "承办人意见（违法事实、理由）", True),
+    ], documentation="《行政处罚法》第五十一条：违法事实确凿并有法定依据，对公民处二百元以下、对法人或者其他组织"
+       "处三千元以下罚款或者警告的，可以当场作出行政处罚决定；其他情形报请行政机关负责人批准立案（第五十四条）。")  # fmt: skip
+    b.xor("Gateway_procedure", "适用程序", STAFF)
     b.user_task("Task_file", "立案审批（发现之日起15日内）", LEAD, [
-        Field("filing", "enum", "立案意见", True,
-              "file:立案（普通程序）,simple:适用简易程序（当场处罚）,dismiss:不予立案"),
+        Field("filing", "enum", "立案意见", True, "file:立案（普通程序）,dismiss:不予立案"),
         Field("filing_reason", "text", "理由", True),
     ])  # fmt: skip
     b.xor("Gateway_file", "立案意见", LEAD)
     b.script("Script_dismissed", "不予立案", LEAD, 'enforcement_result = "dismissed"')
     b.end("End_dismissed", "不予立案", LEAD)
-    b.chain("Start_enforcement", "Task_file", "Gateway_file")
+    b.chain("Start_enforcement", "Task_procedure", "Gateway_procedure")
+    b.default("Gateway_procedure", b.flow("Gateway_procedure", "Task_file", name="报请立案"))
+    b.flow("Task_file", "Gateway_file")
     b.default("Gateway_file", b.flow("Gateway_file", "Script_dismissed", name="不予立案"))
     b.chain("Script_dismissed", "End_dismissed")
     _on_the_spot(b)
@@ -106,36 +122,41 @@ def _on_the_spot(b: ProcessBuilder) -> None:
        "对法人或者其他组织处三千元以下罚款或者警告的，可以当场作出决定，决定书当场交付当事人。", rules=[rule])  # fmt: skip
     b.xor("Gateway_on_the_spot", "是否符合简易程序", STAFF)
     b.script("Script_on_the_spot", "当场送达", STAFF,
-             'procedure = "simple"\nserved_on = today()\ndecision = "penalty"')  # fmt: skip
-    b.flow("Gateway_file", "Task_on_the_spot", condition='filing == "simple"', name="简易程序")
+             f'procedure = "simple"\nserved_on = today()\ndecision = "penalty"\n{DECIDED}')  # fmt: skip
+    b.flow("Gateway_procedure", "Task_on_the_spot",
+           condition='procedure_choice == "simple"', name="简易程序")  # fmt: skip
+    # 第五十二条: 当场作出的行政处罚决定报所属行政机关备案 — after the fact, by the leader.
+    b.user_task("Task_record_on_the_spot", "当场处罚决定备案", LEAD, [
+        Field("recorded_on", "date", "备案日期", True),
+        Field("record_opinion", "text", "备案审查意见", True),
+    ], documentation="《行政处罚法》第五十二条：执法人员当场作出的行政处罚决定，应当报所属行政机关备案。")  # fmt: skip
     b.flow("Task_on_the_spot", "Gateway_on_the_spot")
     b.flow(
         "Gateway_on_the_spot", "Script_on_the_spot", name="符合",
         condition=f'measure == "warning" or penalty_amount <= {ON_THE_SPOT_BOUND}',
     )  # fmt: skip
-    # Beyond the on-the-spot bounds: the case is filed and goes the general way.
+    # Beyond the on-the-spot bounds: no decision on the spot; the leader files the case
+    # and it goes the general way.
     b.default(
         "Gateway_on_the_spot",
-        b.flow("Gateway_on_the_spot", "Script_filed", name="超出简易程序范围，转普通程序"),
+        b.flow("Gateway_on_the_spot", "Task_file", name="超出简易程序范围，报请立案"),
     )
-    b.flow("Script_on_the_spot", "Gateway_penalty")
+    b.chain("Script_on_the_spot", "Task_record_on_the_spot", "Gateway_penalty")
 
 
-HEARING_STARTS = (
-    'limit_pause = pause_limit("hearing", None, limit_pause) '
-    'if hearing_request["kind"] == "hearing" else limit_pause'
-)
+HEARING_STARTS = 'limit_pause = pause_limit("hearing", None, limit_pause)'
 HEARING_ENDS = (
     "limit_period = resume_limit(limit_pause, due_on, item)\n"
     'due_on = limit_period["due_after"] if limit_period else due_on\n'
-    "limit_pause = None"
+    "limit_pause = None\n"
+    "hearing_held = True"
 )
 
 
 def _general(b: ProcessBuilder) -> None:
     investigate = elements.INVESTIGATE.task
     b.script("Script_filed", "立案登记（起算九十日办案期限）", LEAD,
-             f'procedure = "general"\nfiled_on = today()\ndue_on = calendar_days_after(filed_on, {DECISION_DAYS})\nlimit_pause = None\n'
+             f'procedure = "general"\nfiled_on = today()\ndue_on = calendar_days_after(filed_on, {DECISION_DAYS})\nlimit_pause = None\nhearing_held = False\n'
              f"extension_ask_on = calendar_days_after(filed_on, {DECISION_DAYS - EXTENSION_NOTICE_DAYS})")  # fmt: skip
     b.flow("Gateway_file", "Script_filed", condition='filing == "file"', name="立案")
     fields, rule = officers("investigator_1", "investigator_2", "调查取证执法人员")
@@ -169,9 +190,13 @@ def _general(b: ProcessBuilder) -> None:
     b.chain("Timer_extension", "Task_extend", "Script_extend", investigate)
     b.chain("Script_filed", investigate, "Gateway_violation")
     b.xor("Gateway_violation", "违法事实是否成立", STAFF)
+    b.script("Script_not_established", "撤销立案（办案期限终止）", STAFF,
+             'limit_met = meet_limit("not_established")')  # fmt: skip
     b.default(
-        "Gateway_violation", b.flow("Gateway_violation", "Task_close", name="不成立，撤销立案")
+        "Gateway_violation",
+        b.flow("Gateway_violation", "Script_not_established", name="不成立，撤销立案"),
     )
+    b.flow("Script_not_established", "Task_close")
     b.user_task("Task_notify", "告知拟作出的处罚及陈述、申辩、听证权利", STAFF, [
         Field("proposed_decision", "text", "拟作出的处理决定及事实、理由、依据", True),
         Field("hearing_right", "boolean", "告知听证权利（较大数额罚款、没收较大数额、降低资质、责令停产停业、吊销许可证件等）", True),
@@ -182,18 +207,33 @@ def _general(b: ProcessBuilder) -> None:
               elements.HEARING_REQUESTED, "hearing_request")  # fmt: skip
     b.boundary_timer("Timer_no_hearing", "5日内未提出", "Receive_hearing",
                      "deadline_working_days(5)", interrupting=True)  # fmt: skip
-    b.user_task("Task_hearing", "听取陈述申辩或组织听证", STAFF,
-                [Field("hearing_record", "text", "听证（申辩）记录", True)])  # fmt: skip
+    b.xor("Gateway_hearing_kind", "陈述申辩或听证", STAFF)
+    b.user_task("Task_statement", "听取陈述、申辩", STAFF,
+                [Field("statement_record", "text", "陈述、申辩记录及复核意见", True)],
+                documentation="《行政处罚法》第四十五条：当事人有权进行陈述和申辩；行政机关必须充分听取当事人的意见，"
+                "对提出的事实、理由和证据进行复核。")  # fmt: skip
+    # 第六十四条(四): the hearing is chaired by a person the agency names who did not
+    # investigate the case; whoever records it is that person (engine.elements
+    # SEPARATED_STEPS: not one of the investigating officers).
+    b.user_task("Task_hearing", "组织听证（由非本案调查人员主持）", STAFF,
+                [Field("hearing_record", "text", "听证笔录", True)],
+                documentation="《行政处罚法》第六十四条第四项：听证由行政机关指定的非本案调查人员主持；"
+                "第六十五条：听证结束后，行政机关应当根据听证笔录作出决定。")  # fmt: skip
     # 听证 time is not counted in the 90 days where the item excludes it (limits.excluded:
     # hearing; e.g. 《市场监督管理行政处罚程序规定》第六十四条): from the request to the
     # hearing's record (engine/periods.py); a statement (陈述、申辩) stops no clock.
     b.script("Script_hearing_requested", "听证期间开始（不计入办案期限）", STAFF, HEARING_STARTS)
     b.script("Script_hearing_held", "听证期间结束", STAFF, HEARING_ENDS)
-    b.xor("Gateway_serious", "是否情节复杂或重大违法", STAFF)
-    b.chain(
-        "Task_notify", "Receive_hearing", "Script_hearing_requested", "Task_hearing",
-        "Script_hearing_held", "Gateway_serious",
-    )  # fmt: skip
+    b.xor("Gateway_serious", "是否须法制审核（重大复杂或经过听证）", STAFF)
+    b.chain("Task_notify", "Receive_hearing", "Gateway_hearing_kind")
+    b.flow("Gateway_hearing_kind", "Script_hearing_requested",
+           condition='hearing_request["kind"] == "hearing"', name="要求听证")  # fmt: skip
+    b.default(
+        "Gateway_hearing_kind",
+        b.flow("Gateway_hearing_kind", "Task_statement", name="陈述、申辩"),
+    )
+    b.chain("Script_hearing_requested", "Task_hearing", "Script_hearing_held", "Gateway_serious")
+    b.flow("Task_statement", "Gateway_serious")
     b.flow("Timer_no_hearing", "Gateway_serious")
     b.user_task("Task_legal_review", "法制审核", STAFF, [
         Field("legal_reviewer", "string", "法制审核人员用户名", True, people="township"),
@@ -208,12 +248,16 @@ def _general(b: ProcessBuilder) -> None:
         Field("discussion_record", "text", "集体讨论记录及结论", True),
     ], documentation="《行政处罚法》第五十七条第二款：对情节复杂或者重大违法行为给予行政处罚，"
        "行政机关负责人应当集体讨论决定。")  # fmt: skip
-    b.flow("Gateway_serious", "Task_legal_review", condition="serious", name="重大或复杂")
+    # 第五十八条: 法制审核 before deciding a serious or complex case, and a case that went
+    # through a hearing (直接关系当事人或者第三人重大权益，经过听证程序的).
+    b.flow("Gateway_serious", "Task_legal_review", condition="serious or hearing_held",
+           name="重大复杂或经过听证")  # fmt: skip
     b.default("Gateway_serious", b.flow("Gateway_serious", "Task_decide", name="一般"))
     b.flow("Task_legal_review", "Gateway_legal_review")
-    b.flow(
-        "Gateway_legal_review", "Task_collective", condition='legal_review == "agree"', name="同意"
-    )
+    b.flow("Gateway_legal_review", "Task_collective",
+           condition='legal_review == "agree" and serious', name="同意，重大复杂")  # fmt: skip
+    b.flow("Gateway_legal_review", "Task_decide",
+           condition='legal_review == "agree" and not serious', name="同意")  # fmt: skip
     b.default(
         "Gateway_legal_review",
         b.flow("Gateway_legal_review", investigate, name="补充调查"),
@@ -227,7 +271,9 @@ def _general(b: ProcessBuilder) -> None:
         Field("penalty_amount", "number", "罚款金额（元）", min="0"),
         Field("rectify_by", "date", "限期改正（自行拆除）的期限", required_when="measure:rectify|demolish"),
     ])  # fmt: skip
-    b.flow("Task_decide", "Task_serve")
+    b.script("Script_decided", "作出决定（办案期限终止）", LEAD,
+             'limit_met = meet_limit("decided" if decision == "penalty" else "not_penalised")')  # fmt: skip
+    b.chain("Task_decide", "Script_decided", "Task_serve")
 
 
 def _execution(b: ProcessBuilder) -> None:
@@ -237,7 +283,7 @@ def _execution(b: ProcessBuilder) -> None:
               "direct:直接送达,post:邮寄送达,electronic:电子送达,notice:公告送达"),
     ])  # fmt: skip
     b.boundary_timer("Timer_serve_late", "7日内未送达", "Task_serve",
-                     "deadline_working_days(7)", interrupting=False)  # fmt: skip
+                     f"deadline_working_days({step_limit('service', 7)})", interrupting=False)  # fmt: skip
     b.user_task(
         "Task_serve_late",
         "送达超期督办",
