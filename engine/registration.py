@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from engine import elements, labels
@@ -35,7 +35,7 @@ from engine.policy import registering_actor, registration_refusal
 from engine.routing import Routing, competent_township, not_applicable
 from processes.catalogue import Catalogue, Item
 from processes.channels import CHANNELS, COUNTY_WIDE_CHANNELS, ENFORCEMENT_CHANNEL, PROXY_CHANNELS
-from processes.org import AGENT_ROLES, ASSESSMENT_STATION, STATION_KINDS
+from processes.org import AGENT_ROLES, ASSESSMENT_STATION, STATION_KINDS, Organization, OrgUnit
 from processes.patterns import PHONE_RE, mask_id
 
 log = get_logger(__name__)
@@ -181,16 +181,129 @@ def _party_errors(applicant: Applicant) -> dict[str, str]:
     return errors
 
 
-def _clue_errors(registration: Registration) -> dict[str, str]:
-    """An enforcement case is opened on what the officers found, where (立案: 案情与地点)."""
+def _clue_errors(facts: Any, place: Any, prefix: str = "") -> dict[str, str]:
+    """An enforcement case is opened on what the officers found, where (立案: 案情与地点);
+    ``prefix`` goes before the field names (``clue.`` for the case data's ``clue``)."""
     errors: dict[str, str] = {}
-    for name, limit in (("facts", MAX_FACTS), ("place", MAX_ADDRESS)):
-        value = (getattr(registration, name) or "").strip()
-        if not value:
-            errors[name] = "执法立案必填"
-        elif len(value) > limit:
-            errors[name] = f"不能超过 {limit} 个字"
+    for name, value, limit in (("facts", facts, MAX_FACTS), ("place", place, MAX_ADDRESS)):
+        text = value.strip() if isinstance(value, str) else ""
+        if not text:
+            errors[prefix + name] = "执法立案必填"
+        elif len(text) > limit:
+            errors[prefix + name] = f"不能超过 {limit} 个字"
     return errors
+
+
+def _refused(what: str, errors: dict[str, str]) -> DataValidationError:
+    """The refusal of ``what`` (收件登记, 发起办件) for ``errors``, field by field; one
+    problem is said in the detail too (e.g. where the item applies)."""
+    detail = f"{what}有 {len(errors)} 处错误"
+    if len(errors) == 1:
+        detail += "：" + next(iter(errors.values()))
+    return DataValidationError(detail, errors)
+
+
+def starting_data(
+    item: Item,
+    channel: str,
+    *,
+    emergency: bool = False,
+    materials: Sequence[str] = (),
+    agent: str | None = None,
+) -> dict[str, Any]:
+    """What a case of ``item`` starts with besides its applicant (and an enforcement case's
+    clue): the item's data, the channel it came through and whether that is a proxy's
+    (``via_proxy``: the processes' 是否代办 gateway), 急事急办, the materials received and
+    the agent."""
+    return {
+        "item": item.process_data(),
+        "channel": channel,
+        "via_proxy": channel in PROXY_CHANNELS,
+        "emergency": emergency,
+        "materials": list(materials),
+        "agent": agent,
+    }
+
+
+def channel_refusal(item: Item, channel: str) -> str | None:
+    """Why a case of ``item`` cannot be opened through ``channel`` (None: it can): a staff
+    item only through ``enforcement`` and nothing else through it; a yearly payout list
+    only as a list (``engine.batch``)."""
+    if (item.initiated_by == "staff") != (channel == ENFORCEMENT_CHANNEL):
+        return (
+            "该事项由执法人员依职权立案（渠道 enforcement），不能由申请人申请登记"
+            if item.initiated_by == "staff"
+            else "执法立案渠道只能用于由执法人员依职权立案的事项"
+        )
+    if item.batch is not None:  # engine.batch: one list per village and year
+        return "该事项按年度发放清册办理，由村（社区）编制清册（POST /batches）"
+    return None
+
+
+def deciding_units(
+    org: Organization, item: Item, township: OrgUnit
+) -> tuple[str | None, str | None, dict[str, str]]:
+    """Who decides and who assesses a case of ``item`` in ``township``: the station of the
+    item's kind serving the township for a T->S item, else the item's department; the
+    designated hospital serving the township for an item with the disability assessment
+    (残疾评定); with the problems, on ``applicant.village``, when the township has none."""
+    errors: dict[str, str] = {}
+    deciding: str | None = item.department_code
+    if item.station_decides:
+        station = org.station_for(item.station, township.code)
+        if station is None:
+            kind = STATION_KINDS.get(item.station, item.station)
+            errors["applicant.village"] = f"{township.name}没有负责该事项的{kind}，请到县级部门办理"
+        else:
+            deciding = station.code
+    assessing = None
+    if elements.ASSESSMENT_STEP in item.special_steps:
+        hospital = org.station_for(ASSESSMENT_STATION, township.code)
+        if hospital is None:
+            errors["applicant.village"] = (
+                f"{township.name}没有残疾评定定点医院，请联系县残联指定评定机构"
+            )
+        else:
+            assessing = hospital.code
+    return deciding, assessing, errors
+
+
+def started_outside_registration(
+    org: Organization, item: Item, data: Mapping[str, Any], routing: Routing
+) -> tuple[dict[str, Any], Routing]:
+    """A case of ``item`` started outside registration (``daiban start``, where ``data`` is
+    what the caller gave and ``routing`` its township): the data registration gives every
+    case (``starting_data``; the channel ``enforcement`` for a staff item, else a township
+    window's, unless ``data`` names one), ``data`` taking precedence, and the units that
+    decide and assess. Refused as registration refuses: a channel the item cannot come
+    through, a staff item without its facts and place (``clue``), a township the item is
+    not devolved to or that has no station or hospital for it."""
+    default = ENFORCEMENT_CHANNEL if item.initiated_by == "staff" else "township_window"
+    channel = data.get("channel", default)
+    errors: dict[str, str] = {}
+    if not isinstance(channel, str) or channel not in CHANNELS:
+        errors["channel"] = "取值应为：" + "、".join(CHANNELS)
+    elif (wrong := channel_refusal(item, channel)) is not None:
+        errors["item_code"] = wrong
+    elif channel == ENFORCEMENT_CHANNEL:
+        clue = data.get("clue")
+        clue = clue if isinstance(clue, Mapping) else {}
+        errors.update(_clue_errors(clue.get("facts"), clue.get("place"), "clue."))
+    township = org.units.get(routing.township or "")
+    deciding: str | None = item.department_code
+    assessing: str | None = None
+    if township is not None and not errors:
+        if not org.item_applies(item.code, township.code):
+            errors["township"] = not_applicable(org, item.code, item.name, township)
+        else:
+            deciding, assessing, problems = deciding_units(org, item, township)
+            errors.update(
+                {"township" if k == "applicant.village" else k: v for k, v in problems.items()}
+            )
+    if errors:
+        raise _refused("发起办件", errors)
+    started = {**starting_data(item, channel), **data}
+    return started, replace(routing, department=deciding, assessment=assessing)
 
 
 class RegistrationService:
@@ -220,20 +333,16 @@ class RegistrationService:
                 item=registration.item_code,
                 fields=",".join(sorted(errors)),
             )
-            detail = f"收件登记有 {len(errors)} 处错误"
-            if len(errors) == 1:  # one problem: said in the detail too (e.g. where it applies)
-                detail += "：" + next(iter(errors.values()))
-            raise DataValidationError(detail, errors)
+            raise _refused("收件登记", errors)
         applicant = registration.applicant.data()
-        data: dict[str, Any] = {
-            "item": item.process_data(),
-            "applicant": applicant,
-            "channel": registration.channel,
-            "via_proxy": registration.channel in PROXY_CHANNELS,
-            "emergency": registration.emergency,
-            "materials": list(registration.materials),
-            "agent": registration.agent,
-        }
+        data = starting_data(
+            item,
+            registration.channel,
+            emergency=registration.emergency,
+            materials=registration.materials,
+            agent=registration.agent,
+        )
+        data["applicant"] = applicant
         if registration.channel == ENFORCEMENT_CHANNEL:
             data["clue"] = {
                 "facts": (registration.facts or "").strip(),
@@ -290,14 +399,8 @@ class RegistrationService:
         item = self.catalogue.get(registration.item_code.strip().upper())
         if item is None:
             errors["item_code"] = "事项目录中没有这个事项"
-        elif (item.initiated_by == "staff") != (registration.channel == ENFORCEMENT_CHANNEL):
-            errors["item_code"] = (
-                "该事项由执法人员依职权立案（渠道 enforcement），不能由申请人申请登记"
-                if item.initiated_by == "staff"
-                else "执法立案渠道只能用于由执法人员依职权立案的事项"
-            )
-        elif item.batch is not None:  # engine.batch: one list per village and year
-            errors["item_code"] = "该事项按年度发放清册办理，由村（社区）编制清册（POST /batches）"
+        elif (wrong := channel_refusal(item, registration.channel)) is not None:
+            errors["item_code"] = wrong
         applicant = registration.applicant
         errors.update(_party_errors(applicant))
         if applicant.phone and not PHONE_RE.match(applicant.phone):
@@ -338,7 +441,7 @@ class RegistrationService:
             if agent is None or not set(agent.roles) & AGENT_ROLES:
                 errors["agent"] = "不是本县登记的代办员"
         if channel == ENFORCEMENT_CHANNEL:
-            errors.update(_clue_errors(registration))
+            errors.update(_clue_errors(registration.facts, registration.place))
         if len(registration.materials) > MAX_MATERIALS:
             errors["materials"] = f"最多 {MAX_MATERIALS} 项"
         elif item is not None:
@@ -346,31 +449,10 @@ class RegistrationService:
             unknown = [m for m in registration.materials if m not in known]
             if unknown:
                 errors["materials"] = "不是该事项的申请材料：" + "、".join(map(str, unknown))
-        deciding = item.department_code if item is not None else None
-        if item is not None and township is not None and item.station_decides:
-            # a T->S item goes to the station of its kind serving the case's township
-            station = org.station_for(item.station, township.code)
-            if station is None:
-                kind = STATION_KINDS.get(item.station, item.station)
-                errors["applicant.village"] = (
-                    f"{township.name}没有负责该事项的{kind}，请到县级部门办理"
-                )
-            else:
-                deciding = station.code
-        assessing = None
-        if (
-            item is not None
-            and township is not None
-            and elements.ASSESSMENT_STEP in item.special_steps
-        ):
-            # 残疾人证: the designated hospital serving the township assesses (残疾评定)
-            hospital = org.station_for(ASSESSMENT_STATION, township.code)
-            if hospital is None:
-                errors["applicant.village"] = (
-                    f"{township.name}没有残疾评定定点医院，请联系县残联指定评定机构"
-                )
-            else:
-                assessing = hospital.code
+        deciding = assessing = None
+        if item is not None and township is not None:
+            deciding, assessing, problems = deciding_units(org, item, township)
+            errors.update(problems)
         if errors or item is None or township is None:
             return item, None, errors
         routing = Routing(

@@ -6,13 +6,20 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from engine import Engine
-from tests.support.paths import DATA, ROOT, SAMPLE
+from engine import Engine, ManualClock
+from processes.catalogue import Item
+from tests.support.databases import START, Databases
+from tests.support.paths import DATA, LIBRARY, ROOT, SAMPLE
+from tests.support.shipped import demo_org, shipped_catalogue
 from webapi.cli import main
+
+ITEMS = sorted(shipped_catalogue(), key=lambda item: item.code)
+QINGSI = "511725201"  # 青丝乡
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -114,13 +121,123 @@ def test_start_gives_an_enforcement_case_its_township(
     common, item = ROOT / "processes" / "bpmn" / "common", "item_zf013"
     target = ROOT / "processes" / "bpmn" / "items" / f"{item}.bpmn"
     assert run(capsys, *db, "deploy", str(common), str(target))[0] == 0
+    # as POST /cases, an enforcement case is opened on the facts found and where
+    code, _, err = run(capsys, *db, "--user", "wu.qiang", "start", item)
+    assert code == 2
+    assert "clue.facts: 执法立案必填" in err and "clue.place: 执法立案必填" in err
+    clue = json.dumps(
+        {"clue": {"facts": "占道堆放石料", "place": "石桥村三组"}}, ensure_ascii=False
+    )
     # 吴强, an officer of 青丝乡: the case is the township's, its officers choose the procedure
-    code, out, _ = run(capsys, *db, "--user", "wu.qiang", "start", item)
+    code, out, _ = run(capsys, *db, "--user", "wu.qiang", "start", item, "--data", clue)
     assert code == 0 and "Task_procedure" in out and "办理乡镇 511725201" in out
-    code, out, _ = run(capsys, *db, "--user", "cli", "start", item, "--township", "511725103")
+    code, out, _ = run(
+        capsys, *db, "--user", "cli", "start", item, "--township", "511725103", "--data", clue
+    )
     assert code == 0 and "办理乡镇 511725103" in out
-    code, _, err = run(capsys, *db, "start", item, "--township", "511725201001")
+    code, _, err = run(capsys, *db, "start", item, "--township", "511725201001", "--data", clue)
     assert code == 2 and "township: 应为本县一个乡镇（街道）的 9 位区划代码" in err
+    engine = Engine(database_url, migrate=False)
+    try:
+        case = engine.cases.get(1)
+        assert case.data["channel"] == "enforcement" and case.data["via_proxy"] is False
+        assert case.data["clue"] == {"facts": "占道堆放石料", "place": "石桥村三组"}
+    finally:
+        engine.close()
+
+
+def test_start_gives_an_item_what_registration_gives(
+    capsys: pytest.CaptureFixture[str], database_url: str
+) -> None:
+    """A catalogue item's case started without ``--data`` starts as one a township window
+    registered (POST /cases): the channel, 是否代办, 急事急办, materials and agent its
+    gateways read, and the station or hospital that decides or assesses."""
+    db = ["--database-url", database_url]
+    items = ROOT / "processes" / "bpmn" / "items"
+    targets = [items / f"item_{code}.bpmn" for code in ("mz001", "ga003", "cl001", "zj001")]
+    common = ROOT / "processes" / "bpmn" / "common"
+    assert run(capsys, *db, "deploy", str(common), *map(str, targets))[0] == 0
+    # 王芳, window clerk of 青丝乡: before, 变量 via_proxy 未定义
+    code, out, err = run(capsys, *db, "--user", "wang.fang", "start", "item_mz001")
+    assert code == 0, err
+    assert "Task_check_materials" in out and "办理乡镇 511725201" in out
+    # through a village point, for its agent: the proxy's path (代办委托) first
+    proxy = json.dumps({"channel": "village_point", "agent": "tan.xiaoyan", "emergency": True})
+    code, out, err = run(
+        capsys, *db, "--user", "tan.xiaoyan", "start", "item_mz001", "--data", proxy
+    )
+    assert code == 0 and "Task_entrust" in out, err
+    # 户口迁移: decided by the police station serving 青丝乡; 残疾人证: assessed by the
+    # designated hospital serving it
+    assert run(capsys, *db, "--user", "wang.fang", "start", "item_ga003")[0] == 0
+    assert run(capsys, *db, "--user", "wang.fang", "start", "item_cl001")[0] == 0
+    # 夜间建筑施工许可 is devolved to 渠江街道 and 三汇镇 only (事项适用范围)
+    code, out, err = run(capsys, *db, "--user", "wang.fang", "start", "item_zj001")
+    assert (code, out) == (2, "")
+    assert "township: “夜间建筑施工许可”（ZJ001）未下放到青丝乡，只能在渠江街道、三汇镇办理" in err
+    code, _, err = run(capsys, *db, "start", "item_zj001", "--township", "511725104")
+    assert code == 0, err
+    engine = Engine(database_url, migrate=False)
+    try:
+        window, village, police, card = (engine.cases.get(n) for n in (1, 2, 3, 4))
+        item = engine.catalogue.get("MZ001")
+        assert item is not None
+        assert {
+            k: window.data.get(k)
+            for k in ("item", "channel", "via_proxy", "emergency", "materials", "agent")
+        } == {
+            "item": item.process_data(),
+            "channel": "township_window",
+            "via_proxy": False,
+            "emergency": False,
+            "materials": [],
+            "agent": None,
+        }
+        assert (village.data["via_proxy"], village.data["emergency"]) == (True, True)
+        assert village.data["agent"] == "tan.xiaoyan"
+        assert (police.department, card.department) == ("GA-01", "CL")
+        assert card.data["item"]["code"] == "CL001"
+        assert engine.cases.record(4).assessment_unit == "CL-01"
+    finally:
+        engine.close()
+
+
+@pytest.fixture(scope="module")
+def library_url(databases: Databases) -> Iterator[str]:
+    """A database with the catalogue's processes deployed, shared by the module."""
+    with databases.engine(ManualClock(START), LIBRARY) as engine:
+        yield engine.database_url
+
+
+@pytest.mark.parametrize("item", ITEMS, ids=[item.code for item in ITEMS])
+def test_start_every_item_without_data(
+    capsys: pytest.CaptureFixture[str], library_url: str, item: Item
+) -> None:
+    """``daiban start`` of each catalogue item, nothing in ``--data``, in 青丝乡 (else the
+    first township the item is devolved to): it starts with no incident, or it is refused
+    (exit 2, the reason in Chinese) where POST /cases refuses it too."""
+    org = demo_org()
+    township = (
+        QINGSI if org.item_applies(item.code, QINGSI) else org.townships_for(item.code)[0].code
+    )
+    db = ["--database-url", library_url, "--user", "cli"]
+    start = [*db, "start", item.process_id, "--township", township]
+    code, out, err = run(capsys, *start)
+    if item.batch is not None:  # a yearly payout list is opened as a list (POST /batches)
+        assert (code, out) == (2, "")
+        assert "item_code: 该事项按年度发放清册办理，由村（社区）编制清册（POST /batches）" in err
+        return
+    if item.initiated_by == "staff":  # 立案 on the facts found and where, as POST /cases
+        assert (code, out) == (2, "")
+        assert "clue.facts: 执法立案必填" in err and "clue.place: 执法立案必填" in err
+        clue = {"clue": {"facts": "巡查发现违法线索", "place": "石桥村三组"}}
+        code, out, err = run(capsys, *start, "--data", json.dumps(clue, ensure_ascii=False))
+        first = "Task_plan" if item.type == "inspection" else "Task_procedure"
+    else:
+        first = "Task_check_materials"  # the window checks the materials (受理)
+    assert code == 0, err
+    assert f"流程 {item.process_id}  状态 在办（open）" in out and f"办理乡镇 {township}" in out
+    assert f"  {first}" in out and "异常" not in out
 
 
 def test_bad_json_argument_is_refused(capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from engine import Actor, VerifyReport, read_sources
 from engine.labels import CASE_STATUSES, name_of
 from engine.logs import get_logger
+from engine.registration import started_outside_registration
 from engine.routing import start_routing
 from engine.worker import RoundReport, Worker, engine_round
 from webapi.cli.common import engine_for, print_case, role_shown, settings_for
@@ -20,15 +21,17 @@ log = get_logger(__name__)
 
 
 def cmd_start(args: argparse.Namespace) -> int:
-    """Start a case of a process; a catalogue item's case gets its item data and code, and
-    every case a township (``--township``, else the applicant's village's, else the
-    user's), so that the township's staff see it and have its tasks."""
+    """Start a case of a process; every case gets a township (``--township``, else the
+    applicant's village's, else the user's), so that the township's staff see it and have
+    its tasks; a catalogue item's case its code and the data and deciding units
+    registration gives (``engine.registration.started_outside_registration``), ``--data``
+    taking precedence, or it is refused as registration refuses it."""
     engine = engine_for(args)
     item = engine.catalogue.by_process_id().get(args.process_id)
     data = dict(args.data)
-    if item is not None:
-        data.setdefault("item", item.process_data())
     routing = start_routing(engine.org, args.user, data, args.township)
+    if item is not None:
+        data, routing = started_outside_registration(engine.org, item, data, routing)
     view = engine.cases.start(
         args.process_id,
         data,
