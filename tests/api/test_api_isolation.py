@@ -117,6 +117,8 @@ def _register_while_checking_health(engine: Engine, base: str) -> None:
     assert answer["status"] == 422, answer
     assert answer["body"]["code"] == "script_limit_exceeded"
     assert "Gateway_via_proxy" in answer["body"]["detail"] or "CPU" in answer["body"]["detail"]
-    assert 2.0 <= answer["seconds"] < 2.1 + 4.0
+    # Killed at 2.1 s of CPU; its wall time grows with the machine's load, bounded by
+    # the pool's wall factor (tests/unit/test_isolation.py measures the CPU).
+    assert 2.0 <= answer["seconds"] < 2.1 * default_pool().settings.wall_factor
     assert len(health) >= 20
     assert max(health) < 0.5, sorted(health)[-5:]
