@@ -160,6 +160,7 @@ def test_a_broad_list_says_more_than_it_counted(
     desk.ready()
     expect(desk.page.locator(".pager")).to_contain_text("超过 2 条，可翻看前 2 条：请缩小查询范围")
     expect(desk.page.locator("#cases-count")).to_have_text("超过 2 条")
+    desk.shoot("cases-over-bound", full_page=False)
     desk.close()
 
 
