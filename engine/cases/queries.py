@@ -14,7 +14,7 @@ from engine.errors import NotFound
 from engine.identity import Principal
 from engine.policy import acts_on_task, queue_reach
 from engine.records import CaseFilter, CaseRecord, CaseScope, EventFacts, TaskRecord
-from engine.records.queue import QueueEntry, QueueGroup, QueuePage, QueueQuery
+from engine.records.queue import QueueEntry, QueueGroup, QueuePage, QueueQuery, sort_key
 from engine.steps import RED, WARNING_EVENTS, YELLOW, end_of, warning_key
 from engine.store import Store
 from processes.org import Organization
@@ -86,10 +86,12 @@ class CaseQueries:
                 item_code=query.item_code,
                 due_before=now if query.overdue else None,
                 order=query.order,
-                offset=offset,
-                limit=limit,
+                offset=0 if query.after is not None else offset,
+                limit=limit + 1,  # one more: whether a next page exists
                 user=me,
+                after=query.after,
             )
+            more, rows = len(rows) > limit, rows[:limit]
             ids = sorted({task.case_id for task, _ in rows})
             cases = uow.cases.many(ids)
             raised = uow.figures.events_of(ids, WARNING_EVENTS)
@@ -123,7 +125,11 @@ class CaseQueries:
                 and (group.overdue or not query.overdue)
             ):
                 total += group.count
-        return QueuePage(entries, total, views, overdue, dict(sorted(items.items())))
+        last = entries[-1] if more else None
+        next_after = (
+            sort_key(query.order, last.task, last.ready_at, last.case.item_code) if last else None
+        )
+        return QueuePage(entries, total, views, overdue, dict(sorted(items.items())), next_after)
 
     def record(self, case_id: int) -> CaseRecord:
         """The case row alone (status, routing, version) without loading its workflow."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from engine.records.cases import CaseRecord, TaskRecord
 
@@ -17,7 +18,7 @@ QUEUE_VIEWS = {
     "mine": "我已认领",
     "stand_in": "代岗",
 }
-# The orders a queue is listed in.
+# The orders a queue is listed in (each ends in the task's case and id: a total order).
 QUEUE_ORDERS = {
     "due": "先到期先列（无时限的最后）",
     "newest": "最新到达的先列",
@@ -33,6 +34,23 @@ class QueueQuery:
     item_code: str | None = None
     overdue: bool = False  # only tasks whose due time has passed (as of the query's "now")
     order: str = "due"  # a key of QUEUE_ORDERS
+    # Keyset paging: the sort key (``QueuePage.next_after``) of the last task already
+    # listed; the page starts after it (the offset is then not used).
+    after: tuple[Any, ...] | None = None
+
+
+def sort_key(
+    order: str, task: TaskRecord, ready_at: datetime, item_code: str | None
+) -> tuple[Any, ...]:
+    """A task's place in a queue listed in ``order`` (a key of ``QUEUE_ORDERS``): the
+    values ``TaskRepository.queue_rows`` sorts by, in its order (missing due times and
+    items last, then the case and the task: no two tasks share a key)."""
+    due = (task.due_at is None, task.due_at, task.case_id, task.id)
+    if order == "newest":  # latest ready first
+        return (ready_at, task.case_id, task.id)
+    if order == "item":
+        return (item_code is None, item_code, *due)
+    return due
 
 
 @dataclass(frozen=True)
@@ -68,6 +86,10 @@ class QueuePage:
     views: dict[str, int] = field(default_factory=dict)
     overdue: int = 0
     items: dict[str, int] = field(default_factory=dict)
+    # The sort key of the page's last task when more tasks follow it (None: the last page):
+    # ``QueueQuery.after`` for the next page, which a task added or closed meanwhile
+    # does not shift (an offset would).
+    next_after: tuple[Any, ...] | None = None
 
 
 __all__ = [

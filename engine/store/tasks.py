@@ -183,11 +183,14 @@ class TaskRepository(Repository):
         offset: int = 0,
         limit: int | None = None,
         user: str | None = None,
+        after: Sequence[Any] | None = None,
     ) -> list[tuple[TaskRecord, datetime]]:
         """Like ``queue``, narrowed to one item's cases and to tasks due before an instant,
         in ``order`` (``due``: earliest due first; ``newest``: the latest to become ready
         first; ``item``: by item code, then earliest due), each task with the time it
-        became ready (the event that opened it)."""
+        became ready (the event that opened it). ``after``: only the tasks that come after
+        that sort key (``engine.records.queue.sort_key``; keyset paging, ``offset`` is
+        then 0)."""
         where = _queue_filter(places, holders, user)
         if where is None:
             return []
@@ -200,13 +203,10 @@ class TaskRepository(Repository):
             query = query.where(c.item_code == item_code)
         if due_before is not None:
             query = query.where(t.due_at.is_not(None), t.due_at < due_before)
-        by_due = (t.due_at.is_(None), t.due_at, t.case_id, t.id)
-        if order == "newest":
-            query = query.order_by(e.at.desc(), t.case_id.desc(), t.id)
-        elif order == "item":
-            query = query.order_by(c.item_code.is_(None), c.item_code, *by_due)
-        else:
-            query = query.order_by(*by_due)
+        keys = _sort_keys(order)
+        query = query.order_by(*(key.desc() if down else key for key, down in keys))
+        if after is not None:
+            query = query.where(_after(keys, after))
         query = query.offset(min(offset, MAX_ID)).limit(limit)
         found = []
         for row in self.session.connection().execute(query, _queue_params(user)).mappings():
@@ -247,6 +247,43 @@ class TaskRepository(Repository):
         """The rows of a query of whole task rows, as records (Core: no ORM objects)."""
         rows = self.session.connection().execute(query, params).mappings()
         return [TaskRecord(**row) for row in rows]
+
+
+def _sort_keys(order: str) -> list[tuple[ColumnElement[Any], bool]]:
+    """The queue's sort keys in ``order`` as (expression, descending): the columns of
+    ``engine.records.queue.sort_key``, in its order."""
+    t, c, e = _TASKS.c, _CASES.c, _EVENTS.c
+    due = [(t.due_at.is_(None), False), (t.due_at, False), (t.case_id, False), (t.id, False)]
+    if order == "newest":
+        return [(e.at, True), (t.case_id, True), (t.id, False)]
+    if order == "item":
+        return [(c.item_code.is_(None), False), (c.item_code, False), *due]
+    return due
+
+
+def _after(keys: list[tuple[ColumnElement[Any], bool]], values: Sequence[Any]) -> Any:
+    """The rows that sort after ``values`` by ``keys``: the first key beyond its value,
+    or equal to it and the second beyond, and so on. A flag key (``x IS NULL``: missing
+    due times and items sort last) is beyond False where it holds, beyond True nowhere;
+    a key whose value is None (the missing value itself) is passed by equality only."""
+    if len(values) != len(keys):
+        raise ValueError("a sort key of another order")
+
+    def equal(column: ColumnElement[Any], value: Any) -> ColumnElement[bool]:
+        if isinstance(value, bool):  # a flag
+            return column if value else not_(column)
+        return column.is_(None) if value is None else column == value
+
+    beyond = []
+    for i, ((key, down), value) in enumerate(zip(keys, values, strict=True)):
+        earlier = zip(keys[:i], values[:i], strict=True)
+        same = [equal(column, seen) for (column, _), seen in earlier]
+        if isinstance(value, bool):
+            if not value:
+                beyond.append(and_(*same, key))
+        elif value is not None:
+            beyond.append(and_(*same, key < value if down else key > value))
+    return or_(*beyond)
 
 
 def _submitted(payload: str) -> Mapping[str, Any]:

@@ -63,6 +63,7 @@ DOMAIN_CHECKED = [
     ("POST", "/api/v1/ledger"),  # only a village agent, for its own village
     ("POST", "/api/v1/ledger/{issue_id}/transfer"),  # a known department, from the township
     ("GET", "/api/v1/stats"),  # a period that ends before it starts
+    ("GET", "/api/v1/tasks"),  # an `after` the server gave, for the same sort, not a page
     ("GET", "/api/v1/audit/export.xes"),  # the same
     ("GET", "/api/v1/audit/export.ocel.json"),  # the same
     ("POST", "/api/v1/absences"),  # a known user of the caller's township, with a deputy

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 
 from engine import Engine, ManualClock
 from engine.steps import RED, WARNING_EVENTS
+from engine.store.testing import run_sql
 from tests.support.api import Tokens
 from tests.support.databases import Deployed
 from tests.support.walks import (
@@ -235,3 +236,67 @@ def test_a_new_task_is_reached_whatever_the_backlog(counter: Counter, clock: Man
     assert len(seen) == len(set(seen)) == backlog + 1  # every task once across the pages
     newest = counter.get("zhang.min", "/api/v1/tasks?page_size=1&sort=newest").get_json()
     assert [t["case_id"] for t in newest["items"]] == [new]
+
+
+def page(counter: Counter, query: str) -> dict[str, Any]:
+    """Four tasks of 张敏's queue."""
+    response = counter.get("zhang.min", f"/api/v1/tasks?page_size=4&{query}")
+    assert response.status_code == 200, response.get_json()
+    body: dict[str, Any] = response.get_json()
+    return body
+
+
+def test_keyset_pages_list_the_queue_once_in_every_order(
+    counter: Counter, clock: ManualClock, engine: Engine
+) -> None:
+    """``after`` (the previous page's ``next_after``) pages through the queue in each
+    order, every task once, as one long page lists them; a task that arrives meanwhile
+    does not shift the pages after the position (an offset page repeats one); a position
+    of another order, a forged one or one beside ``page`` is a 422 naming ``after``."""
+    made = []
+    for hour in (9, 10, 11):  # ties in the arrival time, two items
+        at(clock, "2026-09-24", hour)
+        for _ in range(3):
+            made.append(counter.register("wang.fang", WINDOW_ITEM, SHIQIAO, "township_window"))
+        for _ in range(2):
+            made.append(
+                counter.register("wang.fang", PROXY_ITEM, QINGSI_COMMUNITY, "township_window")
+            )
+    # Every check is due on the same day; a third of them without a due time (a step
+    # without a limit), which sort last: the positions pass the missing values too.
+    untimed = ", ".join(str(case["id"]) for case in made[::3])
+    run_sql(engine.store, f"UPDATE ready_tasks SET due_at = NULL WHERE case_id IN ({untimed})")
+    for order in ("due", "newest", "item"):
+        whole = listed(queue(counter, "zhang.min", f"sort={order}"))
+        assert len(whole) == 15
+        dues = [t["due_at"] for t in queue(counter, "zhang.min", f"sort={order}")["items"]]
+        assert dues.count(None) == 5
+        seen: list[tuple[int, str]] = []
+        position = ""
+        for _ in range(4):
+            body = page(counter, f"sort={order}{position}")
+            seen += listed(body)
+            if body["next_after"] is None:
+                break
+            position = f"&after={body['next_after']}"
+        assert seen == whole, order  # the same tasks in the same order, each once
+        assert body["total"] == 15 and len(body["items"]) == 3  # the fourth page: the rest
+
+    first = page(counter, "sort=newest")
+    at(clock, "2026-09-25", 9)
+    new = counter.register("wang.fang", WINDOW_ITEM, SHIQIAO, "township_window")["id"]
+    after = page(counter, f"sort=newest&after={first['next_after']}")
+    offset = page(counter, "sort=newest&page=2")
+    assert not set(listed(after)) & set(listed(first))
+    assert new not in [case for case, _ in listed(after)]  # it sorts before the position
+    assert listed(offset)[0] == listed(first)[-1]  # an offset page shifted by the new task
+
+    refused = {
+        "a position of another order": f"sort=due&after={first['next_after']}",
+        "a forged position": "after=bm90LWpzb24",
+        "a position beside a page": f"sort=newest&page=2&after={first['next_after']}",
+    }
+    for why, query in refused.items():
+        response = counter.get("zhang.min", f"/api/v1/tasks?{query}")
+        assert response.status_code == 422, why
+        assert response.get_json()["errors"][0]["field"] == "after", why

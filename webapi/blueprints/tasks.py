@@ -14,6 +14,7 @@ from engine.policy import Action
 from engine.records import Actor, CaseRecord, TaskRecord
 from engine.records.queue import QueueEntry, QueueQuery
 from processes.org import ROLES
+from webapi import cursors
 from webapi.auth import current_principal, require_auth
 from webapi.openapi import ETAG_HEADER, STALE_VERSION, etag, problem_response
 from webapi.problems import ApiProblem, refused
@@ -38,7 +39,8 @@ blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="待�
 @blp.arguments(TaskQuerySchema, location="query")
 @blp.response(200, TaskListSchema)
 def list_tasks(args: dict[str, Any]) -> dict[str, Any]:
-    """我的待办：本人角色与单位的未认领任务、本人认领的任务、代岗时离岗同事的任务，分页
+    """我的待办：本人角色与单位的未认领任务、本人认领的任务、代岗时离岗同事的任务，分页（`page`，
+    或 `after` 接着上一页的 `next_after` 往下列）
 
     `view` 选范围（待认领、我已认领、代岗），`item` 选事项，`overdue=true` 只列超期的，
     `sort` 定排序（默认先到期先列）；`total` 为筛选后的待办数，`counts`、`item_counts`
@@ -49,7 +51,11 @@ def list_tasks(args: dict[str, Any]) -> dict[str, Any]:
     page, size = args["page"], args["page_size"]
     now = engine.clock.now()  # one reading for the whole page
     query = QueueQuery(
-        view=args["view"], item_code=args.get("item"), overdue=args["overdue"], order=args["sort"]
+        view=args["view"],
+        item_code=args.get("item"),
+        overdue=args["overdue"],
+        order=args["sort"],
+        after=args.get("after"),
     )
     org = current_org()
     found = engine.cases.queue_view(org, principal, now, _day(now), query, (page - 1) * size, size)
@@ -65,6 +71,9 @@ def list_tasks(args: dict[str, Any]) -> dict[str, Any]:
             for code, count in found.items.items()
             for item in [catalogue.get(code)]
         ],
+        "next_after": (
+            None if found.next_after is None else cursors.encode(query.order, found.next_after)
+        ),
     }
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from marshmallow import INCLUDE, Schema, fields, validate
+from typing import Any
+
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from engine.labels import choices
 from engine.records.queue import QUEUE_ORDERS, QUEUE_VIEWS
+from webapi import cursors
 from webapi.schemas.common import LocalDateTime, PageArgsSchema, PageSchema
 
 
@@ -116,6 +119,27 @@ class TaskQuerySchema(PageArgsSchema):
             "x-enum-descriptions": list(QUEUE_ORDERS.values()),
         },
     )
+    after = fields.String(
+        validate=[
+            validate.Length(min=1, max=1000),
+            validate.Regexp(r"^[A-Za-z0-9_-]+$", error=cursors.INVALID),
+        ],
+        metadata={
+            "description": "接着上一页往下列：上一页回答中的 `next_after`（与 `page` 二选一；"
+            "翻页期间新到或办结的待办不会使后面的待办重复或漏列）"
+        },
+    )
+
+    @validates_schema
+    def _position(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if "after" not in data:
+            return
+        if data.get("page", 1) != 1:
+            raise ValidationError("after 与 page 不能同时使用", field_name="after")
+        try:
+            data["after"] = cursors.decode(data.get("sort", "due"), data["after"])
+        except ValueError as error:
+            raise ValidationError(str(error), field_name="after") from None
 
 
 class QueueTaskSchema(TaskSummarySchema):
@@ -184,6 +208,13 @@ class TaskListSchema(PageSchema):
         fields.Nested(QueueItemCountSchema),
         required=True,
         metadata={"description": "全部待办按事项计数（按事项编码排序）"},
+    )
+    next_after = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "下一页：作为 `after` 传回，接着本页往下列；本页已是最后一页时为 null"
+        },
     )
 
 
