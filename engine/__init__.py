@@ -119,7 +119,11 @@ class Engine:
         # documents' QR codes and in notices start with it (DAIBAN_PUBLIC_URL).
         self.public_url = public_url.rstrip("/")
         if migrate:
-            self.store.migrate()
+            try:
+                self.store.migrate()
+            except BaseException:
+                self.store.dispose()  # no pooled connection left to the garbage collector
+                raise
         # An in-memory database is this process's alone: its flag changes only here.
         private = self.store.in_memory
         self.clock = DatabaseClock(

@@ -82,14 +82,18 @@ class Api:
         )
 
 
-def make_api(url: str, *, migrate: bool = True) -> Api:
+def make_api(url: str, *, migrate: bool = True, ready: bool = False) -> Api:
+    """An API on ``url``: migrated and the item deployed (``migrate``), or as it is —
+    already prepared (``ready``: a token is issued) or not reachable at all."""
     clock = ManualClock(START)
-    engine = Engine(url, clock, migrate=migrate, catalogue=shipped_catalogue(), org=demo_org())
-    if migrate:
+    engine = Engine(
+        url, clock, migrate=migrate and not ready, catalogue=shipped_catalogue(), org=demo_org()
+    )
+    if migrate and not ready:
         item = BPMN / "items" / f"item_{ITEM.code.lower()}.bpmn"
         engine.definitions.deploy(read_sources([BPMN / "common", item]))
     app = make_app(engine)
-    token = engine.identity.issue_token(AGENT).token if migrate else "-"
+    token = engine.identity.issue_token(AGENT).token if migrate or ready else "-"
     return Api(engine, app.test_client(), token)
 
 
@@ -253,9 +257,12 @@ def test_postgres_closed_port_is_503(database_url: str) -> None:
 @postgres_only
 def test_postgres_lock_timeout_is_503(database_url: str, caplog: pytest.LogCaptureFixture) -> None:
     """A row lock held by someone else longer than the server's ``lock_timeout``."""
+    # Prepared first without the short timeout: migrating takes the database-wide
+    # migration lock, which another test process's migration may hold for seconds.
+    make_api(database_url).engine.close()
     url = make_url(database_url)
     options = f"{url.query['options']} -clock_timeout=300"
-    api = make_api(url.update_query_dict({"options": options}).render_as_string(False))
+    api = make_api(url.update_query_dict({"options": options}).render_as_string(False), ready=True)
     try:
         case = api.register().get_json()
         before = api.totals()
