@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, func, or_
+from sqlalchemy import Table, and_, bindparam, func, or_
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import Boolean, Text
 
 from engine.records import CaseFilter, CaseScope, EventRecord
 from engine.records.cases import ID_TAIL_LENGTH
@@ -96,6 +99,8 @@ def case_conditions(scope: CaseScope, where: CaseFilter) -> list[ColumnElement[b
         # (SQLite's LIKE ignores the case of ASCII letters, PostgreSQL's does not).
         part = where.applicant_name.lower()
         conditions.append(func.lower(c.applicant_name).contains(part, autoescape=True))
+        if len(part) < 3:  # too short for the trigrams: the characters' index
+            conditions.append(name_has_characters(c.applicant_name, part))
     if where.id_tail:
         tail = where.id_tail.upper()
         conditions.append(
@@ -130,4 +135,34 @@ def event_record(row: Any) -> EventRecord:
         actor_unit=row.actor_unit,
         clock_offset=row.clock_offset,
         request_id=row.request_id,
+    )
+
+
+class name_has_characters(FunctionElement[bool]):
+    """``name_has_characters(column, part)``: on PostgreSQL, the lower-cased name's
+    characters include every character of ``part`` (the GIN index of migration 0025
+    answers it, for parts too short for ``pg_trgm``); on SQLite true (no such index:
+    the LIKE beside it decides alone)."""
+
+    type = Boolean()
+    inherit_cache = True
+
+    def __init__(self, column: Any, part: str) -> None:
+        super().__init__(column, bindparam(None, list(part), type_=ARRAY_OF_TEXT))
+
+
+ARRAY_OF_TEXT = postgresql.ARRAY(Text)
+
+
+@compiles(name_has_characters)
+def _anywhere(element: name_has_characters, compiler: Any, **kw: Any) -> str:
+    return "1 = 1"
+
+
+@compiles(name_has_characters, "postgresql")
+def _postgresql(element: name_has_characters, compiler: Any, **kw: Any) -> str:
+    column, characters = list(element.clauses)
+    return (
+        f"string_to_array(lower({compiler.process(column, **kw)}), NULL) "
+        f"@> {compiler.process(characters, **kw)}"
     )

@@ -20,6 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     literal_column,
+    null,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -108,6 +109,14 @@ class CaseRow(Base):
         ),
         # The figures read the cases alive in a period (migration 0023).
         Index("ix_cases_closed_at", "closed_at"),
+        # A part of a name shorter than pg_trgm's three characters (migration 0025).
+        postgresql_only(
+            Index(
+                "ix_cases_applicant_name_chars",
+                func.string_to_array(func.lower(literal_column("applicant_name")), null()),
+                postgresql_using="gin",
+            )
+        ),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     uid: Mapped[str] = mapped_column(String(64), unique=True)

@@ -102,6 +102,11 @@ def test_by_applicant_name(
     assert search(client, tokens, "wang.fang", "applicant=%E7%A7%80") == [zhang]  # 秀
     assert search(client, tokens, "wang.fang", "applicant=%E6%9D%8E") == [li]  # 李
     assert search(client, tokens, "wang.fang", "applicant=xiaoMING") == [wang]  # any case
+    # Parts shorter than three characters (an index of the name's characters on
+    # PostgreSQL): two of them, in any case, in their order only.
+    assert search(client, tokens, "wang.fang", "applicant=%E7%A7%80%E5%85%B0") == [zhang]
+    assert search(client, tokens, "wang.fang", "applicant=XI") == [wang]
+    assert search(client, tokens, "wang.fang", "applicant=%E5%85%B0%E7%A7%80") == []  # 兰秀
     assert search(client, tokens, "wang.fang", "applicant=%25") == []  # % is no wildcard
     assert search(client, tokens, "wang.fang", "applicant=_") == []
     # the same resident's 丰乐乡 case stays out of 青丝乡's answer, and the other way round
