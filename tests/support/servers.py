@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -39,8 +40,9 @@ SERVER_PORTS = range(18100, 18200)
 
 
 def free_port(ports: range = SERVER_PORTS) -> int:
-    """The first port of ``ports`` nothing listens on now."""
-    for port in ports:
+    """A port of ``ports`` nothing listens on now, tried in a random order: test processes
+    running side by side would otherwise all pick the first free one at once."""
+    for port in random.sample(ports, len(ports)):
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))
