@@ -79,10 +79,18 @@ PHONE_PREFIXES = ("138", "139", "137", "136", "135", "150", "151", "152", "157",
                   "180", "181", "189", "199", "177")  # fmt: skip
 
 
+# What each case contributes to the figures is computed after the copies, by the engine's
+# own code (``engine.stats.facts.fill``): copies' times move, and working days with them.
+COMPUTED = frozenset({"case_figures", "late_steps"})
+
+
 def tables() -> list[Table]:
-    """The tables a case's rows live in: ``cases`` first, then every table pointing at it."""
+    """The tables a case's rows live in: ``cases`` first, then every table pointing at it
+    (but those of ``COMPUTED``)."""
     found = [Base.metadata.tables["cases"]]
     for table in Base.metadata.sorted_tables:
+        if table.name in COMPUTED:
+            continue
         if any(fk.column.table.name == "cases" for fk in table.foreign_keys):
             found.append(table)
     return found
@@ -460,10 +468,40 @@ def seed(
             seconds[part] += value
     with psycopg.connect(raw_url(url), autocommit=True) as conn:
         rebuild_indexes(conn, seconds)
+    started = time.perf_counter()
+    count_figures(url, sorted(made), jobs)
+    seconds["figures (case_figures, figure_days)"] += time.perf_counter() - started
+    with psycopg.connect(raw_url(url), autocommit=True) as conn:
         started = time.perf_counter()
         conn.execute("ANALYZE")
         seconds["ANALYZE"] += time.perf_counter() - started
     return sorted(made), dict(seconds)
+
+
+def count_figures(url: str, made: list[int], jobs: int) -> None:
+    """What the new cases contribute to the figures, as the engine counts it: ``jobs``
+    processes, each on its own range of the new ids."""
+    if not made:
+        return
+    size = -(-len(made) // jobs)
+    ranges = [(made[i], made[min(i + size, len(made)) - 1]) for i in range(0, len(made), size)]
+    if len(ranges) == 1:
+        _count_figures(url, ranges[0])
+        return
+    with multiprocessing.get_context("spawn").Pool(len(ranges)) as pool:
+        pool.starmap(_count_figures, [(url, r) for r in ranges])
+
+
+def _count_figures(url: str, between: tuple[int, int]) -> int:
+    from engine.calendar import WorkingCalendar
+    from engine.stats import facts
+    from engine.store import Store
+
+    store = Store(url)
+    try:
+        return facts.fill(store, WorkingCalendar.default(), between=between, alone=False)
+    finally:
+        store.dispose()
 
 
 def _job(

@@ -6,6 +6,7 @@ imports SQLAlchemy.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
@@ -47,14 +48,16 @@ from engine.operations import Operations
 from engine.people import PeopleService
 from engine.progress import ProgressService
 from engine.ratings import RatingLinks, RatingService
-from engine.records import CaseFilter, CaseScope, TrainingSetting
+from engine.records import CaseFilter, CaseRecord, CaseScope, EventRecord, TrainingSetting
 from engine.registration import RegistrationService
 from engine.runs import RunService
 from engine.runtime.bounds import EngineBounds
+from engine.stats import facts as figure_facts
 from engine.stats.service import StatsService
 from engine.steps import DEFAULT_WARNING_SHARE
-from engine.store import DatabasePool, Store
+from engine.store import DatabasePool, Store, UnitOfWork
 from engine.store.database import DEFAULT_URL as DEFAULT_DATABASE_URL
+from engine.store.tasks import IndexChange
 from engine.training import TrainingService
 from processes import resources
 from processes.catalogue import Catalogue, load_catalogue
@@ -121,6 +124,9 @@ class Engine:
         if migrate:
             try:
                 self.store.migrate()
+                # What the cases contribute to the figures, for those that have no row
+                # yet (after migration 0026, or cases copied in by other means).
+                figure_facts.fill(self.store, self.calendar)
             except BaseException:
                 self.store.dispose()  # no pooled connection left to the garbage collector
                 raise
@@ -141,6 +147,7 @@ class Engine:
         )
         self.audit = Auditor(self.store, self.definitions, self.files)
         self.operations = Operations(self.store, self.clock)  # health checks, metrics
+        self.cases.changes.keep_figures = self._keep_figures  # what a case contributes
         self.cases.changes.observers.append(self.ratings.links.observe)  # rating links
         self.cases.commands.staff_check = self._works_in  # officers named on forms
         self._org, self._org_file = org, org_file
@@ -155,6 +162,22 @@ class Engine:
     def org(self) -> Organization:
         """The organisation: as given, else ``org_file``, else the demo organisation."""
         return self._org if self._org is not None else load_org(self._org_file)
+
+    def rebuild_figures(self, progress: Callable[[int], None] | None = None) -> int:
+        """Compute again from every case's history what it contributes to the figures
+        (after a change to the holiday overrides: two counts are working days). The
+        figures are incomplete until it ends. The number of cases."""
+        return figure_facts.fill(self.store, self.calendar, everything=True, progress=progress)
+
+    def _keep_figures(
+        self,
+        uow: UnitOfWork,
+        before: CaseRecord | None,
+        after: CaseRecord,
+        change: IndexChange,
+        events: Sequence[EventRecord],
+    ) -> None:
+        figure_facts.keep_change(uow, before, after, change, events, self.calendar)
 
     def _works_in(self, unit: str | None, user: str) -> bool:
         """Whether ``user`` is on the staff of township ``unit`` (a case's). A case of no

@@ -4,7 +4,7 @@ nothing, a script failure leaves an incident in the history and the case as it w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime
@@ -40,6 +40,7 @@ from engine.records import Actor, CaseRecord, EventRecord, TaskRecord
 from engine.runtime.case import CANCELLED, CLAIM_EVENTS, OPEN, EventInput, LiveCase, apply_event
 from engine.runtime.snapshot import pack, state_digest, unpack
 from engine.store import Store, UnitOfWork
+from engine.store.tasks import IndexChange
 
 log = get_logger(__name__)
 
@@ -56,6 +57,13 @@ Decide = Callable[[UnitOfWork, CaseRecord], dict[str, Any] | None]
 # case row before it, None for a new case; the row after; the case; the event): what must
 # commit with the event (the notice outbox) is written here.
 Observer = Callable[[UnitOfWork, CaseRecord | None, CaseRecord, LiveCase, EventInput], None]
+# Called in the transaction of every change after the task index is brought in line (the
+# row before, None for a new case; the row after; what the index changed; the events
+# written, the first the one that closed the tasks closed): keeps the case's share of the
+# supervision figures (``engine.stats.facts``).
+FigureKeeper = Callable[
+    [UnitOfWork, CaseRecord | None, CaseRecord, IndexChange, Sequence[EventRecord]], None
+]
 
 
 class CaseChanges:
@@ -67,6 +75,7 @@ class CaseChanges:
         self.before_commit: Callable[[], None] | None = None
         self.after_load: Callable[[], None] | None = None
         self.observers: list[Observer] = []
+        self.keep_figures: FigureKeeper | None = None
         self.meter: Meter = SILENT  # counts what was committed (``engine.metrics``)
 
     def apply(
@@ -166,6 +175,8 @@ class CaseChanges:
             live = self.cache.take(case_id, record.version)
             uow.cases.update(new, record.version)
             uow.events.append([sealed], [payload_json])
+            if self.keep_figures is not None:  # an appeal of a rating changes how it counts
+                self.keep_figures(uow, record, new, IndexChange(), [sealed])
             self.commit(uow)
         if live is not None:
             self.cache.put(case_id, new.version, live)
@@ -319,7 +330,9 @@ class CaseChanges:
         uow.cases.update(new, record.version)
         uow.events.append(events, payloads)
         rows = task_records(new, live, event.seq, event.at, known)
-        uow.tasks.replace(record.id, rows, event.seq, existing)
+        change = uow.tasks.replace(record.id, rows, event.seq, existing)
+        if self.keep_figures is not None:
+            self.keep_figures(uow, record, new, change, events)
         self.observe(uow, record, new, live, event)
         return new, rows
 

@@ -135,7 +135,9 @@ class CaseCommands:
                 record.id = uow.case_id = uow.cases.insert(record)
                 uow.events.append([replace(sealed, case_id=record.id)], [payload_json])
                 rows = task_records(record, live, 1, event.at, {})
-                uow.tasks.replace(record.id, rows, 1, existing={})  # a new case has none
+                change = uow.tasks.replace(record.id, rows, 1, existing={})  # none yet
+                if self.changes.keep_figures is not None:
+                    self.changes.keep_figures(uow, None, record, change, [sealed])
                 self.changes.observe(uow, None, record, live, event)
                 self.changes.commit(uow)
         except ConflictError:

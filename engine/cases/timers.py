@@ -17,6 +17,7 @@ from engine.logs import get_logger
 from engine.records import Actor, EventRecord
 from engine.runtime.case import OPEN
 from engine.runtime.snapshot import state_digest, unpack
+from engine.store.tasks import IndexChange
 
 log = get_logger(__name__)
 
@@ -151,6 +152,8 @@ class Timers:
             live = self.cache.take(case_id, record.version)
             uow.cases.update(new, record.version)
             uow.events.append(events, payloads)
+            if self.changes.keep_figures is not None:  # the warnings in the day counts
+                self.changes.keep_figures(uow, record, new, IndexChange(), events)
             self.changes.commit(uow)
         if live is not None:
             self.cache.put(case_id, new.version, live)

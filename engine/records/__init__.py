@@ -22,7 +22,15 @@ from engine.records.cases import (
 )
 from engine.records.definitions import ProcessVersionRecord, StoredFile
 from engine.records.exports import ExportCase
-from engine.records.figures import CaseFacts, EventFacts, Milestone, TaskFacts
+from engine.records.figures import (
+    CaseFacts,
+    CaseFigures,
+    DayCounts,
+    EventFacts,
+    LateStep,
+    Milestone,
+    TaskFacts,
+)
 from engine.records.ledger import (
     EntryRecord,
     IssueRecord,
@@ -55,15 +63,18 @@ __all__ = [
     "Admission",
     "Backlog",
     "CaseFacts",
+    "CaseFigures",
     "CaseFilter",
     "CaseRecord",
     "CaseScope",
     "Counter",
+    "DayCounts",
     "EntryRecord",
     "EventFacts",
     "EventRecord",
     "ExportCase",
     "IssueRecord",
+    "LateStep",
     "LedgerQuery",
     "LedgerScope",
     "LockRow",

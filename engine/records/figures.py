@@ -62,3 +62,64 @@ class Milestone:
     value: str = "finished_at"
     first: bool = False
     decisions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CaseFigures:
+    """What one case contributes to the supervision figures (``engine.stats.facts``): the
+    times its counts fall on and the values they add. See ``case_figures``."""
+
+    case_id: int
+    org_unit: str | None
+    village: str | None
+    item_code: str | None
+    department: str | None
+    created_at: datetime
+    closed_at: datetime | None
+    proxy: bool = False
+    accepted_at: datetime | None = None
+    on_the_spot: bool = False
+    returned: bool = False
+    concluded_at: datetime | None = None
+    supplemented: bool = False
+    first_time_right: bool = False
+    completed_at: datetime | None = None
+    completed_vs_due: int | None = None  # -1 early, 0 on the due date, 1 late
+    handling_days: int | None = None
+    started_at: datetime | None = None
+    due_end: datetime | None = None
+    handed_at: datetime | None = None
+    holding_days: int | None = None
+    handover_on_time: bool = False
+    rectified_at: datetime | None = None
+    rectify_due_at: datetime | None = None
+    rated_at: datetime | None = None
+    rating_kind: str | None = None  # link (genuine), entered, upheld (appeal upheld)
+    rating_level: str | None = None
+    several_ratings: bool = False
+
+
+@dataclass(frozen=True)
+class DayCounts:
+    """What to add to one day's counts of one case group (``figure_days``)."""
+
+    day: date
+    org_unit: str | None
+    village: str | None
+    item_code: str | None
+    department: str | None
+    steps_done: int = 0
+    steps_late: int = 0
+    yellow_warnings: int = 0
+    red_warnings: int = 0
+
+
+@dataclass(frozen=True)
+class LateStep:
+    """A step open past its due time at the end of the days ``overdue_from`` to
+    ``overdue_to`` (both inclusive), before it closed."""
+
+    task_id: str
+    case_id: int
+    overdue_from: date
+    overdue_to: date

@@ -9,7 +9,7 @@ from the case snapshots.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -120,18 +120,37 @@ def read_cases(
             ratings = uow.figures.events_of(ids, ["message_received"], elements.RATING)
             appeals = uow.figures.events_of(ids, [APPEALED, DECIDED])
         by_case = {row.id: _Case(row, **_booleans(facts.get(row.id, {}))) for row in rows}
-        upheld = _upheld(appeals)
-        for event in ratings:
-            case = by_case[event.case_id]
-            level = (event.payload.get("payload") or {}).get("level")
-            if event.payload.get("rating_channel") != LINK:
-                case.entered_ratings.append(event.at)
-            elif (event.case_id, event.seq) in upheld:
-                case.upheld_ratings.append(event.at)
-            else:
-                case.ratings.append((event.at, level if level in RATING_LEVELS else "invalid"))
+        add_ratings(by_case, ratings, appeals)
         yield from by_case.values()
         after = ids[-1]
+
+
+@dataclass
+class Rated:
+    """A case's ratings, sorted (``add_ratings``), and its rectification."""
+
+    ratings: list[tuple[datetime, str]] = field(default_factory=list)  # genuine, counted
+    entered_ratings: list[datetime] = field(default_factory=list)  # from paper, the pad
+    upheld_ratings: list[datetime] = field(default_factory=list)  # appealed with success
+    rectified_at: datetime | None = None
+    rectify_due_at: datetime | None = None
+
+
+def add_ratings(
+    by_case: Mapping[int, _Case | Rated], ratings: list[EventFacts], appeals: list[EventFacts]
+) -> None:
+    """Sort the rating deliveries among the cases: entered from paper or the pad, genuine
+    but upheld on appeal, or genuine and counted (with their level)."""
+    upheld = _upheld(appeals)
+    for event in ratings:
+        case = by_case[event.case_id]
+        level = (event.payload.get("payload") or {}).get("level")
+        if event.payload.get("rating_channel") != LINK:
+            case.entered_ratings.append(event.at)
+        elif (event.case_id, event.seq) in upheld:
+            case.upheld_ratings.append(event.at)
+        else:
+            case.ratings.append((event.at, level if level in RATING_LEVELS else "invalid"))
 
 
 def count_case(
@@ -186,6 +205,12 @@ def count_case(
             f.handover_on_time += handed < case.handover_due_at
         else:
             f.handover_on_time += held <= HANDOVER_LIMIT
+    count_ratings(case, period, as_of, f)
+
+
+def count_ratings(case: _Case | Rated, period: Period, as_of: datetime, f: Figures) -> None:
+    """Add the case's ratings recorded in the period to ``f``."""
+    start, end = period.start, period.end
     f.entered_ratings += sum(start <= at < end for at in case.entered_ratings)
     f.appeal_upheld_ratings += sum(start <= at < end for at in case.upheld_ratings)
     for at, level in case.ratings:
@@ -203,24 +228,35 @@ def count_case(
                 f.rectified_on_time += due is not None and done < due
 
 
-def count_in_sql(
-    store: Store,
-    period: Period,
-    as_of: datetime,
-    column: str,
-    fold: Callable[[str | None], str | None],
-    scope: CaseScope,
-    where: CaseFilter,
-    figures_of: Callable[[str | None], Figures],
-    bounded: bool = True,
-) -> None:
-    """Step-level overdue and warnings, counted by the database per value of ``column``
-    (folded into a group key by ``fold``)."""
-    with store.unit_of_work(write=False) as uow:
+@dataclass(frozen=True)
+class Tally:
+    """What one report counts into: its period and the time its open counts are taken
+    at, the cases counted (``scope``, ``where``), the case column its groups come from
+    and ``fold`` from a value of it to a group's key, and the groups' figures."""
+
+    store: Store
+    period: Period
+    as_of: datetime
+    column: str
+    fold: Callable[[str | None], str | None]
+    scope: CaseScope
+    where: CaseFilter
+    figures_of: Callable[[str | None], Figures]
+
+    def of(self, value: str | None) -> Figures:
+        """The figures of the group a value of ``column`` belongs to."""
+        return self.figures_of(self.fold(value))
+
+
+def count_in_sql(tally: Tally, bounded: bool = True) -> None:
+    """Step-level overdue and warnings, counted by the database per value of the tally's
+    column from the task index and the events."""
+    period, as_of = tally.period, tally.as_of
+    with tally.store.unit_of_work(write=False) as uow:
         steps = uow.figures.step_overdue_counts(
-            scope,
-            where,
-            column,
+            tally.scope,
+            tally.where,
+            tally.column,
             period.start,
             period.end,
             as_of,
@@ -229,15 +265,15 @@ def count_in_sql(
             bounded=bounded,
         )
         warnings = uow.figures.event_counts(
-            scope, where, column, WARNING_EVENTS, period.start, period.end
+            tally.scope, tally.where, tally.column, WARNING_EVENTS, period.start, period.end
         )
     for value, (done, late, still_open) in steps.items():
-        f = figures_of(fold(value))
+        f = tally.of(value)
         f.steps_done += done
         f.step_overdue_done += late
         f.step_overdue_open += still_open if as_of > period.start else 0
     for (value, kind), count in warnings.items():
-        f = figures_of(fold(value))
+        f = tally.of(value)
         if kind == YELLOW:
             f.yellow_warnings += count
         elif kind == RED:

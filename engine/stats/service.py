@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from engine.calendar import WorkingCalendar
 from engine.clock import Clock
 from engine.records import CaseFilter, CaseScope
-from engine.stats.counting import count_case, count_in_sql, read_cases
+from engine.stats.counting import Tally, count_case, count_in_sql, read_cases
+from engine.stats.facts import count_from_days, count_from_rows, rolled_up
 from engine.stats.figures import Figures, Group, Period, Report
 from engine.stats.grouping import (
     COLUMNS,
@@ -59,9 +60,10 @@ class StatsService:
     ) -> Report:
         """The figures of the cases in ``scope`` (default: everything) matching ``where``.
 
-        Only the period's rows are read: the cases alive in it, their tasks, its warnings.
-        ``bounded=False`` reads every case and task instead — the full recomputation, the
-        same figures (the tests compare the two)."""
+        Only the period's rows are read: what the cases alive in it contribute
+        (``case_figures``, summed by the database), their tasks, its warnings and ratings.
+        ``bounded=False`` reads every case, task and rating instead and counts each case
+        in Python — the full recomputation, the same figures (the tests compare the two)."""
         if group_by not in GROUPINGS:
             raise StatsError(f"group_by 应为 {'、'.join(GROUPINGS)} 之一")
         if period.last < period.first:
@@ -77,9 +79,7 @@ class StatsService:
         def figures_of(key: str | None) -> Figures:
             return groups.setdefault(key, Figures())
 
-        for case in read_cases(self.store, period, scope, where, bounded):
-            count_case(case, period, as_of, figures_of(key_of(case.row)), self.calendar)
-        count_in_sql(
+        tally = Tally(
             self.store,
             period,
             as_of,
@@ -88,8 +88,17 @@ class StatsService:
             scope,
             where,
             figures_of,
-            bounded,
         )
+        if not bounded:  # the full recomputation: every case and task, counted in Python
+            for case in read_cases(self.store, period, scope, where, bounded):
+                count_case(case, period, as_of, figures_of(key_of(case.row)), self.calendar)
+            count_in_sql(tally, bounded=False)
+        elif rolled_up(scope, where):
+            count_from_rows(tally)
+            count_from_days(tally)
+        else:  # a county officer's scope: the rows joined to the cases, the task index
+            count_from_rows(tally)
+            count_in_sql(tally)
         join_ledger(self.store, self.org, period, group_by, scope, where, groups)
         ledger = 0 if ledger_applies(group_by, scope, where) else None
         total = Figures(ledger_recorded=ledger, ledger_resolved=ledger)

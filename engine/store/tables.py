@@ -170,6 +170,12 @@ class ReadyTaskRow(Base):
             sqlite_where=text(_UNCLAIMED),
         ),
         Index(
+            "ix_ready_tasks_open_due",
+            "due_at",
+            postgresql_where=text("closed_seq IS NULL"),
+            sqlite_where=text("closed_seq IS NULL"),
+        ),
+        Index(
             "ix_ready_tasks_open_holder",
             "claimed_by",
             "due_at",
@@ -223,6 +229,97 @@ class EventRow(Base):
     clock_offset: Mapped[int | None] = mapped_column(BigInteger)
     # Not hashed (migration 0020): the request that wrote the event, as in the logs.
     request_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class CaseFigureRow(Base):
+    """What each case contributes to the supervision figures, kept in the transaction of
+    every change that alters it (``engine.stats.facts``; migration 0026): the figures of
+    a period sum these rows in the database instead of reading each case's tasks."""
+
+    __tablename__ = "case_figures"
+    __table_args__ = (
+        Index("ix_case_figures_closed_at", "closed_at"),
+        Index("ix_case_figures_created_at", "created_at"),
+        Index(
+            "ix_case_figures_several",
+            "case_id",
+            postgresql_where=text("several_ratings"),
+            sqlite_where=text("several_ratings"),
+        ),
+    )
+    case_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("cases.id"), primary_key=True, autoincrement=False
+    )
+    # The case row's groups and lifetime, copied: a period's sums read this table alone.
+    org_unit: Mapped[str | None] = mapped_column(String(64))
+    village: Mapped[str | None] = mapped_column(String(64))
+    item_code: Mapped[str | None] = mapped_column(String(100))
+    department: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    proxy: Mapped[bool] = mapped_column(Boolean, default=False)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    on_the_spot: Mapped[bool] = mapped_column(Boolean, default=False)
+    returned: Mapped[bool] = mapped_column(Boolean, default=False)
+    concluded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    supplemented: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_time_right: Mapped[bool] = mapped_column(Boolean, default=False)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The completion's day against the due date: -1 before, 0 on it, 1 after; None
+    # without a due date.
+    completed_vs_due: Mapped[int | None] = mapped_column(Integer)
+    handling_days: Mapped[int | None] = mapped_column(Integer)  # accepted and completed
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the limit runs
+    due_end: Mapped[datetime | None] = mapped_column(UTCDateTime())  # end of the due date
+    handed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # by the proxy agent
+    holding_days: Mapped[int | None] = mapped_column(Integer)
+    handover_on_time: Mapped[bool] = mapped_column(Boolean, default=False)
+    rectified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    rectify_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The case's rating, when it has one: when, how it counts (link: genuine; entered:
+    # from paper or the pad; upheld: genuine, its appeal upheld) and its level ("invalid"
+    # for none known). A case rated more than once keeps none here (``several_ratings``):
+    # its ratings are read from its events.
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    rating_kind: Mapped[str | None] = mapped_column(String(16))
+    rating_level: Mapped[str | None] = mapped_column(String(32))
+    several_ratings: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class FigureDayRow(Base):
+    """Per Beijing day and case group (township, village, item, department; "" for none):
+    the steps done that day, how many of them at or after their due time, and the yellow
+    and red warnings raised — added to in the transaction that does the step or raises
+    the warning (``engine.stats.facts``; migration 0026)."""
+
+    __tablename__ = "figure_days"
+    __table_args__ = (
+        UniqueConstraint(
+            "day", "org_unit", "village", "item_code", "department", name="uq_figure_days_key"
+        ),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    day: Mapped[date] = mapped_column(Date)
+    org_unit: Mapped[str] = mapped_column(String(64))
+    village: Mapped[str] = mapped_column(String(64))
+    item_code: Mapped[str] = mapped_column(String(100))
+    department: Mapped[str] = mapped_column(String(64))
+    steps_done: Mapped[int] = mapped_column(Integer, default=0)
+    steps_late: Mapped[int] = mapped_column(Integer, default=0)
+    yellow_warnings: Mapped[int] = mapped_column(Integer, default=0)
+    red_warnings: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LateStepRow(Base):
+    """A step that was still open past its due time at the end of some days before it
+    was done or withdrawn: the first and last of those days (both inclusive; migration
+    0026). The steps still open are read from the task index."""
+
+    __tablename__ = "late_steps"
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    overdue_from: Mapped[date] = mapped_column(Date)
+    overdue_to: Mapped[date] = mapped_column(Date, index=True)
 
 
 class PasswordRow(Base):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -48,19 +49,60 @@ _CLOSE_TASKS = (
     .where(_TASKS.c.id.in_(bindparam("b_ids", expanding=True)))
     .values(closed_seq=bindparam("b_seq"))
 )
-_TASK_IDS = select(_TASKS.c.id, _TASKS.c.claimed_by, _TASKS.c.due_at).where(
-    _TASKS.c.case_id == bindparam("case_id"), _TASKS.c.closed_seq.is_(None)
-)
+_TASK_IDS = select(
+    _TASKS.c.id,
+    _TASKS.c.claimed_by,
+    _TASKS.c.due_at,
+    _TASKS.c.process_id,
+    _TASKS.c.spec_id,
+    _TASKS.c.created_seq,
+).where(_TASKS.c.case_id == bindparam("case_id"), _TASKS.c.closed_seq.is_(None))
 
 # An open task of the index as ``replace`` compares it: who holds it, when it is due.
 OpenState = tuple[str | None, datetime | None]
+# A task's (process id, spec id); UNKNOWN_TASK for a closed task whose key was not read.
+TaskKey = tuple[str, str]
+UNKNOWN_TASK: TaskKey = ("*", "*")
+
+
+class OpenTasks(dict[str, OpenState]):
+    """The case's open tasks in the index (task id -> holder and due time), with the
+    (process id, spec id) and the opening event's seq of each in ``keys_of``/``opened``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.keys_of: dict[str, TaskKey] = {}
+        self.opened: dict[str, int] = {}
+
+
+@dataclass(frozen=True)
+class ClosedTask:
+    """A task the index closed: its id, (process id, spec id), due time, opening seq."""
+
+    id: str
+    key: TaskKey
+    due_at: datetime | None
+    created_seq: int | None
+
+
+@dataclass(frozen=True)
+class IndexChange:
+    """What ``replace`` changed: the (process id, spec id) of the tasks opened and closed
+    (``UNKNOWN_TASK`` for a closed task whose key was not read) and the tasks closed."""
+
+    touched: frozenset[TaskKey] = frozenset()
+    closed: tuple[ClosedTask, ...] = ()
 
 
 class TaskRepository(Repository):
-    def open_states(self, case_id: int) -> dict[str, OpenState]:
+    def open_states(self, case_id: int) -> OpenTasks:
         """The case's open tasks in the index: task id -> (holder, due time)."""
-        rows = self.session.connection().execute(_TASK_IDS, {"case_id": case_id})
-        return {row.id: (row.claimed_by, row.due_at) for row in rows}
+        found = OpenTasks()
+        for row in self.session.connection().execute(_TASK_IDS, {"case_id": case_id}):
+            found[row.id] = (row.claimed_by, row.due_at)
+            found.keys_of[row.id] = (row.process_id, row.spec_id)
+            found.opened[row.id] = row.created_seq
+        return found
 
     def replace(
         self,
@@ -68,10 +110,11 @@ class TaskRepository(Repository):
         tasks: Sequence[TaskRecord],
         seq: int = 0,
         existing: Mapping[str, OpenState] | None = None,
-    ) -> None:
+    ) -> IndexChange:
         """Bring the index in line with the case: close tasks that are gone (at event
         ``seq``), add new ones, update claims and due times. ``existing``: the case's
-        ``open_states`` as the caller just read them in this transaction (None: read them)."""
+        ``open_states`` as the caller just read them in this transaction (None: read them).
+        What changed."""
         connection = self.session.connection()
         if existing is None:
             existing = self.open_states(case_id)
@@ -86,7 +129,19 @@ class TaskRepository(Repository):
         gone = set(existing) - wanted
         if gone:
             connection.execute(_CLOSE_TASKS, {"b_ids": sorted(gone), "b_seq": seq})
+        known = existing if isinstance(existing, OpenTasks) else OpenTasks()
+        closed = tuple(
+            ClosedTask(
+                task_id,
+                known.keys_of.get(task_id, UNKNOWN_TASK),
+                existing[task_id][1],
+                known.opened.get(task_id),
+            )
+            for task_id in sorted(gone)
+        )
         new = [task for task in tasks if task.id not in existing]
+        touched = {task.key for task in closed}
+        touched.update((task.process_id, task.spec_id) for task in new)
         if new:
             connection.execute(
                 _INSERT_TASK,
@@ -106,6 +161,7 @@ class TaskRepository(Repository):
                     for task in new
                 ],
             )
+        return IndexChange(frozenset(touched), closed)
 
     def open(
         self, case_id: int | None = None, lane: str | None = None, org_unit: str | None = None

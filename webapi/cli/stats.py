@@ -56,10 +56,26 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     stats.add_argument("--item", metavar="CODE", help="只统计该事项")
     stats.add_argument("--department", metavar="CODE", help="只统计该县级部门的事项")
     stats.add_argument("--json", action="store_true", help="以 JSON 输出全部指标")
+    stats.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="按全部办件的历史重新计算统计用数据（如调整节假日后）；期间统计数不全，宜在停机维护时运行",
+    )
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
     engine = engine_for(args)
+    if args.rebuild:
+        shown = [0]
+
+        def progress(done: int) -> None:
+            if done >= shown[0] + 10_000:
+                shown[0] = done
+                print(f"已计算 {done} 件", flush=True)
+
+        written = engine.rebuild_figures(progress)
+        print(f"已按历史重新计算 {written} 件办件的统计用数据")
+        return 0
     today = engine.clock.now().astimezone(SHANGHAI).date()
     last = args.last or today
     first = args.first or last.replace(day=1)
