@@ -93,6 +93,11 @@ class CaseFigures:
     handover_on_time: bool = False
     rectified_at: datetime | None = None
     rectify_due_at: datetime | None = None
+    intake: bool = False
+    received_at: datetime | None = None
+    handed_over_at: datetime | None = None
+    handover_due_at: datetime | None = None
+    delivered_at: datetime | None = None
     rated_at: datetime | None = None
     rating_kind: str | None = None  # link (genuine), entered, upheld (appeal upheld)
     rating_level: str | None = None

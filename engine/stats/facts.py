@@ -48,7 +48,8 @@ from engine.stats.counting import (
 from engine.stats.figures import RATING_LEVELS
 from engine.steps import PHASES, RED, TASK_PHASES, YELLOW, end_of, local_day
 from engine.store import Store, UnitOfWork
-from engine.store.tasks import IndexChange
+from engine.store.events import derived_columns
+from engine.store.tasks import ClosedTask, IndexChange
 
 # The row fields a contribution depends on (with the milestones of the task index).
 _ROW_FIELDS = ("status", "created_at", "closed_at", "due_date", "limit_met_at")
@@ -114,6 +115,11 @@ def contribution(case: _Case, calendar: WorkingCalendar) -> CaseFigures:
         handover_on_time=on_time,
         rectified_at=case.rectified_at,
         rectify_due_at=case.rectify_due_at,
+        intake=case.intake,
+        received_at=case.received_at,
+        handed_over_at=case.handed_over_at,
+        handover_due_at=case.handover_due_at,
+        delivered_at=case.delivered_at,
     )
 
 
@@ -163,11 +169,7 @@ def changed(
         return True
     if any(getattr(before, name) != getattr(after, name) for name in _ROW_FIELDS):
         return True
-    if any(
-        event.type in APPEALS
-        or (event.type == "message_received" and event.payload.get("name") == elements.RATING)
-        for event in events
-    ):
+    if _rated(events):
         return True
     return any(
         key == _UNKNOWN or key in _MILESTONE_TASKS or ("*", key[1]) in _MILESTONE_TASKS
@@ -261,6 +263,93 @@ def _counts(
     return counts, late
 
 
+def _done(task: ClosedTask, closing: EventRecord) -> bool:
+    """Whether the event that closed ``task`` finished it: its own completion, or a
+    message or timer ending it (not the case's cancellation, not another task's
+    completion withdrawing it) — ``engine.store.figures._finished``, in Python."""
+    return closing.type in ("message_received", "timers_fired") or (
+        closing.type == "task_completed" and closing.payload.get("task_id") == task.id
+    )
+
+
+def _matches(key: tuple[str, str], tasks: Iterable[tuple[str, str]]) -> bool:
+    process, spec = key
+    return any((p == process and s == spec) or (p == "*" and s == spec) for p, s in tasks)
+
+
+def _advanced(
+    kept: CaseFigures, after: CaseRecord, change: IndexChange, closing: EventRecord | None
+) -> _Case:
+    """The case's milestones as kept, moved on by the tasks the change opened and closed
+    (``FigureRepository.milestones`` computes the same from the whole task index)."""
+    values: dict[str, Any] = {
+        milestone.name: getattr(kept, milestone.name) for milestone in MILESTONES
+    }
+    decision = (
+        derived_columns(closing.type, closing.payload)["intake_decision"] if closing else None
+    )
+    for milestone in MILESTONES:
+        if milestone.value == "ready":
+            values[milestone.name] = values[milestone.name] or any(
+                _matches(key, milestone.tasks) for key in change.opened
+            )
+            continue
+        for task in change.closed:
+            if closing is None or not _matches(task.key, milestone.tasks):
+                continue
+            if not _done(task, closing):
+                continue
+            if milestone.decisions and decision not in milestone.decisions:
+                continue
+            found = closing.at if milestone.value == "finished_at" else task.due_at
+            if found is None:
+                continue
+            old = values[milestone.name]
+            pick = min if milestone.first else max
+            values[milestone.name] = found if old is None else pick(old, found)
+    return _Case(_row_of(after), **values)
+
+
+def _keep_changed(
+    uow: UnitOfWork,
+    after: CaseRecord,
+    change: IndexChange,
+    events: Sequence[EventRecord],
+    calendar: WorkingCalendar,
+) -> None:
+    """Keep what a case contributes after a change that may alter it: its kept
+    milestones moved on by the change (its ratings read again only if the change rated
+    it or ruled on an appeal); the whole computation if nothing was kept yet."""
+    kept = uow.figures.case_figures_of([after.id]).get(after.id)
+    if kept is None:
+        keep(uow, [after.id], calendar, [_row_of(after)])
+        return
+    case = _advanced(kept, after, change, events[0] if events else None)
+    if _rated(events):
+        ratings = uow.figures.events_of([after.id], ["message_received"], elements.RATING)
+        add_ratings({after.id: case}, ratings, uow.figures.events_of([after.id], APPEALS))
+        found = contribution(case, calendar)
+    else:
+        found = replace(
+            contribution(case, calendar),
+            rated_at=kept.rated_at,
+            rating_kind=kept.rating_kind,
+            rating_level=kept.rating_level,
+            several_ratings=kept.several_ratings,
+        )
+    if found != kept:
+        uow.figures.save_case_figures([found])
+
+
+def _rated(events: Iterable[EventRecord]) -> bool:
+    """Whether the events rate the case or appeal or rule on a rating."""
+    return any(
+        event.type in APPEALS
+        or (event.type == "message_received" and event.payload.get("name") == elements.RATING)
+        for event in events
+    )
+
+
 def keep_change(
     uow: UnitOfWork,
     before: CaseRecord | None,
@@ -276,27 +365,15 @@ def keep_change(
         if before is None:
             uow.figures.save_case_figures([new_case(after, change.touched, calendar)])
         else:
-            keep(uow, [after.id], calendar, [_row_of(after)])
+            _keep_changed(uow, after, change, events, calendar)
     steps: list[_Closed] = []
     if events and change.closed:
         closing = events[0]
-        done_by = closing.type in ("message_received", "timers_fired")
         for task in change.closed:
             if not _own(*task.key):
                 continue
             steps.append(
-                _Closed(
-                    task.id,
-                    after.id,
-                    task.due_at,
-                    None,
-                    closing.at,
-                    done_by
-                    or (
-                        closing.type == "task_completed"
-                        and closing.payload.get("task_id") == task.id
-                    ),
-                )
+                _Closed(task.id, after.id, task.due_at, None, closing.at, _done(task, closing))
             )
         late = [step for step in steps if _late_days(step) is not None]
         if late:  # rare: read when those steps opened, which may move their first day

@@ -76,16 +76,16 @@ class Figures:
     ledger_resolved: int | None = None
 
     def add(self, other: Figures) -> None:
-        for spec in fields(self):
-            mine, theirs = getattr(self, spec.name), getattr(other, spec.name)
+        for name in _NAMES:
+            mine, theirs = getattr(self, name), getattr(other, name)
             if isinstance(mine, dict):
                 for key, value in theirs.items():
                     mine[key] = mine.get(key, 0) + value
             elif theirs is not None:
-                setattr(self, spec.name, (mine or 0) + theirs)
+                setattr(self, name, (mine or 0) + theirs)
 
     def as_dict(self) -> dict[str, Any]:
-        values = {spec.name: getattr(self, spec.name) for spec in fields(self)}
+        values = {name: getattr(self, name) for name in _NAMES}
         values["ratings_by_level"] = dict(self.ratings_by_level)
         overdue = self.overdue_completed + self.overdue_open
         values.update(
@@ -110,6 +110,9 @@ class Figures:
             ),
         )
         return values
+
+
+_NAMES = tuple(spec.name for spec in fields(Figures))
 
 
 def _rate(part: int, whole: int) -> float | None:

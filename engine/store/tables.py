@@ -276,6 +276,13 @@ class CaseFigureRow(Base):
     handover_on_time: Mapped[bool] = mapped_column(Boolean, default=False)
     rectified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     rectify_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The milestones the values above are derived from, kept so that a change updates
+    # them from the tasks it opened and closed, without reading the case's task index.
+    intake: Mapped[bool] = mapped_column(Boolean, default=False)
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    handover_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The case's rating, when it has one: when, how it counts (link: genuine; entered:
     # from paper or the pad; upheld: genuine, its appeal upheld) and its level ("invalid"
     # for none known). A case rated more than once keeps none here (``several_ratings``):

@@ -88,10 +88,12 @@ class ClosedTask:
 @dataclass(frozen=True)
 class IndexChange:
     """What ``replace`` changed: the (process id, spec id) of the tasks opened and closed
-    (``UNKNOWN_TASK`` for a closed task whose key was not read) and the tasks closed."""
+    (``UNKNOWN_TASK`` for a closed task whose key was not read), the tasks closed, and
+    the (process id, spec id) of those opened."""
 
     touched: frozenset[TaskKey] = frozenset()
     closed: tuple[ClosedTask, ...] = ()
+    opened: frozenset[TaskKey] = frozenset()
 
 
 class TaskRepository(Repository):
@@ -140,8 +142,8 @@ class TaskRepository(Repository):
             for task_id in sorted(gone)
         )
         new = [task for task in tasks if task.id not in existing]
-        touched = {task.key for task in closed}
-        touched.update((task.process_id, task.spec_id) for task in new)
+        opened = frozenset((task.process_id, task.spec_id) for task in new)
+        touched = {task.key for task in closed} | opened
         if new:
             connection.execute(
                 _INSERT_TASK,
@@ -161,7 +163,7 @@ class TaskRepository(Repository):
                     for task in new
                 ],
             )
-        return IndexChange(frozenset(touched), closed)
+        return IndexChange(frozenset(touched), closed, opened)
 
     def open(
         self, case_id: int | None = None, lane: str | None = None, org_unit: str | None = None
