@@ -97,12 +97,24 @@ def listed(desk: Desk) -> list[str]:
     return desk.page.locator("table.case-list tbody tr td:first-child a").all_inner_texts()
 
 
+SEARCH_FIELDS = ("number", "applicant", "id_tail")
+
+
 def search(desk: Desk, field: str, value: str) -> None:
     page = desk.page
     page.get_by_role("button", name="清空条件").click()
+    # The clearing has re-rendered the form (its address has no filter left, every search
+    # field is empty) before the new value is typed: typed earlier, the re-render wiped it.
+    expect(page).to_have_url(re.compile(r"#/cases$"))
+    for name in SEARCH_FIELDS:
+        expect(page.locator(f"#cases-{name}")).to_have_value("")
     desk.ready()
     page.fill(f"#cases-{field}", value)
-    page.get_by_role("button", name="查询", exact=True).click()
+    expect(page.locator(f"#cases-{field}")).to_have_value(value)
+    # Waiting for the search's answer first: the page is loading until it has shown it
+    # (waited on before the loading began, an empty page would pass for the result).
+    with page.expect_response(lambda r: "/api/v1/cases?" in r.url and f"{field}=" in r.url):
+        page.get_by_role("button", name="查询", exact=True).click()
     expect(page).to_have_url(re.compile(re.escape(f"{field}={quote(value)}")))
     desk.ready()
 
