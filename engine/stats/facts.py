@@ -9,7 +9,7 @@ completed, handed over by the proxy agent, rectified) and the values they add. T
 them depend on the working calendar (handling days, days the village held the papers):
 they are computed with the calendar of the day the row was written, so a change to the
 holiday overrides reaches the cases changed after it, and all of them after ``daiban
-figures rebuild``.
+stats --rebuild``.
 """
 
 from __future__ import annotations
@@ -49,13 +49,12 @@ from engine.stats.figures import RATING_LEVELS
 from engine.steps import PHASES, RED, TASK_PHASES, YELLOW, end_of, local_day
 from engine.store import Store, UnitOfWork
 from engine.store.events import derived_columns
-from engine.store.tasks import ClosedTask, IndexChange
+from engine.store.tasks import UNKNOWN_TASK, ClosedTask, IndexChange, TaskKey
 
 # The row fields a contribution depends on (with the milestones of the task index).
 _ROW_FIELDS = ("status", "created_at", "closed_at", "due_date", "limit_met_at")
 # The tasks whose opening or closing changes a milestone: (process, spec), "*" for any.
 _MILESTONE_TASKS = frozenset(task for milestone in MILESTONES for task in milestone.tasks)
-_UNKNOWN = ("*", "*")
 APPEALS = (APPEALED, DECIDED)
 
 
@@ -70,7 +69,7 @@ def contribution(case: _Case, calendar: WorkingCalendar) -> CaseFigures:
     handed = case.handed_over_at if case.received_at is not None else None
     held = None
     on_time = False
-    if handed is not None and case.received_at is not None:
+    if handed is not None and case.received_at is not None:  # (both: for the type checker)
         held = days(local_day(case.received_at), local_day(handed))
         due = case.handover_due_at
         on_time = handed < due if due is not None else held <= HANDOVER_LIMIT
@@ -124,16 +123,12 @@ def contribution(case: _Case, calendar: WorkingCalendar) -> CaseFigures:
 
 
 def new_case(
-    record: CaseRecord, touched: Iterable[tuple[str, str]], calendar: WorkingCalendar
+    record: CaseRecord, opened: Iterable[TaskKey], calendar: WorkingCalendar
 ) -> CaseFigures:
     """What a case just started contributes: the tasks it opened are all its task index
     holds (none is finished yet), so the milestones are read off them without a query."""
-    keys = set(touched)
     ready: dict[str, Any] = {
-        milestone.name: any(
-            (process, spec) in keys or (process == "*" and any(s == spec for _, s in keys))
-            for process, spec in milestone.tasks
-        )
+        milestone.name: any(_matches(key, milestone.tasks) for key in opened)
         for milestone in MILESTONES
         if milestone.value == "ready"
     }
@@ -157,9 +152,9 @@ def _row_of(record: CaseRecord) -> CaseFacts:
 
 
 def changed(
-    before: object | None,
-    after: object,
-    touched: Iterable[tuple[str, str]],
+    before: CaseRecord | None,
+    after: CaseRecord,
+    touched: Iterable[TaskKey],
     events: Iterable[EventRecord] = (),
 ) -> bool:
     """Whether a change may alter what the case contributes: a new case, a change to one
@@ -171,10 +166,7 @@ def changed(
         return True
     if _rated(events):
         return True
-    return any(
-        key == _UNKNOWN or key in _MILESTONE_TASKS or ("*", key[1]) in _MILESTONE_TASKS
-        for key in touched
-    )
+    return any(key == UNKNOWN_TASK or _matches(key, _MILESTONE_TASKS) for key in touched)
 
 
 def compute(
@@ -272,9 +264,10 @@ def _done(task: ClosedTask, closing: EventRecord) -> bool:
     )
 
 
-def _matches(key: tuple[str, str], tasks: Iterable[tuple[str, str]]) -> bool:
+def _matches(key: TaskKey, tasks: Iterable[TaskKey]) -> bool:
+    """Whether the task ``key`` is one of ``tasks`` (process "*": any process)."""
     process, spec = key
-    return any((p == process and s == spec) or (p == "*" and s == spec) for p, s in tasks)
+    return any(s == spec and p in (process, "*") for p, s in tasks)
 
 
 def _advanced(
@@ -363,7 +356,7 @@ def keep_change(
     it, and add the steps it closed and the warnings it raised to the day counts."""
     if changed(before, after, change.touched, events):
         if before is None:
-            uow.figures.save_case_figures([new_case(after, change.touched, calendar)])
+            uow.figures.save_case_figures([new_case(after, change.opened, calendar)])
         else:
             _keep_changed(uow, after, change, events, calendar)
     steps: list[_Closed] = []
@@ -375,21 +368,16 @@ def keep_change(
             steps.append(
                 _Closed(task.id, after.id, task.due_at, None, closing.at, _done(task, closing))
             )
-        late = [step for step in steps if _late_days(step) is not None]
+        late = {step.task_id for step in steps if _late_days(step) is not None}
         if late:  # rare: read when those steps opened, which may move their first day
+            seq_of = {t.id: t.created_seq for t in change.closed if t.id in late}
             opened = uow.figures.event_times(
-                after.id, [t.created_seq for t in change.closed if t.created_seq is not None]
+                after.id, [seq for seq in seq_of.values() if seq is not None]
             )
-            seq_of = {t.id: t.created_seq for t in change.closed}
             steps = [
-                _Closed(
-                    s.task_id,
-                    s.case_id,
-                    s.due_at,
-                    opened.get(seq_of[s.task_id] or -1),
-                    s.closed_at,
-                    s.finished,
-                )
+                replace(s, opened_at=opened.get(seq_of[s.task_id] or -1))
+                if s.task_id in late
+                else s
                 for s in steps
             ]
     counts, late_steps = _counts(after, steps, [(event.type, event.at) for event in events])
@@ -541,7 +529,7 @@ def count_from_days(tally: Tally) -> None:
     processes, tasks = sorted(PHASES), sorted(TASK_PHASES)
     with tally.store.unit_of_work(write=False) as uow:
         uow.figures.without_jit(parallel=False)
-        days = uow.figures.day_sums(where, scope, column, period.first, period.last)
+        days = uow.figures.day_sums(scope, where, column, period.first, period.last)
         still_open = uow.figures.open_steps_overdue(scope, where, column, as_of, processes, tasks)
         closed_since = (
             uow.figures.late_steps_on(scope, where, column, period.last)

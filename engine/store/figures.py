@@ -90,6 +90,16 @@ _FACT_COLUMNS = [
 ]
 
 
+def _steps_of(processes: Sequence[str], tasks: Sequence[tuple[str, str]]) -> ColumnElement[bool]:
+    """The tasks of the index that are steps of the phases: those of ``processes`` and the
+    ``tasks`` (process, spec) pairs."""
+    t = _TASKS.c
+    return or_(
+        t.process_id.in_(sorted(processes)),
+        *(and_(t.process_id == p, t.spec_id == s) for p, s in tasks),
+    )
+
+
 def _group_column(group: str) -> Any:
     if group not in GROUP_COLUMNS:
         raise ValueError(f"unknown grouping column {group!r}")
@@ -299,10 +309,7 @@ class FigureRepository(Repository):
         t, c = _TASKS.c, CASES.c
         opened, closed = _EVENTS.alias("opened"), _EVENTS.alias("closed")
         column = _group_column(group)
-        own = or_(
-            t.process_id.in_(sorted(processes)),
-            *(and_(t.process_id == p, t.spec_id == s) for p, s in tasks),
-        )
+        own = _steps_of(processes, tasks)
         done = and_(_finished(_TASKS, closed), closed.c.at >= start, closed.c.at < end)
         late = and_(done, t.due_at.is_not(None), closed.c.at >= t.due_at)
         still_open = and_(
@@ -406,12 +413,6 @@ class FigureRepository(Repository):
         )
         if last is not None:
             query = query.where(c.id <= last)
-        return list(self.session.scalars(query))
-
-    def case_ids(self, after: int = 0, limit: int = 1000) -> list[int]:
-        """The next ``limit`` case ids after ``after``."""
-        c = CASES.c
-        query = select(c.id).where(c.id > after).order_by(c.id).limit(limit)
         return list(self.session.scalars(query))
 
     def figure_sums(
@@ -645,7 +646,7 @@ class FigureRepository(Repository):
             connection.execute(table.delete())
 
     def day_sums(
-        self, where: CaseFilter, scope: CaseScope, group: str, first: date, last: date
+        self, scope: CaseScope, where: CaseFilter, group: str, first: date, last: date
     ) -> dict[str | None, dict[str, int]]:
         """Per value of the case column ``group``: the day counts of the days ``first`` to
         ``last`` of the groups of ``scope`` (its townships and villages) kept by ``where``."""
@@ -679,10 +680,7 @@ class FigureRepository(Repository):
         t, c = _TASKS.c, CASES.c
         opened = _EVENTS.alias("opened")
         column = _group_column(group)
-        own = or_(
-            t.process_id.in_(sorted(processes)),
-            *(and_(t.process_id == p, t.spec_id == s) for p, s in tasks),
-        )
+        own = _steps_of(processes, tasks)
         query = (
             select(column, func.count())
             .select_from(

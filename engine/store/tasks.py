@@ -67,12 +67,12 @@ UNKNOWN_TASK: TaskKey = ("*", "*")
 
 class OpenTasks(dict[str, OpenState]):
     """The case's open tasks in the index (task id -> holder and due time), with the
-    (process id, spec id) and the opening event's seq of each in ``keys_of``/``opened``."""
+    (process id, spec id) and the opening event's seq of each in ``keys_of``/``opened_seq``."""
 
     def __init__(self) -> None:
         super().__init__()
         self.keys_of: dict[str, TaskKey] = {}
-        self.opened: dict[str, int] = {}
+        self.opened_seq: dict[str, int] = {}
 
 
 @dataclass(frozen=True)
@@ -87,13 +87,15 @@ class ClosedTask:
 
 @dataclass(frozen=True)
 class IndexChange:
-    """What ``replace`` changed: the (process id, spec id) of the tasks opened and closed
-    (``UNKNOWN_TASK`` for a closed task whose key was not read), the tasks closed, and
-    the (process id, spec id) of those opened."""
+    """What ``replace`` changed: the tasks closed (``UNKNOWN_TASK`` for one whose key was
+    not read) and the (process id, spec id) of those opened; ``touched``, both keys."""
 
-    touched: frozenset[TaskKey] = frozenset()
     closed: tuple[ClosedTask, ...] = ()
     opened: frozenset[TaskKey] = frozenset()
+
+    @property
+    def touched(self) -> frozenset[TaskKey]:
+        return self.opened | {task.key for task in self.closed}
 
 
 class TaskRepository(Repository):
@@ -103,7 +105,7 @@ class TaskRepository(Repository):
         for row in self.session.connection().execute(_TASK_IDS, {"case_id": case_id}):
             found[row.id] = (row.claimed_by, row.due_at)
             found.keys_of[row.id] = (row.process_id, row.spec_id)
-            found.opened[row.id] = row.created_seq
+            found.opened_seq[row.id] = row.created_seq
         return found
 
     def replace(
@@ -137,13 +139,12 @@ class TaskRepository(Repository):
                 task_id,
                 known.keys_of.get(task_id, UNKNOWN_TASK),
                 existing[task_id][1],
-                known.opened.get(task_id),
+                known.opened_seq.get(task_id),
             )
             for task_id in sorted(gone)
         )
         new = [task for task in tasks if task.id not in existing]
         opened = frozenset((task.process_id, task.spec_id) for task in new)
-        touched = {task.key for task in closed} | opened
         if new:
             connection.execute(
                 _INSERT_TASK,
@@ -163,7 +164,7 @@ class TaskRepository(Repository):
                     for task in new
                 ],
             )
-        return IndexChange(frozenset(touched), closed, opened)
+        return IndexChange(closed, opened)
 
     def open(
         self, case_id: int | None = None, lane: str | None = None, org_unit: str | None = None

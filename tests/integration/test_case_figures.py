@@ -33,7 +33,7 @@ def world(databases: Databases) -> Iterator[World]:
 
 def kept(engine: Engine) -> dict[int, CaseFigures]:
     with engine.store.unit_of_work(write=False) as uow:
-        ids = uow.figures.case_ids(0, 10_000)
+        ids = uow.cases.ids(0, 10_000)
         return uow.figures.case_figures_of(ids)
 
 

@@ -1,7 +1,7 @@
 """What each case contributes to the supervision figures (``case_figures``), kept with
 every change, so that a period's figures are summed by the database. Created empty: the
 engine fills the rows of the cases that have none when it starts (``engine.stats.facts``;
-it needs the working calendar), and ``daiban figures rebuild`` computes them all again.
+it needs the working calendar), and ``daiban stats --rebuild`` computes them all again.
 
 Revision ID: 0026
 Revises: 0025
