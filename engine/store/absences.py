@@ -12,7 +12,7 @@ from sqlalchemy import Table, insert, select, text, update
 
 from engine.errors import NotFound
 from engine.records import AbsenceRecord
-from engine.store.rows import MAX_ID, Repository
+from engine.store.rows import MAX_ID, Repository, dialect_of
 from engine.store.tables import AbsenceRow
 
 _ABSENCES = cast(Table, AbsenceRow.__table__)
@@ -60,7 +60,7 @@ class AbsenceRepository(Repository):
         """Make the registrations of one user wait for each other until the transaction
         ends (PostgreSQL: an advisory lock on the user; SQLite writes one at a time), so
         two overlapping periods cannot both pass the overlap check."""
-        if self.session.get_bind().dialect.name != "postgresql":
+        if dialect_of(self.session) != "postgresql":
             return
         digest = hashlib.sha256(f"absence\0{user_id}".encode()).digest()
         key = int.from_bytes(digest[:8], "big", signed=True)

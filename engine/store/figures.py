@@ -13,10 +13,10 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from datetime import date, datetime
+from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import Integer, Table, and_, any_, bindparam, case, func, or_, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -31,7 +31,14 @@ from engine.records import (
     Milestone,
     TaskFacts,
 )
-from engine.store.rows import CASES, MAX_ID, Repository, case_conditions
+from engine.store.rows import (
+    CASES,
+    MAX_ID,
+    Repository,
+    case_conditions,
+    dialect_of,
+    insert_of,
+)
 from engine.store.tables import (
     CaseFigureRow,
     EventRow,
@@ -132,7 +139,7 @@ class FigureRepository(Repository):
         """``column`` is one of ``case_ids``: on PostgreSQL one array parameter (``=
         ANY``), not a thousand bound values to render and parse per statement."""
         ids = sorted(set(case_ids))
-        if self.session.get_bind().dialect.name == "postgresql":
+        if dialect_of(self.session) == "postgresql":
             return cast(ColumnElement[bool], column == any_(bindparam(None, ids, ARRAY(Integer))))
         return cast(ColumnElement[bool], column.in_(ids))
 
@@ -381,13 +388,9 @@ class FigureRepository(Repository):
         """Write what the cases contribute, replacing what was kept for them."""
         if not rows:
             return
-        statement = self._upsert(_FIGURES)
-        statement = statement.on_conflict_do_update(
-            index_elements=["case_id"],
-            set_={name: statement.excluded[name] for name in _FIGURE_COLUMNS[1:]},
-        )
         self.session.connection().execute(
-            statement, [{name: getattr(row, name) for name in _FIGURE_COLUMNS} for row in rows]
+            _replacing_figures(dialect_of(self.session)),
+            [{name: getattr(row, name) for name in _FIGURE_COLUMNS} for row in rows],
         )
 
     def case_figures_of(self, case_ids: Sequence[int]) -> dict[int, CaseFigures]:
@@ -558,10 +561,6 @@ class FigureRepository(Repository):
         ]
 
     # -- the day counts (``figure_days``) and the late steps ---------------------------------
-    def _upsert(self, table: Table) -> Any:
-        dialect = self.session.get_bind().dialect.name
-        return (postgresql if dialect == "postgresql" else sqlite).insert(table)
-
     def add_day_counts(self, counts: Sequence[DayCounts]) -> None:
         """Add to the day counts of the groups (a group's row is made on its first count),
         in the order of their keys, so that two transactions never wait on each other's
@@ -580,14 +579,9 @@ class FigureRepository(Repository):
                 values[i] += getattr(count, name)
         if not merged:
             return
-        statement = self._upsert(_DAYS)
-        statement = statement.on_conflict_do_update(
-            index_elements=["day", "org_unit", "village", "item_code", "department"],
-            set_={name: _DAYS.c[name] + statement.excluded[name] for name in _DAY_COUNTS},
-        )
-        names = ("day", "org_unit", "village", "item_code", "department", *_DAY_COUNTS)
+        names = ("day", *_DAY_GROUPS, *_DAY_COUNTS)
         self.session.connection().execute(
-            statement,
+            _adding_days(dialect_of(self.session)),
             [dict(zip(names, (*key, *merged[key]), strict=True)) for key in sorted(merged)],
         )
 
@@ -596,9 +590,8 @@ class FigureRepository(Repository):
         left as it is: a step closes once)."""
         if not steps:
             return
-        statement = self._upsert(_LATE).on_conflict_do_nothing(index_elements=["task_id"])
         self.session.connection().execute(
-            statement,
+            _adding_late(dialect_of(self.session)),
             [
                 {
                     "task_id": step.task_id,
@@ -624,7 +617,7 @@ class FigureRepository(Repository):
         sums cost enough for the planner to compile them, 100–150 ms at a million cases,
         which their run never pays back), and without ``parallel`` no parallel workers
         (starting them costs more than the few hundred rows of a small count)."""
-        if self.session.get_bind().dialect.name == "postgresql":
+        if dialect_of(self.session) == "postgresql":
             self.session.connection().execute(text("SET LOCAL jit = off"))
             if not parallel:
                 self.session.connection().execute(
@@ -634,7 +627,7 @@ class FigureRepository(Repository):
     def lock_counts(self) -> None:
         """Fill alone (PostgreSQL: a transaction-scoped advisory lock; SQLite writes one
         at a time): two processes starting at once never count a case twice."""
-        if self.session.get_bind().dialect.name == "postgresql":
+        if dialect_of(self.session) == "postgresql":
             self.session.connection().execute(
                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": COUNTS_LOCK}
             )
@@ -761,3 +754,30 @@ class FigureRepository(Repository):
         )
         rows = self.session.connection().execute(query)
         return {row.id: (row.due_date, row.created_at, row.limit_met_at) for row in rows}
+
+
+# The upserts, built once per dialect (building one costs more than running it).
+_DAY_GROUPS = ("org_unit", "village", "item_code", "department")
+
+
+@cache
+def _replacing_figures(dialect: str) -> Any:
+    statement = insert_of(dialect, _FIGURES)
+    return statement.on_conflict_do_update(
+        index_elements=["case_id"],
+        set_={name: statement.excluded[name] for name in _FIGURE_COLUMNS[1:]},
+    )
+
+
+@cache
+def _adding_days(dialect: str) -> Any:
+    statement = insert_of(dialect, _DAYS)
+    return statement.on_conflict_do_update(
+        index_elements=["day", *_DAY_GROUPS],
+        set_={name: _DAYS.c[name] + statement.excluded[name] for name in _DAY_COUNTS},
+    )
+
+
+@cache
+def _adding_late(dialect: str) -> Any:
+    return insert_of(dialect, _LATE).on_conflict_do_nothing(index_elements=["task_id"])

@@ -4,6 +4,7 @@ selects the cases of a scope and filter, and event rows as records."""
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, func, or_
@@ -31,17 +32,35 @@ class Repository:
         self.session = session
 
 
+def dialect_of(session: Session) -> str:
+    """The name of the session's database dialect ("postgresql" or "sqlite")."""
+    return session.get_bind().dialect.name
+
+
+def insert_of(dialect: str, table: Table) -> Any:
+    """An INSERT into ``table`` that can take ON CONFLICT clauses on ``dialect``.
+
+    Statements built on it are immutable: the callers build each once per dialect
+    (``functools.cache``) instead of once per call, which costs more than running it."""
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+
+
+@cache
+def _counting(dialect: str, counters: Table, names: tuple[str, ...]) -> Any:
+    return (
+        insert_of(dialect, counters)
+        .values({**{name: bindparam(f"k_{name}") for name in names}, "last": 1})
+        .on_conflict_do_update(index_elements=list(names), set_={"last": counters.c.last + 1})
+        .returning(counters.c.last)
+    )
+
+
 def next_number(session: Session, counters: Table, **key: str) -> int:
     """Count one more on the counter row of ``key`` (a new row starts at 1), in this
     transaction: the daily sequences behind case and issue numbers."""
-    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
-        module.insert(counters)
-        .values(**key, last=1)
-        .on_conflict_do_update(index_elements=list(key), set_={"last": counters.c.last + 1})
-        .returning(counters.c.last)
-    )
-    return int(session.connection().execute(statement).scalar_one())
+    statement = _counting(dialect_of(session), counters, tuple(sorted(key)))
+    values = {f"k_{name}": value for name, value in key.items()}
+    return int(session.connection().execute(statement, values).scalar_one())
 
 
 def scope_condition(scope: CaseScope) -> ColumnElement[bool] | None:

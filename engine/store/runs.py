@@ -9,11 +9,10 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.errors import NotFound
 from engine.records import RunCase, RunRecord
-from engine.store.rows import CASES, MAX_ID, Repository
+from engine.store.rows import CASES, MAX_ID, Repository, dialect_of, insert_of
 from engine.store.tables import PickupRunRow, ReadyTaskRow
 
 _RUNS = cast(Table, PickupRunRow.__table__)
@@ -33,11 +32,10 @@ class RunRepository(Repository):
     def add(self, run: RunRecord) -> int | None:
         """Insert the run; None when the agent already has one that day (the unique key
         per agent and day: a second worker, or a second round, adds nothing)."""
-        module = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
         values = {k: v for k, v in vars(run).items() if k not in ("id", "cases")}
         values["cases"] = json.dumps([vars(c) for c in run.cases], ensure_ascii=False)
         statement = (
-            module.insert(_RUNS)
+            insert_of(dialect_of(self.session), _RUNS)
             .values(values)
             .on_conflict_do_nothing(index_elements=["agent", "day"])
             .returning(_RUNS.c.id)

@@ -17,11 +17,10 @@ from datetime import datetime
 from typing import cast
 
 from sqlalchemy import Integer, Table, bindparam, case, delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Executable
 
 from engine.records import Admission, Counter, LockRow
-from engine.store.rows import Repository
+from engine.store.rows import Repository, dialect_of, insert_of
 from engine.store.tables import LoginThrottleRow, UTCDateTime
 
 _THROTTLES = cast(Table, LoginThrottleRow.__table__)
@@ -153,7 +152,7 @@ class ThrottleRepository(Repository):
         return max(ends, default=now + counters[0].lock)
 
     def _dialect(self) -> str:
-        return self.session.get_bind().dialect.name
+        return dialect_of(self.session)
 
 
 def _reserve_parameters(counter: Counter, now: datetime) -> dict[str, object]:
@@ -188,10 +187,8 @@ def _reserve(dialect: str) -> Executable:
         "failures": 1,
         "reset_at": window_end,
     }
-    statement = (
-        postgresql.insert(_THROTTLES) if dialect == "postgresql" else sqlite.insert(_THROTTLES)
-    ).values(values)
-    return statement.on_conflict_do_update(
+    statement = insert_of(dialect, _THROTTLES).values(values)
+    upsert: Executable = statement.on_conflict_do_update(
         index_elements=[c.key],
         set_={
             "failures": case((ended, 1), else_=c.failures + 1),
@@ -201,3 +198,4 @@ def _reserve(dialect: str) -> Executable:
         },
         where=or_(ended, c.failures < limit),
     ).returning(c.failures, c.reset_at)
+    return upsert
