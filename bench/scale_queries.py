@@ -26,6 +26,10 @@ Request types (each ``--runs`` times, with its parameters drawn at random each t
 the searches in N alternating rounds with the exact total (``exact_total=true``) and as
 served (the count stops past 1,000), so both columns share the machine's load.
 
+The process's heap is frozen once the app is built, as the servers' is (``webapi/heap.py``:
+gunicorn's ``post_worker_init``, ``daiban serve``); ``--thaw`` leaves it to the garbage
+collector's full passes, as before.
+
 ``--explain`` prints ``EXPLAIN (ANALYZE, BUFFERS)`` of the SQL statements behind one queue,
 search and figures request (captured with SQLAlchemy's ``before_cursor_execute`` event, run
 again with their parameters).
@@ -52,7 +56,7 @@ from sqlalchemy.engine import Engine as SAEngine  # noqa: E402
 from engine import Engine  # noqa: E402
 from engine.stats.grouping import GROUPINGS  # noqa: E402
 from processes.org_generator import generate_county  # noqa: E402
-from webapi import create_app  # noqa: E402
+from webapi import create_app, heap  # noqa: E402
 
 SURNAMES = "王李张刘陈杨黄赵吴周"
 
@@ -218,6 +222,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--figure-runs", type=int, default=10, help="runs of each figures type")
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--thaw", action="store_true", help="no gc.freeze() after start-up")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--only", default="", help="the request types starting with this")
     parser.add_argument(
@@ -229,6 +234,8 @@ def main() -> None:
     args = parser.parse_args()
     bench = Bench(args.url, args.seed)
     bench.figure_runs = args.figure_runs
+    if not args.thaw:
+        print(f"heap frozen: {heap.freeze()} objects", flush=True)
     try:
         bench.measure(args.runs, args.only, args.rounds)
         if args.explain:

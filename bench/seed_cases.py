@@ -268,10 +268,12 @@ class Seeder:
         }
         self.touched: set[tuple[str, str]] = set()
         self.made: list[int] = []
+        self.total = 0  # the copies this run makes
         self.now = datetime.now(UTC)
         self.seconds: dict[str, float] = defaultdict(float)
 
     def run(self, count: int) -> None:
+        self.total = count
         done = 0
         started = time.perf_counter()
         while done < count:
@@ -293,8 +295,11 @@ class Seeder:
             )
         ]
         out: dict[str, list[tuple[Any, ...]]] = {t.name: [] for t in self.tables}
-        for case_id in ids:
-            self.copy(case_id, out)
+        # Ids in the order of registration, as a real county's: a month's cases lie
+        # together in the tables, not spread over every page.
+        chosen = sorted((self.choose() for _ in ids), key=lambda c: c[0].created + c[1])
+        for case_id, (template, shift) in zip(ids, chosen, strict=True):
+            self.copy(case_id, template, shift, out)
         self.made += ids
         t1 = time.perf_counter()
         self.seconds["python (copies, hashes)"] += t1 - t0
@@ -354,21 +359,35 @@ class Seeder:
             template.steps = steps
         return template.steps
 
-    def copy(self, case_id: int, out: dict[str, list[tuple[Any, ...]]]) -> None:
+    def choose(self) -> tuple[Template, timedelta]:
+        """The template of the next copy and how far its times move (whole days): open
+        copies registered in the last 10 days; closed ones within the last 12 months,
+        later as the run goes on (the run's share done: a run's copies are registered in
+        the order they are made, as a real county's are)."""
         rng = self.rng
         is_open = bool(self.open) and rng.random() < self.args.open_share
         template = rng.choice(self.open if is_open else self.closed)
-        uid = uuid.uuid4().hex
-        township = rng.choice(self.townships)
-        village = rng.choice(self.villages[township])
-        person = Person(rng)
-        # Registered within the last 12 months (open ones: the last 10 days), whole days.
         span = (template.last - template.created).days + 1
         if is_open:
             target = self.now - timedelta(days=rng.randrange(10))
         else:
-            target = self.now - timedelta(days=span + rng.randrange(365 - span))
-        shift = timedelta(days=(target - template.created).days)
+            made = len(self.made) + rng.random() * self.args.batch  # within this batch
+            done = min(1.0, made / max(1, self.total))
+            target = self.now - timedelta(days=span + int((1.0 - done) * (365 - span)))
+        return template, timedelta(days=(target - template.created).days)
+
+    def copy(
+        self,
+        case_id: int,
+        template: Template,
+        shift: timedelta,
+        out: dict[str, list[tuple[Any, ...]]],
+    ) -> None:
+        rng = self.rng
+        uid = uuid.uuid4().hex
+        township = rng.choice(self.townships)
+        village = rng.choice(self.villages[township])
+        person = Person(rng)
         new = {
             "village": village,
             "township": township,

@@ -9,8 +9,11 @@ reverse proxy) and ``WEB_CONCURRENCY`` (default 2 × CPUs + 1 workers).
 import multiprocessing
 import os
 
-# A worker that exits leaves the metrics' sums (PROMETHEUS_MULTIPROC_DIR, set by the unit);
-# gunicorn calls the hook by its name.
+# gunicorn calls the hooks by their names. Once a worker has built its app, what it holds
+# for life leaves the garbage collector's full passes (a full pass over it took 110-130 ms
+# of some unlucky request: webapi/heap.py); a worker that exits leaves the metrics' sums
+# (PROMETHEUS_MULTIPROC_DIR, set by the unit).
+from webapi.heap import post_worker_init  # noqa: F401
 from webapi.metrics import child_exit  # noqa: F401
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")

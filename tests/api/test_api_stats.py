@@ -16,6 +16,7 @@ from engine.policy import figures_scope
 from engine.stats.figures import Period
 from tests.support.databases import Databases
 from tests.support.stats_world import FENGLE, QINGSI, SEP_OCT, SEP_OCT_TOTAL, World, stats_world
+from webapi.schemas.stats import FiguresSchema
 
 API = "/api/v1/stats"
 PROBLEM = "application/problem+json"
@@ -70,6 +71,24 @@ def test_grouped_by_township_village_item_and_department(
     townships = body(get(client, tokens, "sun.hong", f"{PERIOD}&group_by=township"))
     named = {g["name"]: g["figures"] for g in townships["groups"]}
     assert named["青丝乡"]["registered"] == 5 and named["丰乐乡"]["overdue_open"] == 2
+
+
+def test_the_figures_shown_are_what_their_schema_dumps(
+    client: FlaskClient, tokens: dict[str, str], world: World
+) -> None:
+    """The figures go out as the engine gives them, without marshmallow's dump of each
+    field: that dump would change nothing (no figure left out, none added, no value
+    turned into another type)."""
+    schema = FiguresSchema()
+    for group_by in ("county", "village", "item"):
+        shown = body(get(client, tokens, "sun.hong", f"{PERIOD}&group_by={group_by}"))
+        for figures in [shown["total"], *(g["figures"] for g in shown["groups"])]:
+            dumped = schema.dump(figures)
+            assert dumped == figures
+            assert {k: type(v) for k, v in dumped.items()} == {
+                k: type(v) for k, v in figures.items()
+            }
+            assert sorted(figures) == sorted(schema.fields)
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     training one — a new one is flagged as a demo database first (the README's quick
     start) — and its accounts without a password get the demo password; a county's own
     organisation never does."""
+    from webapi import heap
     from webapi.app import create_app
     from webapi.headers import QuietRequestHandler
 
@@ -45,6 +46,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     else:
         print(f"组织机构：{settings.org_file}")
     app = create_app({"ENGINE": engine})
+    heap.freeze()  # what the server holds for life leaves the full collections (webapi/heap.py)
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"接口文档：http://{host}:{args.port}/api/docs")
     app.run(host=args.host, port=args.port, request_handler=QuietRequestHandler)
