@@ -204,8 +204,17 @@ class Cluster:
     """App servers and workers on one database, sharing one files folder."""
 
     def __init__(
-        self, database: Database, folder: Path, gunicorn_workers: int, env: dict[str, str]
+        self,
+        database: Database,
+        folder: Path,
+        gunicorn_workers: int,
+        env: dict[str, str],
+        *,
+        freeze: bool = True,
     ) -> None:
+        """``freeze``: the app servers freeze their start-up heap as the shipped
+        configuration has them do (``webapi/heap.py``: gunicorn's ``post_worker_init``)."""
+        self.freeze = freeze
         self.database = database
         self.folder = folder
         self.gunicorn_workers = gunicorn_workers
@@ -250,6 +259,10 @@ class Cluster:
             "60",
             "webapi:create_app()",
         ]
+        if self.freeze:
+            hooks = self.folder / "gunicorn_hooks.py"
+            hooks.write_text("from webapi.heap import post_worker_init  # noqa: F401\n")
+            argv[3:3] = ["-c", str(hooks)]
         index = len(self.servers)
         service = Service("server", index, argv, self.env, self.folder / f"server{index}.log", port)
         self.servers.append(service)

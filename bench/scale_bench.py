@@ -2,6 +2,7 @@
 
     python bench/scale_bench.py [--servers 1,2,3] [--workers 1,2] [--clients-per-server 4]
                                 [--seconds 20] [--warmup 3] [--gunicorn-workers 1] [--keep]
+                                [--thaw]
 
 Creates a database of its own on the local PostgreSQL (``daiban_scale_<pid>``, dropped at
 the end unless ``--keep``), migrates it and deploys the BPMN library (``daiban deploy``),
@@ -13,6 +14,8 @@ folder, and K = clients-per-server × N client threads drive case lifecycles ove
 (``api_bench.py``'s: RS010 at the 青丝乡 window and RS001 by the village agent, every task
 through ``GET /tasks``, ``GET /tasks/{id}``, ``POST /tasks/{id}/complete``, then the
 rating), each client sending its requests to the app servers in turn, as a proxy would.
+The app servers freeze their start-up heap as the shipped configuration has them do
+(``webapi/heap.py``); ``--thaw`` leaves them without it.
 
 Measured per configuration, after a warm-up: lifecycles/s, task completions/s, requests/s,
 p50/p95/p99 per request type, errors, the load average before and after, and the CPU time
@@ -225,20 +228,25 @@ def main() -> int:
     )
     parser.add_argument("--interval", type=float, default=1, help="daiban worker --interval (1)")
     parser.add_argument("--keep", action="store_true", help="keep the database at the end")
+    parser.add_argument(
+        "--thaw", action="store_true", help="servers without gc.freeze() after start-up"
+    )
     args = parser.parse_args()
     results: list[Result] = []
     with (
         tempfile.TemporaryDirectory(prefix="daiban-scale-") as folder,
         fresh_database("daiban_scale", args.keep) as database,
     ):
-        cluster = Cluster(database, Path(folder), args.gunicorn_workers, {})
+        cluster = Cluster(database, Path(folder), args.gunicorn_workers, {}, freeze=not args.thaw)
         print(f"database {database.name}; setting up (deploy, tokens) …", flush=True)
         tokens = cluster.set_up()
         plan = Plan(database.url)
         try:
             for servers in args.servers:
                 for workers in args.workers:
-                    cluster = Cluster(database, Path(folder), args.gunicorn_workers, {})
+                    cluster = Cluster(
+                        database, Path(folder), args.gunicorn_workers, {}, freeze=not args.thaw
+                    )
                     for n in range(servers):
                         cluster.add_server(PORT + n)
                     for _ in range(workers):
