@@ -211,27 +211,27 @@ def against(other: Path, name: str, cases: int, repeat: int) -> None:
     """Rounds taking turns between this checkout and ``other``, each in its own process."""
     trees = {"this": Path(__file__).resolve().parents[1], "other": other.resolve()}
     children = {}
-    for name, tree in trees.items():
+    for side, tree in trees.items():
         environment = {**os.environ, "DAIBAN_BENCH_TREE": str(tree)}
-        children[name] = subprocess.Popen(
+        children[side] = subprocess.Popen(
             [sys.executable, __file__, "--child", "--process", name, "--cases", str(cases)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
             env=environment,
         )
-    for name, process in children.items():
+    for side, process in children.items():
         assert process.stdout is not None
-        print(f"{name}: engine from {json.loads(process.stdout.readline())['ready']}")
+        print(f"{side}: engine from {json.loads(process.stdout.readline())['ready']}")
     rounds: dict[str, list[dict[str, float]]] = {"this": [], "other": []}
     for index in range(repeat):
         order = ["this", "other"] if index % 2 == 0 else ["other", "this"]
-        for name in order:
-            process = children[name]
+        for side in order:
+            process = children[side]
             assert process.stdin is not None and process.stdout is not None
             process.stdin.write("round\n")
             process.stdin.flush()
-            rounds[name].append(json.loads(process.stdout.readline()))
+            rounds[side].append(json.loads(process.stdout.readline()))
     for process in children.values():
         assert process.stdin is not None
         process.stdin.close()
@@ -239,14 +239,14 @@ def against(other: Path, name: str, cases: int, repeat: int) -> None:
     steps = WALKS[name].steps_per_case
     print(f"{name}: {repeat} rounds of {cases} cases ({steps} steps each), taking turns:")
     ratios = {}
-    for name in ("other", "this"):
+    for side in ("other", "this"):
         for kind in ("engine", "cold"):
-            values = sorted(r[kind] / r["raw"] for r in rounds[name])
-            ratios[name, kind] = [r[kind] / r["raw"] for r in rounds[name]]
+            values = sorted(r[kind] / r["raw"] for r in rounds[side])
+            ratios[side, kind] = [r[kind] / r["raw"] for r in rounds[side]]
             print(
-                f"{name:5} {kind:6} / raw: median {statistics.median(values):.2f} "
+                f"{side:5} {kind:6} / raw: median {statistics.median(values):.2f} "
                 f"(rounds {values[0]:.2f}-{values[-1]:.2f}); raw median "
-                f"{statistics.median(r['raw'] for r in rounds[name]):.1f} steps/s"
+                f"{statistics.median(r['raw'] for r in rounds[side]):.1f} steps/s"
             )
     # Two views of the same rounds: the ratios to raw compared (each process's own raw
     # baseline), and the engines' steps/s compared directly (adjacent in time).
