@@ -35,6 +35,10 @@ SYSTEM = Actor("system")
 StaffCheck = Callable[[str | None, str], bool]
 
 
+class _Deployed(Exception):
+    """A newer version of the process was deployed after the start read the newest."""
+
+
 class CaseCommands:
     def __init__(self, changes: CaseChanges, registry: DefinitionRegistry) -> None:
         self.changes = changes
@@ -70,7 +74,7 @@ class CaseCommands:
             existing = self._by_key(idempotency_key)
             if existing is not None:
                 return existing
-        version = self.registry.latest(process_id)
+        version = self.registry.newest(process_id)  # confirmed in the transaction below
         compiled = self.registry.compiled(version.hash)
         uid = uuid.uuid4().hex
         payload = {
@@ -126,6 +130,8 @@ class CaseCommands:
         )
         try:
             with self.store.unit_of_work(operation="case_started") as uow:
+                if not self.registry.is_newest(uow, version):
+                    raise _Deployed  # since it was read: start again on the newer one
                 day = event.at.astimezone(SHANGHAI).strftime("%Y%m%d")
                 record.case_number = case_number(
                     routing, event.at, uow.cases.next_sequence(routing.region, day)
@@ -146,6 +152,17 @@ class CaseCommands:
                 if existing is not None:
                     return existing
             raise
+        except _Deployed:
+            return self.start(
+                process_id,
+                data,
+                actor,
+                item_code=item_code,
+                org_unit=org_unit,
+                due_date=due_date,
+                idempotency_key=idempotency_key,
+                routing=routing,
+            )
         self.cache.put(record.id, record.version, live)
         self.changes.meter.count(CASES_STARTED)
         self.changes.counted(None, record, "case_started")

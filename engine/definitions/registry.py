@@ -23,7 +23,7 @@ from engine.errors import DefinitionError, NotFound, Problem
 from engine.logs import get_logger
 from engine.records import ProcessVersionRecord, StoredFile
 from engine.runtime.bounds import EngineBounds
-from engine.store import Store
+from engine.store import Store, UnitOfWork
 from engine.store.rows import MAX_ID
 
 log = get_logger(__name__)
@@ -57,6 +57,10 @@ class DefinitionRegistry:
         self.bounds = bounds or EngineBounds()
         self._cache: OrderedDict[str, CompiledProcess] = OrderedDict()
         self._cache_size = cache_size
+        # The newest version of each process as last read; a case starts on it after the
+        # start's own transaction has confirmed it (``is_newest``), so a version deployed
+        # by another process is never missed and reading it costs no transaction of its own.
+        self._newest: dict[str, ProcessVersionRecord] = {}
         self._lock = threading.Lock()
 
     def deploy(
@@ -110,6 +114,8 @@ class DefinitionRegistry:
                 deployed.append(DeployResult(pid, number, digest, True))
             if not dry_run:
                 uow.commit()
+                for done in deployed:
+                    self._newest.pop(done.process_id, None)
         for done in deployed:
             if done.created and not dry_run:
                 log.info(
@@ -204,7 +210,22 @@ class DefinitionRegistry:
             record = uow.definitions.latest_version(process_id)
         if record is None:
             raise NotFound(f"流程“{process_id}”尚未部署", process_id=process_id)
+        self._newest[process_id] = record
         return record
+
+    def newest(self, process_id: str) -> ProcessVersionRecord:
+        """The newest version of ``process_id`` as last read (``latest`` if never read):
+        the caller confirms it in its own transaction with ``is_newest``."""
+        found = self._newest.get(process_id)
+        return found if found is not None else self.latest(process_id)
+
+    def is_newest(self, uow: UnitOfWork, version: ProcessVersionRecord) -> bool:
+        """Whether ``version`` is still the newest of its process in the transaction of
+        ``uow``; if not, it is forgotten, and the next ``newest`` reads the database."""
+        if uow.definitions.newest_hash(version.process_id) == version.hash:
+            return True
+        self._newest.pop(version.process_id, None)
+        return False
 
 
 def _needed_files(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from engine.records import ProcessVersionRecord, StoredFile
 from engine.store.rows import Repository
@@ -35,6 +35,11 @@ class DefinitionRepository(Repository):
             .limit(1)
         ).first()
         return _version(row) if row else None
+
+    def newest_hash(self, process_id: str) -> str | None:
+        """The hash of the newest version of ``process_id`` (None: none deployed)."""
+        found = self.session.connection().execute(_NEWEST, {"p_process": process_id}).first()
+        return None if found is None else str(found[0])
 
     def version_by_hash(self, version_hash: str) -> ProcessVersionRecord | None:
         row = self.session.scalars(
@@ -85,3 +90,12 @@ def _version(row: ProcessVersionRow) -> ProcessVersionRecord:
         deployed_at=row.deployed_at,
         deployed_by=row.deployed_by,
     )
+
+
+_V = ProcessVersionRow.__table__.c
+_NEWEST = (
+    select(_V.hash)
+    .where(_V.process_id == bindparam("p_process"))
+    .order_by(_V.version.desc())
+    .limit(1)
+)

@@ -160,12 +160,7 @@ def test_deploy_is_idempotent_and_versions_are_immutable(engine: Engine, tmp_pat
     # A case started on version 1 ...
     view = start_sample(engine)
     # ... then the township review form changes: the item gets version 2.
-    changed = tmp_path / "bpmn"
-    changed.mkdir()
-    for source in SAMPLE.glob("*.bpmn"):
-        text = source.read_text(encoding="utf-8")
-        text = text.replace('name="乡镇审核"', 'name="乡镇审核（新版）"')
-        (changed / source.name).write_text(text, encoding="utf-8")
+    changed = _renamed_review(tmp_path)
     second = {d.process_id: d for d in engine.definitions.deploy(read_sources([changed]))}
     assert second["sample_proxy_item"].version == 2
     assert second["sample_county_handoff"].created is False
@@ -180,6 +175,43 @@ def test_deploy_is_idempotent_and_versions_are_immutable(engine: Engine, tmp_pat
     fresh = complete(engine, fresh, "Task_intake", INTAKE)
     fresh = complete(engine, fresh, "Task_handover", {"handover_count": 1})
     assert [t.name for t in fresh.tasks] == ["乡镇审核（新版）"]
+
+
+def _renamed_review(tmp_path: Path) -> Path:
+    """The sample with its township review renamed: a new version of the item."""
+    changed = tmp_path / "bpmn"
+    changed.mkdir()
+    for source in SAMPLE.glob("*.bpmn"):
+        text = source.read_text(encoding="utf-8")
+        text = text.replace('name="乡镇审核"', 'name="乡镇审核（新版）"')
+        (changed / source.name).write_text(text, encoding="utf-8")
+    return changed
+
+
+def test_a_version_deployed_by_another_server_is_the_one_new_cases_start_on(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """A server keeps the newest version it read, and each start confirms it in its own
+    transaction: a version another server deployed since is used at once."""
+    engine.definitions.deploy(read_sources([SAMPLE]))
+    first = start_sample(engine)  # this server now holds version 1 as the newest
+    other = Engine(engine.store.url, engine.clock, migrate=False)
+    try:
+        [deployed] = [
+            d
+            for d in other.definitions.deploy(read_sources([_renamed_review(tmp_path)]))
+            if d.process_id == "sample_proxy_item"
+        ]
+    finally:
+        other.close()
+    assert deployed.version == 2 and deployed.hash != first.definition_hash
+    fresh = start_sample(engine)
+    assert fresh.definition_hash == deployed.hash
+    fresh = complete(engine, fresh, "Task_intake", INTAKE)
+    fresh = complete(engine, fresh, "Task_handover", {"handover_count": 1})
+    assert [t.name for t in fresh.tasks] == ["乡镇审核（新版）"]
+    with engine.store.unit_of_work(write=False) as uow:  # the first start left nothing
+        assert uow.cases.count() == 2
 
 
 def test_deploy_refuses_a_bad_file_and_keeps_nothing(engine: Engine) -> None:
