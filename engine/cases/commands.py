@@ -74,95 +74,88 @@ class CaseCommands:
             existing = self._by_key(idempotency_key)
             if existing is not None:
                 return existing
-        version = self.registry.newest(process_id)  # confirmed in the transaction below
-        compiled = self.registry.compiled(version.hash)
-        uid = uuid.uuid4().hex
-        payload = {
-            "process_id": process_id,
-            "definition_hash": version.hash,
-            "data": data or {},
-            "item_code": item_code,
-            "org_unit": org_unit,
-            "routing": asdict(routing),
-        }
-        applicant_name, applicant_id_tail = applicant_keys(data or {})
-        reading = read_clock(self.clock)
-        event = EventInput(1, "case_started", reading.at, payload, actor.user)
-        live = start_case(compiled, uid, event)
-        state = live.state()
-        sealed, payload_json = seal(
-            case_uid=uid,
-            case_id=0,
-            seq=1,
-            type=event.type,
-            at=event.at,
-            payload=payload,
-            actor=actor,
-            prev_hash=GENESIS,
-            state_digest=state_digest(state),
-            clock_offset=reading.offset,
-        )
-        record = CaseRecord(
-            id=0,
-            uid=uid,
-            process_id=process_id,
-            definition_hash=version.hash,
-            status=live.status,
-            version=1,
-            last_seq=1,
-            last_hash=sealed.hash,
-            snapshot=pack(state),
-            created_at=event.at,
-            updated_at=event.at,
-            item_code=item_code,
-            org_unit=org_unit,
-            due_date=due_date or due_date_of(live),
-            next_timer_at=live.next_timer_at(),
-            closed_at=None if live.status == OPEN else event.at,
-            idempotency_key=idempotency_key,
-            village=routing.village,
-            department=routing.department,
-            registered_unit=routing.registered_unit,
-            assessment_unit=routing.assessment,
-            applicant_name=applicant_name,
-            applicant_id_tail=applicant_id_tail,
-            applicant_phone_tail=applicant_phone_tail(data or {}),
-        )
-        try:
-            with self.store.unit_of_work(operation="case_started") as uow:
-                if not self.registry.is_newest(uow, version):
-                    raise _Deployed  # since it was read: start again on the newer one
-                day = event.at.astimezone(SHANGHAI).strftime("%Y%m%d")
-                record.case_number = case_number(
-                    routing, event.at, uow.cases.next_sequence(routing.region, day)
-                )
-                record.county_since = county_since(record, live, event.at)
-                record.assessment_since = assessment_since(record, live, event.at)
-                record.id = uow.case_id = uow.cases.insert(record)
-                uow.events.append([replace(sealed, case_id=record.id)], [payload_json])
-                rows = task_records(record, live, 1, event.at, {})
-                change = uow.tasks.replace(record.id, rows, 1, existing={})  # none yet
-                if self.changes.keep_figures is not None:
-                    self.changes.keep_figures(uow, None, record, change, [sealed])
-                self.changes.observe(uow, None, record, live, event)
-                self.changes.commit(uow)
-        except ConflictError:
-            if idempotency_key:
-                existing = self._by_key(idempotency_key)
-                if existing is not None:
-                    return existing
-            raise
-        except _Deployed:
-            return self.start(
-                process_id,
-                data,
-                actor,
+        while True:
+            version = self.registry.newest(process_id)  # confirmed in the transaction below
+            compiled = self.registry.compiled(version.hash)
+            uid = uuid.uuid4().hex
+            payload = {
+                "process_id": process_id,
+                "definition_hash": version.hash,
+                "data": data or {},
+                "item_code": item_code,
+                "org_unit": org_unit,
+                "routing": asdict(routing),
+            }
+            applicant_name, applicant_id_tail = applicant_keys(data or {})
+            reading = read_clock(self.clock)
+            event = EventInput(1, "case_started", reading.at, payload, actor.user)
+            live = start_case(compiled, uid, event)
+            state = live.state()
+            sealed, payload_json = seal(
+                case_uid=uid,
+                case_id=0,
+                seq=1,
+                type=event.type,
+                at=event.at,
+                payload=payload,
+                actor=actor,
+                prev_hash=GENESIS,
+                state_digest=state_digest(state),
+                clock_offset=reading.offset,
+            )
+            record = CaseRecord(
+                id=0,
+                uid=uid,
+                process_id=process_id,
+                definition_hash=version.hash,
+                status=live.status,
+                version=1,
+                last_seq=1,
+                last_hash=sealed.hash,
+                snapshot=pack(state),
+                created_at=event.at,
+                updated_at=event.at,
                 item_code=item_code,
                 org_unit=org_unit,
-                due_date=due_date,
+                due_date=due_date or due_date_of(live),
+                next_timer_at=live.next_timer_at(),
+                closed_at=None if live.status == OPEN else event.at,
                 idempotency_key=idempotency_key,
-                routing=routing,
+                village=routing.village,
+                department=routing.department,
+                registered_unit=routing.registered_unit,
+                assessment_unit=routing.assessment,
+                applicant_name=applicant_name,
+                applicant_id_tail=applicant_id_tail,
+                applicant_phone_tail=applicant_phone_tail(data or {}),
             )
+            try:
+                with self.store.unit_of_work(operation="case_started") as uow:
+                    if not self.registry.is_newest(uow, version):
+                        raise _Deployed
+                    day = event.at.astimezone(SHANGHAI).strftime("%Y%m%d")
+                    record.case_number = case_number(
+                        routing, event.at, uow.cases.next_sequence(routing.region, day)
+                    )
+                    record.county_since = county_since(record, live, event.at)
+                    record.assessment_since = assessment_since(record, live, event.at)
+                    record.id = uow.case_id = uow.cases.insert(record)
+                    uow.events.append([replace(sealed, case_id=record.id)], [payload_json])
+                    rows = task_records(record, live, 1, event.at, {})
+                    change = uow.tasks.replace(record.id, rows, 1, existing={})  # none yet
+                    if self.changes.keep_figures is not None:
+                        self.changes.keep_figures(uow, None, record, change, [sealed])
+                    self.changes.observe(uow, None, record, live, event)
+                    self.changes.commit(uow)
+            except ConflictError:
+                if idempotency_key:
+                    existing = self._by_key(idempotency_key)
+                    if existing is not None:
+                        return existing
+                raise
+            except _Deployed:
+                continue  # a newer version was deployed since it was read: start on that one
+            break
         self.cache.put(record.id, record.version, live)
         self.changes.meter.count(CASES_STARTED)
         self.changes.counted(None, record, "case_started")
