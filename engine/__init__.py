@@ -48,7 +48,14 @@ from engine.operations import Operations
 from engine.people import PeopleService
 from engine.progress import ProgressService
 from engine.ratings import RatingLinks, RatingService
-from engine.records import CaseFilter, CaseRecord, CaseScope, EventRecord, TrainingSetting
+from engine.records import (
+    CaseFilter,
+    CaseRecord,
+    CaseScope,
+    EventRecord,
+    IndexChange,
+    TrainingSetting,
+)
 from engine.registration import RegistrationService
 from engine.runs import RunService
 from engine.runtime.bounds import EngineBounds
@@ -57,7 +64,6 @@ from engine.stats.service import StatsService
 from engine.steps import DEFAULT_WARNING_SHARE
 from engine.store import DatabasePool, Store, UnitOfWork
 from engine.store.database import DEFAULT_URL as DEFAULT_DATABASE_URL
-from engine.store.tasks import IndexChange
 from engine.training import TrainingService
 from processes import resources
 from processes.catalogue import Catalogue, load_catalogue

@@ -36,11 +36,10 @@ from engine.metrics import (
     TIMERS_FIRED,
     Meter,
 )
-from engine.records import Actor, CaseRecord, EventRecord, TaskRecord
+from engine.records import Actor, CaseRecord, EventRecord, IndexChange, TaskRecord
 from engine.runtime.case import CANCELLED, CLAIM_EVENTS, OPEN, EventInput, LiveCase, apply_event
 from engine.runtime.snapshot import pack, state_digest, unpack
 from engine.store import Store, UnitOfWork
-from engine.store.tasks import IndexChange
 
 log = get_logger(__name__)
 

@@ -14,10 +14,9 @@ from engine.clock import read_clock
 from engine.errors import ConflictError, ScriptError
 from engine.history import seal
 from engine.logs import get_logger
-from engine.records import Actor, EventRecord
+from engine.records import Actor, EventRecord, IndexChange
 from engine.runtime.case import OPEN
 from engine.runtime.snapshot import state_digest, unpack
-from engine.store.tasks import IndexChange
 
 log = get_logger(__name__)
 

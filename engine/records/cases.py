@@ -169,3 +169,32 @@ def applicant_phone_tail(data: Mapping[str, Any]) -> str | None:
     phone = applicant.get("phone") if isinstance(applicant, Mapping) else None
     digits = "".join(ch for ch in phone if "0" <= ch <= "9") if isinstance(phone, str) else ""
     return digits[-PHONE_TAIL_LENGTH:] if len(digits) >= PHONE_TAIL_LENGTH else None
+
+
+# A task's (process id, spec id); UNKNOWN_TASK for a closed task whose key was not read.
+TaskKey = tuple[str, str]
+UNKNOWN_TASK: TaskKey = ("*", "*")
+
+
+@dataclass(frozen=True)
+class ClosedTask:
+    """A task the index closed: its id, (process id, spec id), due time, opening seq."""
+
+    id: str
+    key: TaskKey
+    due_at: datetime | None
+    created_seq: int | None
+
+
+@dataclass(frozen=True)
+class IndexChange:
+    """What the task index's ``replace`` changed: the tasks closed (``UNKNOWN_TASK`` for
+    one whose key was not read) and the (process id, spec id) of those opened;
+    ``touched``, both keys."""
+
+    closed: tuple[ClosedTask, ...] = ()
+    opened: frozenset[TaskKey] = frozenset()
+
+    @property
+    def touched(self) -> frozenset[TaskKey]:
+        return self.opened | {task.key for task in self.closed}

@@ -23,14 +23,18 @@ from engine import elements
 from engine.calendar import WorkingCalendar
 from engine.ratings.service import APPEALED, DECIDED
 from engine.records import (
+    UNKNOWN_TASK,
     CaseFacts,
     CaseFigures,
     CaseFilter,
     CaseRecord,
     CaseScope,
+    ClosedTask,
     DayCounts,
     EventRecord,
+    IndexChange,
     LateStep,
+    TaskKey,
 )
 from engine.stats.counting import (
     BAD,
@@ -49,7 +53,6 @@ from engine.stats.figures import RATING_LEVELS
 from engine.steps import PHASES, RED, TASK_PHASES, YELLOW, end_of, local_day
 from engine.store import Store, UnitOfWork
 from engine.store.events import derived_columns
-from engine.store.tasks import UNKNOWN_TASK, ClosedTask, IndexChange, TaskKey
 
 # The row fields a contribution depends on (with the milestones of the task index).
 _ROW_FIELDS = ("status", "created_at", "closed_at", "due_date", "limit_met_at")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -29,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.types import String
 
 from engine.elements import SEPARATED_STEPS
-from engine.records import TaskRecord
+from engine.records import UNKNOWN_TASK, ClosedTask, IndexChange, TaskKey, TaskRecord
 from engine.records.queue import QueueGroup
 from engine.store.rows import MAX_ID, Repository
 from engine.store.tables import CaseRow, EventRow, ReadyTaskRow
@@ -60,9 +59,6 @@ _TASK_IDS = select(
 
 # An open task of the index as ``replace`` compares it: who holds it, when it is due.
 OpenState = tuple[str | None, datetime | None]
-# A task's (process id, spec id); UNKNOWN_TASK for a closed task whose key was not read.
-TaskKey = tuple[str, str]
-UNKNOWN_TASK: TaskKey = ("*", "*")
 
 
 class OpenTasks(dict[str, OpenState]):
@@ -73,29 +69,6 @@ class OpenTasks(dict[str, OpenState]):
         super().__init__()
         self.keys_of: dict[str, TaskKey] = {}
         self.opened_seq: dict[str, int] = {}
-
-
-@dataclass(frozen=True)
-class ClosedTask:
-    """A task the index closed: its id, (process id, spec id), due time, opening seq."""
-
-    id: str
-    key: TaskKey
-    due_at: datetime | None
-    created_seq: int | None
-
-
-@dataclass(frozen=True)
-class IndexChange:
-    """What ``replace`` changed: the tasks closed (``UNKNOWN_TASK`` for one whose key was
-    not read) and the (process id, spec id) of those opened; ``touched``, both keys."""
-
-    closed: tuple[ClosedTask, ...] = ()
-    opened: frozenset[TaskKey] = frozenset()
-
-    @property
-    def touched(self) -> frozenset[TaskKey]:
-        return self.opened | {task.key for task in self.closed}
 
 
 class TaskRepository(Repository):

@@ -15,11 +15,10 @@ import pytest
 from sqlalchemy import delete, func, select, update
 
 from engine import Engine, ManualClock
-from engine.records import CaseFigures, CaseRecord, EventRecord
+from engine.records import CaseFigures, CaseRecord, EventRecord, IndexChange
 from engine.stats import facts
 from engine.store import UnitOfWork
 from engine.store.tables import CaseFigureRow, FigureDayRow, LateStepRow
-from engine.store.tasks import IndexChange
 from tests.support.databases import START, Databases
 from tests.support.stats_world import SEP_OCT, World, build, stats_world
 from webapi.cli import main
