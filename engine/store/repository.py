@@ -57,7 +57,14 @@ class Store:
             make_engine(self.url) if is_sqlite(self.url) and not memory else self._write_engine
         )
         self._writer = sessionmaker(self._write_engine, expire_on_commit=False)
-        self._reader = sessionmaker(self._read_engine, expire_on_commit=False)
+        # On PostgreSQL reads run in READ ONLY transactions: they end with COMMIT (see
+        # ``UnitOfWork.__exit__``), and a read-only transaction can persist nothing.
+        reading = (
+            self._read_engine
+            if is_sqlite(self.url)
+            else self._read_engine.execution_options(postgresql_readonly=True)
+        )
+        self._reader = sessionmaker(reading, expire_on_commit=False)
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -119,7 +126,9 @@ class Store:
     ) -> UnitOfWork:
         """A unit of work; ``operation`` and ``case_id`` name it in the log if the database
         fails (default: the failing statement's verb and table)."""
-        return UnitOfWork((self._writer if write else self._reader)(), operation, case_id)
+        session = (self._writer if write else self._reader)()
+        read_only = not write and not is_sqlite(self.url)
+        return UnitOfWork(session, operation, case_id, read_only=read_only)
 
     def dispose(self) -> None:
         self._write_engine.dispose()
@@ -149,11 +158,17 @@ class UnitOfWork:
     ``Unavailable`` or, from the commit itself, ``OutcomeUnknown``; bugs stay as they are."""
 
     def __init__(
-        self, session: Session, operation: str | None = None, case_id: int | None = None
+        self,
+        session: Session,
+        operation: str | None = None,
+        case_id: int | None = None,
+        *,
+        read_only: bool = False,
     ) -> None:
         self.session = session
         self.operation = operation
         self.case_id = case_id
+        self.read_only = read_only  # a PostgreSQL READ ONLY transaction
         self.definitions = DefinitionRepository(session)
         self.cases = CaseRepository(session)
         self.events = EventRepository(session)
@@ -179,7 +194,14 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         try:
-            self.session.rollback()
+            if self.read_only and exc is None:
+                # A read-only transaction ends with COMMIT, the same as a rollback for it:
+                # psycopg forgets every statement it has prepared on the connection at
+                # each ROLLBACK, so the statements read on every request (the token, the
+                # queue, the case row) would be parsed and planned afresh each time.
+                self.session.commit()
+            else:
+                self.session.rollback()
         except SQLAlchemyError as error:
             # The connection is gone: the server rolls back by itself and the pool drops it.
             log.warning("rollback_failed", operation=self.operation, error=type(error).__name__)

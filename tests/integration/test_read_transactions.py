@@ -1,0 +1,42 @@
+"""Reads on PostgreSQL run in READ ONLY transactions that end with COMMIT: psycopg forgets
+every statement it has prepared on a connection at each ROLLBACK, so ending reads that way
+had every request's statements parsed and planned afresh; a read-only transaction can
+persist nothing, so the COMMIT changes nothing else."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from engine import DatabasePool, Engine, ManualClock
+from engine.store.testing import run_sql
+from tests.support.paths import PG_URL
+
+pytestmark = pytest.mark.skipif(not PG_URL, reason="psycopg's prepared statements")
+
+PREPARED = "SELECT statement FROM pg_prepared_statements"
+
+
+def test_a_statement_read_again_and_again_stays_prepared(
+    engine: Engine, clock: ManualClock
+) -> None:
+    single = Engine(engine.database_url, clock, migrate=False, pool=DatabasePool(1, 0, 5))
+    try:  # one connection: every read below runs on it
+        for _ in range(8):  # psycopg prepares a statement at its fifth run on a connection
+            with single.store.unit_of_work(write=False) as uow:
+                uow.cases.timers_due(clock.now())
+        with single.store.unit_of_work(write=False) as uow:
+            prepared = list(uow.session.execute(text(PREPARED)).scalars())
+    finally:
+        single.close()
+    assert any("next_timer_at" in statement for statement in prepared), prepared
+
+
+def test_a_read_cannot_write(engine: Engine) -> None:
+    insert = "INSERT INTO case_counters (region, day, last) VALUES ('000000000000', '20260101', 1)"
+    with pytest.raises(Exception) as refused, engine.store.unit_of_work(write=False) as uow:
+        uow.session.execute(text(insert))
+    assert "cannot execute INSERT in a read-only transaction" in str(refused.value.__cause__)
+    assert run_sql(engine.store, "SELECT count(*) FROM case_counters WHERE day = '20260101'") == [
+        (0,)
+    ]
