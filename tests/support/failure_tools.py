@@ -19,6 +19,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 # psycopg commits with the simple query protocol: 'Q', int32 length (4 + 7), "COMMIT\0".
 COMMIT_MESSAGE = b"Q\x00\x00\x00\x0bCOMMIT\x00"
+# ... and begins a transaction the same way: "BEGIN", or "BEGIN READ ONLY" for a read (the
+# engine's reads run read-only and end with COMMIT too).
+BEGIN, READ_ONLY = b"BEGIN", b"READ ONLY"
 
 
 class PostgresProxy:
@@ -46,8 +49,9 @@ class PostgresProxy:
         )
 
     def cut_at_next_commit(self, when: str) -> None:
-        """Drop the connection that sends the next COMMIT, ``before`` forwarding it (the
-        server rolls back) or ``after`` (the server commits; its answer is lost)."""
+        """Drop the connection that sends the next COMMIT of a transaction that may write
+        (a read's passes), ``before`` forwarding it (the server rolls back) or ``after``
+        (the server commits; its answer is lost)."""
         assert when in ("before", "after")
         with self._lock:
             self._cut = when
@@ -85,10 +89,13 @@ class PostgresProxy:
 
     def _pump(self, source: socket.socket, sink: socket.socket, upstream: bool) -> None:
         cut = None
+        reading = False  # the connection's transaction began READ ONLY
         with suppress(OSError):
             while chunk := source.recv(65536):
                 cut = None
-                if upstream and COMMIT_MESSAGE in chunk:
+                if upstream and BEGIN in chunk:
+                    reading = READ_ONLY in chunk
+                if upstream and COMMIT_MESSAGE in chunk and not reading:
                     with self._lock:
                         cut, self._cut = self._cut, None
                 if cut == "before":
