@@ -35,10 +35,6 @@ SYSTEM = Actor("system")
 StaffCheck = Callable[[str | None, str], bool]
 
 
-class _Deployed(Exception):
-    """A newer version of the process was deployed after the start read the newest."""
-
-
 class CaseCommands:
     def __init__(self, changes: CaseChanges, registry: DefinitionRegistry) -> None:
         self.changes = changes
@@ -132,7 +128,7 @@ class CaseCommands:
             try:
                 with self.store.unit_of_work(operation="case_started") as uow:
                     if not self.registry.is_newest(uow, version):
-                        raise _Deployed
+                        continue  # deployed anew since it was read: start on the newer one
                     day = event.at.astimezone(SHANGHAI).strftime("%Y%m%d")
                     record.case_number = case_number(
                         routing, event.at, uow.cases.next_sequence(routing.region, day)
@@ -153,8 +149,6 @@ class CaseCommands:
                     if existing is not None:
                         return existing
                 raise
-            except _Deployed:
-                continue  # a newer version was deployed since it was read: start on that one
             break
         self.cache.put(record.id, record.version, live)
         self.changes.meter.count(CASES_STARTED)

@@ -35,7 +35,7 @@ class ThrottleRepository(Repository):
         for index, counter in enumerate(counters):
             row = (
                 self.session.connection()
-                .execute(_reserve(self._dialect()), _reserve_parameters(counter, now))
+                .execute(_reserve(dialect_of(self.session)), _reserve_parameters(counter, now))
                 .first()
             )
             if row is None:
@@ -150,9 +150,6 @@ class ThrottleRepository(Repository):
         limits = {c.key: c.limit for c in counters}
         ends = [r.reset_at for r in rows if r.failures >= limits[r.key] and r.reset_at > now]
         return max(ends, default=now + counters[0].lock)
-
-    def _dialect(self) -> str:
-        return dialect_of(self.session)
 
 
 def _reserve_parameters(counter: Counter, now: datetime) -> dict[str, object]:
