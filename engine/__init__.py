@@ -7,6 +7,7 @@ imports SQLAlchemy.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
@@ -347,6 +348,12 @@ class Engine:
     @meter.setter
     def meter(self, meter: Meter) -> None:
         self.cases.changes.meter = meter
+
+    def reading(self) -> AbstractContextManager[None]:
+        """Let the reads of the block share one read transaction until a write begins
+        (``Store.reading``): what a request with a token does, its token and what it
+        shows read together."""
+        return self.store.reading()
 
     def close(self) -> None:
         self.store.dispose()

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from engine import Engine, ManualClock, read_sources
 from engine.store.testing import isolated_database
@@ -89,6 +91,24 @@ def engine(
     """An engine on ``database_url``: migrated, with ``deployed`` deployed."""
     with databases.engine(clock, deployed, url=database_url) as instance:
         yield instance
+
+
+@pytest.fixture
+def begun(engine: Engine) -> Iterator[list[str]]:
+    """Every transaction begun on the engine's databases, reading or writing."""
+    found: list[str] = []
+
+    def began(_connection: Any) -> None:
+        found.append("begin")
+
+    targets = {engine.store._read_engine, engine.store._write_engine}
+    for target in targets:
+        event.listen(target, "begin", began)
+    try:
+        yield found
+    finally:
+        for target in targets:
+            event.remove(target, "begin", began)
 
 
 @pytest.fixture

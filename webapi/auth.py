@@ -49,9 +49,11 @@ def require_auth(view: View) -> View:
     @functools.wraps(view)
     def authenticated(*args: Any, **kwargs: Any) -> Any:
         token = bearer_token()
-        g.principal = _holder(token)
-        g.token = token
-        return view(*args, **kwargs)
+        # The token and what the view reads before it writes: one read transaction.
+        with services().engine.reading():
+            g.principal = _holder(token)
+            g.token = token
+            return view(*args, **kwargs)
 
     documented = Blueprint.doc(security=[{BEARER_SCHEME: []}], responses={401: "UNAUTHORIZED"})
     return documented(cast(View, authenticated))

@@ -25,9 +25,10 @@ from engine import elements, labels
 from engine.batch.checks import BatchInputs, NewLine, PaymentResult, strike_reason
 from engine.batch.lines import BatchList, read_list
 from engine.cases import CaseView
+from engine.cases.task_index import task_key
 from engine.errors import ConflictError, DataValidationError, InvalidState, NotFound
 from engine.logs import get_logger
-from engine.records import Actor, CaseRecord, TaskRecord
+from engine.records import Actor, CaseRecord
 from engine.routing import Routing
 from engine.store import UnitOfWork
 from processes.catalogue import Item
@@ -195,8 +196,8 @@ class BatchService:
             if event.payload.get("name") == elements.BATCH_OBJECTION:
                 _on_list(batch, int(body["line"]), field="line")
             return
-        task = uow.tasks.get(str(event.payload.get("task_id")))
-        step = STEPS.get(task.spec_id) if isinstance(task, TaskRecord) else None
+        key = task_key(uow, live, str(event.payload.get("task_id")))
+        step = STEPS.get(key[1]) if key is not None else None
         totals = batch.totals()
         if step == "compile" and totals.lines == 0:
             raise DataValidationError("清册中还没有名单，不能提交", {"lines": "至少一行"})

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from engine import elements, steps
-from engine.records import CaseRecord, TaskRecord
+from engine.records import CaseRecord, TaskKey, TaskRecord
 from engine.routing import Routing, task_lane
 from engine.runtime.case import LiveCase
 from processes.org import ROLE_UNIT_KINDS
+
+if TYPE_CHECKING:
+    from engine.store import UnitOfWork
 
 # Lanes whose task means the case has reached the deciding county department or station.
 _HANDED = (("department",), ("station",))
@@ -22,6 +26,17 @@ def routing_of(record: CaseRecord) -> Routing:
         record.registered_unit,
         record.assessment_unit,
     )
+
+
+def task_key(uow: UnitOfWork, live: LiveCase, task_id: str) -> TaskKey | None:
+    """(process id, spec id) of a task of the case ``live``: from its workflow, which
+    keeps the tasks it has run, or else (a shared activity's it has let go of) from the
+    index, read in ``uow``."""
+    found = live.task_key(task_id)
+    if found is not None:
+        return found
+    task = uow.tasks.get(task_id)
+    return (task.process_id, task.spec_id) if task is not None else None
 
 
 def task_records(

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine import elements
-from engine.records import TaskRecord
+from engine.records import TaskKey
 from engine.records.notices import (
     ACCEPTED,
     RATING_INVITATION,
@@ -40,10 +40,10 @@ class Moment:
     params: dict[str, str] = field(default_factory=dict)
 
 
-def completed_moment(task: TaskRecord, data: Mapping[str, Any]) -> Moment | None:
-    """The moment a completed task is, if any (``data``: the form data it was completed
-    with)."""
-    ref = elements.TaskRef(task.process_id, task.spec_id)
+def completed_moment(key: TaskKey, data: Mapping[str, Any]) -> Moment | None:
+    """The moment a completed task is, if any (``key``: its process id and spec id;
+    ``data``: the form data it was completed with)."""
+    ref = elements.TaskRef(*key)
     if ref in (elements.CHECK_MATERIALS, elements.RECHECK):
         decision = data.get(elements.INTAKE_DECISION)
         if decision in elements.ACCEPTING_DECISIONS:

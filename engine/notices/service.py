@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cached_property
 
+from engine.cases.task_index import task_key
 from engine.clock import Clock
 from engine.errors import InvalidState
 from engine.logs import get_logger
@@ -115,9 +116,9 @@ class NoticeService:
         """Write the notices ``event`` causes, in its transaction."""
         moments: list[Moment] = []
         if event.type == "task_completed":
-            task = uow.tasks.get(event.payload["task_id"])
+            key = task_key(uow, live, event.payload["task_id"])
             data = event.payload.get("data") or {}
-            found = completed_moment(task, data) if task is not None else None
+            found = completed_moment(key, data) if key is not None else None
             moments += [found] if found is not None else []
         if event.type not in ("task_claimed", "task_released", "task_assigned"):
             moments += [

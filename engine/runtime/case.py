@@ -196,6 +196,17 @@ class LiveCase:
         return dict(last.data) if last is not None else dict(self.workflow.data)
 
     # -- transitions -------------------------------------------------------------------
+    def task_key(self, task_id: str) -> tuple[str, str] | None:
+        """(process id, spec id) of a task of the workflow, ready or done (None: not in
+        it, as a task of a shared activity the workflow has let go of)."""
+        try:
+            task = self.workflow.get_task_from_id(UUID(task_id))
+        except (ValueError, WorkflowException):
+            return None
+        if task is None:
+            return None
+        return task.workflow.spec.name, task.task_spec.bpmn_id
+
     def _run_engine(self) -> None:
         self._ready = None
         self.workflow.do_engine_steps(will_complete_task=charge_step)

@@ -8,6 +8,9 @@ nothing behind (DESIGN invariant 1).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -125,10 +128,37 @@ class Store:
         self, *, write: bool = True, operation: str | None = None, case_id: int | None = None
     ) -> UnitOfWork:
         """A unit of work; ``operation`` and ``case_id`` name it in the log if the database
-        fails (default: the failing statement's verb and table)."""
-        session = (self._writer if write else self._reader)()
+        fails (default: the failing statement's verb and table).
+
+        Inside ``reading()`` the reads share one transaction, and a write ends it first."""
         read_only = not write and not is_sqlite(self.url)
-        return UnitOfWork(session, operation, case_id, read_only=read_only)
+        shared = _shared.get()
+        if shared is None or shared.store is not self:
+            session = (self._writer if write else self._reader)()
+            return UnitOfWork(session, operation, case_id, read_only=read_only)
+        if write:
+            shared.end()  # the write, and the reads after it, see what is committed now
+            return UnitOfWork(self._writer(), operation, case_id, after=shared.end)
+        return UnitOfWork(shared.session(), operation, case_id, read_only=read_only, shared=shared)
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Let the reads of the block share one read transaction, until a write begins
+        (what a request does: its token, then what it shows). Each read it saves is a
+        pool checkout, a BEGIN and a COMMIT. A write unit of work ends the shared
+        transaction before it begins and when it ends, so nothing read afterwards misses
+        a commit; a read that fails ends it too. An in-memory database (one connection
+        for everything) reads as it would without."""
+        if self.in_memory:
+            yield
+            return
+        shared = SharedRead(self)
+        token = _shared.set(shared)
+        try:
+            yield
+        finally:
+            _shared.reset(token)
+            shared.end()
 
     def dispose(self) -> None:
         self._write_engine.dispose()
@@ -150,6 +180,46 @@ def models_for(dialect: str) -> MetaData:
     return models
 
 
+class SharedRead:
+    """The read transaction the units of work of ``Store.reading`` share: its session is
+    opened at the first read and closed by ``end``."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._session: Session | None = None
+
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = self.store._reader()
+        return self._session
+
+    def end(self) -> None:
+        """End the shared transaction (COMMIT for a PostgreSQL read-only one, as a read
+        unit of work ends; ROLLBACK on SQLite); the next read begins another."""
+        self._close(commit=not is_sqlite(self.store.url))
+
+    def fail(self) -> None:
+        """A read failed: its transaction ends without another statement in it."""
+        self._close(commit=False)
+
+    def _close(self, *, commit: bool) -> None:
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            if commit:
+                session.commit()
+            else:
+                session.rollback()
+        except SQLAlchemyError as error:
+            log.warning("rollback_failed", operation="reading", error=type(error).__name__)
+        finally:
+            session.close()
+
+
+_shared: ContextVar[SharedRead | None] = ContextVar("daiban_shared_read", default=None)
+
+
 class UnitOfWork:
     """One transaction and the repositories that read and write in it (``uow.cases``,
     ``uow.events`` …, all over the same session).
@@ -164,11 +234,15 @@ class UnitOfWork:
         case_id: int | None = None,
         *,
         read_only: bool = False,
+        shared: SharedRead | None = None,
+        after: Callable[[], None] | None = None,
     ) -> None:
         self.session = session
         self.operation = operation
         self.case_id = case_id
         self.read_only = read_only  # a PostgreSQL READ ONLY transaction
+        self._shared = shared  # the read transaction of ``Store.reading`` it is part of
+        self._after = after  # called once the unit of work has ended
         self.definitions = DefinitionRepository(session)
         self.cases = CaseRepository(session)
         self.events = EventRepository(session)
@@ -193,6 +267,13 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self._shared is not None:
+            if exc is not None:
+                self._shared.fail()
+            found = self._translated(exc, committing=False)
+            if found is not None:
+                raise found from exc
+            return
         try:
             if self.read_only and exc is None:
                 # A read-only transaction ends with COMMIT, the same as a rollback for it:
@@ -207,6 +288,8 @@ class UnitOfWork:
             log.warning("rollback_failed", operation=self.operation, error=type(error).__name__)
         finally:
             self.session.close()
+            if self._after is not None:
+                self._after()
         found = self._translated(exc, committing=False)
         if found is not None:
             raise found from exc

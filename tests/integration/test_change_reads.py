@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event
 
 from engine import Actor, Engine
-from tests.support.driving import start_sample, task_of
+from tests.support.driving import INTAKE, complete, start_sample, task_of
 
 
 @pytest.fixture
@@ -37,3 +37,25 @@ def test_a_change_reads_the_open_tasks_once(sample: Engine, index_reads: list[st
     view = sample.cases.claim(view.id, task_of(view, "Task_intake"), Actor("agent.zhang"))
     assert len(index_reads) == 1
     assert [t.claimed_by for t in sample.cases.task_index(view.id)] == ["agent.zhang"]
+
+
+def test_a_completion_reads_the_open_tasks_once(sample: Engine, index_reads: list[str]) -> None:
+    """What the completed task was (for the notices and the payout lists that watch
+    completions) is taken from the workflow, which keeps the tasks it has run, those of
+    a shared activity that has ended included; the index is not read again for it."""
+    view = start_sample(sample)
+    steps = [
+        ("Task_intake", INTAKE, "agent.zhang"),
+        ("Task_handover", {"handover_count": 3}, "agent.zhang"),
+        ("Task_township_review", {"decision": "approve"}, "window.wang"),
+        (
+            "Task_handover_to_county",
+            {"county_department": "县民政局", "handover_items": 3},
+            "window.wang",
+        ),
+    ]
+    for spec_id, data, user in steps:
+        index_reads.clear()
+        view = complete(sample, view, spec_id, data, user)
+        assert len(index_reads) == 1, spec_id
+    assert view.tasks == []  # the shared activity of the last task has ended
