@@ -12,7 +12,7 @@ from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 
-from engine.absences import AbsenceService
+from engine.absences import AbsenceService, registered_since
 from engine.attachments import AttachmentService
 from engine.audit import Auditor, ReplayedState, VerifyReport
 from engine.batch import BatchService
@@ -238,8 +238,7 @@ class Engine:
         identity = identity or self.identity
         day = self.absences.today()  # before the transaction: the clock may read the database
         with self.store.unit_of_work(write=False) as uow:
-            found = identity.token_state(uow, token)
-            absences = self.absences.registered(uow, day)
+            found, absences = identity.token_and_absences(uow, token, registered_since(day))
         # Tokens expire by the identity service's clock (never a training database's).
         return identity.holder(found, identity.clock.now()), self.absences.with_registered(absences)
 

@@ -61,6 +61,12 @@ class NewAbsence:
     reason: str
 
 
+def registered_since(day: date) -> date:
+    """The last day of the oldest absence ``registered`` gives on ``day``: from the day
+    before on, as a request at midnight may still ask about it."""
+    return day - timedelta(days=1)
+
+
 class AbsenceService:
     """Registers and ends absences, lists them in the caller's scope, and gives the
     organisation with the registered ones (``organization``)."""
@@ -86,8 +92,7 @@ class AbsenceService:
 
     def registered(self, uow: UnitOfWork, day: date) -> list[AbsenceRecord]:
         """The registered absences not over by ``day``, read in ``uow``."""
-        # from the day before on: a request at midnight may still ask about it
-        return uow.absences.since(day - timedelta(days=1))
+        return uow.absences.since(registered_since(day))
 
     def with_registered(self, records: list[AbsenceRecord]) -> Organization:
         """The organisation file's with ``records`` (``registered``) added."""

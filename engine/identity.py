@@ -16,7 +16,7 @@ import secrets
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from engine.clock import Clock
 from engine.errors import (
@@ -28,7 +28,7 @@ from engine.errors import (
 )
 from engine.login_policy import ACCOUNT, PAIR, LoginPolicy, client_subject
 from engine.logs import get_logger
-from engine.records import AccountStatus
+from engine.records import AbsenceRecord, AccountStatus
 from engine.store import Store, UnitOfWork
 from processes.org import Organization
 
@@ -363,6 +363,13 @@ class IdentityService:
     def token_state(self, uow: UnitOfWork, token: str) -> TokenState | None:
         """What the store knows of ``token`` (None: nothing), read in ``uow``."""
         return uow.credentials.token(_token_hash(token))
+
+    def token_and_absences(
+        self, uow: UnitOfWork, token: str, since: date
+    ) -> tuple[TokenState | None, list[AbsenceRecord]]:
+        """``token_state`` and the registered absences not over by ``since``, read in
+        ``uow`` by one statement: what every request with a token reads first."""
+        return uow.credentials.token_and_absences(_token_hash(token), since)
 
     def holder(self, found: TokenState | None, now: datetime) -> Principal:
         """Who holds a token in ``found`` state at ``now``; NotAuthenticated if no one may."""

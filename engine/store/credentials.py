@@ -3,19 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import cast
 
 from sqlalchemy import Table, bindparam, func, select, update
 
+from engine.records import AbsenceRecord
 from engine.store.rows import Repository
-from engine.store.tables import PasswordRow, TokenRow
+from engine.store.tables import AbsenceRow, PasswordRow, TokenRow
 
 # Looked up on every API request: a prepared Core statement, no ORM objects.
 _TOKENS = cast(Table, TokenRow.__table__)
 _TOKEN_BY_HASH = select(_TOKENS.c.user_id, _TOKENS.c.expires_at, _TOKENS.c.revoked_at).where(
     _TOKENS.c.token_hash == bindparam("token_hash")
 )
+# What every request with a token reads first: the token and, beside it on each row, an
+# absence of the register not over by ``since`` (one row with none when there is none;
+# no row when the token is unknown), in the register's order.
+_ABSENCES = cast(Table, AbsenceRow.__table__)
+_CALLER = (
+    select(
+        _TOKENS.c.user_id.label("token_user"),
+        _TOKENS.c.expires_at.label("token_expires_at"),
+        _TOKENS.c.revoked_at.label("token_revoked_at"),
+        *_ABSENCES.columns,
+    )
+    .select_from(_TOKENS.outerjoin(_ABSENCES, _ABSENCES.c.last_day >= bindparam("since")))
+    .where(_TOKENS.c.token_hash == bindparam("token_hash"))
+    .order_by(_ABSENCES.c.first_day, _ABSENCES.c.user_id, _ABSENCES.c.id)
+)
+_ABSENCE_FIELDS = [c.name for c in _ABSENCES.columns]
 
 
 class CredentialRepository(Repository):
@@ -43,6 +60,21 @@ class CredentialRepository(Repository):
         """(user id, expires at, revoked at) of a token."""
         row = self.session.connection().execute(_TOKEN_BY_HASH, {"token_hash": token_hash}).first()
         return (row.user_id, row.expires_at, row.revoked_at) if row else None
+
+    def token_and_absences(
+        self, token_hash: str, since: date
+    ) -> tuple[tuple[str, datetime, datetime | None] | None, list[AbsenceRecord]]:
+        """``token``'s state and the absences ``AbsenceRepository.since(since)`` gives,
+        in one statement (no absences when the token is unknown: nothing is decided)."""
+        rows = self.session.connection().execute(
+            _CALLER, {"token_hash": token_hash, "since": since}
+        )
+        found, absences = None, []
+        for row in rows.mappings():
+            found = (row["token_user"], row["token_expires_at"], row["token_revoked_at"])
+            if row["id"] is not None:
+                absences.append(AbsenceRecord(**{name: row[name] for name in _ABSENCE_FIELDS}))
+        return found, absences
 
     def revoke_token(self, token_hash: str, now: datetime) -> None:
         self.session.execute(

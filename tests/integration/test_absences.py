@@ -8,8 +8,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from engine import Engine, ManualClock
 from engine.absences import NewAbsence
@@ -18,6 +20,7 @@ from engine.errors import (
     AbsenceOverlap,
     DataValidationError,
     InvalidState,
+    NotAuthenticated,
     NotFound,
 )
 from engine.identity import Principal
@@ -303,3 +306,51 @@ def test_simultaneous_overlapping_registrations_store_one(
     assert sorted(outcomes) == ["overlap"] * 7 + ["stored"]
     with engine.store.unit_of_work(write=False) as uow:
         assert len(uow.absences.since(None, ["he.ping"])) == 1
+
+
+def test_a_request_reads_its_token_and_the_register_in_one_statement(
+    engine: Engine, clock: ManualClock
+) -> None:
+    """What every request with a token reads first (``Engine.caller``): the token and the
+    registered absences not over, one statement, the same as the register gives."""
+    token = engine.identity.issue_token("wang.fang", hours=24 * 30).token
+    assert engine.caller(token)[1].absences == engine.org.absences  # none registered
+    engine.absences.register(ADMIN, away("he.ping", TODAY, TODAY + timedelta(days=3)))
+    engine.absences.register(
+        ADMIN, away("luo.yong", TODAY + timedelta(days=5), TODAY + timedelta(days=6))
+    )
+    over = engine.absences.register(ADMIN, away("wang.fang", TODAY, TODAY))
+    ended = engine.absences.register(ADMIN, away("liu.yang", TODAY, TODAY + timedelta(days=9)))
+    assert ended.id is not None
+    engine.absences.end(ADMIN, ended.id, TODAY + timedelta(days=2))
+    clock.advance(timedelta(days=1))  # wang.fang's is over since yesterday: still read
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    target = engine.store._read_engine
+    event.listen(target, "before_cursor_execute", seen)
+    try:
+        principal, org = engine.caller(token)
+    finally:
+        event.remove(target, "before_cursor_execute", seen)
+    assert len(statements) == 1
+    assert principal.user_id == "wang.fang"
+    assert org.absences == engine.current_org().absences
+    assert {a.user for a in org.absences if a not in engine.org.absences} == {
+        "he.ping",
+        "luo.yong",
+        "wang.fang",
+        "liu.yang",
+    }
+    assert over.id is not None
+    clock.advance(timedelta(days=1))  # and gone the day after
+    registered = [a for a in engine.caller(token)[1].absences if a not in engine.org.absences]
+    assert "wang.fang" not in {a.user for a in registered}
+    engine.identity.revoke(token)
+    with pytest.raises(NotAuthenticated, match="令牌已注销"):
+        engine.caller(token)
+    with pytest.raises(NotAuthenticated, match="令牌无效"):
+        engine.caller("unknown")
