@@ -199,10 +199,10 @@ class CaseQueries:
     def task_with_case(self, task_id: str) -> tuple[TaskRecord, CaseRecord]:
         """One task of the index (open or closed) and its case row, read together."""
         with self.store.unit_of_work(write=False) as uow:
-            found = uow.tasks.get(task_id)
-            if found is None:
-                raise NotFound(TASK_NOT_FOUND, task_id=task_id)
-            return found, uow.cases.get(found.case_id)
+            found = uow.tasks.with_case(task_id)
+        if found is None:
+            raise NotFound(TASK_NOT_FOUND, task_id=task_id)
+        return found
 
 
 def _own_post(org: Organization, user_id: str, post: tuple[str, str], day: date) -> bool:

@@ -9,14 +9,15 @@ database: two claiming the same row, one wins and the other finds nothing change
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from engine.errors import NotFound
 from engine.records.notices import DEAD, PENDING, SENDING, SENT, NoticeQuery, NoticeRecord
-from engine.store.rows import MAX_ID, Repository
+from engine.store.rows import MAX_ID, Repository, dialect_of, insert_of
 from engine.store.tables import NoticeRow
 
 _NOTICES = cast(Table, NoticeRow.__table__)
@@ -27,19 +28,24 @@ def notice_not_found(notice_id: int) -> NotFound:
     return NotFound(f"没有编号为 {notice_id} 的通知", notice_id=notice_id)
 
 
+@cache
+def _adding(dialect: str) -> Any:
+    """INSERT a notice unless one with its idempotency id is there (no row returned)."""
+    statement = insert_of(dialect, _NOTICES).values(
+        {c.name: bindparam(c.name, type_=c.type) for c in _NOTICES.columns if c.name != "id"}
+    )
+    return statement.on_conflict_do_nothing(index_elements=["idempotency_id"]).returning(
+        _NOTICES.c.id
+    )
+
+
 class NoticeRepository(Repository):
     def add(self, record: NoticeRecord) -> int | None:
         """Add a notice; None: a notice with its idempotency id is there already."""
-        c = _NOTICES.c
-        if (
-            self.session.connection()
-            .execute(select(c.id).where(c.idempotency_id == record.idempotency_id))
-            .first()
-        ):
-            return None
         values = {k: v for k, v in vars(record).items() if k != "id"}
-        result = self.session.connection().execute(insert(_NOTICES).values(values).returning(c.id))
-        return int(result.scalar_one())
+        found = self.session.connection().execute(_adding(dialect_of(self.session)), values)
+        added = found.scalar_one_or_none()
+        return None if added is None else int(added)
 
     def has_kind(self, case_id: int, kind: str) -> bool:
         """Whether the case was ever given a notice of ``kind``."""

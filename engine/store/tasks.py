@@ -28,9 +28,9 @@ from sqlalchemy import (
 from sqlalchemy.types import String
 
 from engine.elements import SEPARATED_STEPS
-from engine.records import UNKNOWN_TASK, ClosedTask, IndexChange, TaskKey, TaskRecord
+from engine.records import UNKNOWN_TASK, CaseRecord, ClosedTask, IndexChange, TaskKey, TaskRecord
 from engine.records.queue import QueueGroup
-from engine.store.rows import MAX_ID, Repository
+from engine.store.rows import CASES, MAX_ID, Repository
 from engine.store.tables import CaseRow, EventRow, ReadyTaskRow
 
 _TASKS = cast(Table, ReadyTaskRow.__table__)
@@ -38,6 +38,11 @@ _CASES = cast(Table, CaseRow.__table__)
 _EVENTS = cast(Table, EventRow.__table__)
 _INSERT_TASK = insert(_TASKS)
 _TASK_BY_ID = select(_TASKS).where(_TASKS.c.id == bindparam("id"))
+_TASK_WITH_CASE = (
+    select(*_TASKS.columns, *CASES.columns)
+    .join_from(_TASKS, CASES, CASES.c.id == _TASKS.c.case_id)
+    .where(_TASKS.c.id == bindparam("id"))
+)
 _SET_TASK = (
     update(_TASKS)
     .where(_TASKS.c.id == bindparam("b_id"))
@@ -178,6 +183,17 @@ class TaskRepository(Repository):
         """One task of the index, open or closed (``closed_seq`` set)."""
         row = self.session.connection().execute(_TASK_BY_ID, {"id": task_id}).mappings().first()
         return TaskRecord(**row) if row is not None else None
+
+    def with_case(self, task_id: str) -> tuple[TaskRecord, CaseRecord] | None:
+        """One task of the index, open or closed, and its case row, by one statement."""
+        row = self.session.connection().execute(_TASK_WITH_CASE, {"id": task_id}).first()
+        if row is None:
+            return None
+        found = row._mapping
+        return (
+            TaskRecord(**{c.name: found[c] for c in _TASKS.columns}),
+            CaseRecord(**{c.name: found[c] for c in CASES.columns}),
+        )
 
     def queue(
         self,

@@ -59,3 +59,15 @@ def test_a_completion_reads_the_open_tasks_once(sample: Engine, index_reads: lis
         view = complete(sample, view, spec_id, data, user)
         assert len(index_reads) == 1, spec_id
     assert view.tasks == []  # the shared activity of the last task has ended
+
+
+def test_a_task_and_its_case_are_read_by_one_statement(sample: Engine) -> None:
+    """What a request about one task reads first (who may act on it, in which case)."""
+    view = start_sample(sample)
+    task_id = task_of(view, "Task_intake")
+    with sample.store.unit_of_work(write=False) as uow:
+        apart = uow.tasks.get(task_id), uow.cases.get(view.id)
+        together = uow.tasks.with_case(task_id)
+        assert uow.tasks.with_case("no-such-task") is None
+    assert together == apart
+    assert sample.cases.task_with_case(task_id) == apart

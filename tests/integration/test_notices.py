@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -85,6 +86,25 @@ def test_a_case_to_its_end_queues_acceptance_result_and_invitation(
     assert "http://127.0.0.1:5000/rating#" in invitation.text and "评价器" not in invitation.text
     # The events stay as they were: the outbox is no part of the history.
     assert engine.audit.verify(trace.case.id).ok
+
+
+def test_a_notice_is_queued_once_per_idempotency_id(engine: Engine, clock: ManualClock) -> None:
+    """The outbox keeps one notice per idempotency id: adding it again adds nothing
+    (and, on PostgreSQL, leaves the transaction usable)."""
+    item = CATALOGUE.items["TT004"]
+    trace = run(
+        engine.cases, clock, item.process_id, Scenario(start=start_data("TT004"), messages={})
+    )
+    first = notices(engine, case_id=trace.case.id)[0]
+    again = replace(first, id=0, text="再次")
+    with engine.store.unit_of_work() as uow:
+        assert uow.notices.add(again) is None
+        added = uow.notices.add(replace(again, idempotency_id=first.idempotency_id + "-x"))
+        uow.commit()
+    assert added is not None and added > first.id
+    found = notices(engine, case_id=trace.case.id)
+    assert [n.text for n in found if n.idempotency_id == first.idempotency_id] == [first.text]
+    assert [n.id for n in found if n.text == "再次"] == [added]
 
 
 def test_the_invitation_carries_the_cases_own_rating_link(
