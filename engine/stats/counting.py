@@ -26,7 +26,7 @@ SATISFIED = frozenset({"very_satisfied", "satisfied", "basic"})  # 满意率: �
 BAD = frozenset({"dissatisfied", "very_dissatisfied"})
 HANDOVER_LIMIT = 3  # working days, when a handover task has no due time of its own
 
-# What the task index tells of each case (the names are ``_Case``'s fields): the tasks
+# What the task index tells of each case (the names are ``CountedCase``'s fields): the tasks
 # whose reaching or closing is a fact of a figure (``engine.elements``).
 _CHECK = (elements.CHECK_MATERIALS,)
 _HANDOVER = (elements.HANDOVER,)
@@ -53,7 +53,7 @@ BATCH = 1000
 
 
 @dataclass
-class _Case:
+class CountedCase:
     """What one case contributes, gathered from its row, tasks and events."""
 
     row: CaseFacts
@@ -104,7 +104,7 @@ class _Case:
 
 def read_cases(
     store: Store, period: Period, scope: CaseScope, where: CaseFilter, bounded: bool = True
-) -> Iterator[_Case]:
+) -> Iterator[CountedCase]:
     """The cases alive in the period (every case when not ``bounded``), in batches of
     ``BATCH``, with their facts."""
     after = 0
@@ -119,7 +119,7 @@ def read_cases(
             facts = uow.figures.milestones(ids, MILESTONES)
             ratings = uow.figures.events_of(ids, ["message_received"], elements.RATING)
             appeals = uow.figures.events_of(ids, [APPEALED, DECIDED])
-        by_case = {row.id: _Case(row, **_booleans(facts.get(row.id, {}))) for row in rows}
+        by_case = {row.id: CountedCase(row, **as_fields(facts.get(row.id, {}))) for row in rows}
         add_ratings(by_case, ratings, appeals)
         yield from by_case.values()
         after = ids[-1]
@@ -137,7 +137,7 @@ class Rated:
 
 
 def add_ratings(
-    by_case: Mapping[int, _Case | Rated], ratings: list[EventFacts], appeals: list[EventFacts]
+    by_case: Mapping[int, CountedCase | Rated], ratings: list[EventFacts], appeals: list[EventFacts]
 ) -> None:
     """Sort the rating deliveries among the cases: entered from paper or the pad, genuine
     but upheld on appeal, or genuine and counted (with their level)."""
@@ -154,7 +154,7 @@ def add_ratings(
 
 
 def count_case(
-    case: _Case, period: Period, as_of: datetime, f: Figures, calendar: WorkingCalendar
+    case: CountedCase, period: Period, as_of: datetime, f: Figures, calendar: WorkingCalendar
 ) -> None:
     """Add what ``case`` contributes to the period's counts to ``f``."""
     row, days = case.row, calendar.working_days_between
@@ -208,7 +208,7 @@ def count_case(
     count_ratings(case, period, as_of, f)
 
 
-def count_ratings(case: _Case | Rated, period: Period, as_of: datetime, f: Figures) -> None:
+def count_ratings(case: CountedCase | Rated, period: Period, as_of: datetime, f: Figures) -> None:
     """Add the case's ratings recorded in the period to ``f``."""
     start, end = period.start, period.end
     f.entered_ratings += sum(start <= at < end for at in case.entered_ratings)
@@ -294,8 +294,8 @@ def _upheld(events: list[EventFacts]) -> set[tuple[int, int]]:
     }
 
 
-def _booleans(facts: dict[str, Any]) -> dict[str, Any]:
-    """The database's aggregates as ``_Case`` fields ("ready" facts come as 0 or 1)."""
+def as_fields(facts: dict[str, Any]) -> dict[str, Any]:
+    """The database's aggregates as ``CountedCase`` fields ("ready" facts come as 0 or 1)."""
     return {
         name: bool(value) if isinstance(value, int) and not isinstance(value, bool) else value
         for name, value in facts.items()

@@ -42,11 +42,11 @@ from engine.stats.counting import (
     HANDOVER_LIMIT,
     MILESTONES,
     SATISFIED,
+    CountedCase,
     Rated,
     Tally,
-    _booleans,
-    _Case,
     add_ratings,
+    as_fields,
     count_ratings,
 )
 from engine.stats.figures import RATING_LEVELS
@@ -61,7 +61,7 @@ _MILESTONE_TASKS = frozenset(task for milestone in MILESTONES for task in milest
 APPEALS = (APPEALED, DECIDED)
 
 
-def contribution(case: _Case, calendar: WorkingCalendar) -> CaseFigures:
+def contribution(case: CountedCase, calendar: WorkingCalendar) -> CaseFigures:
     """What ``case`` contributes, as ``counting.count_case`` counts it."""
     row, days = case.row, calendar.working_days_between
     accepted, completed = case.accepted_at, case.completed_at
@@ -135,7 +135,7 @@ def new_case(
         for milestone in MILESTONES
         if milestone.value == "ready"
     }
-    return contribution(_Case(_row_of(record), **ready), calendar)
+    return contribution(CountedCase(_row_of(record), **ready), calendar)
 
 
 def _row_of(record: CaseRecord) -> CaseFacts:
@@ -184,7 +184,7 @@ def compute(
         rows = uow.figures.case_rows(case_ids)
     ids = [row.id for row in rows]
     milestones = uow.figures.milestones(ids, MILESTONES)
-    by_case = {row.id: _Case(row, **_booleans(milestones.get(row.id, {}))) for row in rows}
+    by_case = {row.id: CountedCase(row, **as_fields(milestones.get(row.id, {}))) for row in rows}
     ratings = uow.figures.events_of(ids, ["message_received"], elements.RATING)
     if ratings:
         appeals = uow.figures.events_of(sorted({e.case_id for e in ratings}), APPEALS)
@@ -275,7 +275,7 @@ def _matches(key: TaskKey, tasks: Iterable[TaskKey]) -> bool:
 
 def _advanced(
     kept: CaseFigures, after: CaseRecord, change: IndexChange, closing: EventRecord | None
-) -> _Case:
+) -> CountedCase:
     """The case's milestones as kept, moved on by the tasks the change opened and closed
     (``FigureRepository.milestones`` computes the same from the whole task index)."""
     values: dict[str, Any] = {
@@ -303,7 +303,7 @@ def _advanced(
             old = values[milestone.name]
             pick = min if milestone.first else max
             values[milestone.name] = found if old is None else pick(old, found)
-    return _Case(_row_of(after), **values)
+    return CountedCase(_row_of(after), **values)
 
 
 def _keep_changed(

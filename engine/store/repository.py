@@ -212,7 +212,12 @@ class SharedRead:
             else:
                 session.rollback()
         except SQLAlchemyError as error:
-            log.warning("rollback_failed", operation="reading", error=type(error).__name__)
+            log.warning(
+                "transaction_not_ended",
+                operation="reading",
+                end="commit" if commit else "rollback",
+                error=type(error).__name__,
+            )
         finally:
             session.close()
 
@@ -274,8 +279,9 @@ class UnitOfWork:
             if found is not None:
                 raise found from exc
             return
+        commit = self.read_only and exc is None
         try:
-            if self.read_only and exc is None:
+            if commit:
                 # A read-only transaction ends with COMMIT, the same as a rollback for it:
                 # psycopg forgets every statement it has prepared on the connection at
                 # each ROLLBACK, so the statements read on every request (the token, the
@@ -285,7 +291,12 @@ class UnitOfWork:
                 self.session.rollback()
         except SQLAlchemyError as error:
             # The connection is gone: the server rolls back by itself and the pool drops it.
-            log.warning("rollback_failed", operation=self.operation, error=type(error).__name__)
+            log.warning(
+                "transaction_not_ended",
+                operation=self.operation,
+                end="commit" if commit else "rollback",
+                error=type(error).__name__,
+            )
         finally:
             self.session.close()
             if self._after is not None:

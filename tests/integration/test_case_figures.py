@@ -9,13 +9,15 @@ period and grouping in ``tests/integration/test_stats.py``.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from engine import Engine, ManualClock
-from engine.records import CaseFigures, CaseRecord, EventRecord, IndexChange
+from engine import Engine, ManualClock, elements
+from engine.records import CaseFigures, CaseRecord, ClosedTask, EventRecord, IndexChange
 from engine.stats import facts
 from engine.store import UnitOfWork
 from engine.store.tables import CaseFigureRow, FigureDayRow, LateStepRow
@@ -161,3 +163,22 @@ def test_a_case_rated_more_than_once_is_counted_from_its_events(world: World) ->
         )
         uow.commit()
     assert world.report(SEP_OCT).total.as_dict() == figures
+
+
+def test_a_milestone_kept_first_keeps_its_earliest_time(world: World) -> None:
+    """A case delivered twice (a delivery task finished again) counts its first delivery,
+    where the handover counts its last one (``Milestone.first``)."""
+    earlier, later = START, START + timedelta(days=3)
+    delivery = ClosedTask("t-delivery", elements.DELIVERY_TASKS[0], None, 5)
+    handover = ClosedTask("t-handover", elements.HANDOVER, None, 5)
+    with world.engine.store.unit_of_work(write=False) as uow:
+        case_id = uow.cases.ids(0, 1)[0]
+        record = uow.cases.get(case_id)
+        row = uow.figures.case_figures_of([case_id])[case_id]
+    closing = EventRecord(case_id, 6, "message_received", "system", later, {}, "", "")
+    change = IndexChange(closed=(delivery, handover))
+    both = replace(row, delivered_at=earlier, handed_over_at=earlier)
+    moved = facts._advanced(both, record, change, closing)
+    assert (moved.delivered_at, moved.handed_over_at) == (earlier, later)
+    none_yet = facts._advanced(replace(row, delivered_at=None), record, change, closing)
+    assert none_yet.delivered_at == later

@@ -136,9 +136,9 @@ def list_cases(args: dict[str, Any]) -> dict[str, Any]:
     records, total = engine.cases.find(
         policy.case_scope(current_principal()), query, *page_offset(args), count_up_to=up_to
     )
-    exact = up_to is None or total <= up_to
-    page = a_page([_summary(r, today) for r in records], args, total if exact else COUNT_UP_TO)
-    return {**page, "total_exact": exact}
+    shown = total if up_to is None else min(total, up_to)  # ``total`` is up_to + 1: more
+    page = a_page([_summary(r, today) for r in records], args, shown)
+    return {**page, "total_exact": shown == total}
 
 
 @blp.route("/<int:case_id>", methods=["GET"])

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    INCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
 
 from engine.labels import choices
 from engine.records.queue import QUEUE_ORDERS, QUEUE_VIEWS
@@ -131,13 +139,17 @@ class TaskQuerySchema(PageArgsSchema):
     )
 
     @validates_schema
-    def _position(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if "after" not in data:
-            return
-        if data.get("page", 1) != 1:
+    def _one_position(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if "after" in data and data.get("page", 1) != 1:
             raise ValidationError("after 与 page 不能同时使用", field_name="after")
+
+    @post_load
+    def _decoded(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        """``after`` as the position it names in the order ``sort`` (a tuple)."""
+        if "after" not in data:
+            return data
         try:
-            data["after"] = cursors.decode(data.get("sort", "due"), data["after"])
+            return {**data, "after": cursors.decode(data.get("sort", "due"), data["after"])}
         except ValueError as error:
             raise ValidationError(str(error), field_name="after") from None
 
