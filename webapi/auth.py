@@ -18,7 +18,7 @@ from engine import Principal, policy
 from engine.identity import IdentityService
 from engine.policy import Action
 from webapi.problems import BEARER_CHALLENGE, ApiProblem, refused
-from webapi.services import services
+from webapi.services import Services, services
 from webapi.smorest import Blueprint, View
 
 BEARER_SCHEME = "bearerAuth"
@@ -49,9 +49,10 @@ def require_auth(view: View) -> View:
     @functools.wraps(view)
     def authenticated(*args: Any, **kwargs: Any) -> Any:
         token = bearer_token()
+        found = services()
         # The token and what the view reads before it writes: one read transaction.
-        with services().engine.reading():
-            g.principal = _holder(token)
+        with found.engine.reading():
+            g.principal = _holder(found, token)
             g.token = token
             return view(*args, **kwargs)
 
@@ -59,10 +60,9 @@ def require_auth(view: View) -> View:
     return documented(cast(View, authenticated))
 
 
-def _holder(token: str) -> Principal:
+def _holder(found: Services, token: str) -> Principal:
     """Who holds ``token``; with the engine's identity service, the organisation of the
     request (``current_org``) is read in the same transaction."""
-    found = services()
     if isinstance(found.identity, IdentityService):
         principal, g.current_org = found.engine.caller(token, found.identity)
         return principal

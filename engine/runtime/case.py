@@ -199,13 +199,15 @@ class LiveCase:
     def task_key(self, task_id: str) -> tuple[str, str] | None:
         """(process id, spec id) of a task of the workflow, ready or done (None: not in
         it, as a task of a shared activity the workflow has let go of)."""
+        task = self._task(task_id)
+        return None if task is None else (task.workflow.spec.name, task.task_spec.bpmn_id)
+
+    def _task(self, task_id: str) -> Any:
+        """The workflow's task with this id (None: no such task, or not an id)."""
         try:
-            task = self.workflow.get_task_from_id(UUID(task_id))
+            return self.workflow.get_task_from_id(UUID(task_id))
         except (ValueError, WorkflowException):
             return None
-        if task is None:
-            return None
-        return task.workflow.spec.name, task.task_spec.bpmn_id
 
     def _run_engine(self) -> None:
         self._ready = None
@@ -216,10 +218,7 @@ class LiveCase:
             self.status = COMPLETED
 
     def _ready_task(self, task_id: str) -> Any:
-        try:
-            task = self.workflow.get_task_from_id(UUID(task_id))
-        except (ValueError, WorkflowException):
-            raise NotFound("任务不存在", task_id=task_id) from None
+        task = self._task(task_id)
         if task is None:
             raise NotFound("任务不存在", task_id=task_id)
         if not task.task_spec.manual or task.state != TaskState.READY:

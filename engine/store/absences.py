@@ -17,6 +17,13 @@ from engine.store.tables import AbsenceRow
 
 _ABSENCES = cast(Table, AbsenceRow.__table__)
 _COLUMNS = [c for c in _ABSENCES.columns]
+# The register's order: by first day (then user and id, for a stable one).
+REGISTER_ORDER = (_ABSENCES.c.first_day, _ABSENCES.c.user_id, _ABSENCES.c.id)
+
+
+def absence_of(row: Any) -> AbsenceRecord:
+    """The record of a row mapping holding the register's columns (and maybe others)."""
+    return AbsenceRecord(**{c.name: row[c.name] for c in _COLUMNS})
 
 
 def absence_not_found(absence_id: int) -> NotFound:
@@ -48,7 +55,7 @@ class AbsenceRepository(Repository):
         """Registered absences whose last day is ``day`` or later (None: all of them), of
         ``users`` (None: everyone), by first day."""
         c = _ABSENCES.c
-        query = select(*_COLUMNS).order_by(c.first_day, c.user_id, c.id)
+        query = select(*_COLUMNS).order_by(*REGISTER_ORDER)
         if day is not None:
             query = query.where(c.last_day >= day)
         if users is not None:

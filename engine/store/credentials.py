@@ -9,6 +9,7 @@ from typing import cast
 from sqlalchemy import Table, bindparam, func, select, update
 
 from engine.records import AbsenceRecord
+from engine.store.absences import REGISTER_ORDER, absence_of
 from engine.store.rows import Repository
 from engine.store.tables import AbsenceRow, PasswordRow, TokenRow
 
@@ -30,9 +31,8 @@ _CALLER = (
     )
     .select_from(_TOKENS.outerjoin(_ABSENCES, _ABSENCES.c.last_day >= bindparam("since")))
     .where(_TOKENS.c.token_hash == bindparam("token_hash"))
-    .order_by(_ABSENCES.c.first_day, _ABSENCES.c.user_id, _ABSENCES.c.id)
+    .order_by(*REGISTER_ORDER)
 )
-_ABSENCE_FIELDS = [c.name for c in _ABSENCES.columns]
 
 
 class CredentialRepository(Repository):
@@ -73,7 +73,7 @@ class CredentialRepository(Repository):
         for row in rows.mappings():
             found = (row["token_user"], row["token_expires_at"], row["token_revoked_at"])
             if row["id"] is not None:
-                absences.append(AbsenceRecord(**{name: row[name] for name in _ABSENCE_FIELDS}))
+                absences.append(absence_of(row))
         return found, absences
 
     def revoke_token(self, token_hash: str, now: datetime) -> None:

@@ -149,8 +149,9 @@ class Store:
         transaction before it begins and when it ends, so nothing read afterwards misses
         a commit; a read that fails ends it too. An in-memory database (one connection
         for everything) reads as it would without."""
-        if self.in_memory:
-            yield
+        outer = _shared.get()
+        if self.in_memory or (outer is not None and outer.store is self):
+            yield  # (inside another block: its transaction is already shared)
             return
         shared = SharedRead(self)
         token = _shared.set(shared)
@@ -204,22 +205,27 @@ class SharedRead:
 
     def _close(self, *, commit: bool) -> None:
         session, self._session = self._session, None
-        if session is None:
-            return
-        try:
-            if commit:
-                session.commit()
-            else:
-                session.rollback()
-        except SQLAlchemyError as error:
-            log.warning(
-                "transaction_not_ended",
-                operation="reading",
-                end="commit" if commit else "rollback",
-                error=type(error).__name__,
-            )
-        finally:
-            session.close()
+        if session is not None:
+            _end(session, commit=commit, operation="reading")
+
+
+def _end(session: Session, *, commit: bool, operation: str | None) -> None:
+    """End the session's transaction (``commit``, or roll it back) and close it. If the
+    connection is gone the server rolls back by itself and the pool drops it: logged."""
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    except SQLAlchemyError as error:
+        log.warning(
+            "transaction_not_ended",
+            operation=operation,
+            end="commit" if commit else "rollback",
+            error=type(error).__name__,
+        )
+    finally:
+        session.close()
 
 
 _shared: ContextVar[SharedRead | None] = ContextVar("daiban_shared_read", default=None)
@@ -279,26 +285,13 @@ class UnitOfWork:
             if found is not None:
                 raise found from exc
             return
-        commit = self.read_only and exc is None
+        # A read-only transaction ends with COMMIT, the same as a rollback for it: psycopg
+        # forgets every statement it has prepared on the connection at each ROLLBACK, so
+        # the statements read on every request (the token, the queue, the case row) would
+        # be parsed and planned afresh each time.
         try:
-            if commit:
-                # A read-only transaction ends with COMMIT, the same as a rollback for it:
-                # psycopg forgets every statement it has prepared on the connection at
-                # each ROLLBACK, so the statements read on every request (the token, the
-                # queue, the case row) would be parsed and planned afresh each time.
-                self.session.commit()
-            else:
-                self.session.rollback()
-        except SQLAlchemyError as error:
-            # The connection is gone: the server rolls back by itself and the pool drops it.
-            log.warning(
-                "transaction_not_ended",
-                operation=self.operation,
-                end="commit" if commit else "rollback",
-                error=type(error).__name__,
-            )
+            _end(self.session, commit=self.read_only and exc is None, operation=self.operation)
         finally:
-            self.session.close()
             if self._after is not None:
                 self._after()
         found = self._translated(exc, committing=False)

@@ -93,3 +93,12 @@ def test_a_block_ends_its_transaction(engine: Engine) -> None:
         uow.commit()
     with engine.reading():
         assert count(engine) == 1
+
+
+def test_a_block_inside_another_shares_its_transaction(engine: Engine, begun: list[str]) -> None:
+    with engine.reading():
+        assert count(engine) == 0
+        with engine.reading():
+            assert count(engine) == 0
+        assert count(engine) == 0
+    assert len(begun) == 1
