@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,42 +106,58 @@ WALKS = {
 START_DATA = {"submitted_on": "2026-11-27"}
 
 
-def raw_spiff(walk: Walk, cases: int) -> float:
-    """Steps per second for SpiffWorkflow with a serialize/deserialize round trip per step."""
+def spiff_of(walk: Walk) -> tuple[Any, dict[str, Any], Any]:
+    """The walk's process parsed by SpiffWorkflow's own parser: its spec, its call
+    activities' specs and a script engine with daiban's helpers."""
     parser = SpiffBpmnParser()
     parser.add_bpmn_files(sorted(str(p) for p in walk.folder.glob("*.bpmn")))
     spec = parser.get_spec(walk.process_id)
     subprocesses = parser.get_subprocess_specs(walk.process_id)
-    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
     script_engine = PythonScriptEngine(environment=TaskDataEnvironment(dict(HELPERS)))
+    return spec, subprocesses, script_engine
 
-    def round_trip(workflow: Any) -> Any:
+
+def walk_spiff(
+    walk: Walk, spiff: tuple[Any, dict[str, Any], Any], after: Callable[[Any, int, Any], Any]
+) -> None:
+    """One case of the walk on SpiffWorkflow alone. After the start and after every step
+    ``after(workflow, seq, data)`` gives the workflow to go on with (seq 0: the start)."""
+    spec, subprocesses, script_engine = spiff
+    workflow = BpmnWorkflow(spec, subprocesses, script_engine=script_engine)
+    workflow.task_tree.data.update(START_DATA)
+    workflow.do_engine_steps()
+    workflow = after(workflow, 0, START_DATA)
+    for seq, (spec_id, data) in enumerate(walk.steps, start=1):
+        task = next(
+            t
+            for t in workflow.get_tasks(state=TaskState.READY, manual=True)
+            if t.task_spec.bpmn_id == spec_id
+        )
+        task.set_data(**data)
+        task.run()
+        workflow.do_engine_steps()
+        workflow = after(workflow, seq, data)
+    if walk.message is not None:
+        name, payload = walk.message
+        workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload))
+        workflow.do_engine_steps()
+        workflow = after(workflow, len(walk.steps) + 1, payload)
+    assert workflow.is_completed()
+
+
+def raw_spiff(walk: Walk, cases: int) -> float:
+    """Steps per second for SpiffWorkflow with a serialize/deserialize round trip per step."""
+    spiff = spiff_of(walk)
+    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+
+    def round_trip(workflow: Any, _seq: int, _data: Any) -> Any:
         restored = serializer.deserialize_json(serializer.serialize_json(workflow))
-        restored.script_engine = script_engine
+        restored.script_engine = spiff[2]
         return restored
 
     started = time.perf_counter()
     for _ in range(cases):
-        workflow = BpmnWorkflow(spec, subprocesses, script_engine=script_engine)
-        workflow.task_tree.data.update(START_DATA)
-        workflow.do_engine_steps()
-        workflow = round_trip(workflow)
-        for spec_id, data in walk.steps:
-            task = next(
-                t
-                for t in workflow.get_tasks(state=TaskState.READY, manual=True)
-                if t.task_spec.bpmn_id == spec_id
-            )
-            task.set_data(**data)
-            task.run()
-            workflow.do_engine_steps()
-            workflow = round_trip(workflow)
-        if walk.message is not None:
-            name, payload = walk.message
-            workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload))
-            workflow.do_engine_steps()
-            workflow = round_trip(workflow)
-        assert workflow.is_completed()
+        walk_spiff(walk, spiff, round_trip)
     return cases * walk.steps_per_case / (time.perf_counter() - started)
 
 

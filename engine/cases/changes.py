@@ -172,7 +172,7 @@ class CaseChanges:
                 updated_at=reading.at,
             )
             live = self.cache.take(case_id, record.version)
-            uow.cases.update(new, record.version)
+            uow.cases.update(new, record)
             uow.events.append([sealed], [payload_json])
             if self.keep_figures is not None:  # an appeal of a rating changes how it counts
                 self.keep_figures(uow, record, new, IndexChange(), [sealed])
@@ -326,7 +326,7 @@ class CaseChanges:
             follow(record, events, payloads, "limit_met", note, clock_offset)
             new = replace(new, limit_met_at=event.at)
         new = replace(new, last_seq=events[-1].seq, last_hash=events[-1].hash)
-        uow.cases.update(new, record.version)
+        uow.cases.update(new, record)
         uow.events.append(events, payloads)
         rows = task_records(new, live, event.seq, event.at, known)
         change = uow.tasks.replace(record.id, rows, event.seq, existing)
@@ -368,7 +368,7 @@ class CaseChanges:
                 updated_at=at,
                 has_incident=True,
             )
-            uow.cases.update(new, record.version)
+            uow.cases.update(new, record)
             uow.events.append([sealed], [payload_json])
             uow.commit()
         self.meter.count(INCIDENTS)

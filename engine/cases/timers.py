@@ -149,7 +149,7 @@ class Timers:
                 record, version=record.version + 1, last_seq=seq, last_hash=prev, updated_at=at
             )
             live = self.cache.take(case_id, record.version)
-            uow.cases.update(new, record.version)
+            uow.cases.update(new, record)
             uow.events.append(events, payloads)
             if self.changes.keep_figures is not None:  # the warnings in the day counts
                 self.changes.keep_figures(uow, record, new, IndexChange(), events)

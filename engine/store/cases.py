@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 
 from engine.errors import ConflictError, NotFound
 from engine.records import CaseFilter, CaseRecord, CaseScope
@@ -19,17 +19,26 @@ _CASE_BY_ID = select(CASES).where(CASES.c.id == bindparam("id"))
 # clause — one writer at a time, and one worker, there).
 _CLAIM_CASE = select(CASES).where(CASES.c.id == bindparam("id")).with_for_update(skip_locked=True)
 _CASE_BY_NUMBER = select(CASES).where(CASES.c.case_number == bindparam("number"))
-_UPDATE_CASE = (
-    update(CASES)
-    .where(CASES.c.id == bindparam("b_id"), CASES.c.version == bindparam("b_version"))
-    .values(
-        {
-            c.name: bindparam(f"v_{c.name}", type_=c.type)
-            for c in CASES.columns
-            if c.name not in ("id", "uid", "created_at")
-        }
-    )
-)
+_INSERT_CASE = insert(CASES).returning(CASES.c.id)
+# What a change may write: every column but the key, the uid and the creation time.
+_WRITABLE = tuple(c.name for c in CASES.columns if c.name not in ("id", "uid", "created_at"))
+# One UPDATE per set of columns written (at most a few dozen sets occur), made once each.
+_UPDATES: dict[tuple[str, ...], Any] = {}
+
+
+def _update_of(columns: tuple[str, ...]) -> Any:
+    """``UPDATE cases SET <columns> WHERE id = :b_id AND version = :b_version``."""
+    statement = _UPDATES.get(columns)
+    if statement is None:
+        statement = (
+            update(CASES)
+            .where(CASES.c.id == bindparam("b_id"), CASES.c.version == bindparam("b_version"))
+            .values({name: bindparam(f"v_{name}", type_=CASES.c[name].type) for name in columns})
+        )
+        _UPDATES[columns] = statement
+    return statement
+
+
 _COUNTERS = cast(Table, CaseCounterRow.__table__)
 
 
@@ -140,17 +149,21 @@ class CaseRepository(Repository):
         return int(count), oldest
 
     def insert(self, record: CaseRecord) -> int:
-        row = CaseRow(**{k: v for k, v in vars(record).items() if k != "id"})
-        self.session.add(row)
-        self.session.flush()
-        return row.id
+        values = {k: v for k, v in vars(record).items() if k != "id"}
+        return int(self.session.connection().execute(_INSERT_CASE, values).scalar_one())
 
-    def update(self, record: CaseRecord, expected_version: int) -> None:
-        """Write the case if nobody else did since ``expected_version`` (else ConflictError)."""
-        params: dict[str, Any] = {
-            f"v_{k}": v for k, v in vars(record).items() if k not in ("id", "uid", "created_at")
-        }
-        params.update(b_id=record.id, b_version=expected_version)
-        result: Any = self.session.connection().execute(_UPDATE_CASE, params)
+    def update(self, record: CaseRecord, before: CaseRecord) -> None:
+        """Write the case as ``record`` if nobody else did since it was read as ``before``
+        (else ConflictError). Only the columns that differ from ``before`` are written (and
+        the version, always): SQLite rewrites the entries of every index over a column
+        an UPDATE sets, whether or not its value changed, and the cases table has twenty."""
+        columns = tuple(
+            name
+            for name in _WRITABLE
+            if name == "version" or getattr(record, name) != getattr(before, name)
+        )
+        params: dict[str, Any] = {f"v_{name}": getattr(record, name) for name in columns}
+        params.update(b_id=record.id, b_version=before.version)
+        result: Any = self.session.connection().execute(_update_of(columns), params)
         if result.rowcount != 1:
             raise ConflictError("办件已被他人修改，请刷新后重试", case_id=record.id)

@@ -208,7 +208,7 @@ class EventRow(Base):
         Index("ix_events_type_at", "type", "at"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))  # indexed by (case_id, seq)
     seq: Mapped[int] = mapped_column(Integer)
     type: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(String(100))

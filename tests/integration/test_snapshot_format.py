@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import json
+import math
 import uuid
 import zlib
+from collections import OrderedDict
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
 
 from engine import Engine
 from engine.runtime import ids
-from engine.runtime.snapshot import SNAPSHOT_FORMAT, SnapshotFormatError, pack, state_digest, unpack
+from engine.runtime.snapshot import (
+    SNAPSHOT_FORMAT,
+    PlainValues,
+    SnapshotFormatError,
+    pack,
+    state_digest,
+    unpack,
+)
 from engine.store.testing import run_sql
 from tests.support.driving import INTAKE, complete, start_sample
 
@@ -22,6 +34,36 @@ def test_snapshots_carry_their_format_outside_the_digested_state() -> None:
     assert json.loads(zlib.decompress(blob)) == {"format": SNAPSHOT_FORMAT, "state": state}
     assert unpack(blob) == state
     assert state_digest(unpack(blob)) == state_digest(state)
+
+
+def test_plain_values_convert_as_spiffworkflows_registry() -> None:
+    """What ``PlainValues`` converts itself (plain JSON values, dicts, lists) and what it
+    hands to the registry (everything else) come out as SpiffWorkflow's own registry
+    makes them: callables and modules dropped from dicts, dates and UUIDs typed."""
+    at = datetime(2026, 12, 5, 9, 30)
+    value = {
+        "text": "王芳",
+        "count": 3,
+        "share": 0.5,
+        "inf": math.inf,
+        "yes": True,
+        "none": None,
+        "when": at,
+        "day": date(2026, 12, 5),
+        "span": timedelta(days=2, seconds=5),
+        "uid": uuid.UUID(int=16),
+        "money": Decimal("1.50"),
+        "pair": (1, [at, {"f": len}]),
+        "ordered": OrderedDict(b=1, a=at),
+        "helper": len,
+        "module": json,
+        "nested": [{"deep": [at, "x", {"gone": print, "kept": 1}]}, [], {}],
+    }
+    ours, spiffs = PlainValues().convert(value), DefaultRegistry().convert(value)
+    assert ours == spiffs
+    assert "helper" not in ours and "module" not in ours
+    assert ours["when"] == {"value": at.isoformat(), "typename": "datetime"}
+    assert ours["nested"][0]["deep"][2] == {"kept": 1}
 
 
 def test_snapshots_written_before_the_envelope_still_read(sample: Engine) -> None:

@@ -14,12 +14,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
 
 from engine import Actor, Engine, ManualClock, read_sources
 from engine.clock import SHANGHAI
 from engine.runtime import walks
 from engine.runtime.case import EventInput, apply_event, start_case
-from engine.runtime.snapshot import state_digest
+from engine.runtime.snapshot import PlainValues, serializer_with, state_digest
 from engine.simulate import Scenario, run
 from tests.support.databases import START, Databases
 from tests.support.paths import DATA, LIBRARY
@@ -80,9 +81,12 @@ def test_every_item_replays_to_its_recorded_digests_through_the_caches(
 ) -> None:
     """Every catalogue item walked to completion (call activities, messages, county
     decisions, batches of cases): after each replayed event the cached digest equals the
-    recorded one and the full serialisation's, and every ready-task list the engine was
-    given equals the one SpiffWorkflow's iterator gives."""
+    recorded one and the full serialisation's, the serialisation equals what
+    SpiffWorkflow's own registry makes of the workflow (``PlainValues`` converts plain
+    values itself), and every ready-task list the engine was given equals the one
+    SpiffWorkflow's iterator gives."""
     engine, clock = library
+    ours, spiffs = serializer_with(PlainValues()), serializer_with(DefaultRegistry())
     compared = {"lists": 0, "several": 0}
     fast = walks._get_tasks
 
@@ -106,6 +110,7 @@ def test_every_item_replays_to_its_recorded_digests_through_the_caches(
         for live, event in engine.audit._apply_all(record, history):
             assert live.digest() == event.state_digest, (item.code, event.seq)
             assert state_digest(live.state()) == event.state_digest, (item.code, event.seq)
+            assert ours.to_dict(live.workflow) == spiffs.to_dict(live.workflow), item.code
             events += 1
         assert engine.audit.verify(trace.case.id).ok
     assert events > 1000
