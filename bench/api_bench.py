@@ -46,7 +46,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -71,7 +71,16 @@ NOW = datetime(2026, 9, 24, 9, 0, tzinfo=SHANGHAI)
 VILLAGE = "511725201001"
 # Who works the tasks of each role (lane) in 青丝乡.
 WORKERS = {"township_window": "wang.fang", "village_agent": "tan.xiaoyan"}
-RATING = {"level": 5, "channel": "pad"}  # 非常满意, from the rating pad
+
+
+class Rating(TypedDict):
+    """The body of ``POST /cases/{id}/ratings``."""
+
+    level: int
+    channel: str
+
+
+RATING: Rating = {"level": 5, "channel": "pad"}  # 非常满意, from the rating pad
 API = "/api/v1"
 PAGE = 20  # GET /tasks answers the first page: page_size 20 by default
 TARGET = 0.6  # API lifecycles/s at least this share of the engine's

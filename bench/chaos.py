@@ -51,8 +51,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from api_bench import LIFECYCLES
 from cluster import (
-    LIFECYCLES,
     Client,
     Cluster,
     Database,
@@ -194,7 +194,7 @@ def settle(cluster: Cluster, chaos: Chaos, wait: float) -> float:
 
 
 def counted(database: Database, sql: str, ids: list[Any]) -> dict[Any, int]:
-    return dict(database.rows(sql, (ids,)))  # type: ignore[arg-type]
+    return dict(database.rows(sql, (ids,)))
 
 
 def check(

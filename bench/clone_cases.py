@@ -77,7 +77,7 @@ def clone_cases(
         top = int(uow.session.scalar(select(func.max(_CASES.c.id))) or 0)
     made: list[int] = []
     while len(made) < count:
-        copies = []
+        copies: list[_Copy] = []
         for _ in range(min(batch, count - len(made))):
             number = len(made) + len(copies)
             template = templates[number % len(templates)]
@@ -173,18 +173,18 @@ def _replayed(
         new = [t for t in live.ready_tasks() if t.id not in seen]
         seen.update(t.id for t in new)
         waiting = list(created.get(event.seq, []))
-        for task in new:  # pair the new tasks with the template's, by element
+        for ready in new:  # pair the new tasks with the template's, by element
             match = next(
                 (
                     o
                     for o in waiting
-                    if (o.process_id, o.spec_id) == (task.process_id, task.spec_id)
+                    if (o.process_id, o.spec_id) == (ready.process_id, ready.spec_id)
                 ),
                 None,
             )
             if match is not None:
                 waiting.remove(match)
-                ids[match.id] = task.id
+                ids[match.id] = ready.id
         events.append(replace(event, payload=payload, state_digest=state_digest(live.state())))
     assert live is not None, "a case without events"
     return events, pack(live.state())

@@ -98,7 +98,7 @@ class Database:
 
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self._connect() as connection:
-            return connection.execute(sql, params).fetchall()  # type: ignore[arg-type]
+            return connection.execute(sql, params).fetchall()
 
     def backend_pids(self) -> list[int]:
         with self._connect("postgres") as connection:

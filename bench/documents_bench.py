@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -38,7 +39,7 @@ from processes.catalogue import load_catalogue  # noqa: E402
 PG_URL = os.environ.get("DAIBAN_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BPMN = ROOT / "processes" / "bpmn"
 NOW = datetime(2026, 9, 24, 9, 0, tzinfo=SHANGHAI)
-ANSWERS = {
+ANSWERS: dict[str, dict[str, Any]] = {
     "Task_handover": {"handover_items": 3, "handover_originals": 1, "received_by": "王芳"},
     "Task_check_materials": {"intake_decision": "accept"},
 }

@@ -214,7 +214,9 @@ def child(walk: Walk, cases: int) -> None:
     """``--child``: one round per line read, its rates printed as one JSON line."""
     with tempfile.TemporaryDirectory() as folder:
         engine, cold = _prepared(folder, walk)
-        print(json.dumps({"ready": str(Path(sys.modules["engine"].__file__).parent)}), flush=True)
+        package = sys.modules["engine"].__file__
+        assert package is not None
+        print(json.dumps({"ready": str(Path(package).parent)}), flush=True)
         for _ in sys.stdin:
             rates = {
                 "raw": raw_spiff(walk, cases),

@@ -31,12 +31,14 @@ import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import cast
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-from bench.clone_cases import clone_cases  # noqa: E402
+from clone_cases import clone_cases  # noqa: E402
+
 from engine import Engine, ManualClock, read_sources  # noqa: E402
 from engine.exports.common import ExportCounts, ExportSource  # noqa: E402
 from engine.exports.ocel import ocel_chunks  # noqa: E402
@@ -121,7 +123,9 @@ def api(engine: Engine, expected: ExportCounts) -> None:
         "/api/v1/audit/export.xes", headers={"Authorization": f"Bearer {token}"}, buffered=False
     )
     assert response.status_code == 200, response.status_code
-    size = drain(response.response)
+    # unbuffered: the app's WSGI iterable itself, which yields bytes (werkzeug types it
+    # as str or bytes, for the bodies a Response can be built from)
+    size = drain(cast(Iterable[bytes], response.response))
     response.close()
     report("api", time.perf_counter() - started, expected, size)
 

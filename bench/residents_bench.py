@@ -27,6 +27,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,13 +74,14 @@ def outbox_cost(folder: Path, cases: int) -> None:
     accepted_case(shipped, -1), accepted_case(bare, -1)  # warm: caches, first queries
     with_, without = [], []
     for n in range(cases):
-        with_.append(ms(lambda n=n: accepted_case(shipped, n)))
-        without.append(ms(lambda n=n: accepted_case(bare, n)))
+        with_.append(ms(partial(accepted_case, shipped, n)))
+        without.append(ms(partial(accepted_case, bare, n)))
     a, b = statistics.median(with_), statistics.median(without)
     queued = shipped.notices.find(NoticeQuery(), 0, 1)[1]
     print(f"1. case to acceptance: with the outbox {a:.1f} ms, without {b:.1f} ms, "
           f"ratio {a / b:.2f} ({cases} cases each; notices queued: {queued})")  # fmt: skip
-    shipped.close(), bare.close()
+    shipped.close()
+    bare.close()
 
 
 def sender_rate(folder: Path, notices: int) -> None:
@@ -121,7 +123,7 @@ def scans() -> None:
     writer.write(out)
     files["PDF, 20 pages"] = out.getvalue()
     for name, data in files.items():
-        times = [ms(lambda data=data: clean(data)) for _ in range(3)]
+        times = [ms(partial(clean, data)) for _ in range(3)]
         size = len(clean(data).data)
         print(f"3. clean {name:<18} {statistics.median(times):7.0f} ms   "
               f"{len(data) / 1e6:5.2f} MB -> {size / 1e6:5.2f} MB")  # fmt: skip

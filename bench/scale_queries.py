@@ -44,6 +44,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -143,8 +144,8 @@ class Bench:
             ),
         }
         for grouping in GROUPINGS:
-            found[f"figures_{grouping}"] = lambda g=grouping: self.get(
-                sup, "/api/v1/stats", group_by=g, **month
+            found[f"figures_{grouping}"] = partial(
+                self.get, sup, "/api/v1/stats", group_by=grouping, **month
             )
         found["detail"] = lambda: self.get(sup, f"/api/v1/cases/{self.case_id()}")
         found["history"] = lambda: self.get(sup, f"/api/v1/cases/{self.case_id()}/history")
@@ -205,6 +206,7 @@ class Bench:
             plans = []
             with self.engine.store.unit_of_work(write=False) as uow:
                 raw = uow.session.connection().connection.driver_connection
+                assert raw is not None
                 for statement, parameters in captured:
                     with raw.cursor() as cur:
                         cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)

@@ -120,6 +120,7 @@ def requests(db: psycopg.Connection) -> dict[str, str]:
         " FROM cases WHERE org_unit = '511725201' AND applicant_phone_tail IS NOT NULL"
         " ORDER BY id DESC OFFSET 500 LIMIT 1"
     ).fetchone()
+    assert row is not None
     number, name, id_tail, phone_tail = row
     return {
         "unfiltered": "",
@@ -190,7 +191,9 @@ def main() -> None:
             fill(url, args.cases)
             print(f"filled {args.cases} cases in {time.perf_counter() - started:.0f} s")
         with psycopg.connect(url, autocommit=True) as db:
-            print("cases:", db.execute("SELECT count(*) FROM cases").fetchone()[0])
+            counted = db.execute("SELECT count(*) FROM cases").fetchone()
+            assert counted is not None
+            print("cases:", counted[0])
             drop(db)
             db.execute("ANALYZE cases")
         before = measure(url, args.rounds)

@@ -185,8 +185,9 @@ def load_templates(conn: psycopg.Connection[Any]) -> list[Template]:
 def _applicant(payload: Any) -> dict[str, Any]:
     """The first ``applicant`` object found in a payload."""
     if isinstance(payload, dict):
-        if isinstance(payload.get("applicant"), dict):
-            return payload["applicant"]
+        applicant = payload.get("applicant")
+        if isinstance(applicant, dict):
+            return applicant
         for value in payload.values():
             found = _applicant(value)
             if found:
@@ -426,7 +427,8 @@ class Seeder:
                     row["case_id"] = case_id
                 if table == "events":
                     row["prev_hash"] = prev
-                    record = EventRecord(**{k: row.get(k) for k in EVENT_FIELDS}, hash="")
+                    fields: dict[str, Any] = {k: row.get(k) for k in EVENT_FIELDS}
+                    record = EventRecord(**fields, hash="")
                     row["hash"] = prev = event_hash(record, uid, row["payload"])
                 out[table].append(tuple(row.values()))
         case["last_hash"] = prev  # the cases row is a dict until now: set before COPY

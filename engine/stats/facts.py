@@ -334,7 +334,7 @@ def _keep_changed(
             several_ratings=kept.several_ratings,
         )
     if found != kept:
-        uow.figures.save_case_figures([found])
+        uow.figures.update_case_figures(found, kept)
 
 
 def _rated(events: Iterable[EventRecord]) -> bool:

@@ -6,11 +6,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select
 
 from engine.errors import ConflictError, NotFound
 from engine.records import CaseFilter, CaseRecord, CaseScope
-from engine.store.rows import CASES, MAX_ID, Repository, case_conditions, next_number
+from engine.store.rows import (
+    CASES,
+    MAX_ID,
+    Repository,
+    case_conditions,
+    changed,
+    next_number,
+    update_of,
+)
 from engine.store.tables import CaseCounterRow, CaseRow
 
 _CASE_BY_ID = select(CASES).where(CASES.c.id == bindparam("id"))
@@ -22,21 +30,7 @@ _CASE_BY_NUMBER = select(CASES).where(CASES.c.case_number == bindparam("number")
 _INSERT_CASE = insert(CASES).returning(CASES.c.id)
 # What a change may write: every column but the key, the uid and the creation time.
 _WRITABLE = tuple(c.name for c in CASES.columns if c.name not in ("id", "uid", "created_at"))
-# One UPDATE per set of columns written (at most a few dozen sets occur), made once each.
-_UPDATES: dict[tuple[str, ...], Any] = {}
-
-
-def _update_of(columns: tuple[str, ...]) -> Any:
-    """``UPDATE cases SET <columns> WHERE id = :b_id AND version = :b_version``."""
-    statement = _UPDATES.get(columns)
-    if statement is None:
-        statement = (
-            update(CASES)
-            .where(CASES.c.id == bindparam("b_id"), CASES.c.version == bindparam("b_version"))
-            .values({name: bindparam(f"v_{name}", type_=CASES.c[name].type) for name in columns})
-        )
-        _UPDATES[columns] = statement
-    return statement
+_GUARD = ("id", "version")
 
 
 _COUNTERS = cast(Table, CaseCounterRow.__table__)
@@ -154,16 +148,13 @@ class CaseRepository(Repository):
 
     def update(self, record: CaseRecord, before: CaseRecord) -> None:
         """Write the case as ``record`` if nobody else did since it was read as ``before``
-        (else ConflictError). Only the columns that differ from ``before`` are written (and
-        the version, always): SQLite rewrites the entries of every index over a column
-        an UPDATE sets, whether or not its value changed, and the cases table has twenty."""
-        columns = tuple(
-            name
-            for name in _WRITABLE
-            if name == "version" or getattr(record, name) != getattr(before, name)
-        )
+        (else ConflictError): the columns that differ from ``before``, and the version
+        (``update_of``; the cases table has twenty indexes)."""
+        columns = changed(record, before, _WRITABLE)
+        if "version" not in columns:
+            columns = ("version", *columns)
         params: dict[str, Any] = {f"v_{name}": getattr(record, name) for name in columns}
         params.update(b_id=record.id, b_version=before.version)
-        result: Any = self.session.connection().execute(_update_of(columns), params)
+        result: Any = self.session.connection().execute(update_of(CASES, _GUARD, columns), params)
         if result.rowcount != 1:
             raise ConflictError("办件已被他人修改，请刷新后重试", case_id=record.id)

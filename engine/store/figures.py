@@ -36,8 +36,10 @@ from engine.store.rows import (
     MAX_ID,
     Repository,
     case_conditions,
+    changed,
     dialect_of,
     insert_of,
+    update_of,
 )
 from engine.store.tables import (
     CaseFigureRow,
@@ -392,6 +394,15 @@ class FigureRepository(Repository):
             _replacing_figures(dialect_of(self.session)),
             [{name: getattr(row, name) for name in _FIGURE_COLUMNS} for row in rows],
         )
+
+    def update_case_figures(self, row: CaseFigures, kept: CaseFigures) -> None:
+        """Write what a case contributes over what was kept for it: the columns that
+        differ (``update_of``)."""
+        columns = changed(row, kept, _FIGURE_COLUMNS[1:])
+        if columns:
+            params: dict[str, Any] = {f"v_{name}": getattr(row, name) for name in columns}
+            params["b_case_id"] = row.case_id
+            self.session.connection().execute(update_of(_FIGURES, ("case_id",), columns), params)
 
     def case_figures_of(self, case_ids: Sequence[int]) -> dict[int, CaseFigures]:
         """What was kept for the cases (by case id; a case without a row is left out)."""

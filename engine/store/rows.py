@@ -4,10 +4,11 @@ selects the cases of a scope and filter, and event rows as records."""
 from __future__ import annotations
 
 import json
-from functools import cache
+from collections.abc import Iterable
+from functools import cache, lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, func, or_
+from sqlalchemy import Table, and_, bindparam, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -52,6 +53,25 @@ def _counting(dialect: str, counters: Table, names: tuple[str, ...]) -> Any:
         .values({**{name: bindparam(f"k_{name}") for name in names}, "last": 1})
         .on_conflict_do_update(index_elements=list(names), set_={"last": counters.c.last + 1})
         .returning(counters.c.last)
+    )
+
+
+def changed(new: Any, old: Any, names: Iterable[str]) -> tuple[str, ...]:
+    """The names of the attributes in which ``new`` differs from ``old``, in the order of
+    ``names``."""
+    return tuple(name for name in names if getattr(new, name) != getattr(old, name))
+
+
+@lru_cache(maxsize=256)
+def update_of(table: Table, keys: tuple[str, ...], columns: tuple[str, ...]) -> Any:
+    """``UPDATE table SET <column> = :v_<column>, … WHERE <key> = :b_<key> AND …``, made
+    once per set of columns. Writing only the columns that changed matters on SQLite: it
+    rewrites the entries of every index over a column an UPDATE sets, whether or not its
+    value changed."""
+    return (
+        update(table)
+        .where(*(table.c[key] == bindparam(f"b_{key}") for key in keys))
+        .values({name: bindparam(f"v_{name}", type_=table.c[name].type) for name in columns})
     )
 
 
