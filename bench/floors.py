@@ -61,12 +61,6 @@ from processes.resources import BPMN_DIR  # noqa: E402
 PG_URL = os.environ.get("DAIBAN_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
-def _cpu(work: Callable[[], Any]) -> float:
-    started = time.process_time()
-    work()
-    return time.process_time() - started
-
-
 # -- verify -------------------------------------------------------------------------------
 
 
@@ -103,7 +97,7 @@ def verify_floor(rounds: int) -> None:
         took: dict[str, list[float]] = {"read": [], "replay": [], "verify": []}
         for _ in range(rounds):
             for name, work in (("read", read), ("replay", replay), ("verify", verify)):
-                took[name].append(len(ids) / _cpu(work))
+                took[name].append(1e3 * len(ids) / _ms_per_call(work, 1))
         engine.close()
     print(f"\n== verify: {len(ids)} catalogue cases, {events} events, {rounds} rounds (CPU)")
     for name, label in (
@@ -192,78 +186,88 @@ def step_floor(rounds: int, cases: int) -> None:
 # -- request ------------------------------------------------------------------------------
 
 
-def request_floor(rounds: int, repeat: int = 2000) -> None:
+def _ms_per_call(work: Callable[[], None], repeat: int) -> float:
+    """CPU milliseconds per call of ``work``, over ``repeat`` calls."""
+    started = time.process_time()
+    for _ in range(repeat):
+        work()
+    return 1e3 * (time.process_time() - started) / repeat
+
+
+def _transaction_costs(url: str, rounds: int, repeat: int) -> dict[str, list[float]]:
+    """CPU ms per transaction of each way to the database, ``rounds`` times."""
     from sqlalchemy import create_engine, text
+
+    one = text("SELECT 1")
+    store = Store(url)
+    core = create_engine(url, pool_pre_ping=False)
+    pinged = create_engine(url, pool_pre_ping=True)
+    driver = core.raw_connection()
+
+    def unit(write: bool, statements: int) -> Callable[[], None]:
+        def work() -> None:
+            with store.unit_of_work(write=write) as uow:
+                connection = uow.session.connection()
+                for _ in range(statements):
+                    connection.execute(one).all()
+                if write:
+                    uow.commit()
+
+        return work
+
+    def connection(engine: Any) -> Callable[[], None]:
+        def work() -> None:
+            with engine.connect() as c:
+                c.execute(one).all()
+                c.commit()
+
+        return work
+
+    def by_driver(statements: int) -> Callable[[], None]:
+        def work() -> None:
+            cursor = driver.cursor()
+            for _ in range(statements):
+                cursor.execute("SELECT 1")
+                cursor.fetchall()
+            driver.commit()
+
+        return work
+
+    ways: dict[str, Callable[[], None]] = {
+        "unit of work, read, 1 statement": unit(False, 1),
+        "unit of work, read, 6 statements": unit(False, 6),
+        "unit of work, write, 1 statement": unit(True, 1),
+        "Core connection, pool ping, 1 statement": connection(pinged),
+        "Core connection, no ping, 1 statement": connection(core),
+        "driver alone, 1 statement": by_driver(1),
+        "driver alone, 6 statements": by_driver(6),
+    }
+    took: dict[str, list[float]] = {name: [] for name in ways}
+    try:
+        for _ in range(rounds):
+            for name, work in ways.items():
+                _ms_per_call(work, 100)  # warm up: the pool, prepared statements
+                took[name].append(_ms_per_call(work, repeat))
+    finally:
+        driver.close()
+        core.dispose()
+        pinged.dispose()
+        store.dispose()
+    return took
+
+
+def request_floor(rounds: int, repeat: int = 2000) -> None:
     from sqlalchemy.exc import OperationalError
 
     from engine.store.testing import isolated_database
 
-    one = text("SELECT 1")
     with tempfile.TemporaryDirectory() as folder:
         try:
-            context = isolated_database(PG_URL, Path(folder))
-            url = context.__enter__()
+            with isolated_database(PG_URL, Path(folder)) as url:
+                took = _transaction_costs(url, rounds, repeat)
         except OperationalError as error:
             print(f"\n== request: PostgreSQL not reachable at {PG_URL} ({error.orig})")
             return
-        try:
-            store = Store(url)
-            core = create_engine(url, pool_pre_ping=False)
-            pinged = create_engine(url, pool_pre_ping=True)
-            driver = core.raw_connection()
-
-            def unit(write: bool, statements: int) -> Callable[[], None]:
-                def work() -> None:
-                    with store.unit_of_work(write=write) as uow:
-                        connection = uow.session.connection()
-                        for _ in range(statements):
-                            connection.execute(one).all()
-                        if write:
-                            uow.commit()
-
-                return work
-
-            def connection(engine: Any) -> Callable[[], None]:
-                def work() -> None:
-                    with engine.connect() as c:
-                        c.execute(one).all()
-                        c.commit()
-
-                return work
-
-            def by_driver(statements: int) -> Callable[[], None]:
-                def work() -> None:
-                    cursor = driver.cursor()
-                    for _ in range(statements):
-                        cursor.execute("SELECT 1")
-                        cursor.fetchall()
-                    driver.commit()
-
-                return work
-
-            cases: dict[str, Callable[[], None]] = {
-                "unit of work, read, 1 statement": unit(False, 1),
-                "unit of work, read, 6 statements": unit(False, 6),
-                "unit of work, write, 1 statement": unit(True, 1),
-                "Core connection, pool ping, 1 statement": connection(pinged),
-                "Core connection, no ping, 1 statement": connection(core),
-                "driver alone, 1 statement": by_driver(1),
-                "driver alone, 6 statements": by_driver(6),
-            }
-            took: dict[str, list[float]] = {name: [] for name in cases}
-            for _ in range(rounds):
-                for name, work in cases.items():
-                    for _ in range(100):
-                        work()
-                    took[name].append(
-                        1e3 * _cpu(lambda w=work: [w() for _ in range(repeat)]) / repeat  # type: ignore[misc]
-                    )
-            driver.close()
-            core.dispose()
-            pinged.dispose()
-            store.dispose()
-        finally:
-            context.__exit__(None, None, None)
     print(f"\n== request: PostgreSQL, CPU ms per transaction, {rounds} rounds of {repeat}")
     for name, values in took.items():
         values.sort()

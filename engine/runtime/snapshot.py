@@ -57,9 +57,10 @@ _PLAIN = frozenset((str, int, float, bool, type(None)))
 class PlainValues(DefaultRegistry):  # type: ignore[misc]
     """SpiffWorkflow's registry, converting the plain JSON values of task and workflow
     data (str, int, float, bool, None, and dicts and lists of them: nearly every value)
-    without its dispatch per value — three method calls and a lookup each, a third of
-    the time of serialising a catalogue case. The result is the same: a dict drops its
-    callables and modules as ``DefaultRegistry.clean`` does, and every other value
+    without its dispatch per value (three method calls and a lookup each): serialising
+    a catalogue workflow at mid-case takes 557 µs instead of 650. The result is the
+    same: a dict drops its callables and modules as ``DefaultRegistry.clean`` does, and
+    every other value
     (dates, UUIDs, event definitions, subclasses of dict or list) goes through the
     registry as before (``tests/integration/test_verify_cost.py`` compares the two on
     every event of every catalogue item)."""
