@@ -142,7 +142,7 @@ class ProgressService:
             events = [event for event, _ in uow.events.of_case(record.id)]
             uow.commit()
         live = self.cache.load(record)
-        self.cache.put(record.id, record.version, live)
+        self.cache.put(record, live)
         waiting_names = live.waiting_messages()
         today = self.clock.now().astimezone(SHANGHAI).date()
         return PublicProgress(

@@ -1,15 +1,31 @@
 """Live workflows kept between requests, so a change to a case that was just read or
-changed skips deserializing its snapshot."""
+changed skips deserializing its snapshot — and, after a change made here, reading its
+case row and its open tasks (``Cached``)."""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 
 from engine.definitions.registry import DefinitionRegistry
 from engine.records import CaseRecord
 from engine.runtime.case import LiveCase
 from engine.runtime.snapshot import unpack
+from engine.store.tasks import OpenTasks
+
+
+@dataclass(frozen=True)
+class Cached:
+    """A case as this process last read or wrote it: its row, its workflow, and its open
+    tasks in the index if it wrote them (None: read them). Only a guess at the case as it
+    is now: another process may have changed it since. A change made from it is checked
+    by the version its row update is guarded by (every write to a case row or its tasks
+    raises the version), and made again from a fresh read if the guess was wrong."""
+
+    record: CaseRecord
+    live: LiveCase
+    tasks: OpenTasks | None = None
 
 
 class LiveCache:
@@ -20,20 +36,26 @@ class LiveCache:
 
     def __init__(self, registry: DefinitionRegistry, size: int) -> None:
         self._registry = registry
-        self._items: OrderedDict[int, tuple[int, LiveCase]] = OrderedDict()
+        self._items: OrderedDict[int, Cached] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
 
     def take(self, case_id: int, version: int) -> LiveCase | None:
-        with self._lock:
-            entry = self._items.pop(case_id, None)
-        return entry[1] if entry and entry[0] == version else None
+        entry = self.take_any(case_id)
+        return entry.live if entry and entry.record.version == version else None
 
-    def put(self, case_id: int, version: int, live: LiveCase) -> None:
+    def take_any(self, case_id: int) -> Cached | None:
+        """The case as last kept here, whatever its version, taken out."""
+        with self._lock:
+            return self._items.pop(case_id, None)
+
+    def put(self, record: CaseRecord, live: LiveCase, tasks: OpenTasks | None = None) -> None:
+        """Keep the case as of ``record`` (``tasks``: its open tasks as written with it)."""
         if self._size <= 0:
             return
         with self._lock:
-            self._items[case_id] = (version, live)
+            self._items[record.id] = Cached(record, live, tasks)
+            self._items.move_to_end(record.id)
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
 

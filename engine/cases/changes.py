@@ -8,11 +8,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine import periods, steps
 from engine.cases import duties
-from engine.cases.cache import LiveCache
+from engine.cases.cache import Cached, LiveCache
 from engine.cases.task_index import assessment_since, county_since, task_records
 from engine.cases.views import CaseView, case_view
 from engine.clock import SHANGHAI, Clock, read_clock
@@ -40,6 +40,7 @@ from engine.records import Actor, CaseRecord, EventRecord, IndexChange, TaskReco
 from engine.runtime.case import CANCELLED, CLAIM_EVENTS, OPEN, EventInput, LiveCase, apply_event
 from engine.runtime.snapshot import pack, state_digest, unpack
 from engine.store import Store, UnitOfWork
+from engine.store.tasks import OpenTasks
 
 log = get_logger(__name__)
 
@@ -65,6 +66,35 @@ FigureKeeper = Callable[
 ]
 
 
+class _Unconfirmed(Exception):
+    """An attempt from a kept case ended other than in a change its version guard let
+    through: the command is made again from a fresh read."""
+
+
+class _Command(NamedTuple):
+    """A command to apply to a case (``CaseChanges.apply``)."""
+
+    case_id: int
+    event_type: str
+    payload: dict[str, Any]
+    actor: Actor
+    expected_version: int | None
+    prepare: Prepare | None
+    claim: bool
+
+
+class _Change(NamedTuple):
+    """A change written, not yet committed: the case row before and after, the workflow,
+    the event, the open task rows and the open tasks as the index now holds them."""
+
+    record: CaseRecord
+    new: CaseRecord
+    live: LiveCase
+    event: EventInput
+    rows: list[TaskRecord]
+    tasks: OpenTasks
+
+
 class CaseChanges:
     def __init__(self, store: Store, clock: Clock, cache: LiveCache) -> None:
         self.store = store
@@ -85,9 +115,11 @@ class CaseChanges:
         actor: Actor,
         expected_version: int | None,
         prepare: Prepare | None = None,
+        seen: CaseRecord | None = None,
     ) -> tuple[CaseView, bool]:
         """Apply one command; the case as it is now, and whether an event was written
-        (False: the command was a no-op).
+        (False: the command was a no-op). ``seen``: the case row as the caller has just
+        read it (checked by the version guard, not trusted: read again if it moved).
 
         A claim, release or assignment that lost a race is decided once more on the state
         the winner left: the holder's duplicate claim is then a no-op (200), a claim of a
@@ -96,7 +128,7 @@ class CaseChanges:
         with self._reported(case_id, event_type, actor):
             try:
                 view, written = self._apply_once(
-                    case_id, event_type, payload, actor, expected_version, prepare
+                    case_id, event_type, payload, actor, expected_version, prepare, seen=seen
                 )
             except ConflictError:
                 if event_type not in CLAIM_EVENTS or expected_version is not None:
@@ -171,14 +203,14 @@ class CaseChanges:
                 last_hash=sealed.hash,
                 updated_at=reading.at,
             )
-            live = self.cache.take(case_id, record.version)
+            kept = self.cache.take_any(case_id)
             uow.cases.update(new, record)
             uow.events.append([sealed], [payload_json])
             if self.keep_figures is not None:  # an appeal of a rating changes how it counts
                 self.keep_figures(uow, record, new, IndexChange(), [sealed])
             self.commit(uow)
-        if live is not None:
-            self.cache.put(case_id, new.version, live)
+        if kept is not None and kept.record.version == record.version:
+            self.cache.put(new, kept.live, kept.tasks)  # a note changes no task
         log.info(event_type, case=case_id, seq=sealed.seq, user=actor.user)
         return sealed
 
@@ -216,55 +248,115 @@ class CaseChanges:
         expected_version: int | None,
         prepare: Prepare | None,
         claim: bool = False,
+        seen: CaseRecord | None = None,
     ) -> tuple[CaseView | None, bool]:
-        """``claim``: lock the case row, skipping a case another worker holds (None)."""
-        with self.store.unit_of_work(operation=event_type, case_id=case_id) as uow:
-            if claim:
-                claimed = uow.cases.claim(case_id)
-                if claimed is None:  # another worker holds the case: it is theirs
-                    return None, False
-                record = claimed
-            else:
-                record = uow.cases.get(case_id)
-            if self.after_load is not None:
-                self.after_load()
-            if expected_version is not None and record.version != expected_version:
-                raise StaleVersion(
-                    f"办件已变化（当前版本 {record.version}，请求基于版本 {expected_version}），"
-                    "本次操作未执行；请刷新后重试",
-                    case_id=case_id,
-                    version=record.version,
-                )
-            live = self.cache.load(record)
-            reading = read_clock(self.clock, uow.settings.training)
-            if _no_op(record, live, event_type, payload, actor, reading.at):
-                self.cache.put(record.id, record.version, live)
-                return case_view(record, live), False
-            if prepare is not None:
-                payload = prepare(record, live)
-            duties.check(uow, record.id, live, event_type, payload, actor)
-            event = EventInput(record.last_seq + 1, event_type, reading.at, payload, actor.user)
-            before = _frontier(live)
-            digest = state_digest(live.state()) if event_type == "timers_fired" else None
+        """``claim``: lock the case row, skipping a case another worker holds (None).
+
+        A case known here — its row as the caller just read it (``seen``), else as this
+        process kept it (``Cached``) — is changed without reading its row (nor, when kept
+        with them, its open tasks) again: the row's update, guarded by the known version,
+        proves them current. Anything else the attempt ends in (a conflict, a refusal, a
+        no-op, a script error) may come of another change since: it is undone and the
+        command made again from a fresh read, which decides it."""
+        command = _Command(case_id, event_type, payload, actor, expected_version, prepare, claim)
+        known = None if claim else self._known(case_id, seen)
+        if known is not None and expected_version in (None, known.record.version):
             try:
-                apply_event(live, record.uid, event)
-            except ScriptError as error:
-                uow.rollback()
-                self._incident(case_id, event, error, actor)
+                return self._attempt(command, known)
+            except _Unconfirmed:
+                pass
+        return self._attempt(command)
+
+    def _known(self, case_id: int, seen: CaseRecord | None) -> Cached | None:
+        """The case as the caller read it or, without that, as this process kept it."""
+        kept = self.cache.take_any(case_id)
+        if seen is None or seen.id != case_id:
+            return kept
+        if kept is not None and kept.record.version == seen.version:
+            return kept
+        return Cached(seen, self.cache.load(seen))
+
+    def _attempt(
+        self, command: _Command, known: Cached | None = None
+    ) -> tuple[CaseView | None, bool]:
+        """One attempt at a command: from the case as known (``known``), which raises
+        ``_Unconfirmed`` unless it ends in a write the version guard lets through, or
+        from the case row as read now."""
+        with self.store.unit_of_work(operation=command.event_type, case_id=command.case_id) as uow:
+            try:
+                found = self._decide(uow, command, known)
+            except (Unavailable, OutcomeUnknown):
+                raise  # the database, not the case: made again, it would fail the same way
+            except EngineError as error:
+                if known is not None:
+                    raise _Unconfirmed from error
                 raise
-            if digest is not None and _unchanged(record, live, digest):
-                # Due by the case row, yet the workflow fired nothing: the history is
-                # permanent, so no event that changes nothing is written.
-                uow.rollback()
-                self.cache.take(case_id, record.version)
-                log.warning("timers_not_fired", case=case_id, due=record.next_timer_at)
-                return case_view(record, live), False
-            new, rows = self._persist(uow, record, live, event, actor, reading.offset, before)
+            if not isinstance(found, _Change):
+                if known is not None:
+                    raise _Unconfirmed
+                return found
             self.commit(uow)
-        self.cache.put(new.id, new.version, live)
+        record, new, live, event, rows, tasks = found
+        self.cache.put(new, live, tasks)
         self.counted(record, new, event.type)
-        _log_change(new, event, actor)
+        _log_change(new, event, command.actor)
         return replace(case_view(new, live), task_rows=rows), True
+
+    def _decide(
+        self, uow: UnitOfWork, command: _Command, known: Cached | None
+    ) -> _Change | tuple[CaseView | None, bool]:
+        """Apply the command in ``uow`` up to its commit: the change written, or what to
+        answer without one (the case as it is, False; None if another worker holds it)."""
+        case_id, event_type, payload, actor, expected_version, prepare, claim = command
+        if known is not None:
+            record = known.record
+        elif claim:
+            claimed = uow.cases.claim(case_id)
+            if claimed is None:  # another worker holds the case: it is theirs
+                return None, False
+            record = claimed
+        else:
+            record = uow.cases.get(case_id)
+        if self.after_load is not None:
+            self.after_load()
+        if expected_version is not None and record.version != expected_version:
+            raise StaleVersion(
+                f"办件已变化（当前版本 {record.version}，请求基于版本 {expected_version}），"
+                "本次操作未执行；请刷新后重试",
+                case_id=case_id,
+                version=record.version,
+            )
+        live = known.live if known is not None else self.cache.load(record)
+        reading = read_clock(self.clock, uow.settings.training)
+        if _no_op(record, live, event_type, payload, actor, reading.at):
+            if known is None:
+                self.cache.put(record, live)
+            return case_view(record, live), False
+        if prepare is not None:
+            payload = prepare(record, live)
+        duties.check(uow, record.id, live, event_type, payload, actor)
+        event = EventInput(record.last_seq + 1, event_type, reading.at, payload, actor.user)
+        before = _frontier(live)
+        digest = state_digest(live.state()) if event_type == "timers_fired" else None
+        try:
+            apply_event(live, record.uid, event)
+        except ScriptError as error:
+            uow.rollback()
+            if known is not None:
+                raise _Unconfirmed from error  # the incident is left by the fresh attempt
+            self._incident(case_id, event, error, actor)
+            raise
+        if digest is not None and _unchanged(record, live, digest):
+            # Due by the case row, yet the workflow fired nothing: the history is
+            # permanent, so no event that changes nothing is written.
+            uow.rollback()
+            log.warning("timers_not_fired", case=case_id, due=record.next_timer_at)
+            return case_view(record, live), False
+        existing = known.tasks if known is not None else None
+        new, rows, tasks = self._persist(
+            uow, record, live, event, actor, reading.offset, before, existing
+        )
+        return _Change(record, new, live, event, rows, tasks)
 
     def _persist(
         self,
@@ -275,7 +367,8 @@ class CaseChanges:
         actor: Actor,
         clock_offset: int | None,
         before: list[dict[str, Any]] | None = None,
-    ) -> tuple[CaseRecord, list[TaskRecord]]:
+        existing: OpenTasks | None = None,
+    ) -> tuple[CaseRecord, list[TaskRecord], OpenTasks]:
         """Write the event and the case row; when the event ended an excluded period
         (``engine.periods``; ``before``: the case data where the process stood before
         it) the steps open during it move and a ``due_date_extended`` event follows it
@@ -312,7 +405,8 @@ class CaseChanges:
             next_timer_at=live.next_timer_at(),
             closed_at=record.closed_at or (None if live.status == OPEN else event.at),
         )
-        existing = uow.tasks.open_states(record.id)  # read once: for due times and replace
+        if existing is None:  # read once: for due times and replace
+            existing = uow.tasks.open_states(record.id)
         known = {task_id: due_at for task_id, (_, due_at) in existing.items()}
         events, payloads = [sealed], [payload_json]
         if ended is not None:
@@ -333,7 +427,7 @@ class CaseChanges:
         if self.keep_figures is not None:
             self.keep_figures(uow, record, new, change, events)
         self.observe(uow, record, new, live, event)
-        return new, rows
+        return new, rows, existing.after(rows)
 
     def _incident(self, case_id: int, failed: EventInput, error: EngineError, actor: Actor) -> None:
         """Record a failed step in the history; the case state stays as it was."""

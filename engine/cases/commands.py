@@ -24,6 +24,7 @@ from engine.records.cases import applicant_keys, applicant_phone_tail
 from engine.routing import Routing, case_number
 from engine.runtime.case import OPEN, EventInput, LiveCase, start_case
 from engine.runtime.snapshot import pack, state_digest
+from engine.store.tasks import OpenTasks
 
 log = get_logger(__name__)
 
@@ -138,7 +139,8 @@ class CaseCommands:
                     record.id = uow.case_id = uow.cases.insert(record)
                     uow.events.append([replace(sealed, case_id=record.id)], [payload_json])
                     rows = task_records(record, live, 1, event.at, {})
-                    change = uow.tasks.replace(record.id, rows, 1, existing={})  # none yet
+                    none_yet = OpenTasks()
+                    change = uow.tasks.replace(record.id, rows, 1, existing=none_yet)
                     if self.changes.keep_figures is not None:
                         self.changes.keep_figures(uow, None, record, change, [sealed])
                     self.changes.observe(uow, None, record, live, event)
@@ -150,7 +152,7 @@ class CaseCommands:
                         return existing
                 raise
             break
-        self.cache.put(record.id, record.version, live)
+        self.cache.put(record, live, none_yet.after(rows))
         self.changes.meter.count(CASES_STARTED)
         self.changes.counted(None, record, "case_started")
         log.info(
@@ -171,18 +173,27 @@ class CaseCommands:
         actor: Actor = SYSTEM,
         expected_version: int | None = None,
         acting_for: str | None = None,
+        seen: CaseRecord | None = None,
     ) -> CaseView:
         """Complete a ready user task with form data (validated against its form).
 
         ``acting_for``: the absent colleague whose claimed task a stand-in completes
-        (the caller checks the absence register); recorded in the event."""
+        (the caller checks the absence register); recorded in the event. ``seen``, here
+        and in the other commands: the case row as the caller has just read it
+        (``CaseChanges.apply``)."""
 
         def validate(record: CaseRecord, live: LiveCase) -> dict[str, Any]:
             payload = _validated(live, task_id, data or {}, self._staff_of(record.org_unit))
             return {**payload, "acting_for": acting_for} if acting_for else payload
 
         return self.changes.apply(
-            case_id, "task_completed", {"task_id": task_id}, actor, expected_version, validate
+            case_id,
+            "task_completed",
+            {"task_id": task_id},
+            actor,
+            expected_version,
+            validate,
+            seen=seen,
         )[0]
 
     def deliver_message(
@@ -192,6 +203,7 @@ class CaseCommands:
         payload: dict[str, Any] | None = None,
         actor: Actor = SYSTEM,
         expected_version: int | None = None,
+        seen: CaseRecord | None = None,
     ) -> CaseView:
         """Deliver message ``name``; its payload checked first (``engine.messages``): a
         payload that does not match is refused and nothing is delivered."""
@@ -201,30 +213,51 @@ class CaseCommands:
             return {"name": name, "payload": validate_payload(name, body["payload"])}
 
         return self.changes.apply(
-            case_id, "message_received", body, actor, expected_version, validate
+            case_id, "message_received", body, actor, expected_version, validate, seen=seen
         )[0]
 
     def cancel(
-        self, case_id: int, reason: str, actor: Actor = SYSTEM, expected_version: int | None = None
+        self,
+        case_id: int,
+        reason: str,
+        actor: Actor = SYSTEM,
+        expected_version: int | None = None,
+        seen: CaseRecord | None = None,
     ) -> CaseView:
         if not reason.strip():
             raise DataValidationError("请填写撤销原因", {"reason": "必填"})
         body = {"reason": reason}
-        return self.changes.apply(case_id, "case_cancelled", body, actor, expected_version)[0]
+        return self.changes.apply(
+            case_id, "case_cancelled", body, actor, expected_version, seen=seen
+        )[0]
 
     def claim(
-        self, case_id: int, task_id: str, actor: Actor, expected_version: int | None = None
+        self,
+        case_id: int,
+        task_id: str,
+        actor: Actor,
+        expected_version: int | None = None,
+        seen: CaseRecord | None = None,
     ) -> CaseView:
         """Take a ready task (认领): from now on only ``actor`` may complete it."""
         body = {"task_id": task_id}
-        return self.changes.apply(case_id, "task_claimed", body, actor, expected_version)[0]
+        return self.changes.apply(
+            case_id, "task_claimed", body, actor, expected_version, seen=seen
+        )[0]
 
     def release(
-        self, case_id: int, task_id: str, actor: Actor, expected_version: int | None = None
+        self,
+        case_id: int,
+        task_id: str,
+        actor: Actor,
+        expected_version: int | None = None,
+        seen: CaseRecord | None = None,
     ) -> CaseView:
         """Give a claimed task back to the queue."""
         body = {"task_id": task_id}
-        return self.changes.apply(case_id, "task_released", body, actor, expected_version)[0]
+        return self.changes.apply(
+            case_id, "task_released", body, actor, expected_version, seen=seen
+        )[0]
 
     def assign(
         self,
@@ -233,10 +266,13 @@ class CaseCommands:
         user: str,
         actor: Actor,
         expected_version: int | None = None,
+        seen: CaseRecord | None = None,
     ) -> CaseView:
         """Assign a ready task to ``user`` (a leader reassigning work, e.g. to a B post)."""
         body = {"task_id": task_id, "user": user}
-        return self.changes.apply(case_id, "task_assigned", body, actor, expected_version)[0]
+        return self.changes.apply(
+            case_id, "task_assigned", body, actor, expected_version, seen=seen
+        )[0]
 
     def _by_key(self, key: str) -> CaseView | None:
         with self.store.unit_of_work(write=False) as uow:

@@ -40,7 +40,7 @@ class CaseQueries:
             rows = uow.tasks.open(case_id=case_id) if with_tasks else None
         live = self.cache.load(record)
         view = replace(case_view(record, live), task_rows=rows)
-        self.cache.put(record.id, record.version, live)
+        self.cache.put(record, live)
         return record, view
 
     def queue(self, org: Organization, principal: Principal, day: date) -> list[TaskRecord]:
@@ -193,7 +193,7 @@ class CaseQueries:
         with self.store.unit_of_work(write=False) as uow:
             record = uow.cases.get(case_id)
         live = self.cache.load(record)
-        self.cache.put(record.id, record.version, live)
+        self.cache.put(record, live)
         return {t.id: t.data for t in live.ready_tasks()}
 
     def task_with_case(self, task_id: str) -> tuple[TaskRecord, CaseRecord]:

@@ -173,9 +173,10 @@ class CaseService:
         actor: Actor = SYSTEM,
         expected_version: int | None = None,
         acting_for: str | None = None,
+        seen: CaseRecord | None = None,
     ) -> CaseView:
         return self.commands.complete_task(
-            case_id, task_id, data, actor, expected_version, acting_for
+            case_id, task_id, data, actor, expected_version, acting_for, seen
         )
 
     def deliver_message(
@@ -185,23 +186,39 @@ class CaseService:
         payload: dict[str, Any] | None = None,
         actor: Actor = SYSTEM,
         expected_version: int | None = None,
+        seen: CaseRecord | None = None,
     ) -> CaseView:
-        return self.commands.deliver_message(case_id, name, payload, actor, expected_version)
+        return self.commands.deliver_message(case_id, name, payload, actor, expected_version, seen)
 
     def cancel(
-        self, case_id: int, reason: str, actor: Actor = SYSTEM, expected_version: int | None = None
+        self,
+        case_id: int,
+        reason: str,
+        actor: Actor = SYSTEM,
+        expected_version: int | None = None,
+        seen: CaseRecord | None = None,
     ) -> CaseView:
-        return self.commands.cancel(case_id, reason, actor, expected_version)
+        return self.commands.cancel(case_id, reason, actor, expected_version, seen)
 
     def claim(
-        self, case_id: int, task_id: str, actor: Actor, expected_version: int | None = None
+        self,
+        case_id: int,
+        task_id: str,
+        actor: Actor,
+        expected_version: int | None = None,
+        seen: CaseRecord | None = None,
     ) -> CaseView:
-        return self.commands.claim(case_id, task_id, actor, expected_version)
+        return self.commands.claim(case_id, task_id, actor, expected_version, seen)
 
     def release(
-        self, case_id: int, task_id: str, actor: Actor, expected_version: int | None = None
+        self,
+        case_id: int,
+        task_id: str,
+        actor: Actor,
+        expected_version: int | None = None,
+        seen: CaseRecord | None = None,
     ) -> CaseView:
-        return self.commands.release(case_id, task_id, actor, expected_version)
+        return self.commands.release(case_id, task_id, actor, expected_version, seen)
 
     def assign(
         self,
@@ -210,8 +227,9 @@ class CaseService:
         user: str,
         actor: Actor,
         expected_version: int | None = None,
+        seen: CaseRecord | None = None,
     ) -> CaseView:
-        return self.commands.assign(case_id, task_id, user, actor, expected_version)
+        return self.commands.assign(case_id, task_id, user, actor, expected_version, seen)
 
     # -- the timer job (``engine.cases.timers``) -----------------------------------------
     def tick(

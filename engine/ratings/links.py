@@ -188,5 +188,5 @@ class RatingLinks:
         if record.status != "open":
             return False
         live = self.cache.load(record)
-        self.cache.put(record.id, record.version, live)
+        self.cache.put(record, live)
         return RATING in live.waiting_messages()

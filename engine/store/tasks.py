@@ -75,6 +75,20 @@ class OpenTasks(dict[str, OpenState]):
         self.keys_of: dict[str, TaskKey] = {}
         self.opened_seq: dict[str, int] = {}
 
+    def after(self, tasks: Sequence[TaskRecord]) -> OpenTasks:
+        """The open tasks as ``TaskRepository.replace`` leaves the index when given
+        ``tasks`` with these as ``existing``: the same as ``open_states`` would read."""
+        found = OpenTasks()
+        for task in tasks:
+            found[task.id] = (task.claimed_by, task.due_at)
+            if task.id in self:  # kept: its row keeps the key and the seq it opened at
+                found.keys_of[task.id] = self.keys_of[task.id]
+                found.opened_seq[task.id] = self.opened_seq[task.id]
+            else:
+                found.keys_of[task.id] = (task.process_id, task.spec_id)
+                found.opened_seq[task.id] = task.created_seq
+        return found
+
 
 class TaskRepository(Repository):
     def open_states(self, case_id: int) -> OpenTasks:

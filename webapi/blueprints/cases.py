@@ -171,6 +171,7 @@ def cancel_case(body: dict[str, Any], headers: dict[str, Any], case_id: int) -> 
         body["reason"],
         policy.case_actor(principal, record),
         expected_version({}, headers),
+        seen=record,
     )
     return case_detail(case_id, changed)
 

@@ -63,7 +63,9 @@ def _deliver(
     record = allowed_case(principal, case_id, Action.DELIVER_MESSAGE, name)
     actor = policy.case_actor(principal, record, name)
     expected = expected_version({}, headers or {})
-    changed = services().engine.cases.deliver_message(case_id, name, payload, actor, expected)
+    changed = services().engine.cases.deliver_message(
+        case_id, name, payload, actor, expected, seen=record
+    )
     return case_detail(case_id, changed)
 
 

@@ -170,7 +170,7 @@ def unclaim_task(args: dict[str, Any], headers: dict[str, Any], task_id: str) ->
 
 
 def _change_claim(
-    change: Callable[[int, str, Actor, int | None], object],
+    change: Callable[[int, str, Actor, int | None, CaseRecord], object],
     task_id: str,
     args: dict[str, Any],
     headers: dict[str, Any],
@@ -179,7 +179,7 @@ def _change_claim(
     principal = current_principal()
     task, record = _allowed(principal, task_id, Action.WORK_TASK)
     expected = expected_version(args, headers)
-    change(record.id, task.id, policy.task_actor(principal, task), expected)
+    change(record.id, task.id, policy.task_actor(principal, task), expected, record)
     return _detail(principal, task.id)
 
 
@@ -217,7 +217,12 @@ def assign_task(
             errors=[{"field": "user", "in": "body", "reason": "该用户不担任此任务的岗位"}],
         )
     engine.cases.assign(
-        record.id, task.id, user, policy.assigning_actor(principal), expected_version(args, headers)
+        record.id,
+        task.id,
+        user,
+        policy.assigning_actor(principal),
+        expected_version(args, headers),
+        seen=record,
     )
     return _detail(principal, task_id)
 
@@ -254,6 +259,7 @@ def complete_task(
         policy.task_actor(principal, task),
         expected,
         acting_for=holder if holder != principal.user_id else None,
+        seen=record,
     )
     return {
         **_summary(task, record, now),  # the task as it was: no field of it changes
