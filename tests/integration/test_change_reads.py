@@ -77,6 +77,7 @@ def test_a_change_of_a_kept_case_reads_neither_its_row_nor_its_tasks(
     assert [t.claimed_by for t in sample.cases.task_index(view.id)] == ["agent.zhang"]
     _kept_as_read(sample, view.id)  # the task claimed: open since the start, held now
     for spec_id, data, user in STEPS:
+        reads.clear()  # on PostgreSQL reads and writes share one engine: the checks' reads
         view = complete(sample, view, spec_id, data, user)
         assert reads == [], spec_id
         _kept_as_read(sample, view.id)
