@@ -103,7 +103,7 @@ class RatingService:
         invitation, record = self.links.admit(token, client)
         payload = _payload(score, reasons, comment)
         try:
-            self._deliver(record.id, payload, LINK, RESIDENT)
+            self._deliver(record.id, payload, LINK, RESIDENT, seen=record)
         except (InvalidState, ConflictError) as error:
             # Lost a race with another rating of the case (the same link twice, or one
             # entered from paper): then the link's one answer for a used link.
@@ -121,11 +121,14 @@ class RatingService:
         comment: str,
         channel: str,
         actor: Actor,
+        seen: CaseRecord | None = None,
     ) -> CaseView:
-        """A rating the resident gave on paper or on the rating pad, entered by ``actor``."""
+        """A rating the resident gave on paper or on the rating pad, entered by ``actor``
+        (``seen``: the case row as the caller has just read it, ``CaseChanges.apply``)."""
         if channel not in ENTERED_CHANNELS:
             raise DataValidationError("评价渠道有误", {"channel": "应为 paper 或 pad"})
-        return self._deliver(case_id, _payload(score, reasons, comment), channel, actor)
+        payload = _payload(score, reasons, comment)
+        return self._deliver(case_id, payload, channel, actor, seen=seen)
 
     def appeal(self, case_id: int, reason: str, actor: Actor) -> EventRecord:
         """The township's appeal of the case's bad rating."""
@@ -171,14 +174,21 @@ class RatingService:
         return CaseRatings(url is not None, url if with_link else None, ratings)
 
     def _deliver(
-        self, case_id: int, payload: dict[str, Any], channel: str, actor: Actor
+        self,
+        case_id: int,
+        payload: dict[str, Any],
+        channel: str,
+        actor: Actor,
+        seen: CaseRecord | None = None,
     ) -> CaseView:
         body = {"name": RATING, "payload": payload, "rating_channel": channel}
 
         def validate(record: CaseRecord, live: LiveCase) -> dict[str, Any]:
             return {**body, "payload": validate_payload(RATING, payload)}
 
-        return self.changes.apply(case_id, "message_received", body, actor, None, validate)[0]
+        return self.changes.apply(
+            case_id, "message_received", body, actor, None, validate, seen=seen
+        )[0]
 
     def _used(self, case_id: int) -> bool:
         with self.changes.store.unit_of_work(write=False) as uow:

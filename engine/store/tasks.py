@@ -221,7 +221,7 @@ class TaskRepository(Repository):
         earliest due first (tasks without a due date last): ``limit`` of them (None: all)
         from ``offset`` on. ``user``: whose queue it is; the unclaimed tasks separation of
         duties bars it from are left out (``engine.cases.duties``)."""
-        where = _queue_filter(places, holders, user)
+        where = _queue_filter(places, holders, user is not None)
         if where is None:
             return []
         t = _TASKS.c
@@ -253,25 +253,22 @@ class TaskRepository(Repository):
         became ready (the event that opened it). ``after``: only the tasks that come after
         that sort key (``engine.records.queue.sort_key``; keyset paging, ``offset`` is
         then 0)."""
-        where = _queue_filter(places, holders, user)
-        if where is None:
+        query = _rows_query(
+            tuple(places),
+            tuple(sorted(holders)),
+            user is not None,
+            item_code is not None,
+            due_before is not None,
+            order,
+            None if after is None else tuple(after),
+            min(offset, MAX_ID),
+            limit,
+        )
+        if query is None:
             return []
-        t, c, e = _TASKS.c, _CASES.c, _EVENTS.c
-        joined = _TASKS.join(_EVENTS, and_(e.case_id == t.case_id, e.seq == t.created_seq))
-        if item_code is not None or order == "item":
-            joined = joined.join(_CASES, c.id == t.case_id)
-        query = select(_TASKS, e.at.label("ready_at")).select_from(joined).where(where)
-        if item_code is not None:
-            query = query.where(c.item_code == item_code)
-        if due_before is not None:
-            query = query.where(t.due_at.is_not(None), t.due_at < due_before)
-        keys = _sort_keys(order)
-        query = query.order_by(*(key.desc() if down else key for key, down in keys))
-        if after is not None:
-            query = query.where(_after(keys, after))
-        query = query.offset(min(offset, MAX_ID)).limit(limit)
+        params = {**_queue_params(user), "queue_item": item_code, "queue_due": due_before}
         found = []
-        for row in self.session.connection().execute(query, _queue_params(user)).mappings():
+        for row in self.session.connection().execute(query, params).mappings():
             values = dict(row)
             ready_at = values.pop("ready_at")
             found.append((TaskRecord(**values), ready_at))
@@ -286,21 +283,13 @@ class TaskRepository(Repository):
     ) -> list[QueueGroup]:
         """The whole queue of ``places`` and ``holders`` counted by post, holder, item and
         whether the task's due time is before ``now`` (one row per group)."""
-        where = _queue_filter(places, holders, user)
-        if where is None:
+        query = _groups_query(tuple(places), tuple(sorted(holders)), user is not None)
+        if query is None:
             return []
-        t, c = _TASKS.c, _CASES.c
-        late = case((and_(t.due_at.is_not(None), t.due_at < now), 1), else_=0)
-        keys = (t.lane, t.org_unit, t.claimed_by, c.item_code, late)
-        query = (
-            select(*keys, func.count().label("n"))
-            .select_from(_TASKS.join(_CASES, c.id == t.case_id))
-            .where(where)
-            .group_by(*keys)
-        )
+        params = {**_queue_params(user), "queue_now": now}
         return [
             QueueGroup(row[0], row[1], row[2], row[3], bool(row[4]), int(row[5]))
-            for row in self.session.connection().execute(query, _queue_params(user))
+            for row in self.session.connection().execute(query, params)
         ]
 
     def _records(
@@ -309,6 +298,67 @@ class TaskRepository(Repository):
         """The rows of a query of whole task rows, as records (Core: no ORM objects)."""
         rows = self.session.connection().execute(query, params).mappings()
         return [TaskRecord(**row) for row in rows]
+
+
+# The queue's statements, built once for each caller's posts and holders and kept (the
+# values that change from request to request are parameters): SQLAlchemy computes a
+# statement's cache key from its whole tree each time a new one runs, which for a queue
+# with the separation-of-duties clause in each post cost more than the query.
+_QUEUE_STATEMENTS = 512
+
+
+@functools.lru_cache(maxsize=_QUEUE_STATEMENTS)
+def _rows_query(
+    places: tuple[tuple[str, str], ...],
+    holders: tuple[str, ...],
+    barred: bool,
+    by_item: bool,
+    due: bool,
+    order: str,
+    after: tuple[Any, ...] | None,
+    offset: int,
+    limit: int | None,
+) -> Select[Any] | None:
+    """``TaskRepository.queue_rows``'s statement; its parameters ``queue_user``,
+    ``queue_item`` and ``queue_due`` where ``barred``, ``by_item`` and ``due``."""
+    where = _queue_filter(places, holders, barred)
+    if where is None:
+        return None
+    t, c, e = _TASKS.c, _CASES.c, _EVENTS.c
+    joined = _TASKS.join(_EVENTS, and_(e.case_id == t.case_id, e.seq == t.created_seq))
+    if by_item or order == "item":
+        joined = joined.join(_CASES, c.id == t.case_id)
+    query = select(_TASKS, e.at.label("ready_at")).select_from(joined).where(where)
+    if by_item:
+        query = query.where(c.item_code == bindparam("queue_item"))
+    if due:
+        query = query.where(t.due_at.is_not(None), t.due_at < bindparam("queue_due"))
+    keys = _sort_keys(order)
+    query = query.order_by(*(key.desc() if down else key for key, down in keys))
+    if after is not None:
+        query = query.where(_after(keys, after))
+    return query.offset(offset).limit(limit)
+
+
+@functools.lru_cache(maxsize=_QUEUE_STATEMENTS)
+def _groups_query(
+    places: tuple[tuple[str, str], ...], holders: tuple[str, ...], barred: bool
+) -> Select[Any] | None:
+    """``TaskRepository.queue_groups``'s statement; its parameters ``queue_now`` and,
+    where ``barred``, ``queue_user``."""
+    where = _queue_filter(places, holders, barred)
+    if where is None:
+        return None
+    t, c = _TASKS.c, _CASES.c
+    now = bindparam("queue_now", type_=_TASKS.c.due_at.type)
+    late = case((and_(t.due_at.is_not(None), t.due_at < now), 1), else_=0)
+    keys = (t.lane, t.org_unit, t.claimed_by, c.item_code, late)
+    return (
+        select(*keys, func.count().label("n"))
+        .select_from(_TASKS.join(_CASES, c.id == t.case_id))
+        .where(where)
+        .group_by(*keys)
+    )
 
 
 def _sort_keys(order: str) -> list[tuple[ColumnElement[Any], bool]]:
@@ -355,11 +405,12 @@ def _submitted(payload: str) -> Mapping[str, Any]:
 
 
 def _queue_filter(
-    places: Sequence[tuple[str, str]], holders: Sequence[str], user: str | None = None
+    places: Sequence[tuple[str, str]], holders: Sequence[str], barred_user: bool = False
 ) -> ColumnElement[bool] | None:
-    """Open tasks unclaimed in one of ``places`` or held by one of ``holders``; the
-    unclaimed ones ``user`` is barred from (separation of duties) left out."""
-    barred = [_barred()] if user is not None and SEPARATED_STEPS else []
+    """Open tasks unclaimed in one of ``places`` or held by one of ``holders``; with
+    ``barred_user``, the unclaimed ones the queue's user (``queue_user``) is barred from
+    (separation of duties) left out."""
+    barred = [_barred()] if barred_user and SEPARATED_STEPS else []
     unclaimed = [
         and_(
             ReadyTaskRow.lane == lane,

@@ -76,7 +76,13 @@ def enter_rating(body: dict[str, Any], case_id: int) -> dict[str, Any]:
     record = _allowed(case_id, Action.ENTER_RATING)
     actor = policy.rating_actor(current_principal(), record, Action.ENTER_RATING)
     changed = services().engine.ratings.enter(
-        case_id, body["level"], body["reasons"], body["comment"], body["channel"], actor
+        case_id,
+        body["level"],
+        body["reasons"],
+        body["comment"],
+        body["channel"],
+        actor,
+        seen=record,
     )
     return case_detail(case_id, changed)
 
