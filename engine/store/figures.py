@@ -13,10 +13,10 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Integer, Table, and_, any_, bindparam, case, func, or_, select, text
+from sqlalchemy import Integer, Select, Table, and_, any_, bindparam, case, func, or_, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -134,6 +134,35 @@ def _grouped(table: Table, scope: CaseScope, where: CaseFilter) -> list[ColumnEl
         if value is not None:
             conditions.append(t[name] == value)
     return conditions
+
+
+def _among_ids(dialect: str, column: Any) -> ColumnElement[bool]:
+    """``column`` is one of the case ids of the parameter ``ids``, as ``_among`` writes it
+    for ``dialect``: for a statement built once and run with its ids."""
+    if dialect == "postgresql":
+        return cast(ColumnElement[bool], column == any_(bindparam("ids", type_=ARRAY(Integer))))
+    return cast(ColumnElement[bool], column.in_(bindparam("ids", expanding=True)))
+
+
+# Statements a change runs (``engine.stats.facts``), built once per dialect and kept:
+# building one and computing its cache key cost more than running it.
+@cache
+def _figures_query(dialect: str) -> Select[Any]:
+    """The kept rows of the cases of ``ids``."""
+    return select(_FIGURES).where(_among_ids(dialect, _FIGURES.c.case_id))
+
+
+@lru_cache(maxsize=64)
+def _events_query(dialect: str, types: tuple[str, ...], message: str | None) -> Select[Any]:
+    """The events of ``types`` of the cases of ``ids`` (deliveries of ``message`` only
+    when given), in order."""
+    e = _EVENTS.c
+    query = (
+        select(e.case_id, e.seq, e.type, e.at, e.payload)
+        .where(_among_ids(dialect, e.case_id), e.type.in_(types))
+        .order_by(e.case_id, e.seq)
+    )
+    return query if message is None else query.where(e.message_name == message)
 
 
 class FigureRepository(Repository):
@@ -279,17 +308,11 @@ class FigureRepository(Repository):
         ``message`` when given), in order."""
         if not case_ids:
             return []
-        e = _EVENTS.c
-        query = (
-            select(e.case_id, e.seq, e.type, e.at, e.payload)
-            .where(self._among(e.case_id, case_ids), e.type.in_(sorted(set(types))))
-            .order_by(e.case_id, e.seq)
-        )
-        if message is not None:
-            query = query.where(e.message_name == message)
+        query = _events_query(dialect_of(self.session), tuple(sorted(set(types))), message)
+        params = {"ids": sorted(set(case_ids))}
         return [
             EventFacts(row.case_id, row.seq, row.type, row.at, json.loads(row.payload))
-            for row in self.session.connection().execute(query)
+            for row in self.session.connection().execute(query, params)
         ]
 
     def step_overdue_counts(
@@ -408,9 +431,9 @@ class FigureRepository(Repository):
         """What was kept for the cases (by case id; a case without a row is left out)."""
         if not case_ids:
             return {}
-        query = select(_FIGURES).where(self._among(_FIGURES.c.case_id, case_ids))
-        rows = self.session.connection().execute(query).mappings()
-        return {row["case_id"]: CaseFigures(**row) for row in rows}
+        query = _figures_query(dialect_of(self.session))
+        rows = self.session.connection().execute(query, {"ids": sorted(set(case_ids))})
+        return {row["case_id"]: CaseFigures(**row) for row in rows.mappings()}
 
     def cases_without_figures(
         self, after: int = 0, limit: int = 1000, last: int | None = None
