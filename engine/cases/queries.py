@@ -93,7 +93,7 @@ class CaseQueries:
             )
             more, rows = len(rows) > limit, rows[:limit]
             ids = sorted({task.case_id for task, _ in rows})
-            cases = uow.cases.many(ids)
+            cases = uow.cases.many(ids, snapshots=False)  # listed, not run
             raised = uow.figures.events_of(ids, WARNING_EVENTS)
         warnings = _warnings(raised)
         entries = []

@@ -58,7 +58,7 @@ class QueueEntry:
     """A task of a queue page with what the queue shows beside it."""
 
     task: TaskRecord
-    case: CaseRecord
+    case: CaseRecord  # its row without the snapshot (``snapshot`` is empty): for the list
     ready_at: datetime  # when the task became ready (the event that opened it)
     warning: str | None  # "yellow" | "red" | None: the warning raised for it (daiban tick)
     acting_for: str | None  # the absent colleague whose post or task it is (代岗); None: own
