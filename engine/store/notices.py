@@ -39,6 +39,13 @@ def _adding(dialect: str) -> Any:
     )
 
 
+_HAS_KIND = (
+    select(_NOTICES.c.id)
+    .where(_NOTICES.c.case_id == bindparam("case_id"), _NOTICES.c.kind == bindparam("kind"))
+    .limit(1)
+)
+
+
 class NoticeRepository(Repository):
     def add(self, record: NoticeRecord) -> int | None:
         """Add a notice; None: a notice with its idempotency id is there already."""
@@ -49,9 +56,8 @@ class NoticeRepository(Repository):
 
     def has_kind(self, case_id: int, kind: str) -> bool:
         """Whether the case was ever given a notice of ``kind``."""
-        c = _NOTICES.c
-        query = select(c.id).where(c.case_id == case_id, c.kind == kind).limit(1)
-        return self.session.connection().execute(query).first() is not None
+        params = {"case_id": case_id, "kind": kind}
+        return self.session.connection().execute(_HAS_KIND, params).first() is not None
 
     def get(self, notice_id: int) -> NoticeRecord:
         if not 0 < notice_id <= MAX_ID:
