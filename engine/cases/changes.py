@@ -264,7 +264,9 @@ class CaseChanges:
             try:
                 return self._attempt(command, known)
             except _Unconfirmed:
-                pass
+                pass  # its workflow took the step: not kept
+        elif known is not None:  # untouched: the fresh read below may find it current
+            self.cache.put(known.record, known.live, known.tasks)
         return self._attempt(command)
 
     def _known(self, case_id: int, seen: CaseRecord | None) -> Cached | None:

@@ -19,7 +19,7 @@ from sqlalchemy import event
 
 from engine import Actor, Engine, ManualClock
 from engine.cases.cache import LiveCache
-from engine.errors import ConflictError, EngineError
+from engine.errors import ConflictError, EngineError, StaleVersion
 from engine.records import CaseRecord
 from engine.simulate import Scenario, run
 from engine.store.tasks import OpenTasks
@@ -83,6 +83,27 @@ def test_a_change_of_a_kept_case_reads_neither_its_row_nor_its_tasks(
         _kept_as_read(sample, view.id)
     assert view.tasks == []  # the shared activity of the last task has ended
     assert sample.audit.verify(view.id).ok
+
+
+def test_a_stale_expected_version_leaves_the_kept_case_kept(
+    sample: Engine, reads: list[str]
+) -> None:
+    """Refused for a version the caller expected and the case has left, a command takes
+    nothing from what is kept: the next change still reads nothing."""
+    view = start_sample(sample)
+    view = complete(sample, view, *STEPS[0])
+    with pytest.raises(ConflictError) as stale:
+        sample.cases.complete_task(
+            view.id,
+            task_of(view, "Task_handover"),
+            {"handover_count": 3},
+            Actor("agent.zhang"),
+            expected_version=view.version - 1,
+        )
+    assert isinstance(stale.value, StaleVersion)
+    reads.clear()
+    complete(sample, view, *STEPS[1])
+    assert reads == []
 
 
 def test_a_change_read_afresh_reads_the_row_and_the_open_tasks_once(
