@@ -19,8 +19,10 @@ from sqlalchemy import event
 
 from engine import Actor, Engine, ManualClock
 from engine.cases.cache import LiveCache
-from engine.errors import ConflictError, EngineError, StaleVersion
+from engine.cases.views import CaseView
+from engine.errors import ConflictError, EngineError, SeparationOfDuties, StaleVersion
 from engine.records import CaseRecord
+from engine.runtime.case import ReadyTask
 from engine.simulate import Scenario, run
 from engine.store.tasks import OpenTasks
 from tests.support.databases import START, Databases
@@ -255,11 +257,12 @@ def test_every_item_keeps_its_case_as_a_read_would_find_it(
     databases: Databases, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every catalogue item walked to completion (call activities, messages, timers,
-    county decisions): after every change the row and open tasks kept with the workflow
-    equal what reading them gives."""
+    county decisions), each task claimed before it is completed (so it stays open across
+    a change): after every change the row and open tasks kept with the workflow equal
+    what reading them gives."""
     clock = ManualClock(START)
     kept = LiveCache.put
-    checked: dict[str, int] = {"rows": 0, "tasks": 0}
+    checked: dict[str, int] = {"rows": 0, "tasks": 0, "claims": 0}
 
     with databases.engine(clock, LIBRARY) as engine:
 
@@ -268,6 +271,13 @@ def test_every_item_keeps_its_case_as_a_read_would_find_it(
             checked["rows"] += 1
             checked["tasks"] += tasks is not None
             kept(cache, record, live, tasks)
+
+        def claim(view: CaseView, task: ReadyTask) -> None:
+            try:
+                engine.cases.claim(view.id, task.id, Actor("simulator"))
+                checked["claims"] += 1
+            except SeparationOfDuties:
+                pass  # the simulator completed the step it is paired with
 
         monkeypatch.setattr(LiveCache, "put", put)
         for item in sorted(shipped_catalogue(), key=lambda item: item.code):
@@ -279,9 +289,10 @@ def test_every_item_keeps_its_case_as_a_read_would_find_it(
                 "via_proxy": item.proxy_allowed,
                 "emergency": False,
             }
-            trace = run(engine.cases, clock, item.process_id, Scenario(start=start))
+            claiming = Scenario(start=start, prepare=claim)
+            trace = run(engine.cases, clock, item.process_id, claiming)
             assert trace.case.status == "completed", item.code
-    assert checked["tasks"] > 1000, checked
+    assert checked["tasks"] > 1000 and checked["claims"] > 500, checked
 
 
 def test_a_task_and_its_case_are_read_by_one_statement(sample: Engine) -> None:
