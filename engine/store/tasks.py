@@ -253,7 +253,9 @@ class TaskRepository(Repository):
         became ready (the event that opened it). ``after``: only the tasks that come after
         that sort key (``engine.records.queue.sort_key``; keyset paging, ``offset`` is
         then 0)."""
-        query = _rows_query(
+        # A keyset page's sort key is its own: built for it alone, not kept.
+        build = _rows_query if after is None else _rows_query.__wrapped__
+        query = build(
             tuple(places),
             tuple(sorted(holders)),
             user is not None,
