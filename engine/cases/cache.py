@@ -9,10 +9,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from engine.definitions.registry import DefinitionRegistry
-from engine.records import CaseRecord
+from engine.records import CaseRecord, OpenTasks
 from engine.runtime.case import LiveCase
 from engine.runtime.snapshot import unpack
-from engine.store.tasks import OpenTasks
 
 
 @dataclass(frozen=True)
@@ -40,9 +39,11 @@ class LiveCache:
         self._size = size
         self._lock = threading.Lock()
 
-    def take(self, case_id: int, version: int) -> LiveCase | None:
+    def take(self, case_id: int, version: int) -> Cached | None:
+        """The case as kept here if it is of ``version``, taken out (another version is
+        dropped: it is of no use to a change of this one)."""
         entry = self.take_any(case_id)
-        return entry.live if entry and entry.record.version == version else None
+        return entry if entry is not None and entry.record.version == version else None
 
     def take_any(self, case_id: int) -> Cached | None:
         """The case as last kept here, whatever its version, taken out."""
@@ -67,8 +68,11 @@ class LiveCache:
     def load(self, record: CaseRecord) -> LiveCase:
         """The case's workflow as of ``record``: the cached one if it is of that version,
         else restored from the record's snapshot on its pinned definition."""
-        live = self.take(record.id, record.version)
-        if live is None:
-            compiled = self._registry.compiled(record.definition_hash)
-            live = LiveCase.from_state(unpack(record.snapshot), compiled)
-        return live
+        kept = self.take(record.id, record.version)
+        return kept.live if kept is not None else self.restore(record)
+
+    def restore(self, record: CaseRecord) -> LiveCase:
+        """The case's workflow restored from the record's snapshot on its pinned
+        definition (nothing kept is looked at)."""
+        compiled = self._registry.compiled(record.definition_hash)
+        return LiveCase.from_state(unpack(record.snapshot), compiled)

@@ -36,11 +36,10 @@ from engine.metrics import (
     TIMERS_FIRED,
     Meter,
 )
-from engine.records import Actor, CaseRecord, EventRecord, IndexChange, TaskRecord
+from engine.records import Actor, CaseRecord, EventRecord, IndexChange, OpenTasks, TaskRecord
 from engine.runtime.case import CANCELLED, CLAIM_EVENTS, OPEN, EventInput, LiveCase, apply_event
 from engine.runtime.snapshot import pack, state_digest, unpack
 from engine.store import Store, UnitOfWork
-from engine.store.tasks import OpenTasks
 
 log = get_logger(__name__)
 
@@ -203,13 +202,13 @@ class CaseChanges:
                 last_hash=sealed.hash,
                 updated_at=reading.at,
             )
-            kept = self.cache.take_any(case_id)
+            kept = self.cache.take(case_id, record.version)
             uow.cases.update(new, record)
             uow.events.append([sealed], [payload_json])
             if self.keep_figures is not None:  # an appeal of a rating changes how it counts
                 self.keep_figures(uow, record, new, IndexChange(), [sealed])
             self.commit(uow)
-        if kept is not None and kept.record.version == record.version:
+        if kept is not None:
             self.cache.put(new, kept.live, kept.tasks)  # a note changes no task
         log.info(event_type, case=case_id, seq=sealed.seq, user=actor.user)
         return sealed
@@ -276,7 +275,7 @@ class CaseChanges:
             return kept
         if kept is not None and kept.record.version == seen.version:
             return kept
-        return Cached(seen, self.cache.load(seen))
+        return Cached(seen, self.cache.restore(seen))
 
     def _attempt(
         self, command: _Command, known: Cached | None = None
@@ -331,8 +330,8 @@ class CaseChanges:
         live = known.live if known is not None else self.cache.load(record)
         reading = read_clock(self.clock, uow.settings.training)
         if _no_op(record, live, event_type, payload, actor, reading.at):
-            if known is None:
-                self.cache.put(record, live)
+            # the workflow took no step: kept (a known case's is found again by the read)
+            self.cache.put(record, live, known.tasks if known is not None else None)
             return case_view(record, live), False
         if prepare is not None:
             payload = prepare(record, live)

@@ -19,12 +19,11 @@ from engine.history import GENESIS, seal
 from engine.logs import get_logger
 from engine.messages import validate_payload
 from engine.metrics import CASES_STARTED
-from engine.records import Actor, CaseRecord
+from engine.records import Actor, CaseRecord, OpenTasks
 from engine.records.cases import applicant_keys, applicant_phone_tail
 from engine.routing import Routing, case_number
 from engine.runtime.case import OPEN, EventInput, LiveCase, start_case
 from engine.runtime.snapshot import pack, state_digest
-from engine.store.tasks import OpenTasks
 
 log = get_logger(__name__)
 

@@ -148,13 +148,13 @@ class Timers:
             new = replace(
                 record, version=record.version + 1, last_seq=seq, last_hash=prev, updated_at=at
             )
-            kept = self.cache.take_any(case_id)
+            kept = self.cache.take(case_id, record.version)
             uow.cases.update(new, record)
             uow.events.append(events, payloads)
             if self.changes.keep_figures is not None:  # the warnings in the day counts
                 self.changes.keep_figures(uow, record, new, IndexChange(), events)
             self.changes.commit(uow)
-        if kept is not None and kept.record.version == record.version:
+        if kept is not None:
             self.cache.put(new, kept.live, kept.tasks)  # warnings change no task
         return written
 

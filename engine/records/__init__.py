@@ -21,6 +21,8 @@ from engine.records.cases import (
     ClosedTask,
     EventRecord,
     IndexChange,
+    OpenState,
+    OpenTasks,
     TaskKey,
     TaskRecord,
 )
@@ -88,6 +90,8 @@ __all__ = [
     "Milestone",
     "NoticeQuery",
     "NoticeRecord",
+    "OpenState",
+    "OpenTasks",
     "PoolStatus",
     "ProcessVersionRecord",
     "RatingInvitation",

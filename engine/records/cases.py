@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -174,6 +174,33 @@ def applicant_phone_tail(data: Mapping[str, Any]) -> str | None:
 # A task's (process id, spec id); UNKNOWN_TASK for a closed task whose key was not read.
 TaskKey = tuple[str, str]
 UNKNOWN_TASK: TaskKey = ("*", "*")
+
+# An open task of the index as ``replace`` compares it: who holds it, when it is due.
+OpenState = tuple[str | None, datetime | None]
+
+
+class OpenTasks(dict[str, OpenState]):
+    """The case's open tasks in the index (task id -> holder and due time), with the
+    (process id, spec id) and the opening event's seq of each in ``keys_of``/``opened_seq``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.keys_of: dict[str, TaskKey] = {}
+        self.opened_seq: dict[str, int] = {}
+
+    def after(self, tasks: Sequence[TaskRecord]) -> OpenTasks:
+        """The open tasks as ``TaskRepository.replace`` leaves the index when given
+        ``tasks`` with these as ``existing``: the same as ``open_states`` would read."""
+        found = OpenTasks()
+        for task in tasks:
+            found[task.id] = (task.claimed_by, task.due_at)
+            if task.id in self:  # kept: its row keeps the key and the seq it opened at
+                found.keys_of[task.id] = self.keys_of[task.id]
+                found.opened_seq[task.id] = self.opened_seq[task.id]
+            else:
+                found.keys_of[task.id] = (task.process_id, task.spec_id)
+                found.opened_seq[task.id] = task.created_seq
+        return found
 
 
 @dataclass(frozen=True)

@@ -136,12 +136,15 @@ def _grouped(table: Table, scope: CaseScope, where: CaseFilter) -> list[ColumnEl
     return conditions
 
 
-def _among_ids(dialect: str, column: Any) -> ColumnElement[bool]:
-    """``column`` is one of the case ids of the parameter ``ids``, as ``_among`` writes it
-    for ``dialect``: for a statement built once and run with its ids."""
+def _among_ids(dialect: str, column: Any, ids: list[int] | None = None) -> ColumnElement[bool]:
+    """``column`` is one of ``ids``, or without them of the parameter ``ids`` (a statement
+    built once and run with its ids): on PostgreSQL one array parameter (``= ANY``), not
+    a thousand bound values to render and parse per statement."""
+    key = "ids" if ids is None else None
     if dialect == "postgresql":
-        return cast(ColumnElement[bool], column == any_(bindparam("ids", type_=ARRAY(Integer))))
-    return cast(ColumnElement[bool], column.in_(bindparam("ids", expanding=True)))
+        array = bindparam(key, ids, type_=ARRAY(Integer))
+        return cast(ColumnElement[bool], column == any_(array))
+    return cast(ColumnElement[bool], column.in_(bindparam(key, ids, expanding=True)))
 
 
 # Statements a change runs (``engine.stats.facts``), built once per dialect and kept:
@@ -167,12 +170,8 @@ def _events_query(dialect: str, types: tuple[str, ...], message: str | None) -> 
 
 class FigureRepository(Repository):
     def _among(self, column: Any, case_ids: Sequence[int]) -> ColumnElement[bool]:
-        """``column`` is one of ``case_ids``: on PostgreSQL one array parameter (``=
-        ANY``), not a thousand bound values to render and parse per statement."""
-        ids = sorted(set(case_ids))
-        if dialect_of(self.session) == "postgresql":
-            return cast(ColumnElement[bool], column == any_(bindparam(None, ids, ARRAY(Integer))))
-        return cast(ColumnElement[bool], column.in_(ids))
+        """``column`` is one of ``case_ids`` (``_among_ids``)."""
+        return _among_ids(dialect_of(self.session), column, sorted(set(case_ids)))
 
     # -- the figures -----------------------------------------------------------------------
     def cases_alive(

@@ -28,7 +28,15 @@ from sqlalchemy import (
 from sqlalchemy.types import String
 
 from engine.elements import SEPARATED_STEPS
-from engine.records import UNKNOWN_TASK, CaseRecord, ClosedTask, IndexChange, TaskKey, TaskRecord
+from engine.records import (
+    UNKNOWN_TASK,
+    CaseRecord,
+    ClosedTask,
+    IndexChange,
+    OpenState,
+    OpenTasks,
+    TaskRecord,
+)
 from engine.records.queue import QueueGroup
 from engine.store.rows import CASES, MAX_ID, Repository
 from engine.store.tables import CaseRow, EventRow, ReadyTaskRow
@@ -61,33 +69,6 @@ _TASK_IDS = select(
     _TASKS.c.spec_id,
     _TASKS.c.created_seq,
 ).where(_TASKS.c.case_id == bindparam("case_id"), _TASKS.c.closed_seq.is_(None))
-
-# An open task of the index as ``replace`` compares it: who holds it, when it is due.
-OpenState = tuple[str | None, datetime | None]
-
-
-class OpenTasks(dict[str, OpenState]):
-    """The case's open tasks in the index (task id -> holder and due time), with the
-    (process id, spec id) and the opening event's seq of each in ``keys_of``/``opened_seq``."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.keys_of: dict[str, TaskKey] = {}
-        self.opened_seq: dict[str, int] = {}
-
-    def after(self, tasks: Sequence[TaskRecord]) -> OpenTasks:
-        """The open tasks as ``TaskRepository.replace`` leaves the index when given
-        ``tasks`` with these as ``existing``: the same as ``open_states`` would read."""
-        found = OpenTasks()
-        for task in tasks:
-            found[task.id] = (task.claimed_by, task.due_at)
-            if task.id in self:  # kept: its row keeps the key and the seq it opened at
-                found.keys_of[task.id] = self.keys_of[task.id]
-                found.opened_seq[task.id] = self.opened_seq[task.id]
-            else:
-                found.keys_of[task.id] = (task.process_id, task.spec_id)
-                found.opened_seq[task.id] = task.created_seq
-        return found
 
 
 class TaskRepository(Repository):

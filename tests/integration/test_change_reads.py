@@ -21,10 +21,9 @@ from engine import Actor, Engine, ManualClock
 from engine.cases.cache import LiveCache
 from engine.cases.views import CaseView
 from engine.errors import ConflictError, EngineError, SeparationOfDuties, StaleVersion
-from engine.records import CaseRecord
+from engine.records import CaseRecord, OpenTasks
 from engine.runtime.case import ReadyTask
 from engine.simulate import Scenario, run
-from engine.store.tasks import OpenTasks
 from tests.support.databases import START, Databases
 from tests.support.driving import INTAKE, complete, start_sample, task_of
 from tests.support.paths import LIBRARY
