@@ -36,6 +36,15 @@ UNKNOWN_FORM_REASON = "此接口没有这个表单字段"
 
 
 class Parser(FlaskParser):
+    def _get_schema(self, argmap: Any, req: Any) -> marshmallow.Schema:
+        """The schema of a view's ``@blp.arguments``: one instance per schema class for
+        the life of the process (webargs makes one per request; a schema keeps no
+        state between loads, and flask-smorest reuses the instances it is given)."""
+        if isinstance(argmap, type) and issubclass(argmap, marshmallow.Schema):
+            return _schema_of(argmap)
+        schema: marshmallow.Schema = super()._get_schema(argmap, req)
+        return schema
+
     def _raw_load_json(self, req: Any) -> Any:
         if not is_json_request(req):
             return core.missing
@@ -60,6 +69,11 @@ class Parser(FlaskParser):
             check_upload(req)
         # JSON bodies were checked as they were read; headers are latin-1 (WSGI).
         return location_data
+
+
+@functools.cache
+def _schema_of(kind: type[marshmallow.Schema]) -> marshmallow.Schema:
+    return kind()
 
 
 def _bad_values(pairs: Any, names: Iterable[str]) -> Iterator[tuple[str, list[str]]]:

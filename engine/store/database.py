@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, create_engine, event, exc, make_url
 from sqlalchemy.pool import StaticPool
 
 DEFAULT_URL = "sqlite:///daiban.sqlite3"
@@ -15,6 +16,10 @@ BUSY_TIMEOUT = 30.0  # seconds a SQLite writer waits for the lock; ``?timeout=``
 # the URL): a host that drops packets fails a request, a readiness check, in seconds, not
 # after the system's TCP timeout of minutes.
 CONNECT_TIMEOUT = 5
+# A pooled PostgreSQL connection given back less than this many seconds ago is taken as
+# alive; one idle for longer is pinged before use and replaced if the server has gone
+# (HikariCP's "alive bypass window", 500 ms by default, is the same rule).
+ALIVE_WINDOW = 0.5
 
 
 @dataclass(frozen=True)
@@ -59,15 +64,16 @@ def make_engine(url: str, *, immediate: bool = False, pool: DatabasePool | None 
         libpq = parsed.get_driver_name() in ("psycopg", "psycopg2")
         given = "connect_timeout" in parsed.query
         connect = {"connect_timeout": CONNECT_TIMEOUT} if libpq and not given else {}
-        return create_engine(
+        server = create_engine(
             url,
-            pool_pre_ping=True,
             hide_parameters=True,
             connect_args=connect,
             pool_size=pool.size,
             max_overflow=pool.overflow,
             pool_timeout=pool.timeout,
         )
+        _ping_when_idle(server)
+        return server
     memory = url in ("sqlite://", "sqlite:///:memory:")
     timeout = make_url(url).query.get("timeout")
     busy = float(timeout) if isinstance(timeout, str) else BUSY_TIMEOUT
@@ -97,3 +103,38 @@ def make_engine(url: str, *, immediate: bool = False, pool: DatabasePool | None 
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+_IDLE_SINCE = "daiban_idle_since"
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use only if it has been idle ``ALIVE_WINDOW``
+    seconds or more (SQLAlchemy's ``pool_pre_ping`` pings before every use: a round
+    trip and about 0.08 ms of CPU, two of each for most requests). A connection the
+    server dropped while it sat in the pool — a restart, a failover, an idle timeout —
+    has been idle for longer than that, so it is found and replaced, and every older
+    connection of the pool with it, before a request fails on it. One the server drops
+    within the window fails its request once (``Unavailable``, 503), and the pool then
+    replaces it and its elders, as the rest of SQLAlchemy's disconnect handling does.
+    A connection just opened is not pinged."""
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(dbapi_connection: Any, record: Any) -> None:
+        if dbapi_connection is not None:
+            record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop(_IDLE_SINCE, None)
+        if since is None or time.monotonic() - since < ALIVE_WINDOW:
+            return
+        try:
+            alive = dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if not dialect.is_disconnect(error, dbapi_connection, None):
+                raise
+            alive = False
+        if not alive:
+            raise exc.InvalidatePoolError()

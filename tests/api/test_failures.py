@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, make_url, text
 
 from engine import Engine, ManualClock, read_sources
+from engine.store import database
 from engine.store.testing import run_sql, sqlite_disk_full
 from processes.catalogue import Item
 from tests.support.api import make_app
@@ -297,15 +299,7 @@ def test_connection_killed_during_commit_is_outcome_unknown(
     killed: list[int] = []
 
     def kill() -> None:
-        with admin.begin() as connection:
-            rows = connection.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE application_name = :name AND state = 'idle in transaction'"
-                ),
-                {"name": name},
-            )
-            killed.append(len(rows.all()))
+        killed.append(_terminate(admin, name, "idle in transaction"))
         api.engine.cases.before_commit = None
 
     try:
@@ -340,6 +334,86 @@ def test_connection_killed_during_commit_is_outcome_unknown(
     finally:
         api.engine.close()
         admin.dispose()
+
+
+def _named_api(database_url: str) -> tuple[Api, str]:
+    """An API whose connections carry an application name of their own."""
+    name = f"daiban-idle-{uuid.uuid4().hex[:8]}"
+    url = make_url(database_url).update_query_dict({"application_name": name})
+    return make_api(url.render_as_string(hide_password=False)), name
+
+
+def _terminate(admin: Any, name: str, state: str) -> int:
+    """pg_terminate_backend on every connection named ``name`` in ``state``; how many."""
+    with admin.begin() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name = :name AND state = :state"
+            ),
+            {"name": name, "state": state},
+        )
+        return len(rows.all())
+
+
+def _terminate_idle(database_url: str, name: str) -> int:
+    """Every idle connection named ``name`` terminated (a server restart, as the app's
+    pool sees it); how many."""
+    admin = create_engine(database_url)
+    try:
+        return _terminate(admin, name, "idle")
+    finally:
+        admin.dispose()
+
+
+@postgres_only
+def test_a_connection_dropped_while_idle_in_the_pool_is_replaced_before_use(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pooled connection is pinged before use only after ``ALIVE_WINDOW`` idle: back to
+    back requests send no ping, and one the server dropped while it sat idle longer than
+    that is found and replaced, with every request answered."""
+    api, name = _named_api(database_url)
+    dialect = api.engine.store._write_engine.dialect
+    pings: list[object] = []
+    real_ping = dialect.do_ping
+    monkeypatch.setattr(dialect, "do_ping", lambda c: pings.append(c) or real_ping(c))
+    try:
+        case = api.register().get_json()
+        time.sleep(database.ALIVE_WINDOW + 0.1)
+        assert api.case(case["id"]).status_code == 200
+        assert len(pings) == 1  # the first use after the pause
+        for _ in range(3):
+            assert api.case(case["id"]).status_code == 200
+        assert len(pings) == 1  # used within the window: taken as alive
+        assert _terminate_idle(database_url, name) >= 1
+        time.sleep(database.ALIVE_WINDOW + 0.1)
+        assert api.case(case["id"]).status_code == 200
+        assert api.claim(case["tasks"][0]["id"]).status_code == 200
+        assert len(pings) >= 2
+    finally:
+        api.engine.close()
+
+
+@postgres_only
+def test_a_connection_dropped_within_the_window_fails_one_request_then_is_replaced(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The trade made for skipping the ping: a connection the server drops less than
+    ``ALIVE_WINDOW`` after its last use fails the one request that takes it (503, nothing
+    changed), and the pool replaces it and its elders for the next."""
+    monkeypatch.setattr(database, "ALIVE_WINDOW", 3600.0)
+    api, name = _named_api(database_url)
+    try:
+        case = api.register().get_json()
+        before = api.totals()
+        assert _terminate_idle(database_url, name) >= 1
+        assert assert_unavailable(api.claim(case["tasks"][0]["id"]))["reason"] == "unreachable"
+        assert api.totals() == before
+        assert api.claim(case["tasks"][0]["id"]).status_code == 200
+        assert api.case(case["id"]).status_code == 200
+    finally:
+        api.engine.close()
 
 
 @postgres_only

@@ -19,8 +19,15 @@ from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
 from engine import Actor, Engine, ManualClock, read_sources
 from engine.clock import SHANGHAI
 from engine.runtime import walks
-from engine.runtime.case import EventInput, apply_event, start_case
-from engine.runtime.snapshot import PlainValues, serializer_with, state_digest
+from engine.runtime.case import EventInput, LiveCase, apply_event, start_case
+from engine.runtime.snapshot import (
+    PlainValues,
+    pack,
+    serializer_with,
+    state_digest,
+    unpack,
+    workflow_to_dict,
+)
 from engine.simulate import Scenario, run
 from tests.support.databases import START, Databases
 from tests.support.paths import DATA, LIBRARY
@@ -83,10 +90,13 @@ def test_every_item_replays_to_its_recorded_digests_through_the_caches(
     decisions, batches of cases): after each replayed event the cached digest equals the
     recorded one and the full serialisation's, the serialisation equals what
     SpiffWorkflow's own registry makes of the workflow (``PlainValues`` converts plain
-    values itself), and every ready-task list the engine was given equals the one
-    SpiffWorkflow's iterator gives."""
+    values itself), every ready-task list the engine was given equals the one
+    SpiffWorkflow's iterator gives, and the state restored from its stored snapshot
+    (ids parsed once, data copied without ``DeepMerge``) is the workflow SpiffWorkflow's
+    own converters restore."""
     engine, clock = library
     ours, spiffs = serializer_with(PlainValues()), serializer_with(DefaultRegistry())
+    reference = serializer_with(DefaultRegistry(), spiffs_tasks=True)
     compared = {"lists": 0, "several": 0}
     fast = walks._get_tasks
 
@@ -111,10 +121,58 @@ def test_every_item_replays_to_its_recorded_digests_through_the_caches(
             assert live.digest() == event.state_digest, (item.code, event.seq)
             assert state_digest(live.state()) == event.state_digest, (item.code, event.seq)
             assert ours.to_dict(live.workflow) == spiffs.to_dict(live.workflow), item.code
+            _assert_restored_alike(live, reference, spiffs)
             events += 1
         assert engine.audit.verify(trace.case.id).ok
     assert events > 1000
     assert compared["lists"] > events and compared["several"] > 0
+
+
+def _assert_restored_alike(live: LiveCase, reference: Any, spiffs: Any) -> None:
+    """The case's state, stored and restored as a change restores it, is the workflow
+    SpiffWorkflow's own converters restore from the same snapshot: every task (id,
+    parent, children, state, data, internal data), every subprocess, the tasks waiting
+    for an event, the ready tasks and the digest; and a task's data shares with its
+    parent's exactly what SpiffWorkflow's copy shares (its immutable values)."""
+    state = unpack(pack(live.state()))
+    restored = LiveCase.from_state(state, live.compiled)
+    compiled = live.compiled
+    expected = reference.from_dict(
+        unpack(pack(live.state()))["workflow"],
+        spec=compiled.spec,
+        subprocess_specs=compiled.subprocess_specs,
+    )
+    got = restored.workflow
+    assert spiffs.to_dict(got) == spiffs.to_dict(expected)
+    assert workflow_to_dict(got) == workflow_to_dict(live.workflow)
+    assert got.subprocesses.keys() == expected.subprocesses.keys()
+    pairs = [(got, expected)] + [
+        (got.subprocesses[k], expected.subprocesses[k]) for k in got.subprocesses
+    ]
+    for mine, theirs in pairs:
+        assert mine.tasks.keys() == theirs.tasks.keys()
+        for key, task in mine.tasks.items():
+            other = theirs.tasks[key]
+            assert (task.id, task._parent, task._children, task.state, task.triggered) == (
+                other.id,
+                other._parent,
+                other._children,
+                other.state,
+                other.triggered,
+            )
+            assert (task.data, task.internal_data) == (other.data, other.internal_data)
+            assert _shared_with_parent(task) == _shared_with_parent(other)
+    assert got.event_manager.tasks.keys() == expected.event_manager.tasks.keys()
+    assert restored.ready_tasks() == live.ready_tasks()
+    assert restored.digest() == live.digest()
+
+
+def _shared_with_parent(task: Any) -> set[str]:
+    """The keys of a task's data whose values are its parent's objects, not copies."""
+    parent = task.parent
+    if parent is None:
+        return set()
+    return {key for key, value in task.data.items() if parent.data.get(key) is value}
 
 
 def _loop_case(engine: Engine, rounds: int) -> int:
