@@ -11,8 +11,8 @@ import hashlib
 import json
 import zlib
 from collections.abc import Callable
+from contextvars import ContextVar
 from copy import copy
-from functools import lru_cache
 from types import ModuleType
 from typing import Any
 from uuid import UUID
@@ -38,9 +38,19 @@ from SpiffWorkflow.util.task import TaskState
 from engine.definitions.timers import ClockCycle, ClockDuration, ClockTimeDate
 
 # A task's id is written up to four times in a state: as its key, as its own id, among
-# its parent's children and as its children's parent. Parsed once (a UUID is immutable,
-# so one object can stand for every copy; the cache outlives a restore, bounded).
-_uuid = lru_cache(maxsize=16384)(UUID)
+# its parent's children and as its children's parent. A restore parses each once (a UUID
+# is immutable, so one object can stand for every copy); nothing is kept after it.
+_restoring: ContextVar[dict[str, UUID] | None] = ContextVar("daiban_restoring", default=None)
+
+
+def _uuid(text: str) -> UUID:
+    ids = _restoring.get()
+    if ids is None:
+        return UUID(text)
+    found = ids.get(text)
+    if found is None:
+        found = ids[text] = UUID(text)
+    return found
 
 
 class _UuidKeys:
@@ -105,6 +115,13 @@ class _InstanceOnlyConverter(_UuidKeys, BpmnWorkflowConverter):  # type: ignore[
         return dct
 
     def from_dict(self, dct: dict[str, Any], **kwargs: Any) -> Any:
+        token = _restoring.set({})
+        try:
+            return self._restored(dct, **kwargs)
+        finally:
+            _restoring.reset(token)
+
+    def _restored(self, dct: dict[str, Any], **kwargs: Any) -> Any:
         workflow = self.target_class(kwargs["spec"], kwargs["subprocess_specs"], deserializing=True)
         workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
         workflow.task_tree = workflow.tasks.get(_uuid(dct["root"]))
