@@ -149,8 +149,8 @@ class PlainValues(DefaultRegistry):  # type: ignore[misc]
     a catalogue workflow at mid-case takes 557 µs instead of 650. The result is the
     same: a dict drops its callables and modules as ``DefaultRegistry.clean`` does, and
     every other value (dates, UUIDs, event definitions, subclasses of dict or list) goes
-    through the registry as before; restoring likewise (``tests/integration/test_verify_cost.py`` compares
-    the two on every event of every catalogue item)."""
+    through the registry as before. Restoring likewise. ``tests/integration/
+    test_verify_cost.py`` compares the two on every event of every catalogue item."""
 
     def convert(self, obj: Any) -> Any:
         kind = obj.__class__
