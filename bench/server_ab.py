@@ -10,7 +10,7 @@ checkout with a token per demo user, as ``scale_bench.py`` does. Then, for each 
 it starts two app servers on that database — one ``gunicorn 'webapi:create_app()'`` of
 this checkout and one of the other, each one worker with its heap frozen as shipped, on
 ports 18600 and 18601 (which version takes which port alternates by window) — and one
-background worker, and the clients of ``scale_bench.py`` drive case lifecycles, sending
+background worker of this checkout, and the clients of ``scale_bench.py`` drive case lifecycles, sending
 their requests to the two servers in turn. Each server so serves half of the same
 requests in the same mix (every other task completion lands on it, so each restores
 workflows that the other changed), at the same moments, on the same cores: whatever
@@ -42,10 +42,12 @@ def window(
 ) -> tuple[dict[Path, float], int, str]:
     """CPU seconds each version's server spent, requests served in all, load before."""
     servers = {}
+    own = cluster.env
     for n, version in enumerate(versions):
-        cluster.env = {**cluster.env, "PYTHONPATH": str(version)}
+        cluster.env = {**own, "PYTHONPATH": str(version)}  # what the next server runs
         servers[version] = cluster.add_server(PORT + n)
-    cluster.add_worker(1)
+    cluster.env = own
+    cluster.add_worker(1)  # this checkout's, in every window
     try:
         cluster.wait_ready()
         urls = cluster.urls()

@@ -88,7 +88,7 @@ class _TaskRestorer(TaskConverter):  # type: ignore[misc]
         if isinstance(task_spec, CatchingEvent) and task.has_state(TaskState.WAITING):
             task.workflow.top_workflow.event_manager.add_task(task)
         delta = dct.get("delta")
-        parent = workflow.tasks.get(task._parent) if task._parent is not None else None
+        parent = task.parent
         if delta and parent is not None:
             data = {
                 key: copy(value) if isinstance(value, (dict, list, set)) else value

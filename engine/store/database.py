@@ -110,14 +110,14 @@ _IDLE_SINCE = "daiban_idle_since"
 
 def _ping_when_idle(engine: Engine) -> None:
     """Ping a pooled connection before use only if it has been idle ``ALIVE_WINDOW``
-    seconds or more (SQLAlchemy's ``pool_pre_ping`` pings before every use: a round
-    trip and about 0.08 ms of CPU, two of each for most requests). A connection the
-    server dropped while it sat in the pool — a restart, a failover, an idle timeout —
-    has been idle for longer than that, so it is found and replaced, and every older
+    seconds or more (SQLAlchemy's ``pool_pre_ping`` pings before every use: a round trip
+    and about 0.08 ms of CPU by ``bench/floors.py``, for each transaction). A connection
+    the server dropped while it sat in the pool — a restart, a failover, an idle timeout
+    — has been idle for longer than that, so it is found and replaced, and every older
     connection of the pool with it, before a request fails on it. One the server drops
     within the window fails its request once (``Unavailable``, 503), and the pool then
-    replaces it and its elders, as the rest of SQLAlchemy's disconnect handling does.
-    A connection just opened is not pinged."""
+    replaces it and its elders, as the rest of SQLAlchemy's disconnect handling does. A
+    connection just opened is not pinged."""
     dialect = engine.dialect
 
     @event.listens_for(engine, "checkin")

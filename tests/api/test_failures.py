@@ -285,6 +285,37 @@ def test_postgres_lock_timeout_is_503(database_url: str, caplog: pytest.LogCaptu
         api.engine.close()
 
 
+def _named_api(database_url: str, kind: str) -> tuple[Api, str]:
+    """An API whose connections carry an application name of their own (to find them in
+    ``pg_stat_activity``), and that name."""
+    name = f"daiban-{kind}-{uuid.uuid4().hex[:8]}"
+    url = make_url(database_url).update_query_dict({"application_name": name})
+    return make_api(url.render_as_string(hide_password=False)), name
+
+
+def _terminate(admin: Any, name: str, state: str) -> int:
+    """pg_terminate_backend on every connection named ``name`` in ``state``; how many."""
+    with admin.begin() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name = :name AND state = :state"
+            ),
+            {"name": name, "state": state},
+        )
+        return len(rows.all())
+
+
+def _terminate_idle(database_url: str, name: str) -> int:
+    """Every idle connection named ``name`` terminated (a server restart, as the app's
+    pool sees it); how many."""
+    admin = create_engine(database_url)
+    try:
+        return _terminate(admin, name, "idle")
+    finally:
+        admin.dispose()
+
+
 @postgres_only
 def test_connection_killed_during_commit_is_outcome_unknown(
     database_url: str, caplog: pytest.LogCaptureFixture
@@ -292,9 +323,7 @@ def test_connection_killed_during_commit_is_outcome_unknown(
     """pg_terminate_backend on the app's connection just before its COMMIT: the client
     cannot tell whether the change is stored, so the answer says exactly that; the
     idempotency key and the case version then tell it."""
-    name = f"daiban-kill-{uuid.uuid4().hex[:8]}"
-    url = make_url(database_url).update_query_dict({"application_name": name})
-    api = make_api(url.render_as_string(hide_password=False))
+    api, name = _named_api(database_url, "kill")
     admin = create_engine(database_url)
     killed: list[int] = []
 
@@ -336,36 +365,6 @@ def test_connection_killed_during_commit_is_outcome_unknown(
         admin.dispose()
 
 
-def _named_api(database_url: str) -> tuple[Api, str]:
-    """An API whose connections carry an application name of their own."""
-    name = f"daiban-idle-{uuid.uuid4().hex[:8]}"
-    url = make_url(database_url).update_query_dict({"application_name": name})
-    return make_api(url.render_as_string(hide_password=False)), name
-
-
-def _terminate(admin: Any, name: str, state: str) -> int:
-    """pg_terminate_backend on every connection named ``name`` in ``state``; how many."""
-    with admin.begin() as connection:
-        rows = connection.execute(
-            text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE application_name = :name AND state = :state"
-            ),
-            {"name": name, "state": state},
-        )
-        return len(rows.all())
-
-
-def _terminate_idle(database_url: str, name: str) -> int:
-    """Every idle connection named ``name`` terminated (a server restart, as the app's
-    pool sees it); how many."""
-    admin = create_engine(database_url)
-    try:
-        return _terminate(admin, name, "idle")
-    finally:
-        admin.dispose()
-
-
 @postgres_only
 def test_a_connection_dropped_while_idle_in_the_pool_is_replaced_before_use(
     database_url: str, monkeypatch: pytest.MonkeyPatch
@@ -373,7 +372,7 @@ def test_a_connection_dropped_while_idle_in_the_pool_is_replaced_before_use(
     """A pooled connection is pinged before use only after ``ALIVE_WINDOW`` idle: back to
     back requests send no ping, and one the server dropped while it sat idle longer than
     that is found and replaced, with every request answered."""
-    api, name = _named_api(database_url)
+    api, name = _named_api(database_url, "idle")
     dialect = api.engine.store._write_engine.dialect
     pings: list[object] = []
     real_ping = dialect.do_ping
@@ -403,7 +402,7 @@ def test_a_connection_dropped_within_the_window_fails_one_request_then_is_replac
     ``ALIVE_WINDOW`` after its last use fails the one request that takes it (503, nothing
     changed), and the pool replaces it and its elders for the next."""
     monkeypatch.setattr(database, "ALIVE_WINDOW", 3600.0)
-    api, name = _named_api(database_url)
+    api, name = _named_api(database_url, "idle")
     try:
         case = api.register().get_json()
         before = api.totals()

@@ -134,13 +134,10 @@ def _assert_restored_alike(live: LiveCase, reference: Any, spiffs: Any) -> None:
     parent, children, state, data, internal data), every subprocess, the tasks waiting
     for an event, the ready tasks and the digest; and a task's data shares with its
     parent's exactly what SpiffWorkflow's copy shares (its immutable values)."""
-    state = unpack(pack(live.state()))
-    restored = LiveCase.from_state(state, live.compiled)
-    compiled = live.compiled
-    expected = reference.from_dict(
-        unpack(pack(live.state()))["workflow"],
-        spec=compiled.spec,
-        subprocess_specs=compiled.subprocess_specs,
+    stored, compiled = pack(live.state()), live.compiled
+    restored = LiveCase.from_state(unpack(stored), compiled)
+    expected = reference.from_dict(  # (a restore consumes its dict: unpacked again)
+        unpack(stored)["workflow"], spec=compiled.spec, subprocess_specs=compiled.subprocess_specs
     )
     got = restored.workflow
     assert spiffs.to_dict(got) == spiffs.to_dict(expected)
