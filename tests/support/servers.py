@@ -11,7 +11,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -23,8 +23,14 @@ from tests.support.paths import ROOT
 
 @contextmanager
 def served(app: Any, request_handler: type[WSGIRequestHandler] | None = None) -> Iterator[str]:
-    """The app on a real threaded werkzeug server (on a free port); yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=request_handler)
+    """The app on a real threaded werkzeug server (on a free port); yields its base URL.
+
+    When the block ends the server stops taking requests and waits (up to 30 s) for the
+    ones it is answering: a request a closed browser page left behind must not still be
+    in a transaction when the test's database is dropped (on PostgreSQL that deadlocks).
+    """
+    answering = _Answering(app)
+    server = make_server("127.0.0.1", 0, answering, threaded=True, request_handler=request_handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -33,6 +39,66 @@ def served(app: Any, request_handler: type[WSGIRequestHandler] | None = None) ->
         server.shutdown()
         thread.join(10)
         server.server_close()
+        answering.wait_idle(30)
+
+
+class _Answering:
+    """A WSGI app around ``app`` that counts the requests it is answering, from the call
+    until the response's body has been produced (a streamed one included)."""
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+        self._count = 0
+        self._idle = threading.Condition()
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        with self._idle:
+            self._count += 1
+        try:
+            return _Body(self._app(environ, start_response), self._done)
+        except BaseException:
+            self._done()
+            raise
+
+    def _done(self) -> None:
+        with self._idle:
+            self._count -= 1
+            self._idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> None:
+        with self._idle:
+            assert self._idle.wait_for(lambda: self._count == 0, timeout), (
+                f"{self._count} request(s) still answered {timeout} s after the server stopped"
+            )
+
+
+class _Body:
+    """A response body that calls ``done`` once: when its last chunk has been taken, or
+    when it is closed before. Not only on ``close``: werkzeug skips the close when the
+    client resets the connection after reading the response."""
+
+    def __init__(self, body: Iterable[bytes], done: Callable[[], None]) -> None:
+        self._body = body
+        self._done: Callable[[], None] | None = done
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            yield from self._body
+        finally:
+            self._finish()
+
+    def close(self) -> None:
+        try:
+            close = getattr(self._body, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self._finish()
+
+    def _finish(self) -> None:
+        done, self._done = self._done, None
+        if done is not None:
+            done()
 
 
 # Ports for servers the tests start as processes (gunicorn): one block of its own.
