@@ -86,7 +86,7 @@ class _TaskRestorer(TaskConverter):  # type: ignore[misc]
         restore = self.registry.restore
         task.internal_data = restore(dct["internal_data"])
         if isinstance(task_spec, CatchingEvent) and task.has_state(TaskState.WAITING):
-            task.workflow.top_workflow.event_manager.add_task(task)
+            workflow.top_workflow.event_manager.add_task(task)
         delta = dct.get("delta")
         parent = task.parent
         if delta and parent is not None:

@@ -30,19 +30,25 @@ def _get(base: str, path: str) -> int:
 
 
 def _slow_app(events: list[str], started: threading.Event) -> Callable[..., Iterator[bytes]]:
+    """``/fails`` raises when called (no body at all); anything else streams a body."""
+
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterator[bytes]:
         if environ["PATH_INFO"] == "/fails":
             events.append("failed")
             raise RuntimeError("a failing request")
         start_response("200 OK", [("Content-Type", "text/plain")])
-        started.set()
-        time.sleep(0.3)
-        yield b"first "
-        time.sleep(0.3)  # the body is streamed: the request is answered until it ends
-        events.append("answered")
-        yield b"done"
+        return _streamed(events, started)
 
     return app
+
+
+def _streamed(events: list[str], started: threading.Event) -> Iterator[bytes]:
+    started.set()
+    time.sleep(0.3)
+    yield b"first "
+    time.sleep(0.3)  # the body is streamed: the request is answered until it ends
+    events.append("answered")
+    yield b"done"
 
 
 def test_the_server_ends_after_the_request_it_is_answering() -> None:
