@@ -19,7 +19,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import MetaData, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
 
 from engine.records import PoolStatus, SchemaStatus
 from engine.store import schema
@@ -46,6 +45,7 @@ from engine.store.settings import SettingsRepository
 from engine.store.tables import Base
 from engine.store.tasks import TaskRepository
 from engine.store.throttles import ThrottleRepository
+from engine.store.transactions import DatabaseSession
 
 
 class Store:
@@ -59,15 +59,19 @@ class Store:
         self._read_engine = (
             make_engine(self.url) if is_sqlite(self.url) and not memory else self._write_engine
         )
-        self._writer = sessionmaker(self._write_engine, expire_on_commit=False)
         # On PostgreSQL reads run in READ ONLY transactions: they end with COMMIT (see
         # ``UnitOfWork.__exit__``), and a read-only transaction can persist nothing.
-        reading = (
+        self._reading = (
             self._read_engine
             if is_sqlite(self.url)
             else self._read_engine.execution_options(postgresql_readonly=True)
         )
-        self._reader = sessionmaker(reading, expire_on_commit=False)
+
+    def _writer(self) -> DatabaseSession:
+        return DatabaseSession(self._write_engine)
+
+    def _reader(self) -> DatabaseSession:
+        return DatabaseSession(self._reading)
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -187,9 +191,9 @@ class SharedRead:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._session: Session | None = None
+        self._session: DatabaseSession | None = None
 
-    def session(self) -> Session:
+    def session(self) -> DatabaseSession:
         if self._session is None:
             self._session = self.store._reader()
         return self._session
@@ -209,7 +213,7 @@ class SharedRead:
             _end(session, commit=commit, operation="reading")
 
 
-def _end(session: Session, *, commit: bool, operation: str | None) -> None:
+def _end(session: DatabaseSession, *, commit: bool, operation: str | None) -> None:
     """End the session's transaction (``commit``, or roll it back) and close it. If the
     connection is gone the server rolls back by itself and the pool drops it: logged."""
     try:
@@ -240,7 +244,7 @@ class UnitOfWork:
 
     def __init__(
         self,
-        session: Session,
+        session: DatabaseSession,
         operation: str | None = None,
         case_id: int | None = None,
         *,

@@ -11,7 +11,6 @@ from typing import Any, cast
 from sqlalchemy import Table, and_, bindparam, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import Boolean, Text
@@ -19,6 +18,7 @@ from sqlalchemy.types import Boolean, Text
 from engine.records import CaseFilter, CaseScope, EventRecord
 from engine.records.cases import ID_TAIL_LENGTH
 from engine.store.tables import CaseRow
+from engine.store.transactions import DatabaseSession
 
 MAX_ID = 2**63 - 1  # BIGINT; larger numbers from a URL or the command line match nothing
 MAX_CASE_NUMBER = 40  # the length of the case number column
@@ -29,13 +29,13 @@ class Repository:
     """The rows of one subject, read and written in the session of a unit of work (which
     alone commits, rolls back and translates database errors)."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: DatabaseSession) -> None:
         self.session = session
 
 
-def dialect_of(session: Session) -> str:
+def dialect_of(session: DatabaseSession) -> str:
     """The name of the session's database dialect ("postgresql" or "sqlite")."""
-    return session.get_bind().dialect.name
+    return session.dialect
 
 
 def insert_of(dialect: str, table: Table) -> Any:
@@ -75,7 +75,7 @@ def update_of(table: Table, keys: tuple[str, ...], columns: tuple[str, ...]) -> 
     )
 
 
-def next_number(session: Session, counters: Table, **key: str) -> int:
+def next_number(session: DatabaseSession, counters: Table, **key: str) -> int:
     """Count one more on the counter row of ``key`` (a new row starts at 1), in this
     transaction: the daily sequences behind case and issue numbers."""
     statement = _counting(dialect_of(session), counters, tuple(sorted(key)))

@@ -127,7 +127,7 @@ def run_sql(store: Store, sql: str, **params: Any) -> list[tuple[Any, ...]]:
     """Run raw SQL in its own transaction (tests use it to tamper with stored rows)."""
     with store.unit_of_work() as uow:
         result = uow.session.execute(text(sql), params)
-        rows = [tuple(row) for row in result] if result.returns_rows else []  # type: ignore[attr-defined]
+        rows = [tuple(row) for row in result] if result.returns_rows else []
         uow.session.commit()
     return rows
 
