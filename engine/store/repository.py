@@ -61,17 +61,13 @@ class Store:
         )
         # On PostgreSQL reads run in READ ONLY transactions: they end with COMMIT (see
         # ``UnitOfWork.__exit__``), and a read-only transaction can persist nothing.
-        self._reading = (
-            self._read_engine
-            if is_sqlite(self.url)
-            else self._read_engine.execution_options(postgresql_readonly=True)
-        )
+        self._read_only = not is_sqlite(self.url)
 
     def _writer(self) -> DatabaseSession:
         return DatabaseSession(self._write_engine)
 
     def _reader(self) -> DatabaseSession:
-        return DatabaseSession(self._reading)
+        return DatabaseSession(self._read_engine, read_only=self._read_only)
 
     @property
     def sqlite_path(self) -> Path | None:

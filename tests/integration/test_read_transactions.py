@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from engine import DatabasePool, Engine, ManualClock
+from engine.errors import Unavailable
 from engine.store.testing import run_sql
 from tests.support.paths import PG_URL
 
@@ -40,3 +41,38 @@ def test_a_read_cannot_write(engine: Engine) -> None:
     assert run_sql(engine.store, "SELECT count(*) FROM case_counters WHERE day = '20260101'") == [
         (0,)
     ]
+
+
+def test_the_connection_a_read_gives_back_writes_again(engine: Engine, clock: ManualClock) -> None:
+    single = Engine(engine.database_url, clock, migrate=False, pool=DatabasePool(1, 0, 5))
+    insert = "INSERT INTO case_counters (region, day, last) VALUES ('000000000000', '20260101', 1)"
+    try:  # one connection: the read, the write and the read after it share it
+        with single.store.unit_of_work(write=False) as uow:
+            assert uow.session.execute(text("SHOW transaction_read_only")).scalar() == "on"
+        with single.store.unit_of_work() as uow:
+            assert uow.session.execute(text("SHOW transaction_read_only")).scalar() == "off"
+            uow.session.execute(text(insert))
+            uow.commit()
+        with pytest.raises(Exception) as refused, single.store.unit_of_work(write=False) as uow:
+            uow.session.execute(text(insert.replace("20260101", "20260102")))
+        assert "read-only transaction" in str(refused.value.__cause__)
+    finally:
+        single.close()
+    assert run_sql(engine.store, "SELECT day FROM case_counters WHERE region = '000000000000'") == [
+        ("20260101",)
+    ]
+
+
+def test_a_read_that_lost_its_connection_leaves_the_pool_usable(
+    engine: Engine, clock: ManualClock
+) -> None:
+    single = Engine(engine.database_url, clock, migrate=False, pool=DatabasePool(1, 0, 5))
+    try:
+        with pytest.raises(Unavailable), single.store.unit_of_work(write=False) as uow:
+            pid = uow.session.connection().execute(text("SELECT pg_backend_pid()")).scalar()
+            run_sql(engine.store, "SELECT pg_terminate_backend(:pid)", pid=pid)
+            uow.session.connection().execute(text("SELECT 1"))
+        with single.store.unit_of_work() as uow:
+            assert uow.session.execute(text("SHOW transaction_read_only")).scalar() == "off"
+    finally:
+        single.close()
