@@ -2,12 +2,13 @@
 the same transaction made only when a repository asks for one.
 
 Most of what a request reads and writes goes through ``connection()`` as Core statements;
-an ORM ``Session`` around them cost a short transaction about 0.05 ms of CPU more
-(its begin, its state changes and its commit: 0.29–0.34 against 0.24–0.28 ms per
-transaction of one statement by ``bench/floors.py``, docs/benchmarks.md). The few repositories that read or write ORM rows
-(``get``, ``add``, ``scalars`` of a mapped class …) get a ``Session`` bound to this
-connection, which joins the transaction already begun: it flushes into it and never
-commits it (a flush that fails rolls it back, and the unit of work fails)."""
+an ORM ``Session`` around them cost a short transaction about 0.05 ms of CPU more (its
+begin, its state changes and its commit: 0.29–0.34 against 0.24–0.28 ms per transaction
+of one statement by ``bench/floors.py``, ``docs/benchmarks.md``). The few repositories
+that read or write ORM rows (``get``, ``add``, ``scalars`` of a mapped class …) get a
+``Session`` bound to this connection, which joins the transaction already begun: it
+flushes into it and never commits it (a flush that fails rolls it back, and the unit of
+work fails)."""
 
 from __future__ import annotations
 

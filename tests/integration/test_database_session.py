@@ -9,20 +9,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from engine import Engine
 from engine.errors import ConflictError
+from tests.support.counter_rows import adding, count
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-COUNTER = "SELECT count(*) FROM case_counters WHERE day = '20260101'"
-ADD_COUNTER = "INSERT INTO case_counters (region, day, last) VALUES ('000000000000', '20260101', 1)"
-
-
-def counters(engine: Engine) -> int:
-    with engine.store.unit_of_work(write=False) as uow:
-        return int(uow.session.connection().execute(text(COUNTER)).scalar_one())
 
 
 def passwords(engine: Engine, *users: str) -> list[str]:
@@ -33,10 +27,10 @@ def passwords(engine: Engine, *users: str) -> list[str]:
 def test_core_statements_and_orm_rows_commit_together(engine: Engine) -> None:
     with engine.store.unit_of_work() as uow:
         uow.credentials.set_password_hash("wang.fang", "h1", NOW)  # an ORM row
-        uow.session.connection().execute(text(ADD_COUNTER))  # a Core statement
+        uow.session.connection().execute(adding())  # a Core statement
         uow.commit()
     assert passwords(engine, "wang.fang") == ["wang.fang"]
-    assert counters(engine) == 1
+    assert count(engine) == 1
 
 
 def test_the_session_s_own_commit_writes_the_orm_rows_first(engine: Engine) -> None:
@@ -50,11 +44,11 @@ def test_the_session_s_own_commit_writes_the_orm_rows_first(engine: Engine) -> N
 
 def test_leaving_without_commit_keeps_neither(engine: Engine) -> None:
     with engine.store.unit_of_work() as uow:
-        uow.session.connection().execute(text(ADD_COUNTER))
+        uow.session.connection().execute(adding())
         uow.credentials.set_password_hash("wang.fang", "h1", NOW)
         uow.session.flush()  # written into the transaction, not committed
     assert passwords(engine, "wang.fang") == []
-    assert counters(engine) == 0
+    assert count(engine) == 0
 
 
 def test_after_a_rollback_the_unit_of_work_goes_on_without_what_it_undid(
@@ -62,12 +56,12 @@ def test_after_a_rollback_the_unit_of_work_goes_on_without_what_it_undid(
 ) -> None:
     with engine.store.unit_of_work() as uow:
         uow.credentials.set_password_hash("wang.fang", "h1", NOW)  # pending, not flushed
-        uow.session.connection().execute(text(ADD_COUNTER))
+        uow.session.connection().execute(adding())
         uow.rollback()
         uow.credentials.set_password_hash("li.ming", "h2", NOW)
         uow.commit()
     assert passwords(engine, "wang.fang", "li.ming") == ["li.ming"]
-    assert counters(engine) == 0
+    assert count(engine) == 0
 
 
 def test_a_flush_that_fails_leaves_nothing_of_the_unit_of_work(engine: Engine) -> None:
@@ -75,11 +69,11 @@ def test_a_flush_that_fails_leaves_nothing_of_the_unit_of_work(engine: Engine) -
         uow.credentials.add_token("a" * 64, "wang.fang", NOW, NOW)
         uow.commit()
     with pytest.raises(ConflictError), engine.store.unit_of_work() as uow:
-        uow.session.connection().execute(text(ADD_COUNTER))
+        uow.session.connection().execute(adding())
         uow.credentials.set_password_hash("wang.fang", "h1", NOW)
         uow.credentials.add_token("a" * 64, "li.ming", NOW, NOW)  # the same hash
         uow.commit()
-    assert counters(engine) == 0
+    assert count(engine) == 0
     assert passwords(engine, "wang.fang") == []
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from engine import DatabasePool, Engine, ManualClock
 from engine.errors import Unavailable
 from engine.store.testing import run_sql
+from tests.support.counter_rows import adding, count
 from tests.support.paths import PG_URL
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="psycopg's prepared statements")
@@ -34,33 +35,27 @@ def test_a_statement_read_again_and_again_stays_prepared(
 
 
 def test_a_read_cannot_write(engine: Engine) -> None:
-    insert = "INSERT INTO case_counters (region, day, last) VALUES ('000000000000', '20260101', 1)"
     with pytest.raises(Exception) as refused, engine.store.unit_of_work(write=False) as uow:
-        uow.session.execute(text(insert))
+        uow.session.execute(adding())
     assert "cannot execute INSERT in a read-only transaction" in str(refused.value.__cause__)
-    assert run_sql(engine.store, "SELECT count(*) FROM case_counters WHERE day = '20260101'") == [
-        (0,)
-    ]
+    assert count(engine) == 0
 
 
 def test_the_connection_a_read_gives_back_writes_again(engine: Engine, clock: ManualClock) -> None:
     single = Engine(engine.database_url, clock, migrate=False, pool=DatabasePool(1, 0, 5))
-    insert = "INSERT INTO case_counters (region, day, last) VALUES ('000000000000', '20260101', 1)"
     try:  # one connection: the read, the write and the read after it share it
         with single.store.unit_of_work(write=False) as uow:
             assert uow.session.execute(text("SHOW transaction_read_only")).scalar() == "on"
         with single.store.unit_of_work() as uow:
             assert uow.session.execute(text("SHOW transaction_read_only")).scalar() == "off"
-            uow.session.execute(text(insert))
+            uow.session.execute(adding())
             uow.commit()
         with pytest.raises(Exception) as refused, single.store.unit_of_work(write=False) as uow:
-            uow.session.execute(text(insert.replace("20260101", "20260102")))
+            uow.session.execute(adding("20260102"))
         assert "read-only transaction" in str(refused.value.__cause__)
     finally:
         single.close()
-    assert run_sql(engine.store, "SELECT day FROM case_counters WHERE region = '000000000000'") == [
-        ("20260101",)
-    ]
+    assert (count(engine), count(engine, "20260102")) == (1, 0)
 
 
 def test_a_read_that_lost_its_connection_leaves_the_pool_usable(

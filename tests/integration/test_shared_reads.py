@@ -10,16 +10,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from engine import Actor, DatabasePool, Engine
+from tests.support.counter_rows import adding, count
 from tests.support.driving import start_sample, task_of
 from tests.support.paths import PG_URL
-
-COUNTER = "SELECT count(*) FROM case_counters WHERE day = '20260101'"
-ADD_COUNTER = "INSERT INTO case_counters (region, day, last) VALUES ('000000000000', '20260101', 1)"
-
-
-def count(engine: Engine) -> int:
-    with engine.store.unit_of_work(write=False) as uow:
-        return int(uow.session.execute(text(COUNTER)).scalar_one())
 
 
 def test_the_reads_of_a_block_share_one_transaction(engine: Engine, begun: list[str]) -> None:
@@ -50,7 +43,7 @@ def test_what_is_read_after_a_write_includes_it(sample: Engine) -> None:
 def test_a_read_inside_a_write_does_not_outlast_it(engine: Engine) -> None:
     with engine.reading():
         with engine.store.unit_of_work() as uow:
-            uow.session.execute(text(ADD_COUNTER))
+            uow.session.execute(adding())
             assert count(engine) == 0  # not committed yet
             uow.commit()
         assert count(engine) == 1
@@ -63,7 +56,7 @@ def test_a_failed_read_ends_the_shared_transaction(engine: Engine) -> None:
             uow.session.execute(text("SELECT missing FROM case_counters"))
         assert count(engine) == 0  # (PostgreSQL refuses any statement in a failed transaction)
         with engine.store.unit_of_work() as uow:
-            uow.session.execute(text(ADD_COUNTER))
+            uow.session.execute(adding())
             uow.commit()
         assert count(engine) == 1
 
@@ -77,7 +70,7 @@ def test_a_request_holds_one_connection_at_a_time(engine: Engine) -> None:
         with single.reading():
             assert count(single) == 0
             with single.store.unit_of_work() as uow:
-                uow.session.execute(text(ADD_COUNTER))
+                uow.session.execute(adding())
                 uow.commit()
             assert count(single) == 1
     finally:
@@ -89,7 +82,7 @@ def test_a_block_ends_its_transaction(engine: Engine) -> None:
     with engine.reading():
         assert count(engine) == 0
     with engine.store.unit_of_work() as uow:
-        uow.session.execute(text(ADD_COUNTER))
+        uow.session.execute(adding())
         uow.commit()
     with engine.reading():
         assert count(engine) == 1
