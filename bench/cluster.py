@@ -54,14 +54,18 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else 0.0
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a live process (0 if it is gone)."""
+def cpu_seconds(pid: int, *, reaped: bool = False) -> float:
+    """User + system CPU time of a live process (0 if it is gone); ``reaped``: with that
+    of its children that exited and were waited for (gunicorn's recycled workers)."""
     try:
         text = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return 0.0
     fields = text.rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime (fields 14 and 15)
+    own = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    if reaped:
+        own += int(fields[13]) + int(fields[14])  # cutime, cstime (fields 16 and 17)
+    return own / TICK
 
 
 def children(pid: int) -> list[int]:
@@ -169,7 +173,16 @@ class Service:
         return [self.process.pid, *children(self.process.pid)]
 
     def cpu(self) -> float:
-        return self.cpu_of_dead + sum(cpu_seconds(pid) for pid in self.pids())
+        """CPU time of the service so far: its earlier incarnations, its process with the
+        children it reaped (a gunicorn worker replaced after ``max_requests``), and the
+        children alive now."""
+        return self.cpu_of_dead + self._cpu_alive()
+
+    def _cpu_alive(self) -> float:
+        pids = self.pids()
+        if not pids:
+            return 0.0
+        return cpu_seconds(pids[0], reaped=True) + sum(cpu_seconds(pid) for pid in pids[1:])
 
     def exit_code(self) -> int | None:
         return None if self.process is None else self.process.poll()
@@ -177,7 +190,7 @@ class Service:
     def signal(self, sig: signal.Signals, wait: float) -> None:
         if self.process is None:
             return
-        self.cpu_of_dead += sum(cpu_seconds(pid) for pid in self.pids())
+        self.cpu_of_dead += self._cpu_alive()
         with suppress(ProcessLookupError):
             os.killpg(self.process.pid, sig)
         try:
@@ -211,10 +224,14 @@ class Cluster:
         env: dict[str, str],
         *,
         freeze: bool = True,
+        max_requests: int = 0,
     ) -> None:
         """``freeze``: the app servers freeze their start-up heap as the shipped
-        configuration has them do (``webapi/heap.py``: gunicorn's ``post_worker_init``)."""
+        configuration has them do (``webapi/heap.py``: gunicorn's ``post_worker_init``).
+        ``max_requests``: a gunicorn worker is replaced after about that many requests
+        (jitter a tenth of it), as ``deploy/gunicorn.conf.py`` has it; 0: never."""
         self.freeze = freeze
+        self.max_requests = max_requests
         self.database = database
         self.folder = folder
         self.gunicorn_workers = gunicorn_workers
@@ -259,6 +276,9 @@ class Cluster:
             "60",
             "webapi:create_app()",
         ]
+        if self.max_requests:
+            jitter = str(self.max_requests // 10)
+            argv[3:3] = ["--max-requests", str(self.max_requests), "--max-requests-jitter", jitter]
         if self.freeze:
             hooks = self.folder / "gunicorn_hooks.py"
             hooks.write_text("from webapi.heap import post_worker_init  # noqa: F401\n")

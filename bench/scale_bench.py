@@ -2,7 +2,7 @@
 
     python bench/scale_bench.py [--servers 1,2,3] [--workers 1,2] [--clients-per-server 4]
                                 [--seconds 20] [--warmup 3] [--gunicorn-workers 1] [--keep]
-                                [--thaw]
+                                [--thaw] [--max-requests N]
 
 Creates a database of its own on the local PostgreSQL (``daiban_scale_<pid>``, dropped at
 the end unless ``--keep``), migrates it and deploys the BPMN library (``daiban deploy``),
@@ -231,6 +231,13 @@ def main() -> int:
     parser.add_argument(
         "--thaw", action="store_true", help="servers without gc.freeze() after start-up"
     )
+    parser.add_argument(
+        "--max-requests",
+        type=int,
+        default=0,
+        help="replace a gunicorn worker after about N requests, as deploy/gunicorn.conf.py "
+        "does (0: never; the replaced workers' CPU is counted)",
+    )
     args = parser.parse_args()
     results: list[Result] = []
     with (
@@ -245,7 +252,12 @@ def main() -> int:
             for servers in args.servers:
                 for workers in args.workers:
                     cluster = Cluster(
-                        database, Path(folder), args.gunicorn_workers, {}, freeze=not args.thaw
+                        database,
+                        Path(folder),
+                        args.gunicorn_workers,
+                        {},
+                        freeze=not args.thaw,
+                        max_requests=args.max_requests,
                     )
                     for n in range(servers):
                         cluster.add_server(PORT + n)
