@@ -199,7 +199,10 @@ def _transaction_costs(url: str, rounds: int, repeat: int) -> dict[str, list[flo
     from sqlalchemy import create_engine, text
 
     one = text("SELECT 1")
+    Engine(url).close()  # the schema, for the case rows read below
     store = Store(url)
+    described = Store(url)  # with psycopg's own cursors (one engine on PostgreSQL)
+    _plain_cursors(described._write_engine)
     core = create_engine(url, pool_pre_ping=False)
     pinged = create_engine(url, pool_pre_ping=True)
     driver = core.raw_connection()
@@ -212,6 +215,13 @@ def _transaction_costs(url: str, rounds: int, repeat: int) -> dict[str, list[flo
                     connection.execute(one).all()
                 if write:
                     uow.commit()
+
+        return work
+
+    def case_rows(of: Store) -> Callable[[], None]:
+        def work() -> None:  # a compiled statement of a case's 30-odd columns
+            with of.unit_of_work(write=False) as uow:
+                uow.cases.many([1])
 
         return work
 
@@ -237,6 +247,8 @@ def _transaction_costs(url: str, rounds: int, repeat: int) -> dict[str, list[flo
         "unit of work, read, 1 statement": unit(False, 1),
         "unit of work, read, 6 statements": unit(False, 6),
         "unit of work, write, 1 statement": unit(True, 1),
+        "unit of work, read, cases row": case_rows(store),
+        "same, psycopg's own cursors": case_rows(described),
         "Core connection, pool ping, 1 statement": connection(pinged),
         "Core connection, no ping, 1 statement": connection(core),
         "driver alone, 1 statement": by_driver(1),
@@ -253,7 +265,19 @@ def _transaction_costs(url: str, rounds: int, repeat: int) -> dict[str, list[flo
         core.dispose()
         pinged.dispose()
         store.dispose()
+        described.dispose()
     return took
+
+
+def _plain_cursors(engine: Any) -> None:
+    """Connections of ``engine`` with psycopg's own cursors, which build ``description``
+    at every statement, instead of the store's (``engine.store.described``)."""
+    import psycopg
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.cursor_factory = psycopg.Cursor
 
 
 def request_floor(rounds: int, repeat: int = 2000) -> None:

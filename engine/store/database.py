@@ -73,6 +73,8 @@ def make_engine(url: str, *, immediate: bool = False, pool: DatabasePool | None 
             pool_timeout=pool.timeout,
         )
         _ping_when_idle(server)
+        if parsed.get_driver_name() == "psycopg":
+            _describe_lazily(server)
         return server
     memory = url in ("sqlite://", "sqlite:///:memory:")
     timeout = make_url(url).query.get("timeout")
@@ -103,6 +105,16 @@ def make_engine(url: str, *, immediate: bool = False, pool: DatabasePool | None 
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _describe_lazily(engine: Engine) -> None:
+    """Cursors that build ``description`` only when it is looked into
+    (``engine.store.described``)."""
+    from engine.store.described import LazyCursor
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.cursor_factory = LazyCursor
 
 
 _IDLE_SINCE = "daiban_idle_since"
