@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select
+from sqlalchemy import Select, Table, bindparam, func, insert, select
 
 from engine.errors import ConflictError, NotFound
 from engine.records import CaseFilter, CaseRecord, CaseScope
@@ -14,6 +15,7 @@ from engine.store.rows import (
     CASES,
     MAX_ID,
     Repository,
+    among,
     case_conditions,
     changed,
     next_number,
@@ -30,10 +32,16 @@ _CASE_BY_NUMBER = select(CASES).where(CASES.c.case_number == bindparam("number")
 _INSERT_CASE = insert(CASES).returning(CASES.c.id)
 # Several case rows by id, with their snapshots or without (a list that shows them: the
 # snapshot is most of a row's bytes).
-_CASES_BY_ID = select(CASES).where(CASES.c.id.in_(bindparam("ids", expanding=True)))
-_LISTED_BY_ID = select(*(c for c in CASES.columns if c.name != "snapshot")).where(
-    CASES.c.id.in_(bindparam("ids", expanding=True))
-)
+_LISTED = tuple(c for c in CASES.columns if c.name != "snapshot")
+
+
+@cache
+def _by_id(dialect: str, snapshots: bool) -> Select[Any]:
+    """The rows of the cases of ``ids`` (without ``snapshots``: all columns but it)."""
+    columns = CASES.columns if snapshots else _LISTED
+    return select(*columns).where(among(dialect, CASES.c.id, "ids"))
+
+
 # What a change may write: every column but the key, the uid and the creation time.
 _WRITABLE = tuple(c.name for c in CASES.columns if c.name not in ("id", "uid", "created_at"))
 _GUARD = ("id", "version")
@@ -64,7 +72,7 @@ class CaseRepository(Repository):
         wanted = sorted({i for i in case_ids if 0 < i <= MAX_ID})
         if not wanted:
             return {}
-        query = _CASES_BY_ID if snapshots else _LISTED_BY_ID
+        query = _by_id(self.session.dialect, snapshots)
         rows = self.session.connection().execute(query, {"ids": wanted}).mappings()
         if snapshots:
             return {row["id"]: CaseRecord(**row) for row in rows}

@@ -16,8 +16,7 @@ from datetime import date, datetime
 from functools import cache, lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Integer, Select, Table, and_, any_, bindparam, case, func, or_, select, text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Select, Table, and_, case, func, or_, select, text
 from sqlalchemy.sql.elements import ColumnElement
 
 from engine.records import (
@@ -35,6 +34,7 @@ from engine.store.rows import (
     CASES,
     MAX_ID,
     Repository,
+    among,
     case_conditions,
     changed,
     dialect_of,
@@ -139,12 +139,8 @@ def _grouped(table: Table, scope: CaseScope, where: CaseFilter) -> list[ColumnEl
 def _among_ids(dialect: str, column: Any, ids: list[int] | None = None) -> ColumnElement[bool]:
     """``column`` is one of ``ids``, or without them of the parameter ``ids`` (a statement
     built once and run with its ids): on PostgreSQL one array parameter (``= ANY``), not
-    a thousand bound values to render and parse per statement."""
-    key = "ids" if ids is None else None
-    if dialect == "postgresql":
-        array = bindparam(key, ids, type_=ARRAY(Integer))
-        return cast(ColumnElement[bool], column == any_(array))
-    return cast(ColumnElement[bool], column.in_(bindparam(key, ids, expanding=True)))
+    a thousand bound values to render and parse per statement (``among``)."""
+    return among(dialect, column, "ids" if ids is None else None, ids)
 
 
 # Statements a change runs (``engine.stats.facts``), built once per dialect and kept:

@@ -38,7 +38,7 @@ from engine.records import (
     TaskRecord,
 )
 from engine.records.queue import QueueGroup
-from engine.store.rows import CASES, MAX_ID, Repository
+from engine.store.rows import CASES, MAX_ID, Repository, among
 from engine.store.tables import CaseRow, EventRow, ReadyTaskRow
 
 _TASKS = cast(Table, ReadyTaskRow.__table__)
@@ -56,11 +56,6 @@ _SET_TASK = (
     .where(_TASKS.c.id == bindparam("b_id"))
     .values(claimed_by=bindparam("b_claimed_by"), due_at=bindparam("b_due_at"))
 )
-_CLOSE_TASKS = (
-    update(_TASKS)
-    .where(_TASKS.c.id.in_(bindparam("b_ids", expanding=True)))
-    .values(closed_seq=bindparam("b_seq"))
-)
 _TASK_IDS = select(
     _TASKS.c.id,
     _TASKS.c.claimed_by,
@@ -69,6 +64,13 @@ _TASK_IDS = select(
     _TASKS.c.spec_id,
     _TASKS.c.created_seq,
 ).where(_TASKS.c.case_id == bindparam("case_id"), _TASKS.c.closed_seq.is_(None))
+
+
+@functools.cache
+def _closing(dialect: str) -> Any:
+    """Close the tasks of ``b_ids`` at event ``b_seq`` (``among``)."""
+    closing = update(_TASKS).where(among(dialect, _TASKS.c.id, "b_ids"))
+    return closing.values(closed_seq=bindparam("b_seq"))
 
 
 class TaskRepository(Repository):
@@ -105,7 +107,8 @@ class TaskRepository(Repository):
         wanted = {task.id for task in tasks}
         gone = set(existing) - wanted
         if gone:
-            connection.execute(_CLOSE_TASKS, {"b_ids": sorted(gone), "b_seq": seq})
+            closing = _closing(self.session.dialect)
+            connection.execute(closing, {"b_ids": sorted(gone), "b_seq": seq})
         known = existing if isinstance(existing, OpenTasks) else OpenTasks()
         closed = tuple(
             ClosedTask(
