@@ -81,6 +81,18 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def python_speed(additions: int = 5_000_000) -> float:
+    """CPU seconds a fixed pure-Python loop takes now: how fast this machine's cores run at
+    the moment. It moves within the hour with no steal time shown and the load average
+    unchanged, and every absolute figure of a benchmark moves with it, so
+    ``scale_bench.py`` prints it beside them."""
+    started = time.process_time()
+    total = 0
+    for number in range(additions):
+        total += number
+    return time.process_time() - started
+
+
 def load_average() -> str:
     return "/".join(f"{x:.2f}" for x in os.getloadavg())
 
