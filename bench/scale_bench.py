@@ -25,9 +25,8 @@ the backends serving this database) and the clients, plus the time the backends 
 active (``pg_stat_database.active_time``). Per request and per task completion these
 extrapolate to a larger installation; the clients run on the same machine and compete
 for the same cores. Beside them, the CPU time a fixed Python loop takes at the start and
-the end (``cluster.python_speed``): on 2026-12-05 7b4b8c4 measured 4.1 ms of app-server
-CPU per request here, and two hours later the code after it, 0.95× of it side by side,
-6.2 ms, in a run that started at a load average of 0.02.
+the end (``cluster.python_speed``): this machine's speed moves within the hour with the
+load average unchanged, and every absolute figure with it (``docs/benchmarks.md``).
 """
 
 from __future__ import annotations

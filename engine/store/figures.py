@@ -136,19 +136,12 @@ def _grouped(table: Table, scope: CaseScope, where: CaseFilter) -> list[ColumnEl
     return conditions
 
 
-def _among_ids(dialect: str, column: Any, ids: list[int] | None = None) -> ColumnElement[bool]:
-    """``column`` is one of ``ids``, or without them of the parameter ``ids`` (a statement
-    built once and run with its ids): on PostgreSQL one array parameter (``= ANY``), not
-    a thousand bound values to render and parse per statement (``among``)."""
-    return among(dialect, column, "ids" if ids is None else None, ids)
-
-
 # Statements a change runs (``engine.stats.facts``), built once per dialect and kept:
 # building one and computing its cache key cost more than running it.
 @cache
 def _figures_query(dialect: str) -> Select[Any]:
     """The kept rows of the cases of ``ids``."""
-    return select(_FIGURES).where(_among_ids(dialect, _FIGURES.c.case_id))
+    return select(_FIGURES).where(among(dialect, _FIGURES.c.case_id, "ids"))
 
 
 @lru_cache(maxsize=64)
@@ -158,7 +151,7 @@ def _events_query(dialect: str, types: tuple[str, ...], message: str | None) -> 
     e = _EVENTS.c
     query = (
         select(e.case_id, e.seq, e.type, e.at, e.payload)
-        .where(_among_ids(dialect, e.case_id), e.type.in_(types))
+        .where(among(dialect, e.case_id, "ids"), e.type.in_(types))
         .order_by(e.case_id, e.seq)
     )
     return query if message is None else query.where(e.message_name == message)
@@ -166,8 +159,8 @@ def _events_query(dialect: str, types: tuple[str, ...], message: str | None) -> 
 
 class FigureRepository(Repository):
     def _among(self, column: Any, case_ids: Sequence[int]) -> ColumnElement[bool]:
-        """``column`` is one of ``case_ids`` (``_among_ids``)."""
-        return _among_ids(dialect_of(self.session), column, sorted(set(case_ids)))
+        """``column`` is one of ``case_ids`` (``among``)."""
+        return among(dialect_of(self.session), column, None, sorted(set(case_ids)))
 
     # -- the figures -----------------------------------------------------------------------
     def cases_alive(
